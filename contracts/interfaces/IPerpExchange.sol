@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @title IPerpExchange
+/// @notice A perpetual-futures venue with isolated margin: every (account, market) pair has its own stablecoin
+/// margin and one signed position. The insurance / liquidity fund is the counterparty of every trade: it pays
+/// traders' profits and funding, and receives their losses, funding and fees.
+/// @dev Units used throughout:
+/// - `collateral`: the stablecoin's own units (6 decimals for USDC);
+/// - `size`: base asset, 18 decimals, signed (> 0 long, < 0 short);
+/// - `price`: USD per unit of base asset, 18 decimals (WAD), scaled from the feed's decimals;
+/// - `openNotional`: USD, 18 decimals, signed like the size (size x average entry price);
+/// - `bps`: 1/10,000; funding rate: WAD fraction of notional per year (1e17 = 10% a year).
+interface IPerpExchange {
+    /// @notice Risk and pricing settings of one market.
+    struct MarketConfig {
+        AggregatorV3Interface feed; // Chainlink-style price feed of the base asset in USD
+        uint32 maxPriceAge; // seconds; a price older than this is stale
+        uint16 takerFeeBps; // bps of the traded notional, paid to the fund
+        uint16 initialMarginBps; // bps of notional an increased position must be backed by
+        uint16 maintenanceMarginBps; // bps of notional under which the account can be liquidated
+        uint16 liquidationPenaltyBps; // bps of the liquidated notional, split between liquidator and fund
+        int256 fundingRatePerYear; // WAD fraction of notional a year; > 0: longs pay shorts
+    }
+
+    /// @notice What a market looks like now.
+    struct MarketState {
+        string symbol; // base asset symbol, e.g. "BTC"
+        MarketConfig config;
+        uint8 feedDecimals; // the feed's decimals, read when the market was created
+        uint40 lastFundingUpdate; // unix seconds
+        int256 cumulativeFunding; // sum of fundingRatePerYear x seconds (WAD x seconds)
+        uint256 lastPrice; // WAD; the last price a state change read (views fall back to it)
+    }
+
+    /// @notice The position of one account in one market.
+    struct Position {
+        int256 size; // base asset, 18 decimals, signed
+        int256 openNotional; // USD WAD, signed like size: size x average entry price
+        int256 fundingIndex; // the market's cumulativeFunding when funding was last settled
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice No market has this id.
+    error PerpUnknownMarket(uint256 marketId);
+    /// @notice No market has this symbol.
+    error PerpUnknownSymbol(string symbol);
+    /// @notice A market with this symbol exists already.
+    error PerpDuplicateMarket(string symbol, uint256 existingMarketId);
+    /// @notice A market setting is out of its allowed range; `field` names it.
+    error PerpInvalidConfig(string field, int256 value);
+    /// @notice The feed's latest answer is older than the market's maximum price age.
+    error PerpStalePrice(uint256 marketId, uint256 updatedAt, uint256 maxPriceAge, uint256 currentTime);
+    /// @notice The feed answered zero or a negative price.
+    error PerpInvalidPrice(uint256 marketId, int256 answer);
+    /// @notice An amount or a size delta of zero was given.
+    error PerpZeroAmount();
+    /// @notice A withdrawal asks for more than the account's settled margin.
+    error PerpInsufficientMarginBalance(address account, uint256 marketId, uint256 requested, uint256 margin);
+    /// @notice The action would leave the account's value under the margin it requires.
+    error PerpMarginRequirementNotMet(address account, uint256 marketId, int256 accountValue, uint256 required);
+    /// @notice The fund cannot pay what it owes a trader (profit or funding), or what an admin asks of it.
+    error PerpInsufficientFund(uint256 needed, uint256 available);
+    /// @notice The account's value is at or above its maintenance margin: it cannot be liquidated.
+    error PerpNotLiquidatable(address account, uint256 marketId, int256 accountValue, uint256 maintenanceMargin);
+    /// @notice The zero address was given where an account or recipient is needed.
+    error PerpZeroAddress();
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Events
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice A market was registered.
+    event MarketCreated(uint256 indexed marketId, string symbol, MarketConfig config);
+    /// @notice A market's settings were changed (funding was accrued at the old rate first).
+    event MarketConfigUpdated(uint256 indexed marketId, MarketConfig config);
+    /// @notice Margin was deposited into an account.
+    event MarginDeposited(address indexed account, uint256 indexed marketId, address indexed from, uint256 amount);
+    /// @notice Margin was withdrawn from an account.
+    event MarginWithdrawn(address indexed account, uint256 indexed marketId, address indexed to, uint256 amount);
+    /// @notice An account's margin changed by settling PnL, funding and fees with the fund.
+    /// @param realizedPnl USD WAD realized by the trade (0 when only funding was settled)
+    /// @param fundingPaid USD WAD the account paid (< 0: received)
+    /// @param fee USD WAD taker fee
+    /// @param marginDelta collateral units the margin changed by (after rounding in favour of the fund)
+    /// @param badDebt collateral units of loss the margin could not cover (absorbed by the fund)
+    event AccountSettled(
+        address indexed account,
+        uint256 indexed marketId,
+        int256 realizedPnl,
+        int256 fundingPaid,
+        uint256 fee,
+        int256 marginDelta,
+        uint256 badDebt
+    );
+    /// @notice A position was opened, increased, reduced, closed or flipped.
+    event PositionChanged(
+        address indexed account,
+        uint256 indexed marketId,
+        int256 sizeDelta,
+        uint256 price,
+        int256 newSize,
+        int256 newOpenNotional
+    );
+    /// @notice An account was liquidated: its position closed at the mark price and a penalty taken.
+    event Liquidated(
+        address indexed account,
+        uint256 indexed marketId,
+        address indexed liquidator,
+        int256 closedSize,
+        uint256 price,
+        uint256 liquidatorReward,
+        uint256 fundPenalty
+    );
+    /// @notice Stablecoin was added to the insurance / liquidity fund.
+    event FundDeposited(address indexed from, uint256 amount);
+    /// @notice Stablecoin was taken out of the insurance / liquidity fund.
+    event FundWithdrawn(address indexed to, uint256 amount);
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Admin
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Registers a market. Only MARKET_ADMIN_ROLE.
+    /// @param symbol the base asset's symbol, unique (e.g. "BTC")
+    /// @param config the market's settings; the feed must answer a valid, fresh price now
+    /// @return marketId the new market's id (0, 1, 2, ...)
+    function createMarket(string calldata symbol, MarketConfig calldata config) external returns (uint256 marketId);
+
+    /// @notice Changes a market's settings, accruing funding at the old rate first. Only MARKET_ADMIN_ROLE.
+    function updateMarketConfig(uint256 marketId, MarketConfig calldata config) external;
+
+    /// @notice Takes stablecoin out of the fund. Only FUND_MANAGER_ROLE; reverts if the fund holds less.
+    function withdrawFromFund(uint256 amount, address to) external;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Anyone
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Adds stablecoin to the insurance / liquidity fund (pulled from the caller).
+    function depositToFund(uint256 amount) external;
+
+    /// @notice Adds margin to `account`'s account in a market (pulled from the caller).
+    function deposit(uint256 marketId, address account, uint256 amount) external;
+
+    /// @notice Withdraws settled margin from the caller's account. Funding is settled first; the account's value
+    /// afterwards must still cover its maintenance margin.
+    function withdraw(uint256 marketId, uint256 amount, address to) external;
+
+    /// @notice Trades `sizeDelta` (signed, base units) at the mark price for the caller's account: opens,
+    /// increases, reduces, closes or flips the position. Funding is settled first; realized PnL, funding and the
+    /// taker fee are settled with the fund. A trade that increases exposure must leave the account's value at or
+    /// above its initial margin.
+    /// @return price the mark price (WAD) the trade was filled at
+    function trade(uint256 marketId, int256 sizeDelta) external returns (uint256 price);
+
+    /// @notice Closes the position of an account whose value is under its maintenance margin. The penalty
+    /// (a share of the closed notional, capped by the margin left) goes to the caller and the fund.
+    function liquidate(address account, uint256 marketId) external;
+
+    /// @notice Settles the caller's accrued funding into its margin.
+    function settleFunding(uint256 marketId) external;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Views (never revert for a known market, even under water or with a stale feed)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice The stablecoin used as margin.
+    function collateral() external view returns (IERC20);
+
+    /// @notice How many markets exist; ids run from 0 to marketCount() - 1.
+    function marketCount() external view returns (uint256);
+
+    /// @notice The id of the market with this symbol; reverts with PerpUnknownSymbol if there is none.
+    function marketIdOf(string calldata symbol) external view returns (uint256);
+
+    /// @notice A market's settings and state.
+    function market(uint256 marketId) external view returns (MarketState memory);
+
+    /// @notice What an integrator (a leveraged token) needs in one call: the account's value (as `accountValue`),
+    /// its signed size, the price the value was computed at (as the views use it), and whether that price would
+    /// pass every check of a state change now. Never reverts for a known market.
+    function accountSnapshot(
+        address account,
+        uint256 marketId
+    ) external view returns (int256 value, int256 size, uint256 price, bool priceIsFresh);
+
+    /// @notice The account's value before and after depositing `marginIn` and then trading `sizeDelta`, exactly as
+    /// `deposit` followed by `trade` would leave it (funding settled, PnL realized, fee charged, rounding included).
+    /// Reverts on a stale, zero or negative price, like `trade`. `sizeDelta` may be 0.
+    function previewTrade(
+        address account,
+        uint256 marketId,
+        uint256 marginIn,
+        int256 sizeDelta
+    ) external view returns (int256 valueBefore, int256 valueAfter, uint256 price);
+
+    /// @notice The mark price (WAD) with every check of a state change: reverts on a stale, zero or negative price.
+    function markPrice(uint256 marketId) external view returns (uint256);
+
+    /// @notice The stablecoin in the insurance / liquidity fund.
+    function fundBalance() external view returns (uint256);
+
+    /// @notice An account's settled margin (collateral units).
+    function margin(address account, uint256 marketId) external view returns (uint256);
+
+    /// @notice An account's position.
+    function position(address account, uint256 marketId) external view returns (Position memory);
+
+    /// @notice The average entry price (WAD) of an account's position; 0 without a position.
+    function entryPrice(address account, uint256 marketId) external view returns (uint256);
+
+    /// @notice size x mark price - openNotional, USD WAD, signed.
+    function unrealizedPnl(address account, uint256 marketId) external view returns (int256);
+
+    /// @notice Funding the account owes and has not settled, USD WAD (< 0: it is owed funding).
+    function fundingOwed(address account, uint256 marketId) external view returns (int256);
+
+    /// @notice margin + unrealized PnL - funding owed, in collateral units, rounded in favour of the fund.
+    /// Negative when the account is under water.
+    function accountValue(address account, uint256 marketId) external view returns (int256);
+
+    /// @notice size x mark price, USD WAD, signed like the size.
+    function notional(address account, uint256 marketId) external view returns (int256);
+
+    /// @notice The maintenance margin: |notional| x maintenanceMarginBps, in collateral units rounded up.
+    function marginRequirement(address account, uint256 marketId) external view returns (uint256);
+
+    /// @notice The initial margin: |notional| x initialMarginBps, in collateral units rounded up.
+    function initialMarginRequirement(address account, uint256 marketId) external view returns (uint256);
+
+    /// @notice Whether `liquidate(account, marketId)` would succeed on price grounds now.
+    function isLiquidatable(address account, uint256 marketId) external view returns (bool);
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+
+/// @title SettablePriceFeed
+/// @notice A Chainlink `AggregatorV3Interface` whose answers are pushed by holders of ORACLE_ROLE: the price feed
+/// of local chains, and of testnet markets that have no Chainlink feed. Every push starts a new round stamped
+/// with the block time; past rounds stay readable through `getRoundData`.
+contract SettablePriceFeed is AggregatorV3Interface, AccessControl {
+    /// @notice May push prices.
+    bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
+
+    struct Round {
+        int192 answer;
+        uint64 updatedAt;
+    }
+
+    uint8 private immutable _decimals;
+    string private _description;
+    uint80 private _latestRound;
+    mapping(uint80 roundId => Round) private _rounds;
+
+    /// @notice A pushed answer was zero or negative.
+    error PriceFeedInvalidAnswer(int256 answer);
+    /// @notice No round has this id.
+    error PriceFeedUnknownRound(uint80 roundId);
+    /// @notice Decimals above 18 are not supported.
+    error PriceFeedInvalidDecimals(uint8 decimals);
+
+    /// @notice A new round was pushed (same shape as Chainlink's `AnswerUpdated`).
+    event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
+
+    /// @param decimals_ the answer's decimals (8 for Chainlink USD feeds)
+    /// @param description_ e.g. "BTC / USD"
+    /// @param admin the role admin; also granted ORACLE_ROLE
+    /// @param initialAnswer the first round's answer
+    constructor(uint8 decimals_, string memory description_, address admin, int256 initialAnswer) {
+        if (decimals_ > 18) revert PriceFeedInvalidDecimals(decimals_);
+        _decimals = decimals_;
+        _description = description_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(ORACLE_ROLE, admin);
+        _push(initialAnswer);
+    }
+
+    /// @notice Pushes a new answer stamped with the current block time. Only ORACLE_ROLE.
+    function updateAnswer(int256 answer) external onlyRole(ORACLE_ROLE) {
+        _push(answer);
+    }
+
+    /// @inheritdoc AggregatorV3Interface
+    function decimals() external view returns (uint8) {
+        return _decimals;
+    }
+
+    /// @inheritdoc AggregatorV3Interface
+    function description() external view returns (string memory) {
+        return _description;
+    }
+
+    /// @inheritdoc AggregatorV3Interface
+    function version() external pure returns (uint256) {
+        return 1;
+    }
+
+    /// @inheritdoc AggregatorV3Interface
+    function getRoundData(
+        uint80 roundId
+    ) external view returns (uint80, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound) {
+        Round memory r = _rounds[roundId];
+        if (r.updatedAt == 0) revert PriceFeedUnknownRound(roundId);
+        return (roundId, r.answer, r.updatedAt, r.updatedAt, roundId);
+    }
+
+    /// @inheritdoc AggregatorV3Interface
+    function latestRoundData()
+        external
+        view
+        returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)
+    {
+        roundId = _latestRound;
+        Round memory r = _rounds[roundId];
+        return (roundId, r.answer, r.updatedAt, r.updatedAt, roundId);
+    }
+
+    function _push(int256 answer) private {
+        if (answer <= 0 || answer > type(int192).max) revert PriceFeedInvalidAnswer(answer);
+        uint80 roundId = _latestRound + 1;
+        _latestRound = roundId;
+        _rounds[roundId] = Round(int192(answer), uint64(block.timestamp));
+        emit AnswerUpdated(answer, roundId, block.timestamp);
+    }
+}
