@@ -247,7 +247,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         int256 size = a.size;
         uint256 maintenance = _requirement(size, price, m.maintenanceMarginBps);
         int256 value = _accountValue(a, m, price);
-        if (size == 0 || value >= int256(maintenance)) revert PerpNotLiquidatable(account, marketId, value, maintenance);
+        if (size == 0 || value >= int256(maintenance))
+            revert PerpNotLiquidatable(account, marketId, value, maintenance);
 
         Settlement memory s = Settlement(
             SignedWad.mulDivDown(size, price, WAD) - a.openNotional,

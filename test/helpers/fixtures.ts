@@ -15,10 +15,7 @@ export const DEFAULT_MARKET = {
 
 export type MarketSettings = typeof DEFAULT_MARKET;
 
-export function marketConfig(
-  feed: string,
-  overrides: Partial<MarketSettings> = {},
-): IPerpExchange.MarketConfigStruct {
+export function marketConfig(feed: string, overrides: Partial<MarketSettings> = {}): IPerpExchange.MarketConfigStruct {
   return { feed, ...DEFAULT_MARKET, ...overrides };
 }
 
