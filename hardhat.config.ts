@@ -24,7 +24,7 @@ const config: HardhatUserConfig = {
     version: SOLC_VERSION,
     settings: {
       evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 10_000 },
+      optimizer: { enabled: true, runs: 200 },
     },
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },

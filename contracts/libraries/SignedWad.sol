@@ -22,6 +22,12 @@ library SignedWad {
         return -_toInt(Math.mulDiv(SignedMath.abs(a), b, d));
     }
 
+    /// @notice `a * b / d` rounded toward zero (the magnitude rounded down, the sign kept).
+    function mulDivTowardZero(int256 a, uint256 b, uint256 d) internal pure returns (int256) {
+        if (a >= 0) return _toInt(Math.mulDiv(uint256(a), b, d));
+        return -_toInt(Math.mulDiv(SignedMath.abs(a), b, d));
+    }
+
     /// @notice `a / d` rounded toward negative infinity.
     function divFloor(int256 a, uint256 d) internal pure returns (int256) {
         if (a >= 0) return _toInt(uint256(a) / d);

@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// solhint-disable-next-line interface-starts-with-i
+import {AutomationCompatibleInterface} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
+
+import {ILeveragedToken} from "./interfaces/ILeveragedToken.sol";
+import {IPerpExchange} from "./interfaces/IPerpExchange.sol";
+import {SignedWad} from "./libraries/SignedWad.sol";
+
+/// @title LeveragedToken
+/// @notice One leveraged token: a market of the exchange and a signed target leverage (BTC3L, ETH1S, ...).
+/// @dev Management fee: taken by share inflation. Each accrual mints `supply x f / (1 - f)` shares to the fee
+/// recipient, where `f = managementFeePerYear x elapsed / 1 year`, so the holders' share of equity drops by exactly
+/// the fraction `f` (rounded down, in the holders' favour). Share inflation was chosen over deducting collateral
+/// from equity because it needs no exchange call, no price and no withdrawal: it works while the feed is stale or
+/// the account is near its margin requirement, costs little gas, and leaves the position (and so the leverage)
+/// untouched. Accruing once over a year takes `f` = the annual rate (3.65% at the default 0.01% a day); accruing
+/// every day compounds to 1 - (1 - 0.0001)^365 = 3.58%.
+contract LeveragedToken is
+    ILeveragedToken,
+    AutomationCompatibleInterface,
+    ERC20Permit,
+    AccessControl,
+    Pausable,
+    ReentrancyGuardTransient
+{
+    using SafeERC20 for IERC20;
+
+    /// @notice May pause and unpause minting.
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @notice May change the fees and their recipient.
+    bytes32 public constant FEE_MANAGER_ROLE = keccak256("FEE_MANAGER_ROLE");
+
+    uint256 private constant WAD = 1e18;
+    uint256 private constant BPS = 10_000;
+    uint256 private constant YEAR = 365 days;
+
+    /// @notice Hard caps of the fees.
+    uint256 public constant MAX_MINT_FEE_BPS = 100;
+    uint256 public constant MAX_REDEEM_FEE_BPS = 100;
+    uint256 public constant MAX_MANAGEMENT_FEE_PER_YEAR = 0.1e18;
+    /// @notice The most |L| may be.
+    uint256 public constant MAX_LEVERAGE = 10e18;
+    /// @notice Defaults: management fee 0.01% a day (3.65% a year), rebalance every day, band +-1/3 of |L|.
+    uint64 public constant DEFAULT_MANAGEMENT_FEE_PER_YEAR = 0.0365e18;
+    uint32 public constant DEFAULT_REBALANCE_INTERVAL = 1 days;
+    uint64 public constant DEFAULT_BAND = uint64(WAD / 3);
+    /// @dev The most of NAV one accrual may take, so `1 - f` never reaches 0.
+    uint256 private constant MAX_FEE_FRACTION = WAD / 2;
+
+    /// @notice Everything a token is created with.
+    struct TokenParams {
+        string name; // e.g. "BTC 3x Long"
+        string symbol; // e.g. "BTC3L"
+        IPerpExchange exchange;
+        uint256 marketId;
+        int256 targetLeverage; // signed WAD, 0 < |L| <= 10
+        uint256 initialNav; // collateral units per whole token while the supply is 0
+        address admin; // DEFAULT_ADMIN_ROLE, PAUSER_ROLE and FEE_MANAGER_ROLE
+        Fees fees;
+        RebalanceSettings rebalanceSettings;
+    }
+
+    IPerpExchange private immutable _exchange;
+    uint256 private immutable _marketId;
+    IERC20 private immutable _collateral;
+    /// @dev 10 ** (18 - collateral decimals): USD WAD per collateral unit.
+    uint256 private immutable _collateralScale;
+    int256 private immutable _targetLeverage;
+    uint256 private immutable _initialNav;
+
+    Fees private _fees;
+    // One slot: rebalance settings, the two clocks and the terminal flag.
+    uint32 private _rebalanceInterval; // seconds
+    uint64 private _band; // WAD
+    uint40 private _lastRebalance; // unix seconds
+    uint40 private _lastFeeAccrual; // unix seconds
+    bool private _wipedOut;
+
+    constructor(TokenParams memory p) ERC20(p.name, p.symbol) ERC20Permit(p.name) {
+        if (address(p.exchange) == address(0) || p.admin == address(0)) revert LeveragedTokenZeroAddress();
+        if (p.targetLeverage == 0 || SignedMath.abs(p.targetLeverage) > MAX_LEVERAGE) {
+            revert LeveragedTokenInvalidLeverage(p.targetLeverage);
+        }
+        if (p.initialNav == 0) revert LeveragedTokenInvalidSetting("initialNav", 0);
+        p.exchange.market(p.marketId); // reverts with PerpUnknownMarket for an unknown market
+        IERC20 collateral_ = p.exchange.collateral();
+        _exchange = p.exchange;
+        _marketId = p.marketId;
+        _collateral = collateral_;
+        _collateralScale = 10 ** (18 - IERC20Metadata(address(collateral_)).decimals());
+        _targetLeverage = p.targetLeverage;
+        _initialNav = p.initialNav;
+
+        _grantRole(DEFAULT_ADMIN_ROLE, p.admin);
+        _grantRole(PAUSER_ROLE, p.admin);
+        _grantRole(FEE_MANAGER_ROLE, p.admin);
+        _setFees(p.fees);
+        _setRebalanceSettings(p.rebalanceSettings);
+        _lastRebalance = uint40(block.timestamp);
+        _lastFeeAccrual = uint40(block.timestamp);
+        // The exchange pulls deposits from this contract; one approval for its lifetime.
+        collateral_.forceApprove(address(p.exchange), type(uint256).max);
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Holders
+    // -------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILeveragedToken
+    function mint(
+        uint256 collateralIn,
+        uint256 minSharesOut,
+        address receiver
+    ) external nonReentrant whenNotPaused returns (uint256 shares) {
+        if (collateralIn == 0) revert LeveragedTokenZeroAmount();
+        if (receiver == address(0)) revert LeveragedTokenZeroAddress();
+        if (_wipedOut) revert LeveragedTokenWipedOut();
+        _accrueManagementFee();
+
+        (int256 valueBefore, int256 size, uint256 price, bool fresh) = _snapshot();
+        if (!fresh) _revertOnPrice();
+        uint256 supply = totalSupply();
+        if (supply != 0 && valueBefore <= 0) revert LeveragedTokenWipedOut();
+
+        uint256 fee = Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
+        uint256 net = collateralIn - fee;
+        int256 sizeDelta = _mintSizeDelta(net, valueBefore, size, price);
+
+        _collateral.safeTransferFrom(msg.sender, address(this), collateralIn);
+        if (fee != 0) _collateral.safeTransfer(_fees.recipient, fee);
+        if (net != 0) _exchange.deposit(_marketId, address(this), net);
+        if (sizeDelta != 0) _exchange.trade(_marketId, sizeDelta);
+        (int256 valueAfter, , , ) = _snapshot();
+
+        shares = _sharesFor(valueAfter - valueBefore, valueBefore, supply);
+        if (shares == 0 || shares < minSharesOut) revert LeveragedTokenMintSlippage(shares, minSharesOut);
+        _mint(receiver, shares);
+        emit Minted(msg.sender, receiver, collateralIn, fee, shares);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function redeem(
+        uint256 shares,
+        uint256 minCollateralOut,
+        address receiver
+    ) external nonReentrant returns (uint256 collateralOut) {
+        if (shares == 0) revert LeveragedTokenZeroAmount();
+        if (receiver == address(0)) revert LeveragedTokenZeroAddress();
+        _accrueManagementFee();
+        uint256 supply = totalSupply();
+        _burn(msg.sender, shares); // reverts with ERC20InsufficientBalance beyond the caller's balance
+
+        uint256 gross;
+        if (_wipedOut) {
+            gross = _proRataMargin(shares, supply);
+        } else {
+            (int256 valueBefore, int256 size, uint256 price, bool fresh) = _snapshot();
+            if (!fresh) _revertOnPrice();
+            if (valueBefore <= 0) {
+                _wipeOut(valueBefore, size, price);
+                gross = _proRataMargin(shares, supply);
+            } else {
+                int256 sizeDelta = -SignedWad.mulDivTowardZero(size, shares, supply);
+                if (sizeDelta != 0) _exchange.trade(_marketId, sizeDelta);
+                (int256 valueAfter, , , ) = _snapshot();
+                gross = _redeemerPart(valueBefore, valueAfter, shares, supply);
+                // The stayers' part is what stays; the withdrawal can never exceed the settled margin.
+                gross = Math.min(gross, _exchange.margin(address(this), _marketId));
+            }
+        }
+
+        uint256 fee = Math.mulDiv(gross, _fees.redeemFeeBps, BPS, Math.Rounding.Ceil);
+        collateralOut = gross - fee;
+        if (collateralOut < minCollateralOut) revert LeveragedTokenRedeemSlippage(collateralOut, minCollateralOut);
+        if (gross != 0) _exchange.withdraw(_marketId, gross, address(this));
+        if (collateralOut != 0) _collateral.safeTransfer(receiver, collateralOut);
+        if (fee != 0) _collateral.safeTransfer(_fees.recipient, fee);
+        emit Redeemed(msg.sender, receiver, shares, collateralOut, fee);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function previewMint(uint256 collateralIn) external view returns (uint256) {
+        if (_wipedOut || collateralIn == 0) return 0;
+        uint256 supply = totalSupply() + pendingManagementFeeShares();
+        (int256 value, int256 size, uint256 price, ) = _snapshot();
+        if (supply != 0 && value <= 0) return 0;
+        uint256 net = collateralIn - Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
+        int256 sizeDelta = _mintSizeDelta(net, value, size, price);
+        (int256 valueBefore, int256 valueAfter, ) = _exchange.previewTrade(address(this), _marketId, net, sizeDelta);
+        return _sharesFor(valueAfter - valueBefore, valueBefore, supply);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    /// @dev Exact except in one corner: if the margin settled after the trade were smaller than the redeemer's part
+    /// (only when nearly all equity is unrealized PnL), the redeem pays that margin and the preview shows more.
+    function previewRedeem(uint256 shares) external view returns (uint256) {
+        uint256 supply = totalSupply() + pendingManagementFeeShares();
+        if (shares == 0 || shares > supply) return 0;
+        uint256 gross;
+        if (_wipedOut) {
+            gross = _proRataMargin(shares, supply);
+        } else {
+            (int256 valueBefore, int256 size, , ) = _snapshot();
+            if (valueBefore <= 0) return 0; // wiped out by this redeem: the closed account is left with nothing
+            int256 sizeDelta = -SignedWad.mulDivTowardZero(size, shares, supply);
+            (, int256 valueAfter, ) = _exchange.previewTrade(address(this), _marketId, 0, sizeDelta);
+            gross = _redeemerPart(valueBefore, valueAfter, shares, supply);
+        }
+        return gross - Math.mulDiv(gross, _fees.redeemFeeBps, BPS, Math.Rounding.Ceil);
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Keepers
+    // -------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILeveragedToken
+    function rebalance() external nonReentrant {
+        _rebalance();
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function rebalanceAction() public view returns (RebalanceAction) {
+        (int256 value, int256 size, uint256 price, bool fresh) = _snapshot();
+        if (!fresh) return RebalanceAction.NONE;
+        return _action(value, size, price);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function keeperStatus() external view returns (RebalanceAction action, int256 leverage, uint256 equity_) {
+        (int256 value, int256 size, uint256 price, bool fresh) = _snapshot();
+        action = fresh ? _action(value, size, price) : RebalanceAction.NONE;
+        leverage = _leverage(value, size, price);
+        equity_ = value > 0 ? uint256(value) : 0;
+    }
+
+    /// @notice Chainlink Automation: whether a rebalance is due; `performData` is the due action (informative only).
+    function checkUpkeep(bytes calldata) external view override returns (bool upkeepNeeded, bytes memory performData) {
+        RebalanceAction action = rebalanceAction();
+        return (action != RebalanceAction.NONE, abi.encode(action));
+    }
+
+    /// @notice Chainlink Automation: rebalances. Ignores `performData` and re-checks everything, like `rebalance()`.
+    function performUpkeep(bytes calldata) external override nonReentrant {
+        _rebalance();
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Admin
+    // -------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILeveragedToken
+    function setFees(Fees calldata newFees) external onlyRole(FEE_MANAGER_ROLE) {
+        _accrueManagementFee();
+        _setFees(newFees);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function setRebalanceSettings(RebalanceSettings calldata settings) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRebalanceSettings(settings);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Views
+    // -------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILeveragedToken
+    function exchange() external view returns (IPerpExchange) {
+        return _exchange;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function marketId() external view returns (uint256) {
+        return _marketId;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function targetLeverage() external view returns (int256) {
+        return _targetLeverage;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function initialNav() external view returns (uint256) {
+        return _initialNav;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function equity() public view returns (uint256) {
+        (int256 value, , , ) = _snapshot();
+        return value > 0 ? uint256(value) : 0;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function navPerShare() external view returns (uint256) {
+        uint256 supply = totalSupply() + pendingManagementFeeShares();
+        if (supply == 0) return _initialNav;
+        return Math.mulDiv(equity(), WAD, supply);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function currentLeverage() public view returns (int256) {
+        (int256 value, int256 size, uint256 price, ) = _snapshot();
+        return _leverage(value, size, price);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function positionSize() external view returns (int256) {
+        (, int256 size, , ) = _snapshot();
+        return size;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function positionNotional() external view returns (int256) {
+        (, int256 size, uint256 price, ) = _snapshot();
+        return SignedWad.mulDivDown(size, price, WAD);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function leverageBand() public view returns (uint256 lower, uint256 upper) {
+        uint256 target = SignedMath.abs(_targetLeverage);
+        uint256 band = _band;
+        return (Math.mulDiv(target, WAD - band, WAD), Math.mulDiv(target, WAD + band, WAD));
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function lastRebalanceTime() external view returns (uint256) {
+        return _lastRebalance;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function nextRebalanceTime() public view returns (uint256) {
+        return uint256(_lastRebalance) + _rebalanceInterval;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function pendingManagementFeeShares() public view returns (uint256) {
+        if (_wipedOut) return 0;
+        return _feeShares(totalSupply(), block.timestamp - _lastFeeAccrual);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function fees() external view returns (Fees memory) {
+        return _fees;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function rebalanceSettings() external view returns (RebalanceSettings memory) {
+        return RebalanceSettings(_rebalanceInterval, _band);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function wipedOut() external view returns (bool) {
+        return _wipedOut;
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Internals
+    // -------------------------------------------------------------------------------------------------------------
+
+    function _rebalance() private {
+        (int256 value, int256 size, uint256 price, bool fresh) = _snapshot();
+        if (!fresh) _revertOnPrice();
+        RebalanceAction action = _action(value, size, price);
+        if (action == RebalanceAction.NONE) {
+            revert LeveragedTokenRebalanceNotDue(_leverage(value, size, price), _lastRebalance, nextRebalanceTime());
+        }
+        _accrueManagementFee();
+        if (value <= 0) {
+            _wipeOut(value, size, price);
+            return;
+        }
+        // target size = L x equity / price, rounded toward zero
+        int256 target = SignedWad.mulDivTowardZero(_targetLeverage, uint256(value) * _collateralScale, price);
+        int256 sizeDelta = target - size;
+        _lastRebalance = uint40(block.timestamp);
+        if (sizeDelta != 0) _exchange.trade(_marketId, sizeDelta);
+        (int256 valueAfter, int256 sizeAfter, , ) = _snapshot();
+        emit Rebalanced(
+            action,
+            _leverage(value, size, price),
+            _leverage(valueAfter, sizeAfter, price),
+            sizeDelta,
+            price,
+            uint256(value)
+        );
+    }
+
+    /// @dev The due action for an account state; NONE once wiped out or with no supply.
+    function _action(int256 value, int256 size, uint256 price) private view returns (RebalanceAction) {
+        if (_wipedOut || totalSupply() == 0) return RebalanceAction.NONE;
+        if (value <= 0) return RebalanceAction.DRIFT;
+        uint256 leverage = SignedMath.abs(_leverage(value, size, price));
+        (uint256 lower, uint256 upper) = leverageBand();
+        if (leverage < lower || leverage > upper) return RebalanceAction.DRIFT;
+        if (block.timestamp >= nextRebalanceTime()) return RebalanceAction.TIME;
+        return RebalanceAction.NONE;
+    }
+
+    /// @dev Closes the position and marks the token as wiped out (terminal).
+    function _wipeOut(int256 value, int256 size, uint256 price) private {
+        _wipedOut = true;
+        if (size != 0) _exchange.trade(_marketId, -size);
+        emit WipedOut(price, value, _exchange.margin(address(this), _marketId));
+    }
+
+    function _snapshot() private view returns (int256 value, int256 size, uint256 price, bool fresh) {
+        return _exchange.accountSnapshot(address(this), _marketId);
+    }
+
+    /// @dev Reverts with the exchange's named price error (PerpStalePrice or PerpInvalidPrice, with values).
+    function _revertOnPrice() private view {
+        _exchange.markPrice(_marketId);
+    }
+
+    /// @dev notional x WAD / equity, signed, rounded toward zero.
+    function _leverage(int256 value, int256 size, uint256 price) private view returns (int256) {
+        if (size == 0) return 0;
+        if (value <= 0) return size > 0 ? type(int256).max : type(int256).min;
+        int256 notional_ = SignedWad.mulDivDown(size, price, WAD);
+        return (notional_ * int256(WAD)) / (value * int256(_collateralScale));
+    }
+
+    /// @dev The size a mint of `net` collateral adds: in proportion to the position, so leverage is unchanged;
+    /// `L x net / price` when there is no position yet. Rounded toward zero.
+    function _mintSizeDelta(uint256 net, int256 value, int256 size, uint256 price) private view returns (int256) {
+        if (size == 0 || value <= 0) return SignedWad.mulDivTowardZero(_targetLeverage, net * _collateralScale, price);
+        return SignedWad.mulDivTowardZero(size, net, uint256(value));
+    }
+
+    /// @dev Shares for `added` equity: `added x supply / valueBefore`, or `added x 1e18 / initialNav` at 0 supply;
+    /// rounded down.
+    function _sharesFor(int256 added, int256 valueBefore, uint256 supply) private view returns (uint256) {
+        if (added <= 0) return 0;
+        if (supply == 0) return Math.mulDiv(uint256(added), WAD, _initialNav);
+        return Math.mulDiv(uint256(added), supply, uint256(valueBefore));
+    }
+
+    /// @dev What a redeemer of `shares` gets before fees: what the trade left minus what the stayers keep,
+    /// `valueBefore x (supply - shares) / supply` rounded up.
+    function _redeemerPart(
+        int256 valueBefore,
+        int256 valueAfter,
+        uint256 shares,
+        uint256 supply
+    ) private pure returns (uint256) {
+        uint256 keep = Math.mulDiv(uint256(valueBefore), supply - shares, supply, Math.Rounding.Ceil);
+        return valueAfter > int256(keep) ? uint256(valueAfter) - keep : 0;
+    }
+
+    /// @dev After a wipe-out: the redeemer's pro-rata part of what margin is left, rounded down.
+    function _proRataMargin(uint256 shares, uint256 supply) private view returns (uint256) {
+        return Math.mulDiv(_exchange.margin(address(this), _marketId), shares, supply);
+    }
+
+    function _accrueManagementFee() private {
+        uint256 last = _lastFeeAccrual;
+        if (last == block.timestamp) return;
+        _lastFeeAccrual = uint40(block.timestamp);
+        if (_wipedOut) return;
+        uint256 shares = _feeShares(totalSupply(), block.timestamp - last);
+        if (shares != 0) {
+            address recipient = _fees.recipient;
+            _mint(recipient, shares);
+            emit ManagementFeeAccrued(recipient, shares);
+        }
+    }
+
+    /// @dev `supply x f / (1 - f)` with `f = rate x elapsed / YEAR` (capped at 1/2), rounded down.
+    function _feeShares(uint256 supply, uint256 elapsed) private view returns (uint256) {
+        uint256 rate = _fees.managementFeePerYear;
+        if (supply == 0 || rate == 0 || elapsed == 0) return 0;
+        uint256 f = Math.min((rate * elapsed) / YEAR, MAX_FEE_FRACTION);
+        return Math.mulDiv(supply, f, WAD - f);
+    }
+
+    function _setFees(Fees memory f) private {
+        if (f.recipient == address(0)) revert LeveragedTokenZeroAddress();
+        if (f.mintFeeBps > MAX_MINT_FEE_BPS) revert LeveragedTokenFeeTooHigh("mintFeeBps", f.mintFeeBps, MAX_MINT_FEE_BPS);
+        if (f.redeemFeeBps > MAX_REDEEM_FEE_BPS) {
+            revert LeveragedTokenFeeTooHigh("redeemFeeBps", f.redeemFeeBps, MAX_REDEEM_FEE_BPS);
+        }
+        if (f.managementFeePerYear > MAX_MANAGEMENT_FEE_PER_YEAR) {
+            revert LeveragedTokenFeeTooHigh("managementFeePerYear", f.managementFeePerYear, MAX_MANAGEMENT_FEE_PER_YEAR);
+        }
+        _fees = f;
+        emit FeesUpdated(f);
+    }
+
+    function _setRebalanceSettings(RebalanceSettings memory s) private {
+        if (s.interval == 0) revert LeveragedTokenInvalidSetting("interval", 0);
+        if (s.band == 0 || s.band >= WAD) revert LeveragedTokenInvalidSetting("band", s.band);
+        _rebalanceInterval = s.interval;
+        _band = s.band;
+        emit RebalanceSettingsUpdated(s);
+    }
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+
+import {ILeveragedToken} from "./interfaces/ILeveragedToken.sol";
+import {ILeveragedTokenFactory} from "./interfaces/ILeveragedTokenFactory.sol";
+import {IPerpExchange} from "./interfaces/IPerpExchange.sol";
+import {LeveragedToken} from "./LeveragedToken.sol";
+import {LeveragedTokenDeployer} from "./LeveragedTokenDeployer.sol";
+
+/// @title LeveragedTokenFactory
+/// @notice Creates the leveraged tokens of one exchange and is their registry.
+contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
+    /// @notice May create tokens.
+    bytes32 public constant TOKEN_CREATOR_ROLE = keccak256("TOKEN_CREATOR_ROLE");
+
+    uint256 private constant WAD = 1e18;
+    uint256 private constant MAX_LEVERAGE = 10;
+
+    IPerpExchange private immutable _exchange;
+    LeveragedTokenDeployer private immutable _deployer;
+
+    TokenDefaults private _defaults;
+    address[] private _tokens;
+    mapping(uint256 marketId => mapping(int256 leverage => address token)) private _tokenFor;
+    mapping(bytes32 symbolHash => address token) private _tokenBySymbol;
+
+    /// @param exchange_ the exchange every token trades on
+    /// @param deployer the contract holding the token's creation code
+    /// @param admin DEFAULT_ADMIN_ROLE and TOKEN_CREATOR_ROLE
+    /// @param defaults the settings new tokens start with
+    constructor(
+        IPerpExchange exchange_,
+        LeveragedTokenDeployer deployer,
+        address admin,
+        TokenDefaults memory defaults
+    ) {
+        if (address(exchange_) == address(0) || address(deployer) == address(0) || admin == address(0)) {
+            revert FactoryZeroAddress();
+        }
+        _exchange = exchange_;
+        _deployer = deployer;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(TOKEN_CREATOR_ROLE, admin);
+        _setTokenDefaults(defaults);
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function createToken(
+        uint256 marketId,
+        int256 leverage
+    ) external onlyRole(TOKEN_CREATOR_ROLE) returns (ILeveragedToken token) {
+        uint256 times = SignedMath.abs(leverage) / WAD;
+        if (leverage == 0 || SignedMath.abs(leverage) % WAD != 0 || times > MAX_LEVERAGE) {
+            revert FactoryInvalidLeverage(leverage);
+        }
+        address existing = _tokenFor[marketId][leverage];
+        if (existing != address(0)) revert FactoryDuplicateToken(marketId, leverage, existing);
+
+        string memory asset = _exchange.market(marketId).symbol; // reverts with PerpUnknownMarket
+        string memory symbol = string.concat(asset, Strings.toString(times), leverage > 0 ? "L" : "S");
+        string memory name = string.concat(asset, " ", Strings.toString(times), "x ", leverage > 0 ? "Long" : "Short");
+        TokenDefaults memory d = _defaults;
+        token = _deployer.deploy(
+            LeveragedToken.TokenParams({
+                name: name,
+                symbol: symbol,
+                exchange: _exchange,
+                marketId: marketId,
+                targetLeverage: leverage,
+                initialNav: d.initialNav,
+                admin: d.tokenAdmin,
+                fees: d.fees,
+                rebalanceSettings: d.rebalanceSettings
+            })
+        );
+        _tokenFor[marketId][leverage] = address(token);
+        _tokenBySymbol[keccak256(bytes(symbol))] = address(token);
+        _tokens.push(address(token));
+        emit TokenCreated(address(token), marketId, leverage, symbol, _tokens.length - 1);
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function setTokenDefaults(TokenDefaults calldata defaults) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setTokenDefaults(defaults);
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function exchange() external view returns (IPerpExchange) {
+        return _exchange;
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function tokenDefaults() external view returns (TokenDefaults memory) {
+        return _defaults;
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function tokenCount() external view returns (uint256) {
+        return _tokens.length;
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function allTokens() external view returns (address[] memory) {
+        return _tokens;
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function tokenFor(uint256 marketId, int256 leverage) external view returns (address token) {
+        token = _tokenFor[marketId][leverage];
+        if (token == address(0)) revert FactoryUnknownToken(marketId, leverage);
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function tokenBySymbol(string calldata symbol) external view returns (address token) {
+        token = _tokenBySymbol[keccak256(bytes(symbol))];
+        if (token == address(0)) revert FactoryUnknownSymbol(symbol);
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function keeperStatuses(uint256 offset, uint256 limit) external view returns (TokenStatus[] memory statuses) {
+        uint256 end = Math.min(_tokens.length, offset + Math.min(limit, type(uint256).max - offset));
+        if (offset >= end) return statuses;
+        statuses = new TokenStatus[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            address token = _tokens[i];
+            (ILeveragedToken.RebalanceAction action, int256 leverage, uint256 equity) = ILeveragedToken(token)
+                .keeperStatus();
+            statuses[i - offset] = TokenStatus(token, action, leverage, equity);
+        }
+    }
+
+    function _setTokenDefaults(TokenDefaults memory defaults) private {
+        if (defaults.tokenAdmin == address(0) || defaults.fees.recipient == address(0)) revert FactoryZeroAddress();
+        _defaults = defaults;
+        emit TokenDefaultsUpdated(defaults);
+    }
+}
