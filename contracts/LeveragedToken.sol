@@ -441,11 +441,21 @@ contract LeveragedToken is
         return (notional_ * int256(WAD)) / (value * int256(_collateralScale));
     }
 
-    /// @dev The size a mint of `net` collateral adds: in proportion to the position, so leverage is unchanged;
-    /// `L x net / price` when there is no position yet. Rounded toward zero.
+    /// @dev The size a mint of `net` collateral adds, so that leverage is the same after the mint and the
+    /// exchange's taker fee `t` (which the minter pays): the equity added is `a = net / (1 + |l| t)` and the size
+    /// grows by `size x a / equity`, or by `L x a / price` when there is no position yet. Rounded toward zero.
     function _mintSizeDelta(uint256 net, int256 value, int256 size, uint256 price) private view returns (int256) {
-        if (size == 0 || value <= 0) return SignedWad.mulDivTowardZero(_targetLeverage, net * _collateralScale, price);
-        return SignedWad.mulDivTowardZero(size, net, uint256(value));
+        uint256 feeBps = _exchange.takerFeeBps(_marketId);
+        uint256 netWad = net * _collateralScale;
+        if (size == 0 || value <= 0) {
+            // L x net / (price x (1 + |L| t))
+            uint256 denominator = Math.mulDiv(price, BPS * WAD + SignedMath.abs(_targetLeverage) * feeBps, WAD);
+            return SignedWad.mulDivTowardZero(_targetLeverage, netWad * BPS, denominator);
+        }
+        // size x net / (equity + |notional| t)
+        uint256 equityTimesBps = uint256(value) * _collateralScale * BPS;
+        uint256 denom = equityTimesBps + Math.mulDiv(SignedMath.abs(size), price, WAD) * feeBps;
+        return SignedWad.mulDivTowardZero(size, netWad * BPS, denom);
     }
 
     /// @dev Shares for `added` equity: `added x supply / valueBefore`, or `added x 1e18 / initialNav` at 0 supply;

@@ -204,6 +204,9 @@ interface IPerpExchange {
     /// @notice The mark price (WAD) with every check of a state change: reverts on a stale, zero or negative price.
     function markPrice(uint256 marketId) external view returns (uint256);
 
+    /// @notice The market's taker fee in bps of traded notional (one storage read, for integrators sizing trades).
+    function takerFeeBps(uint256 marketId) external view returns (uint256);
+
     /// @notice The stablecoin in the insurance / liquidity fund.
     function fundBalance() external view returns (uint256);
 

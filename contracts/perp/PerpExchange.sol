@@ -376,6 +376,11 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IPerpExchange
+    function takerFeeBps(uint256 marketId) external view returns (uint256) {
+        return _market(marketId).takerFeeBps;
+    }
+
+    /// @inheritdoc IPerpExchange
     function fundBalance() external view returns (uint256) {
         return _fund;
     }
