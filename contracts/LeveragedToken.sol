@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// solhint-disable-next-line interface-starts-with-i
+// solhint-disable-next-line max-line-length
 import {AutomationCompatibleInterface} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
@@ -506,12 +506,17 @@ contract LeveragedToken is
 
     function _setFees(Fees memory f) private {
         if (f.recipient == address(0)) revert LeveragedTokenZeroAddress();
-        if (f.mintFeeBps > MAX_MINT_FEE_BPS) revert LeveragedTokenFeeTooHigh("mintFeeBps", f.mintFeeBps, MAX_MINT_FEE_BPS);
+        if (f.mintFeeBps > MAX_MINT_FEE_BPS)
+            revert LeveragedTokenFeeTooHigh("mintFeeBps", f.mintFeeBps, MAX_MINT_FEE_BPS);
         if (f.redeemFeeBps > MAX_REDEEM_FEE_BPS) {
             revert LeveragedTokenFeeTooHigh("redeemFeeBps", f.redeemFeeBps, MAX_REDEEM_FEE_BPS);
         }
         if (f.managementFeePerYear > MAX_MANAGEMENT_FEE_PER_YEAR) {
-            revert LeveragedTokenFeeTooHigh("managementFeePerYear", f.managementFeePerYear, MAX_MANAGEMENT_FEE_PER_YEAR);
+            revert LeveragedTokenFeeTooHigh(
+                "managementFeePerYear",
+                f.managementFeePerYear,
+                MAX_MANAGEMENT_FEE_PER_YEAR
+            );
         }
         _fees = f;
         emit FeesUpdated(f);

@@ -237,7 +237,7 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
           const abs = l < 0n ? -l : l;
           return abs >= lower && abs <= upper;
         };
-        const outward = side === "upper" === long ? -1n : 1n; // a long's leverage rises as its price falls
+        const outward = (side === "upper") === long ? -1n : 1n; // a long's leverage rises as its price falls
         let inPrice = formulaPrice - outward * 100_000n;
         let outPrice = formulaPrice + outward * 100_000n;
         expect(await inside(inPrice)).to.equal(true);

@@ -28,11 +28,9 @@ describe("LeveragedToken: reference numbers", () => {
     await btcFeed.updateAnswer(feedPrice(60_000));
     expect(await token.equity()).to.equal(usdc(1_600));
     expect(await holdingValue(token, alice.address)).to.equal(usdc(1_600));
-    await expect(token.connect(alice).redeem(await token.balanceOf(alice.address), 0, alice.address)).to.changeTokenBalance(
-      stable,
-      alice,
-      usdc(1_600),
-    );
+    await expect(
+      token.connect(alice).redeem(await token.balanceOf(alice.address), 0, alice.address),
+    ).to.changeTokenBalance(stable, alice, usdc(1_600));
   });
 
   it("2x long, BTC +5% in a day: token +10%", async () => {
