@@ -62,13 +62,7 @@ interface ILeveragedToken {
     /// @notice `shares` were minted to `receiver` for `collateralIn` paid by `caller` (of which `fee` to fees).
     event Minted(address indexed caller, address indexed receiver, uint256 collateralIn, uint256 fee, uint256 shares);
     /// @notice `shares` of `owner` were redeemed for `collateralOut` sent to `receiver` (after `fee`).
-    event Redeemed(
-        address indexed owner,
-        address indexed receiver,
-        uint256 shares,
-        uint256 collateralOut,
-        uint256 fee
-    );
+    event Redeemed(address indexed owner, address indexed receiver, uint256 shares, uint256 collateralOut, uint256 fee);
     /// @notice The position was traded back to the target leverage.
     /// @param leverageBefore signed WAD; @param leverageAfter signed WAD (after the exchange's taker fee)
     /// @param sizeDelta the signed size traded; @param price the mark price (WAD); @param equity before (collateral)
@@ -106,7 +100,11 @@ interface ILeveragedToken {
     /// rounded up, the redeemer gets the rest less the redeem fee. Never blocked by pause. After a wipe-out it pays
     /// the pro-rata remainder, possibly 0.
     /// @return collateralOut the stablecoin sent to `receiver`
-    function redeem(uint256 shares, uint256 minCollateralOut, address receiver) external returns (uint256 collateralOut);
+    function redeem(
+        uint256 shares,
+        uint256 minCollateralOut,
+        address receiver
+    ) external returns (uint256 collateralOut);
 
     /// @notice What `mint(collateralIn, ...)` would give now (same rounding, fees and taker fee included).
     function previewMint(uint256 collateralIn) external view returns (uint256 shares);

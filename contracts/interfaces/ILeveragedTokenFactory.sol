@@ -35,13 +35,7 @@ interface ILeveragedTokenFactory {
     error FactoryZeroAddress();
 
     /// @notice A token was created and listed.
-    event TokenCreated(
-        address indexed token,
-        uint256 indexed marketId,
-        int256 leverage,
-        string symbol,
-        uint256 index
-    );
+    event TokenCreated(address indexed token, uint256 indexed marketId, int256 leverage, string symbol, uint256 index);
     /// @notice The settings of new tokens changed.
     event TokenDefaultsUpdated(TokenDefaults defaults);
 
