@@ -1,0 +1,161 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { MaxUint256, parseUnits } from "ethers";
+import { uniswapV2 } from "../../src/dex/uniswapV2";
+import { tokenSymbol, type DeploymentSpec } from "../../src/deployment/spec";
+import localSpec from "../parameters/localhost.json";
+import { validateSpec } from "../../src/deployment/spec";
+
+const USDC_DECIMALS = 6;
+const FEED_DECIMALS = 8;
+
+/**
+ * The whole system from a deployment spec: the stablecoin, one price feed per market (deployed, or an existing
+ * Chainlink feed), the exchange with its markets and a funded insurance fund, the token factory with its token set,
+ * and optionally Uniswap V2 with seeded pools. Every step has a stable id, so a failed deployment resumes.
+ */
+export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTokens") {
+  return buildModule(moduleId, (m) => {
+    const deployer = m.getAccount(0);
+    const usdc = (amount: string) => parseUnits(amount, USDC_DECIMALS);
+
+    const stablecoin = m.contract("MockStablecoin", [
+      spec.stablecoin.name,
+      spec.stablecoin.symbol,
+      deployer,
+      usdc(spec.stablecoin.faucetPerCall),
+      usdc(spec.stablecoin.faucetPerAddress),
+    ]);
+    const exchange = m.contract("PerpExchange", [stablecoin, deployer]);
+
+    type ContractFuture = Parameters<typeof m.call>[0];
+    const feeds: Record<string, ContractFuture> = {};
+    const marketIds: Record<string, ReturnType<typeof m.readEventArgument>> = {};
+    let previousMarket: ReturnType<typeof m.call> | undefined;
+    for (const market of spec.markets) {
+      const feed =
+        market.feed.kind === "settable"
+          ? m.contract(
+              "SettablePriceFeed",
+              [FEED_DECIMALS, `${market.symbol} / USD`, deployer, parseUnits(market.feed.initialPrice, FEED_DECIMALS)],
+              { id: `${market.symbol}Feed` },
+            )
+          : m.contractAt("AggregatorV3Interface", market.feed.address, { id: `${market.symbol}Feed` });
+      feeds[market.symbol] = feed;
+      // Markets are created one after the other so that their ids follow the spec's order.
+      const created = m.call(
+        exchange,
+        "createMarket",
+        [
+          market.symbol,
+          {
+            feed,
+            maxPriceAge: market.maxPriceAge,
+            takerFeeBps: market.takerFeeBps,
+            initialMarginBps: market.initialMarginBps,
+            maintenanceMarginBps: market.maintenanceMarginBps,
+            liquidationPenaltyBps: market.liquidationPenaltyBps,
+            fundingRatePerYear: parseUnits(market.fundingRatePerYear, 18),
+          },
+        ],
+        { id: `createMarket${market.symbol}`, after: previousMarket ? [previousMarket] : [] },
+      );
+      marketIds[market.symbol] = m.readEventArgument(created, "MarketCreated", "marketId", {
+        id: `${market.symbol}MarketId`,
+      });
+      previousMarket = created;
+    }
+
+    const fund = usdc(spec.insuranceFund);
+    const mintFund = m.call(stablecoin, "mint", [deployer, fund], { id: "mintInsuranceFund" });
+    const approveFund = m.call(stablecoin, "approve", [exchange, fund], {
+      id: "approveInsuranceFund",
+      after: [mintFund],
+    });
+    m.call(exchange, "depositToFund", [fund], { id: "depositInsuranceFund", after: [approveFund] });
+
+    const tokenDeployer = m.contract("LeveragedTokenDeployer");
+    const d = spec.tokenDefaults;
+    const factory = m.contract("LeveragedTokenFactory", [
+      exchange,
+      tokenDeployer,
+      deployer,
+      {
+        fees: {
+          mintFeeBps: d.mintFeeBps,
+          redeemFeeBps: d.redeemFeeBps,
+          managementFeePerYear: parseUnits(d.managementFeePerYear, 18),
+          recipient: deployer,
+        },
+        rebalanceSettings: { interval: d.rebalanceInterval, band: parseUnits(d.band, 18) },
+        initialNav: usdc(d.initialNav),
+        tokenAdmin: deployer,
+      },
+    ]);
+
+    const tokens: Record<string, ContractFuture> = {};
+    let previousToken: ReturnType<typeof m.call> | undefined;
+    for (const t of spec.tokens) {
+      const symbol = tokenSymbol(t.market, t.leverage);
+      const created = m.call(factory, "createToken", [marketIds[t.market], parseUnits(String(t.leverage), 18)], {
+        id: `create${symbol}`,
+        after: previousToken ? [previousToken] : [],
+      });
+      const address = m.readEventArgument(created, "TokenCreated", "token", { id: `${symbol}Address` });
+      tokens[symbol] = m.contractAt("LeveragedToken", address, { id: symbol });
+      previousToken = created;
+    }
+
+    if (spec.dex.kind === "none")
+      return { stablecoin, exchange, factory, tokenDeployer, ...prefixed("feed", feeds), ...prefixed("token", tokens) };
+
+    const router =
+      spec.dex.kind === "deploy"
+        ? (() => {
+            const weth = m.contract("WETH9", uniswapV2.weth);
+            const uniFactory = m.contract("UniswapV2Factory", uniswapV2.factory, [deployer]);
+            return m.contract("UniswapV2Router02", uniswapV2.router, [uniFactory, weth]);
+          })()
+        : m.contractAt("UniswapV2Router02", uniswapV2.router, spec.dex.router);
+
+    for (const pool of spec.pools) {
+      const token = tokens[pool.token];
+      const amount = usdc(pool.usdc);
+      // Buy the pool's token side at NAV, then add both sides at that price.
+      const minted = m.call(stablecoin, "mint", [deployer, amount * 2n], { id: `${pool.token}PoolMintUsdc` });
+      const approveToken = m.call(stablecoin, "approve", [token, amount], {
+        id: `${pool.token}PoolApproveToken`,
+        after: [minted],
+      });
+      const bought = m.call(token, "mint", [amount, 1n, deployer], {
+        id: `${pool.token}PoolBuy`,
+        after: [approveToken],
+      });
+      const shares = m.readEventArgument(bought, "Minted", "shares", { id: `${pool.token}PoolShares` });
+      const approveShares = m.call(token, "approve", [router, shares], { id: `${pool.token}PoolApproveShares` });
+      const approveUsdc = m.call(stablecoin, "approve", [router, amount], {
+        id: `${pool.token}PoolApproveUsdc`,
+        after: [bought],
+      });
+      m.call(router, "addLiquidity", [token, stablecoin, shares, amount, 0n, 0n, deployer, MaxUint256], {
+        id: `${pool.token}PoolAddLiquidity`,
+        after: [approveShares, approveUsdc],
+      });
+    }
+    return {
+      stablecoin,
+      exchange,
+      factory,
+      tokenDeployer,
+      router,
+      ...prefixed("feed", feeds),
+      ...prefixed("token", tokens),
+    };
+  });
+}
+
+function prefixed<T>(prefix: string, record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [`${prefix}_${key}`, value]));
+}
+
+/** The local deployment (`npx hardhat ignition deploy ignition/modules/LeveragedTokens.ts`). */
+export default buildSystemModule(validateSpec(localSpec, "ignition/parameters/localhost.json"));

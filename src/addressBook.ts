@@ -1,0 +1,57 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Where a network's deployed contracts are: `deployments/<network>.json`. Written by `npm run deploy`, read by the
+ * tasks, the keeper and the demo.
+ */
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+
+export const addressBookSchema = z.object({
+  network: z.string(),
+  chainId: z.number().int().positive(),
+  deployedAt: z.string(),
+  deployer: address,
+  stablecoin: address,
+  exchange: address,
+  factory: address,
+  markets: z.record(z.object({ id: z.number().int().nonnegative(), feed: address, settable: z.boolean() })),
+  tokens: z.record(address),
+  dex: z.object({ router: address, factory: address, weth: address, pools: z.record(address) }).optional(),
+});
+
+export type AddressBook = z.infer<typeof addressBookSchema>;
+
+export function addressBookPath(root: string, network: string): string {
+  return path.join(root, "deployments", `${network}.json`);
+}
+
+/** Reads and checks a network's address book; a missing or malformed one is a clear error. */
+export function readAddressBook(root: string, network: string): AddressBook {
+  const file = addressBookPath(root, network);
+  let raw: string;
+  try {
+    raw = readFileSync(file, "utf8");
+  } catch {
+    throw new Error(
+      `no address book for network "${network}" (${path.relative(root, file)}): run npm run deploy -- --network ${network}`,
+    );
+  }
+  const parsed = addressBookSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${path.relative(root, file)} is malformed at ${issue.path.join(".")}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Writes a network's address book atomically (a temporary file renamed over the old one). */
+export function writeAddressBook(root: string, book: AddressBook): string {
+  const file = addressBookPath(root, book.network);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(addressBookSchema.parse(book), null, 2)}\n`);
+  renameSync(temporary, file);
+  return file;
+}
