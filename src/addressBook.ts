@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { UserError } from "./amounts";
 
 /**
  * Where a network's deployed contracts are: `deployments/<network>.json`. Written by `npm run deploy`, read by the
@@ -23,8 +24,10 @@ export const addressBookSchema = z.object({
 
 export type AddressBook = z.infer<typeof addressBookSchema>;
 
+/** `deployments/<network>.json` under `root`, or under `LT_DEPLOYMENTS_DIR` when set (tests use a temporary one). */
 export function addressBookPath(root: string, network: string): string {
-  return path.join(root, "deployments", `${network}.json`);
+  const dir = process.env.LT_DEPLOYMENTS_DIR ?? path.join(root, "deployments");
+  return path.join(dir, `${network}.json`);
 }
 
 /** Reads and checks a network's address book; a missing or malformed one is a clear error. */
@@ -54,4 +57,13 @@ export function writeAddressBook(root: string, book: AddressBook): string {
   writeFileSync(temporary, `${JSON.stringify(addressBookSchema.parse(book), null, 2)}\n`);
   renameSync(temporary, file);
   return file;
+}
+
+/** A market of the address book by symbol; an unknown one is a UserError. */
+export function resolveMarket(book: AddressBook, symbol: string): AddressBook["markets"][string] & { symbol: string } {
+  const key = Object.keys(book.markets).find((k) => k.toUpperCase() === symbol.toUpperCase());
+  if (!key) {
+    throw new UserError(`unknown market "${symbol}": this deployment has ${Object.keys(book.markets).join(", ")}`);
+  }
+  return { symbol: key, ...book.markets[key] };
 }

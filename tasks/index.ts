@@ -1,1 +1,5 @@
-export {};
+// The lt:* Hardhat tasks: thin wrappers over src/ (see README, "Tasks").
+import "./info";
+import "./wallet";
+import "./operator";
+import "./dex";

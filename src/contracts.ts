@@ -1,0 +1,60 @@
+import type { ContractRunner, Interface } from "ethers";
+import {
+  LeveragedToken__factory,
+  LeveragedTokenFactory__factory,
+  MockStablecoin__factory,
+  PerpExchange__factory,
+  SettablePriceFeed__factory,
+  type LeveragedToken,
+  type LeveragedTokenFactory,
+  type MockStablecoin,
+  type PerpExchange,
+} from "../typechain-types";
+import type { AddressBook } from "./addressBook";
+import { UserError } from "./amounts";
+
+/** Typed handles on a deployed system. */
+export interface System {
+  book: AddressBook;
+  stablecoin: MockStablecoin;
+  exchange: PerpExchange;
+  factory: LeveragedTokenFactory;
+}
+
+export function connectSystem(book: AddressBook, runner: ContractRunner): System {
+  return {
+    book,
+    stablecoin: MockStablecoin__factory.connect(book.stablecoin, runner),
+    exchange: PerpExchange__factory.connect(book.exchange, runner),
+    factory: LeveragedTokenFactory__factory.connect(book.factory, runner),
+  };
+}
+
+/** Every interface whose custom errors a transaction of ours can revert with. */
+export const CONTRACT_INTERFACES: Interface[] = [
+  LeveragedToken__factory.createInterface(),
+  LeveragedTokenFactory__factory.createInterface(),
+  PerpExchange__factory.createInterface(),
+  MockStablecoin__factory.createInterface(),
+  SettablePriceFeed__factory.createInterface(),
+];
+
+/** A token by symbol (BTC3L) or address, as listed by the factory; an unknown one is a UserError. */
+export async function resolveToken(
+  system: System,
+  symbolOrAddress: string,
+  runner: ContractRunner,
+): Promise<LeveragedToken> {
+  const listed = await system.factory.allTokens();
+  if (/^0x[0-9a-fA-F]{40}$/.test(symbolOrAddress)) {
+    const match = listed.find((a) => a.toLowerCase() === symbolOrAddress.toLowerCase());
+    if (!match) throw new UserError(`${symbolOrAddress} is not a token of this factory; lt:list shows them`);
+    return LeveragedToken__factory.connect(match, runner);
+  }
+  const symbols = await Promise.all(listed.map((a) => LeveragedToken__factory.connect(a, runner).symbol()));
+  const index = symbols.findIndex((s) => s.toUpperCase() === symbolOrAddress.toUpperCase());
+  if (index < 0) {
+    throw new UserError(`unknown token "${symbolOrAddress}": this deployment has ${symbols.join(", ") || "no tokens"}`);
+  }
+  return LeveragedToken__factory.connect(listed[index], runner);
+}

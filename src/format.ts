@@ -1,0 +1,20 @@
+/** Renders rows as a plain-text table with a header and right-aligned numeric-looking cells. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const numeric = (cell: string) => /^-?[\d,]+(\.\d+)?[x%]?$/.test(cell);
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (numeric(cell) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** "in 3h 20m" / "due now" for a unix time relative to `now`. */
+export function relativeTime(at: bigint, now: bigint): string {
+  const seconds = Number(at - now);
+  if (seconds <= 0) return "due now";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h > 0 ? `in ${h}h ${m}m` : `in ${m}m ${seconds % 60}s`;
+}

@@ -1,0 +1,97 @@
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { BaseContract, ContractTransactionResponse } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Interface } from "ethers";
+import { readAddressBook } from "../src/addressBook";
+import { UserError } from "../src/amounts";
+import type { System } from "../src/contracts";
+import { describeError } from "../src/errors";
+import type { LeveragedToken } from "../typechain-types";
+
+/** What every lt:* task works with: the signer and the deployed system of the selected network. */
+export interface TaskContext {
+  hre: HardhatRuntimeEnvironment;
+  signer: HardhatEthersSigner;
+  system: System;
+  /** A token by symbol (BTC3L) or address, as the factory lists it. */
+  resolveToken(symbolOrAddress: string): Promise<LeveragedToken>;
+}
+
+/** src/contracts uses the TypeChain factories, which exist only after a compile: loaded when a task runs, so
+ * that the tasks are registered (and hardhat.config.ts loads) on a fresh clone too. */
+const contracts = () => import("../src/contracts");
+
+async function loadContext(hre: HardhatRuntimeEnvironment): Promise<TaskContext> {
+  const network = hre.network.name;
+  const book = readAddressBook(hre.config.paths.root, network);
+  let chainId: bigint;
+  try {
+    chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  } catch {
+    const url = "url" in hre.network.config ? hre.network.config.url : network;
+    throw new UserError(`cannot reach network ${network} at ${url}: is the node running (npx hardhat node)?`);
+  }
+  if (Number(chainId) !== book.chainId) {
+    throw new UserError(
+      `wrong network: deployments/${network}.json is for chain ${book.chainId} but the RPC answers chain ${chainId}`,
+    );
+  }
+  if ((await hre.ethers.provider.getCode(book.factory)) === "0x") {
+    throw new UserError(
+      `no contract at the factory of deployments/${network}.json: the chain was reset; run npm run deploy -- --network ${network}`,
+    );
+  }
+  const [signer] = await hre.ethers.getSigners();
+  if (!signer) throw new UserError(`network ${network} has no account to sign with (DEPLOYER_PRIVATE_KEY)`);
+  const { connectSystem, resolveToken } = await contracts();
+  const system = connectSystem(book, signer);
+  return { hre, signer, system, resolveToken: (symbolOrAddress) => resolveToken(system, symbolOrAddress, signer) };
+}
+
+/**
+ * Wraps a task's action: loads the context, and turns any failure into one line on stderr and exit code 1.
+ * Nothing is sent after a failure: every transaction is simulated first (see `send`).
+ */
+export function withContext<Args>(action: (args: Args, ctx: TaskContext) => Promise<void>) {
+  return async (args: Args, hre: HardhatRuntimeEnvironment): Promise<void> => {
+    try {
+      await action(args, await loadContext(hre));
+    } catch (error) {
+      const interfaces: Interface[] = await contracts().then(
+        (c) => c.CONTRACT_INTERFACES,
+        () => [],
+      );
+      console.error(`error: ${describeError(error, interfaces)}`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactionResponse>) & {
+  staticCall(...args: A): Promise<unknown>;
+};
+
+/** Simulates a contract call, then sends it and waits for its receipt; prints one line with its hash and gas. */
+export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
+  await method.staticCall(...args);
+  const tx = await method(...args);
+  const receipt = await tx.wait();
+  if (!receipt || receipt.status !== 1) throw new Error(`${label}: transaction ${tx.hash} failed`);
+  console.log(`${label}: ${tx.hash} (gas ${receipt.gasUsed})`);
+  return receipt;
+}
+
+/** Adds `amount` of allowance for `spender` when the current one is short (simulated and sent like `send`). */
+export async function ensureAllowance(
+  token: BaseContract & {
+    allowance(owner: string, spender: string): Promise<bigint>;
+    approve: Sendable<[string, bigint]>;
+    symbol(): Promise<string>;
+  },
+  owner: string,
+  spender: string,
+  amount: bigint,
+) {
+  if ((await token.allowance(owner, spender)) >= amount) return;
+  await send(`approve ${await token.symbol()}`, token.approve, spender, amount);
+}

@@ -1,0 +1,147 @@
+import { task } from "hardhat/config";
+import { getAddress, parseUnits } from "ethers";
+import { resolveMarket, writeAddressBook } from "../src/addressBook";
+import { UserError, formatLeverage, parseAmount } from "../src/amounts";
+import { send, withContext } from "./context";
+
+function parseLeverage(input: string): bigint {
+  if (!/^-?\d+$/.test(String(input).trim()) || Number(input) === 0 || Math.abs(Number(input)) > 10) {
+    throw new UserError(
+      `--leverage must be a whole number between -10 and 10 other than 0 (e.g. 3 or -2), not "${input}"`,
+    );
+  }
+  return parseUnits(String(input).trim(), 18);
+}
+
+function parseBps(input: string, what: string, max: number): number {
+  if (!/^\d+$/.test(String(input).trim()) || Number(input) > max) {
+    throw new UserError(`${what} must be whole basis points from 0 to ${max}, not "${input}"`);
+  }
+  return Number(input);
+}
+
+task("lt:create-token", "Creates and lists a token for a market and a signed whole leverage")
+  .addParam("market", "the market symbol (BTC, ETH, SOL)")
+  .addParam("leverage", "signed whole leverage: 3 for 3x long, -2 for 2x short")
+  .setAction(
+    withContext<{ market: string; leverage: string }>(async (args, { hre, system }) => {
+      const market = resolveMarket(system.book, args.market);
+      const leverage = parseLeverage(args.leverage);
+      const receipt = await send(
+        `create ${market.symbol} ${formatLeverage(leverage)}`,
+        system.factory.createToken,
+        market.id,
+        leverage,
+      );
+      const event = receipt.logs
+        .map((log) => {
+          try {
+            return system.factory.interface.parseLog(log);
+          } catch {
+            return null;
+          }
+        })
+        .find((parsed) => parsed?.name === "TokenCreated");
+      if (!event) throw new Error("TokenCreated was not emitted");
+      const [address, , , symbol] = event.args as unknown as [string, bigint, bigint, string];
+      system.book.tokens[symbol] = address;
+      writeAddressBook(hre.config.paths.root, system.book);
+      console.log(`${symbol} at ${address} (added to deployments/${hre.network.name}.json)`);
+    }),
+  );
+
+task("lt:set-fees", "Changes a token's fees (omitted ones stay as they are)")
+  .addParam("token", "symbol (BTC3L) or address")
+  .addOptionalParam("mintBps", "mint fee in basis points (cap 100)")
+  .addOptionalParam("redeemBps", "redeem fee in basis points (cap 100)")
+  .addOptionalParam("managementPerYear", "management fee in percent of NAV a year (cap 10), e.g. 3.65")
+  .addOptionalParam("recipient", "who receives the fees")
+  .setAction(
+    withContext<{
+      token: string;
+      mintBps?: string;
+      redeemBps?: string;
+      managementPerYear?: string;
+      recipient?: string;
+    }>(async (args, { resolveToken }) => {
+      const token = await resolveToken(args.token);
+      const current = await token.fees();
+      let recipient = current.recipient;
+      if (args.recipient !== undefined) {
+        try {
+          recipient = getAddress(args.recipient);
+        } catch {
+          throw new UserError(`--recipient must be an address, not "${args.recipient}"`);
+        }
+      }
+      const management =
+        args.managementPerYear === undefined
+          ? current.managementFeePerYear
+          : parseAmount(args.managementPerYear, 16, "--management-per-year", { allowZero: true });
+      if (management > parseUnits("0.1", 18)) throw new UserError("--management-per-year is capped at 10 (percent)");
+      const fees = {
+        mintFeeBps: args.mintBps === undefined ? current.mintFeeBps : parseBps(args.mintBps, "--mint-bps", 100),
+        redeemFeeBps:
+          args.redeemBps === undefined ? current.redeemFeeBps : parseBps(args.redeemBps, "--redeem-bps", 100),
+        managementFeePerYear: management,
+        recipient,
+      };
+      await send(`set fees of ${await token.symbol()}`, token.setFees, fees);
+    }),
+  );
+
+for (const [name, paused] of [
+  ["lt:pause", true],
+  ["lt:unpause", false],
+] as const) {
+  task(name, paused ? "Stops minting of a token (redeeming goes on)" : "Resumes minting of a token")
+    .addParam("token", "symbol (BTC3L) or address")
+    .setAction(
+      withContext<{ token: string }>(async (args, { resolveToken }) => {
+        const token = await resolveToken(args.token);
+        const symbol = await token.symbol();
+        if ((await token.paused()) === paused)
+          throw new UserError(`${symbol} is already ${paused ? "paused" : "unpaused"}`);
+        await send(`${paused ? "pause" : "unpause"} ${symbol}`, paused ? token.pause : token.unpause);
+      }),
+    );
+}
+
+task("lt:rebalance", "Rebalances a token now, if a rebalance is due")
+  .addParam("token", "symbol (BTC3L) or address")
+  .setAction(
+    withContext<{ token: string }>(async (args, { resolveToken }) => {
+      const token = await resolveToken(args.token);
+      const receipt = await send(`rebalance ${await token.symbol()}`, token.rebalance);
+      for (const log of receipt.logs) {
+        const parsed = (() => {
+          try {
+            return token.interface.parseLog(log);
+          } catch {
+            return null;
+          }
+        })();
+        if (parsed?.name === "Rebalanced") {
+          console.log(
+            `leverage ${formatLeverage(parsed.args.leverageBefore)} -> ${formatLeverage(parsed.args.leverageAfter)}`,
+          );
+        }
+        if (parsed?.name === "WipedOut") console.log("equity had reached 0: the token is wiped out");
+      }
+    }),
+  );
+
+task("lt:set-price", "Pushes a price to a market's settable feed (local chains)")
+  .addParam("market", "the market symbol (BTC, ETH, SOL)")
+  .addParam("price", "the price in USD, e.g. 60000")
+  .setAction(
+    withContext<{ market: string; price: string }>(async (args, { hre, signer, system }) => {
+      const market = resolveMarket(system.book, args.market);
+      if (!market.settable) {
+        throw new UserError(`${market.symbol} reads a Chainlink feed (${market.feed}); its price cannot be set`);
+      }
+      const feed = await hre.ethers.getContractAt("SettablePriceFeed", market.feed, signer);
+      const answer = parseAmount(args.price, Number(await feed.decimals()), "--price");
+      await send(`set ${market.symbol} to ${args.price} USD`, feed.updateAnswer, answer);
+    }),
+  );
