@@ -84,7 +84,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
           mintFeeBps: d.mintFeeBps,
           redeemFeeBps: d.redeemFeeBps,
           managementFeePerYear: parseUnits(d.managementFeePerYear, 18),
-          recipient: deployer,
+          recipient: d.feeRecipient ?? deployer,
         },
         rebalanceSettings: { interval: d.rebalanceInterval, band: parseUnits(d.band, 18) },
         initialNav: usdc(d.initialNav),

@@ -61,6 +61,7 @@ export const deploymentSpecSchema = z.object({
     rebalanceInterval: z.number().int().positive(),
     band: decimal,
     initialNav: decimal,
+    feeRecipient: address.optional(), // receives the tokens' fees; the deployer when omitted
   }),
   tokens: z.array(tokenSpec),
   dex: dexSpec,
