@@ -497,7 +497,10 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         (, int256 answer, , uint256 updatedAt, ) = m.feed.latestRoundData();
         if (answer <= 0 || uint256(answer) > type(uint112).max) revert PerpInvalidPrice(marketId, answer);
         uint256 maxAge = m.maxPriceAge;
-        if (updatedAt + maxAge < block.timestamp) revert PerpStalePrice(marketId, updatedAt, maxAge, block.timestamp);
+        // `now - updatedAt > maxAge`, written so that no answer's updatedAt can overflow it
+        if (updatedAt < block.timestamp && block.timestamp - updatedAt > maxAge) {
+            revert PerpStalePrice(marketId, updatedAt, maxAge, block.timestamp);
+        }
         uint256 price = uint256(answer) * 10 ** (18 - m.feedDecimals);
         if (price > type(uint112).max) revert PerpInvalidPrice(marketId, answer);
         return price;
@@ -513,7 +516,10 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         try m.feed.latestRoundData() returns (uint80, int256 answer, uint256, uint256 updatedAt, uint80) {
             if (answer > 0 && uint256(answer) <= type(uint112).max) {
                 uint256 price = uint256(answer) * 10 ** (18 - m.feedDecimals);
-                if (price <= type(uint112).max) return (price, updatedAt + m.maxPriceAge >= block.timestamp);
+                if (price <= type(uint112).max) {
+                    // as in `_checkedPrice`, without an overflow whatever the feed says
+                    return (price, updatedAt >= block.timestamp || block.timestamp - updatedAt <= m.maxPriceAge);
+                }
             }
         } catch {} // solhint-disable-line no-empty-blocks
         return (m.lastPrice, false);

@@ -1,0 +1,71 @@
+import { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { MockV3Aggregator } from "../../typechain-types";
+import { deployExchange, marketConfig, type ExchangeSystem, type MarketSettings } from "./fixtures";
+import { expectBooksBalance } from "./books";
+import { feedPrice, usdc } from "./units";
+
+export interface PerpSystem extends ExchangeSystem {
+  admin: HardhatEthersSigner;
+  alice: HardhatEthersSigner;
+  bob: HardhatEthersSigner;
+  carol: HardhatEthersSigner;
+  keeper: HardhatEthersSigner;
+  stranger: HardhatEthersSigner;
+  /** Every account that may hold margin in these tests (for the books identity). */
+  accounts: HardhatEthersSigner[];
+}
+
+/** Stablecoin each trader holds (and has approved to the exchange) in a fresh system. */
+export const TRADER_WALLET = usdc(100_000);
+
+/** `deployExchange(overrides)`, plus three traders holding 100,000 USDC each, approved to the exchange. */
+export async function deployPerp(overrides: Partial<MarketSettings> = {}): Promise<PerpSystem> {
+  const system = await deployExchange(overrides);
+  const [admin, alice, bob, carol, keeper, stranger] = await ethers.getSigners();
+  const exchangeAddress = await system.exchange.getAddress();
+  for (const trader of [alice, bob, carol]) {
+    await system.usdc.mint(trader.address, TRADER_WALLET);
+    await system.usdc.connect(trader).approve(exchangeAddress, ethers.MaxUint256);
+  }
+  return {
+    ...system,
+    admin,
+    alice,
+    bob,
+    carol,
+    keeper,
+    stranger,
+    accounts: [admin, alice, bob, carol, keeper, stranger],
+  };
+}
+
+export interface MockMarketSystem extends PerpSystem {
+  ethFeed: MockV3Aggregator;
+  ethMarket: bigint;
+}
+
+/** `deployPerp()` plus an "ETH" market (id 1) priced at 3,000 by Chainlink's MockV3Aggregator (8 decimals). */
+export async function deployPerpWithMockFeed(): Promise<MockMarketSystem> {
+  const system = await deployPerp();
+  const ethFeed = await ethers.deployContract("MockV3Aggregator", [8, feedPrice(3_000)]);
+  await system.exchange.createMarket("ETH", marketConfig(await ethFeed.getAddress()));
+  return { ...system, ethFeed, ethMarket: 1n };
+}
+
+/** Deposits `margin` for `trader` in `marketId` and, if `size` is not 0, trades it. */
+export async function openPosition(
+  system: ExchangeSystem,
+  trader: HardhatEthersSigner,
+  margin: bigint,
+  size: bigint,
+  marketId = system.btcMarket,
+): Promise<void> {
+  await system.exchange.connect(trader).deposit(marketId, trader.address, margin);
+  if (size !== 0n) await system.exchange.connect(trader).trade(marketId, size);
+}
+
+/** The books identity over every account of the system (see `expectBooksBalance`). */
+export async function expectPerpBooks(system: PerpSystem): Promise<void> {
+  await expectBooksBalance(system.exchange, system.usdc, system.accounts);
+}
