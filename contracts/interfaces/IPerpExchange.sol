@@ -31,7 +31,7 @@ interface IPerpExchange {
         string symbol; // base asset symbol, e.g. "BTC"
         MarketConfig config;
         uint8 feedDecimals; // the feed's decimals, read when the market was created
-        uint40 lastFundingUpdate; // unix seconds
+        uint40 lastFundingUpdate; // unix seconds; as of the view (cumulativeFunding is accrued up to now)
         int256 cumulativeFunding; // sum of fundingRatePerYear x seconds (WAD x seconds)
         uint256 lastPrice; // WAD; the last price a state change read (views fall back to it)
     }
@@ -133,7 +133,8 @@ interface IPerpExchange {
     /// @return marketId the new market's id (0, 1, 2, ...)
     function createMarket(string calldata symbol, MarketConfig calldata config) external returns (uint256 marketId);
 
-    /// @notice Changes a market's settings, accruing funding at the old rate first. Only MARKET_ADMIN_ROLE.
+    /// @notice Changes a market's settings, accruing funding at the old rate first. The (new) feed must answer a
+    /// valid, fresh price now. Only MARKET_ADMIN_ROLE.
     function updateMarketConfig(uint256 marketId, MarketConfig calldata config) external;
 
     /// @notice Takes stablecoin out of the fund. Only FUND_MANAGER_ROLE; reverts if the fund holds less.
@@ -233,6 +234,7 @@ interface IPerpExchange {
     function notional(address account, uint256 marketId) external view returns (int256);
 
     /// @notice The maintenance margin: |notional| x maintenanceMarginBps, in collateral units rounded up.
+    /// (The liquidation penalty, |notional| x liquidationPenaltyBps, is also rounded up, capped by the margin left.)
     function marginRequirement(address account, uint256 marketId) external view returns (uint256);
 
     /// @notice The initial margin: |notional| x initialMarginBps, in collateral units rounded up.

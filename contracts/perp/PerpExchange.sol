@@ -133,6 +133,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         _accrueFunding(m);
         _writeConfig(m, config);
         m.feedDecimals = feedDecimals;
+        // Like a new market, the new settings must come with a price the exchange accepts.
+        m.lastPrice = uint112(_checkedPrice(marketId, m));
         emit MarketConfigUpdated(marketId, config);
     }
 
@@ -261,7 +263,12 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         emit PositionChanged(account, marketId, -size, price, 0, 0);
 
         uint256 penalty = Math.min(
-            Math.mulDiv(SignedMath.abs(size) * price, m.liquidationPenaltyBps, WAD * BPS * _collateralScale),
+            Math.mulDiv(
+                SignedMath.abs(size) * price,
+                m.liquidationPenaltyBps,
+                WAD * BPS * _collateralScale,
+                Math.Rounding.Ceil
+            ),
             a.margin
         );
         uint256 reward = (penalty * LIQUIDATOR_SHARE_BPS) / BPS;
@@ -323,7 +330,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             fundingRatePerYear: m.fundingRatePerYear
         });
         state.feedDecimals = m.feedDecimals;
-        state.lastFundingUpdate = m.lastFundingUpdate;
+        // cumulativeFunding is accrued up to now, so it is reported as of now
+        state.lastFundingUpdate = uint40(block.timestamp);
         state.cumulativeFunding = _currentCumulativeFunding(m);
         state.lastPrice = m.lastPrice;
     }

@@ -28,6 +28,8 @@ contract SettablePriceFeed is AggregatorV3Interface, AccessControl {
     error PriceFeedUnknownRound(uint80 roundId);
     /// @notice Decimals above 18 are not supported.
     error PriceFeedInvalidDecimals(uint8 decimals);
+    /// @notice The admin may not be the zero address (the feed would be frozen for good).
+    error PriceFeedZeroAdmin();
 
     /// @notice A new round was pushed (same shape as Chainlink's `AnswerUpdated`).
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
@@ -38,6 +40,7 @@ contract SettablePriceFeed is AggregatorV3Interface, AccessControl {
     /// @param initialAnswer the first round's answer
     constructor(uint8 decimals_, string memory description_, address admin, int256 initialAnswer) {
         if (decimals_ > 18) revert PriceFeedInvalidDecimals(decimals_);
+        if (admin == address(0)) revert PriceFeedZeroAdmin();
         _decimals = decimals_;
         _description = description_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);

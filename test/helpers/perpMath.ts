@@ -47,6 +47,6 @@ export const takerFee = (sizeDelta: bigint, price: bigint, bps: bigint): bigint 
 export const accountValue = (margin: bigint, size: bigint, openNotional: bigint, price: bigint, funding = 0n): bigint =>
   margin + toCollateral(mulDivDown(size, price, WAD) - openNotional - funding);
 
-/** Liquidation penalty (collateral units) before the cap by the margin left: |size| x price x bps, rounded down. */
+/** Liquidation penalty (collateral units) before the cap by the margin left: |size| x price x bps, rounded up. */
 export const rawPenalty = (size: bigint, price: bigint, bps: bigint): bigint =>
-  (abs(size) * price * bps) / (WAD * BPS * SCALE);
+  divCeil(abs(size) * price * bps, WAD * BPS * SCALE);

@@ -1,3 +1,4 @@
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -236,6 +237,9 @@ describe("PerpExchange: administration, validation and the fund", () => {
           await btcFeed.updateAnswer(feedPrice(50_000));
           await time.setNextBlockTimestamp(pushedAt + 1);
           await exchange.createMarket(`M${i}`, marketConfig(feed, overrides));
+          await time.setNextBlockTimestamp(pushedAt + 2);
+          await btcFeed.updateAnswer(feedPrice(50_000)); // updateMarketConfig needs a fresh price as well
+          await time.setNextBlockTimestamp(pushedAt + 3);
           await exchange.updateMarketConfig(0, marketConfig(feed, overrides));
           expect((await exchange.market(i + 1)).config.fundingRatePerYear).to.equal(overrides.fundingRatePerYear ?? 0n);
         }
@@ -259,7 +263,20 @@ describe("PerpExchange: administration, validation and the fund", () => {
       expect(await exchange.markPrice(0)).to.equal(wad(60_000));
       expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1597));
       expect(await exchange.marketIdOf("BTC")).to.equal(0n);
+      expect((await exchange.market(0)).lastPrice).to.equal(wad(60_000));
       await expectPerpBooks(s);
+    });
+
+    it("updateMarketConfig refuses a feed whose price is stale or invalid now", async () => {
+      const { exchange, btcFeed } = await loadFixture(perpFixture);
+      await time.increase(3601);
+      await expect(exchange.updateMarketConfig(0, marketConfig(await btcFeed.getAddress())))
+        .to.be.revertedWithCustomError(exchange, "PerpStalePrice")
+        .withArgs(0n, anyValue, 3600n, anyValue);
+      const broken = await ethers.deployContract("MockV3Aggregator", [8, 0n]);
+      await expect(exchange.updateMarketConfig(0, marketConfig(await broken.getAddress())))
+        .to.be.revertedWithCustomError(exchange, "PerpInvalidPrice")
+        .withArgs(0n, 0n);
     });
   });
 

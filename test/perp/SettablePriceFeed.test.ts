@@ -73,7 +73,7 @@ describe("SettablePriceFeed", () => {
       .withArgs(stranger.address, await feed.DEFAULT_ADMIN_ROLE());
   });
 
-  it("the constructor rejects more than 18 decimals and an invalid initial answer", async () => {
+  it("the constructor rejects more than 18 decimals, an invalid initial answer and a zero admin", async () => {
     const { admin } = await loadFixture(deployFeed);
     const factory = await ethers.getContractFactory("SettablePriceFeed");
     await expect(factory.deploy(19, "X", admin.address, 1n))
@@ -82,6 +82,10 @@ describe("SettablePriceFeed", () => {
     await expect(factory.deploy(8, "X", admin.address, 0n))
       .to.be.revertedWithCustomError(factory, "PriceFeedInvalidAnswer")
       .withArgs(0n);
+    await expect(factory.deploy(8, "X", ethers.ZeroAddress, 1n)).to.be.revertedWithCustomError(
+      factory,
+      "PriceFeedZeroAdmin",
+    );
     const feed18 = await factory.deploy(18, "ETH / USD", admin.address, 10n ** 18n);
     expect(await feed18.decimals()).to.equal(18n);
   });
