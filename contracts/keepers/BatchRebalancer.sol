@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
+
+/// @title BatchRebalancer
+/// @notice Rebalances many tokens in one transaction, for keepers watching many tokens. Permissionless, like each
+/// token's own `rebalance()`. A token with nothing due is skipped instead of reverting the batch, and so is one
+/// whose rebalance reverts (a stale price, say); the result says which were done.
+contract BatchRebalancer {
+    /// @notice A batch ran: `done` has bit i set when `tokens[i]` was rebalanced.
+    event BatchRebalanced(address indexed keeper, uint256 attempted, uint256 rebalanced, uint256 done);
+
+    /// @notice Rebalances every token of `tokens` whose rebalance is due (at most 256 tokens).
+    /// @return done bit i is set when `tokens[i]` was rebalanced
+    /// @return rebalanced how many were
+    function rebalance(ILeveragedToken[] calldata tokens) external returns (uint256 done, uint256 rebalanced) {
+        uint256 count = tokens.length;
+        if (count > 256) revert BatchRebalancerTooManyTokens(count, 256);
+        for (uint256 i; i < count; ++i) {
+            ILeveragedToken token = tokens[i];
+            // try/catch cannot catch a call to an address without code: skip those first.
+            if (address(token).code.length == 0) continue;
+            // A token with nothing due reverts with LeveragedTokenRebalanceNotDue: as cheap as asking it first.
+            try token.rebalance() {
+                done |= 1 << i;
+                ++rebalanced;
+            } catch {} // solhint-disable-line no-empty-blocks
+        }
+        emit BatchRebalanced(msg.sender, count, rebalanced, done);
+    }
+
+    /// @notice More tokens than one batch can report on.
+    error BatchRebalancerTooManyTokens(uint256 count, uint256 max);
+}
