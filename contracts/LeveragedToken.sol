@@ -141,8 +141,9 @@ contract LeveragedToken is
         _collateral.safeTransferFrom(msg.sender, address(this), collateralIn);
         if (fee != 0) _collateral.safeTransfer(_fees.recipient, fee);
         if (net != 0) _exchange.deposit(_marketId, address(this), net);
-        if (sizeDelta != 0) _exchange.trade(_marketId, sizeDelta);
-        (int256 valueAfter, , , ) = _snapshot();
+        int256 valueAfter;
+        if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
+        else (valueAfter, , , ) = _snapshot();
 
         shares = _sharesFor(valueAfter - valueBefore, valueBefore, supply);
         if (shares == 0 || shares < minSharesOut) revert LeveragedTokenMintSlippage(shares, minSharesOut);
@@ -173,8 +174,8 @@ contract LeveragedToken is
                 gross = _proRataMargin(shares, supply);
             } else {
                 int256 sizeDelta = -SignedWad.mulDivTowardZero(size, shares, supply);
-                if (sizeDelta != 0) _exchange.trade(_marketId, sizeDelta);
-                (int256 valueAfter, , , ) = _snapshot();
+                int256 valueAfter = valueBefore;
+                if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
                 gross = _redeemerPart(valueBefore, valueAfter, shares, supply);
                 // The stayers' part is what stays; the withdrawal can never exceed the settled margin.
                 gross = Math.min(gross, _exchange.margin(address(this), _marketId));
@@ -394,12 +395,12 @@ contract LeveragedToken is
         int256 target = SignedWad.mulDivTowardZero(_targetLeverage, uint256(value) * _collateralScale, price);
         int256 sizeDelta = target - size;
         _lastRebalance = uint40(block.timestamp);
-        if (sizeDelta != 0) _exchange.trade(_marketId, sizeDelta);
-        (int256 valueAfter, int256 sizeAfter, , ) = _snapshot();
+        int256 valueAfter = value;
+        if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
         emit Rebalanced(
             action,
             _leverage(value, size, price),
-            _leverage(valueAfter, sizeAfter, price),
+            _leverage(valueAfter, target, price),
             sizeDelta,
             price,
             uint256(value)

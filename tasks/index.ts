@@ -3,3 +3,4 @@ import "./info";
 import "./wallet";
 import "./operator";
 import "./dex";
+import "./bench";

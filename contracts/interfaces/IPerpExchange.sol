@@ -159,7 +159,8 @@ interface IPerpExchange {
     /// taker fee are settled with the fund. A trade that increases exposure must leave the account's value at or
     /// above its initial margin.
     /// @return price the mark price (WAD) the trade was filled at
-    function trade(uint256 marketId, int256 sizeDelta) external returns (uint256 price);
+    /// @return valueAfter the account's value right after the trade (as `accountValue` would answer)
+    function trade(uint256 marketId, int256 sizeDelta) external returns (uint256 price, int256 valueAfter);
 
     /// @notice Closes the position of an account whose value is under its maintenance margin. The penalty
     /// (a share of the closed notional, capped by the margin left) goes to the caller and the fund.

@@ -207,7 +207,10 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IPerpExchange
-    function trade(uint256 marketId, int256 sizeDelta) external nonReentrant returns (uint256 price) {
+    function trade(
+        uint256 marketId,
+        int256 sizeDelta
+    ) external nonReentrant returns (uint256 price, int256 valueAfter) {
         if (sizeDelta == 0) revert PerpZeroAmount();
         MarketData storage m = _market(marketId);
         Account storage a = _accounts[msg.sender][marketId];
@@ -231,10 +234,15 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         _settle(msg.sender, marketId, a, m, s);
         emit PositionChanged(msg.sender, marketId, sizeDelta, price, newSize, openNotional);
 
+        // Funding is settled: the value is margin + unrealized PnL of the new position.
+        valueAfter =
+            int256(uint256(a.margin)) +
+            SignedWad.divFloor(SignedWad.mulDivDown(newSize, price, WAD) - openNotional, _collateralScale);
         if (increasesExposure) {
             uint256 required = _requirement(newSize, price, m.initialMarginBps);
-            int256 value = _accountValue(a, m, price);
-            if (value < int256(required)) revert PerpMarginRequirementNotMet(msg.sender, marketId, value, required);
+            if (valueAfter < int256(required)) {
+                revert PerpMarginRequirementNotMet(msg.sender, marketId, valueAfter, required);
+            }
         }
     }
 

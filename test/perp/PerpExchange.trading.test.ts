@@ -196,7 +196,7 @@ describe("PerpExchange: margin and trading", () => {
       const s = await loadFixture(perpFixture);
       const { exchange, btcFeed, alice, bob } = s;
       await openPosition(s, alice, usdc(1000), 0n);
-      expect(await exchange.connect(alice).trade.staticCall(0, wad("0.06"))).to.equal(wad(50_000));
+      expect((await exchange.connect(alice).trade.staticCall(0, wad("0.06")))[0]).to.equal(wad(50_000));
       await exchange.connect(alice).trade(0, wad("0.06"));
       await btcFeed.updateAnswer(feedPrice("52345.67"));
       await openPosition(s, bob, usdc(500), wad("-0.01"));

@@ -1,0 +1,217 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { ContractTransactionResponse } from "ethers";
+import { table } from "../src/format";
+
+/** Gas figures are deterministic: a figure more than this far above the snapshot fails `--check`. */
+const TOLERANCE = 0.01;
+const SNAPSHOT = "gas-snapshot.json";
+
+/** Targets from the performance goals (gas); undefined where there is none. */
+const TARGETS: Record<string, number> = {
+  "mint (again)": 150_000,
+  "redeem (part)": 130_000,
+  "redeem (all)": 130_000,
+  "rebalance long (time)": 80_000,
+  "rebalance short (time)": 80_000,
+  "rebalance long (drift)": 80_000,
+  "rebalance short (drift)": 80_000,
+  "batch rebalance: per extra token (50)": 40_000,
+};
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("no receipt");
+  return Number(receipt.gasUsed);
+}
+
+/** Deploys a system with `markets` markets on the in-process chain and measures every action in receipts. */
+async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, number>> {
+  const { ethers, network } = hre;
+  const usdc = (n: number | string) => ethers.parseUnits(String(n), 6);
+  const wad = (n: number | string) => ethers.parseUnits(String(n), 18);
+  const price = (n: number) => ethers.parseUnits(String(n), 8);
+  const [admin, alice, bob, recipient, keeper] = await ethers.getSigners();
+  const gas: Record<string, number> = {};
+
+  const stable = await ethers.deployContract("MockStablecoin", [
+    "Mock USD Coin",
+    "USDC",
+    admin,
+    usdc(10_000),
+    usdc(100_000),
+  ]);
+  const exchange = await ethers.deployContract("PerpExchange", [stable, admin]);
+  const feeds = [];
+  for (const [i, symbol] of ["BTC", "ETH", "SOL"].entries()) {
+    const feed = await ethers.deployContract("SettablePriceFeed", [
+      8,
+      `${symbol} / USD`,
+      admin,
+      price([50_000, 3_000, 150][i]),
+    ]);
+    await exchange.createMarket(symbol, {
+      feed,
+      maxPriceAge: 3600,
+      takerFeeBps: 5,
+      initialMarginBps: 500,
+      maintenanceMarginBps: 250,
+      liquidationPenaltyBps: 100,
+      fundingRatePerYear: wad("0.1"),
+    });
+    feeds.push(feed);
+  }
+  await stable.mint(admin, usdc(100_000_000));
+  await stable.approve(exchange, usdc(100_000_000));
+  await exchange.depositToFund(usdc(10_000_000));
+  const deployer = await ethers.deployContract("LeveragedTokenDeployer");
+  const factory = await ethers.deployContract("LeveragedTokenFactory", [
+    exchange,
+    deployer,
+    admin,
+    {
+      fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: wad("0.0365"), recipient },
+      rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
+      initialNav: usdc(100),
+      tokenAdmin: admin,
+    },
+  ]);
+  const batcher = await ethers.deployContract("BatchRebalancer");
+
+  gas["factory: create token"] = await gasOf(factory.createToken(0, wad(3)));
+  await factory.createToken(0, wad(-3));
+  const long = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(0, wad(3)));
+  const short = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(0, wad(-3)));
+  for (const holder of [alice, bob]) {
+    await stable.mint(holder, usdc(1_000_000));
+    await stable.connect(holder).approve(long, ethers.MaxUint256);
+    await stable.connect(holder).approve(short, ethers.MaxUint256);
+  }
+  gas["mint (first ever)"] = await gasOf(long.connect(alice).mint(usdc(1_000), 0, alice));
+  gas["mint (first for a holder)"] = await gasOf(long.connect(bob).mint(usdc(1_000), 0, bob));
+  gas["mint (again)"] = await gasOf(long.connect(bob).mint(usdc(1_000), 0, bob));
+  await short.connect(alice).mint(usdc(1_000), 0, alice);
+  await short.connect(bob).mint(usdc(1_000), 0, bob);
+
+  const plain = await ethers.deployContract("PlainERC20", [alice, wad(1_000)]);
+  await plain.connect(alice).transfer(bob, wad(1)); // both balances non-zero, like the token's case below
+  gas["transfer (plain OpenZeppelin ERC-20)"] = await gasOf(plain.connect(alice).transfer(bob, wad(1)));
+  gas["transfer"] = await gasOf(long.connect(alice).transfer(bob, wad(1)));
+  gas["approve"] = await gasOf(long.connect(alice).approve(keeper, wad(1)));
+  const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 3600);
+  const { chainId } = await ethers.provider.getNetwork();
+  const signature = ethers.Signature.from(
+    await alice.signTypedData(
+      { name: await long.name(), version: "1", chainId, verifyingContract: await long.getAddress() },
+      {
+        Permit: [
+          { name: "owner", type: "address" },
+          { name: "spender", type: "address" },
+          { name: "value", type: "uint256" },
+          { name: "nonce", type: "uint256" },
+          { name: "deadline", type: "uint256" },
+        ],
+      },
+      { owner: alice.address, spender: bob.address, value: wad(1), nonce: await long.nonces(alice), deadline },
+    ),
+  );
+  gas["permit"] = await gasOf(
+    long.connect(bob).permit(alice, bob, wad(1), deadline, signature.v, signature.r, signature.s),
+  );
+  gas["redeem (part)"] = await gasOf(long.connect(bob).redeem(wad(5), 0, bob));
+
+  await network.provider.send("evm_increaseTime", [86_400]);
+  await feeds[0].updateAnswer(price(51_000));
+  // As an Automation node simulates it: an eth_call from the zero address; its gas less the 21,000 base.
+  const estimate = await ethers.provider.estimateGas({
+    from: ethers.ZeroAddress,
+    to: await long.getAddress(),
+    data: long.interface.encodeFunctionData("checkUpkeep", ["0x"]),
+  });
+  gas["checkUpkeep (eth_call)"] = Number(estimate) - 21_000;
+  gas["rebalance long (time)"] = await gasOf(long.rebalance());
+  gas["performUpkeep short (time)"] = await gasOf(short.performUpkeep("0x"));
+  await feeds[0].updateAnswer(price(44_000));
+  gas["rebalance long (drift)"] = await gasOf(long.rebalance());
+  await feeds[0].updateAnswer(price(57_000));
+  gas["rebalance short (drift)"] = await gasOf(short.rebalance());
+  await network.provider.send("evm_increaseTime", [86_400]);
+  await feeds[0].updateAnswer(price(57_000));
+  gas["rebalance short (time)"] = await gasOf(short.rebalance());
+  gas["redeem (all)"] = await gasOf(long.connect(bob).redeem(await long.balanceOf(bob), 0, bob));
+
+  // Batches: 50 more tokens over the three markets, each with holders, all due by time a day later.
+  const batch = [];
+  for (const feed of feeds) await feed.updateAnswer(await feed.latestRoundData().then((r) => r[1]));
+  for (let market = 0; market < 3 && batch.length < 50; market++) {
+    for (let l = 1; l <= 10 && batch.length < 50; l++) {
+      for (const sign of [1, -1]) {
+        if (batch.length >= 50 || (market === 0 && l === 3)) continue;
+        await factory.createToken(market, wad(sign * l));
+        const token = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(market, wad(sign * l)));
+        await stable.connect(alice).approve(token, ethers.MaxUint256);
+        await token.connect(alice).mint(usdc(1_000), 0, alice);
+        batch.push(await token.getAddress());
+      }
+    }
+  }
+  for (const [size, label] of [
+    [1, "1"],
+    [10, "10"],
+    [50, "50"],
+  ] as const) {
+    await network.provider.send("evm_increaseTime", [86_400]);
+    for (const feed of feeds) await feed.updateAnswer(await feed.latestRoundData().then((r) => r[1]));
+    const total = await gasOf(batcher.connect(keeper).rebalance(batch.slice(0, size)));
+    gas[`batch rebalance: ${label} token${size > 1 ? "s" : ""}`] = total;
+    if (size > 1)
+      gas[`batch rebalance: per extra token (${label})`] = Math.round(
+        (total - gas["batch rebalance: 1 token"]) / (size - 1),
+      );
+  }
+  return gas;
+}
+
+task("bench", "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json")
+  .addFlag("check", "fail when a figure is more than 1% above the snapshot")
+  .addFlag("update", "write the figures to gas-snapshot.json")
+  .setAction(async (args: { check: boolean; update: boolean }, hre) => {
+    if (hre.network.name !== "hardhat") throw new Error("the benchmark runs on the in-process hardhat network");
+    await hre.run("compile", { quiet: true });
+    const gas = await measure(hre);
+    const file = path.join(hre.config.paths.root, SNAPSHOT);
+    const snapshot: Record<string, number> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+    const plain = gas["transfer (plain OpenZeppelin ERC-20)"];
+    const rows = Object.entries(gas).map(([name, value]) => {
+      const before = snapshot[name];
+      const change = before ? `${(((value - before) / before) * 100).toFixed(2)}%` : "new";
+      const target = name === "transfer" ? Math.round(plain * 1.05) : TARGETS[name];
+      const verdict = target === undefined ? "" : value <= target ? `<= ${target} met` : `> ${target} NOT met`;
+      return [name, value.toLocaleString("en-US"), before ? before.toLocaleString("en-US") : "-", change, verdict];
+    });
+    console.log(table(["action", "gas", "snapshot", "change", "target"], rows));
+    if (args.update) {
+      writeFileSync(file, `${JSON.stringify(gas, null, 2)}\n`);
+      console.log(`\nwrote ${SNAPSHOT}`);
+    }
+    if (args.check) {
+      const worse = Object.entries(gas).filter(
+        ([name, value]) => snapshot[name] && value > snapshot[name] * (1 + TOLERANCE),
+      );
+      const missing = Object.keys(snapshot).filter((name) => !(name in gas));
+      if (worse.length > 0 || missing.length > 0 || Object.keys(snapshot).length === 0) {
+        const what = [
+          ...worse.map(([name, value]) => `${name} ${value} > ${snapshot[name]} + 1%`),
+          ...missing.map((name) => `${name} no longer measured`),
+        ];
+        console.error(
+          `error: gas check failed: ${what.join("; ") || `no ${SNAPSHOT}`} (npm run bench -- --update after a deliberate change)`,
+        );
+        process.exitCode = 1;
+      } else {
+        console.log(`\ngas check passed: no figure more than 1% above ${SNAPSHOT}`);
+      }
+    }
+  });
