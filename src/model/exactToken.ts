@@ -1,0 +1,441 @@
+/**
+ * An exact model of one leveraged token and its exchange account: LeveragedToken.sol over PerpExchange.sol, in
+ * bigint with the contracts' rounding, so that replaying the same operations at the same block times gives the same
+ * state to the wei. Units as on chain: prices and sizes WAD, collateral in 6-decimal units, times in unix seconds.
+ *
+ * Left out on purpose (the model throws where the chain would revert only for the initial-margin check): the
+ * insurance fund's balance (assumed large enough to pay every profit), liquidation, price staleness and pausing.
+ */
+import {
+  abs,
+  BPS,
+  COLLATERAL_SCALE,
+  divCeil,
+  divFloor,
+  min,
+  mulDivDown,
+  mulDivTowardZero,
+  mulDivUp,
+  WAD,
+  YEAR,
+} from "./fixedPoint";
+
+/** The exchange market's settings that move money (PerpExchange.MarketConfig). */
+export interface MarketParams {
+  takerFeeBps: bigint;
+  fundingRatePerYear: bigint; // signed WAD fraction of notional a year; longs pay when > 0
+  initialMarginBps: bigint;
+}
+
+/** A token's settings (LeveragedToken.TokenParams, Fees and RebalanceSettings). */
+export interface TokenParams {
+  targetLeverage: bigint; // signed WAD
+  band: bigint; // WAD fraction of |L|
+  interval: bigint; // seconds
+  mintFeeBps: bigint;
+  redeemFeeBps: bigint;
+  managementFeePerYear: bigint; // WAD
+  initialNav: bigint; // collateral units per whole token while the supply is 0
+}
+
+export type RebalanceAction = "none" | "time" | "drift";
+export const REBALANCE_ACTIONS: readonly RebalanceAction[] = ["none", "time", "drift"];
+
+/** The whole state the model evolves; what `fromState` takes to start from a token already on chain. */
+export interface TokenModelState {
+  now: bigint;
+  price: bigint; // WAD, the feed's latest answer
+  cumulativeFunding: bigint; // the market's, accrued up to lastFundingUpdate
+  lastFundingUpdate: bigint;
+  margin: bigint; // collateral units
+  size: bigint; // base WAD, signed
+  openNotional: bigint; // USD WAD, signed
+  fundingIndex: bigint;
+  supply: bigint;
+  lastRebalance: bigint;
+  lastFeeAccrual: bigint;
+  wipedOut: boolean;
+}
+
+export interface RebalanceEvent {
+  time: bigint;
+  action: Exclude<RebalanceAction, "none">;
+  price: bigint;
+  leverageBefore: bigint; // signed WAD
+  leverageAfter: bigint;
+  sizeDelta: bigint;
+  equity: bigint; // collateral units, before the trade
+  wipedOut: boolean; // this rebalance closed the position for good
+}
+
+export const DEFAULT_MARKET_PARAMS: MarketParams = { takerFeeBps: 0n, fundingRatePerYear: 0n, initialMarginBps: 500n };
+export const DEFAULT_TOKEN_PARAMS: Omit<TokenParams, "targetLeverage"> = {
+  band: WAD / 3n,
+  interval: 86_400n,
+  mintFeeBps: 0n,
+  redeemFeeBps: 0n,
+  managementFeePerYear: 0n,
+  initialNav: 100_000_000n,
+};
+
+const MAX_FEE_FRACTION = WAD / 2n;
+
+export class ModelRevert extends Error {
+  override name = "ModelRevert";
+}
+
+export class ExactTokenModel {
+  readonly market: MarketParams;
+  readonly token: TokenParams;
+  private s: TokenModelState;
+
+  /** A token created at `time` with the feed at `price`, no supply and no position. */
+  constructor(market: MarketParams, token: TokenParams, time: bigint, price: bigint, state?: TokenModelState) {
+    if (token.targetLeverage === 0n) throw new ModelRevert("target leverage 0");
+    this.market = market;
+    this.token = token;
+    this.s = state
+      ? { ...state }
+      : {
+          now: time,
+          price,
+          cumulativeFunding: 0n,
+          lastFundingUpdate: time,
+          margin: 0n,
+          size: 0n,
+          openNotional: 0n,
+          fundingIndex: 0n,
+          supply: 0n,
+          lastRebalance: time,
+          lastFeeAccrual: time,
+          wipedOut: false,
+        };
+  }
+
+  /** A model that continues from a state read off the chain. */
+  static fromState(market: MarketParams, token: TokenParams, state: TokenModelState): ExactTokenModel {
+    return new ExactTokenModel(market, token, state.now, state.price, state);
+  }
+
+  /** An independent copy, to ask "what if" without touching this one. */
+  clone(): ExactTokenModel {
+    return ExactTokenModel.fromState(this.market, this.token, this.s);
+  }
+
+  get state(): Readonly<TokenModelState> {
+    return { ...this.s };
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Time and price
+  // ----------------------------------------------------------------------------------------------------------------
+
+  /** Moves the clock (block.timestamp) forward; it never goes back. */
+  at(time: bigint): this {
+    if (time < this.s.now) throw new ModelRevert(`time goes back: ${time} < ${this.s.now}`);
+    this.s.now = time;
+    return this;
+  }
+
+  /** A feed push at `time`. */
+  setPrice(price: bigint, time: bigint = this.s.now): this {
+    if (price <= 0n) throw new ModelRevert(`invalid price ${price}`);
+    this.at(time);
+    this.s.price = price;
+    return this;
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Views (as the contracts' views at the current time and price)
+  // ----------------------------------------------------------------------------------------------------------------
+
+  /** PerpExchange.accountSnapshot's value: margin + (notional - openNotional - pending funding), floored. */
+  accountValue(): bigint {
+    const pnl = mulDivDown(this.s.size, this.s.price, WAD) - this.s.openNotional - this.pendingFunding();
+    return this.s.margin + divFloor(pnl, COLLATERAL_SCALE);
+  }
+
+  equity(): bigint {
+    const value = this.accountValue();
+    return value > 0n ? value : 0n;
+  }
+
+  get supply(): bigint {
+    return this.s.supply;
+  }
+
+  get size(): bigint {
+    return this.s.size;
+  }
+
+  get wipedOut(): boolean {
+    return this.s.wipedOut;
+  }
+
+  pendingManagementFeeShares(): bigint {
+    if (this.s.wipedOut) return 0n;
+    return this.feeShares(this.s.supply, this.s.now - this.s.lastFeeAccrual);
+  }
+
+  /** Collateral units per whole token, counting the management fee accrued so far. */
+  navPerShare(): bigint {
+    const supply = this.s.supply + this.pendingManagementFeeShares();
+    if (supply === 0n) return this.token.initialNav;
+    return mulDivDown(this.equity(), WAD, supply);
+  }
+
+  currentLeverage(): bigint {
+    return this.leverageOf(this.accountValue(), this.s.size);
+  }
+
+  leverageBand(): { lower: bigint; upper: bigint } {
+    const target = abs(this.token.targetLeverage);
+    return {
+      lower: mulDivDown(target, WAD - this.token.band, WAD),
+      upper: mulDivDown(target, WAD + this.token.band, WAD),
+    };
+  }
+
+  rebalanceAction(): RebalanceAction {
+    return this.actionFor(this.accountValue(), this.s.size);
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Actions
+  // ----------------------------------------------------------------------------------------------------------------
+
+  /** LeveragedToken.mint: returns the shares minted and the mint fee (collateral units). */
+  mint(collateralIn: bigint): { shares: bigint; fee: bigint } {
+    if (collateralIn <= 0n) throw new ModelRevert("zero amount");
+    if (this.s.wipedOut) throw new ModelRevert("wiped out");
+    this.accrueManagementFee();
+    const valueBefore = this.accountValue();
+    const supply = this.s.supply;
+    if (supply !== 0n && valueBefore <= 0n) throw new ModelRevert("wiped out");
+    const fee = divCeil(collateralIn * BigInt(this.token.mintFeeBps), BPS);
+    const net = collateralIn - fee;
+    const sizeDelta = this.mintSizeDelta(net, valueBefore);
+    if (net !== 0n) this.s.margin += net;
+    if (sizeDelta !== 0n) this.trade(sizeDelta);
+    const valueAfter = this.accountValue();
+    const shares = this.sharesFor(valueAfter - valueBefore, valueBefore, supply);
+    if (shares === 0n) throw new ModelRevert("mint gives 0 shares");
+    this.s.supply += shares;
+    return { shares, fee };
+  }
+
+  /** LeveragedToken.redeem: returns what the redeemer receives and the redeem fee (collateral units). */
+  redeem(shares: bigint): { collateralOut: bigint; fee: bigint } {
+    if (shares <= 0n) throw new ModelRevert("zero amount");
+    this.accrueManagementFee();
+    const supply = this.s.supply;
+    if (shares > supply) throw new ModelRevert("more shares than the supply");
+    this.s.supply -= shares;
+    let gross: bigint;
+    if (this.s.wipedOut) {
+      gross = mulDivDown(this.s.margin, shares, supply);
+    } else {
+      const valueBefore = this.accountValue();
+      if (valueBefore <= 0n) {
+        this.wipeOut();
+        gross = mulDivDown(this.s.margin, shares, supply);
+      } else {
+        const sizeDelta = -mulDivTowardZero(this.s.size, shares, supply);
+        if (sizeDelta !== 0n) this.trade(sizeDelta);
+        const valueAfter = this.accountValue();
+        const keep = divCeil(valueBefore * (supply - shares), supply);
+        gross = valueAfter > keep ? valueAfter - keep : 0n;
+        gross = min(gross, this.s.margin);
+      }
+    }
+    const fee = divCeil(gross * this.token.redeemFeeBps, BPS);
+    if (gross !== 0n) this.withdraw(gross);
+    return { collateralOut: gross - fee, fee };
+  }
+
+  /** LeveragedToken.rebalance: throws (like the contract reverts) when no rebalance is due. */
+  rebalance(): RebalanceEvent {
+    const value = this.accountValue();
+    const size = this.s.size;
+    const price = this.s.price;
+    const action = this.actionFor(value, size);
+    if (action === "none") throw new ModelRevert("rebalance not due");
+    this.accrueManagementFee();
+    const leverageBefore = this.leverageOf(value, size);
+    if (value <= 0n) {
+      this.wipeOut();
+      return {
+        time: this.s.now,
+        action,
+        price,
+        leverageBefore,
+        leverageAfter: 0n,
+        sizeDelta: -size,
+        equity: 0n,
+        wipedOut: true,
+      };
+    }
+    const target = mulDivTowardZero(this.token.targetLeverage, value * COLLATERAL_SCALE, price);
+    const sizeDelta = target - size;
+    this.s.lastRebalance = this.s.now;
+    if (sizeDelta !== 0n) this.trade(sizeDelta);
+    return {
+      time: this.s.now,
+      action,
+      price,
+      leverageBefore,
+      leverageAfter: this.leverageOf(this.accountValue(), this.s.size),
+      sizeDelta,
+      equity: value,
+      wipedOut: false,
+    };
+  }
+
+  /** Rebalances if due; returns the event or undefined. */
+  rebalanceIfDue(): RebalanceEvent | undefined {
+    return this.rebalanceAction() === "none" ? undefined : this.rebalance();
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // The token's internals
+  // ----------------------------------------------------------------------------------------------------------------
+
+  private actionFor(value: bigint, size: bigint): RebalanceAction {
+    if (this.s.wipedOut || this.s.supply === 0n) return "none";
+    if (value <= 0n) return "drift";
+    const leverage = abs(this.leverageOf(value, size));
+    const { lower, upper } = this.leverageBand();
+    if (leverage < lower || leverage > upper) return "drift";
+    if (this.s.now >= this.s.lastRebalance + this.token.interval) return "time";
+    return "none";
+  }
+
+  /** notional x WAD / equity, signed, truncated toward zero; +-max int when the equity is gone. */
+  private leverageOf(value: bigint, size: bigint): bigint {
+    if (size === 0n) return 0n;
+    if (value <= 0n) return size > 0n ? 2n ** 255n - 1n : -(2n ** 255n);
+    const notional = mulDivDown(size, this.s.price, WAD);
+    return (notional * WAD) / (value * COLLATERAL_SCALE);
+  }
+
+  private mintSizeDelta(net: bigint, value: bigint): bigint {
+    const feeBps = this.market.takerFeeBps;
+    const netWad = net * COLLATERAL_SCALE;
+    const price = this.s.price;
+    if (this.s.size === 0n || value <= 0n) {
+      const denominator = mulDivDown(price, BPS * WAD + abs(this.token.targetLeverage) * feeBps, WAD);
+      return mulDivTowardZero(this.token.targetLeverage, netWad * BPS, denominator);
+    }
+    const denominator = value * COLLATERAL_SCALE * BPS + mulDivDown(abs(this.s.size), price, WAD) * feeBps;
+    return mulDivTowardZero(this.s.size, netWad * BPS, denominator);
+  }
+
+  private sharesFor(added: bigint, valueBefore: bigint, supply: bigint): bigint {
+    if (added <= 0n) return 0n;
+    if (supply === 0n) return mulDivDown(added, WAD, this.token.initialNav);
+    return mulDivDown(added, supply, valueBefore);
+  }
+
+  private wipeOut(): void {
+    this.s.wipedOut = true;
+    if (this.s.size !== 0n) this.trade(-this.s.size);
+  }
+
+  private accrueManagementFee(): void {
+    const last = this.s.lastFeeAccrual;
+    if (last === this.s.now) return;
+    this.s.lastFeeAccrual = this.s.now;
+    if (this.s.wipedOut) return;
+    this.s.supply += this.feeShares(this.s.supply, this.s.now - last);
+  }
+
+  private feeShares(supply: bigint, elapsed: bigint): bigint {
+    const rate = this.token.managementFeePerYear;
+    if (supply === 0n || rate === 0n || elapsed === 0n) return 0n;
+    const f = min((rate * elapsed) / YEAR, MAX_FEE_FRACTION);
+    return mulDivDown(supply, f, WAD - f);
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // The exchange's internals (one account in one market)
+  // ----------------------------------------------------------------------------------------------------------------
+
+  private currentCumulativeFunding(): bigint {
+    return this.s.cumulativeFunding + this.market.fundingRatePerYear * (this.s.now - this.s.lastFundingUpdate);
+  }
+
+  private accrueFunding(): void {
+    if (this.s.lastFundingUpdate === this.s.now) return;
+    this.s.cumulativeFunding = this.currentCumulativeFunding();
+    this.s.lastFundingUpdate = this.s.now;
+  }
+
+  /** Funding owed (USD WAD; < 0 when received): rounded up when the account pays, down when it receives. */
+  private funding(indexDelta: bigint): bigint {
+    const size = this.s.size;
+    if (size === 0n || indexDelta === 0n) return 0n;
+    const numerator = abs(size) * this.s.price * abs(indexDelta);
+    const denominator = WAD * WAD * YEAR;
+    const pays = size > 0n === indexDelta > 0n;
+    return pays ? divCeil(numerator, denominator) : -(numerator / denominator);
+  }
+
+  private pendingFunding(): bigint {
+    return this.funding(this.currentCumulativeFunding() - this.s.fundingIndex);
+  }
+
+  /** PerpExchange._settle: realized PnL - funding - fee to the margin, floored; the margin stops at 0. */
+  private settle(realizedPnl: bigint, fundingPaid: bigint, fee: bigint): void {
+    this.s.fundingIndex = this.s.cumulativeFunding;
+    if (realizedPnl === 0n && fundingPaid === 0n && fee === 0n) return;
+    const delta = divFloor(realizedPnl - fundingPaid - fee, COLLATERAL_SCALE);
+    const margin = this.s.margin + delta;
+    this.s.margin = margin > 0n ? margin : 0n;
+  }
+
+  /** PerpExchange.trade (with _fill), at the current price. */
+  private trade(sizeDelta: bigint): void {
+    this.accrueFunding();
+    const price = this.s.price;
+    const size = this.s.size;
+    const openNotional = this.s.openNotional;
+    const fundingPaid = this.funding(this.s.cumulativeFunding - this.s.fundingIndex);
+    const fee = divCeil(abs(sizeDelta) * price * this.market.takerFeeBps, WAD * BPS);
+    const newSize = size + sizeDelta;
+    let newOpenNotional: bigint;
+    let realizedPnl = 0n;
+    let increasesExposure: boolean;
+    if (size === 0n || size > 0n === sizeDelta > 0n) {
+      newOpenNotional = openNotional + mulDivUp(sizeDelta, price, WAD);
+      increasesExposure = true;
+    } else if (abs(sizeDelta) < abs(size)) {
+      const closedNotional = mulDivUp(openNotional, abs(sizeDelta), abs(size));
+      realizedPnl = mulDivDown(-sizeDelta, price, WAD) - closedNotional;
+      newOpenNotional = openNotional - closedNotional;
+      increasesExposure = false;
+    } else {
+      realizedPnl = mulDivDown(size, price, WAD) - openNotional;
+      newOpenNotional = mulDivUp(newSize, price, WAD);
+      increasesExposure = newSize !== 0n;
+    }
+    this.s.size = newSize;
+    this.s.openNotional = newOpenNotional;
+    this.settle(realizedPnl, fundingPaid, fee);
+    if (increasesExposure) {
+      const required = divCeil(abs(newSize) * price * this.market.initialMarginBps, WAD * BPS * COLLATERAL_SCALE);
+      if (this.accountValue() < required) throw new ModelRevert("initial margin requirement not met");
+    }
+  }
+
+  /** PerpExchange.withdraw by the token (funding settled first when there is a position). */
+  private withdraw(amount: bigint): void {
+    this.accrueFunding();
+    if (this.s.size !== 0n) {
+      this.settle(0n, this.funding(this.s.cumulativeFunding - this.s.fundingIndex), 0n);
+    } else {
+      this.s.fundingIndex = this.s.cumulativeFunding;
+    }
+    if (amount > this.s.margin) throw new ModelRevert("withdrawal beyond the margin");
+    this.s.margin -= amount;
+  }
+}
