@@ -4,3 +4,4 @@ import "./wallet";
 import "./operator";
 import "./dex";
 import "./bench";
+import "./simulate";
