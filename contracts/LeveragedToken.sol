@@ -15,18 +15,20 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
 import {ILeveragedToken} from "./interfaces/ILeveragedToken.sol";
+import {ManagementFee} from "./libraries/ManagementFee.sol";
 import {IPerpExchange} from "./interfaces/IPerpExchange.sol";
 import {SignedWad} from "./libraries/SignedWad.sol";
 
 /// @title LeveragedToken
 /// @notice One leveraged token: a market of the exchange and a signed target leverage (BTC3L, ETH1S, ...).
-/// @dev Management fee: taken by share inflation. Each accrual mints `supply x f / (1 - f)` shares to the fee
-/// recipient, where `f = managementFeePerYear x elapsed / 1 year`, so the holders' share of equity drops by exactly
-/// the fraction `f` (rounded down, in the holders' favour). Share inflation was chosen over deducting collateral
-/// from equity because it needs no exchange call, no price and no withdrawal: it works while the feed is stale or
-/// the account is near its margin requirement, costs little gas, and leaves the position (and so the leverage)
-/// untouched. Accruing once over a year takes `f` = the annual rate (3.65% at the default 0.01% a day); accruing
-/// every day compounds to 1 - (1 - 0.0001)^365 = 3.58%.
+/// @dev Management fee: taken by share inflation, as continuous dilution (see `ManagementFee`): over `t` seconds
+/// the holders keep `e^(-rate x t / year)` of the token, whatever the number of accruals in between. Share inflation
+/// was chosen over deducting collateral from equity because it needs no exchange call, no price and no withdrawal:
+/// it works while the feed is stale or the account is near its margin requirement, costs little gas, and leaves the
+/// position (and so the leverage) untouched. For the same reason a rebalance does not accrue it: the fee takes
+/// shares, not equity, so the position a rebalance sets is the same either way, and since the fee does not depend
+/// on how often it is accrued, minting it at the next mint, redeem or fee change takes exactly as much. Views count
+/// the pending fee shares in the supply.
 contract LeveragedToken is
     ILeveragedToken,
     AutomationCompatibleInterface,
@@ -56,8 +58,6 @@ contract LeveragedToken is
     uint64 public constant DEFAULT_MANAGEMENT_FEE_PER_YEAR = 0.0365e18;
     uint32 public constant DEFAULT_REBALANCE_INTERVAL = 1 days;
     uint64 public constant DEFAULT_BAND = uint64(WAD / 3);
-    /// @dev The most of NAV one accrual may take, so `1 - f` never reaches 0.
-    uint256 private constant MAX_FEE_FRACTION = WAD / 2;
 
     /// @notice Everything a token is created with.
     struct TokenParams {
@@ -386,7 +386,6 @@ contract LeveragedToken is
         if (action == RebalanceAction.NONE) {
             revert LeveragedTokenRebalanceNotDue(_leverage(value, size, price), _lastRebalance, nextRebalanceTime());
         }
-        _accrueManagementFee();
         if (value <= 0) {
             _wipeOut(value, size, price);
             return;
@@ -497,12 +496,9 @@ contract LeveragedToken is
         }
     }
 
-    /// @dev `supply x f / (1 - f)` with `f = rate x elapsed / YEAR` (capped at 1/2), rounded down.
+    /// @dev Fee shares for `supply` over `elapsed` seconds (see `ManagementFee.feeShares`).
     function _feeShares(uint256 supply, uint256 elapsed) private view returns (uint256) {
-        uint256 rate = _fees.managementFeePerYear;
-        if (supply == 0 || rate == 0 || elapsed == 0) return 0;
-        uint256 f = Math.min((rate * elapsed) / YEAR, MAX_FEE_FRACTION);
-        return Math.mulDiv(supply, f, WAD - f);
+        return ManagementFee.feeShares(supply, _fees.managementFeePerYear, elapsed);
     }
 
     function _setFees(Fees memory f) private {

@@ -22,7 +22,7 @@ interface ILeveragedToken {
     struct Fees {
         uint16 mintFeeBps; // bps of the collateral paid in, taken before the mint
         uint16 redeemFeeBps; // bps of the collateral paid out
-        uint64 managementFeePerYear; // WAD fraction of NAV a year, taken by minting shares to the fee recipient
+        uint64 managementFeePerYear; // WAD rate a year (continuous dilution), taken by minting shares to the recipient
         address recipient; // receives mint and redeem fees (collateral) and management fees (shares)
     }
 
@@ -132,6 +132,8 @@ interface ILeveragedToken {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Sets the fees (management fee accrued at the old rate first). Only FEE_MANAGER_ROLE; capped.
+    /// The management fee accrues before every mint, redeem and fee change; a rebalance leaves it pending, which
+    /// costs nothing since the fee takes shares, not equity, and does not depend on how often it is accrued.
     function setFees(Fees calldata fees) external;
 
     /// @notice Sets the rebalance interval and band. Only DEFAULT_ADMIN_ROLE.

@@ -78,7 +78,18 @@ export const DEFAULT_TOKEN_PARAMS: Omit<TokenParams, "targetLeverage"> = {
   initialNav: 100_000_000n,
 };
 
-const MAX_FEE_FRACTION = WAD / 2n;
+const MAX_FEE_EXPONENT = WAD;
+
+/** ManagementFee.expm1: e^x - 1 in WAD by its Taylor series, each term rounded down. */
+export function expm1(x: bigint): bigint {
+  let term = x;
+  let sum = x;
+  for (let n = 2n; term !== 0n; n++) {
+    term = (term * x) / (WAD * n);
+    sum += term;
+  }
+  return sum;
+}
 
 export class ModelRevert extends Error {
   override name = "ModelRevert";
@@ -260,7 +271,7 @@ export class ExactTokenModel {
     const price = this.s.price;
     const action = this.actionFor(value, size);
     if (action === "none") throw new ModelRevert("rebalance not due");
-    this.accrueManagementFee();
+    // Like the contract, a rebalance leaves the management fee pending (it takes shares, not equity).
     const leverageBefore = this.leverageOf(value, size);
     if (value <= 0n) {
       this.wipeOut();
@@ -349,11 +360,12 @@ export class ExactTokenModel {
     this.s.supply += this.feeShares(this.s.supply, this.s.now - last);
   }
 
+  /** ManagementFee.feeShares: supply x (e^x - 1), x = min(rate x elapsed / YEAR, 1), each step rounded down. */
   private feeShares(supply: bigint, elapsed: bigint): bigint {
     const rate = this.token.managementFeePerYear;
     if (supply === 0n || rate === 0n || elapsed === 0n) return 0n;
-    const f = min((rate * elapsed) / YEAR, MAX_FEE_FRACTION);
-    return mulDivDown(supply, f, WAD - f);
+    const x = min((rate * elapsed) / YEAR, MAX_FEE_EXPONENT);
+    return mulDivDown(supply, expm1(x), WAD);
   }
 
   // ----------------------------------------------------------------------------------------------------------------

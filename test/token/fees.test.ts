@@ -6,11 +6,19 @@ import { DAY, feedPrice, usdc, wad, WAD, YEAR } from "../helpers/units";
 
 const RATE = wad("0.0365"); // 0.01% a day
 
-/** Fee shares one accrual mints: supply x f / (1 - f), f = rate x elapsed / year, rounded down. */
-const feeShares = (supply: bigint, elapsed: bigint, rate = RATE) => {
-  const f = (rate * elapsed) / YEAR;
-  return (supply * f) / (WAD - f);
-};
+/** e^x - 1 in WAD, the Taylor series with each term rounded down (as ManagementFee.expm1). */
+function expm1(x: bigint): bigint {
+  let term = x;
+  let sum = x;
+  for (let n = 2n; term !== 0n; n++) {
+    term = (term * x) / (WAD * n);
+    sum += term;
+  }
+  return sum;
+}
+
+/** Fee shares one accrual mints: supply x (e^x - 1), x = rate x elapsed / year, rounded down. */
+const feeShares = (supply: bigint, elapsed: bigint, rate = RATE) => (supply * expm1((rate * elapsed) / YEAR)) / WAD;
 
 describe("LeveragedToken: fees", () => {
   async function managementFee() {
@@ -37,26 +45,27 @@ describe("LeveragedToken: fees", () => {
     return { ...system, token, admin, alice, bob, start, sameFees, accrueAt };
   }
 
-  it("accrues 0.01% of NAV over one day, to the wei of shares", async () => {
+  it("accrues 0.01% of NAV over one day (holders keep e^-0.0001), to the wei of shares", async () => {
     const { token, alice, start, accrueAt, feeRecipient } = await loadFixture(managementFee);
     const expected = feeShares(wad(10), DAY);
-    expect(expected).to.equal(1_000_100_010_001_000n); // 10e18 x 1e14 / (1e18 - 1e14)
+    expect(expected).to.equal(1_000_050_001_666_700n); // 10e18 x (e^0.0001 - 1)
     await expect(accrueAt(start + DAY))
       .to.emit(token, "ManagementFeeAccrued")
       .withArgs(feeRecipient, expected);
     expect(await token.balanceOf(feeRecipient)).to.equal(expected);
-    // The holder's share of equity dropped by exactly 0.01% (the fee shares are rounded down, in her favour).
-    expect(await token.previewRedeem(await token.balanceOf(alice.address))).to.equal(usdc("999.9"));
+    // The holder's share of equity dropped by 1 - e^-0.0001 = 0.0099995% (the fee shares are rounded down).
+    expect(await token.previewRedeem(await token.balanceOf(alice.address))).to.be.closeTo(usdc("999.900005"), 1n);
   });
 
-  it("takes 3.65% of NAV in one accrual over 365 days (simple)", async () => {
+  it("takes 3.58% of NAV in a year at 3.65% a year, accrued once (1 - e^-0.0365)", async () => {
     const { token, alice, start, accrueAt, feeRecipient } = await loadFixture(managementFee);
     await accrueAt(start + YEAR);
     expect(await token.balanceOf(feeRecipient)).to.equal(feeShares(wad(10), YEAR));
-    expect(await token.previewRedeem(await token.balanceOf(alice.address))).to.equal(usdc("963.5"));
+    // 1,000 x e^-0.0365 = 964.158093 USDC
+    expect(await token.previewRedeem(await token.balanceOf(alice.address))).to.be.closeTo(usdc("964.158093"), 1n);
   });
 
-  it("takes 3.58% of NAV over 365 daily accruals (compounded), to the wei of shares", async () => {
+  it("takes the same 3.58% accrued every day of the year: the fee does not depend on how often it is accrued", async () => {
     const { token, alice, start, sameFees, accrueAt, feeRecipient } = await loadFixture(managementFee);
     let supply = wad(10);
     for (let day = 1n; day <= 364n; day++) {
@@ -66,11 +75,26 @@ describe("LeveragedToken: fees", () => {
     }
     await accrueAt(start + 365n * DAY);
     supply += feeShares(supply, DAY);
-    expect(await token.totalSupply()).to.equal(supply);
+    expect(await token.totalSupply()).to.equal(supply); // to the wei of shares
+    // Once a year or 365 times: the same shares but for the rounding down inside each accrual (a few wei of
+    // shares per accrual, 1e-15 of the supply over the year).
+    const once = wad(10) + feeShares(wad(10), YEAR);
+    expect(once - supply).to.be.within(0n, 365n * 20n);
     expect(await token.balanceOf(feeRecipient)).to.equal(supply - wad(10));
     const value = await token.previewRedeem(await token.balanceOf(alice.address));
-    // 1,000 x (1 - 0.0001)^365 = 964.1573... USDC: a 3.58% fee
-    expect(value).to.be.closeTo(usdc("964.157"), usdc("0.001"));
+    expect(value).to.be.closeTo(usdc("964.158093"), 1n);
+  });
+
+  it("leaves the fee pending through a rebalance, and mints the same shares later", async () => {
+    const { token, start, sameFees, btcFeed, feeRecipient } = await loadFixture(managementFee);
+    await time.setNextBlockTimestamp(start + DAY);
+    await btcFeed.updateAnswer(feedPrice(50_000));
+    await time.setNextBlockTimestamp(start + DAY + 1n);
+    await expect(token.rebalance()).to.emit(token, "Rebalanced").and.not.to.emit(token, "ManagementFeeAccrued");
+    expect(await token.balanceOf(feeRecipient)).to.equal(0n);
+    await time.setNextBlockTimestamp(start + 2n * DAY);
+    await token.setFees(sameFees);
+    expect(await token.balanceOf(feeRecipient)).to.equal(feeShares(wad(10), 2n * DAY));
   });
 
   it("shows pending fee shares in the supply that NAV divides by", async () => {
