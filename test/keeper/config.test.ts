@@ -1,0 +1,116 @@
+import { expect } from "chai";
+import { parseUnits } from "ethers";
+import { ConfigError, parseConfig } from "../../src/keeper/config";
+import { prettyLine } from "../../src/keeper/logger";
+
+const KEY = `0x${"11".repeat(32)}`;
+const FACTORY = `0x${"ab".repeat(20)}`;
+const book = (network: string) => {
+  if (network !== "localhost") throw new Error(`no address book for network "${network}"`);
+  return { factory: FACTORY, chainId: 31337 };
+};
+
+describe("keeper: configuration", () => {
+  it("reads the address book, KEEPER_* variables and defaults; flags win over variables", () => {
+    const config = parseConfig(
+      ["--network", "localhost", "--poll-interval=500", "--once"],
+      {
+        KEEPER_PRIVATE_KEY: KEY,
+        KEEPER_POLL_INTERVAL_MS: "9000",
+        KEEPER_MAX_FEE_GWEI: "2.5",
+        KEEPER_METRICS_PORT: "9464",
+      },
+      book,
+    );
+    expect(config).to.include({
+      rpcUrl: "http://127.0.0.1:8545",
+      factory: FACTORY,
+      expectedChainId: 31337,
+      pollIntervalMs: 500,
+      gasLimitMargin: 1.25,
+      confirmations: 1,
+      once: true,
+      dryRun: false,
+      logFormat: "json",
+      metricsPort: 9464,
+    });
+    expect(config.maxFeePerGas).to.equal(parseUnits("2.5", 9));
+  });
+
+  it("dry run needs no key; a factory address needs no address book", () => {
+    const config = parseConfig(
+      ["--factory", FACTORY, "--rpc-url", "http://127.0.0.1:9999", "--dry-run", "--chain-id", "5"],
+      {},
+      book,
+    );
+    expect(config).to.include({ factory: FACTORY, dryRun: true, expectedChainId: 5, privateKey: undefined });
+  });
+
+  const refusals: [string, string[], Record<string, string>, string][] = [
+    [
+      "no key",
+      ["--network", "localhost"],
+      {},
+      "KEEPER_PRIVATE_KEY is required (or run with --dry-run, which never signs)",
+    ],
+    [
+      "a short key",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: "0xabc" },
+      "KEEPER_PRIVATE_KEY must be 32 bytes of hex (64 hex digits)",
+    ],
+    [
+      "no factory",
+      ["--rpc-url", "http://127.0.0.1:1"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "no factory: give --network <name> (an address book) or --factory 0x..",
+    ],
+    [
+      "an unknown network",
+      ["--network", "mainnet"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      'no address book for network "mainnet"',
+    ],
+    [
+      "a bad margin",
+      ["--network", "localhost", "--gas-limit-margin", "0.5"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_GAS_LIMIT_MARGIN must be between 1 and 5 (e.g. 1.25)",
+    ],
+    [
+      "a bad log format",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: KEY, KEEPER_LOG_FORMAT: "xml" },
+      "KEEPER_LOG_FORMAT must be json or pretty",
+    ],
+    ["an unknown flag", ["--netwrok", "localhost"], {}, "unknown option --netwrok (see docs/KEEPER.md)"],
+    ["a flag without value", ["--network"], {}, "--network needs a value"],
+    [
+      "a conflicting chain id",
+      ["--network", "localhost", "--chain-id", "1"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_CHAIN_ID 1 does not match the localhost address book's 31337",
+    ],
+  ];
+  for (const [what, argv, env, message] of refusals) {
+    it(`refuses ${what} with one clear message`, () => {
+      expect(() => parseConfig(argv, env, book))
+        .to.throw(ConfigError)
+        .with.property("message", message);
+    });
+  }
+
+  it("the human log format prints time, level, message and fields on one line", () => {
+    const line = prettyLine(
+      JSON.stringify({
+        level: 30,
+        time: Date.UTC(2025, 0, 1, 12, 0, 1, 5),
+        name: "keeper",
+        msg: "rebalanced",
+        token: "BTC3L",
+        gasUsed: "100",
+      }),
+    );
+    expect(line).to.equal("12:00:01.005 INFO  rebalanced token=BTC3L gasUsed=100");
+  });
+});
