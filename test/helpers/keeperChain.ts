@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { HDNodeWallet, parseUnits, type Signer } from "ethers";
 import {
@@ -14,9 +14,9 @@ import {
   type PerpExchange,
   type SettablePriceFeed,
 } from "../../typechain-types";
+import { startNode, stopChild, type LocalNode } from "./node";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const HARDHAT_CLI = require.resolve("hardhat/internal/cli/cli");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
 
 /** The private key of Hardhat's default account `index` (the well-known test mnemonic). */
@@ -93,45 +93,11 @@ export async function deployKeeperChain(admin: Signer): Promise<KeeperChain> {
   return { usdc, exchange, btcFeed, factory, tokens };
 }
 
-/** A `hardhat node` child on a given loopback port (so that it can be restarted at the same URL). */
-export interface NodeProcess {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
+/** A `hardhat node` child on a given loopback port (so that it can be restarted at the same URL), killed by stop(). */
+export type NodeProcess = LocalNode;
 
-export async function startNodeAt(port: number, timeoutMs = 90_000): Promise<NodeProcess> {
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    stdio: "ignore",
-  });
-  const stop = () => stopChild(child, "SIGKILL");
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`hardhat node exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (response.ok) return { url, port, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stop();
-  throw new Error(`hardhat node did not answer on ${url} within ${timeoutMs} ms`);
-}
-
-function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill(signal);
-  });
+export function startNodeAt(port: number, timeoutMs = 90_000): Promise<NodeProcess> {
+  return startNode({ port, timeoutMs, stopSignal: "SIGKILL" });
 }
 
 /** Sends a JSON-RPC request to a node and returns its result. */

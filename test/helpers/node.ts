@@ -22,16 +22,28 @@ export function freePort(): Promise<number> {
 /** A `hardhat node` child process on a loopback port, stopped by `stop()`. */
 export interface LocalNode {
   url: string;
+  port: number;
   stop(): Promise<void>;
 }
 
-export async function startNode(timeoutMs = 60_000): Promise<LocalNode> {
-  const port = await freePort();
+export interface NodeOptions {
+  /** A fixed port, so that a node can be restarted at the same URL; a free one when omitted. */
+  port?: number;
+  /** How long to wait for the node to answer. */
+  timeoutMs?: number;
+  /** How `stop()` ends it (SIGKILL to play a crash). */
+  stopSignal?: NodeJS.Signals;
+}
+
+export async function startNode(options: NodeOptions = {}): Promise<LocalNode> {
+  const port = options.port ?? (await freePort());
+  const timeoutMs = options.timeoutMs ?? 90_000;
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
     stdio: "ignore",
   });
+  const stopIt = () => stopChild(child, options.stopSignal ?? "SIGTERM");
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`hardhat node exited with ${child.exitCode}`);
@@ -41,21 +53,22 @@ export async function startNode(timeoutMs = 60_000): Promise<LocalNode> {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
       });
-      if (response.ok) return { url, stop: () => stop(child) };
+      if (response.ok) return { url, port, stop: stopIt };
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  await stop(child);
+  await stopIt();
   throw new Error(`hardhat node did not answer on ${url} within ${timeoutMs} ms`);
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+/** Signals a child process and resolves once it has exited (at once if it already has). */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
-    child.kill("SIGTERM");
+    child.kill(signal);
   });
 }
 
