@@ -4,6 +4,7 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse } from "ethers";
 import { table } from "../src/format";
+import { signPermit } from "../src/permit";
 
 /** Gas figures are deterministic: a figure more than this far above the snapshot fails `--check`. */
 const TOLERANCE = 0.01;
@@ -101,22 +102,7 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
   gas["transfer"] = await gasOf(long.connect(alice).transfer(bob, wad(1)));
   gas["approve"] = await gasOf(long.connect(alice).approve(keeper, wad(1)));
   const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 3600);
-  const { chainId } = await ethers.provider.getNetwork();
-  const signature = ethers.Signature.from(
-    await alice.signTypedData(
-      { name: await long.name(), version: "1", chainId, verifyingContract: await long.getAddress() },
-      {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      { owner: alice.address, spender: bob.address, value: wad(1), nonce: await long.nonces(alice), deadline },
-    ),
-  );
+  const signature = await signPermit(alice, long, bob.address, wad(1), deadline);
   gas["permit"] = await gasOf(
     long.connect(bob).permit(alice, bob, wad(1), deadline, signature.v, signature.r, signature.s),
   );

@@ -1,5 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { signPermit as signPermitWith } from "../../src/permit";
 import { ethers } from "hardhat";
 import { usdc } from "../helpers/units";
 
@@ -104,35 +105,14 @@ describe("MockStablecoin", () => {
   });
 
   describe("permit (EIP-2612)", () => {
-    async function signPermit(
+    const signPermit = (
       token: Awaited<ReturnType<typeof deployStablecoin>>["token"],
       signer: Awaited<ReturnType<typeof deployStablecoin>>["alice"],
       spender: string,
       value: bigint,
       deadline: bigint,
-      owner = signer.address,
-    ) {
-      const { chainId } = await ethers.provider.getNetwork();
-      const domain = { name: "Mock USD Coin", version: "1", chainId, verifyingContract: await token.getAddress() };
-      const types = {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      };
-      const nonce = await token.nonces(owner);
-      const signature = await signer.signTypedData(domain, types, {
-        owner,
-        spender,
-        value,
-        nonce,
-        deadline,
-      });
-      return ethers.Signature.from(signature);
-    }
+      owner?: string,
+    ) => signPermitWith(signer, token, spender, value, deadline, owner);
 
     it("sets an allowance from a signature submitted by anyone, once", async () => {
       const { token, owner, alice, bob } = await loadFixture(deployStablecoin);

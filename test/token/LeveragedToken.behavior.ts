@@ -2,6 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { LeveragedToken } from "../../typechain-types";
+import { signPermit } from "../../src/permit";
 import { createToken, deploySystem, fund, type System } from "../helpers/system";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
 
@@ -300,22 +301,8 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
         [alice, bob],
         [-wad(1), wad(1)],
       );
-      const deadline = (await time.latest()) + 3600;
-      const { chainId } = await ethers.provider.getNetwork();
-      const signature = await alice.signTypedData(
-        { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() },
-        {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
-        { owner: alice.address, spender: carol.address, value: wad(2), nonce: 0n, deadline },
-      );
-      const { v, r, s } = ethers.Signature.from(signature);
+      const deadline = BigInt((await time.latest()) + 3600);
+      const { v, r, s } = await signPermit(alice, token, carol.address, wad(2), deadline);
       await token.connect(bob).permit(alice.address, carol.address, wad(2), deadline, v, r, s);
       expect(await token.allowance(alice.address, carol.address)).to.equal(wad(2));
       expect(await token.nonces(alice.address)).to.equal(1n);
