@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
+import {IPerpExchange} from "../interfaces/IPerpExchange.sol";
+
+/// @title InvariantLens
+/// @notice Test-only: calls every view of some leveraged tokens and of their exchange in one `eth_call`, so the
+/// stateful property test can check its invariants after every command with a single RPC round trip. A view that
+/// reverts sets its bit in `failedViews` instead of failing the whole call.
+contract InvariantLens {
+    struct TokenReport {
+        uint256 totalSupply;
+        uint256 sumOfBalances; // over `holders`
+        uint256 equity;
+        uint256 navPerShare;
+        int256 currentLeverage;
+        int256 positionSize;
+        uint256 pendingFeeShares;
+        uint256 recipientShares;
+        uint256 recipientCollateral;
+        uint256 action; // RebalanceAction
+        uint256 margin; // the token's margin on the exchange
+        uint256 failedViews; // bit i: view i reverted
+        bool wipedOut;
+        bool paused;
+        bool previewMintReverted;
+        bool previewRedeemReverted;
+    }
+
+    struct ExchangeReport {
+        uint256 sumOfMargins; // over `holders` and the tokens, market `marketId`
+        uint256 fund;
+        uint256 balance; // collateral held by the exchange
+        bool priceIsFresh;
+        uint256 failedViews;
+    }
+
+    function check(
+        ILeveragedToken[] calldata tokens,
+        address[] calldata holders,
+        IPerpExchange exchange,
+        uint256 marketId
+    ) external view returns (TokenReport[] memory reports, ExchangeReport memory ex) {
+        reports = new TokenReport[](tokens.length);
+        for (uint256 i; i < tokens.length; ++i) reports[i] = _token(tokens[i], holders);
+        ex = _exchange(exchange, marketId, tokens, holders);
+    }
+
+    function _token(ILeveragedToken t, address[] calldata holders) private view returns (TokenReport memory r) {
+        IERC20 shares = IERC20(address(t));
+        r.totalSupply = shares.totalSupply();
+        for (uint256 j; j < holders.length; ++j) r.sumOfBalances += shares.balanceOf(holders[j]);
+        r.paused = Pausable(address(t)).paused();
+        r.wipedOut = t.wipedOut();
+        address recipient = t.fees().recipient;
+        r.recipientShares = shares.balanceOf(recipient);
+        r.recipientCollateral = t.exchange().collateral().balanceOf(recipient);
+        r.margin = t.exchange().margin(address(t), t.marketId());
+
+        bytes[13] memory calls = [
+            abi.encodeCall(ILeveragedToken.equity, ()),
+            abi.encodeCall(ILeveragedToken.navPerShare, ()),
+            abi.encodeCall(ILeveragedToken.currentLeverage, ()),
+            abi.encodeCall(ILeveragedToken.positionSize, ()),
+            abi.encodeCall(ILeveragedToken.pendingManagementFeeShares, ()),
+            abi.encodeCall(ILeveragedToken.rebalanceAction, ()),
+            abi.encodeCall(ILeveragedToken.positionNotional, ()),
+            abi.encodeCall(ILeveragedToken.leverageBand, ()),
+            abi.encodeCall(ILeveragedToken.keeperStatus, ()),
+            abi.encodeWithSignature("checkUpkeep(bytes)", ""),
+            abi.encodeCall(ILeveragedToken.nextRebalanceTime, ()),
+            abi.encodeCall(ILeveragedToken.rebalanceSettings, ()),
+            abi.encodeCall(ILeveragedToken.lastRebalanceTime, ())
+        ];
+        bytes[13] memory results;
+        for (uint256 k; k < calls.length; ++k) {
+            bool ok;
+            (ok, results[k]) = _probe(address(t), calls[k]);
+            if (!ok) r.failedViews |= 1 << k;
+        }
+        if (r.failedViews & 0x3f == 0) {
+            r.equity = abi.decode(results[0], (uint256));
+            r.navPerShare = abi.decode(results[1], (uint256));
+            r.currentLeverage = abi.decode(results[2], (int256));
+            r.positionSize = abi.decode(results[3], (int256));
+            r.pendingFeeShares = abi.decode(results[4], (uint256));
+            r.action = abi.decode(results[5], (uint256));
+        }
+        (bool mintOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewMint, (1e9)));
+        (bool redeemOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewRedeem, (r.totalSupply / 2)));
+        r.previewMintReverted = !mintOk;
+        r.previewRedeemReverted = !redeemOk;
+    }
+
+    function _exchange(
+        IPerpExchange exchange,
+        uint256 marketId,
+        ILeveragedToken[] calldata tokens,
+        address[] calldata holders
+    ) private view returns (ExchangeReport memory ex) {
+        ex.fund = exchange.fundBalance();
+        ex.balance = exchange.collateral().balanceOf(address(exchange));
+        for (uint256 j; j < holders.length + tokens.length; ++j) {
+            address account = j < holders.length ? holders[j] : address(tokens[j - holders.length]);
+            ex.sumOfMargins += exchange.margin(account, marketId);
+            bytes[10] memory calls = [
+                abi.encodeCall(IPerpExchange.accountSnapshot, (account, marketId)),
+                abi.encodeCall(IPerpExchange.accountValue, (account, marketId)),
+                abi.encodeCall(IPerpExchange.unrealizedPnl, (account, marketId)),
+                abi.encodeCall(IPerpExchange.fundingOwed, (account, marketId)),
+                abi.encodeCall(IPerpExchange.notional, (account, marketId)),
+                abi.encodeCall(IPerpExchange.marginRequirement, (account, marketId)),
+                abi.encodeCall(IPerpExchange.initialMarginRequirement, (account, marketId)),
+                abi.encodeCall(IPerpExchange.isLiquidatable, (account, marketId)),
+                abi.encodeCall(IPerpExchange.position, (account, marketId)),
+                abi.encodeCall(IPerpExchange.entryPrice, (account, marketId))
+            ];
+            for (uint256 k; k < calls.length; ++k) {
+                (bool ok, ) = _probe(address(exchange), calls[k]);
+                if (!ok) ex.failedViews |= 1 << k;
+            }
+        }
+        (bool marketOk, ) = _probe(address(exchange), abi.encodeCall(IPerpExchange.market, (marketId)));
+        if (!marketOk) ex.failedViews |= 1 << 10;
+        (bool feeOk, ) = _probe(address(exchange), abi.encodeCall(IPerpExchange.takerFeeBps, (marketId)));
+        if (!feeOk) ex.failedViews |= 1 << 11;
+        (, , , ex.priceIsFresh) = exchange.accountSnapshot(address(this), marketId);
+    }
+
+    function _probe(address target, bytes memory data) private view returns (bool ok, bytes memory result) {
+        // solhint-disable-next-line avoid-low-level-calls
+        (ok, result) = target.staticcall(data);
+    }
+}
