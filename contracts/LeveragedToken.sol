@@ -58,6 +58,9 @@ contract LeveragedToken is
     uint64 public constant DEFAULT_MANAGEMENT_FEE_PER_YEAR = 0.0365e18;
     uint32 public constant DEFAULT_REBALANCE_INTERVAL = 1 days;
     uint64 public constant DEFAULT_BAND = uint64(WAD / 3);
+    /// @notice Equity (USD, WAD) below which no rebalance is due: a trade this small cannot pay its rounded-up
+    /// taker fee and still meet the exchange's initial margin, so it would only revert.
+    uint256 public constant MIN_REBALANCE_EQUITY = 0.01e18;
 
     /// @notice Everything a token is created with.
     struct TokenParams {
@@ -132,7 +135,12 @@ contract LeveragedToken is
         (int256 valueBefore, int256 size, uint256 price, bool fresh) = _snapshot();
         if (!fresh) _revertOnPrice();
         uint256 supply = totalSupply();
-        if (supply != 0 && valueBefore <= 0) revert LeveragedTokenWipedOut();
+        if (supply == 0) supply = _assignUnclaimedEquity(valueBefore);
+        else if (valueBefore <= 0) revert LeveragedTokenWipedOut();
+        else if (_isOverLevered(valueBefore, size, price)) {
+            // Above its band the account may be under the exchange's margin requirements: rebalance first.
+            (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price);
+        }
 
         uint256 fee = Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
         uint256 net = collateralIn - fee;
@@ -173,6 +181,11 @@ contract LeveragedToken is
                 _wipeOut(valueBefore, size, price);
                 gross = _proRataMargin(shares, supply);
             } else {
+                // Above its band the account may be under the exchange's maintenance margin, where it refuses a
+                // withdrawal: a partial redeem then does the due rebalance first (as a mint does).
+                if (shares < supply && _isOverLevered(valueBefore, size, price)) {
+                    (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price);
+                }
                 int256 sizeDelta = -SignedWad.mulDivTowardZero(size, shares, supply);
                 int256 valueAfter = valueBefore;
                 if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
@@ -192,11 +205,13 @@ contract LeveragedToken is
     }
 
     /// @inheritdoc ILeveragedToken
+    /// @dev Exact except above the band, where the mint rebalances first: the preview leaves out that taker fee.
     function previewMint(uint256 collateralIn) external view returns (uint256) {
         if (_wipedOut || collateralIn == 0) return 0;
         uint256 supply = totalSupply() + pendingManagementFeeShares();
         (int256 value, int256 size, uint256 price, ) = _snapshot();
-        if (supply != 0 && value <= 0) return 0;
+        if (supply == 0) supply = _unclaimedEquityShares(value);
+        else if (value <= 0) return 0;
         uint256 net = collateralIn - Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
         int256 sizeDelta = _mintSizeDelta(net, value, size, price);
         (int256 valueBefore, int256 valueAfter, ) = _exchange.previewTrade(address(this), _marketId, net, sizeDelta);
@@ -204,8 +219,9 @@ contract LeveragedToken is
     }
 
     /// @inheritdoc ILeveragedToken
-    /// @dev Exact except in one corner: if the margin settled after the trade were smaller than the redeemer's part
-    /// (only when nearly all equity is unrealized PnL), the redeem pays that margin and the preview shows more.
+    /// @dev Exact except in two corners: if the margin settled after the trade were smaller than the redeemer's part
+    /// (only when nearly all equity is unrealized PnL), the redeem pays that margin and the preview shows more; and
+    /// above the band, where the redeem rebalances first, the preview leaves out that rebalance's taker fee.
     function previewRedeem(uint256 shares) external view returns (uint256) {
         uint256 supply = totalSupply() + pendingManagementFeeShares();
         if (shares == 0 || shares > supply) return 0;
@@ -390,11 +406,21 @@ contract LeveragedToken is
             _wipeOut(value, size, price);
             return;
         }
+        _rebalanceNow(action, value, size, price);
+    }
+
+    /// @dev Trades to the target leverage from a positive account value; returns the value and size after.
+    function _rebalanceNow(
+        RebalanceAction action,
+        int256 value,
+        int256 size,
+        uint256 price
+    ) private returns (int256 valueAfter, int256 target) {
         // target size = L x equity / price, rounded toward zero
-        int256 target = SignedWad.mulDivTowardZero(_targetLeverage, uint256(value) * _collateralScale, price);
+        target = SignedWad.mulDivTowardZero(_targetLeverage, uint256(value) * _collateralScale, price);
         int256 sizeDelta = target - size;
         _lastRebalance = uint40(block.timestamp);
-        int256 valueAfter = value;
+        valueAfter = value;
         if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
         emit Rebalanced(
             action,
@@ -410,11 +436,39 @@ contract LeveragedToken is
     function _action(int256 value, int256 size, uint256 price) private view returns (RebalanceAction) {
         if (_wipedOut || totalSupply() == 0) return RebalanceAction.NONE;
         if (value <= 0) return RebalanceAction.DRIFT;
+        if (_isDust(value)) return RebalanceAction.NONE;
         uint256 leverage = SignedMath.abs(_leverage(value, size, price));
         (uint256 lower, uint256 upper) = leverageBand();
         if (leverage < lower || leverage > upper) return RebalanceAction.DRIFT;
         if (block.timestamp >= nextRebalanceTime()) return RebalanceAction.TIME;
         return RebalanceAction.NONE;
+    }
+
+    /// @dev Whether |leverage| is above the band (and the equity is not dust), for a positive account value.
+    function _isOverLevered(int256 value, int256 size, uint256 price) private view returns (bool) {
+        if (_isDust(value)) return false;
+        (, uint256 upper) = leverageBand();
+        return SignedMath.abs(_leverage(value, size, price)) > upper;
+    }
+
+    function _isDust(int256 value) private view returns (bool) {
+        return uint256(value) * _collateralScale < MIN_REBALANCE_EQUITY;
+    }
+
+    /// @dev At zero supply, equity left in the account (a donation, or rounding left by the last redeem) belongs to
+    /// nobody; it is not given to the next minter but assigned, at the initial NAV, to the fee recipient. Returns
+    /// the supply after (0 when it is worth less than one share unit).
+    function _assignUnclaimedEquity(int256 value) private returns (uint256 shares) {
+        shares = _unclaimedEquityShares(value);
+        if (shares != 0) {
+            address recipient = _fees.recipient;
+            _mint(recipient, shares);
+            emit UnclaimedEquityAssigned(recipient, uint256(value), shares);
+        }
+    }
+
+    function _unclaimedEquityShares(int256 value) private view returns (uint256) {
+        return value > 0 ? Math.mulDiv(uint256(value), WAD, _initialNav) : 0;
     }
 
     /// @dev Closes the position and marks the token as wiped out (terminal).

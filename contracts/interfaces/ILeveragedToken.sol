@@ -78,6 +78,9 @@ interface ILeveragedToken {
     event WipedOut(uint256 price, int256 accountValue, uint256 marginLeft);
     /// @notice Management fee shares were minted to the fee recipient.
     event ManagementFeeAccrued(address indexed recipient, uint256 shares);
+    /// @notice A mint found `value` collateral units of equity at zero supply and gave its `shares` (at the initial
+    /// NAV) to the fee recipient, so that the minter pays for what it gets and no more.
+    event UnclaimedEquityAssigned(address indexed recipient, uint256 value, uint256 shares);
     /// @notice The fee settings changed.
     event FeesUpdated(Fees fees);
     /// @notice The rebalance settings changed.
@@ -90,15 +93,18 @@ interface ILeveragedToken {
     /// @notice Pays `collateralIn` stablecoin (pulled from the caller) for new shares at NAV. The mint fee is taken
     /// first; the rest is deposited as margin and the position grows in proportion (by `L x net / price` when there
     /// is none), so leverage is unchanged. The minter pays the exchange's taker fee: shares are priced on the equity
-    /// actually added, `added x supply / equity` rounded down. Reverts when paused, wiped out, on a stale price, or
-    /// below `minSharesOut`.
+    /// actually added, `added x supply / equity` rounded down. Equity found at zero supply (a donation, rounding
+    /// left by the last redeem) is first assigned to the fee recipient at the initial NAV (`UnclaimedEquityAssigned`),
+    /// never to the minter. While leverage is above the band, the due rebalance is done first. Reverts when paused,
+    /// wiped out, on a stale price, or below `minSharesOut`.
     /// @return shares the shares minted to `receiver`
     function mint(uint256 collateralIn, uint256 minSharesOut, address receiver) external returns (uint256 shares);
 
     /// @notice Burns `shares` of the caller for their pro-rata part of equity. The position shrinks by the same
     /// fraction, so leverage is unchanged for the holders who stay; they keep `equity x (supply - shares) / supply`
-    /// rounded up, the redeemer gets the rest less the redeem fee. Never blocked by pause. After a wipe-out it pays
-    /// the pro-rata remainder, possibly 0.
+    /// rounded up, the redeemer gets the rest less the redeem fee. Never blocked by pause. A partial redeem while
+    /// leverage is above the band rebalances first (the exchange refuses withdrawals under its maintenance margin).
+    /// After a wipe-out it pays the pro-rata remainder, possibly 0.
     /// @return collateralOut the stablecoin sent to `receiver`
     function redeem(
         uint256 shares,
@@ -121,7 +127,8 @@ interface ILeveragedToken {
     function rebalance() external;
 
     /// @notice Which rebalance is due now: NONE, TIME or DRIFT. What keepers read. Never reverts; NONE while the
-    /// price would not pass the exchange's checks (a rebalance would revert), once wiped out, and at 0 supply.
+    /// price would not pass the exchange's checks (a rebalance would revert), once wiped out, at 0 supply, and while
+    /// the equity is below `MIN_REBALANCE_EQUITY` but positive (dust that cannot pay a trade).
     function rebalanceAction() external view returns (RebalanceAction);
 
     /// @notice What a keeper needs in one call: the due action, the signed current leverage (WAD) and equity.

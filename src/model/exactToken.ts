@@ -39,6 +39,8 @@ export interface TokenParams {
 }
 
 export type RebalanceAction = "none" | "time" | "drift";
+/** LeveragedToken.MIN_REBALANCE_EQUITY: USD WAD of equity below which no rebalance is due. */
+export const MIN_REBALANCE_EQUITY = 10n ** 16n;
 export const REBALANCE_ACTIONS: readonly RebalanceAction[] = ["none", "time", "drift"];
 
 /** The whole state the model evolves; what `fromState` takes to start from a token already on chain. */
@@ -215,14 +217,25 @@ export class ExactTokenModel {
   // Actions
   // ----------------------------------------------------------------------------------------------------------------
 
-  /** LeveragedToken.mint: returns the shares minted and the mint fee (collateral units). */
-  mint(collateralIn: bigint): { shares: bigint; fee: bigint } {
+  /**
+   * LeveragedToken.mint: returns the shares minted, the mint fee (collateral units) and the shares assigned to the
+   * fee recipient for equity found at zero supply.
+   */
+  mint(collateralIn: bigint): { shares: bigint; fee: bigint; assigned: bigint } {
     if (collateralIn <= 0n) throw new ModelRevert("zero amount");
     if (this.s.wipedOut) throw new ModelRevert("wiped out");
     this.accrueManagementFee();
-    const valueBefore = this.accountValue();
+    let valueBefore = this.accountValue();
+    let assigned = 0n;
+    if (this.s.supply === 0n) {
+      assigned = valueBefore > 0n ? mulDivDown(valueBefore, WAD, this.token.initialNav) : 0n;
+      this.s.supply = assigned;
+    } else if (valueBefore <= 0n) throw new ModelRevert("wiped out");
+    else if (this.isOverLevered(valueBefore, this.s.size)) {
+      this.rebalanceNow("drift", valueBefore, this.s.size);
+      valueBefore = this.accountValue();
+    }
     const supply = this.s.supply;
-    if (supply !== 0n && valueBefore <= 0n) throw new ModelRevert("wiped out");
     const fee = divCeil(collateralIn * BigInt(this.token.mintFeeBps), BPS);
     const net = collateralIn - fee;
     const sizeDelta = this.mintSizeDelta(net, valueBefore);
@@ -232,7 +245,13 @@ export class ExactTokenModel {
     const shares = this.sharesFor(valueAfter - valueBefore, valueBefore, supply);
     if (shares === 0n) throw new ModelRevert("mint gives 0 shares");
     this.s.supply += shares;
-    return { shares, fee };
+    return { shares, fee, assigned };
+  }
+
+  /** PerpExchange.deposit of `amount` into the token's account by anyone (a donation to its holders). */
+  deposit(amount: bigint): void {
+    if (amount <= 0n) throw new ModelRevert("zero amount");
+    this.s.margin += amount;
   }
 
   /** LeveragedToken.redeem: returns what the redeemer receives and the redeem fee (collateral units). */
@@ -246,11 +265,15 @@ export class ExactTokenModel {
     if (this.s.wipedOut) {
       gross = mulDivDown(this.s.margin, shares, supply);
     } else {
-      const valueBefore = this.accountValue();
+      let valueBefore = this.accountValue();
       if (valueBefore <= 0n) {
         this.wipeOut();
         gross = mulDivDown(this.s.margin, shares, supply);
       } else {
+        if (shares < supply && this.isOverLevered(valueBefore, this.s.size)) {
+          this.rebalanceNow("drift", valueBefore, this.s.size);
+          valueBefore = this.accountValue();
+        }
         const sizeDelta = -mulDivTowardZero(this.s.size, shares, supply);
         if (sizeDelta !== 0n) this.trade(sizeDelta);
         const valueAfter = this.accountValue();
@@ -286,20 +309,7 @@ export class ExactTokenModel {
         wipedOut: true,
       };
     }
-    const target = mulDivTowardZero(this.token.targetLeverage, value * COLLATERAL_SCALE, price);
-    const sizeDelta = target - size;
-    this.s.lastRebalance = this.s.now;
-    if (sizeDelta !== 0n) this.trade(sizeDelta);
-    return {
-      time: this.s.now,
-      action,
-      price,
-      leverageBefore,
-      leverageAfter: this.leverageOf(this.accountValue(), this.s.size),
-      sizeDelta,
-      equity: value,
-      wipedOut: false,
-    };
+    return this.rebalanceNow(action, value, size);
   }
 
   /** Rebalances if due; returns the event or undefined. */
@@ -311,9 +321,37 @@ export class ExactTokenModel {
   // The token's internals
   // ----------------------------------------------------------------------------------------------------------------
 
+  /** Trades to the target leverage from a positive account value (LeveragedToken._rebalanceNow). */
+  private rebalanceNow(action: Exclude<RebalanceAction, "none">, value: bigint, size: bigint): RebalanceEvent {
+    const price = this.s.price;
+    const target = mulDivTowardZero(this.token.targetLeverage, value * COLLATERAL_SCALE, price);
+    const sizeDelta = target - size;
+    this.s.lastRebalance = this.s.now;
+    if (sizeDelta !== 0n) this.trade(sizeDelta);
+    return {
+      time: this.s.now,
+      action,
+      price,
+      leverageBefore: this.leverageOf(value, size),
+      leverageAfter: this.leverageOf(this.accountValue(), this.s.size),
+      sizeDelta,
+      equity: value,
+      wipedOut: false,
+    };
+  }
+
+  private isOverLevered(value: bigint, size: bigint): boolean {
+    return !this.isDust(value) && abs(this.leverageOf(value, size)) > this.leverageBand().upper;
+  }
+
+  private isDust(value: bigint): boolean {
+    return value * COLLATERAL_SCALE < MIN_REBALANCE_EQUITY;
+  }
+
   private actionFor(value: bigint, size: bigint): RebalanceAction {
     if (this.s.wipedOut || this.s.supply === 0n) return "none";
     if (value <= 0n) return "drift";
+    if (this.isDust(value)) return "none";
     const leverage = abs(this.leverageOf(value, size));
     const { lower, upper } = this.leverageBand();
     if (leverage < lower || leverage > upper) return "drift";

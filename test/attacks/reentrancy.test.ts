@@ -39,7 +39,8 @@ async function reentrantSystem() {
   await coin.mint(coinAddress, usdc(10_000));
   await coin.approveFromCoin(tokenAddress, usdc(10_000));
   await token.connect(alice).transfer(coinAddress, wad(10));
-  await feed.updateAnswer(feedPrice(44_000)); // a DRIFT rebalance is due
+  // +35%: leverage under the band, a DRIFT rebalance is due (above the band a mint or redeem would do it first).
+  await feed.updateAnswer(feedPrice(67_500));
   const accounts = [admin.address, alice.address, recipient.address, tokenAddress, coinAddress];
   return { admin, alice, coin, exchange, feed, token, tokenAddress, coinAddress, accounts };
 }

@@ -39,21 +39,28 @@ const fixtures = {
   "every fee and funding on": () => attackSystem(FEES, { takerFeeBps: 5, fundingRatePerYear: wad("0.2") }),
 };
 
-/** Alice holds 10,000 USDC of each token; then a rebalance of the long is due by drift (-12%) or by time. */
-async function dueRebalance(s: AttackSystem, trigger: "DRIFT" | "TIME") {
+type Trigger = "DRIFT above the band" | "DRIFT below the band" | "TIME";
+
+/**
+ * Alice holds 10,000 USDC of each token; then a rebalance of the long is due by drift (-12%: 4.1x, or +35%: 1.98x)
+ * or by time. Above the band the attacker's own mint does the rebalance first, so the keeper's comes too late.
+ */
+async function dueRebalance(s: AttackSystem, trigger: Trigger) {
   await s.long.connect(s.alice).mint(usdc(10_000), 0, s.alice.address);
   await s.short.connect(s.alice).mint(usdc(10_000), 0, s.alice.address);
-  if (trigger === "DRIFT") await s.btcFeed.updateAnswer(feedPrice(44_000));
+  if (trigger === "DRIFT above the band") await s.btcFeed.updateAnswer(feedPrice(44_000));
+  else if (trigger === "DRIFT below the band") await s.btcFeed.updateAnswer(feedPrice(67_500));
   else {
     await time.increase(86_400);
     await s.btcFeed.updateAnswer(feedPrice(50_000));
   }
-  expect(await s.long.rebalanceAction()).to.equal(trigger === "DRIFT" ? 2n : 1n);
+  expect(await s.long.rebalanceAction()).to.equal(trigger === "TIME" ? 1n : 2n);
 }
 
 describe("attack: sandwich of a rebalance (mint before, redeem after)", () => {
   for (const [fees, fixture] of Object.entries(fixtures)) {
-    for (const trigger of ["DRIFT", "TIME"] as const) {
+    for (const trigger of ["DRIFT above the band", "DRIFT below the band", "TIME"] as const) {
+      const keeperFirst = trigger !== "DRIFT above the band";
       it(`same block, ${trigger} rebalance, ${fees}: attacker profit <= 0`, async () => {
         const s = await loadFixture(fixture);
         await dueRebalance(s, trigger);
@@ -68,7 +75,7 @@ describe("attack: sandwich of a rebalance (mint before, redeem after)", () => {
           () => long.connect(bob).rebalance({ gasLimit: GAS }),
           () => long.connect(attacker).redeem(shares, 0, attacker.address, { gasLimit: GAS, nonce: n + 1 }),
         ]);
-        expect(statuses).to.deep.equal([1, 1, 1]);
+        expect(statuses).to.deep.equal([1, keeperFirst ? 1 : 0, 1]);
         expect(await long.lastRebalanceTime()).to.equal(await time.latest());
         const leftover = await long.balanceOf(attacker.address);
         const leftoverWorth = leftover === 0n ? 0n : await long.previewRedeem(leftover);
@@ -81,8 +88,17 @@ describe("attack: sandwich of a rebalance (mint before, redeem after)", () => {
         const s = await loadFixture(fixture);
         await dueRebalance(s, trigger);
         const { long, attacker, bob } = s;
-        await long.connect(attacker).mint(usdc(200_000), 0, attacker.address);
-        await expect(long.connect(bob).rebalance()).to.emit(long, "Rebalanced");
+        const mint = long.connect(attacker).mint(usdc(200_000), 0, attacker.address);
+        if (keeperFirst) {
+          await mint;
+          await expect(long.connect(bob).rebalance()).to.emit(long, "Rebalanced");
+        } else {
+          await expect(mint).to.emit(long, "Rebalanced");
+          await expect(long.connect(bob).rebalance()).to.be.revertedWithCustomError(
+            long,
+            "LeveragedTokenRebalanceNotDue",
+          );
+        }
         await long.connect(attacker).redeem(await long.balanceOf(attacker.address), 0, attacker.address);
         expect((await s.usdc.balanceOf(attacker.address)) - WALLET, "attacker profit").to.be.at.most(0n);
         await expectBooksBalance(s.exchange, s.usdc, s.accounts);

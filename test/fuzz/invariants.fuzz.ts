@@ -7,6 +7,7 @@ import type { ContractTransactionResponse } from "ethers";
 import type { InvariantLens, LeveragedToken, MintRedeemer } from "../../typechain-types";
 import type { System } from "../helpers/system";
 import { createToken, deploySystem } from "../helpers/system";
+import { abs } from "../../src/model/fixedPoint";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
 /**
@@ -32,8 +33,8 @@ const MAX_COMMANDS = 40;
 const MAX_PRICE_AGE = 3600;
 const TAKER_FEE_BPS = 5n;
 const L = [wad(3), wad(-3)];
-/** Equity (collateral units) below which a due rebalance may revert: the dust bug reported with this test. */
-const DUST = 1_000n;
+/** LeveragedToken.MIN_REBALANCE_EQUITY in collateral units (0.01 USDC): no rebalance is due below it. */
+const DUST = 10_000n;
 
 /** Errors a command may meet legitimately in some states; the command decides which, from the model. */
 type Outcome = { ok: true } | { ok: false; name: string };
@@ -170,8 +171,9 @@ class MintCommand implements fc.AsyncCommand<Model, Real> {
     if (m.stale) return ["PerpStalePrice"];
     const allowed = ["LeveragedTokenMintSlippage"]; // dust that buys 0 shares
     if (m.equity[this.t] === 0n) allowed.push("LeveragedTokenWipedOut");
-    // Past the exchange's initial margin (20x) a mint, which adds exposure at the same leverage, is refused.
-    if (m.leverage[this.t] > wad(19) || m.leverage[this.t] < -wad(19)) allowed.push("PerpMarginRequirementNotMet");
+    // Above the band a mint rebalances first, except for dust (no rebalance below MIN_REBALANCE_EQUITY): past the
+    // exchange's initial margin (20x) a dust account's mint, which adds exposure at that leverage, is refused.
+    if (m.equity[this.t] < DUST && abs(m.leverage[this.t]) > wad(19)) allowed.push("PerpMarginRequirementNotMet");
     return allowed;
   }
   toString = () => `mint(token ${this.t}, actor ${this.a}, ${this.amount})`;
@@ -190,8 +192,9 @@ class RedeemCommand implements fc.AsyncCommand<Model, Real> {
     if (shares > 0n) {
       const outcome = await attempt(r, () => r.tokens[this.t].connect(who).redeem(shares, 0, who.address));
       const allowed = m.stale && !m.wipedOut[this.t] ? ["PerpStalePrice"] : [];
-      // Reported bug: under the exchange's maintenance margin (> 40x, equity > 0) a partial redeem reverts.
-      if (m.leverage[this.t] > wad(39) || m.leverage[this.t] < -wad(39)) allowed.push("PerpMarginRequirementNotMet");
+      // Above the band a partial redeem rebalances first, except for dust: under the exchange's maintenance margin
+      // (40x) the withdrawal of a dust account's partial redeem is refused.
+      if (m.equity[this.t] < DUST && abs(m.leverage[this.t]) > wad(39)) allowed.push("PerpMarginRequirementNotMet");
       expectOutcome(outcome, allowed, this.toString()); // never EnforcedPause
     }
     await checkInvariants(m, r);
@@ -296,11 +299,7 @@ class RebalanceCommand implements fc.AsyncCommand<Model, Real> {
           : async () => (await ethers.getContractAt("BatchRebalancer", r.batch)).connect(caller).rebalance([t]);
     const outcome = await attempt(r, send);
     if (this.via === "batch") expect(outcome.ok, "a batch never reverts").to.equal(true);
-    else if (due && m.equity[this.t] < DUST) {
-      // Reported bug: a dust account (equity of a few units) is due by drift but its rebalance trade cannot meet
-      // the exchange's initial margin after the rounded-up taker fee, so the rebalance reverts.
-      expectOutcome(outcome, ["PerpMarginRequirementNotMet"], this.toString());
-    } else if (due) expect(outcome, this.toString()).to.deep.equal({ ok: true });
+    else if (due) expect(outcome, this.toString()).to.deep.equal({ ok: true });
     else expectOutcome(outcome, [m.stale ? "PerpStalePrice" : "LeveragedTokenRebalanceNotDue"], this.toString());
     const rebalanced = (await t.lastRebalanceTime()) !== before;
     expect(rebalanced && !due, "rebalanced although not due").to.equal(false);
@@ -413,14 +412,11 @@ class RoundTripCommand implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const who = r.actors[this.a];
     const before = await r.s.usdc.balanceOf(who.address);
-    // Reported bug: margin left in the token's account at zero supply goes to the next minter, who holds every
-    // share; the bound below allows exactly that much until it is fixed.
     const t = r.tokens[this.t];
-    const leftover = (await t.totalSupply()) === 0n ? await r.s.exchange.margin(await t.getAddress(), 0) : 0n;
     const outcome = await attempt(r, () => r.redeemer.connect(who).mintAndRedeem(t, r.s.usdc, this.amount));
     expectOutcome(outcome, new MintCommand(this.t, this.a, this.amount).allowed(m), this.toString());
     // A mint and a redeem in one call never return more than was put in.
-    expect(await r.s.usdc.balanceOf(who.address), "round trip").to.be.at.most(before + leftover);
+    expect(await r.s.usdc.balanceOf(who.address), "round trip").to.be.at.most(before);
     await checkInvariants(m, r);
   }
   toString = () => `mintAndRedeem(token ${this.t}, actor ${this.a}, ${this.amount})`;
@@ -470,8 +466,6 @@ async function everyoneLeaves(m: Model, r: Real, order: number[]): Promise<void>
   for (const [i, t] of r.tokens.entries()) {
     if (m.paused[i]) await t.connect(r.admin).unpause();
     m.paused[i] = false;
-    // Reported bug: a partial redeem reverts under the maintenance margin; a keeper's rebalance comes first.
-    if ((await t.rebalanceAction()) !== 0n && (await t.equity()) >= DUST) await t.rebalance();
     const held = await t.equity();
     const recipient = await ethers.getSigner(r.s.feeRecipient);
     const leavers = [...order.map((k) => r.actors[k]), recipient, recipient, recipient];
