@@ -33,7 +33,7 @@ interface IPerpExchange {
         uint8 feedDecimals; // the feed's decimals, read when the market was created
         uint40 lastFundingUpdate; // unix seconds; as of the view (cumulativeFunding is accrued up to now)
         int256 cumulativeFunding; // sum of fundingRatePerYear x seconds (WAD x seconds)
-        uint256 lastPrice; // WAD; the last price a state change read (views fall back to it)
+        uint256 lastPrice; // WAD; the last price a market-admin change or a liquidation accepted (views fall back to it)
     }
 
     /// @notice The position of one account in one market.

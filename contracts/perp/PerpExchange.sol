@@ -49,13 +49,13 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         uint16 initialMarginBps;
         uint16 maintenanceMarginBps;
         uint16 liquidationPenaltyBps;
-        // slot 1
+        // slot 1: what a trade reads besides slot 0; nothing of the market is written by a trade
         int96 fundingRatePerYear; // WAD fraction of notional a year
-        uint40 lastFundingUpdate; // unix seconds
+        uint40 fundingCheckpoint; // unix seconds: when the rate last changed
         uint8 feedDecimals;
-        uint112 lastPrice; // WAD
+        int112 cumulativeFundingAtCheckpoint; // sum of fundingRatePerYear x seconds up to fundingCheckpoint
         // slot 2
-        int256 cumulativeFunding; // sum of fundingRatePerYear x seconds
+        uint112 lastPrice; // WAD, the last price a market-admin change or a liquidation accepted
     }
 
     struct Account {
@@ -78,11 +78,13 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     /// @dev 10 ** (18 - collateral decimals): USD WAD per collateral unit.
     uint256 private immutable _collateralScale;
 
-    MarketData[] private _markets;
+    // One slot, read by every trade: the fund and the number of markets.
+    uint128 private _fund;
+    uint64 private _marketCount;
+    mapping(uint256 marketId => MarketData) private _markets;
     string[] private _symbols;
     mapping(bytes32 symbolHash => uint256 marketIdPlusOne) private _marketIdBySymbol;
     mapping(address account => mapping(uint256 marketId => Account)) private _accounts;
-    uint256 private _fund;
 
     constructor(IERC20Metadata collateral_, address admin) {
         if (address(collateral_) == address(0) || admin == address(0)) revert PerpZeroAddress();
@@ -112,11 +114,12 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         uint8 feedDecimals = config.feed.decimals();
         if (feedDecimals > 18) revert PerpInvalidConfig("feedDecimals", int256(uint256(feedDecimals)));
 
-        marketId = _markets.length;
-        MarketData storage m = _markets.push();
+        marketId = _marketCount;
+        _marketCount = uint64(marketId + 1);
+        MarketData storage m = _markets[marketId];
         _writeConfig(m, config);
         m.feedDecimals = feedDecimals;
-        m.lastFundingUpdate = uint40(block.timestamp);
+        m.fundingCheckpoint = uint40(block.timestamp);
         _symbols.push(symbol);
         _marketIdBySymbol[symbolHash] = marketId + 1;
         // A market must start with a price the exchange accepts.
@@ -130,7 +133,9 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         _validateConfig(config);
         uint8 feedDecimals = config.feed.decimals();
         if (feedDecimals > 18) revert PerpInvalidConfig("feedDecimals", int256(uint256(feedDecimals)));
-        _accrueFunding(m);
+        // Funding accrued at the old rate up to now is kept in the checkpoint; the new rate runs from now.
+        m.cumulativeFundingAtCheckpoint = _currentCumulativeFunding(m).toInt112();
+        m.fundingCheckpoint = uint40(block.timestamp);
         _writeConfig(m, config);
         m.feedDecimals = feedDecimals;
         // Like a new market, the new settings must come with a price the exchange accepts.
@@ -146,7 +151,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         if (amount > fund) revert PerpInsufficientFund(amount, fund);
         unchecked {
             // amount <= fund was checked above.
-            _fund = fund - amount;
+            _fund = uint128(fund - amount);
         }
         _collateral.safeTransfer(to, amount);
         emit FundWithdrawn(to, amount);
@@ -160,7 +165,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function depositToFund(uint256 amount) external nonReentrant {
         if (amount == 0) revert PerpZeroAmount();
         _collateral.safeTransferFrom(msg.sender, address(this), amount);
-        _fund += amount;
+        _fund = (uint256(_fund) + amount).toUint128();
         emit FundDeposited(msg.sender, amount);
     }
 
@@ -181,15 +186,14 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         if (to == address(0)) revert PerpZeroAddress();
         MarketData storage m = _market(marketId);
         Account storage a = _accounts[msg.sender][marketId];
-        _accrueFunding(m);
+        int256 cumulative = _currentCumulativeFunding(m);
         int256 size = a.size;
         uint256 price;
         if (size != 0) {
             price = _checkedPrice(marketId, m);
-            m.lastPrice = uint112(price);
-            _settle(msg.sender, marketId, a, m, Settlement(0, _fundingOwed(a, m, price), 0));
+            _settle(msg.sender, marketId, a, cumulative, Settlement(0, _fundingOwed(a, cumulative, price), 0));
         } else {
-            a.fundingIndex = m.cumulativeFunding.toInt128();
+            a.fundingIndex = cumulative.toInt128();
         }
         uint256 marginBefore = a.margin;
         if (amount > marginBefore) revert PerpInsufficientMarginBalance(msg.sender, marketId, amount, marginBefore);
@@ -199,7 +203,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         }
         if (size != 0) {
             uint256 required = _requirement(size, price, m.maintenanceMarginBps);
-            int256 value = _accountValue(a, m, price);
+            int256 value = _accountValue(a, cumulative, price);
             if (value < int256(required)) revert PerpMarginRequirementNotMet(msg.sender, marketId, value, required);
         }
         _collateral.safeTransfer(to, amount);
@@ -214,12 +218,11 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         if (sizeDelta == 0) revert PerpZeroAmount();
         MarketData storage m = _market(marketId);
         Account storage a = _accounts[msg.sender][marketId];
-        _accrueFunding(m);
+        int256 cumulative = _currentCumulativeFunding(m);
         price = _checkedPrice(marketId, m);
-        m.lastPrice = uint112(price);
 
         int256 newSize = a.size + sizeDelta;
-        Settlement memory s = Settlement(0, _fundingOwed(a, m, price), 0);
+        Settlement memory s = Settlement(0, _fundingOwed(a, cumulative, price), 0);
         int256 openNotional;
         bool increasesExposure;
         (openNotional, s.realizedPnl, s.fee, increasesExposure) = _fill(
@@ -231,7 +234,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         );
         a.size = newSize.toInt128();
         a.openNotional = openNotional.toInt128();
-        _settle(msg.sender, marketId, a, m, s);
+        _settle(msg.sender, marketId, a, cumulative, s);
         emit PositionChanged(msg.sender, marketId, sizeDelta, price, newSize, openNotional);
 
         // Funding is settled: the value is margin + unrealized PnL of the new position.
@@ -250,24 +253,24 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function liquidate(address account, uint256 marketId) external nonReentrant {
         MarketData storage m = _market(marketId);
         Account storage a = _accounts[account][marketId];
-        _accrueFunding(m);
+        int256 cumulative = _currentCumulativeFunding(m);
         uint256 price = _checkedPrice(marketId, m);
         m.lastPrice = uint112(price);
 
         int256 size = a.size;
         uint256 maintenance = _requirement(size, price, m.maintenanceMarginBps);
-        int256 value = _accountValue(a, m, price);
+        int256 value = _accountValue(a, cumulative, price);
         if (size == 0 || value >= int256(maintenance))
             revert PerpNotLiquidatable(account, marketId, value, maintenance);
 
         Settlement memory s = Settlement(
             SignedWad.mulDivDown(size, price, WAD) - a.openNotional,
-            _fundingOwed(a, m, price),
+            _fundingOwed(a, cumulative, price),
             0
         );
         a.size = 0;
         a.openNotional = 0;
-        _settle(account, marketId, a, m, s);
+        _settle(account, marketId, a, cumulative, s);
         emit PositionChanged(account, marketId, -size, price, 0, 0);
 
         uint256 penalty = Math.min(
@@ -283,8 +286,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         unchecked {
             // penalty <= margin (the min above) and reward <= penalty (LIQUIDATOR_SHARE_BPS <= BPS).
             a.margin -= uint128(penalty);
-            _fund += penalty - reward;
         }
+        _fund = (uint256(_fund) + penalty - reward).toUint128();
         if (reward != 0) _collateral.safeTransfer(msg.sender, reward);
         emit Liquidated(account, marketId, msg.sender, size, price, reward, penalty - reward);
     }
@@ -293,14 +296,13 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function settleFunding(uint256 marketId) external nonReentrant {
         MarketData storage m = _market(marketId);
         Account storage a = _accounts[msg.sender][marketId];
-        _accrueFunding(m);
+        int256 cumulative = _currentCumulativeFunding(m);
         if (a.size == 0) {
-            a.fundingIndex = m.cumulativeFunding.toInt128();
+            a.fundingIndex = cumulative.toInt128();
             return;
         }
         uint256 price = _checkedPrice(marketId, m);
-        m.lastPrice = uint112(price);
-        _settle(msg.sender, marketId, a, m, Settlement(0, _fundingOwed(a, m, price), 0));
+        _settle(msg.sender, marketId, a, cumulative, Settlement(0, _fundingOwed(a, cumulative, price), 0));
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -314,7 +316,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IPerpExchange
     function marketCount() external view returns (uint256) {
-        return _markets.length;
+        return _marketCount;
     }
 
     /// @inheritdoc IPerpExchange
@@ -478,7 +480,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     // -------------------------------------------------------------------------------------------------------------
 
     function _market(uint256 marketId) private view returns (MarketData storage) {
-        if (marketId >= _markets.length) revert PerpUnknownMarket(marketId);
+        if (marketId >= _marketCount) revert PerpUnknownMarket(marketId);
         return _markets[marketId];
     }
 
@@ -541,20 +543,19 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         return (m.lastPrice, false);
     }
 
+    /// @dev The market's cumulative funding now. The rate only changes with the config, so it is computed, never
+    /// accrued in storage: `cumulativeFundingAtCheckpoint + rate x (now - fundingCheckpoint)`, the same sum.
     function _currentCumulativeFunding(MarketData storage m) private view returns (int256) {
-        return m.cumulativeFunding + int256(m.fundingRatePerYear) * int256(block.timestamp - m.lastFundingUpdate);
-    }
-
-    function _accrueFunding(MarketData storage m) private {
-        if (m.lastFundingUpdate == block.timestamp) return;
-        m.cumulativeFunding = _currentCumulativeFunding(m);
-        m.lastFundingUpdate = uint40(block.timestamp);
+        return
+            m.cumulativeFundingAtCheckpoint +
+            int256(m.fundingRatePerYear) *
+            int256(block.timestamp - m.fundingCheckpoint);
     }
 
     /// @dev Funding owed since the last settlement, USD WAD: size x price x (index now - index then) / (WAD^2 x YEAR),
     /// rounded up when the account pays and down when it receives (in favour of the fund).
-    function _fundingOwed(Account storage a, MarketData storage m, uint256 price) private view returns (int256) {
-        return _funding(a.size, price, m.cumulativeFunding - a.fundingIndex);
+    function _fundingOwed(Account storage a, int256 cumulative, uint256 price) private view returns (int256) {
+        return _funding(a.size, price, cumulative - a.fundingIndex);
     }
 
     /// @dev As `_fundingOwed`, with funding accrued up to now (for views).
@@ -574,8 +575,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @dev margin + (unrealized PnL - funding owed) in collateral units, rounded down. Funding must be settled.
-    function _accountValue(Account storage a, MarketData storage m, uint256 price) private view returns (int256) {
-        int256 pnl = SignedWad.mulDivDown(a.size, price, WAD) - a.openNotional - _fundingOwed(a, m, price);
+    function _accountValue(Account storage a, int256 cumulative, uint256 price) private view returns (int256) {
+        int256 pnl = SignedWad.mulDivDown(a.size, price, WAD) - a.openNotional - _fundingOwed(a, cumulative, price);
         return int256(uint256(a.margin)) + SignedWad.divFloor(pnl, _collateralScale);
     }
 
@@ -631,10 +632,10 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         address account,
         uint256 marketId,
         Account storage a,
-        MarketData storage m,
+        int256 cumulative,
         Settlement memory s
     ) private {
-        a.fundingIndex = m.cumulativeFunding.toInt128();
+        a.fundingIndex = cumulative.toInt128();
         if (s.realizedPnl == 0 && s.fundingPaid == 0 && s.fee == 0) return;
         uint256 marginBefore = a.margin;
         (uint256 marginAfter, int256 delta, uint256 badDebt) = _applyToMargin(
@@ -647,10 +648,10 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             if (gain > fund) revert PerpInsufficientFund(gain, fund);
             unchecked {
                 // gain <= fund was checked above.
-                _fund = fund - gain;
+                _fund = uint128(fund - gain);
             }
         } else if (delta < 0) {
-            _fund += uint256(-delta);
+            _fund = (uint256(_fund) + uint256(-delta)).toUint128();
         }
         a.margin = marginAfter.toUint128();
         emit AccountSettled(account, marketId, s.realizedPnl, s.fundingPaid, s.fee, delta, badDebt);

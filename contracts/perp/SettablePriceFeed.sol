@@ -17,12 +17,19 @@ contract SettablePriceFeed is AggregatorV3Interface, AccessControl {
         uint64 updatedAt;
     }
 
+    /// @dev The latest round in one slot, so that `latestRoundData` (read by every trade) costs one storage read.
+    struct Latest {
+        uint80 roundId;
+        int112 answer;
+        uint64 updatedAt;
+    }
+
     uint8 private immutable _decimals;
     string private _description;
-    uint80 private _latestRound;
+    Latest private _latest;
     mapping(uint80 roundId => Round) private _rounds;
 
-    /// @notice A pushed answer was zero or negative.
+    /// @notice A pushed answer was zero, negative or above int112 (a packed slot keeps the latest round).
     error PriceFeedInvalidAnswer(int256 answer);
     /// @notice No round has this id.
     error PriceFeedUnknownRound(uint80 roundId);
@@ -83,15 +90,14 @@ contract SettablePriceFeed is AggregatorV3Interface, AccessControl {
         view
         returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)
     {
-        roundId = _latestRound;
-        Round memory r = _rounds[roundId];
-        return (roundId, r.answer, r.updatedAt, r.updatedAt, roundId);
+        Latest memory r = _latest;
+        return (r.roundId, r.answer, r.updatedAt, r.updatedAt, r.roundId);
     }
 
     function _push(int256 answer) private {
-        if (answer <= 0 || answer > type(int192).max) revert PriceFeedInvalidAnswer(answer);
-        uint80 roundId = _latestRound + 1;
-        _latestRound = roundId;
+        if (answer <= 0 || answer > type(int112).max) revert PriceFeedInvalidAnswer(answer);
+        uint80 roundId = _latest.roundId + 1;
+        _latest = Latest(roundId, int112(answer), uint64(block.timestamp));
         _rounds[roundId] = Round(int192(answer), uint64(block.timestamp));
         emit AnswerUpdated(answer, roundId, block.timestamp);
     }

@@ -164,7 +164,7 @@ describe("PerpExchange: prices", () => {
   });
 
   describe("views with a broken feed", () => {
-    it("with a zero or negative feed they fall back to the last price a state change read", async () => {
+    it("with a zero or negative feed they fall back to the last price a market-admin change or liquidation accepted", async () => {
       const s = await loadFixture(mockFeedFixture);
       const { exchange, ethFeed, alice } = s;
       await aliceLongEth(s);
@@ -199,8 +199,10 @@ describe("PerpExchange: prices", () => {
       const { exchange, ethFeed, alice, bob, keeper } = s;
       await aliceLongEth(s);
       await ethFeed.updateAnswer(feedPrice(900));
-      // bob's trade makes 900 the last checked price
+      // a trade does not store the price (it saves a storage write on every trade); a market-admin change does
       await openPosition(s, bob, usdc(1000), wad("0.1"), ETH);
+      expect((await exchange.market(ETH)).lastPrice).to.equal(wad(3_000));
+      await exchange.updateMarketConfig(ETH, (await exchange.market(ETH)).config.toObject());
       expect((await exchange.market(ETH)).lastPrice).to.equal(wad(900));
       await ethFeed.updateAnswer(0);
       // 1,000 + 0.5 x (900 - 3,000) = -50

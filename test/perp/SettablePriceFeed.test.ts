@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { feedPrice } from "../helpers/units";
 
-const INT192_MAX = 2n ** 191n - 1n;
+const INT112_MAX = 2n ** 111n - 1n;
 
 async function deployFeed() {
   const [admin, oracle, stranger] = await ethers.getSigners();
@@ -43,16 +43,16 @@ describe("SettablePriceFeed", () => {
     await expect(feed.getRoundData(2)).to.be.revertedWithCustomError(feed, "PriceFeedUnknownRound").withArgs(2n);
   });
 
-  it("rejects zero, negative and oversized answers; accepts the largest int192", async () => {
+  it("rejects zero, negative and oversized answers; accepts the largest int112", async () => {
     const { feed } = await loadFixture(deployFeed);
-    for (const answer of [0n, -1n, -feedPrice(50_000), INT192_MAX + 1n]) {
+    for (const answer of [0n, -1n, -feedPrice(50_000), INT112_MAX + 1n]) {
       await expect(feed.updateAnswer(answer))
         .to.be.revertedWithCustomError(feed, "PriceFeedInvalidAnswer")
         .withArgs(answer);
     }
     expect((await feed.latestRoundData()).roundId).to.equal(1n);
-    await feed.updateAnswer(INT192_MAX);
-    expect((await feed.latestRoundData()).answer).to.equal(INT192_MAX);
+    await feed.updateAnswer(INT112_MAX);
+    expect((await feed.latestRoundData()).answer).to.equal(INT112_MAX);
   });
 
   it("only ORACLE_ROLE may push; the admin may grant and revoke it", async () => {
