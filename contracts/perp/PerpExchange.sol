@@ -548,8 +548,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function _currentCumulativeFunding(MarketData storage m) private view returns (int256) {
         return
             m.cumulativeFundingAtCheckpoint +
-            int256(m.fundingRatePerYear) *
-            int256(block.timestamp - m.fundingCheckpoint);
+            int256(m.fundingRatePerYear) * int256(block.timestamp - m.fundingCheckpoint);
     }
 
     /// @dev Funding owed since the last settlement, USD WAD: size x price x (index now - index then) / (WAD^2 x YEAR),
