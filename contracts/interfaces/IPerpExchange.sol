@@ -33,7 +33,16 @@ interface IPerpExchange {
         uint8 feedDecimals; // the feed's decimals, read when the market was created
         uint40 lastFundingUpdate; // unix seconds; as of the view (cumulativeFunding is accrued up to now)
         int256 cumulativeFunding; // sum of fundingRatePerYear x seconds (WAD x seconds)
-        uint256 lastPrice; // WAD; the last price a market-admin change or a liquidation accepted (views fall back to it)
+        uint256 lastPrice; // WAD; the last price a market-admin change or liquidation accepted (views fall back to it)
+    }
+
+    /// @notice What one settlement moved between an account and the fund.
+    struct Settlement {
+        int256 realizedPnl; // USD WAD realized by the trade
+        int256 fundingPaid; // USD WAD the account paid (< 0: received)
+        uint256 fee; // USD WAD taker fee
+        int256 marginDelta; // collateral units the margin changed by (rounded in favour of the fund)
+        uint256 badDebt; // collateral units of loss the margin could not cover (absorbed by the fund)
     }
 
     /// @notice The position of one account in one market.
@@ -84,8 +93,9 @@ interface IPerpExchange {
     event MarginDeposited(address indexed account, uint256 indexed marketId, address indexed from, uint256 amount);
     /// @notice Margin was withdrawn from an account.
     event MarginWithdrawn(address indexed account, uint256 indexed marketId, address indexed to, uint256 amount);
-    /// @notice An account's margin changed by settling PnL, funding and fees with the fund.
-    /// @param realizedPnl USD WAD realized by the trade (0 when only funding was settled)
+    /// @notice An account's margin changed by settling funding with the fund, outside a trade (a withdrawal,
+    /// `settleFunding`); a trade reports its settlement in `Traded`.
+    /// @param realizedPnl USD WAD realized (0: only funding is settled here)
     /// @param fundingPaid USD WAD the account paid (< 0: received)
     /// @param fee USD WAD taker fee
     /// @param marginDelta collateral units the margin changed by (after rounding in favour of the fund)
@@ -99,14 +109,18 @@ interface IPerpExchange {
         int256 marginDelta,
         uint256 badDebt
     );
-    /// @notice A position was opened, increased, reduced, closed or flipped.
-    event PositionChanged(
+    /// @notice A position was opened, increased, reduced, closed or flipped (by a trade or a liquidation), and the
+    /// account settled with the fund: one event, cheaper than two.
+    /// @param sizeDelta base WAD traded; @param price mark price (WAD); @param newSize base WAD after
+    /// @param newOpenNotional USD WAD cost basis after; @param settlement as in `AccountSettled`
+    event Traded(
         address indexed account,
         uint256 indexed marketId,
         int256 sizeDelta,
         uint256 price,
         int256 newSize,
-        int256 newOpenNotional
+        int256 newOpenNotional,
+        Settlement settlement
     );
     /// @notice An account was liquidated: its position closed at the mark price and a penalty taken.
     event Liquidated(

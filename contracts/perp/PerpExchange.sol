@@ -67,13 +67,6 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         int128 fundingIndex; // cumulativeFunding at the last settlement
     }
 
-    /// @dev What one settlement moves between an account and the fund, all in USD WAD before rounding.
-    struct Settlement {
-        int256 realizedPnl;
-        int256 fundingPaid;
-        uint256 fee;
-    }
-
     IERC20 private immutable _collateral;
     /// @dev 10 ** (18 - collateral decimals): USD WAD per collateral unit.
     uint256 private immutable _collateralScale;
@@ -191,7 +184,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         uint256 price;
         if (size != 0) {
             price = _checkedPrice(marketId, m);
-            _settle(msg.sender, marketId, a, cumulative, Settlement(0, _fundingOwed(a, cumulative, price), 0));
+            _settleFunding(msg.sender, marketId, a, cumulative, price);
         } else {
             a.fundingIndex = cumulative.toInt128();
         }
@@ -222,7 +215,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         price = _checkedPrice(marketId, m);
 
         int256 newSize = a.size + sizeDelta;
-        Settlement memory s = Settlement(0, _fundingOwed(a, cumulative, price), 0);
+        Settlement memory s = Settlement(0, _fundingOwed(a, cumulative, price), 0, 0, 0);
         int256 openNotional;
         bool increasesExposure;
         (openNotional, s.realizedPnl, s.fee, increasesExposure) = _fill(
@@ -234,8 +227,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         );
         a.size = newSize.toInt128();
         a.openNotional = openNotional.toInt128();
-        _settle(msg.sender, marketId, a, cumulative, s);
-        emit PositionChanged(msg.sender, marketId, sizeDelta, price, newSize, openNotional);
+        _settle(a, cumulative, s);
+        emit Traded(msg.sender, marketId, sizeDelta, price, newSize, openNotional, s);
 
         // Funding is settled: the value is margin + unrealized PnL of the new position.
         valueAfter =
@@ -266,12 +259,14 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         Settlement memory s = Settlement(
             SignedWad.mulDivDown(size, price, WAD) - a.openNotional,
             _fundingOwed(a, cumulative, price),
+            0,
+            0,
             0
         );
         a.size = 0;
         a.openNotional = 0;
-        _settle(account, marketId, a, cumulative, s);
-        emit PositionChanged(account, marketId, -size, price, 0, 0);
+        _settle(a, cumulative, s);
+        emit Traded(account, marketId, -size, price, 0, 0, s);
 
         uint256 penalty = Math.min(
             Math.mulDiv(
@@ -302,7 +297,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             return;
         }
         uint256 price = _checkedPrice(marketId, m);
-        _settle(msg.sender, marketId, a, cumulative, Settlement(0, _fundingOwed(a, cumulative, price), 0));
+        _settleFunding(msg.sender, marketId, a, cumulative, price);
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -625,17 +620,26 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         return (0, -int256(marginBefore), loss - marginBefore);
     }
 
-    /// @dev Moves realized PnL - funding - fee between the account's margin and the fund, rounded down (in favour of
-    /// the fund), and marks funding as settled. A loss the margin cannot cover is bad debt that the fund absorbs.
-    function _settle(
+    /// @dev Settles funding alone (a withdrawal, `settleFunding`) and reports it with `AccountSettled`.
+    function _settleFunding(
         address account,
         uint256 marketId,
         Account storage a,
         int256 cumulative,
-        Settlement memory s
+        uint256 price
     ) private {
+        Settlement memory s = Settlement(0, _fundingOwed(a, cumulative, price), 0, 0, 0);
+        if (_settle(a, cumulative, s)) {
+            emit AccountSettled(account, marketId, 0, s.fundingPaid, 0, s.marginDelta, s.badDebt);
+        }
+    }
+
+    /// @dev Moves realized PnL - funding - fee between the account's margin and the fund, rounded down (in favour of
+    /// the fund), and marks funding as settled. A loss the margin cannot cover is bad debt that the fund absorbs.
+    /// Fills in `s.marginDelta` and `s.badDebt`; returns whether anything moved.
+    function _settle(Account storage a, int256 cumulative, Settlement memory s) private returns (bool) {
         a.fundingIndex = cumulative.toInt128();
-        if (s.realizedPnl == 0 && s.fundingPaid == 0 && s.fee == 0) return;
+        if (s.realizedPnl == 0 && s.fundingPaid == 0 && s.fee == 0) return false;
         uint256 marginBefore = a.margin;
         (uint256 marginAfter, int256 delta, uint256 badDebt) = _applyToMargin(
             marginBefore,
@@ -653,6 +657,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             _fund = (uint256(_fund) + uint256(-delta)).toUint128();
         }
         a.margin = marginAfter.toUint128();
-        emit AccountSettled(account, marketId, s.realizedPnl, s.fundingPaid, s.fee, delta, badDebt);
+        (s.marginDelta, s.badDebt) = (delta, badDebt);
+        return true;
     }
 }

@@ -1,3 +1,4 @@
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { marketConfig } from "../helpers/fixtures";
@@ -129,8 +130,8 @@ describe("PerpExchange: funding", () => {
     const f1 = fundingOwed(wad("0.06"), P50K, RATE * BigInt(t1 - t0));
     await time.setNextBlockTimestamp(t1);
     await expect(exchange.connect(alice).trade(0, wad("0.04")))
-      .to.emit(exchange, "AccountSettled")
-      .withArgs(alice.address, 0n, 0n, f1, 0n, toCollateral(-f1), 0n);
+      .to.emit(exchange, "Traded")
+      .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, f1, 0n, toCollateral(-f1), 0n]);
     margin += toCollateral(-f1);
     expect(await exchange.margin(alice.address, 0)).to.equal(margin);
     expect((await exchange.position(alice.address, 0)).fundingIndex).to.equal(
@@ -145,8 +146,14 @@ describe("PerpExchange: funding", () => {
     const f2 = fundingOwed(wad("0.1"), p55, RATE * BigInt(t2 - t1));
     await time.setNextBlockTimestamp(t2);
     await expect(exchange.connect(alice).trade(0, -wad("0.05")))
-      .to.emit(exchange, "AccountSettled")
-      .withArgs(alice.address, 0n, wad(250), f2, 0n, toCollateral(wad(250) - f2), 0n);
+      .to.emit(exchange, "Traded")
+      .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
+        wad(250),
+        f2,
+        0n,
+        toCollateral(wad(250) - f2),
+        0n,
+      ]);
     margin += toCollateral(wad(250) - f2);
 
     // +3 days: a withdrawal settles funding on 0.05 first
@@ -165,8 +172,14 @@ describe("PerpExchange: funding", () => {
     const f4 = fundingOwed(wad("0.05"), p55, RATE * BigInt(t4 - t3));
     await time.setNextBlockTimestamp(t4);
     await expect(exchange.connect(alice).trade(0, -wad("0.05")))
-      .to.emit(exchange, "AccountSettled")
-      .withArgs(alice.address, 0n, wad(250), f4, 0n, toCollateral(wad(250) - f4), 0n);
+      .to.emit(exchange, "Traded")
+      .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
+        wad(250),
+        f4,
+        0n,
+        toCollateral(wad(250) - f4),
+        0n,
+      ]);
     margin += toCollateral(wad(250) - f4);
     expect(await exchange.margin(alice.address, 0)).to.equal(margin);
 

@@ -1,3 +1,4 @@
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { marketConfig } from "../helpers/fixtures";
@@ -87,9 +88,15 @@ async function expectLiquidation(s: PerpSystem, size: bigint, answer: bigint) {
     .to.emit(exchange, "Liquidated")
     .withArgs(s.alice.address, 0n, keeper.address, size, e.price, e.reward, e.fundPenalty);
   await expect(tx)
-    .to.emit(exchange, "AccountSettled")
-    .withArgs(s.alice.address, 0n, e.realizedPnl, 0n, 0n, e.marginDelta, e.badDebt);
-  await expect(tx).to.emit(exchange, "PositionChanged").withArgs(s.alice.address, 0n, -size, e.price, 0n, 0n);
+    .to.emit(exchange, "Traded")
+    .withArgs(s.alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
+      e.realizedPnl,
+      0n,
+      0n,
+      e.marginDelta,
+      e.badDebt,
+    ]);
+  await expect(tx).to.emit(exchange, "Traded").withArgs(s.alice.address, 0n, -size, e.price, 0n, 0n, anyValue);
   await expect(tx).to.changeTokenBalances(token, [keeper, exchange], [e.reward, -e.reward]);
   expect(await exchange.margin(s.alice.address, 0)).to.equal(e.marginLeft);
   expect(await exchange.fundBalance()).to.equal(fundBefore - e.marginDelta + e.fundPenalty);
@@ -223,8 +230,8 @@ describe("PerpExchange: liquidation", () => {
     await time.setNextBlockTimestamp(t0 + Number(d));
     const tx = exchange.connect(keeper).liquidate(s.alice.address, 0);
     await expect(tx)
-      .to.emit(exchange, "AccountSettled")
-      .withArgs(s.alice.address, 0n, 0n, owed, 0n, toCollateral(-owed), 0n);
+      .to.emit(exchange, "Traded")
+      .withArgs(s.alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, owed, 0n, toCollateral(-owed), 0n]);
     await expect(tx)
       .to.emit(exchange, "Liquidated")
       .withArgs(s.alice.address, 0n, keeper.address, size, P50K, penalty / 2n, penalty - penalty / 2n);

@@ -1,3 +1,4 @@
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -177,11 +178,11 @@ describe("PerpExchange: margin and trading", () => {
         ]);
         const close = exchange.connect(alice).trade(0, -wad(size));
         await expect(close)
-          .to.emit(exchange, "AccountSettled")
-          .withArgs(alice.address, 0n, pnl * SCALE, 0n, 0n, pnl, 0n);
+          .to.emit(exchange, "Traded")
+          .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [pnl * SCALE, 0n, 0n, pnl, 0n]);
         await expect(close)
-          .to.emit(exchange, "PositionChanged")
-          .withArgs(alice.address, 0n, -wad(size), wad(newPrice), 0n, 0n);
+          .to.emit(exchange, "Traded")
+          .withArgs(alice.address, 0n, -wad(size), wad(newPrice), 0n, 0n, anyValue);
         expect(await exchange.margin(alice.address, 0)).to.equal(usdc(value));
         expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(value));
         expect(await exchange.fundBalance()).to.equal(FUND - pnl);
@@ -266,9 +267,11 @@ describe("PerpExchange: margin and trading", () => {
       await btcFeed.updateAnswer(feedPrice(60_000));
       const tx = exchange.connect(alice).trade(0, wad("-0.02"));
       await expect(tx)
-        .to.emit(exchange, "PositionChanged")
-        .withArgs(alice.address, 0n, wad("-0.02"), wad(60_000), wad("0.04"), wad(2_000));
-      await expect(tx).to.emit(exchange, "AccountSettled").withArgs(alice.address, 0n, wad(200), 0n, 0n, usdc(200), 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, wad("-0.02"), wad(60_000), wad("0.04"), wad(2_000), anyValue);
+      await expect(tx)
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [wad(200), 0n, 0n, usdc(200), 0n]);
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1200));
       expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(50_000));
       expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1600));
@@ -282,8 +285,8 @@ describe("PerpExchange: margin and trading", () => {
       await openPosition(s, alice, usdc(1000), wad("-0.06"));
       await btcFeed.updateAnswer(feedPrice(55_000));
       await expect(exchange.connect(alice).trade(0, wad("0.03")))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(alice.address, 0n, -wad(150), 0n, 0n, -usdc(150), 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [-wad(150), 0n, 0n, -usdc(150), 0n]);
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc(850));
       expect((await exchange.position(alice.address, 0)).openNotional).to.equal(-wad(1_500));
       expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(50_000));
@@ -306,11 +309,23 @@ describe("PerpExchange: margin and trading", () => {
       const bobRealized = mulDivDown(-size, exit, WAD) - mulDivUp(-size, entry, WAD);
       expect(aliceRealized % SCALE).to.not.equal(0n);
       await expect(exchange.connect(alice).trade(0, -size))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(alice.address, 0n, aliceRealized, 0n, 0n, aliceRealized / SCALE, 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
+          aliceRealized,
+          0n,
+          0n,
+          aliceRealized / SCALE,
+          0n,
+        ]);
       await expect(exchange.connect(bob).trade(0, size))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(bob.address, 0n, bobRealized, 0n, 0n, divFloor(bobRealized, SCALE), 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(bob.address, 0n, anyValue, anyValue, anyValue, anyValue, [
+          bobRealized,
+          0n,
+          0n,
+          divFloor(bobRealized, SCALE),
+          0n,
+        ]);
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) + 1_234n);
       expect(await exchange.margin(bob.address, 0)).to.equal(usdc(1000) - 1_235n);
       expect(await exchange.fundBalance()).to.equal(FUND + 1n);
@@ -335,16 +350,16 @@ describe("PerpExchange: margin and trading", () => {
       const longClosed = mulDivUp(basis, 1n, 3n);
       expect(longClosed).to.equal(500_000_000_000_066_666_667n);
       await expect(exchange.connect(alice).trade(0, -wad("0.01")))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(alice.address, 0n, wad(500) - longClosed, 0n, 0n, -1n, 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [wad(500) - longClosed, 0n, 0n, -1n, 0n]);
       expect((await exchange.position(alice.address, 0)).openNotional).to.equal(basis - longClosed);
 
       // the short closes a third: its (negative) cost rounded toward zero, so it too realizes 1 wei less
       const shortClosed = mulDivUp(-basis, 1n, 3n);
       expect(shortClosed).to.equal(-500_000_000_000_066_666_666n);
       await expect(exchange.connect(bob).trade(0, wad("0.01")))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(bob.address, 0n, -wad(500) - shortClosed, 0n, 0n, 0n, 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(bob.address, 0n, anyValue, anyValue, anyValue, anyValue, [-wad(500) - shortClosed, 0n, 0n, 0n, 0n]);
       expect((await exchange.position(bob.address, 0)).openNotional).to.equal(-basis - shortClosed);
       await expectPerpBooks(s);
     });
@@ -356,9 +371,11 @@ describe("PerpExchange: margin and trading", () => {
       await btcFeed.updateAnswer(feedPrice(60_000));
       const tx = exchange.connect(alice).trade(0, wad("-0.1"));
       await expect(tx)
-        .to.emit(exchange, "PositionChanged")
-        .withArgs(alice.address, 0n, wad("-0.1"), wad(60_000), wad("-0.04"), -wad(2_400));
-      await expect(tx).to.emit(exchange, "AccountSettled").withArgs(alice.address, 0n, wad(600), 0n, 0n, usdc(600), 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, wad("-0.1"), wad(60_000), wad("-0.04"), -wad(2_400), anyValue);
+      await expect(tx)
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [wad(600), 0n, 0n, usdc(600), 0n]);
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1600));
       expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(60_000));
       await btcFeed.updateAnswer(feedPrice(55_000));
@@ -448,8 +465,14 @@ describe("PerpExchange: margin and trading", () => {
       // closing 0.29 realizes -1,450 against a margin of 880: 570 of bad debt, absorbed by the fund
       const fundBefore = await exchange.fundBalance();
       await expect(exchange.connect(alice).trade(0, -wad("0.29")))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(alice.address, 0n, -wad(1_450), 0n, 0n, -usdc(880), usdc(570));
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
+          -wad(1_450),
+          0n,
+          0n,
+          -usdc(880),
+          usdc(570),
+        ]);
       expect(await exchange.margin(alice.address, 0)).to.equal(0n);
       expect(await exchange.fundBalance()).to.equal(fundBefore + usdc(880));
       await expectPerpBooks(s);
@@ -463,7 +486,9 @@ describe("PerpExchange: margin and trading", () => {
       await openPosition(s, alice, usdc(1000), 0n);
       // 0.06 x 50,000 x 0.1% = 3 USDC
       const tx = exchange.connect(alice).trade(0, wad("0.06"));
-      await expect(tx).to.emit(exchange, "AccountSettled").withArgs(alice.address, 0n, 0n, 0n, wad(3), -usdc(3), 0n);
+      await expect(tx)
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, 0n, wad(3), -usdc(3), 0n]);
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc(997));
       expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(997));
       expect(await exchange.fundBalance()).to.equal(FUND + usdc(3));
@@ -482,8 +507,8 @@ describe("PerpExchange: margin and trading", () => {
       expect(fee).to.equal(exact / (WAD * 10_000n) + 1n);
       await openPosition(s, alice, usdc(1000), 0n);
       await expect(exchange.connect(alice).trade(0, -size))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(alice.address, 0n, 0n, 0n, fee, -(fee / SCALE) - 1n, 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, 0n, fee, -(fee / SCALE) - 1n, 0n]);
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) - fee / SCALE - 1n);
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) + toCollateral(-fee));
       await expectPerpBooks(s);
@@ -496,16 +521,22 @@ describe("PerpExchange: margin and trading", () => {
       await btcFeed.updateAnswer(feedPrice(60_000));
       // reduce 0.02: +200 PnL, fee 1.2
       await expect(exchange.connect(alice).trade(0, -wad("0.02")))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(alice.address, 0n, wad(200), 0n, wad("1.2"), usdc("198.8"), 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
+          wad(200),
+          0n,
+          wad("1.2"),
+          usdc("198.8"),
+          0n,
+        ]);
       // flip by 0.1: +400 PnL on the 0.04 closed, fee on 0.1 = 6
       await expect(exchange.connect(alice).trade(0, -wad("0.1")))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(alice.address, 0n, wad(400), 0n, wad(6), usdc(394), 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [wad(400), 0n, wad(6), usdc(394), 0n]);
       // close the 0.06 short at 60,000: no PnL, fee 3.6
       await expect(exchange.connect(alice).trade(0, wad("0.06")))
-        .to.emit(exchange, "AccountSettled")
-        .withArgs(alice.address, 0n, 0n, 0n, wad("3.6"), -usdc("3.6"), 0n);
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, 0n, wad("3.6"), -usdc("3.6"), 0n]);
       // 1,000 - 3 (opening fee) + 198.8 + 394 - 3.6
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc("1586.2"));
       await expectPerpBooks(s);
