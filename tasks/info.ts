@@ -59,7 +59,7 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
       const token = await resolveToken(args.token);
       const s = await readTokenState(token);
       const { exchange } = system;
-      const [margin, entry, pnl, funding, value, maintenance, state] = await Promise.all([
+      const [margin, entry, pnl, funding, value, maintenance, state, snapshot] = await Promise.all([
         exchange.margin(s.address, s.marketId),
         exchange.entryPrice(s.address, s.marketId),
         exchange.unrealizedPnl(s.address, s.marketId),
@@ -67,11 +67,13 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
         exchange.accountValue(s.address, s.marketId),
         exchange.marginRequirement(s.address, s.marketId),
         exchange.market(s.marketId),
+        exchange.accountSnapshot(s.address, s.marketId),
       ]);
+      const mark = `mark ${formatAmount(snapshot.price, 18, 2)} USD${snapshot.priceIsFresh ? "" : " (stale or invalid)"}`;
       const now = BigInt((await hre.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
       const lines: [string, string][] = [
         ["token", `${s.symbol} (${s.name}) at ${s.address}`],
-        ["market", `${state.symbol} (id ${s.marketId}), mark ${formatAmount(state.lastPrice, 18, 2)} USD`],
+        ["market", `${state.symbol} (id ${s.marketId}), ${mark}`],
         ["NAV per token", `${formatUsdc(s.navPerShare, 6)} USDC`],
         ["equity", `${formatUsdc(s.equity, 6)} USDC`],
         ["supply", `${formatToken(s.totalSupply)} (+${formatToken(s.pendingFeeShares)} pending fee shares)`],
