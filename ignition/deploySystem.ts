@@ -57,6 +57,7 @@ export async function deploySystem(
     stablecoin: await result.stablecoin.getAddress(),
     exchange: await result.exchange.getAddress(),
     factory: await result.factory.getAddress(),
+    batcher: await result.batcher.getAddress(),
     markets,
     tokens,
   };

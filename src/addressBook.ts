@@ -17,6 +17,8 @@ export const addressBookSchema = z.object({
   stablecoin: address,
   exchange: address,
   factory: address,
+  /** The BatchRebalancer (many rebalances in one transaction); absent from address books written before it. */
+  batcher: address.optional(),
   markets: z.record(z.object({ id: z.number().int().nonnegative(), feed: address, settable: z.boolean() })),
   tokens: z.record(address),
   dex: z.object({ router: address, factory: address, weth: address, pools: z.record(address) }).optional(),

@@ -11,7 +11,8 @@ const FEED_DECIMALS = 8;
 /**
  * The whole system from a deployment spec: the stablecoin, one price feed per market (deployed, or an existing
  * Chainlink feed), the exchange with its markets and a funded insurance fund, the token factory with its token set,
- * and optionally Uniswap V2 with seeded pools. Every step has a stable id, so a failed deployment resumes.
+ * the BatchRebalancer that keepers use, and optionally Uniswap V2 with seeded pools. Every step has a stable id, so
+ * a failed deployment resumes.
  */
 export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTokens") {
   return buildModule(moduleId, (m) => {
@@ -105,8 +106,20 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
       previousToken = created;
     }
 
+    // Keepers rebalance many due tokens in one transaction through it. It needs nothing; deployed after the tokens,
+    // it leaves the addresses of the contracts deployed before it as they were.
+    const batcher = m.contract("BatchRebalancer", [], { after: previousToken ? [previousToken] : [factory] });
+
     if (spec.dex.kind === "none")
-      return { stablecoin, exchange, factory, tokenDeployer, ...prefixed("feed", feeds), ...prefixed("token", tokens) };
+      return {
+        stablecoin,
+        exchange,
+        factory,
+        tokenDeployer,
+        batcher,
+        ...prefixed("feed", feeds),
+        ...prefixed("token", tokens),
+      };
 
     const router =
       spec.dex.kind === "deploy"
@@ -146,6 +159,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
       exchange,
       factory,
       tokenDeployer,
+      batcher,
       router,
       ...prefixed("feed", feeds),
       ...prefixed("token", tokens),

@@ -16,6 +16,10 @@ export interface KeeperConfig {
   factory?: string;
   /** Chain id the RPC must report: the address book's, or `KEEPER_CHAIN_ID`. */
   expectedChainId?: number;
+  /** BatchRebalancer address: from `--batcher`, or the address book's; undefined: one transaction per token. */
+  batcher?: string;
+  /** At most this many tokens per batch transaction (the contract takes up to 256). */
+  maxBatch: number;
   pollIntervalMs: number;
   /** Gas limit = estimate x margin. */
   gasLimitMargin: number;
@@ -49,6 +53,8 @@ const SETTINGS = {
   privateKey: { flag: undefined, env: "KEEPER_PRIVATE_KEY" },
   factory: { flag: "--factory", env: "KEEPER_FACTORY" },
   chainId: { flag: "--chain-id", env: "KEEPER_CHAIN_ID" },
+  batcher: { flag: "--batcher", env: "KEEPER_BATCHER" },
+  maxBatch: { flag: "--max-batch", env: "KEEPER_MAX_BATCH" },
   pollInterval: { flag: "--poll-interval", env: "KEEPER_POLL_INTERVAL_MS" },
   gasLimitMargin: { flag: "--gas-limit-margin", env: "KEEPER_GAS_LIMIT_MARGIN" },
   maxFeeGwei: { flag: "--max-fee-gwei", env: "KEEPER_MAX_FEE_GWEI" },
@@ -105,6 +111,11 @@ const rawSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{40}$/, "--factory must be an address (0x and 40 hex digits)")
     .optional(),
   chainId: positiveInt("KEEPER_CHAIN_ID").optional(),
+  batcher: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "--batcher must be an address (0x and 40 hex digits)")
+    .optional(),
+  maxBatch: positiveInt("KEEPER_MAX_BATCH (tokens per batch transaction)", 256).default("50"),
   pollInterval: positiveInt("KEEPER_POLL_INTERVAL_MS (poll interval, ms)", 86_400_000).default("12000"),
   gasLimitMargin: decimal("KEEPER_GAS_LIMIT_MARGIN")
     .transform(Number)
@@ -158,29 +169,38 @@ export function collectSettings(argv: string[], env: NodeJS.ProcessEnv): Partial
   return values;
 }
 
+/** What the keeper reads from an address book. */
+export interface BookAddresses {
+  factory: string;
+  chainId: number;
+  batcher?: string;
+}
+
 /**
- * Validates the settings. `readBook` resolves a network's address book (factory and chain id); it is injected so
- * that this module stays free of the file system.
+ * Validates the settings. `readBook` resolves a network's address book (factory, chain id, batcher); it is
+ * injected so that this module stays free of the file system.
  */
 export function parseConfig(
   argv: string[],
   env: NodeJS.ProcessEnv,
-  readBook: (network: string) => { factory: string; chainId: number },
+  readBook: (network: string) => BookAddresses,
 ): KeeperConfig {
   const parsed = rawSchema.safeParse(collectSettings(argv, env));
   if (!parsed.success) throw new ConfigError(parsed.error.issues[0].message);
   const raw = parsed.data;
 
   let factory = raw.factory;
+  let batcher = raw.batcher;
   let expectedChainId = raw.chainId;
   if (raw.network) {
-    let book: { factory: string; chainId: number };
+    let book: BookAddresses;
     try {
       book = readBook(raw.network);
     } catch (error) {
       throw new ConfigError(error instanceof Error ? error.message : String(error));
     }
     factory ??= book.factory;
+    batcher ??= book.batcher;
     if (expectedChainId !== undefined && expectedChainId !== book.chainId) {
       throw new ConfigError(
         `KEEPER_CHAIN_ID ${expectedChainId} does not match the ${raw.network} address book's ${book.chainId}`,
@@ -204,6 +224,8 @@ export function parseConfig(
     privateKey: raw.privateKey,
     factory,
     expectedChainId,
+    batcher,
+    maxBatch: raw.maxBatch,
     pollIntervalMs: raw.pollInterval,
     gasLimitMargin: raw.gasLimitMargin,
     maxFeePerGas,

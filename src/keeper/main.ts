@@ -1,16 +1,16 @@
 import type { Server } from "node:http";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { JsonRpcProvider, Network, NonceManager, Wallet } from "ethers";
-import { LeveragedToken__factory, LeveragedTokenFactory__factory } from "../../typechain-types";
+import { JsonRpcProvider, Network } from "ethers";
 import { readAddressBook } from "../addressBook";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { ConfigError, parseConfig, type KeeperConfig } from "./config";
+import { keeperContext, PROVIDER_OPTIONS } from "./context";
 import { createLogger, type Logger } from "./logger";
 import { KeeperMetrics, serveMetrics } from "./metrics";
 import { sleep } from "./rpc";
-import { newKeeperState, runOnce, type KeeperContext } from "./runOnce";
+import { pendingTransactions, runOnce } from "./runOnce";
 
 /** The project root: two levels up under ts-node (src/keeper), three once built (dist/src/keeper). */
 const ROOT =
@@ -52,32 +52,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${chainId}\n`);
     return 1;
   }
-  const provider = new JsonRpcProvider(config.rpcUrl, Network.from(chainId), {
-    staticNetwork: true,
-    // ethers reuses an identical request's answer for 250 ms by default; a nonce read right after a send must not.
-    cacheTimeout: -1,
-  });
+  const provider = new JsonRpcProvider(config.rpcUrl, Network.from(chainId), PROVIDER_OPTIONS);
   const factoryAddress = config.factory as string;
   if ((await provider.getCode(factoryAddress)) === "0x") {
     process.stderr.write(`error: no contract at the factory address ${factoryAddress} on chain ${chainId}\n`);
     provider.destroy();
     return 1;
   }
-  const signer =
-    config.privateKey && !config.dryRun ? new NonceManager(new Wallet(config.privateKey, provider)) : undefined;
-  const runner = signer ?? provider;
+  if (config.batcher && (await provider.getCode(config.batcher)) === "0x") {
+    logger.warn({ batcher: config.batcher }, "no contract at the batcher address; one transaction per token");
+    config = { ...config, batcher: undefined };
+  }
   const metrics = new KeeperMetrics();
-  const context: KeeperContext = {
-    provider,
-    signer,
-    factory: LeveragedTokenFactory__factory.connect(factoryAddress, runner),
-    connectToken: (address) => LeveragedToken__factory.connect(address, runner),
-    config,
-    logger,
-    metrics,
-    state: newKeeperState(),
-    stopping: () => stopping,
-  };
+  const context = keeperContext(config, provider, logger, metrics, () => stopping);
 
   let lastPassOk = 0;
   let server: Server | undefined;
@@ -89,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
           ok: lastPassOk > 0 && ageMs <= 3 * config.pollIntervalMs + 60_000,
           detail: {
             lastPassAgeSeconds: lastPassOk > 0 ? Math.round(ageMs / 1000) : null,
-            pending: context.state.pending.size,
+            pending: pendingTransactions(context.state),
           },
         };
       });
@@ -104,7 +91,9 @@ async function main(argv: string[]): Promise<number> {
     {
       chainId,
       factory: factoryAddress,
-      signer: signer ? await signer.getAddress() : null,
+      signer: context.signer ? await context.signer.getAddress() : null,
+      batcher: config.batcher ?? null,
+      maxBatch: config.maxBatch,
       dryRun: config.dryRun,
       pollIntervalMs: config.pollIntervalMs,
       metrics: server ? `http://127.0.0.1:${config.metricsPort}/metrics` : null,

@@ -2,12 +2,14 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { HDNodeWallet, parseUnits, type Signer } from "ethers";
 import {
+  BatchRebalancer__factory,
   LeveragedToken__factory,
   LeveragedTokenDeployer__factory,
   LeveragedTokenFactory__factory,
   MockStablecoin__factory,
   PerpExchange__factory,
   SettablePriceFeed__factory,
+  type BatchRebalancer,
   type LeveragedToken,
   type LeveragedTokenFactory,
   type MockStablecoin,
@@ -35,6 +37,7 @@ export interface KeeperChain {
   factory: LeveragedTokenFactory;
   /** BTC3L, BTC3S and BTC2L, each with 1,000 USDC minted. */
   tokens: Record<"BTC3L" | "BTC3S" | "BTC2L", LeveragedToken>;
+  batcher: BatchRebalancer;
 }
 
 export const BTC_MARKET = {
@@ -48,7 +51,8 @@ export const BTC_MARKET = {
 
 /**
  * A small system for the keeper, deployed with plain ethers by `admin` (so it works on the in-process chain and on
- * a `hardhat node` alike, and a fresh node gets the same addresses): BTC at 50,000 and three minted tokens.
+ * a `hardhat node` alike, and a fresh node gets the same addresses): BTC at 50,000, three minted tokens and a
+ * BatchRebalancer.
  */
 export async function deployKeeperChain(admin: Signer): Promise<KeeperChain> {
   const adminAddress = await admin.getAddress();
@@ -90,7 +94,8 @@ export async function deployKeeperChain(admin: Signer): Promise<KeeperChain> {
     await (await token.mint(parseUnits("1000", 6), 1n, adminAddress)).wait();
     tokens[symbol] = token;
   }
-  return { usdc, exchange, btcFeed, factory, tokens };
+  const batcher = await new BatchRebalancer__factory(admin).deploy();
+  return { usdc, exchange, btcFeed, factory, tokens, batcher };
 }
 
 /** A `hardhat node` child on a given loopback port (so that it can be restarted at the same URL), killed by stop(). */

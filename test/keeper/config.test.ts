@@ -5,9 +5,11 @@ import { prettyLine } from "../../src/keeper/logger";
 
 const KEY = `0x${"11".repeat(32)}`;
 const FACTORY = `0x${"ab".repeat(20)}`;
+const BATCHER = `0x${"cd".repeat(20)}`;
 const book = (network: string) => {
+  if (network === "withbatcher") return { factory: FACTORY, chainId: 31337, batcher: BATCHER };
   if (network !== "localhost") throw new Error(`no address book for network "${network}"`);
-  return { factory: FACTORY, chainId: 31337 };
+  return { factory: FACTORY, chainId: 31337 }; // an address book written before the batcher
 };
 
 describe("keeper: configuration", () => {
@@ -35,6 +37,16 @@ describe("keeper: configuration", () => {
       metricsPort: 9464,
     });
     expect(config.maxFeePerGas).to.equal(parseUnits("2.5", 9));
+    expect(config).to.include({ batcher: undefined, maxBatch: 50 });
+  });
+
+  it("takes the batcher from the address book or --batcher, and KEEPER_MAX_BATCH", () => {
+    const env = { KEEPER_PRIVATE_KEY: KEY, KEEPER_RPC_URL: "http://127.0.0.1:8545" };
+    expect(parseConfig(["--network", "withbatcher"], env, book)).to.include({ batcher: BATCHER, maxBatch: 50 });
+    const other = `0x${"ef".repeat(20)}`;
+    expect(
+      parseConfig(["--network", "withbatcher", "--batcher", other], { ...env, KEEPER_MAX_BATCH: "256" }, book),
+    ).to.include({ batcher: other, maxBatch: 256 });
   });
 
   it("dry run needs no key; a factory address needs no address book", () => {
@@ -82,6 +94,18 @@ describe("keeper: configuration", () => {
       ["--network", "localhost"],
       { KEEPER_PRIVATE_KEY: KEY, KEEPER_LOG_FORMAT: "xml" },
       "KEEPER_LOG_FORMAT must be json or pretty",
+    ],
+    [
+      "a batch too large for the contract",
+      ["--network", "localhost", "--max-batch", "257"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_MAX_BATCH (tokens per batch transaction) must be between 1 and 256",
+    ],
+    [
+      "a malformed batcher",
+      ["--network", "localhost", "--batcher", "0x12"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "--batcher must be an address (0x and 40 hex digits)",
     ],
     ["an unknown flag", ["--netwrok", "localhost"], {}, "unknown option --netwrok (see docs/KEEPER.md)"],
     ["a flag without value", ["--network"], {}, "--network needs a value"],

@@ -144,10 +144,11 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     );
   });
 
-  it("rebalances a price move within a few blocks, serves metrics, and exits 0 on SIGTERM", async () => {
+  it("rebalances a price move within a few blocks in one batch, serves metrics, and exits 0 on SIGTERM", async () => {
     const metricsPort = await freePort();
-    const k = keeper(1, { KEEPER_METRICS_PORT: String(metricsPort) });
-    await k.waitForLog(started);
+    const batcher = chain.batcher.target as string;
+    const k = keeper(1, { KEEPER_METRICS_PORT: String(metricsPort), KEEPER_BATCHER: batcher });
+    expect(await k.waitForLog(started)).to.include({ batcher, maxBatch: 50 });
     await until("a first pass", async () => (passes(k) > 0 ? true : undefined));
 
     const moved = await setPrice("44000");
@@ -162,6 +163,9 @@ describe("keeper: end to end against a hardhat node (child processes)", function
       expect(Number(line.leverageAfter)).to.be.closeTo(Math.sign(Number(line.leverageBefore)) * 3, 0.01);
     }
     expect(await rebalances(moved)).to.deep.equal(due);
+    const batches = k.logs.filter((l) => l.msg === "batch rebalance sent");
+    expect(batches.map((l) => l.tokens)).to.deep.equal([["BTC3L", "BTC3S"]]);
+    expect(rebalanced.map((l) => l.hash)).to.deep.equal([batches[0].hash, batches[0].hash]);
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).to.contain('keeper_rebalances_total{outcome="rebalanced"} 2');

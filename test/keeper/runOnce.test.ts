@@ -5,7 +5,7 @@ import { ethers } from "hardhat";
 import { createLogger } from "../../src/keeper/logger";
 import { KeeperMetrics } from "../../src/keeper/metrics";
 import { newKeeperState, runOnce, type KeeperContext, type PassConfig } from "../../src/keeper/runOnce";
-import { LeveragedToken__factory } from "../../typechain-types";
+import { BatchRebalancer__factory, LeveragedToken__factory } from "../../typechain-types";
 import { BTC_MARKET, deployKeeperChain } from "../helpers/keeperChain";
 
 const CONFIG: PassConfig = {
@@ -18,6 +18,7 @@ const CONFIG: PassConfig = {
   rpcRetries: 2,
   rpcBackoffMs: 50,
   minBalance: parseUnits("0.05", 18),
+  maxBatch: 50,
 };
 
 describe("keeper: runOnce on the in-process chain", () => {
@@ -26,7 +27,8 @@ describe("keeper: runOnce on the in-process chain", () => {
     return { ...(await deployKeeperChain(admin)), keeperSigner: keeper };
   }
 
-  function keeperContext(chain: Awaited<ReturnType<typeof system>>, config: Partial<PassConfig> = {}) {
+  /** A keeper on the chain; `batched`: with the chain's BatchRebalancer (else one transaction per token). */
+  function keeperContext(chain: Awaited<ReturnType<typeof system>>, config: Partial<PassConfig> = {}, batched = false) {
     const logs: Record<string, unknown>[] = [];
     const logger = createLogger("debug", "json", { write: (line: string) => void logs.push(JSON.parse(line)) });
     const signer = config.dryRun ? undefined : new NonceManager(chain.keeperSigner);
@@ -35,6 +37,7 @@ describe("keeper: runOnce on the in-process chain", () => {
       provider: ethers.provider,
       signer,
       factory: chain.factory.connect(runner),
+      batcher: batched ? chain.batcher.connect(runner) : undefined,
       connectToken: (address) => LeveragedToken__factory.connect(address, runner),
       config: { ...CONFIG, ...config },
       logger,
@@ -162,5 +165,234 @@ describe("keeper: runOnce on the in-process chain", () => {
     expect(report.rebalanced).to.deep.equal(["BTC3S"]);
     expect(report.failed).to.deep.equal([]);
     expect(logs.filter((l) => Number(l.level) >= 50)).to.deep.equal([]);
+  });
+  describe("with a BatchRebalancer", () => {
+    /** The keeper's transactions since `nonce`, and the batches mined after block `from`. */
+    async function sent(chain: Awaited<ReturnType<typeof system>>, nonce: number, from: number) {
+      const batches = await chain.batcher.queryFilter(chain.batcher.filters.BatchRebalanced(), from);
+      return {
+        transactions: (await ethers.provider.getTransactionCount(chain.keeperSigner.address)) - nonce,
+        batches: batches.map((e) => ({
+          attempted: e.args.attempted,
+          rebalanced: e.args.rebalanced,
+          done: e.args.done,
+        })),
+      };
+    }
+
+    /** Two more minted tokens, BTC1L and BTC1S: five in all. */
+    async function fiveTokens() {
+      const chain = await system();
+      const [admin] = await ethers.getSigners();
+      for (const leverage of [1n, -1n]) {
+        await chain.factory.createToken(0, leverage * 10n ** 18n);
+        const token = LeveragedToken__factory.connect(await chain.factory.tokenFor(0, leverage * 10n ** 18n), admin);
+        await chain.usdc.mint(admin.address, parseUnits("1000", 6));
+        await chain.usdc.approve(token, parseUnits("1000", 6));
+        await token.mint(parseUnits("1000", 6), 1n, admin.address);
+      }
+      return chain;
+    }
+
+    /** A day later, with a fresh price: every token is due by time. */
+    async function dayLater(chain: Awaited<ReturnType<typeof system>>) {
+      await time.increase(86_400);
+      await chain.btcFeed.updateAnswer(parseUnits("50000", 8));
+    }
+
+    it("several due tokens: exactly one batch transaction, every one rebalanced; a second pass does nothing", async () => {
+      const chain = await loadFixture(system);
+      await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
+      const from = await ethers.provider.getBlockNumber();
+      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
+      const { context, logs } = keeperContext(chain, {}, true);
+
+      const first = await runOnce(context);
+      expect(first.due).to.deep.equal(["BTC3L", "BTC3S"]);
+      expect(first.rebalanced).to.deep.equal(["BTC3L", "BTC3S"]);
+      expect(first.failed).to.deep.equal([]);
+      expect(await sent(chain, nonce, from)).to.deep.equal({
+        transactions: 1,
+        batches: [{ attempted: 2n, rebalanced: 2n, done: 0b11n }],
+      });
+      expect(await rebalanceCount(chain, from)).to.deep.equal({ BTC3L: 1, BTC3S: 1, BTC2L: 0 });
+
+      const batchSent = logs.filter((l) => l.msg === "batch rebalance sent");
+      expect(batchSent.map((l) => l.tokens)).to.deep.equal([["BTC3L", "BTC3S"]]);
+      expect(logs.filter((l) => l.msg === "rebalance sent")).to.deep.equal([]);
+      expect(logs.find((l) => l.msg === "batch rebalanced")).to.include({ rebalanced: 2, hash: batchSent[0].hash });
+      const rebalanced = logs.filter((l) => l.msg === "rebalanced");
+      expect(rebalanced.map((l) => [l.token, l.trigger, l.batch, l.hash])).to.deep.equal([
+        ["BTC3L", "DRIFT", true, batchSent[0].hash],
+        ["BTC3S", "DRIFT", true, batchSent[0].hash],
+      ]);
+      expect(Number(rebalanced[0].leverageBefore)).to.be.greaterThan(4);
+      expect(Number(rebalanced[0].leverageAfter)).to.be.closeTo(3, 0.01);
+      const metrics = await context.metrics!.registry.metrics();
+      expect(metrics).to.contain('keeper_rebalances_total{outcome="rebalanced"} 2');
+      expect(metrics).to.contain("keeper_pending_transactions 0");
+
+      const second = await runOnce(context);
+      expect(second.due).to.deep.equal([]);
+      expect((await sent(chain, nonce, from)).transactions).to.equal(1);
+    });
+
+    it("many due tokens are chunked: at most maxBatch per transaction, a lone remainder as a plain rebalance()", async () => {
+      const chain = await loadFixture(fiveTokens);
+      await dayLater(chain);
+      const from = await ethers.provider.getBlockNumber();
+      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
+      const { context, logs } = keeperContext(chain, { maxBatch: 2 }, true);
+
+      const report = await runOnce(context);
+      expect(report.due).to.have.length(5);
+      expect(report.rebalanced).to.deep.equal(report.due);
+      expect(await sent(chain, nonce, from)).to.deep.equal({
+        transactions: 3,
+        batches: [
+          { attempted: 2n, rebalanced: 2n, done: 0b11n },
+          { attempted: 2n, rebalanced: 2n, done: 0b11n },
+        ],
+      });
+      expect(logs.filter((l) => l.msg === "batch rebalance sent").map((l) => l.tokens)).to.deep.equal([
+        report.due.slice(0, 2),
+        report.due.slice(2, 4),
+      ]);
+      expect(logs.filter((l) => l.msg === "rebalance sent").map((l) => l.token)).to.deep.equal([report.due[4]]);
+      for (const token of await chain.factory.allTokens()) {
+        expect(await LeveragedToken__factory.connect(token, ethers.provider).rebalanceAction()).to.equal(0n);
+      }
+    });
+
+    it("without a batcher, each due token gets its own transaction", async () => {
+      const chain = await loadFixture(system);
+      await dayLater(chain);
+      const from = await ethers.provider.getBlockNumber();
+      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
+      const { context, logs } = keeperContext(chain);
+
+      const report = await runOnce(context);
+      expect(report.rebalanced).to.deep.equal(["BTC3L", "BTC3S", "BTC2L"]);
+      expect(await sent(chain, nonce, from)).to.deep.equal({ transactions: 3, batches: [] });
+      expect(logs.filter((l) => l.msg === "rebalance sent").map((l) => l.token)).to.deep.equal([
+        "BTC3L",
+        "BTC3S",
+        "BTC2L",
+      ]);
+      expect(await rebalanceCount(chain, from)).to.deep.equal({ BTC3L: 1, BTC3S: 1, BTC2L: 1 });
+    });
+
+    it("a batcher whose simulation reverts (not a BatchRebalancer) falls back to one transaction per token", async () => {
+      const chain = await loadFixture(system);
+      await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
+      const from = await ethers.provider.getBlockNumber();
+      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
+      const { context, logs } = keeperContext(chain, {}, true);
+      context.batcher = BatchRebalancer__factory.connect(chain.usdc.target as string, context.signer);
+
+      const report = await runOnce(context);
+      expect(report.rebalanced).to.deep.equal(["BTC3L", "BTC3S"]);
+      expect(await sent(chain, nonce, from)).to.deep.equal({ transactions: 2, batches: [] });
+      expect(logs.find((l) => l.msg === "batch simulation reverted; one transaction per token")?.tokens).to.deep.equal([
+        "BTC3L",
+        "BTC3S",
+      ]);
+    });
+
+    it("a token whose rebalance would revert is left out of the batch and skipped", async () => {
+      const chain = await loadFixture(system);
+      // 40% initial margin: BTC3S, which must grow its short, cannot; BTC3L and BTC2L can.
+      await chain.exchange.updateMarketConfig(0, { feed: chain.btcFeed, ...BTC_MARKET, initialMarginBps: 4_000 });
+      await time.increase(86_400);
+      await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
+      const from = await ethers.provider.getBlockNumber();
+      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
+      const { context, logs } = keeperContext(chain, {}, true);
+
+      const report = await runOnce(context);
+      expect(report.skipped).to.deep.equal(["BTC3S"]);
+      expect(report.rebalanced).to.deep.equal(["BTC3L", "BTC2L"]);
+      expect(await sent(chain, nonce, from)).to.deep.equal({
+        transactions: 1,
+        batches: [{ attempted: 2n, rebalanced: 2n, done: 0b11n }],
+      });
+      expect(logs.find((l) => l.msg === "simulation reverted, skipping")?.token).to.equal("BTC3S");
+    });
+
+    it("a token another keeper rebalances between the batch's simulation and its mining is a lost race", async () => {
+      const chain = await loadFixture(system);
+      await dayLater(chain);
+      const from = await ethers.provider.getBlockNumber();
+      const { context, logs } = keeperContext(chain, {}, true);
+      // The keeper reads the fees after simulating and estimating its batch: another keeper is first on BTC3S then.
+      let raced = false;
+      context.provider = new Proxy(ethers.provider, {
+        get(target, property) {
+          if (property === "getFeeData" && !raced) {
+            return async () => {
+              raced = true;
+              await chain.tokens.BTC3S.rebalance();
+              return target.getFeeData();
+            };
+          }
+          const value = Reflect.get(target, property, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+
+      const report = await runOnce(context);
+      expect(raced).to.equal(true);
+      expect(report.rebalanced).to.deep.equal(["BTC3L", "BTC2L"]);
+      expect(report.lostRace).to.deep.equal(["BTC3S"]);
+      expect(report.failed).to.deep.equal([]);
+      const batches = await chain.batcher.queryFilter(chain.batcher.filters.BatchRebalanced(), from);
+      expect(batches.map((e) => [e.args.attempted, e.args.done])).to.deep.equal([[3n, 0b101n]]);
+      expect(await rebalanceCount(chain, from)).to.deep.equal({ BTC3L: 1, BTC3S: 1, BTC2L: 1 });
+      expect(logs.find((l) => l.msg === "already rebalanced by another keeper")?.token).to.equal("BTC3S");
+      expect(logs.filter((l) => Number(l.level) >= 50)).to.deep.equal([]);
+      expect(await context.metrics?.registry.getSingleMetricAsString("keeper_rebalances_total")).to.contain(
+        'keeper_rebalances_total{outcome="lost_race"} 1',
+      );
+    });
+
+    it("dry run simulates the batch and sends nothing", async () => {
+      const chain = await loadFixture(system);
+      await dayLater(chain);
+      const block = await ethers.provider.getBlockNumber();
+      const { context, logs } = keeperContext(chain, { dryRun: true }, true);
+      const report = await runOnce(context);
+      expect(report.simulated).to.deep.equal(["BTC3L", "BTC3S", "BTC2L"]);
+      expect(logs.filter((l) => l.msg === "dry run: would rebalance" && l.batch === true)).to.have.length(3);
+      expect(await ethers.provider.getBlockNumber()).to.equal(block);
+    });
+
+    it("a batch still pending after its replacements is one pending transaction, resolved by a later pass", async () => {
+      const chain = await loadFixture(system);
+      await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
+      const from = await ethers.provider.getBlockNumber();
+      const { context, logs } = keeperContext(chain, { txTimeoutMs: 300, maxReplacements: 0 }, true);
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        const first = await runOnce(context);
+        expect(first.pending).to.deep.equal(["BTC3L", "BTC3S"]);
+        expect(await context.metrics?.registry.getSingleMetricAsString("keeper_pending_transactions")).to.contain(
+          "keeper_pending_transactions 1",
+        );
+        // Nothing is sent again for a token of the pending batch.
+        const again = await runOnce(context);
+        expect(again.pending).to.deep.equal(["BTC3L", "BTC3S"]);
+        expect(again.due).to.deep.equal([]);
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      const resolved = await runOnce(context);
+      expect(resolved.pending).to.deep.equal([]);
+      expect(resolved.due).to.deep.equal([]);
+      expect(logs.filter((l) => l.msg === "rebalanced").map((l) => l.token)).to.deep.equal(["BTC3L", "BTC3S"]);
+      expect(logs.filter((l) => l.msg === "batch rebalance sent")).to.have.length(1);
+      expect(await rebalanceCount(chain, from)).to.deep.equal({ BTC3L: 1, BTC3S: 1, BTC2L: 0 });
+      expect(context.state.pending.size).to.equal(0);
+    });
   });
 });

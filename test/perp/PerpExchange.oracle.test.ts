@@ -202,7 +202,16 @@ describe("PerpExchange: prices", () => {
       // a trade does not store the price (it saves a storage write on every trade); a market-admin change does
       await openPosition(s, bob, usdc(1000), wad("0.1"), ETH);
       expect((await exchange.market(ETH)).lastPrice).to.equal(wad(3_000));
-      await exchange.updateMarketConfig(ETH, (await exchange.market(ETH)).config.toObject());
+      const c = (await exchange.market(ETH)).config;
+      await exchange.updateMarketConfig(ETH, {
+        feed: c.feed,
+        maxPriceAge: c.maxPriceAge,
+        takerFeeBps: c.takerFeeBps,
+        initialMarginBps: c.initialMarginBps,
+        maintenanceMarginBps: c.maintenanceMarginBps,
+        liquidationPenaltyBps: c.liquidationPenaltyBps,
+        fundingRatePerYear: c.fundingRatePerYear,
+      });
       expect((await exchange.market(ETH)).lastPrice).to.equal(wad(900));
       await ethFeed.updateAnswer(0);
       // 1,000 + 0.5 x (900 - 3,000) = -50

@@ -1,7 +1,8 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
-import { readAddressBook, writeAddressBook } from "../../src/addressBook";
+import { writeFileSync } from "node:fs";
+import { addressBookPath, readAddressBook, writeAddressBook } from "../../src/addressBook";
 import { deployLocalSystem, runTask } from "../helpers/tasks";
 import { usdc, wad } from "../helpers/units";
 
@@ -156,6 +157,19 @@ describe("lt:* tasks (in-process network)", () => {
     const book = readAddressBook(hre.config.paths.root, "hardhat");
     const eth2s = await ethers.getContractAt("LeveragedToken", book.tokens.ETH2S);
     expect(await eth2s.targetLeverage()).to.equal(wad(-2));
+  });
+
+  it("the deployment has a BatchRebalancer in its address book; a book written before it still loads", async () => {
+    const { book, token } = await loadFixture(local);
+    const batcher = await ethers.getContractAt("BatchRebalancer", book.batcher as string);
+    const btc3l = await (await token("BTC3L")).getAddress();
+    expect(await batcher.rebalance.staticCall([btc3l])).to.deep.equal([0n, 0n]); // deployed; nothing due
+    const root = hre.config.paths.root;
+    const { batcher: _, ...older } = book;
+    writeFileSync(addressBookPath(root, "older"), JSON.stringify(older));
+    const read = readAddressBook(root, "older");
+    expect(read.batcher).to.equal(undefined);
+    expect(read.factory).to.equal(book.factory);
   });
 
   it("lt:set-fees changes only the fees given", async () => {

@@ -1,0 +1,181 @@
+/**
+ * The benchmark's informational figures (not in gas-snapshot.json, never checked): one keeper tick against 200
+ * tokens over JSON-RPC, and the Monte Carlo back-test's speed. Loaded by the bench task after compiling (it needs
+ * the TypeChain types).
+ */
+import { performance } from "node:perf_hooks";
+import {
+  JsonRpcProvider,
+  Network,
+  Wallet,
+  parseEther,
+  parseUnits,
+  type JsonRpcPayload,
+  type JsonRpcResult,
+} from "ethers";
+import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { deploySystem } from "../ignition/deploySystem";
+import { loadSpec } from "../src/deployment/spec";
+import { table } from "../src/format";
+import { parseConfig } from "../src/keeper/config";
+import { keeperContext, PROVIDER_OPTIONS } from "../src/keeper/context";
+import { createLogger } from "../src/keeper/logger";
+import { KeeperMetrics } from "../src/keeper/metrics";
+import { runOnce, type KeeperContext } from "../src/keeper/runOnce";
+import { runMonteCarlo } from "../src/model/monteCarlo";
+
+/** Ten markets with every leverage (1x to 10x, long and short) but one: 199 tokens; the eleventh holds LTC3L. */
+const MARKETS = ["BTC", "ETH", "SOL", "AVAX", "LINK", "DOGE", "ARB", "OP", "UNI", "AAVE", "LTC"];
+const TOKENS = 200;
+const MONTE_CARLO_TARGET = 5_000_000;
+
+/** The keeper's JSON-RPC provider, counting at the transport: requests (a batch of N is N) and HTTP round trips. */
+class CountingProvider extends JsonRpcProvider {
+  requests = 0;
+  roundTrips = 0;
+  transactions = 0;
+
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    const calls = Array.isArray(payload) ? payload : [payload];
+    this.roundTrips += 1;
+    this.requests += calls.length;
+    this.transactions += calls.filter((call) => call.method === "eth_sendRawTransaction").length;
+    return super._send(payload);
+  }
+}
+
+/**
+ * Deploys the system (through the Ignition module, with the local parameters: fees and funding on) with eleven
+ * markets, creates 200 tokens with 1,000 USDC minted in each, serves the in-process chain over HTTP and measures
+ * single keeper passes (`runOnce`, configured with the keeper's defaults) through a counting provider.
+ */
+export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promise<string> {
+  const { ethers } = hre;
+  const base = loadSpec(hre.config.paths.root, "hardhat");
+  const book = await deploySystem(hre, {
+    ...base,
+    markets: MARKETS.map((symbol) => ({ ...base.markets[0], symbol, feed: { kind: "settable", initialPrice: "100" } })),
+    tokens: [],
+    dex: { kind: "none" },
+    pools: [],
+  });
+  const [admin] = await ethers.getSigners();
+  const stablecoin = await ethers.getContractAt("MockStablecoin", book.stablecoin);
+  const factory = await ethers.getContractAt("LeveragedTokenFactory", book.factory);
+  const feeds = await Promise.all(MARKETS.map((m) => ethers.getContractAt("SettablePriceFeed", book.markets[m].feed)));
+  const amount = parseUnits("1000", 6);
+  await stablecoin.mint(admin, amount * BigInt(TOKENS));
+  const leverages = Array.from({ length: 10 }, (_, i) => [i + 1, -(i + 1)]).flat();
+  const wanted: [string, number][] = [
+    ...MARKETS.slice(0, -1)
+      .flatMap((market) => leverages.map((leverage): [string, number] => [market, leverage]))
+      .slice(0, TOKENS - 1),
+    ["LTC", 3],
+  ];
+  for (const [market, leverage] of wanted) {
+    const marketId = book.markets[market].id;
+    await factory.createToken(marketId, parseUnits(String(leverage), 18));
+    const token = await ethers.getContractAt(
+      "LeveragedToken",
+      await factory.tokenFor(marketId, parseUnits(String(leverage), 18)),
+    );
+    await stablecoin.approve(token, amount);
+    await token.mint(amount, 1n, admin);
+  }
+
+  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
+  const { port } = await server.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const provider = new CountingProvider(url, Network.from(Number(book.chainId)), PROVIDER_OPTIONS);
+  try {
+    const wallet = Wallet.createRandom();
+    await ethers.provider.send("hardhat_setBalance", [wallet.address, `0x${parseEther("1000").toString(16)}`]);
+    const config = parseConfig(
+      [
+        "--factory",
+        book.factory,
+        "--batcher",
+        book.batcher as string,
+        "--rpc-url",
+        url,
+        "--chain-id",
+        String(book.chainId),
+      ],
+      { KEEPER_PRIVATE_KEY: wallet.privateKey },
+      () => {
+        throw new Error("no address book needed");
+      },
+    );
+    // Logged as in production (JSON lines), but not printed.
+    const logger = createLogger(config.logLevel, "json", { write: () => undefined });
+    const batched = keeperContext(config, provider, logger, new KeeperMetrics());
+    const perToken: KeeperContext = { ...batched, batcher: undefined };
+    const nextDay = async () => {
+      await ethers.provider.send("evm_increaseTime", [86_400]);
+      for (const feed of feeds) await feed.updateAnswer((await feed.latestRoundData()).answer);
+    };
+
+    const rows: string[][] = [];
+    const tick = async (label: string, context: KeeperContext, due: number) => {
+      provider.requests = provider.roundTrips = provider.transactions = 0;
+      const started = performance.now();
+      const report = await runOnce(context);
+      const ms = performance.now() - started;
+      if (report.tokens !== TOKENS || report.due.length !== due || report.rebalanced.length !== due) {
+        throw new Error(
+          `keeper tick "${label}": ${report.tokens} tokens, ${report.due.length} due, ${report.rebalanced.length} rebalanced, expected ${TOKENS}, ${due}, ${due}`,
+        );
+      }
+      rows.push([
+        label,
+        String(due),
+        provider.requests.toLocaleString("en-US"),
+        provider.roundTrips.toLocaleString("en-US"),
+        provider.transactions.toLocaleString("en-US"),
+        ms.toFixed(0),
+      ]);
+    };
+    await tick("first pass (reads the symbols)", batched, 0);
+    await tick("nothing due", batched, 0);
+    await feeds[MARKETS.indexOf("LTC")].updateAnswer(parseUnits("88", 8)); // -12%: LTC3L leaves its band
+    await tick("one due (drift)", batched, 1);
+    await nextDay();
+    await tick(`all due (time), batches of ${config.maxBatch}`, batched, TOKENS);
+    await nextDay();
+    await tick("all due (time), no batcher", perToken, TOKENS);
+
+    return [
+      `keeper: one pass (runOnce) over ${TOKENS} tokens on ${MARKETS.length} markets, JSON-RPC over HTTP to the in-process chain`,
+      "",
+      table(["pass", "due", "JSON-RPC requests", "HTTP round trips", "transactions", "wall time (ms)"], rows),
+    ].join("\n");
+  } finally {
+    provider.destroy();
+    await server.close();
+  }
+}
+
+/** Path-days per second of `runMonteCarlo`, the function behind `npm run backtest -- --gbm` (after a warm-up). */
+export function measureMonteCarlo(): string {
+  const options = { leverage: 3, volatility: 0.8, days: 365, seed: 1 };
+  runMonteCarlo({ ...options, paths: 2_000 });
+  const started = performance.now();
+  const { pathDays } = runMonteCarlo({ ...options, paths: 20_000 });
+  const perSecond = Math.round(pathDays / ((performance.now() - started) / 1000));
+  const verdict = perSecond >= MONTE_CARLO_TARGET ? "met" : "NOT met";
+  return [
+    `back-test: Monte Carlo (--gbm), 20,000 paths x 365 days, 3x, vol 80%`,
+    "",
+    table(
+      ["figure", "value", "target"],
+      [
+        [
+          "path-days/s",
+          perSecond.toLocaleString("en-US"),
+          `>= ${MONTE_CARLO_TARGET.toLocaleString("en-US")} ${verdict}`,
+        ],
+      ],
+    ),
+  ].join("\n");
+}
