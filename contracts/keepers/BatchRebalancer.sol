@@ -6,7 +6,8 @@ import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
 /// @title BatchRebalancer
 /// @notice Rebalances many tokens in one transaction, for keepers watching many tokens. Permissionless, like each
 /// token's own `rebalance()`. A token with nothing due is skipped instead of reverting the batch, and so is one
-/// whose rebalance reverts (a stale price, say); the result says which were done.
+/// whose rebalance reverts (a stale price, say); the result says which were done. A rebalance that runs out of gas
+/// reverts the whole batch instead.
 contract BatchRebalancer {
     /// @notice A batch ran: `done` has bit i set when `tokens[i]` was rebalanced.
     event BatchRebalanced(address indexed keeper, uint256 attempted, uint256 rebalanced, uint256 done);
@@ -22,14 +23,22 @@ contract BatchRebalancer {
             // try/catch cannot catch a call to an address without code: skip those first.
             if (address(token).code.length == 0) continue;
             // A token with nothing due reverts with LeveragedTokenRebalanceNotDue: as cheap as asking it first.
+            uint256 gasBefore = gasleft();
             try token.rebalance() {
                 done |= 1 << i;
                 ++rebalanced;
-            } catch {} // solhint-disable-line no-empty-blocks
+            } catch {
+                // A rebalance that used up the gas it was given (63/64 of what was left) ran out of gas: revert the
+                // batch with its index rather than skip the token, so that no gas limit (nor an eth_estimateGas
+                // that searches for the least gas that does not revert) can leave a due token out.
+                if (gasleft() <= gasBefore / 64) revert BatchRebalancerOutOfGas(i);
+            }
         }
         emit BatchRebalanced(msg.sender, count, rebalanced, done);
     }
 
     /// @notice More tokens than one batch can report on.
     error BatchRebalancerTooManyTokens(uint256 count, uint256 max);
+    /// @notice The rebalance of `tokens[index]` ran out of gas: send the batch with a higher gas limit.
+    error BatchRebalancerOutOfGas(uint256 index);
 }

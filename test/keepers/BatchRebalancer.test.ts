@@ -44,6 +44,22 @@ describe("BatchRebalancer", () => {
     expect(done).to.equal(0b100n);
   });
 
+  it("a due token's rebalance that runs out of gas reverts the batch with its index (never skipped); the estimate covers all", async () => {
+    const { tokens: list, batcher, btcFeed, keeper } = await loadFixture(tokens);
+    await btcFeed.updateAnswer(feedPrice(44_000));
+    const addresses = await Promise.all(list.map((t) => t.getAddress()));
+    // Enough for the first due token's rebalance, not for the second's.
+    const gasOne = await list[0].rebalance.estimateGas();
+    await expect(batcher.connect(keeper).rebalance(addresses, { gasLimit: gasOne + 40_000n }))
+      .to.be.revertedWithCustomError(batcher, "BatchRebalancerOutOfGas")
+      .withArgs(1n);
+    expect(await list[1].rebalanceAction()).to.equal(2n); // nothing was done
+    const estimate = await batcher.connect(keeper).rebalance.estimateGas(addresses);
+    await expect(batcher.connect(keeper).rebalance(addresses, { gasLimit: estimate }))
+      .to.emit(batcher, "BatchRebalanced")
+      .withArgs(keeper.address, 4n, 2n, 0b0011n);
+  });
+
   it("refuses more than 256 tokens with the count", async () => {
     const { batcher } = await loadFixture(tokens);
     const many = Array.from({ length: 257 }, () => ethers.ZeroAddress);
