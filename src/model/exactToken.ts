@@ -4,7 +4,8 @@
  * state to the wei. Units as on chain: prices and sizes WAD, collateral in 6-decimal units, times in unix seconds.
  *
  * Left out on purpose (the model throws where the chain would revert only for the initial-margin check): the
- * insurance fund's balance (assumed large enough to pay every profit), liquidation, price staleness and pausing.
+ * insurance fund's balance (assumed large enough to pay every profit), price staleness and pausing. A liquidation
+ * of the token's account by anyone is `liquidate` (it needs the market's maintenance margin and penalty).
  */
 import {
   abs,
@@ -25,6 +26,8 @@ export interface MarketParams {
   takerFeeBps: bigint;
   fundingRatePerYear: bigint; // signed WAD fraction of notional a year; longs pay when > 0
   initialMarginBps: bigint;
+  maintenanceMarginBps?: bigint; // only `isLiquidatable` and `liquidate` need these two
+  liquidationPenaltyBps?: bigint;
 }
 
 /** A token's settings (LeveragedToken.TokenParams, Fees and RebalanceSettings). */
@@ -42,6 +45,12 @@ export type RebalanceAction = "none" | "time" | "drift";
 /** LeveragedToken.MIN_REBALANCE_EQUITY: USD WAD of equity below which no rebalance is due. */
 export const MIN_REBALANCE_EQUITY = 10n ** 16n;
 export const REBALANCE_ACTIONS: readonly RebalanceAction[] = ["none", "time", "drift"];
+
+/** A token's fees (LeveragedToken.Fees without the recipient), as `setFees` takes them. */
+export type TokenFees = Pick<TokenParams, "mintFeeBps" | "redeemFeeBps" | "managementFeePerYear">;
+
+/** PerpExchange.LIQUIDATOR_SHARE_BPS: the liquidator's share of a liquidation penalty; the rest goes to the fund. */
+export const LIQUIDATOR_SHARE_BPS = 5_000n;
 
 /** The whole state the model evolves; what `fromState` takes to start from a token already on chain. */
 export interface TokenModelState {
@@ -70,7 +79,13 @@ export interface RebalanceEvent {
   wipedOut: boolean; // this rebalance closed the position for good
 }
 
-export const DEFAULT_MARKET_PARAMS: MarketParams = { takerFeeBps: 0n, fundingRatePerYear: 0n, initialMarginBps: 500n };
+export const DEFAULT_MARKET_PARAMS: MarketParams = {
+  takerFeeBps: 0n,
+  fundingRatePerYear: 0n,
+  initialMarginBps: 500n,
+  maintenanceMarginBps: 250n,
+  liquidationPenaltyBps: 100n,
+};
 export const DEFAULT_TOKEN_PARAMS: Omit<TokenParams, "targetLeverage"> = {
   band: WAD / 3n,
   interval: 86_400n,
@@ -99,14 +114,14 @@ export class ModelRevert extends Error {
 
 export class ExactTokenModel {
   readonly market: MarketParams;
-  readonly token: TokenParams;
+  private params: TokenParams;
   private s: TokenModelState;
 
   /** A token created at `time` with the feed at `price`, no supply and no position. */
   constructor(market: MarketParams, token: TokenParams, time: bigint, price: bigint, state?: TokenModelState) {
     if (token.targetLeverage === 0n) throw new ModelRevert("target leverage 0");
     this.market = market;
-    this.token = token;
+    this.params = { ...token };
     this.s = state
       ? { ...state }
       : {
@@ -137,6 +152,11 @@ export class ExactTokenModel {
 
   get state(): Readonly<TokenModelState> {
     return { ...this.s };
+  }
+
+  /** The token's settings (a copy; `setFees` changes the fees). */
+  get token(): Readonly<TokenParams> {
+    return { ...this.params };
   }
 
   // ----------------------------------------------------------------------------------------------------------------
@@ -193,7 +213,7 @@ export class ExactTokenModel {
   /** Collateral units per whole token, counting the management fee accrued so far. */
   navPerShare(): bigint {
     const supply = this.s.supply + this.pendingManagementFeeShares();
-    if (supply === 0n) return this.token.initialNav;
+    if (supply === 0n) return this.params.initialNav;
     return mulDivDown(this.equity(), WAD, supply);
   }
 
@@ -202,10 +222,10 @@ export class ExactTokenModel {
   }
 
   leverageBand(): { lower: bigint; upper: bigint } {
-    const target = abs(this.token.targetLeverage);
+    const target = abs(this.params.targetLeverage);
     return {
-      lower: mulDivDown(target, WAD - this.token.band, WAD),
-      upper: mulDivDown(target, WAD + this.token.band, WAD),
+      lower: mulDivDown(target, WAD - this.params.band, WAD),
+      upper: mulDivDown(target, WAD + this.params.band, WAD),
     };
   }
 
@@ -228,7 +248,7 @@ export class ExactTokenModel {
     let valueBefore = this.accountValue();
     let assigned = 0n;
     if (this.s.supply === 0n) {
-      assigned = valueBefore > 0n ? mulDivDown(valueBefore, WAD, this.token.initialNav) : 0n;
+      assigned = valueBefore > 0n ? mulDivDown(valueBefore, WAD, this.params.initialNav) : 0n;
       this.s.supply = assigned;
     } else if (valueBefore <= 0n) throw new ModelRevert("wiped out");
     else if (this.isOverLevered(valueBefore, this.s.size)) {
@@ -236,7 +256,7 @@ export class ExactTokenModel {
       valueBefore = this.accountValue();
     }
     const supply = this.s.supply;
-    const fee = divCeil(collateralIn * BigInt(this.token.mintFeeBps), BPS);
+    const fee = divCeil(collateralIn * BigInt(this.params.mintFeeBps), BPS);
     const net = collateralIn - fee;
     const sizeDelta = this.mintSizeDelta(net, valueBefore);
     if (net !== 0n) this.s.margin += net;
@@ -282,7 +302,7 @@ export class ExactTokenModel {
         gross = min(gross, this.s.margin);
       }
     }
-    const fee = divCeil(gross * this.token.redeemFeeBps, BPS);
+    const fee = divCeil(gross * this.params.redeemFeeBps, BPS);
     if (gross !== 0n) this.withdraw(gross);
     return { collateralOut: gross - fee, fee };
   }
@@ -317,14 +337,65 @@ export class ExactTokenModel {
     return this.rebalanceAction() === "none" ? undefined : this.rebalance();
   }
 
+  /** LeveragedToken.setFees: the management fee is accrued at the old rate first. */
+  setFees(fees: TokenFees): this {
+    this.accrueManagementFee();
+    this.params = { ...this.params, ...fees };
+    return this;
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Liquidation (the exchange's, by anyone; the token is not told)
+  // ----------------------------------------------------------------------------------------------------------------
+
+  /** PerpExchange.isLiquidatable: a position whose value is below the maintenance margin. */
+  isLiquidatable(): boolean {
+    if (this.s.size === 0n) return false;
+    return this.accountValue() < this.requirement(this.liquidationParams().maintenanceMarginBps);
+  }
+
+  /**
+   * PerpExchange.liquidate of the token's account: closes the whole position at the current price and settles its
+   * PnL and funding into the margin (a loss beyond it is bad debt: the margin stops at 0), then takes the penalty,
+   * |size| x price x liquidationPenaltyBps rounded up and capped at the margin left, of which the liquidator gets
+   * LIQUIDATOR_SHARE_BPS (rounded down) and the fund the rest. Throws (as the exchange reverts) when the account is
+   * not liquidatable. The token is not wiped out: it keeps what margin is left, with no position.
+   */
+  liquidate(): { penalty: bigint; reward: bigint } {
+    const { maintenanceMarginBps, liquidationPenaltyBps } = this.liquidationParams();
+    this.accrueFunding();
+    const size = this.s.size;
+    if (size === 0n || this.accountValue() >= this.requirement(maintenanceMarginBps)) {
+      throw new ModelRevert("not liquidatable");
+    }
+    const price = this.s.price;
+    const fundingPaid = this.funding(this.s.cumulativeFunding - this.s.fundingIndex);
+    const realizedPnl = mulDivDown(size, price, WAD) - this.s.openNotional;
+    this.s.size = 0n;
+    this.s.openNotional = 0n;
+    this.settle(realizedPnl, fundingPaid, 0n);
+    const penalty = min(this.requirement(liquidationPenaltyBps, size), this.s.margin);
+    const reward = (penalty * LIQUIDATOR_SHARE_BPS) / BPS;
+    this.s.margin -= penalty;
+    return { penalty, reward };
+  }
+
   // ----------------------------------------------------------------------------------------------------------------
   // The token's internals
   // ----------------------------------------------------------------------------------------------------------------
 
+  private liquidationParams(): { maintenanceMarginBps: bigint; liquidationPenaltyBps: bigint } {
+    const { maintenanceMarginBps, liquidationPenaltyBps } = this.market;
+    if (maintenanceMarginBps === undefined || liquidationPenaltyBps === undefined) {
+      throw new Error("liquidation needs the market's maintenanceMarginBps and liquidationPenaltyBps");
+    }
+    return { maintenanceMarginBps, liquidationPenaltyBps };
+  }
+
   /** Trades to the target leverage from a positive account value (LeveragedToken._rebalanceNow). */
   private rebalanceNow(action: Exclude<RebalanceAction, "none">, value: bigint, size: bigint): RebalanceEvent {
     const price = this.s.price;
-    const target = mulDivTowardZero(this.token.targetLeverage, value * COLLATERAL_SCALE, price);
+    const target = mulDivTowardZero(this.params.targetLeverage, value * COLLATERAL_SCALE, price);
     const sizeDelta = target - size;
     this.s.lastRebalance = this.s.now;
     if (sizeDelta !== 0n) this.trade(sizeDelta);
@@ -355,7 +426,7 @@ export class ExactTokenModel {
     const leverage = abs(this.leverageOf(value, size));
     const { lower, upper } = this.leverageBand();
     if (leverage < lower || leverage > upper) return "drift";
-    if (this.s.now >= this.s.lastRebalance + this.token.interval) return "time";
+    if (this.s.now >= this.s.lastRebalance + this.params.interval) return "time";
     return "none";
   }
 
@@ -372,8 +443,8 @@ export class ExactTokenModel {
     const netWad = net * COLLATERAL_SCALE;
     const price = this.s.price;
     if (this.s.size === 0n || value <= 0n) {
-      const denominator = mulDivDown(price, BPS * WAD + abs(this.token.targetLeverage) * feeBps, WAD);
-      return mulDivTowardZero(this.token.targetLeverage, netWad * BPS, denominator);
+      const denominator = mulDivDown(price, BPS * WAD + abs(this.params.targetLeverage) * feeBps, WAD);
+      return mulDivTowardZero(this.params.targetLeverage, netWad * BPS, denominator);
     }
     const denominator = value * COLLATERAL_SCALE * BPS + mulDivDown(abs(this.s.size), price, WAD) * feeBps;
     return mulDivTowardZero(this.s.size, netWad * BPS, denominator);
@@ -381,7 +452,7 @@ export class ExactTokenModel {
 
   private sharesFor(added: bigint, valueBefore: bigint, supply: bigint): bigint {
     if (added <= 0n) return 0n;
-    if (supply === 0n) return mulDivDown(added, WAD, this.token.initialNav);
+    if (supply === 0n) return mulDivDown(added, WAD, this.params.initialNav);
     return mulDivDown(added, supply, valueBefore);
   }
 
@@ -400,7 +471,7 @@ export class ExactTokenModel {
 
   /** ManagementFee.feeShares: supply x (e^x - 1), x = min(rate x elapsed / YEAR, 1), each step rounded down. */
   private feeShares(supply: bigint, elapsed: bigint): bigint {
-    const rate = this.token.managementFeePerYear;
+    const rate = this.params.managementFeePerYear;
     if (supply === 0n || rate === 0n || elapsed === 0n) return 0n;
     const x = min((rate * elapsed) / YEAR, MAX_FEE_EXPONENT);
     return mulDivDown(supply, expm1(x), WAD);
@@ -443,6 +514,11 @@ export class ExactTokenModel {
     this.s.margin = margin > 0n ? margin : 0n;
   }
 
+  /** PerpExchange._requirement: |size| x price x bps in collateral units, rounded up. */
+  private requirement(bps: bigint, size: bigint = this.s.size): bigint {
+    return divCeil(abs(size) * this.s.price * bps, WAD * BPS * COLLATERAL_SCALE);
+  }
+
   /** PerpExchange.trade (with _fill), at the current price. */
   private trade(sizeDelta: bigint): void {
     this.accrueFunding();
@@ -472,7 +548,7 @@ export class ExactTokenModel {
     this.s.openNotional = newOpenNotional;
     this.settle(realizedPnl, fundingPaid, fee);
     if (increasesExposure) {
-      const required = divCeil(abs(newSize) * price * this.market.initialMarginBps, WAD * BPS * COLLATERAL_SCALE);
+      const required = this.requirement(this.market.initialMarginBps);
       if (this.accountValue() < required) throw new ModelRevert("initial margin requirement not met");
     }
   }

@@ -1,7 +1,12 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import type { LeveragedToken, PerpExchange, ReentrantStablecoin } from "../../typechain-types";
+import type {
+  LeveragedToken,
+  PerpExchange,
+  ReentrantStablecoin,
+  RouteReentrantStablecoin,
+} from "../../typechain-types";
 import { expectBooksBalance } from "../helpers/books";
 import { marketConfig } from "../helpers/fixtures";
 import { feedPrice, usdc, wad } from "../helpers/units";
@@ -125,4 +130,178 @@ describe("attack: a collateral token with transfer hooks re-entering the token",
     expect(await s.coin.armed()).to.equal(true);
     expect(await s.coin.hooksFired()).to.equal(0n);
   });
+});
+
+/**
+ * The same system on a coin whose hook fires on one route only (contracts/mocks/RouteReentrantStablecoin.sol), so
+ * that it re-enters the exchange from inside the exchange's own transfer: the token's deposit into it during a mint
+ * (the third transfer of a mint), or its withdrawal to the token during a redeem. The coin holds margin of its own on
+ * the exchange (to withdraw and trade with) and stablecoin approved to it (to deposit), and bob holds a 19x short that
+ * a +4% move made liquidatable, so that every re-entered call would succeed outside the transfer (funding is on, so
+ * that a settlement shows).
+ */
+async function routeSystem() {
+  const [admin, alice, recipient, bob] = await ethers.getSigners();
+  const coin: RouteReentrantStablecoin = await ethers.deployContract("RouteReentrantStablecoin");
+  const exchange: PerpExchange = await ethers.deployContract("PerpExchange", [await coin.getAddress(), admin.address]);
+  const exchangeAddress = await exchange.getAddress();
+  const feed = await ethers.deployContract("SettablePriceFeed", [8, "BTC / USD", admin.address, feedPrice(50_000)]);
+  // Funding on, so that settling it is visible (it moves an account's funding index).
+  await exchange.createMarket("BTC", marketConfig(await feed.getAddress(), { fundingRatePerYear: wad("0.1") }));
+  await coin.mint(admin.address, usdc(1_000_000));
+  await coin.approve(exchangeAddress, usdc(1_000_000));
+  await exchange.depositToFund(usdc(1_000_000));
+  const deployer = await ethers.deployContract("LeveragedTokenDeployer");
+  const factory = await ethers.deployContract("LeveragedTokenFactory", [
+    exchangeAddress,
+    await deployer.getAddress(),
+    admin.address,
+    {
+      fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: 0n, recipient: recipient.address },
+      rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
+      initialNav: usdc(100),
+      tokenAdmin: admin.address,
+    },
+  ]);
+  await factory.createToken(0, wad(3));
+  const token: LeveragedToken = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(0, wad(3)));
+  const tokenAddress = await token.getAddress();
+  await coin.mint(alice.address, usdc(100_000));
+  await coin.connect(alice).approve(tokenAddress, usdc(100_000));
+  await token.connect(alice).mint(usdc(10_000), 0, alice.address);
+  // The coin's own margin account (5,000) and 15,000 more approved to the exchange.
+  const coinAddress = await coin.getAddress();
+  await coin.mint(coinAddress, usdc(20_000));
+  await coin.approveFromCoin(exchangeAddress, usdc(20_000));
+  await coin.callFromCoin(
+    exchangeAddress,
+    exchange.interface.encodeFunctionData("deposit", [0, coinAddress, usdc(5_000)]),
+  );
+  // Bob: 1,000 margin, short 0.38 BTC (19x); at 52,000 he has 240 left against a maintenance margin of 494.
+  await coin.mint(bob.address, usdc(1_000));
+  await coin.connect(bob).approve(exchangeAddress, usdc(1_000));
+  await exchange.connect(bob).deposit(0, bob.address, usdc(1_000));
+  await exchange.connect(bob).trade(0, -wad("0.38"));
+  await feed.updateAnswer(feedPrice(52_000)); // the 3x long is at 2.8x: in its band, nothing is due
+  const accounts = [admin.address, alice.address, bob.address, recipient.address, tokenAddress, coinAddress];
+  return { admin, alice, bob, coin, exchange, exchangeAddress, feed, token, tokenAddress, coinAddress, accounts };
+}
+
+type RouteSystem = Awaited<ReturnType<typeof routeSystem>>;
+
+/** Calls into the exchange from the coin (msg.sender is the coin). */
+const exchangeCalls: Record<string, (s: RouteSystem) => string> = {
+  deposit: (s) => s.exchange.interface.encodeFunctionData("deposit", [0, s.coinAddress, usdc(1)]),
+  withdraw: (s) => s.exchange.interface.encodeFunctionData("withdraw", [0, usdc(1), s.coinAddress]),
+  trade: (s) => s.exchange.interface.encodeFunctionData("trade", [0, wad("0.01")]),
+  liquidate: (s) => s.exchange.interface.encodeFunctionData("liquidate", [s.bob.address, 0]),
+  depositToFund: (s) => s.exchange.interface.encodeFunctionData("depositToFund", [usdc(1)]),
+  settleFunding: (s) => s.exchange.interface.encodeFunctionData("settleFunding", [0]),
+};
+
+/** The outer calls, and the route of the transfer the exchange makes in them (where the hook fires). */
+const exchangeTransfers: Record<
+  string,
+  { route: (s: RouteSystem) => [string, string]; send: (s: RouteSystem) => Promise<unknown> }
+> = {
+  "a mint's deposit": {
+    route: (s) => [s.tokenAddress, s.exchangeAddress],
+    send: (s) => s.token.connect(s.alice).mint(usdc(1_000), 0, s.alice.address),
+  },
+  "a redeem's withdrawal": {
+    route: (s) => [s.exchangeAddress, s.tokenAddress],
+    send: (s) => s.token.connect(s.alice).redeem(wad(5), 0, s.alice.address),
+  },
+};
+
+/** Everything a re-entered call could move: the holder's, the token's, the coin's, bob's and the fund's. */
+async function exchangeState(s: RouteSystem) {
+  const [coinPosition, bobPosition] = [
+    await s.exchange.position(s.coinAddress, 0),
+    await s.exchange.position(s.bob.address, 0),
+  ];
+  return {
+    alice: await s.coin.balanceOf(s.alice.address),
+    shares: await s.token.balanceOf(s.alice.address),
+    supply: await s.token.totalSupply(),
+    tokenMargin: await s.exchange.margin(s.tokenAddress, 0),
+    tokenSize: (await s.exchange.position(s.tokenAddress, 0)).size,
+    coinMargin: await s.exchange.margin(s.coinAddress, 0),
+    coinSize: coinPosition.size,
+    coinFundingIndex: coinPosition.fundingIndex,
+    coinBalance: await s.coin.balanceOf(s.coinAddress),
+    bobMargin: await s.exchange.margin(s.bob.address, 0),
+    bobSize: bobPosition.size,
+    fund: await s.exchange.fundBalance(),
+    exchangeBalance: await s.coin.balanceOf(s.exchangeAddress),
+  };
+}
+
+describe("attack: a collateral token with transfer hooks re-entering the exchange from its own transfers", () => {
+  for (const call of Object.keys(exchangeCalls)) {
+    it(`re-entering the exchange's ${call} works outside a transfer (the control)`, async () => {
+      const s = await loadFixture(routeSystem);
+      const before = await exchangeState(s);
+      await expect(s.coin.callFromCoin(s.exchangeAddress, exchangeCalls[call](s))).not.to.be.reverted;
+      // It did something (so the guarded case below is refused for the guard alone, not for having nothing to do).
+      const after = await exchangeState(s);
+      const moved: Record<string, boolean> = {
+        deposit: after.coinMargin === before.coinMargin + usdc(1),
+        withdraw: after.coinMargin === before.coinMargin - usdc(1),
+        trade: after.coinSize === before.coinSize + wad("0.01"),
+        liquidate: after.bobSize === 0n && before.bobSize !== 0n,
+        depositToFund: after.fund === before.fund + usdc(1),
+        // No position: settling funding moves the account's index up to the market's (funding accrued since).
+        settleFunding: after.coinFundingIndex > before.coinFundingIndex,
+      };
+      expect(moved[call], `${call} had its effect`).to.equal(true);
+    });
+
+    for (const [during, outer] of Object.entries(exchangeTransfers)) {
+      it(`re-entering the exchange's ${call} during ${during} reverts with the exchange's ReentrancyGuardReentrantCall and loses nothing`, async () => {
+        const s = await loadFixture(routeSystem);
+        const [from, to] = outer.route(s);
+        const data = exchangeCalls[call](s);
+        const before = await exchangeState(s);
+
+        // Bubbling: the whole outer call fails with the exchange's guard error (the hook called the exchange
+        // while it was inside the transfer) and nothing moves.
+        await s.coin.arm(from, to, s.exchangeAddress, data, true);
+        await expect(outer.send(s)).to.be.revertedWithCustomError(s.exchange, "ReentrancyGuardReentrantCall");
+        expect(await exchangeState(s)).to.deep.equal(before);
+        expect(await s.coin.hooksFired()).to.equal(0n); // the hook's call was reverted with everything else
+
+        // Swallowed: the outer call completes exactly as it does without the hook at the same block time (funding
+        // accrues with time); the re-entry failed on the exchange's guard and moved nothing of its own.
+        await s.coin.disarm(); // still armed: the bubbling transaction reverted with its `armed = false`
+        const at = BigInt(await time.latest()) + 60n;
+        const withoutHook = await takeSnapshot();
+        await time.setNextBlockTimestamp(at);
+        await outer.send(s);
+        const expected = await exchangeState(s);
+        await withoutHook.restore();
+        await s.coin.arm(from, to, s.exchangeAddress, data, false);
+        await time.setNextBlockTimestamp(at);
+        await outer.send(s);
+        expect(await s.coin.hooksFired()).to.equal(1n);
+        expect(await s.coin.armed()).to.equal(false); // it fired on that route
+        expect(await s.coin.lastHookSucceeded()).to.equal(false);
+        const selector = s.exchange.interface.getError("ReentrancyGuardReentrantCall")!.selector;
+        expect(await s.coin.lastHookResult()).to.equal(selector);
+        const after = await exchangeState(s);
+        expect(after).to.deep.equal(expected);
+        // The outer call did its work; the coin's account and balance, and bob's position, are as they were.
+        if (during === "a mint's deposit") expect(after.shares).to.be.greaterThan(before.shares);
+        else expect(after.alice).to.be.greaterThan(before.alice);
+        expect([after.coinMargin, after.coinSize, after.coinFundingIndex, after.coinBalance]).to.deep.equal([
+          before.coinMargin,
+          before.coinSize,
+          before.coinFundingIndex,
+          before.coinBalance,
+        ]);
+        expect([after.bobMargin, after.bobSize]).to.deep.equal([before.bobMargin, before.bobSize]);
+        await expectBooksBalance(s.exchange, s.coin as never, s.accounts);
+      });
+    }
+  }
 });
