@@ -136,8 +136,11 @@ contract LeveragedToken is
         if (!fresh) _revertOnPrice();
         uint256 supply = totalSupply();
         if (supply == 0) supply = _assignUnclaimedEquity(valueBefore);
-        else if (valueBefore <= 0) revert LeveragedTokenWipedOut();
-        else if (_isOverLevered(valueBefore, size, price)) {
+        else if (valueBefore <= 0) {
+            // Only dust shares are left on an account that lost everything: priced afresh, as at zero supply.
+            if (!_isDustSupply(supply)) revert LeveragedTokenWipedOut();
+            supply = 0;
+        } else if (_isOverLevered(valueBefore, size, price)) {
             // Above its band the account may be under the exchange's margin requirements: rebalance first.
             (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price);
         }
@@ -178,8 +181,11 @@ contract LeveragedToken is
             (int256 valueBefore, int256 size, uint256 price, bool fresh) = _snapshot();
             if (!fresh) _revertOnPrice();
             if (valueBefore <= 0) {
-                _wipeOut(valueBefore, size, price);
-                gross = _proRataMargin(shares, supply);
+                // Dust shares of an account that lost everything are worth 0; the token is not wiped out for them.
+                if (!_isDustSupply(supply)) {
+                    _wipeOut(valueBefore, size, price);
+                    gross = _proRataMargin(shares, supply);
+                }
             } else {
                 // Above its band the account may be under the exchange's maintenance margin, where it refuses a
                 // withdrawal: a partial redeem then does the due rebalance first (as a mint does).
@@ -211,7 +217,10 @@ contract LeveragedToken is
         uint256 supply = totalSupply() + pendingManagementFeeShares();
         (int256 value, int256 size, uint256 price, ) = _snapshot();
         if (supply == 0) supply = _unclaimedEquityShares(value);
-        else if (value <= 0) return 0;
+        else if (value <= 0) {
+            if (!_isDustSupply(supply)) return 0;
+            supply = 0;
+        }
         uint256 net = collateralIn - Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
         int256 sizeDelta = _mintSizeDelta(net, value, size, price);
         (int256 valueBefore, int256 valueAfter, ) = _exchange.previewTrade(address(this), _marketId, net, sizeDelta);
@@ -434,8 +443,10 @@ contract LeveragedToken is
 
     /// @dev The due action for an account state; NONE once wiped out or with no supply.
     function _action(int256 value, int256 size, uint256 price) private view returns (RebalanceAction) {
-        if (_wipedOut || totalSupply() == 0) return RebalanceAction.NONE;
-        if (value <= 0) return RebalanceAction.DRIFT;
+        uint256 supply = totalSupply();
+        if (_wipedOut || supply == 0) return RebalanceAction.NONE;
+        // A wipe-out is terminal: never for dust shares, which anyone could otherwise use to end a new token.
+        if (value <= 0) return _isDustSupply(supply) ? RebalanceAction.NONE : RebalanceAction.DRIFT;
         if (_isDust(value)) return RebalanceAction.NONE;
         uint256 leverage = SignedMath.abs(_leverage(value, size, price));
         (uint256 lower, uint256 upper) = leverageBand();
@@ -453,6 +464,11 @@ contract LeveragedToken is
 
     function _isDust(int256 value) private view returns (bool) {
         return uint256(value) * _collateralScale < MIN_REBALANCE_EQUITY;
+    }
+
+    /// @dev Whether `supply` shares are worth less than MIN_REBALANCE_EQUITY at the initial NAV.
+    function _isDustSupply(uint256 supply) private view returns (bool) {
+        return Math.mulDiv(supply, _initialNav * _collateralScale, WAD) < MIN_REBALANCE_EQUITY;
     }
 
     /// @dev At zero supply, equity left in the account (a donation, or rounding left by the last redeem) belongs to

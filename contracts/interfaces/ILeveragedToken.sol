@@ -95,8 +95,9 @@ interface ILeveragedToken {
     /// is none), so leverage is unchanged. The minter pays the exchange's taker fee: shares are priced on the equity
     /// actually added, `added x supply / equity` rounded down. Equity found at zero supply (a donation, rounding
     /// left by the last redeem) is first assigned to the fee recipient at the initial NAV (`UnclaimedEquityAssigned`),
-    /// never to the minter. While leverage is above the band, the due rebalance is done first. Reverts when paused,
-    /// wiped out, on a stale price, or below `minSharesOut`.
+    /// never to the minter. While leverage is above the band, the due rebalance is done first. When the account has
+    /// lost everything but only dust shares are left (worth < `MIN_REBALANCE_EQUITY` at the initial NAV), the mint is
+    /// priced afresh, as at zero supply. Reverts when paused, wiped out, on a stale price, or below `minSharesOut`.
     /// @return shares the shares minted to `receiver`
     function mint(uint256 collateralIn, uint256 minSharesOut, address receiver) external returns (uint256 shares);
 
@@ -128,7 +129,8 @@ interface ILeveragedToken {
 
     /// @notice Which rebalance is due now: NONE, TIME or DRIFT. What keepers read. Never reverts; NONE while the
     /// price would not pass the exchange's checks (a rebalance would revert), once wiped out, at 0 supply, and while
-    /// the equity is below `MIN_REBALANCE_EQUITY` but positive (dust that cannot pay a trade).
+    /// the equity is below `MIN_REBALANCE_EQUITY` but positive (dust that cannot pay a trade), and when equity is gone
+    /// but only dust shares are left (a wipe-out is terminal: dust must not be able to end a token).
     function rebalanceAction() external view returns (RebalanceAction);
 
     /// @notice What a keeper needs in one call: the due action, the signed current leverage (WAD) and equity.

@@ -250,12 +250,14 @@ export class ExactTokenModel {
     if (this.s.supply === 0n) {
       assigned = valueBefore > 0n ? mulDivDown(valueBefore, WAD, this.params.initialNav) : 0n;
       this.s.supply = assigned;
-    } else if (valueBefore <= 0n) throw new ModelRevert("wiped out");
-    else if (this.isOverLevered(valueBefore, this.s.size)) {
+    } else if (valueBefore <= 0n) {
+      if (!this.isDustSupply(this.s.supply)) throw new ModelRevert("wiped out");
+    } else if (this.isOverLevered(valueBefore, this.s.size)) {
       this.rebalanceNow("drift", valueBefore, this.s.size);
       valueBefore = this.accountValue();
     }
-    const supply = this.s.supply;
+    // Dust shares left on an account that lost everything: the mint is priced afresh, as at zero supply.
+    const supply = valueBefore <= 0n ? 0n : this.s.supply;
     const fee = divCeil(collateralIn * BigInt(this.params.mintFeeBps), BPS);
     const net = collateralIn - fee;
     const sizeDelta = this.mintSizeDelta(net, valueBefore);
@@ -287,8 +289,12 @@ export class ExactTokenModel {
     } else {
       let valueBefore = this.accountValue();
       if (valueBefore <= 0n) {
-        this.wipeOut();
-        gross = mulDivDown(this.s.margin, shares, supply);
+        // Dust shares of an account that lost everything are worth 0, and do not wipe the token out.
+        if (this.isDustSupply(supply)) gross = 0n;
+        else {
+          this.wipeOut();
+          gross = mulDivDown(this.s.margin, shares, supply);
+        }
       } else {
         if (shares < supply && this.isOverLevered(valueBefore, this.s.size)) {
           this.rebalanceNow("drift", valueBefore, this.s.size);
@@ -415,13 +421,18 @@ export class ExactTokenModel {
     return !this.isDust(value) && abs(this.leverageOf(value, size)) > this.leverageBand().upper;
   }
 
+  /** LeveragedToken._isDustSupply: `supply` is worth less than MIN_REBALANCE_EQUITY at the initial NAV. */
+  private isDustSupply(supply: bigint): boolean {
+    return mulDivDown(supply, this.params.initialNav * COLLATERAL_SCALE, WAD) < MIN_REBALANCE_EQUITY;
+  }
+
   private isDust(value: bigint): boolean {
     return value * COLLATERAL_SCALE < MIN_REBALANCE_EQUITY;
   }
 
   private actionFor(value: bigint, size: bigint): RebalanceAction {
     if (this.s.wipedOut || this.s.supply === 0n) return "none";
-    if (value <= 0n) return "drift";
+    if (value <= 0n) return this.isDustSupply(this.s.supply) ? "none" : "drift";
     if (this.isDust(value)) return "none";
     const leverage = abs(this.leverageOf(value, size));
     const { lower, upper } = this.leverageBand();

@@ -133,4 +133,59 @@ describe("regressions found by the stateful property test", () => {
       await expect(s.short.rebalance()).to.emit(s.short, "Rebalanced");
     });
   });
+
+  describe("4. dust shares on an account that lost everything", () => {
+    const dustLeft = async () => {
+      const s = await attackSystem();
+      const { long, attacker } = s;
+      await long.connect(attacker).mint(4n, 0, attacker.address); // 0.000004 USDC
+      await long.connect(attacker).redeem((await long.balanceOf(attacker.address)) - 1n, 0, attacker.address);
+      await s.btcFeed.updateAnswer(feedPrice(49_999)); // the 1-unit account falls to 0
+      return s;
+    };
+
+    it("was: anyone could wipe a new token out for good with 4 units; now nothing is due and minting goes on", async () => {
+      const s = await loadFixture(dustLeft);
+      const { long, attacker, alice } = s;
+      expect(await long.totalSupply()).to.equal(1n);
+      expect(await long.equity()).to.equal(0n);
+      expect(await long.rebalanceAction()).to.equal(0n);
+      await expect(long.connect(attacker).rebalance()).to.be.revertedWithCustomError(
+        long,
+        "LeveragedTokenRebalanceNotDue",
+      );
+      const expected = await long.previewMint(usdc(1_000));
+      expect(expected).to.be.closeTo(wad(10), wad("0.000001")); // priced afresh at the initial NAV of 100
+      await expect(long.connect(alice).mint(usdc(1_000), expected, alice.address)).to.emit(long, "Minted");
+      expect(await long.wipedOut()).to.equal(false);
+      expect(await long.currentLeverage()).to.be.closeTo(wad(3), wad("0.0001"));
+      // alice gets back what she paid, to rounding: the dust share is worth 1e-18 of hers
+      const before = await s.usdc.balanceOf(alice.address);
+      await long.connect(alice).redeem(await long.balanceOf(alice.address), 0, alice.address);
+      expect((await s.usdc.balanceOf(alice.address)) - before).to.be.closeTo(usdc(1_000), 2n);
+    });
+
+    it("the dust holder redeems for 0 without wiping the token out", async () => {
+      const s = await loadFixture(dustLeft);
+      const { long, attacker } = s;
+      await expect(long.connect(attacker).redeem(1n, 0, attacker.address))
+        .to.emit(long, "Redeemed")
+        .withArgs(attacker.address, attacker.address, 1n, 0n, 0n);
+      expect(await long.wipedOut()).to.equal(false);
+      expect(await long.totalSupply()).to.equal(0n);
+    });
+
+    it("more than dust still wipes out as before: terminal", async () => {
+      const s = await attackSystem();
+      const { long, alice } = s;
+      await long.connect(alice).mint(usdc(1), 0, alice.address);
+      await s.btcFeed.updateAnswer(feedPrice(30_000)); // -40%: a 3x long is under water
+      expect(await long.rebalanceAction()).to.equal(2n);
+      await expect(long.rebalance()).to.emit(long, "WipedOut");
+      await expect(long.connect(alice).mint(usdc(1_000), 0, alice.address)).to.be.revertedWithCustomError(
+        long,
+        "LeveragedTokenWipedOut",
+      );
+    });
+  });
 });
