@@ -50,9 +50,18 @@ describe("BatchRebalancer", () => {
     const addresses = await Promise.all(list.map((t) => t.getAddress()));
     // Enough for the first due token's rebalance, not for the second's.
     const gasOne = await list[0].rebalance.estimateGas();
-    await expect(batcher.connect(keeper).rebalance(addresses, { gasLimit: gasOne + 40_000n }))
-      .to.be.revertedWithCustomError(batcher, "BatchRebalancerOutOfGas")
-      .withArgs(1n);
+    const tooLow = batcher.connect(keeper).rebalance(addresses, { gasLimit: gasOne + 40_000n });
+    const error: { data?: string } | undefined = await tooLow.then(
+      () => undefined,
+      (e: { data?: string }) => e,
+    );
+    expect(error, "a batch without the gas for every due token reverts").to.not.equal(undefined);
+    // Under coverage instrumentation the 1/64 of gas left after the failed call may not even pay for the guard's
+    // own revert, which then carries no data; with the plain build it always names the token.
+    if (!process.env.SOLIDITY_COVERAGE) {
+      const parsed = batcher.interface.parseError(error?.data ?? "0x");
+      expect([parsed?.name, parsed?.args[0]]).to.deep.equal(["BatchRebalancerOutOfGas", 1n]);
+    }
     expect(await list[1].rebalanceAction()).to.equal(2n); // nothing was done
     const estimate = await batcher.connect(keeper).rebalance.estimateGas(addresses);
     await expect(batcher.connect(keeper).rebalance(addresses, { gasLimit: estimate }))
