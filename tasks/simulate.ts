@@ -6,6 +6,7 @@ import { UserError, formatLeverage, formatUsdc, parseAmount } from "../src/amoun
 import { loadCandles, parseDate, selectRange } from "../src/backtest/candles";
 import { table } from "../src/format";
 import { ExactTokenModel, REBALANCE_ACTIONS } from "../src/model/exactToken";
+import { readMarketParams, readTokenParams } from "../src/model/fromChain";
 import { withContext } from "./context";
 
 const DAY = 86_400n;
@@ -58,43 +59,27 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
 
         // The model starts from the chain's state right after that mint.
         const address = await token.getAddress();
-        const [state, position, margin, fees, settings] = await Promise.all([
+        const [state, position, margin, marketParams, tokenParams] = await Promise.all([
           system.exchange.market(market.id),
           system.exchange.position(address, market.id),
           system.exchange.margin(address, market.id),
-          token.fees(),
-          token.rebalanceSettings(),
+          readMarketParams(system.exchange, market.id),
+          readTokenParams(token),
         ]);
-        const model = ExactTokenModel.fromState(
-          {
-            takerFeeBps: state.config.takerFeeBps,
-            fundingRatePerYear: state.config.fundingRatePerYear,
-            initialMarginBps: state.config.initialMarginBps,
-          },
-          {
-            targetLeverage: await token.targetLeverage(),
-            band: settings.band,
-            interval: settings.interval,
-            mintFeeBps: fees.mintFeeBps,
-            redeemFeeBps: fees.redeemFeeBps,
-            managementFeePerYear: fees.managementFeePerYear,
-            initialNav: await token.initialNav(),
-          },
-          {
-            now: mintedAt,
-            price: toWad(candles[0].close),
-            cumulativeFunding: state.cumulativeFunding,
-            lastFundingUpdate: state.lastFundingUpdate,
-            margin,
-            size: position.size,
-            openNotional: position.openNotional,
-            fundingIndex: position.fundingIndex,
-            supply: await token.totalSupply(),
-            lastRebalance: await token.lastRebalanceTime(),
-            lastFeeAccrual: mintedAt,
-            wipedOut: await token.wipedOut(),
-          },
-        );
+        const model = ExactTokenModel.fromState(marketParams, tokenParams, {
+          now: mintedAt,
+          price: toWad(candles[0].close),
+          cumulativeFunding: state.cumulativeFunding,
+          lastFundingUpdate: state.lastFundingUpdate,
+          margin,
+          size: position.size,
+          openNotional: position.openNotional,
+          fundingIndex: position.fundingIndex,
+          supply: await token.totalSupply(),
+          lastRebalance: await token.lastRebalanceTime(),
+          lastFeeAccrual: mintedAt,
+          wipedOut: await token.wipedOut(),
+        });
 
         let chainRebalances = 0;
         let modelRebalances = 0;

@@ -7,13 +7,8 @@ import type { ContractTransactionReceipt, ContractTransactionResponse } from "et
 import type { InvariantLens, LeveragedToken, MintRedeemer } from "../../typechain-types";
 import type { System } from "../helpers/system";
 import { createToken, deploySystem } from "../helpers/system";
-import {
-  ExactTokenModel,
-  ModelRevert,
-  REBALANCE_ACTIONS,
-  type MarketParams,
-  type TokenParams,
-} from "../../src/model/exactToken";
+import { ExactTokenModel, ModelRevert, REBALANCE_ACTIONS } from "../../src/model/exactToken";
+import { readMarketParams, readTokenParams } from "../../src/model/fromChain";
 import { abs, COLLATERAL_SCALE, FEED_TO_WAD, WAD, YEAR } from "../../src/model/fixedPoint";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
@@ -119,27 +114,11 @@ async function fixture() {
 
 /** One exact model per token, its settings and the market's read from the chain, started at the token's creation. */
 async function modelsOf(s: System, tokens: LeveragedToken[]): Promise<ExactTokenModel[]> {
-  const { config } = await s.exchange.market(s.btcMarket);
-  const market: MarketParams = {
-    takerFeeBps: config.takerFeeBps,
-    fundingRatePerYear: config.fundingRatePerYear,
-    initialMarginBps: config.initialMarginBps,
-    maintenanceMarginBps: config.maintenanceMarginBps,
-    liquidationPenaltyBps: config.liquidationPenaltyBps,
-  };
+  const market = await readMarketParams(s.exchange, s.btcMarket);
   const price = await s.exchange.markPrice(s.btcMarket);
   const models: ExactTokenModel[] = [];
   for (const t of tokens) {
-    const [fees, settings] = [await t.fees(), await t.rebalanceSettings()];
-    const params: TokenParams = {
-      targetLeverage: await t.targetLeverage(),
-      band: settings.band,
-      interval: settings.interval,
-      mintFeeBps: fees.mintFeeBps,
-      redeemFeeBps: fees.redeemFeeBps,
-      managementFeePerYear: fees.managementFeePerYear,
-      initialNav: await t.initialNav(),
-    };
+    const params = await readTokenParams(t);
     // Nothing has happened to the token since its creation (its clocks start then) but the price it was made at.
     expect(await t.totalSupply()).to.equal(0n);
     models.push(new ExactTokenModel(market, params, await t.lastRebalanceTime(), price));

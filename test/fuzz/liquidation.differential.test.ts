@@ -2,7 +2,8 @@ import { takeSnapshot, time, type SnapshotRestorer } from "@nomicfoundation/hard
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { ExactTokenModel, REBALANCE_ACTIONS, type MarketParams } from "../../src/model/exactToken";
+import { ExactTokenModel, REBALANCE_ACTIONS } from "../../src/model/exactToken";
+import { readMarketParams, readTokenParams } from "../../src/model/fromChain";
 import { abs, BPS, COLLATERAL_SCALE, divCeil, FEED_TO_WAD, WAD } from "../../src/model/fixedPoint";
 import type { LeveragedToken } from "../../typechain-types";
 import { expectBooksBalance } from "../helpers/books";
@@ -60,27 +61,10 @@ describe("ExactTokenModel.liquidate: differential replay on chain", () => {
         const account = await token.getAddress();
         for (const holder of [alice, bob]) await fund(system, holder, account, usdc(1_000_000));
 
-        const { config } = await system.exchange.market(0);
-        const market: MarketParams = {
-          takerFeeBps: config.takerFeeBps,
-          fundingRatePerYear: config.fundingRatePerYear,
-          initialMarginBps: config.initialMarginBps,
-          maintenanceMarginBps: config.maintenanceMarginBps,
-          liquidationPenaltyBps: config.liquidationPenaltyBps,
-        };
-        const fees = await token.fees();
-        const settings = await token.rebalanceSettings();
+        const market = await readMarketParams(system.exchange, 0);
         const model = new ExactTokenModel(
           market,
-          {
-            targetLeverage: leverage,
-            band: settings.band,
-            interval: settings.interval,
-            mintFeeBps: fees.mintFeeBps,
-            redeemFeeBps: fees.redeemFeeBps,
-            managementFeePerYear: fees.managementFeePerYear,
-            initialNav: await token.initialNav(),
-          },
+          await readTokenParams(token),
           await token.lastRebalanceTime(),
           await system.exchange.markPrice(0),
         );
@@ -235,7 +219,7 @@ describe("ExactTokenModel.liquidate: differential replay on chain", () => {
           expect(model.wipedOut).to.equal(false); // the token is not told
           // |size| x price x penalty bps, rounded up: what the penalty is when the margin can pay it.
           const uncapped = divCeil(
-            abs(event.args.closedSize) * event.args.price * config.liquidationPenaltyBps,
+            abs(event.args.closedSize) * event.args.price * (market.liquidationPenaltyBps ?? 0n),
             WAD * BPS * COLLATERAL_SCALE,
           );
           penalties.push({ penalty, uncapped });
