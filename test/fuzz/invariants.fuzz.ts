@@ -9,6 +9,7 @@ import type { System } from "../helpers/system";
 import { createToken, deploySystem } from "../helpers/system";
 import { ExactTokenModel, ModelRevert, REBALANCE_ACTIONS } from "../../src/model/exactToken";
 import { readMarketParams, readTokenParams } from "../../src/model/fromChain";
+import { signPermit } from "../../src/permit";
 import { abs, COLLATERAL_SCALE, FEED_TO_WAD, WAD, YEAR } from "../../src/model/fixedPoint";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
@@ -398,22 +399,7 @@ class TransferCommand implements fc.AsyncCommand<Model, Real> {
     if (this.permit) {
       // `to` spends `from`'s shares on an EIP-2612 signature.
       const deadline = BigInt(await time.latest()) + 3600n;
-      const { chainId } = await ethers.provider.getNetwork();
-      const signature = ethers.Signature.from(
-        await from.signTypedData(
-          { name: await t.name(), version: "1", chainId, verifyingContract: await t.getAddress() },
-          {
-            Permit: [
-              { name: "owner", type: "address" },
-              { name: "spender", type: "address" },
-              { name: "value", type: "uint256" },
-              { name: "nonce", type: "uint256" },
-              { name: "deadline", type: "uint256" },
-            ],
-          },
-          { owner: from.address, spender: to.address, value, nonce: await t.nonces(from.address), deadline },
-        ),
-      );
+      const signature = await signPermit(from, t, to.address, value, deadline);
       await t.connect(to).permit(from.address, to.address, value, deadline, signature.v, signature.r, signature.s);
       expect(await t.allowance(from.address, to.address)).to.equal(value);
       await t.connect(to).transferFrom(from.address, to.address, value);
