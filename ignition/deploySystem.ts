@@ -58,6 +58,7 @@ export async function deploySystem(
     exchange: await result.exchange.getAddress(),
     factory: await result.factory.getAddress(),
     batcher: await result.batcher.getAddress(),
+    lens: await result.lens.getAddress(),
     markets,
     tokens,
   };

@@ -20,6 +20,7 @@ async function main() {
   console.log(`\ndeployed to ${network} (chain ${book.chainId}); address book: ${path.relative(root, file)}`);
   console.log(`  stablecoin ${book.stablecoin}\n  exchange   ${book.exchange}\n  factory    ${book.factory}`);
   console.log(`  batcher    ${book.batcher}`);
+  console.log(`  lens       ${book.lens}`);
   for (const [symbol, address] of Object.entries(book.tokens)) console.log(`  ${symbol.padEnd(10)} ${address}`);
   if (book.dex) console.log(`  router     ${book.dex.router}`);
 }

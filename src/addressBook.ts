@@ -1,30 +1,13 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
-import { UserError } from "./amounts";
+import { addressBookSchema, type AddressBook } from "./addressBookSchema";
 
-/**
+export { addressBookSchema, resolveMarket, type AddressBook } from "./addressBookSchema";
+
+/*
  * Where a network's deployed contracts are: `deployments/<network>.json`. Written by `npm run deploy`, read by the
- * tasks, the keeper and the demo.
+ * tasks, the keeper, the demo and the app's server.
  */
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
-
-export const addressBookSchema = z.object({
-  network: z.string(),
-  chainId: z.number().int().positive(),
-  deployedAt: z.string(),
-  deployer: address,
-  stablecoin: address,
-  exchange: address,
-  factory: address,
-  /** The BatchRebalancer (many rebalances in one transaction); absent from address books written before it. */
-  batcher: address.optional(),
-  markets: z.record(z.object({ id: z.number().int().nonnegative(), feed: address, settable: z.boolean() })),
-  tokens: z.record(address),
-  dex: z.object({ router: address, factory: address, weth: address, pools: z.record(address) }).optional(),
-});
-
-export type AddressBook = z.infer<typeof addressBookSchema>;
 
 /** `deployments/<network>.json` under `root`, or under `LT_DEPLOYMENTS_DIR` when set (tests use a temporary one). */
 export function addressBookPath(root: string, network: string): string {
@@ -59,13 +42,4 @@ export function writeAddressBook(root: string, book: AddressBook): string {
   writeFileSync(temporary, `${JSON.stringify(addressBookSchema.parse(book), null, 2)}\n`);
   renameSync(temporary, file);
   return file;
-}
-
-/** A market of the address book by symbol; an unknown one is a UserError. */
-export function resolveMarket(book: AddressBook, symbol: string): AddressBook["markets"][string] & { symbol: string } {
-  const key = Object.keys(book.markets).find((k) => k.toUpperCase() === symbol.toUpperCase());
-  if (!key) {
-    throw new UserError(`unknown market "${symbol}": this deployment has ${Object.keys(book.markets).join(", ")}`);
-  }
-  return { symbol: key, ...book.markets[key] };
 }

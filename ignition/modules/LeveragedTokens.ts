@@ -109,6 +109,9 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     // Keepers rebalance many due tokens in one transaction through it. It needs nothing; deployed after the tokens,
     // it leaves the addresses of the contracts deployed before it as they were.
     const batcher = m.contract("BatchRebalancer", [], { after: previousToken ? [previousToken] : [factory] });
+    // Wallets and the app read every token in one call per page through it; read-only, deployed last for the same
+    // reason as the batcher.
+    const lens = m.contract("LeveragedTokenLens", [], { after: [batcher] });
 
     if (spec.dex.kind === "none")
       return {
@@ -117,6 +120,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
         factory,
         tokenDeployer,
         batcher,
+        lens,
         ...prefixed("feed", feeds),
         ...prefixed("token", tokens),
       };
@@ -160,6 +164,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
       factory,
       tokenDeployer,
       batcher,
+      lens,
       router,
       ...prefixed("feed", feeds),
       ...prefixed("token", tokens),

@@ -1,6 +1,9 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { UserError } from "../amounts";
+
+/*
+ * Daily candles: parsing and selecting, free of Node's file system so that the app's back-test runs the same code
+ * on the files it fetches (./candleFile reads them from disk).
+ */
 
 /** One daily candle: the UTC date (YYYY-MM-DD) and its prices in USD. */
 export interface Candle {
@@ -17,20 +20,11 @@ export const ASSET_FILES: Record<string, string> = {
   ETH: "data/eth-usd-daily.csv",
 };
 
-export function assetFile(root: string, asset: string): string {
-  const file = ASSET_FILES[asset.toUpperCase()];
-  if (!file) throw new UserError(`unknown asset "${asset}": choose ${Object.keys(ASSET_FILES).join(" or ")}, or --csv`);
-  return path.join(root, file);
-}
-
-/** Reads a Date,Open,High,Low,Close,... CSV (Date like `2014-09-17 00:00:00+00:00`), ascending and gap-free. */
-export function loadCandles(file: string): Candle[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new UserError(`cannot read the price file ${file}`);
-  }
+/**
+ * Parses a Date,Open,High,Low,Close,... CSV (Date like `2014-09-17 00:00:00+00:00`), ascending and gap-free; `file`
+ * names it in errors.
+ */
+export function parseCandles(text: string, file: string): Candle[] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
   const header = (lines.shift() ?? "").split(",").map((h) => h.trim());
   const column = (name: string) => {

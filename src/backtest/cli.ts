@@ -9,7 +9,8 @@ import { table } from "../format";
 import { writeChart } from "../charts/render";
 import { histogramWithRules, lineChart, xyChart } from "../charts/specs";
 import { decayCurves, flatUnderlyingReturn, runMonteCarlo } from "../model/monteCarlo";
-import { assetFile, loadCandles, parseDate, selectRange } from "./candles";
+import { assetFile, loadCandles } from "./candleFile";
+import { parseDate, selectRange } from "./candles";
 import { backtestJson, backtestTable, percent } from "./report";
 import { RULES, runBacktest, type BacktestResult, type RebalanceRule } from "./run";
 

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
+import {ILeveragedTokenFactory} from "../interfaces/ILeveragedTokenFactory.sol";
+import {IPerpExchange} from "../interfaces/IPerpExchange.sol";
+import {IPausableView, IUniswapV2FactoryView, IUniswapV2PairView} from "./LensViews.sol";
+
+/// @title LeveragedTokenLens
+/// @notice Read-only: everything a wallet page shows of every listed token, in one `eth_call` per page of tokens,
+/// instead of some twenty calls per token. Holds no state and no funds; deployed beside the factory, but any
+/// deployment's factory can be passed in.
+contract LeveragedTokenLens {
+    /// @notice One token as a wallet sees it. Units as on chain: leverage and prices WAD, collateral in its own units.
+    /// Only ever built in memory and returned, so its fields follow the page's reading order, not storage packing.
+    // solhint-disable-next-line gas-struct-packing
+    struct TokenView {
+        address token;
+        string symbol;
+        uint256 marketId;
+        string marketSymbol; // the exchange market's base asset, e.g. "BTC"
+        int256 targetLeverage; // signed WAD
+        int256 leverage; // signed WAD, current
+        uint256 navPerShare; // collateral units per whole token (pending management fee shares counted)
+        uint256 equity; // collateral units
+        uint256 totalSupply; // 18 decimals, without pending management fee shares
+        uint256 bandLower; // WAD, |leverage| below which a drift rebalance is due
+        uint256 bandUpper; // WAD, |leverage| above which a drift rebalance is due
+        ILeveragedToken.RebalanceAction action; // what a keeper would do now
+        uint256 lastRebalance; // unix seconds
+        uint256 nextRebalance; // unix seconds: the next time-triggered rebalance
+        int256 positionSize; // base asset, 18 decimals, signed
+        uint256 price; // WAD, the mark price the views use
+        bool priceIsFresh; // false: a mint, redeem or rebalance would revert on the stale price
+        ILeveragedToken.Fees fees;
+        uint256 pendingFeeShares; // management fee shares accrued but not minted yet
+        bool paused; // minting paused by the operator
+        bool wipedOut;
+        address pool; // the token/collateral Uniswap V2 pair, or 0
+        uint256 poolTokenReserve; // 18 decimals
+        uint256 poolCollateralReserve; // collateral units
+        uint256 balance; // the token balance of the account asked about (0 for address 0)
+    }
+
+    /// @notice What the page shows around the tokens: the time it was read at, and the account's collateral.
+    struct Context {
+        uint256 blockNumber;
+        uint256 timestamp; // unix seconds of the block read
+        uint256 tokenCount; // tokens listed by the factory (all pages)
+        uint256 collateralBalance; // the account's collateral (0 for address 0)
+    }
+
+    /// @notice Up to `limit` tokens of `factory` from index `offset` (fewer at the end, none past it), with pool
+    /// reserves from the Uniswap V2 factory `dexFactory` (0: none) and balances of `account` (0: none).
+    /// @param factory the token factory whose listed tokens are read
+    /// @param dexFactory a Uniswap V2 factory holding token/collateral pairs, or address(0)
+    /// @param account whose token and collateral balances to include, or address(0)
+    /// @param offset index of the first token
+    /// @param limit at most this many tokens
+    /// @return context the block read, the number of tokens and the account's collateral
+    /// @return views one entry per token, in the factory's order
+    function tokens(
+        ILeveragedTokenFactory factory,
+        address dexFactory,
+        address account,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (Context memory context, TokenView[] memory views) {
+        address[] memory listed = factory.allTokens();
+        IERC20 collateral = factory.exchange().collateral();
+        context = Context({
+            blockNumber: block.number,
+            timestamp: block.timestamp,
+            tokenCount: listed.length,
+            collateralBalance: account == address(0) ? 0 : collateral.balanceOf(account)
+        });
+        uint256 end = offset + Math.min(limit, listed.length - Math.min(offset, listed.length));
+        if (offset >= end) return (context, views);
+        views = new TokenView[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            views[i - offset] = tokenView(ILeveragedToken(listed[i]), dexFactory, address(collateral), account);
+        }
+    }
+
+    /// @notice One token's view (see `tokens`).
+    /// @param token the leveraged token
+    /// @param dexFactory a Uniswap V2 factory holding the token/collateral pair, or address(0)
+    /// @param collateral the token's collateral (the exchange's)
+    /// @param account whose balance to include, or address(0)
+    /// @return v the token's view
+    function tokenView(
+        ILeveragedToken token,
+        address dexFactory,
+        address collateral,
+        address account
+    ) public view returns (TokenView memory v) {
+        v.token = address(token);
+        v.symbol = IERC20Metadata(address(token)).symbol();
+        v.marketId = token.marketId();
+        IPerpExchange exchange = token.exchange();
+        v.marketSymbol = exchange.market(v.marketId).symbol;
+        v.targetLeverage = token.targetLeverage();
+        (v.action, v.leverage, v.equity) = token.keeperStatus();
+        v.navPerShare = token.navPerShare();
+        v.totalSupply = IERC20(address(token)).totalSupply();
+        (v.bandLower, v.bandUpper) = token.leverageBand();
+        v.lastRebalance = token.lastRebalanceTime();
+        v.nextRebalance = token.nextRebalanceTime();
+        (, v.positionSize, v.price, v.priceIsFresh) = exchange.accountSnapshot(address(token), v.marketId);
+        v.fees = token.fees();
+        v.pendingFeeShares = token.pendingManagementFeeShares();
+        v.paused = IPausableView(address(token)).paused();
+        v.wipedOut = token.wipedOut();
+        if (account != address(0)) v.balance = IERC20(address(token)).balanceOf(account);
+        if (dexFactory != address(0)) _readPool(v, dexFactory, collateral);
+    }
+
+    function _readPool(TokenView memory v, address dexFactory, address collateral) private view {
+        address pair = IUniswapV2FactoryView(dexFactory).getPair(v.token, collateral);
+        if (pair == address(0)) return;
+        (uint112 reserve0, uint112 reserve1, ) = IUniswapV2PairView(pair).getReserves();
+        bool tokenIs0 = IUniswapV2PairView(pair).token0() == v.token;
+        v.pool = pair;
+        (v.poolTokenReserve, v.poolCollateralReserve) = tokenIs0 ? (reserve0, reserve1) : (reserve1, reserve0);
+    }
+}

@@ -1,0 +1,139 @@
+import type { ContractRunner } from "ethers";
+import { LeveragedTokenLens__factory } from "../typechain-types";
+import type { LeveragedTokenLens } from "../typechain-types";
+import type { AddressBook } from "./addressBookSchema";
+import { UserError } from "./amounts";
+import { ACTIONS } from "./tokenState";
+
+/**
+ * Every listed token as a wallet page shows it, read through the LeveragedTokenLens: one `eth_call` per page of
+ * tokens. The first page also says how many tokens there are; the other pages are then asked for together, which a
+ * batching JSON-RPC provider (ethers' JsonRpcProvider) sends as one HTTP request: two round trips for any number of
+ * tokens (a wallet's provider, which does not batch, makes one request per page).
+ */
+
+/** One token (LeveragedTokenLens.TokenView). Units as on chain. */
+export interface TokenListing {
+  address: string;
+  symbol: string;
+  marketId: bigint;
+  marketSymbol: string;
+  targetLeverage: bigint; // signed WAD
+  leverage: bigint; // signed WAD
+  navPerShare: bigint; // stablecoin units per whole token
+  equity: bigint; // stablecoin units
+  totalSupply: bigint; // 18 decimals
+  bandLower: bigint; // WAD
+  bandUpper: bigint; // WAD
+  action: (typeof ACTIONS)[number];
+  lastRebalance: bigint; // unix seconds
+  nextRebalance: bigint; // unix seconds
+  positionSize: bigint; // base, 18 decimals, signed
+  price: bigint; // WAD, the underlying's mark price
+  priceIsFresh: boolean;
+  mintFeeBps: bigint;
+  redeemFeeBps: bigint;
+  managementFeePerYear: bigint; // WAD
+  pendingFeeShares: bigint;
+  paused: boolean;
+  wipedOut: boolean;
+  /** The token/stablecoin pool, when there is one. */
+  pool?: { address: string; tokenReserve: bigint; usdcReserve: bigint };
+  /** The account's balance (0 when no account was asked about). */
+  balance: bigint;
+}
+
+export interface TokenList {
+  blockNumber: bigint;
+  timestamp: bigint; // unix seconds of the block read
+  /** The account's stablecoin balance (0 when no account was asked about). */
+  usdcBalance: bigint;
+  tokens: TokenListing[];
+}
+
+/** Tokens per `eth_call`: a page costs about 100,000 gas a token, well inside any node's call gas cap. */
+export const LENS_PAGE_SIZE = 100;
+
+const NO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+export interface TokenListOptions {
+  /** Whose balances to include. */
+  account?: string;
+  /** Read at this block instead of the latest. */
+  blockTag?: number | bigint;
+  pageSize?: number;
+}
+
+/** The lens of an address book; an address book without one is a UserError that says what to do. */
+export function connectLens(book: AddressBook, runner: ContractRunner): LeveragedTokenLens {
+  if (!book.lens) {
+    throw new UserError(
+      `the ${book.network} address book has no token lens (deployed before it existed): redeploy with npm run deploy -- --network ${book.network}`,
+    );
+  }
+  return LeveragedTokenLens__factory.connect(book.lens, runner);
+}
+
+/** Every token of the address book's factory, in the factory's order. */
+export async function readTokenList(
+  book: AddressBook,
+  runner: ContractRunner,
+  options: TokenListOptions = {},
+): Promise<TokenList> {
+  const lens = connectLens(book, runner);
+  const pageSize = options.pageSize ?? LENS_PAGE_SIZE;
+  const overrides = options.blockTag === undefined ? {} : { blockTag: options.blockTag };
+  const page = (offset: number) =>
+    lens.tokens(
+      book.factory,
+      book.dex?.factory ?? NO_ADDRESS,
+      options.account ?? NO_ADDRESS,
+      offset,
+      pageSize,
+      overrides,
+    );
+  const [context, first] = await page(0);
+  const offsets: number[] = [];
+  for (let offset = pageSize; offset < Number(context.tokenCount); offset += pageSize) offsets.push(offset);
+  const rest = await Promise.all(offsets.map(page));
+  const views = [first, ...rest.map(([, views]) => views)].flat();
+  return {
+    blockNumber: context.blockNumber,
+    timestamp: context.timestamp,
+    usdcBalance: context.collateralBalance,
+    tokens: views.map(toListing),
+  };
+}
+
+function toListing(v: LeveragedTokenLens.TokenViewStructOutput): TokenListing {
+  return {
+    address: v.token,
+    symbol: v.symbol,
+    marketId: v.marketId,
+    marketSymbol: v.marketSymbol,
+    targetLeverage: v.targetLeverage,
+    leverage: v.leverage,
+    navPerShare: v.navPerShare,
+    equity: v.equity,
+    totalSupply: v.totalSupply,
+    bandLower: v.bandLower,
+    bandUpper: v.bandUpper,
+    action: ACTIONS[Number(v.action)],
+    lastRebalance: v.lastRebalance,
+    nextRebalance: v.nextRebalance,
+    positionSize: v.positionSize,
+    price: v.price,
+    priceIsFresh: v.priceIsFresh,
+    mintFeeBps: v.fees.mintFeeBps,
+    redeemFeeBps: v.fees.redeemFeeBps,
+    managementFeePerYear: v.fees.managementFeePerYear,
+    pendingFeeShares: v.pendingFeeShares,
+    paused: v.paused,
+    wipedOut: v.wipedOut,
+    pool:
+      v.pool === NO_ADDRESS
+        ? undefined
+        : { address: v.pool, tokenReserve: v.poolTokenReserve, usdcReserve: v.poolCollateralReserve },
+    balance: v.balance,
+  };
+}
