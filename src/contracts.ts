@@ -1,17 +1,36 @@
-import type { ContractRunner, Interface } from "ethers";
-import {
-  LeveragedToken__factory,
-  LeveragedTokenFactory__factory,
-  MockStablecoin__factory,
-  PerpExchange__factory,
-  SettablePriceFeed__factory,
-  type LeveragedToken,
-  type LeveragedTokenFactory,
-  type MockStablecoin,
-  type PerpExchange,
+import { Contract, type ContractRunner, Interface, type InterfaceAbi } from "ethers";
+import { abi as tokenAbi } from "../artifacts/contracts/LeveragedToken.sol/LeveragedToken.json";
+import { abi as factoryAbi } from "../artifacts/contracts/LeveragedTokenFactory.sol/LeveragedTokenFactory.json";
+import { abi as lensAbi } from "../artifacts/contracts/lens/LeveragedTokenLens.sol/LeveragedTokenLens.json";
+import { abi as stablecoinAbi } from "../artifacts/contracts/perp/MockStablecoin.sol/MockStablecoin.json";
+import { abi as exchangeAbi } from "../artifacts/contracts/perp/PerpExchange.sol/PerpExchange.json";
+import { abi as feedAbi } from "../artifacts/contracts/perp/SettablePriceFeed.sol/SettablePriceFeed.json";
+import type {
+  LeveragedToken,
+  LeveragedTokenFactory,
+  LeveragedTokenLens,
+  MockStablecoin,
+  PerpExchange,
+  SettablePriceFeed,
 } from "../typechain-types";
-import type { AddressBook } from "./addressBook";
+import type { AddressBook } from "./addressBookSchema";
 import { UserError } from "./amounts";
+
+/*
+ * Typed handles on deployed contracts: TypeChain's types over the compiled ABIs. Only the artifacts' `abi` is
+ * imported (what TypeChain's `connect` does too), so that the app's bundle carries no contract bytecode.
+ */
+const connector =
+  <T>(abi: unknown) =>
+  (address: string, runner?: ContractRunner | null): T =>
+    new Contract(address, abi as InterfaceAbi, runner) as unknown as T;
+
+export const connectToken = connector<LeveragedToken>(tokenAbi);
+export const connectFactory = connector<LeveragedTokenFactory>(factoryAbi);
+export const connectStablecoin = connector<MockStablecoin>(stablecoinAbi);
+export const connectExchange = connector<PerpExchange>(exchangeAbi);
+export const connectFeed = connector<SettablePriceFeed>(feedAbi);
+export const connectLensContract = connector<LeveragedTokenLens>(lensAbi);
 
 /** Typed handles on a deployed system. */
 export interface System {
@@ -24,20 +43,23 @@ export interface System {
 export function connectSystem(book: AddressBook, runner: ContractRunner): System {
   return {
     book,
-    stablecoin: MockStablecoin__factory.connect(book.stablecoin, runner),
-    exchange: PerpExchange__factory.connect(book.exchange, runner),
-    factory: LeveragedTokenFactory__factory.connect(book.factory, runner),
+    stablecoin: connectStablecoin(book.stablecoin, runner),
+    exchange: connectExchange(book.exchange, runner),
+    factory: connectFactory(book.factory, runner),
   };
 }
 
+/** The contracts' interfaces (events, errors, calldata). */
+export const INTERFACES = {
+  token: new Interface(tokenAbi as InterfaceAbi),
+  factory: new Interface(factoryAbi as InterfaceAbi),
+  exchange: new Interface(exchangeAbi as InterfaceAbi),
+  stablecoin: new Interface(stablecoinAbi as InterfaceAbi),
+  feed: new Interface(feedAbi as InterfaceAbi),
+};
+
 /** Every interface whose custom errors a transaction of ours can revert with. */
-export const CONTRACT_INTERFACES: Interface[] = [
-  LeveragedToken__factory.createInterface(),
-  LeveragedTokenFactory__factory.createInterface(),
-  PerpExchange__factory.createInterface(),
-  MockStablecoin__factory.createInterface(),
-  SettablePriceFeed__factory.createInterface(),
-];
+export const CONTRACT_INTERFACES: Interface[] = Object.values(INTERFACES);
 
 /** A token by symbol (BTC3L) or address, as listed by the factory; an unknown one is a UserError. */
 export async function resolveToken(
@@ -49,12 +71,12 @@ export async function resolveToken(
   if (/^0x[0-9a-fA-F]{40}$/.test(symbolOrAddress)) {
     const match = listed.find((a) => a.toLowerCase() === symbolOrAddress.toLowerCase());
     if (!match) throw new UserError(`${symbolOrAddress} is not a token of this factory; lt:list shows them`);
-    return LeveragedToken__factory.connect(match, runner);
+    return connectToken(match, runner);
   }
-  const symbols = await Promise.all(listed.map((a) => LeveragedToken__factory.connect(a, runner).symbol()));
+  const symbols = await Promise.all(listed.map((a) => connectToken(a, runner).symbol()));
   const index = symbols.findIndex((s) => s.toUpperCase() === symbolOrAddress.toUpperCase());
   if (index < 0) {
     throw new UserError(`unknown token "${symbolOrAddress}": this deployment has ${symbols.join(", ") || "no tokens"}`);
   }
-  return LeveragedToken__factory.connect(listed[index], runner);
+  return connectToken(listed[index], runner);
 }

@@ -58,6 +58,7 @@ export function describeError(error: unknown, interfaces: Interface[]): string {
     const hint = HINTS[decoded.name];
     return `the transaction would revert with ${decoded.text}${hint ? `: ${hint}` : ""}`;
   }
+  if (isError(error, "ACTION_REJECTED")) return "you rejected the request in your wallet; nothing was sent";
   if (isError(error, "CALL_EXCEPTION")) return `the call reverted: ${error.shortMessage}`;
   if (error instanceof Error) {
     const short = (error as { shortMessage?: string }).shortMessage;

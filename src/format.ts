@@ -1,3 +1,5 @@
+import { formatAmount } from "./amounts";
+
 /** Renders rows as a plain-text table with a header and right-aligned numeric-looking cells. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -17,4 +19,22 @@ export function relativeTime(at: bigint, now: bigint): string {
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   return h > 0 ? `in ${h}h ${m}m` : `in ${m}m ${seconds % 60}s`;
+}
+
+/** Basis points as a percentage: 10 -> "0.10%". */
+export const formatBps = (bps: bigint) => `${formatAmount(bps, 2, 2, true)}%`;
+
+/** A WAD rate (a fraction a year, 0.0365e18) as a percentage: "3.65%". */
+export const formatRatePerYear = (wad: bigint) => `${formatAmount(wad, 16, 2, true)}%`;
+
+/** A WAD price in USD: "50,000.00". */
+export const formatUsdPrice = (wad: bigint, places = 2) => formatAmount(wad, 18, places, true);
+
+/** The change from `before` to `after` as a signed percentage with two decimals ("+3.21%", "-0.05%"), rounded half
+ * away from zero; "-" when `before` is 0. */
+export function formatChange(after: bigint, before: bigint): string {
+  if (before === 0n) return "-";
+  const scaled = ((after - before) * 100_000n) / before; // thousandths of a percent, toward zero
+  const hundredths = (scaled + (scaled < 0n ? -5n : 5n)) / 10n;
+  return `${hundredths > 0n ? "+" : ""}${formatAmount(hundredths, 2, 2, true)}%`;
 }

@@ -1,8 +1,8 @@
 import type { ContractRunner } from "ethers";
-import { LeveragedTokenLens__factory } from "../typechain-types";
 import type { LeveragedTokenLens } from "../typechain-types";
 import type { AddressBook } from "./addressBookSchema";
 import { UserError } from "./amounts";
+import { connectLensContract } from "./contracts";
 import { ACTIONS } from "./tokenState";
 
 /**
@@ -15,6 +15,7 @@ import { ACTIONS } from "./tokenState";
 /** One token (LeveragedTokenLens.TokenView). Units as on chain. */
 export interface TokenListing {
   address: string;
+  name: string; // "BTC 3x Long"
   symbol: string;
   marketId: bigint;
   marketSymbol: string;
@@ -71,7 +72,7 @@ export function connectLens(book: AddressBook, runner: ContractRunner): Leverage
       `the ${book.network} address book has no token lens (deployed before it existed): redeploy with npm run deploy -- --network ${book.network}`,
     );
   }
-  return LeveragedTokenLens__factory.connect(book.lens, runner);
+  return connectLensContract(book.lens, runner);
 }
 
 /** Every token of the address book's factory, in the factory's order. */
@@ -108,6 +109,7 @@ export async function readTokenList(
 function toListing(v: LeveragedTokenLens.TokenViewStructOutput): TokenListing {
   return {
     address: v.token,
+    name: v.name,
     symbol: v.symbol,
     marketId: v.marketId,
     marketSymbol: v.marketSymbol,

@@ -2,6 +2,9 @@ import type { LeveragedToken } from "../typechain-types";
 
 export const ACTIONS = ["none", "time", "drift"] as const;
 
+/** What `shares` (18 decimals) are worth at `navPerShare` (stablecoin units per whole token), rounded down. */
+export const valueAtNav = (shares: bigint, navPerShare: bigint): bigint => (shares * navPerShare) / 10n ** 18n;
+
 /** Everything a wallet or operator sees of one token, read in parallel. */
 export interface TokenState {
   address: string;

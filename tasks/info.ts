@@ -1,12 +1,10 @@
 import { task } from "hardhat/config";
 import { formatAmount, formatLeverage, formatToken, formatUsdc } from "../src/amounts";
 import { poolPrice } from "../src/dex/pool";
-import { relativeTime, table } from "../src/format";
+import { formatBps as bps, formatRatePerYear as annual, relativeTime, table } from "../src/format";
+import { readExchangeAccount } from "../src/exchangeAccount";
 import { readTokenState } from "../src/tokenState";
 import { withContext } from "./context";
-
-const bps = (value: bigint) => `${formatAmount(value, 2, 2)}%`;
-const annual = (wad: bigint) => `${formatAmount(wad, 16, 2)}%`;
 
 task("lt:list", "Lists every token: NAV, leverage, band, next rebalance, supply, fees and pool price").setAction(
   withContext<Record<string, never>>(async (_args, { hre, signer, system, resolveToken }) => {
@@ -59,21 +57,12 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
       const token = await resolveToken(args.token);
       const s = await readTokenState(token);
       const { exchange } = system;
-      const [margin, entry, pnl, funding, value, maintenance, state, snapshot] = await Promise.all([
-        exchange.margin(s.address, s.marketId),
-        exchange.entryPrice(s.address, s.marketId),
-        exchange.unrealizedPnl(s.address, s.marketId),
-        exchange.fundingOwed(s.address, s.marketId),
-        exchange.accountValue(s.address, s.marketId),
-        exchange.marginRequirement(s.address, s.marketId),
-        exchange.market(s.marketId),
-        exchange.accountSnapshot(s.address, s.marketId),
-      ]);
-      const mark = `mark ${formatAmount(snapshot.price, 18, 2)} USD${snapshot.priceIsFresh ? "" : " (stale or invalid)"}`;
+      const account = await readExchangeAccount(exchange, s.address, s.marketId);
+      const mark = `mark ${formatAmount(account.markPrice, 18, 2)} USD${account.priceIsFresh ? "" : " (stale or invalid)"}`;
       const now = BigInt((await hre.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
       const lines: [string, string][] = [
         ["token", `${s.symbol} (${s.name}) at ${s.address}`],
-        ["market", `${state.symbol} (id ${s.marketId}), ${mark}`],
+        ["market", `${account.marketSymbol} (id ${s.marketId}), ${mark}`],
         ["NAV per token", `${formatUsdc(s.navPerShare, 6)} USDC`],
         ["equity", `${formatUsdc(s.equity, 6)} USDC`],
         ["supply", `${formatToken(s.totalSupply)} (+${formatToken(s.pendingFeeShares)} pending fee shares)`],
@@ -82,18 +71,21 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
         ["rebalance", `${s.action} due now; next by time ${relativeTime(s.nextRebalance, now)}`],
         [
           "position",
-          `${formatAmount(s.positionSize, 18, 8)} ${state.symbol}, notional ${formatAmount(s.positionNotional, 18, 2)} USD`,
+          `${formatAmount(s.positionSize, 18, 8)} ${account.marketSymbol}, notional ${formatAmount(s.positionNotional, 18, 2)} USD`,
         ],
         [
           "fees",
           `mint ${bps(s.mintFeeBps)}, redeem ${bps(s.redeemFeeBps)}, management ${annual(s.managementFeePerYear)} a year to ${s.feeRecipient}`,
         ],
         ["status", s.wipedOut ? "wiped out (terminal)" : s.paused ? "minting paused" : "active"],
-        ["exchange margin", `${formatUsdc(margin, 6)} USDC`],
-        ["entry price", `${formatAmount(entry, 18, 2)} USD`],
-        ["unrealized PnL", `${formatAmount(pnl, 18, 6)} USD`],
-        ["funding owed", `${formatAmount(funding, 18, 6)} USD`],
-        ["account value", `${formatUsdc(value, 6)} USDC (maintenance margin ${formatUsdc(maintenance, 6)})`],
+        ["exchange margin", `${formatUsdc(account.margin, 6)} USDC`],
+        ["entry price", `${formatAmount(account.entryPrice, 18, 2)} USD`],
+        ["unrealized PnL", `${formatAmount(account.unrealizedPnl, 18, 6)} USD`],
+        ["funding owed", `${formatAmount(account.fundingOwed, 18, 6)} USD`],
+        [
+          "account value",
+          `${formatUsdc(account.accountValue, 6)} USDC (maintenance margin ${formatUsdc(account.maintenanceMargin, 6)})`,
+        ],
       ];
       const width = Math.max(...lines.map(([k]) => k.length));
       for (const [key, text] of lines) console.log(`${key.padEnd(width)}  ${text}`);

@@ -10,6 +10,8 @@ import {
   parsePercent,
   withSlippage,
 } from "../src/amounts";
+import { checkMint, checkRedeem } from "../src/holder";
+import { valueAtNav } from "../src/tokenState";
 import { ensureAllowance, send, withContext } from "./context";
 
 function recipient(input: string | undefined, fallback: string): string {
@@ -52,17 +54,8 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
         const slippage = parsePercent(args.slippage, "--slippage", 50);
         const receiver = recipient(args.to, signer.address);
         const token = await resolveToken(args.token);
-        const symbol = await token.symbol();
-        const balance = await system.stablecoin.balanceOf(signer.address);
-        if (balance < amount) {
-          throw new UserError(`not enough USDC: you have ${formatUsdc(balance)}, the mint needs ${formatUsdc(amount)}`);
-        }
         // Everything that would make the mint revert is checked before the approval: a refused mint sends nothing.
-        if (await token.wipedOut()) throw new UserError(`${symbol} is wiped out: it mints no more (redeeming works)`);
-        if (await token.paused())
-          throw new UserError(`minting of ${symbol} is paused by the operator (redeeming works)`);
-        const expected = await token.previewMint(amount); // reverts on a stale or invalid price
-        if (expected === 0n) throw new UserError(`${symbol} would mint 0 tokens for ${formatUsdc(amount)} USDC`);
+        const { symbol, expectedShares: expected } = await checkMint(token, system.stablecoin, signer.address, amount);
         await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
         await send(`mint ${symbol}`, token.mint, amount, withSlippage(expected, slippage), receiver);
         console.log(`minted about ${formatToken(expected)} ${symbol} for ${formatUsdc(amount)} USDC`);
@@ -83,16 +76,10 @@ task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
         const slippage = parsePercent(args.slippage, "--slippage", 50);
         const receiver = recipient(args.to, signer.address);
         const token = await resolveToken(args.token);
-        const symbol = await token.symbol();
-        const balance = await token.balanceOf(signer.address);
-        const shares = args.all ? balance : parseAmount(args.shares ?? "", TOKEN_DECIMALS, "--shares");
-        if (shares === 0n) throw new UserError(`you hold no ${symbol}`);
-        if (shares > balance) {
-          throw new UserError(
-            `not enough ${symbol}: you have ${formatToken(balance)}, asked for ${formatToken(shares)}`,
-          );
-        }
-        const expected = await token.previewRedeem(shares);
+        const shares = args.all
+          ? await token.balanceOf(signer.address)
+          : parseAmount(args.shares ?? "", TOKEN_DECIMALS, "--shares");
+        const { symbol, expectedUsdc: expected } = await checkRedeem(token, signer.address, shares);
         await send(`redeem ${symbol}`, token.redeem, shares, withSlippage(expected, slippage), receiver);
         console.log(`redeemed ${formatToken(shares)} ${symbol} for about ${formatUsdc(expected)} USDC`);
       },
@@ -133,7 +120,7 @@ task("lt:balance", "Shows the stablecoin and every leveraged token held by an ac
         const token = await resolveToken(address);
         const shares = await token.balanceOf(account);
         if (shares === 0n) continue;
-        const value = (shares * (await token.navPerShare())) / 10n ** 18n;
+        const value = valueAtNav(shares, await token.navPerShare());
         console.log(`  ${(await token.symbol()).padEnd(8)} ${formatToken(shares)} (about ${formatUsdc(value)} USDC)`);
       }
     }),

@@ -20,6 +20,7 @@ contract LeveragedTokenLens {
     // solhint-disable-next-line gas-struct-packing
     struct TokenView {
         address token;
+        string name; // e.g. "BTC 3x Long"
         string symbol;
         uint256 marketId;
         string marketSymbol; // the exchange market's base asset, e.g. "BTC"
@@ -99,6 +100,7 @@ contract LeveragedTokenLens {
         address account
     ) public view returns (TokenView memory v) {
         v.token = address(token);
+        v.name = IERC20Metadata(address(token)).name();
         v.symbol = IERC20Metadata(address(token)).symbol();
         v.marketId = token.marketId();
         IPerpExchange exchange = token.exchange();

@@ -1,4 +1,5 @@
 import { Contract, type ContractRunner } from "ethers";
+import { priceFromReserves } from "./reserves";
 import { uniswapV2 } from "./uniswapV2";
 
 /** The pool's price of one whole token in stablecoin units (6 decimals); undefined while it is empty. */
@@ -7,6 +8,5 @@ export async function poolPrice(runner: ContractRunner, pair: string, token: str
   const [reserve0, reserve1] = (await contract.getReserves()) as [bigint, bigint];
   const token0 = String(await contract.token0()).toLowerCase();
   const [tokenReserve, usdcReserve] = token0 === token.toLowerCase() ? [reserve0, reserve1] : [reserve1, reserve0];
-  if (tokenReserve === 0n) return undefined;
-  return (usdcReserve * 10n ** 18n) / tokenReserve;
+  return priceFromReserves(tokenReserve, usdcReserve);
 }

@@ -44,6 +44,7 @@ describe("LeveragedTokenLens", () => {
       const exchange = await ethers.getContractAt("PerpExchange", book.exchange);
       const [, size, price, fresh] = await exchange.accountSnapshot(listing.address, state.marketId);
       expect(listing, listing.symbol).to.deep.include({
+        name: state.name,
         symbol: state.symbol,
         marketId: state.marketId,
         marketSymbol: (await exchange.market(state.marketId)).symbol,

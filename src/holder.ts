@@ -1,0 +1,46 @@
+import type { LeveragedToken, MockStablecoin } from "../typechain-types";
+import { formatToken, formatUsdc, UserError } from "./amounts";
+
+/*
+ * What a holder's mint or redeem needs checked before anything is sent, in one place for the CLI tasks and the app:
+ * each refusal is a UserError with one sentence in human units; a revert of the preview (a stale price) propagates
+ * and is described by src/errors.ts.
+ */
+
+/** The checks of a mint of `amount` stablecoin units by `payer`; returns the shares the preview promises. */
+export async function checkMint(
+  token: LeveragedToken,
+  stablecoin: MockStablecoin,
+  payer: string,
+  amount: bigint,
+): Promise<{ symbol: string; expectedShares: bigint }> {
+  const [symbol, balance, wipedOut, paused] = await Promise.all([
+    token.symbol(),
+    stablecoin.balanceOf(payer),
+    token.wipedOut(),
+    token.paused(),
+  ]);
+  if (balance < amount) {
+    throw new UserError(`not enough USDC: you have ${formatUsdc(balance)}, the mint needs ${formatUsdc(amount)}`);
+  }
+  if (wipedOut) throw new UserError(`${symbol} is wiped out: it mints no more (redeeming works)`);
+  if (paused) throw new UserError(`minting of ${symbol} is paused by the operator (redeeming works)`);
+  const expectedShares = await token.previewMint(amount); // reverts on a stale or invalid price
+  if (expectedShares === 0n) throw new UserError(`${symbol} would mint 0 tokens for ${formatUsdc(amount)} USDC`);
+  return { symbol, expectedShares };
+}
+
+/** The checks of a redeem of `shares` by `owner`; returns the stablecoin the preview promises. */
+export async function checkRedeem(
+  token: LeveragedToken,
+  owner: string,
+  shares: bigint,
+): Promise<{ symbol: string; expectedUsdc: bigint }> {
+  const [symbol, balance] = await Promise.all([token.symbol(), token.balanceOf(owner)]);
+  if (shares === 0n)
+    throw new UserError(balance === 0n ? `you hold no ${symbol}` : "the amount must be greater than 0");
+  if (shares > balance) {
+    throw new UserError(`not enough ${symbol}: you have ${formatToken(balance)}, asked for ${formatToken(shares)}`);
+  }
+  return { symbol, expectedUsdc: await token.previewRedeem(shares) };
+}

@@ -1,0 +1,86 @@
+import path from "node:path";
+import { computeAddress } from "ethers";
+import type { AddressBook } from "../addressBook";
+import { devPrivateKey, SERVICE_ACCOUNTS } from "../devAccounts";
+
+/** `npm start`'s flags. */
+export interface StartOptions {
+  port: number; // the app's
+  rpcPort: number; // the node's
+  speedSeconds: number; // seconds per market day
+  from: string; // the history's first day (YYYY-MM-DD)
+  randomWalk: boolean;
+  seed: number;
+  market: boolean;
+}
+
+export interface StartContext {
+  root: string;
+  rpcUrl: string;
+  book: AddressBook;
+  options: StartOptions;
+}
+
+/**
+ * A long-running service of `npm start`: how to run it (arguments to `node`), the one line that says what it does,
+ * and whether its output belongs on the console. Adding a service is one entry here.
+ */
+export interface ServiceSpec {
+  name: string;
+  args(context: StartContext): string[];
+  env?(context: StartContext): Record<string, string>;
+  describe(context: StartContext): string;
+  enabled?(options: StartOptions): boolean;
+  /** Print the service's stdout lines on the console (the market's day lines). */
+  echo?: boolean;
+}
+
+const TS_NODE = ["-r", "ts-node/register/transpile-only"];
+/** How often the keeper looks for due rebalances: a market day lasts a few seconds here. */
+const KEEPER_POLL_MS = 1_000;
+
+const account = (index: number) => {
+  const address = computeAddress(devPrivateKey(index));
+  return `account ${index} (${address.slice(0, 6)}…${address.slice(-4)})`;
+};
+
+export const SERVICES: ServiceSpec[] = [
+  {
+    name: "market",
+    enabled: (options) => options.market,
+    echo: true,
+    args: ({ root, rpcUrl, options }) => [
+      ...TS_NODE,
+      path.join(root, "src/market/main.ts"),
+      "--network",
+      "localhost",
+      "--rpc-url",
+      rpcUrl,
+      "--speed",
+      String(options.speedSeconds),
+      "--from",
+      options.from,
+      "--seed",
+      String(options.seed),
+      ...(options.randomWalk ? ["--random-walk"] : []),
+    ],
+    describe: ({ options }) =>
+      `${options.randomWalk ? "every market walks randomly" : `BTC and ETH replay their daily closes from ${options.from}, SOL walks randomly`}; one day every ${options.speedSeconds} s; ${account(SERVICE_ACCOUNTS.market)}`,
+  },
+  {
+    name: "keeper",
+    args: ({ root, rpcUrl }) => [
+      ...TS_NODE,
+      path.join(root, "src/keeper/main.ts"),
+      "--network",
+      "localhost",
+      "--rpc-url",
+      rpcUrl,
+      "--poll-interval",
+      String(KEEPER_POLL_MS),
+    ],
+    env: () => ({ KEEPER_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.keeper) }),
+    describe: () =>
+      `rebalances every token that is due (looks every ${KEEPER_POLL_MS / 1000} s); ${account(SERVICE_ACCOUNTS.keeper)}; log out/start/keeper.log`,
+  },
+];
