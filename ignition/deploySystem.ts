@@ -72,7 +72,14 @@ export async function deploySystem(
     );
     const pools: Record<string, string> = {};
     for (const pool of spec.pools) pools[pool.token] = await uniFactory.getPair(tokens[pool.token], book.stablecoin);
-    book.dex = { router: await router.getAddress(), factory: await router.factory(), weth: await router.WETH(), pools };
+    book.dex = {
+      router: await router.getAddress(),
+      factory: await router.factory(),
+      weth: await router.WETH(),
+      pools,
+      tradeRouter: await result.tradeRouter.getAddress(),
+      arbitrage: await result.arbitrage.getAddress(),
+    };
   }
   return book;
 }
