@@ -20,7 +20,7 @@ import { loadSpec } from "../src/deployment/spec";
 import { table } from "../src/format";
 import { parseConfig } from "../src/keeper/config";
 import { keeperContext, PROVIDER_OPTIONS } from "../src/keeper/context";
-import { createLogger } from "../src/keeper/logger";
+import { createLogger } from "../src/logger";
 import { KeeperMetrics } from "../src/keeper/metrics";
 import { runOnce, type KeeperContext } from "../src/keeper/runOnce";
 import { runMonteCarlo } from "../src/model/monteCarlo";
@@ -109,7 +109,10 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promis
     );
     // Logged as in production (JSON lines), but not printed.
     const logger = createLogger(config.logLevel, "json", { write: () => undefined });
-    const batched = keeperContext(config, provider, logger, new KeeperMetrics());
+    const batched = keeperContext(config, provider, logger, {
+      signer: new Wallet(wallet.privateKey, provider),
+      metrics: new KeeperMetrics(),
+    });
     const perToken: KeeperContext = { ...batched, batcher: undefined };
     const nextDay = async () => {
       await ethers.provider.send("evm_increaseTime", [86_400]);

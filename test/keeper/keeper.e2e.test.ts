@@ -144,6 +144,21 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     );
   });
 
+  it("with no key on the local chain, signs with the node's first dev account that is not the deployer, and says so", async () => {
+    const k = startKeeper(["--network", NETWORK, "--once"], {
+      LT_DEPLOYMENTS_DIR: deploymentsDir,
+      LOCALHOST_RPC_URL: "http://127.0.0.1:1", // not used: KEEPER_RPC_URL wins
+      KEEPER_RPC_URL: node!.url,
+      KEEPER_PRIVATE_KEY: "",
+    });
+    keepers.push(k);
+    expect(await k.exited).to.equal(0);
+    const devAccount = new Wallet(hardhatAccountKey(1)).address;
+    const said = k.logs.find((l) => String(l.msg).startsWith("no KEEPER_PRIVATE_KEY: signing with the local node"));
+    expect(said).to.include({ signer: devAccount, deployer: new Wallet(hardhatAccountKey(0)).address });
+    expect(k.logs.find(started)).to.include({ signer: devAccount, rpcUrl: node!.url, rpcUrlFrom: "KEEPER_RPC_URL" });
+  });
+
   it("rebalances a price move within a few blocks in one batch, serves metrics, and exits 0 on SIGTERM", async () => {
     const metricsPort = await freePort();
     const batcher = chain.batcher.target as string;

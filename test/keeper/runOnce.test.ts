@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { NonceManager, parseUnits } from "ethers";
 import { ethers } from "hardhat";
-import { createLogger } from "../../src/keeper/logger";
+import { createLogger } from "../../src/logger";
 import { KeeperMetrics } from "../../src/keeper/metrics";
 import { newKeeperState, runOnce, type KeeperContext, type PassConfig } from "../../src/keeper/runOnce";
 import { BatchRebalancer__factory, LeveragedToken__factory } from "../../typechain-types";
