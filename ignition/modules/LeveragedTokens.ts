@@ -2,7 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { MaxUint256, parseUnits } from "ethers";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
 import { tokenSymbol, type DeploymentSpec } from "../../src/deployment/spec";
-import localSpec from "../parameters/localhost.json";
+import localSpec from "../../deployments/specs/localhost.json";
 import { validateSpec } from "../../src/deployment/spec";
 
 const USDC_DECIMALS = 6;
@@ -172,4 +172,4 @@ function prefixed<T>(prefix: string, record: Record<string, T>): Record<string, 
 }
 
 /** The local deployment (`npx hardhat ignition deploy ignition/modules/LeveragedTokens.ts`). */
-export default buildSystemModule(validateSpec(localSpec, "ignition/parameters/localhost.json"));
+export default buildSystemModule(validateSpec(localSpec, "deployments/specs/localhost.json"));

@@ -3,8 +3,10 @@ import path from "node:path";
 import { z } from "zod";
 
 /**
- * What a deployment consists of, per network: `ignition/parameters/<network>.json`. The deploy script and the
- * Ignition module are built from it, so one file says everything that differs between networks.
+ * What a deployment consists of, per network: the deployment spec `deployments/specs/<network>.json`. The deploy
+ * script and the Ignition module are built from it, so one file says everything that differs between networks. (It
+ * is the project's own format, not an Ignition parameters file: `npm run deploy` reads it, Ignition's `--parameters`
+ * does not.)
  */
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
@@ -97,15 +99,20 @@ export function validateSpec(spec: unknown, origin: string): DeploymentSpec {
   return value;
 }
 
-/** Reads and validates `ignition/parameters/<network>.json` under `root`; the in-process `hardhat` network uses
- * the `localhost` file (both are local chains with settable feeds). */
+/** The deployment spec of `network` under `root`; the in-process `hardhat` network uses the `localhost` one (both
+ * are local chains with settable feeds). */
+export function specPath(root: string, network: string): string {
+  return path.join(root, "deployments", "specs", `${network === "hardhat" ? "localhost" : network}.json`);
+}
+
+/** Reads and validates the deployment spec of `network` (see `specPath`). */
 export function loadSpec(root: string, network: string): DeploymentSpec {
-  const file = path.join(root, "ignition", "parameters", `${network === "hardhat" ? "localhost" : network}.json`);
+  const file = specPath(root, network);
   let raw: string;
   try {
     raw = readFileSync(file, "utf8");
   } catch {
-    throw new Error(`no deployment parameters for network "${network}": create ${path.relative(root, file)}`);
+    throw new Error(`no deployment spec for network "${network}": create ${path.relative(root, file)}`);
   }
   return validateSpec(JSON.parse(raw), path.relative(root, file));
 }

@@ -6,7 +6,7 @@ import { ExactTokenModel, REBALANCE_ACTIONS, type TokenParams } from "../../src/
 import { Random } from "../../src/model/random";
 import type { LeveragedToken } from "../../typechain-types";
 import { deploySystem, fund, type TokenDefaultsInput } from "../helpers/system";
-import type { MarketSettings } from "../helpers/fixtures";
+import type { MarketSettings } from "../helpers/system";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
 
 /**

@@ -1,7 +1,7 @@
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { marketConfig } from "../helpers/fixtures";
+import { marketConfig } from "../helpers/system";
 import { deployPerp, expectPerpBooks, openPosition } from "../helpers/perp";
 import { accountValue, fundingOwed, mulDivUp, toCollateral } from "../helpers/perpMath";
 import { DAY, feedPrice, usdc, wad, WAD, YEAR } from "../helpers/units";

@@ -1,7 +1,7 @@
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { marketConfig } from "../helpers/fixtures";
+import { marketConfig } from "../helpers/system";
 import { deployPerp, expectPerpBooks, openPosition, type PerpSystem } from "../helpers/perp";
 import {
   FEED_TO_WAD,
