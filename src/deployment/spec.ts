@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { readJsonFile } from "../jsonFile";
+import { isListableLeverage, LEVERAGE_RULE, tokenSymbol } from "./listing";
 
 /**
  * What a deployment consists of, per network: the deployment spec `deployments/specs/<network>.json`. The deploy
@@ -33,10 +34,7 @@ const marketSpec = z.object({
 
 const tokenSpec = z.object({
   market: z.string(),
-  leverage: z
-    .number()
-    .int()
-    .refine((l) => l !== 0 && Math.abs(l) <= 10, "a whole leverage between -10 and 10, not 0"),
+  leverage: z.number().refine(isListableLeverage, `a leverage must be ${LEVERAGE_RULE}`),
 });
 
 const dexSpec = z.discriminatedUnion("kind", [
@@ -74,11 +72,6 @@ export const deploymentSpecSchema = z.object({
 export type DeploymentSpec = z.infer<typeof deploymentSpecSchema>;
 export type MarketSpec = z.infer<typeof marketSpec>;
 
-/** The conventional symbol of a token: BTC3L, BTC3S, ETH2L, SOL1S. */
-export function tokenSymbol(market: string, leverage: number): string {
-  return `${market}${Math.abs(leverage)}${leverage > 0 ? "L" : "S"}`;
-}
-
 /** Checks a spec's cross-references (tokens name known markets, pools name deployed tokens). */
 export function validateSpec(spec: unknown, origin: string): DeploymentSpec {
   const parsed = deploymentSpecSchema.safeParse(spec);
@@ -108,11 +101,11 @@ export function specPath(root: string, network: string): string {
 /** Reads and validates the deployment spec of `network` (see `specPath`). */
 export function loadSpec(root: string, network: string): DeploymentSpec {
   const file = specPath(root, network);
-  let raw: string;
-  try {
-    raw = readFileSync(file, "utf8");
-  } catch {
-    throw new Error(`no deployment spec for network "${network}": create ${path.relative(root, file)}`);
-  }
-  return validateSpec(JSON.parse(raw), path.relative(root, file));
+  const json = readJsonFile(
+    root,
+    file,
+    z.unknown(),
+    `no deployment spec for network "${network}": create ${path.relative(root, file)}`,
+  );
+  return validateSpec(json, path.relative(root, file));
 }

@@ -1,16 +1,16 @@
 import { formatUnits, type TransactionReceipt } from "ethers";
 import { BatchRebalancer__factory } from "../../typechain-types";
+import { USDC_DECIMALS } from "../amounts";
 import { CONTRACT_INTERFACES } from "../contracts";
+import { rebalanceActionName } from "../contractTypes";
 import { describeError } from "../errors";
 import { isRpcFault } from "../rpc/faults";
 import { checkSent } from "../tx";
 import { txContext, type KeeperContext, type Outcome } from "./types";
 
 const BATCH_INTERFACE = BatchRebalancer__factory.createInterface();
-const TRIGGERS = ["NONE", "TIME", "DRIFT"] as const;
-
-/** A rebalance action (0 none, 1 time, 2 drift) as the logs name it. */
-export const triggerName = (action: bigint | number) => TRIGGERS[Number(action)] ?? String(action);
+/** A rebalance action (0 none, 1 time, 2 drift) as the logs name it: NONE, TIME, DRIFT. */
+export const triggerName = (action: bigint | number) => rebalanceActionName(action).toUpperCase();
 
 /** Bit i of a BatchRebalancer `done` bitmap. */
 export const isSet = (bitmap: bigint, i: number) => ((bitmap >> BigInt(i)) & 1n) === 1n;
@@ -150,7 +150,7 @@ function logRebalanced(
             leverageAfter: formatUnits(event.args.leverageAfter, 18),
             sizeDelta: formatUnits(event.args.sizeDelta, 18),
             price: formatUnits(event.args.price, 18),
-            equity: formatUnits(event.args.equity, 6),
+            equity: formatUnits(event.args.equity, USDC_DECIMALS),
           }
         : { event: "none (wiped out)" }),
     },

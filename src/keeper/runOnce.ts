@@ -1,5 +1,6 @@
 import { formatUnits } from "ethers";
 import type { LeveragedTokenFactory } from "../../typechain-types";
+import { USDC_DECIMALS } from "../amounts";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { retrying, syncNonce, type Retry } from "../tx";
@@ -116,7 +117,7 @@ async function recordTokenMetrics(context: KeeperContext, statuses: Statuses, re
   for (const s of statuses) {
     const token = state.symbols.get(s.token) ?? s.token;
     metrics.leverage.set({ token }, Number(formatUnits(s.leverage, 18)));
-    metrics.equity.set({ token }, Number(formatUnits(s.equity, 6)));
+    metrics.equity.set({ token }, Number(formatUnits(s.equity, USDC_DECIMALS)));
     metrics.rebalanceDue.set({ token }, Number(s.action));
   }
   try {
@@ -124,7 +125,7 @@ async function recordTokenMetrics(context: KeeperContext, statuses: Statuses, re
       Promise.all(statuses.map((s) => context.connectToken(s.token).navPerShare())),
     );
     statuses.forEach((s, i) =>
-      metrics.nav.set({ token: state.symbols.get(s.token) ?? s.token }, Number(formatUnits(navs[i], 6))),
+      metrics.nav.set({ token: state.symbols.get(s.token) ?? s.token }, Number(formatUnits(navs[i], USDC_DECIMALS))),
     );
   } catch (error) {
     context.logger.warn({ error: describeError(error, CONTRACT_INTERFACES) }, "could not read NAVs for metrics");

@@ -57,18 +57,17 @@ export interface System extends ExchangeSystem {
 }
 
 /**
- * A one-market (BTC at 50,000) system with a 1,000,000 USDC insurance fund and no tokens yet, deployed through the
- * same Ignition module as `npm run deploy`. Fees and funding are 0 unless given: the setting of PRODUCT.md's
- * reference numbers. Fees go to the sixth signer.
+ * The deployment spec of a one-market (BTC at 50,000) system with a 1,000,000 USDC insurance fund and `tokens`
+ * (none by default). Fees and funding are 0 unless given: the setting of the reference numbers in docs/DESIGN.md.
  */
-export async function deploySystem(
+export function oneMarketSpec(
+  feeRecipient: string,
   defaults: TokenDefaultsInput = {},
   market: Partial<MarketSettings> = {},
-): Promise<System> {
-  const signers = await ethers.getSigners();
-  const feeRecipient = signers[5].address;
+  tokens: DeploymentSpec["tokens"] = [],
+): DeploymentSpec {
   const m = { ...DEFAULT_MARKET, ...market };
-  const spec: DeploymentSpec = {
+  return {
     stablecoin: { name: "Mock USD Coin", symbol: "USDC", faucetPerCall: "10000", faucetPerAddress: "100000" },
     insuranceFund: "1000000",
     markets: [
@@ -92,11 +91,22 @@ export async function deploySystem(
       initialNav: formatUnits(defaults.initialNav ?? 100_000_000n, 6),
       feeRecipient,
     },
-    tokens: [],
+    tokens,
     dex: { kind: "none" },
     pools: [],
   };
-  const book = await deployWithIgnition(hre, spec);
+}
+
+/**
+ * `oneMarketSpec` with no tokens, deployed on the in-process chain through the same Ignition module as
+ * `npm run deploy`. Fees go to the sixth signer.
+ */
+export async function deploySystem(
+  defaults: TokenDefaultsInput = {},
+  market: Partial<MarketSettings> = {},
+): Promise<System> {
+  const feeRecipient = (await ethers.getSigners())[5].address;
+  const book = await deployWithIgnition(hre, oneMarketSpec(feeRecipient, defaults, market));
   return {
     book,
     usdc: await ethers.getContractAt("MockStablecoin", book.stablecoin),
