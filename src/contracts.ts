@@ -11,7 +11,7 @@ import {
   type PerpExchange,
 } from "../typechain-types";
 import type { AddressBook } from "./addressBook";
-import { UserError } from "./amounts";
+import { UserError } from "./errors";
 
 /** Typed handles on a deployed system. */
 export interface System {

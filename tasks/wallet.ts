@@ -3,13 +3,13 @@ import { getAddress } from "ethers";
 import {
   USDC_DECIMALS,
   TOKEN_DECIMALS,
-  UserError,
   formatToken,
   formatUsdc,
   parseAmount,
   parsePercent,
   withSlippage,
 } from "../src/amounts";
+import { UserError } from "../src/errors";
 import { ensureAllowance, send, withContext } from "./context";
 
 function recipient(input: string | undefined, fallback: string): string {

@@ -2,6 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { planArbitrage, type Plan } from "../../src/arbitrage/plan";
+import { getAmountIn, getAmountOut } from "../../src/dex/constantProduct";
 import { poolPrice, premium } from "../../src/dex/pool";
 import type { LeveragedToken } from "../../typechain-types";
 import { deployDexSystem, type DexSystem } from "../helpers/dexSystem";
@@ -104,18 +105,21 @@ describe("FlashArbitrage: mint/redeem arbitrage against the real Uniswap V2 pool
       .withArgs(above.profit, above.profit + 1n);
   });
 
-  it("refuses a loss: at NAV, either way loses the round-trip fees", async () => {
+  it("refuses a loss: at NAV, either way loses the round-trip fees, and says how much", async () => {
     const s = await loadFixture(system);
-    expect(await planArbitrage(s.tokens.BTC3L, await s.pool("BTC3L"), { mintOpen: true })).to.equal(undefined);
-    const buy = s.arbitrage.buyAndRedeem(s.tokens.BTC3L, wad(1), 0, s.receiver.address);
-    await expect(buy).to.be.revertedWithCustomError(s.arbitrage, "FlashArbitrageUnprofitable");
-    const [profit] = (await buy.catch((e: { data?: string }) => s.arbitrage.interface.parseError(e.data!)!.args)) as [
-      bigint,
-    ];
-    expect(profit).to.be.lessThan(0n);
-    await expect(
-      s.arbitrage.mintAndSell(s.tokens.BTC3L, usdc(100), 0, s.receiver.address),
-    ).to.be.revertedWithCustomError(s.arbitrage, "FlashArbitrageUnprofitable");
+    const token = s.tokens.BTC3L;
+    const pool = await s.pool("BTC3L");
+    expect(await planArbitrage(token, pool, { mintOpen: true })).to.equal(undefined);
+    const buyLoss = (await token.previewRedeem(wad(1))) - getAmountIn(wad(1), pool.stableReserve, pool.tokenReserve);
+    expect(buyLoss).to.be.lessThan(0n);
+    await expect(s.arbitrage.buyAndRedeem(token, wad(1), 0, s.receiver.address))
+      .to.be.revertedWithCustomError(s.arbitrage, "FlashArbitrageUnprofitable")
+      .withArgs(buyLoss, 0);
+    const sold = getAmountOut(await token.previewMint(usdc(100)), pool.tokenReserve, pool.stableReserve);
+    expect(sold - usdc(100)).to.be.lessThan(0n);
+    await expect(s.arbitrage.mintAndSell(token, usdc(100), 0, s.receiver.address))
+      .to.be.revertedWithCustomError(s.arbitrage, "FlashArbitrageUnprofitable")
+      .withArgs(sold - usdc(100), 0);
   });
 
   it("accepts the callback only from the pair of its own flash swap", async () => {
