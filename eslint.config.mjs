@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import mocha from "eslint-plugin-mocha";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "dist/"] },
+  { ignores: ["node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "dist/", "out/"] },
   ...tseslint.configs.recommended,
   {
     files: ["test/**/*.ts"],

@@ -14,7 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { JsonRpcProvider } from "ethers";
 import { readAddressBook } from "../src/addressBook";
-import { UserError } from "../src/amounts";
+import { UserError } from "../src/errors";
 import { parseDate } from "../src/backtest/candles";
 import { FIRST_USER_ACCOUNT } from "../src/devAccounts";
 import { SEED_USDC, seedEmptyTokens } from "../src/start/seed";

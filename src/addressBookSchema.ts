@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { UserError } from "./amounts";
+import { UserError } from "./errors";
 
 /**
  * The shape of an address book (`deployments/<network>.json`, see ./addressBook for reading and writing the files):
@@ -21,7 +21,18 @@ export const addressBookSchema = z.object({
   lens: address.optional(),
   markets: z.record(z.object({ id: z.number().int().nonnegative(), feed: address, settable: z.boolean() })),
   tokens: z.record(address),
-  dex: z.object({ router: address, factory: address, weth: address, pools: z.record(address) }).optional(),
+  dex: z
+    .object({
+      router: address,
+      factory: address,
+      weth: address,
+      pools: z.record(address),
+      /** The TradeRouter (best-price buy and sell) and the FlashArbitrage; absent from address books written before
+       * them. */
+      tradeRouter: address.optional(),
+      arbitrage: address.optional(),
+    })
+    .optional(),
 });
 
 export type AddressBook = z.infer<typeof addressBookSchema>;

@@ -14,7 +14,7 @@ import type {
   SettablePriceFeed,
 } from "../typechain-types";
 import type { AddressBook } from "./addressBookSchema";
-import { UserError } from "./amounts";
+import { UserError } from "./errors";
 
 /*
  * Typed handles on deployed contracts: TypeChain's types over the compiled ABIs. Only the artifacts' `abi` is

@@ -1,5 +1,10 @@
 import { Interface, isError } from "ethers";
-import { UserError } from "./amounts";
+import { LEVERAGE_RULE } from "./contractTypes";
+
+/** An error in what the user asked for: shown as one line, without a stack. */
+export class UserError extends Error {
+  override name = "UserError";
+}
 
 /** What to do about the custom errors a user can run into, by name. */
 const HINTS: Record<string, string> = {
@@ -16,7 +21,7 @@ const HINTS: Record<string, string> = {
   ERC20InsufficientAllowance: "not enough allowance",
   FaucetLimitExceeded: "this address has drawn all the faucet allows",
   FactoryDuplicateToken: "that token exists already",
-  FactoryInvalidLeverage: "leverage must be a whole number of times between -10 and 10, not 0",
+  FactoryInvalidLeverage: `leverage must be ${LEVERAGE_RULE}`,
 };
 
 /** Decodes a revert's custom error with any of `interfaces`: "Name(arg=value, ...)", or undefined. */

@@ -1,4 +1,4 @@
-import { formatAmount } from "./amounts";
+import { formatAmount, formatPercent, WAD } from "./amounts";
 
 /** Renders rows as a plain-text table with a header and right-aligned numeric-looking cells. */
 export function table(header: string[], rows: string[][]): string {
@@ -30,11 +30,7 @@ export const formatRatePerYear = (wad: bigint) => `${formatAmount(wad, 16, 2, tr
 /** A WAD price in USD: "50,000.00". */
 export const formatUsdPrice = (wad: bigint, places = 2) => formatAmount(wad, 18, places, true);
 
-/** The change from `before` to `after` as a signed percentage with two decimals ("+3.21%", "-0.05%"), rounded half
- * away from zero; "-" when `before` is 0. */
+/** The change from `before` to `after` as a signed percentage ("+3.21%", "-0.05%"); "-" when `before` is 0. */
 export function formatChange(after: bigint, before: bigint): string {
-  if (before === 0n) return "-";
-  const scaled = ((after - before) * 100_000n) / before; // thousandths of a percent, toward zero
-  const hundredths = (scaled + (scaled < 0n ? -5n : 5n)) / 10n;
-  return `${hundredths > 0n ? "+" : ""}${formatAmount(hundredths, 2, 2, true)}%`;
+  return before === 0n ? "-" : formatPercent(((after - before) * WAD) / before);
 }

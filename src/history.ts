@@ -1,6 +1,6 @@
 import type { Provider } from "ethers";
 import { INTERFACES, connectExchange, connectToken } from "./contracts";
-import { ACTIONS } from "./tokenState";
+import { rebalanceActionName, type RebalanceAction } from "./contractTypes";
 
 /**
  * A token's history from the chain's own records: its rebalances from its `Rebalanced` events, and its NAV beside
@@ -12,7 +12,7 @@ export interface RebalanceRecord {
   blockNumber: number;
   timestamp: number; // unix seconds
   txHash: string;
-  trigger: (typeof ACTIONS)[number];
+  trigger: RebalanceAction;
   leverageBefore: bigint; // signed WAD
   leverageAfter: bigint; // signed WAD
   sizeDelta: bigint; // base, 18 decimals, signed
@@ -118,7 +118,7 @@ export async function readTokenHistory(
       blockNumber: log.blockNumber,
       timestamp: timeOf.get(log.blockNumber) ?? 0,
       txHash: log.transactionHash,
-      trigger: ACTIONS[Number(event.args.trigger)],
+      trigger: rebalanceActionName(event.args.trigger),
       leverageBefore: event.args.leverageBefore,
       leverageAfter: event.args.leverageAfter,
       sizeDelta: event.args.sizeDelta,

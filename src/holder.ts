@@ -1,5 +1,6 @@
 import type { LeveragedToken, MockStablecoin } from "../typechain-types";
-import { formatToken, formatUsdc, UserError } from "./amounts";
+import { formatToken, formatUsdc } from "./amounts";
+import { UserError } from "./errors";
 
 /*
  * What a holder's mint or redeem needs checked before anything is sent, in one place for the CLI tasks and the app:

@@ -1,9 +1,10 @@
 import type { ContractRunner } from "ethers";
 import type { LeveragedTokenLens } from "../typechain-types";
 import type { AddressBook } from "./addressBookSchema";
-import { UserError } from "./amounts";
+import { UserError } from "./errors";
 import { connectLensContract } from "./contracts";
-import { ACTIONS } from "./tokenState";
+import type { Pool } from "./dex/pool";
+import { rebalanceActionName, type RebalanceAction } from "./contractTypes";
 
 /**
  * Every listed token as a wallet page shows it, read through the LeveragedTokenLens: one `eth_call` per page of
@@ -26,7 +27,7 @@ export interface TokenListing {
   totalSupply: bigint; // 18 decimals
   bandLower: bigint; // WAD
   bandUpper: bigint; // WAD
-  action: (typeof ACTIONS)[number];
+  action: RebalanceAction;
   lastRebalance: bigint; // unix seconds
   nextRebalance: bigint; // unix seconds
   positionSize: bigint; // base, 18 decimals, signed
@@ -39,7 +40,7 @@ export interface TokenListing {
   paused: boolean;
   wipedOut: boolean;
   /** The token/stablecoin pool, when there is one. */
-  pool?: { address: string; tokenReserve: bigint; usdcReserve: bigint };
+  pool?: Pool;
   /** The account's balance (0 when no account was asked about). */
   balance: bigint;
 }
@@ -120,7 +121,7 @@ function toListing(v: LeveragedTokenLens.TokenViewStructOutput): TokenListing {
     totalSupply: v.totalSupply,
     bandLower: v.bandLower,
     bandUpper: v.bandUpper,
-    action: ACTIONS[Number(v.action)],
+    action: rebalanceActionName(v.action),
     lastRebalance: v.lastRebalance,
     nextRebalance: v.nextRebalance,
     positionSize: v.positionSize,
@@ -135,7 +136,7 @@ function toListing(v: LeveragedTokenLens.TokenViewStructOutput): TokenListing {
     pool:
       v.pool === NO_ADDRESS
         ? undefined
-        : { address: v.pool, tokenReserve: v.poolTokenReserve, usdcReserve: v.poolCollateralReserve },
+        : { pair: v.pool, tokenReserve: v.poolTokenReserve, stableReserve: v.poolCollateralReserve },
     balance: v.balance,
   };
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse } from "ethers";
+import { feedAnswer, parseUsdc } from "../src/amounts";
 import { table } from "../src/format";
 import { signPermit } from "../src/permit";
 
@@ -31,9 +32,9 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 /** Deploys a system with `markets` markets on the in-process chain and measures every action in receipts. */
 async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, number>> {
   const { ethers, network } = hre;
-  const usdc = (n: number | string) => ethers.parseUnits(String(n), 6);
+  const usdc = parseUsdc;
   const wad = (n: number | string) => ethers.parseUnits(String(n), 18);
-  const price = (n: number) => ethers.parseUnits(String(n), 8);
+  const price = feedAnswer;
   const [admin, alice, bob, recipient, keeper] = await ethers.getSigners();
   const gas: Record<string, number> = {};
 

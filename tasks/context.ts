@@ -3,7 +3,7 @@ import type { BaseContract, ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { readAddressBook } from "../src/addressBook";
-import { UserError } from "../src/amounts";
+import { UserError } from "../src/errors";
 import type { System } from "../src/contracts";
 import { describeError } from "../src/errors";
 import type { LeveragedToken } from "../typechain-types";

@@ -1,6 +1,7 @@
 import { task } from "hardhat/config";
 import { Contract } from "ethers";
-import { USDC_DECIMALS, UserError, formatAmount, parseAmount, parsePercent, withSlippage } from "../src/amounts";
+import { USDC_DECIMALS, formatAmount, parseAmount, parsePercent, withSlippage } from "../src/amounts";
+import { UserError } from "../src/errors";
 import type { System } from "../src/contracts";
 import { uniswapV2 } from "../src/dex/uniswapV2";
 import type { LeveragedToken } from "../typechain-types";

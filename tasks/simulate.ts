@@ -1,12 +1,14 @@
 import { task } from "hardhat/config";
 import path from "node:path";
-import { parseUnits, type ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse } from "ethers";
 import { resolveMarket } from "../src/addressBook";
-import { UserError, formatLeverage, formatUsdc, parseAmount } from "../src/amounts";
+import { feedAnswer, formatLeverage, formatUsdc, parseAmount, USDC_DECIMALS } from "../src/amounts";
+import { UserError } from "../src/errors";
 import { loadCandles } from "../src/backtest/candleFile";
 import { parseDate, selectRange } from "../src/backtest/candles";
 import { table } from "../src/format";
-import { ExactTokenModel, REBALANCE_ACTIONS } from "../src/model/exactToken";
+import { rebalanceActionName } from "../src/contractTypes";
+import { ExactTokenModel } from "../src/model/exactToken";
 import { readMarketParams, readTokenParams } from "../src/model/fromChain";
 import { withContext } from "./context";
 
@@ -32,7 +34,7 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
         const from = args.from === undefined ? undefined : parseDate(args.from, "--from");
         const candles = selectRange(loadCandles(path.resolve(args.csv)), from, undefined).slice(0, Number(args.days));
         if (candles.length === 0) throw new UserError(`${args.csv} has no day from ${args.from}`);
-        const amount = parseAmount(args.amount, 6, "--amount");
+        const amount = parseAmount(args.amount, USDC_DECIMALS, "--amount");
         const token = await resolveToken(args.token ?? `${market.symbol}3L`);
         if ((await token.marketId()) !== BigInt(market.id)) {
           throw new UserError(`${await token.symbol()} does not trade on the ${market.symbol} market`);
@@ -43,8 +45,7 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
         // to the file's first price: price_t = current x close_t / close_0.
         const [, current] = await feed.latestRoundData();
         const feedDecimals = Number(await feed.decimals());
-        const scaled = (close: number) =>
-          (current * parseUnits(close.toFixed(8), 8)) / parseUnits(candles[0].close.toFixed(8), 8);
+        const scaled = (close: number) => (current * feedAnswer(close)) / feedAnswer(candles[0].close);
         const toWad = (close: number) => scaled(close) * 10n ** BigInt(18 - feedDecimals);
         const timeOf = async (tx: Promise<ContractTransactionResponse>) => {
           const receipt = await (await tx).wait();
@@ -90,7 +91,7 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
           await provider.send("evm_setNextBlockTimestamp", [Number(next)]);
           const pushedAt = await timeOf(feed.updateAnswer(scaled(candle.close)));
           model.setPrice(toWad(candle.close), pushedAt);
-          const due = REBALANCE_ACTIONS[Number(await token.rebalanceAction())];
+          const due = rebalanceActionName(await token.rebalanceAction());
           if (due !== model.rebalanceAction())
             mismatches.push(`${candle.date}: chain says ${due}, model ${model.rebalanceAction()}`);
           if (due !== "none") {

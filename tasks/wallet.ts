@@ -3,13 +3,13 @@ import { getAddress } from "ethers";
 import {
   USDC_DECIMALS,
   TOKEN_DECIMALS,
-  UserError,
   formatToken,
   formatUsdc,
   parseAmount,
   parsePercent,
   withSlippage,
 } from "../src/amounts";
+import { UserError } from "../src/errors";
 import { checkMint, checkRedeem } from "../src/holder";
 import { valueAtNav } from "../src/tokenState";
 import { ensureAllowance, send, withContext } from "./context";

@@ -1,12 +1,11 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { ArgumentType } from "@nomicfoundation/ignition-core";
 import { MaxUint256, parseUnits } from "ethers";
+import localSpec from "../../deployments/specs/localhost.json";
+import { feedAnswer, FEED_DECIMALS, parseUsdc as usdc } from "../../src/amounts";
+import { leverageWad, tokenSymbol } from "../../src/deployment/listing";
+import { validateSpec, type DeploymentSpec } from "../../src/deployment/spec";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
-import { tokenSymbol, type DeploymentSpec } from "../../src/deployment/spec";
-import localSpec from "../parameters/localhost.json";
-import { validateSpec } from "../../src/deployment/spec";
-
-const USDC_DECIMALS = 6;
-const FEED_DECIMALS = 8;
 
 /**
  * The whole system from a deployment spec: the stablecoin, one price feed per market (deployed, or an existing
@@ -17,7 +16,6 @@ const FEED_DECIMALS = 8;
 export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTokens") {
   return buildModule(moduleId, (m) => {
     const deployer = m.getAccount(0);
-    const usdc = (amount: string) => parseUnits(amount, USDC_DECIMALS);
 
     const stablecoin = m.contract("MockStablecoin", [
       spec.stablecoin.name,
@@ -37,7 +35,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
         market.feed.kind === "settable"
           ? m.contract(
               "SettablePriceFeed",
-              [FEED_DECIMALS, `${market.symbol} / USD`, deployer, parseUnits(market.feed.initialPrice, FEED_DECIMALS)],
+              [FEED_DECIMALS, `${market.symbol} / USD`, deployer, feedAnswer(market.feed.initialPrice)],
               { id: `${market.symbol}Feed` },
             )
           : m.contractAt("AggregatorV3Interface", market.feed.address, { id: `${market.symbol}Feed` });
@@ -97,7 +95,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     let previousToken: ReturnType<typeof m.call> | undefined;
     for (const t of spec.tokens) {
       const symbol = tokenSymbol(t.market, t.leverage);
-      const created = m.call(factory, "createToken", [marketIds[t.market], parseUnits(String(t.leverage), 18)], {
+      const created = m.call(factory, "createToken", [marketIds[t.market], leverageWad(t.leverage)], {
         id: `create${symbol}`,
         after: previousToken ? [previousToken] : [],
       });
@@ -113,32 +111,43 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     // reason as the batcher.
     const lens = m.contract("LeveragedTokenLens", [], { after: [batcher] });
 
-    if (spec.dex.kind === "none")
-      return {
-        stablecoin,
-        exchange,
-        factory,
-        tokenDeployer,
-        batcher,
-        lens,
-        ...prefixed("feed", feeds),
-        ...prefixed("token", tokens),
-      };
+    const system = {
+      stablecoin,
+      exchange,
+      factory,
+      tokenDeployer,
+      batcher,
+      lens,
+      ...prefixed("feed", feeds),
+      ...prefixed("token", tokens),
+    };
+    if (spec.dex.kind === "none") return system;
 
-    const router =
+    const { router, dexFactory }: { router: ContractFuture; dexFactory: ArgumentType } =
       spec.dex.kind === "deploy"
         ? (() => {
             const weth = m.contract("WETH9", uniswapV2.weth);
             const uniFactory = m.contract("UniswapV2Factory", uniswapV2.factory, [deployer]);
-            return m.contract("UniswapV2Router02", uniswapV2.router, [uniFactory, weth]);
+            return {
+              router: m.contract("UniswapV2Router02", uniswapV2.router, [uniFactory, weth]),
+              dexFactory: uniFactory,
+            };
           })()
-        : m.contractAt("UniswapV2Router02", uniswapV2.router, spec.dex.router);
+        : (() => {
+            const existing = m.contractAt("UniswapV2Router02", uniswapV2.router, spec.dex.router);
+            return { router: existing, dexFactory: m.staticCall(existing, "factory", [], 0, { id: "DexFactory" }) };
+          })();
 
+    const seeded: ReturnType<typeof m.call>[] = [];
     for (const pool of spec.pools) {
       const token = tokens[pool.token];
       const amount = usdc(pool.usdc);
-      // Buy the pool's token side at NAV, then add both sides at that price.
-      const minted = m.call(stablecoin, "mint", [deployer, amount * 2n], { id: `${pool.token}PoolMintUsdc` });
+      // Buy the pool's token side at NAV, then add both sides at that price. One pool after the other: an approval
+      // to the router replaces the one before it.
+      const minted = m.call(stablecoin, "mint", [deployer, amount * 2n], {
+        id: `${pool.token}PoolMintUsdc`,
+        after: seeded.slice(-1),
+      });
       const approveToken = m.call(stablecoin, "approve", [token, amount], {
         id: `${pool.token}PoolApproveToken`,
         after: [minted],
@@ -153,22 +162,19 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
         id: `${pool.token}PoolApproveUsdc`,
         after: [bought],
       });
-      m.call(router, "addLiquidity", [token, stablecoin, shares, amount, 0n, 0n, deployer, MaxUint256], {
-        id: `${pool.token}PoolAddLiquidity`,
-        after: [approveShares, approveUsdc],
-      });
+      seeded.push(
+        m.call(router, "addLiquidity", [token, stablecoin, shares, amount, 0n, 0n, deployer, MaxUint256], {
+          id: `${pool.token}PoolAddLiquidity`,
+          after: [approveShares, approveUsdc],
+        }),
+      );
     }
-    return {
-      stablecoin,
-      exchange,
-      factory,
-      tokenDeployer,
-      batcher,
-      lens,
-      router,
-      ...prefixed("feed", feeds),
-      ...prefixed("token", tokens),
-    };
+    // The periphery: wallets' best-price trades and the arbitrage that holds every pool at NAV. Deployed last, so
+    // that the addresses of everything before them stay as they were.
+    const after = seeded.length > 0 ? seeded : [batcher];
+    const tradeRouter = m.contract("TradeRouter", [factory, dexFactory], { after });
+    const arbitrage = m.contract("FlashArbitrage", [factory, dexFactory], { after: [tradeRouter] });
+    return { ...system, router, tradeRouter, arbitrage };
   });
 }
 
@@ -177,4 +183,4 @@ function prefixed<T>(prefix: string, record: Record<string, T>): Record<string, 
 }
 
 /** The local deployment (`npx hardhat ignition deploy ignition/modules/LeveragedTokens.ts`). */
-export default buildSystemModule(validateSpec(localSpec, "ignition/parameters/localhost.json"));
+export default buildSystemModule(validateSpec(localSpec, "deployments/specs/localhost.json"));

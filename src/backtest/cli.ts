@@ -4,7 +4,8 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { UserError } from "../amounts";
+import { parseLeverage, tokenSymbol } from "../deployment/listing";
+import { UserError } from "../errors";
 import { table } from "../format";
 import { writeChart } from "../charts/render";
 import { histogramWithRules, lineChart, xyChart } from "../charts/specs";
@@ -58,13 +59,6 @@ export function parseNumber(input: string | undefined, what: string, min = -Infi
 function parseInteger(input: string | undefined, what: string, min: number, max: number): number {
   const value = parseNumber(input, what, min, max);
   if (!Number.isInteger(value)) throw new UserError(`${what} must be a whole number, not ${input}`);
-  return value;
-}
-
-function parseLeverage(input: string | undefined): number {
-  if (input === undefined) throw new UserError("--leverage is required (signed: 3 for 3x long, -3 for 3x short)");
-  const value = parseNumber(input, "--leverage", -10, 10);
-  if (value === 0) throw new UserError("--leverage must not be 0");
   return value;
 }
 
@@ -143,7 +137,7 @@ export async function runCli(argv: string[], root: string, out: CliOutput = cons
   }
 
   const result = runBacktest(candles, options);
-  const label = `${name}${Math.abs(leverage)}${leverage > 0 ? "L" : "S"}`;
+  const label = tokenSymbol(name, leverage);
   const files = await writeChart(
     outDir,
     `${label}-${result.from}-${result.to}-${options.rule}`,

@@ -1,15 +1,17 @@
 import type { Server } from "node:http";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { config as loadDotenv } from "dotenv";
 import { JsonRpcProvider, Network } from "ethers";
 import { readAddressBook } from "../addressBook";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { ConfigError, parseConfig, type KeeperConfig } from "./config";
-import { keeperContext, PROVIDER_OPTIONS } from "./context";
-import { createLogger, type Logger } from "./logger";
+import { redactUrl } from "../networks";
+import { keeperContext, keeperSigner, PROVIDER_OPTIONS } from "./context";
+import { createLogger, type Logger } from "../logger";
 import { KeeperMetrics, serveMetrics } from "./metrics";
-import { sleep } from "./rpc";
+import { sleep } from "../rpc/faults";
 import { pendingTransactions, runOnce } from "./runOnce";
 
 /** The project root: two levels up under ts-node (src/keeper), three once built (dist/src/keeper). */
@@ -37,13 +39,15 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  // The same rules as every entry point: the environment, then .env at the project root (never overriding).
+  loadDotenv({ path: path.join(ROOT, ".env"), quiet: true });
   let config: KeeperConfig;
   try {
     config = parseConfig(argv, process.env, (network) => readAddressBook(ROOT, network));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
-    return 1;
+    return error.exitCode;
   }
   logger = createLogger(config.logLevel, config.logFormat);
 
@@ -53,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const provider = new JsonRpcProvider(config.rpcUrl, Network.from(chainId), PROVIDER_OPTIONS);
-  const factoryAddress = config.factory as string;
+  const factoryAddress = config.factory;
   if ((await provider.getCode(factoryAddress)) === "0x") {
     process.stderr.write(`error: no contract at the factory address ${factoryAddress} on chain ${chainId}\n`);
     provider.destroy();
@@ -64,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
     config = { ...config, batcher: undefined };
   }
   const metrics = new KeeperMetrics();
-  const context = keeperContext(config, provider, logger, metrics, () => stopping);
+  const signer = await keeperSigner(config, provider, logger);
+  const context = keeperContext(config, provider, logger, { signer, metrics, stopping: () => stopping });
 
   let lastPassOk = 0;
   let server: Server | undefined;
@@ -89,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
 
   logger.info(
     {
+      rpcUrl: redactUrl(config.rpcUrl),
+      rpcUrlFrom: config.rpcUrlSource,
       chainId,
       factory: factoryAddress,
       signer: context.signer ? await context.signer.getAddress() : null,

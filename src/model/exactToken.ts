@@ -7,6 +7,7 @@
  * insurance fund's balance (assumed large enough to pay every profit), price staleness and pausing. A liquidation
  * of the token's account by anyone is `liquidate` (it needs the market's maintenance margin and penalty).
  */
+import { REBALANCE_ACTIONS, type RebalanceAction } from "../contractTypes";
 import {
   abs,
   BPS,
@@ -41,10 +42,9 @@ export interface TokenParams {
   initialNav: bigint; // collateral units per whole token while the supply is 0
 }
 
-export type RebalanceAction = "none" | "time" | "drift";
+export { REBALANCE_ACTIONS, type RebalanceAction };
 /** LeveragedToken.MIN_REBALANCE_EQUITY: USD WAD of equity below which no rebalance is due. */
 export const MIN_REBALANCE_EQUITY = 10n ** 16n;
-export const REBALANCE_ACTIONS: readonly RebalanceAction[] = ["none", "time", "drift"];
 
 /** A token's fees (LeveragedToken.Fees without the recipient), as `setFees` takes them. */
 export type TokenFees = Pick<TokenParams, "mintFeeBps" | "redeemFeeBps" | "managementFeePerYear">;

@@ -80,9 +80,9 @@ describe("LeveragedTokenLens", () => {
     const tokenIs0 = String(await pair.token0()).toLowerCase() === book.tokens.BTC3L.toLowerCase();
     const btc3l = list.tokens.find((t) => t.symbol === "BTC3L")!;
     expect(btc3l.pool).to.deep.equal({
-      address: book.dex!.pools.BTC3L,
+      pair: book.dex!.pools.BTC3L,
       tokenReserve: tokenIs0 ? r0 : r1,
-      usdcReserve: tokenIs0 ? r1 : r0,
+      stableReserve: tokenIs0 ? r1 : r0,
     });
     expect(list.tokens.filter((t) => t.pool).map((t) => t.symbol)).to.deep.equal(["BTC3L"]);
   });

@@ -1,9 +1,10 @@
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { marketConfig } from "../helpers/fixtures";
+import { marketConfig } from "../helpers/system";
 import { deployPerp, expectPerpBooks, openPosition } from "../helpers/perp";
-import { accountValue, fundingOwed, mulDivUp, toCollateral } from "../helpers/perpMath";
+import { mulDivUp } from "../../src/model/fixedPoint";
+import { accountValue, fundingOwed, toCollateral } from "../helpers/perpMath";
 import { DAY, feedPrice, usdc, wad, WAD, YEAR } from "../helpers/units";
 
 /** 10% a year: longs pay shorts. */
@@ -144,17 +145,16 @@ describe("PerpExchange: funding", () => {
     await btcFeed.updateAnswer(feedPrice(55_000));
     const p55 = wad(55_000);
     const f2 = fundingOwed(wad("0.1"), p55, RATE * BigInt(t2 - t1));
+    /** Alice sells 0.05 at 55,000: `funding` settled and 250 USD of PnL realized into her margin. */
+    const sellSettling = async (funding: bigint) => {
+      const settled = toCollateral(wad(250) - funding);
+      await expect(exchange.connect(alice).trade(0, -wad("0.05")))
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [wad(250), funding, 0n, settled, 0n]);
+      margin += settled;
+    };
     await time.setNextBlockTimestamp(t2);
-    await expect(exchange.connect(alice).trade(0, -wad("0.05")))
-      .to.emit(exchange, "Traded")
-      .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
-        wad(250),
-        f2,
-        0n,
-        toCollateral(wad(250) - f2),
-        0n,
-      ]);
-    margin += toCollateral(wad(250) - f2);
+    await sellSettling(f2);
 
     // +3 days: a withdrawal settles funding on 0.05 first
     const t3 = t2 + 3 * 86_400;
@@ -171,16 +171,7 @@ describe("PerpExchange: funding", () => {
     const t4 = t3 + 86_400;
     const f4 = fundingOwed(wad("0.05"), p55, RATE * BigInt(t4 - t3));
     await time.setNextBlockTimestamp(t4);
-    await expect(exchange.connect(alice).trade(0, -wad("0.05")))
-      .to.emit(exchange, "Traded")
-      .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
-        wad(250),
-        f4,
-        0n,
-        toCollateral(wad(250) - f4),
-        0n,
-      ]);
-    margin += toCollateral(wad(250) - f4);
+    await sellSettling(f4);
     expect(await exchange.margin(alice.address, 0)).to.equal(margin);
 
     // without a position, time passing costs nothing

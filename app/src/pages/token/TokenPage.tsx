@@ -1,10 +1,10 @@
 import { useMemo } from "react";
-import { formatAmount, formatLeverage, formatToken, formatUsdc } from "../../../../src/amounts";
+import { formatAmount, formatLeverage, formatPercent, formatToken, formatUsdc } from "../../../../src/amounts";
 import { connectExchange } from "../../../../src/contracts";
-import { priceFromReserves } from "../../../../src/dex/reserves";
+import { poolPrice, premium } from "../../../../src/dex/pool";
 import { readExchangeAccount } from "../../../../src/exchangeAccount";
 import { describeFees } from "../../../../src/feesText";
-import { formatChange, formatUsdPrice } from "../../../../src/format";
+import { formatUsdPrice } from "../../../../src/format";
 import { readTokenHistory, rebased } from "../../../../src/history";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
@@ -74,7 +74,7 @@ export default function TokenPage({ symbol }: { symbol: string }) {
     );
   }
   const now = list.data?.timestamp ?? 0n;
-  const pool = token.pool && priceFromReserves(token.pool.tokenReserve, token.pool.usdcReserve);
+  const pool = token.pool && poolPrice(token.pool);
   const acc = account.data?.address === address ? account.data : undefined;
   const nav = history.data?.nav ?? [];
   const last = nav[nav.length - 1];
@@ -95,7 +95,9 @@ export default function TokenPage({ symbol }: { symbol: string }) {
             <dd>{formatUsdPrice(token.price)} USD</dd>
             <dt>Pool price</dt>
             <dd>
-              {pool === undefined ? "no pool" : `${formatUsdc(pool, 4)} (${formatChange(pool, token.navPerShare)})`}
+              {pool === undefined
+                ? "no pool"
+                : `${formatUsdc(pool, 4)} (${formatPercent(premium(pool, token.navPerShare))})`}
             </dd>
             <dt>Status</dt>
             <dd>{tokenStatus(token)}</dd>

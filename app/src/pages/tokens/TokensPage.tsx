@@ -1,5 +1,5 @@
-import { formatLeverage, formatToken, formatUsdc } from "../../../../src/amounts";
-import { priceFromReserves } from "../../../../src/dex/reserves";
+import { formatLeverage, formatPercent, formatToken, formatUsdc } from "../../../../src/amounts";
+import { poolPrice, premium } from "../../../../src/dex/pool";
 import { formatBps, formatChange, formatRatePerYear, formatUsdPrice } from "../../../../src/format";
 import { valueAtNav } from "../../../../src/tokenState";
 import { useSession } from "../../chain/session";
@@ -47,7 +47,7 @@ export function TokensPage() {
             <tbody>
               {data.tokens.map((t) => {
                 const before = dayAgo?.tokens.find((d) => d.address === t.address);
-                const pool = t.pool && priceFromReserves(t.pool.tokenReserve, t.pool.usdcReserve);
+                const pool = t.pool && poolPrice(t.pool);
                 return (
                   <tr key={t.address} aria-label={t.symbol} className={t.wipedOut ? "dead" : undefined}>
                     <th scope="row">
@@ -60,7 +60,9 @@ export function TokensPage() {
                     <td className="num">{before ? formatChange(t.navPerShare, before.navPerShare) : "-"}</td>
                     <td className="num">{formatUsdPrice(t.price)}</td>
                     <td className="num">
-                      {pool === undefined ? "-" : `${formatUsdc(pool, 4)} (${formatChange(pool, t.navPerShare)})`}
+                      {pool === undefined
+                        ? "-"
+                        : `${formatUsdc(pool, 4)} (${formatPercent(premium(pool, t.navPerShare))})`}
                     </td>
                     <td>
                       {t.equity === 0n ? (
