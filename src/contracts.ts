@@ -5,6 +5,7 @@ import { abi as lensAbi } from "../artifacts/contracts/lens/LeveragedTokenLens.s
 import { abi as stablecoinAbi } from "../artifacts/contracts/perp/MockStablecoin.sol/MockStablecoin.json";
 import { abi as exchangeAbi } from "../artifacts/contracts/perp/PerpExchange.sol/PerpExchange.json";
 import { abi as feedAbi } from "../artifacts/contracts/perp/SettablePriceFeed.sol/SettablePriceFeed.json";
+import { abi as tradeRouterAbi } from "../artifacts/contracts/periphery/TradeRouter.sol/TradeRouter.json";
 import type {
   LeveragedToken,
   LeveragedTokenFactory,
@@ -12,6 +13,7 @@ import type {
   MockStablecoin,
   PerpExchange,
   SettablePriceFeed,
+  TradeRouter,
 } from "../typechain-types";
 import type { AddressBook } from "./addressBookSchema";
 import { UserError } from "./errors";
@@ -31,6 +33,7 @@ export const connectStablecoin = connector<MockStablecoin>(stablecoinAbi);
 export const connectExchange = connector<PerpExchange>(exchangeAbi);
 export const connectFeed = connector<SettablePriceFeed>(feedAbi);
 export const connectLensContract = connector<LeveragedTokenLens>(lensAbi);
+export const connectTradeRouter = connector<TradeRouter>(tradeRouterAbi);
 
 /** Typed handles on a deployed system. */
 export interface System {
@@ -56,6 +59,7 @@ export const INTERFACES = {
   exchange: new Interface(exchangeAbi as InterfaceAbi),
   stablecoin: new Interface(stablecoinAbi as InterfaceAbi),
   feed: new Interface(feedAbi as InterfaceAbi),
+  tradeRouter: new Interface(tradeRouterAbi as InterfaceAbi),
 };
 
 /** Every interface whose custom errors a transaction of ours can revert with. */

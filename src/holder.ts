@@ -15,15 +15,12 @@ export async function checkMint(
   payer: string,
   amount: bigint,
 ): Promise<{ symbol: string; expectedShares: bigint }> {
-  const [symbol, balance, wipedOut, paused] = await Promise.all([
+  const [symbol, wipedOut, paused] = await Promise.all([
     token.symbol(),
-    stablecoin.balanceOf(payer),
     token.wipedOut(),
     token.paused(),
+    requireUsdc(stablecoin, payer, amount, "the mint"),
   ]);
-  if (balance < amount) {
-    throw new UserError(`not enough USDC: you have ${formatUsdc(balance)}, the mint needs ${formatUsdc(amount)}`);
-  }
   if (wipedOut) throw new UserError(`${symbol} is wiped out: it mints no more (redeeming works)`);
   if (paused) throw new UserError(`minting of ${symbol} is paused by the operator (redeeming works)`);
   const expectedShares = await token.previewMint(amount); // reverts on a stale or invalid price
@@ -37,11 +34,25 @@ export async function checkRedeem(
   owner: string,
   shares: bigint,
 ): Promise<{ symbol: string; expectedUsdc: bigint }> {
+  const symbol = await requireShares(token, owner, shares);
+  return { symbol, expectedUsdc: await token.previewRedeem(shares) };
+}
+
+/** Throws "not enough USDC: ..." unless `owner` holds `amount` stablecoin units; `what` names what needs them. */
+export async function requireUsdc(stablecoin: MockStablecoin, owner: string, amount: bigint, what: string) {
+  const balance = await stablecoin.balanceOf(owner);
+  if (balance < amount) {
+    throw new UserError(`not enough USDC: you have ${formatUsdc(balance)}, ${what} needs ${formatUsdc(amount)}`);
+  }
+}
+
+/** Throws unless `owner` holds `shares` (> 0) of `token`; returns the token's symbol. */
+export async function requireShares(token: LeveragedToken, owner: string, shares: bigint): Promise<string> {
   const [symbol, balance] = await Promise.all([token.symbol(), token.balanceOf(owner)]);
   if (shares === 0n)
     throw new UserError(balance === 0n ? `you hold no ${symbol}` : "the amount must be greater than 0");
   if (shares > balance) {
     throw new UserError(`not enough ${symbol}: you have ${formatToken(balance)}, asked for ${formatToken(shares)}`);
   }
-  return { symbol, expectedUsdc: await token.previewRedeem(shares) };
+  return symbol;
 }

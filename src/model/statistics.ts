@@ -46,3 +46,20 @@ export function quantile(sorted: readonly number[], q: number): number {
 export function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
+
+/**
+ * Counts of `values` in `bins` equal bins from `lo` to `hi` (values outside are counted in the first or the last
+ * bin), as fractions of all values; `centers` are the bins' midpoints.
+ */
+export function histogram(values: ArrayLike<number>, bins: number, lo: number, hi: number) {
+  const width = (hi - lo) / bins;
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < values.length; i += 1) {
+    const bin = Math.min(bins - 1, Math.max(0, Math.floor((values[i] - lo) / width)));
+    counts[bin] += 1;
+  }
+  return {
+    centers: counts.map((_, i) => lo + (i + 0.5) * width),
+    fractions: counts.map((c) => c / Math.max(1, values.length)),
+  };
+}

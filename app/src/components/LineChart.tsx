@@ -17,6 +17,8 @@ export function LineChart(props: {
   x: number[];
   series: Series[];
   time?: boolean;
+  /** Steps instead of lines (a histogram). */
+  stepped?: boolean;
   height?: number;
   yFormat?: (v: number) => string;
   xFormat?: (v: number) => string;
@@ -51,6 +53,6 @@ export function LineChart(props: {
       element,
     );
     return () => plot.destroy();
-  }, [props.x, props.series, props.time, props.height, props.yFormat, props.xFormat]);
+  }, [props.x, props.series, props.time, props.stepped, props.height, props.yFormat, props.xFormat]);
   return <div className="chart" ref={box} role="img" aria-label={props.label} />;
 }

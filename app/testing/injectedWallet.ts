@@ -1,0 +1,69 @@
+/**
+ * A browser wallet for tests: an EIP-1193 provider, announced through EIP-6963 as "Test Wallet", that answers for
+ * one of the local node's dev accounts (the node signs) and forwards everything else to the node. It starts on
+ * `chainId` (a wrong one shows the app's switch message) and switches on `wallet_switchEthereumChain`. Every method
+ * asked is logged in `window.__walletLog`, so a test can tell that nothing was sent.
+ */
+export interface InjectedWalletOptions {
+  rpcUrl: string;
+  account: string;
+  chainId: number;
+}
+
+export const TEST_WALLET_NAME = "Test Wallet";
+
+/** The page script: installed with `page.addInitScript(installInjectedWallet, options)` before the app loads. */
+export function installInjectedWallet(options: InjectedWalletOptions & { name: string }): void {
+  const log: string[] = [];
+  (window as unknown as { __walletLog: string[] }).__walletLog = log;
+  let chain = `0x${options.chainId.toString(16)}`;
+  const listeners: Record<string, ((...args: unknown[]) => void)[]> = {};
+  const emit = (event: string, value: unknown) => (listeners[event] ?? []).forEach((f) => f(value));
+  const forward = async (method: string, params: unknown) => {
+    const response = await fetch(options.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: log.length, method, params }),
+    });
+    const body = (await response.json()) as {
+      result?: unknown;
+      error?: { code: number; message: string; data?: unknown };
+    };
+    if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+    return body.result;
+  };
+  const provider = {
+    async request({ method, params }: { method: string; params?: unknown[] }) {
+      log.push(method);
+      switch (method) {
+        case "eth_requestAccounts":
+        case "eth_accounts":
+          return [options.account];
+        case "eth_chainId":
+          return chain;
+        case "wallet_switchEthereumChain":
+          chain = (params?.[0] as { chainId: string }).chainId;
+          emit("chainChanged", chain);
+          return null;
+        default:
+          return forward(method, params ?? []);
+      }
+    },
+    on(event: string, listener: (...args: unknown[]) => void) {
+      (listeners[event] ??= []).push(listener);
+    },
+    removeListener(event: string, listener: (...args: unknown[]) => void) {
+      listeners[event] = (listeners[event] ?? []).filter((f) => f !== listener);
+    },
+  };
+  const info = {
+    uuid: "7d4a2c8e-test-wallet",
+    name: options.name,
+    icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='16' height='16'/%3E",
+    rdns: "org.example.testwallet",
+  };
+  const announce = () =>
+    window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }));
+  window.addEventListener("eip6963:requestProvider", announce);
+  announce();
+}

@@ -1,0 +1,174 @@
+import { expect } from "chai";
+import { formatUnits, Interface } from "ethers";
+import type { Page } from "playwright-core";
+import { formatToken, formatUsdc } from "../../src/amounts";
+import { connectStablecoin, connectToken, INTERFACES } from "../../src/contracts";
+import { readTokenList } from "../../src/lens";
+import { valueAtNav } from "../../src/tokenState";
+import { TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
+import { screenshot, startAppHarness, type AppHarness } from "./harness";
+
+/**
+ * The app in a real browser (Debian's chromium-headless-shell through playwright-core) against a local node with the
+ * system deployed, a test wallet injected and announced through EIP-6963, every control found by its role and
+ * accessible name. The tests run in order on one chain: the holder mints, then redeems half, then buys. Each saves a
+ * screenshot under out/app/.
+ */
+describe("the app in a browser", function () {
+  this.timeout(600_000);
+  let h: AppHarness;
+  let holder: string;
+  const pages: Page[] = [];
+
+  before(async () => {
+    h = await startAppHarness();
+    holder = ((await h.provider.send("eth_accounts", [])) as string[])[3];
+  });
+  afterEach(async () => {
+    for (const page of pages.splice(0)) await page.close();
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const open = async (hash: string, options?: Parameters<AppHarness["open"]>[1]) => {
+    const page = await h.open(hash, options);
+    pages.push(page);
+    return page;
+  };
+  const connect = async (page: Page) => {
+    await page.getByRole("button", { name: "Connect wallet" }).click();
+    await page.getByRole("button", { name: TEST_WALLET_NAME }).click();
+    await page.getByLabel("Connected account").waitFor();
+  };
+  const sent = (page: Page) =>
+    page.evaluate(() => (window as unknown as { __walletLog: string[] }).__walletLog.slice());
+  const token = (symbol: string) => connectToken(h.book.tokens[symbol], h.provider);
+
+  it("lists every deployed token with its NAV, read from the chain", async () => {
+    const page = await open("#/");
+    const table = page.getByRole("table", { name: "Tokens" });
+    await table.getByRole("row").nth(Object.keys(h.book.tokens).length).waitFor();
+    const list = await readTokenList(h.book, h.provider);
+    for (const t of list.tokens) {
+      const row = table.getByRole("row", { name: t.symbol, exact: true });
+      expect(await row.getByRole("cell").first().textContent(), t.symbol).to.equal(formatUsdc(t.navPerShare, 4));
+    }
+    expect(list.tokens.map((t) => t.symbol)).to.deep.equal(Object.keys(h.book.tokens));
+    await screenshot(page, "1-tokens");
+  });
+
+  it("connects the injected wallet, draws test USDC and mints 100 USDC of BTC3L: balance and value at NAV shown", async () => {
+    const page = await open("#/trade?token=BTC3L");
+    await connect(page);
+    await page.getByRole("button", { name: "Get test USDC from the faucet" }).click();
+    const balances = page.getByRole("table", { name: "Your balances" });
+    await balances.getByRole("row", { name: "USDC", exact: true }).getByText("10,000").first().waitFor();
+
+    await page.getByRole("tab", { name: "Mint" }).click();
+    await page.getByLabel("Amount").fill("100");
+    await page.getByText(/You get about .* BTC3L/).waitFor();
+    await page.getByRole("button", { name: "Mint", exact: true }).click();
+    const done = page.getByRole("status");
+    await done.getByText(/^Done/).waitFor({ timeout: 120_000 });
+
+    const btc3l = token("BTC3L");
+    const shares = await btc3l.balanceOf(holder);
+    expect(shares > 0n).to.equal(true);
+    const text = await done.textContent();
+    expect(text).to.contain(`you now hold ${formatToken(shares, 6)} BTC3L`);
+    const value = /worth ([\d,.]+) USDC at NAV/.exec(text ?? "")?.[1];
+    // Worth 100 USDC less the 0.1% mint fee and the taker fee, at the NAV of the moment it was read.
+    expect(Number(value?.replace(/,/g, ""))).to.be.within(99.5, 100);
+    await balances.getByRole("row", { name: "BTC3L", exact: true }).getByText(formatToken(shares, 6)).waitFor();
+    expect(await connectStablecoin(h.book.stablecoin, h.provider).balanceOf(holder)).to.equal(9_900_000_000n);
+    await screenshot(page, "2-mint");
+  });
+
+  it("redeems half of the BTC3L and shows what is left", async () => {
+    const btc3l = token("BTC3L");
+    const before = await btc3l.balanceOf(holder);
+    const page = await open("#/trade?token=BTC3L&side=redeem");
+    await connect(page);
+    await page.getByLabel("Amount").fill(formatUnits(before / 2n, 18));
+    await page.getByText(/You get about .* USDC/).waitFor();
+    await page.getByRole("button", { name: "Redeem", exact: true }).click();
+    await page.getByRole("status").getByText(/^Done/).waitFor({ timeout: 120_000 });
+    const after = await btc3l.balanceOf(holder);
+    expect(after).to.equal(before - before / 2n);
+    expect(await page.getByRole("status").textContent()).to.contain(`you now hold ${formatToken(after, 6)} BTC3L`);
+    await screenshot(page, "3-redeem");
+  });
+
+  it("buys BTC3L through the better of the pool and a mint, both quoted, in one transaction with a permit", async () => {
+    const page = await open("#/trade?token=BTC3L&side=buy");
+    await connect(page);
+    await page.getByLabel("Amount").fill("50");
+    const routes = page.getByRole("list", { name: "Routes" });
+    await routes.getByText("(better: chosen)").waitFor();
+    const chosen = (await routes.getByText("(better: chosen)").textContent()) ?? "";
+    const expected = chosen.startsWith("Pool") ? 0n : 1n; // the TradeRouter's Route enum: POOL, NAV
+    expect(await routes.getByRole("listitem").count()).to.equal(2);
+    const before = await token("BTC3L").balanceOf(holder);
+    await page.getByRole("button", { name: "Buy", exact: true }).click();
+    await page.getByRole("status").getByText(/^Done/).waitFor({ timeout: 120_000 });
+    // The Bought event of the last block: the route the page chose, and the shares the holder got.
+    const block = await h.provider.getBlock("latest", false);
+    const receipt = await h.provider.getTransactionReceipt(block!.transactions[0]);
+    const router = INTERFACES.tradeRouter as Interface;
+    const bought = receipt!.logs.map((l) => router.parseLog(l)).find((e) => e?.name === "Bought");
+    expect(bought?.args.route).to.equal(expected);
+    expect(await token("BTC3L").balanceOf(holder)).to.equal(before + (bought?.args.sharesOut as bigint));
+    expect((await sent(page)).filter((m) => m === "eth_signTypedData_v4")).to.have.length(1);
+    await screenshot(page, "4-buy");
+  });
+
+  it("a mint beyond the balance shows one readable sentence and sends nothing", async () => {
+    const page = await open("#/trade?token=BTC3L");
+    await connect(page);
+    const nonce = await h.provider.getTransactionCount(holder);
+    await page.getByLabel("Amount").fill("1000000");
+    await page.getByRole("button", { name: "Mint", exact: true }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    const usdc = await connectStablecoin(h.book.stablecoin, h.provider).balanceOf(holder);
+    expect(await alert.textContent()).to.equal(
+      `not enough USDC: you have ${formatUsdc(usdc)}, the mint needs ${formatUsdc(1_000_000_000_000n)}`,
+    );
+    expect(await sent(page)).to.not.include("eth_sendTransaction");
+    expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);
+    await screenshot(page, "5-mint-too-much");
+  });
+
+  it("a wallet on another chain gets the wrong-network message and a switch button that works", async () => {
+    const page = await open("#/", { chainId: 1 });
+    await connect(page);
+    const alert = page.getByRole("alert");
+    await alert.getByText(/^Wrong network: your wallet is on chain 1/).waitFor();
+    await screenshot(page, "6-wrong-network");
+    await page.getByRole("button", { name: "Switch network to localhost" }).click();
+    await page.getByRole("table", { name: "Tokens" }).waitFor();
+    expect(await sent(page)).to.include("wallet_switchEthereumChain");
+    // The value of the holder's tokens at NAV is shown in the list once connected.
+    const list = await readTokenList(h.book, h.provider, { account: holder });
+    const btc3l = list.tokens.find((t) => t.symbol === "BTC3L")!;
+    await page.getByText(`${formatToken(btc3l.balance, 4)} (`).waitFor();
+    expect(valueAtNav(btc3l.balance, btc3l.navPerShare) > 0n).to.equal(true);
+  });
+
+  it("the decay page draws the outcome distribution, the flat-market cost and a real year", async () => {
+    const page = await open("#/decay", { wallet: false });
+    await page
+      .getByRole("img", { name: /^Distribution of 5000 simulated outcomes over 30 days/ })
+      .locator("canvas")
+      .waitFor();
+    await page
+      .getByRole("img", { name: /^BTC 2021, rebased to 100/ })
+      .locator("canvas")
+      .waitFor();
+    expect(await page.getByLabel("Flat-market cost").textContent()).to.match(/a 3x long token is expected to be -\d/);
+    await page.getByLabel("Holding days").fill("90");
+    await page.getByRole("img", { name: /over 90 days/ }).waitFor();
+    await screenshot(page, "7-decay");
+  });
+});

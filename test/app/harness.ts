@@ -1,0 +1,82 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+import { JsonRpcProvider, Network } from "ethers";
+import type { Browser, Page } from "playwright-core";
+import { deploySystem } from "../../ignition/deploySystem";
+import type { AddressBook } from "../../src/addressBook";
+import { loadSpec } from "../../src/deployment/spec";
+import { buildApp, serveApp, type ServedApp } from "../../app/server/serve";
+import { launchBrowser } from "../../app/testing/browser";
+import { installInjectedWallet, TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
+import { startNode, type LocalNode } from "../helpers/node";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+export const SCREENSHOTS = path.join(ROOT, "out", "app");
+
+/**
+ * Everything a browser test of the app needs: a `hardhat node` child, the system deployed to it through the Ignition
+ * module with the local parameters (the address book written to a temporary deployments directory as `localhost`),
+ * the production build served by Vite's preview server on a free loopback port, and Chromium.
+ */
+export interface AppHarness {
+  node: LocalNode;
+  book: AddressBook;
+  provider: JsonRpcProvider;
+  app: ServedApp;
+  browser: Browser;
+  /** A new page with the test wallet for `account` on `chainId` (the node's by default), at `hash`. */
+  open(hash: string, options?: { account?: string; chainId?: number; wallet?: boolean }): Promise<Page>;
+  stop(): Promise<void>;
+}
+
+export async function startAppHarness(): Promise<AppHarness> {
+  const node = await startNode();
+  const deploymentsDir = mkdtempSync(path.join(os.tmpdir(), "lt-app-"));
+  const stops: (() => Promise<void> | void)[] = [() => node.stop(), () => rmSync(deploymentsDir, { recursive: true })];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    const network = Network.from(31337);
+    const provider = new JsonRpcProvider(node.url, network, { staticNetwork: network, cacheTimeout: -1 });
+    stops.push(() => provider.destroy());
+    const deployed = await deploySystem(hre, loadSpec(ROOT, "localhost"), {
+      provider: { request: ({ method, params }) => provider.send(method, (params as unknown[]) ?? []) },
+    });
+    const book: AddressBook = { ...deployed, network: "localhost" };
+    writeFileSync(path.join(deploymentsDir, "localhost.json"), JSON.stringify(book, null, 2));
+    await buildApp({ deploymentsDir });
+    const app = await serveApp({ port: 0, localRpcUrl: node.url, deploymentsDir });
+    stops.push(() => app.close());
+    const browser = await launchBrowser();
+    stops.push(() => browser.close());
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const open: AppHarness["open"] = async (hash, options = {}) => {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      if (options.wallet ?? true) {
+        const account = options.account ?? ((await provider.send("eth_accounts", [])) as string[])[3];
+        await page.addInitScript(installInjectedWallet, {
+          rpcUrl: node.url,
+          account,
+          chainId: options.chainId ?? 31337,
+          name: TEST_WALLET_NAME,
+        });
+      }
+      await page.goto(`${app.url}${hash}`);
+      return page;
+    };
+    return { node, book, provider, app, browser, open, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Saves the page under out/app/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
