@@ -23,7 +23,10 @@ import { SERVICES, type StartContext, type StartOptions } from "../src/start/ser
 import { buildApp, serveApp } from "../app/server/serve";
 
 const ROOT = path.resolve(__dirname, "..");
-const LOG_DIR = path.join(ROOT, "out", "start");
+/** The services' logs (LT_START_LOG_DIR: elsewhere, as the tests do). */
+const LOG_DIR = process.env.LT_START_LOG_DIR ?? path.join(ROOT, "out", "start");
+/** A path as the user sees it: relative to the project when inside it. */
+const shown = (file: string) => (file.startsWith(ROOT) ? path.relative(ROOT, file) : file);
 const HARDHAT = require.resolve("hardhat/internal/cli/cli");
 
 export function parseStartOptions(argv: string[]): StartOptions {
@@ -88,7 +91,7 @@ async function waitForNode(url: string, node: RunningChild, timeoutMs = 120_000)
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new UserError(`the node did not answer on ${url} within ${timeoutMs / 1000} s (see out/start/node.log)`);
+  throw new UserError(`the node did not answer on ${url} within ${timeoutMs / 1000} s (log: ${shown(node.logFile)})`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -98,9 +101,10 @@ async function main(argv: string[]): Promise<number> {
 
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
-  const supervisor = new Supervisor(ROOT, LOG_DIR, (child, code) => {
+  const supervisor = new Supervisor(ROOT, LOG_DIR, (child, how) => {
+    const last = lastErrorLine(child.logFile);
     console.error(
-      `error: the ${child.name} stopped unexpectedly (exit code ${code}): ${lastErrorLine(child.logFile)} (log: ${path.relative(ROOT, child.logFile)})`,
+      `error: the ${child.name} stopped unexpectedly (${how})${last ? `: ${last}` : ""} (log: ${shown(child.logFile)})`,
     );
     finish(1);
   });
@@ -144,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
     provider.destroy();
     if (seeded.length > 0) console.log(`minted ${SEED_USDC} USDC of ${seeded.join(", ")} so that every NAV moves`);
     app = await serveApp({ port: options.port, localRpcUrl: rpcUrl });
-    const context: StartContext = { root: ROOT, rpcUrl, book, options };
+    const context: StartContext = { root: ROOT, logDir: shown(LOG_DIR), rpcUrl, book, options };
     const services = SERVICES.filter((s) => s.enabled?.(options) ?? true);
     console.log(`\nleveraged tokens are live: open ${app.url}`);
     console.log(`  ${"node".padEnd(11)} ${rpcUrl} (chain ${book.chainId}), ${Object.keys(book.tokens).length} tokens`);
@@ -160,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(
       `  ${"app".padEnd(11)} ${app.url} (Connect wallet offers your browser wallet and dev accounts ${FIRST_USER_ACCOUNT}+)`,
     );
-    console.log(`logs in out/start/; Ctrl-C stops everything\n`);
+    console.log(`logs in ${shown(LOG_DIR)}/; Ctrl-C stops everything\n`);
   };
 
   let code: number;

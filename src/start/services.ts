@@ -16,6 +16,8 @@ export interface StartOptions {
 
 export interface StartContext {
   root: string;
+  /** Where the services' logs go, as shown to the user. */
+  logDir: string;
   rpcUrl: string;
   book: AddressBook;
   options: StartOptions;
@@ -80,7 +82,7 @@ export const SERVICES: ServiceSpec[] = [
       String(KEEPER_POLL_MS),
     ],
     env: () => ({ KEEPER_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.keeper) }),
-    describe: () =>
-      `rebalances every token that is due (looks every ${KEEPER_POLL_MS / 1000} s); ${account(SERVICE_ACCOUNTS.keeper)}; log out/start/keeper.log`,
+    describe: ({ logDir }) =>
+      `rebalances every token that is due (looks every ${KEEPER_POLL_MS / 1000} s); ${account(SERVICE_ACCOUNTS.keeper)}; log ${logDir}/keeper.log`,
   },
 ];

@@ -22,8 +22,8 @@ export interface RunningChild {
   name: string;
   process: ChildProcess;
   logFile: string;
-  /** Resolves with the exit code (or 1 for a signal) when the child ends. */
-  exited: Promise<number>;
+  /** Resolves when the child ends: its exit code (1 when a signal ended it) and how it ended, in words. */
+  exited: Promise<{ code: number; how: string }>;
 }
 
 export class Supervisor {
@@ -33,7 +33,7 @@ export class Supervisor {
   constructor(
     private readonly root: string,
     private readonly logDir: string,
-    private readonly onUnexpectedExit: (child: RunningChild, code: number) => void,
+    private readonly onUnexpectedExit: (child: RunningChild, how: string) => void,
     private readonly print: (line: string) => void = (line) => console.log(line),
   ) {
     mkdirSync(logDir, { recursive: true });
@@ -45,8 +45,8 @@ export class Supervisor {
   /** Starts a long-running child (a service): its unexpected end is reported. */
   start(spec: ChildSpec): RunningChild {
     const child = this.spawn(spec);
-    void child.exited.then((code) => {
-      if (!this.stopping) this.onUnexpectedExit(child, code);
+    void child.exited.then(({ how }) => {
+      if (!this.stopping) this.onUnexpectedExit(child, how);
     });
     return child;
   }
@@ -54,7 +54,7 @@ export class Supervisor {
   /** Runs a child to its end (a step such as compile or deploy) and resolves with its exit code. */
   run(spec: ChildSpec): Promise<{ code: number; child: RunningChild }> {
     const child = this.spawn(spec);
-    return child.exited.then((code) => ({ code, child }));
+    return child.exited.then(({ code }) => ({ code, child }));
   }
 
   private spawn(spec: ChildSpec): RunningChild {
@@ -73,12 +73,12 @@ export class Supervisor {
         if (!this.stopping) this.print(`${spec.name.padEnd(11)} ${line}`);
       });
     }
-    const exited = new Promise<number>((resolve) => {
-      proc.once("exit", (code) => {
+    const exited = new Promise<{ code: number; how: string }>((resolve) => {
+      proc.once("exit", (code, signal) => {
         closeSync(fd);
-        resolve(code ?? 1);
+        resolve(signal ? { code: 1, how: `killed by ${signal}` } : { code: code ?? 1, how: `exit code ${code}` });
       });
-      proc.once("error", () => resolve(1));
+      proc.once("error", (error) => resolve({ code: 1, how: error.message }));
     });
     const running = { name: spec.name, process: proc, logFile, exited };
     this.children.push(running);
