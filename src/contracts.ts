@@ -1,10 +1,12 @@
 import type { ContractRunner, Interface } from "ethers";
 import {
+  FlashArbitrage__factory,
   LeveragedToken__factory,
   LeveragedTokenFactory__factory,
   MockStablecoin__factory,
   PerpExchange__factory,
   SettablePriceFeed__factory,
+  TradeRouter__factory,
   type LeveragedToken,
   type LeveragedTokenFactory,
   type MockStablecoin,
@@ -37,6 +39,8 @@ export const CONTRACT_INTERFACES: Interface[] = [
   PerpExchange__factory.createInterface(),
   MockStablecoin__factory.createInterface(),
   SettablePriceFeed__factory.createInterface(),
+  TradeRouter__factory.createInterface(),
+  FlashArbitrage__factory.createInterface(),
 ];
 
 /** A token by symbol (BTC3L) or address, as listed by the factory; an unknown one is a UserError. */
