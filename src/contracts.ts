@@ -11,6 +11,7 @@ import {
   type LeveragedTokenFactory,
   type MockStablecoin,
   type PerpExchange,
+  type SettablePriceFeed,
 } from "../typechain-types";
 import type { AddressBook } from "./addressBook";
 import { UserError } from "./errors";
@@ -31,6 +32,14 @@ export function connectSystem(book: AddressBook, runner: ContractRunner): System
     factory: LeveragedTokenFactory__factory.connect(book.factory, runner),
   };
 }
+
+/** A leveraged token of the system. */
+export const connectToken = (address: string, runner: ContractRunner): LeveragedToken =>
+  LeveragedToken__factory.connect(address, runner);
+
+/** A market's settable price feed (local chains). */
+export const connectSettableFeed = (address: string, runner: ContractRunner): SettablePriceFeed =>
+  SettablePriceFeed__factory.connect(address, runner);
 
 /** Every interface whose custom errors a transaction of ours can revert with. */
 export const CONTRACT_INTERFACES: Interface[] = [
