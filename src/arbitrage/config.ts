@@ -57,6 +57,9 @@ export type ArbitrageConfig = Omit<
     deployer?: string;
   };
 
+/** Every setting at its default, from the table: where a pass run in-process (the demo, a test) starts. */
+export const arbitrageDefaults = () => parseSettings(SETTINGS, [], {}, DOCS);
+
 /** What the arbitrageur reads from an address book. */
 export interface ArbitrageBook {
   network: string;

@@ -83,7 +83,7 @@ export async function arbitrage(context: ArbitrageContext, op: Opportunity, repo
   if (result.kind === "failed") return "failed";
   if (result.kind === "pending") return "pending";
   context.state.pending.delete(op.token);
-  return recordMined(context, op, result.receipt, report);
+  return recordMined(context, op, result.receipt, report, profit);
 }
 
 /** The arbitrage's gas in stablecoin units at the highest fee its transaction can pay (rounded up). */
@@ -104,14 +104,15 @@ function lostRace({ logger, metrics }: ArbitrageContext, fields: Record<string, 
 }
 
 /**
- * A mined arbitrage: its `Arbitraged` event's profit against the gas the receipt paid (in stablecoin), the pool's
- * premium after. A reverted one lost the race if the gap is gone now, else failed; its gas counts either way.
+ * A mined arbitrage: its `Arbitraged` event's profit (with the plan's and the simulation's, which it equals on an
+ * unchanged chain) against the gas the receipt paid (in stablecoin), the pool's premium after. A reverted one lost the race if the gap is gone now, else failed; its gas counts either way.
  */
 export async function recordMined(
   context: ArbitrageContext,
   op: Opportunity,
   receipt: TransactionReceipt,
   report: PassReport,
+  simulated?: bigint,
 ): Promise<Outcome> {
   const { logger, metrics } = context;
   const gasCost = ceilDiv(receipt.gasUsed * receipt.gasPrice * (await context.nativePrice()), 10n ** 18n);
@@ -150,6 +151,7 @@ export async function recordMined(
     collateral: usd(event ? event.args.collateral : 0n),
     profit: usd(profit),
     planned: usd(op.plan.profit),
+    simulated: simulated === undefined ? null : usd(simulated),
     gasUsed: receipt.gasUsed.toString(),
     gasCost: usd(gasCost),
     net: usd(profit - gasCost),

@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const metrics = new ArbitrageMetrics();
   const signer = await arbitrageSigner(config, provider, logger);
-  const context = arbitrageContext(config, provider, logger, {
+  const context = arbitrageContext(config, config, provider, logger, {
     signer,
     metrics,
     nativePrice: price.read,

@@ -13,6 +13,9 @@ import { txContext, type ArbitrageContext, type Outcome, type PassReport } from 
 export { newArbitrageState } from "./types";
 export type { ArbitrageContext, ArbitragePassConfig, ArbitrageState, PassReport } from "./types";
 
+/** The most arbitrages of one pool in one pass. */
+const MAX_ROUNDS_PER_POOL = 3;
+
 /** One token with a pool, as the pass reads it. */
 interface Listed {
   token: string;
@@ -57,15 +60,21 @@ export async function runOnce(context: ArbitrageContext): Promise<PassReport> {
     profit: 0n,
     gasCost: 0n,
   };
-  for (const entry of listed) {
-    if (context.stopping?.()) break;
-    const outcome = await arbitragePool(context, entry, report).catch((error: unknown) => {
-      const kind = isRpcFault(error) ? "rpc" : "pool";
-      metrics?.errors.inc({ kind });
-      logger.error({ token: entry.symbol, kind, error: describeError(error, CONTRACT_INTERFACES) }, "pool failed");
-      return "failed" as const;
-    });
-    if (outcome) report[outcome].push(entry.symbol);
+  for (const first of listed) {
+    let entry = first;
+    // An arbitrage whose mint or redeem rebalanced the token first (above its band) changes the token's rates: the
+    // same pool is looked at again, a few times at most.
+    for (let round = 1; round <= MAX_ROUNDS_PER_POOL && !context.stopping?.(); round++) {
+      const outcome = await arbitragePool(context, entry, report).catch((error: unknown) => {
+        const kind = isRpcFault(error) ? "rpc" : "pool";
+        metrics?.errors.inc({ kind });
+        logger.error({ token: entry.symbol, kind, error: describeError(error, CONTRACT_INTERFACES) }, "pool failed");
+        return "failed" as const;
+      });
+      if (outcome) report[outcome].push(entry.symbol);
+      if (outcome !== "arbitraged" || round === MAX_ROUNDS_PER_POOL) break;
+      entry = await retry("pool", () => readEntry(context, entry.token, entry.pair, entry.symbol));
+    }
   }
   metrics?.pendingTransactions.set(state.pending.size);
   metrics?.lastTick.set(Date.now() / 1000);
@@ -158,19 +167,19 @@ async function readPools(context: ArbitrageContext, retry: Retry): Promise<Liste
 
   const withPool = tokens.filter((a) => state.pairs.has(a));
   const read = await retry("pools", () =>
-    Promise.all(
-      withPool.map(async (address) => {
-        const token = context.connectToken(address);
-        const pair = state.pairs.get(address) as string;
-        const [pool, nav, paused, wipedOut] = await Promise.all([
-          readPool(context.provider, pair, address, stablecoin),
-          token.navPerShare(),
-          token.paused(),
-          token.wipedOut(),
-        ]);
-        return { token: address, symbol: state.symbols.get(address) ?? address, pair, pool, nav, paused, wipedOut };
-      }),
-    ),
+    Promise.all(withPool.map((a) => readEntry(context, a, state.pairs.get(a) as string, state.symbols.get(a) ?? a))),
   );
   return read.filter((entry) => entry.pool.tokenReserve > 0n && entry.pool.stableReserve > 0n);
+}
+
+/** One token's pool, NAV, pause and wipe-out, read now. */
+async function readEntry(context: ArbitrageContext, address: string, pair: string, symbol: string): Promise<Listed> {
+  const token = context.connectToken(address);
+  const [pool, nav, paused, wipedOut] = await Promise.all([
+    readPool(context.provider, pair, address, context.state.stablecoin as string),
+    token.navPerShare(),
+    token.paused(),
+    token.wipedOut(),
+  ]);
+  return { token: address, symbol, pair, pool, nav, paused, wipedOut };
 }
