@@ -77,7 +77,6 @@ export function parseConfig(
 ): ArbitrageConfig {
   const settings = parseSettings(SETTINGS, argv, env, DOCS);
   const book = settings.network ? readBookOrFail(readBook, settings.network) : undefined;
-  const endpoint = resolveEndpoint("ARB", settings, book?.chainId, argv, env);
   const factory = settings.factory ?? book?.factory;
   if (!factory) throw new ConfigError("no factory: give --network <name> (an address book) or --factory 0x..");
   if (book && !book.dex && !settings.dexFactory) {
@@ -91,5 +90,6 @@ export function parseConfig(
       `no FlashArbitrage contract: ${book ? `deployments/${book.network}.json predates it (npm run deploy again) or give` : "give"} --arbitrage 0x..`,
     );
   }
+  const endpoint = resolveEndpoint("ARB", settings, book?.chainId, argv, env);
   return { ...settings, ...endpoint, factory, dexFactory, arbitrage, deployer: book?.deployer };
 }
