@@ -1,3 +1,6 @@
+// First: on an unsupported Node, one line and exit 1 before anything else loads.
+import { requireSupportedNode } from "./src/nodeVersion";
+requireSupportedNode();
 import "dotenv/config";
 import { subtask, type HardhatUserConfig } from "hardhat/config";
 import type { NetworksUserConfig } from "hardhat/types";

@@ -6,6 +6,7 @@ import { abi as stablecoinAbi } from "../artifacts/contracts/perp/MockStablecoin
 import { abi as exchangeAbi } from "../artifacts/contracts/perp/PerpExchange.sol/PerpExchange.json";
 import { abi as feedAbi } from "../artifacts/contracts/perp/SettablePriceFeed.sol/SettablePriceFeed.json";
 import { abi as tradeRouterAbi } from "../artifacts/contracts/periphery/TradeRouter.sol/TradeRouter.json";
+import { abi as arbitrageAbi } from "../artifacts/contracts/periphery/FlashArbitrage.sol/FlashArbitrage.json";
 import type {
   LeveragedToken,
   LeveragedTokenFactory,
@@ -27,11 +28,13 @@ const connector =
   (address: string, runner?: ContractRunner | null): T =>
     new Contract(address, abi as InterfaceAbi, runner) as unknown as T;
 
+/** A leveraged token of the system. */
 export const connectToken = connector<LeveragedToken>(tokenAbi);
 export const connectFactory = connector<LeveragedTokenFactory>(factoryAbi);
 export const connectStablecoin = connector<MockStablecoin>(stablecoinAbi);
 export const connectExchange = connector<PerpExchange>(exchangeAbi);
-export const connectFeed = connector<SettablePriceFeed>(feedAbi);
+/** A market's settable price feed (local chains). */
+export const connectSettableFeed = connector<SettablePriceFeed>(feedAbi);
 export const connectLensContract = connector<LeveragedTokenLens>(lensAbi);
 export const connectTradeRouter = connector<TradeRouter>(tradeRouterAbi);
 
@@ -60,6 +63,7 @@ export const INTERFACES = {
   stablecoin: new Interface(stablecoinAbi as InterfaceAbi),
   feed: new Interface(feedAbi as InterfaceAbi),
   tradeRouter: new Interface(tradeRouterAbi as InterfaceAbi),
+  arbitrage: new Interface(arbitrageAbi as InterfaceAbi),
 };
 
 /** Every interface whose custom errors a transaction of ours can revert with. */

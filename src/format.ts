@@ -3,7 +3,7 @@ import { formatAmount, formatPercent, WAD } from "./amounts";
 /** Renders rows as a plain-text table with a header and right-aligned numeric-looking cells. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const numeric = (cell: string) => /^-?[\d,]+(\.\d+)?[x%]?$/.test(cell);
+  const numeric = (cell: string) => /^-?[\d,]+(\.\d+)?[x%*]?$/.test(cell);
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (numeric(cell) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))

@@ -108,9 +108,6 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
     }),
   );
 
-/** Reference trade for the no-arbitrage band shown by lt:info: 1,000 USDC (or a tenth of the equity if smaller). */
-const BAND_REFERENCE = 1_000_000_000n;
-
 /** lt:info's pool lines: price, premium, reserves, and the band arbitrage holds the price in. */
 async function describePool(
   token: Awaited<ReturnType<TaskContext["resolveToken"]>>,
@@ -126,11 +123,7 @@ async function describePool(
         `reserves ${formatToken(pool.tokenReserve, 4)} ${s.symbol} / ${formatUsdc(pool.stableReserve)} USDC (${pool.pair})`,
     ],
   ];
-  const reference = s.equity / 10n < BAND_REFERENCE ? s.equity / 10n : BAND_REFERENCE;
-  const band =
-    reference > 0n && !s.wipedOut
-      ? await noArbitrageBand(token, s.navPerShare, reference).catch(() => undefined)
-      : undefined;
+  const band = s.wipedOut ? undefined : await noArbitrageBand(token, s.navPerShare, s.equity).catch(() => undefined);
   if (band) {
     lines.push([
       "arbitrage band",

@@ -1,5 +1,4 @@
 import { task } from "hardhat/config";
-import { getAddress } from "ethers";
 import {
   USDC_DECIMALS,
   TOKEN_DECIMALS,
@@ -12,16 +11,7 @@ import {
 import { UserError } from "../src/errors";
 import { checkMint, checkRedeem } from "../src/holder";
 import { valueAtNav } from "../src/tokenState";
-import { ensureAllowance, send, withContext } from "./context";
-
-function recipient(input: string | undefined, fallback: string): string {
-  if (input === undefined || input === "") return fallback;
-  try {
-    return getAddress(input);
-  } catch {
-    throw new UserError(`--to must be an address (0x followed by 40 hex digits), not "${input}"`);
-  }
-}
+import { ensureAllowance, parseRecipient, send, withContext } from "./context";
 
 task("lt:faucet", "Draws stablecoin from the faucet (local chains and testnets with the mock stablecoin)")
   .addOptionalParam("amount", "stablecoin to draw, in whole units", "10000")
@@ -52,7 +42,7 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
       async (args, { signer, system, resolveToken }) => {
         const amount = parseAmount(args.amount, USDC_DECIMALS, "--amount");
         const slippage = parsePercent(args.slippage, "--slippage", 50);
-        const receiver = recipient(args.to, signer.address);
+        const receiver = parseRecipient(args.to, signer.address);
         const token = await resolveToken(args.token);
         // Everything that would make the mint revert is checked before the approval: a refused mint sends nothing.
         const { symbol, expectedShares: expected } = await checkMint(token, system.stablecoin, signer.address, amount);
@@ -74,7 +64,7 @@ task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
       async (args, { signer, resolveToken }) => {
         if (args.all === (args.shares !== undefined)) throw new UserError("give either --shares N or --all");
         const slippage = parsePercent(args.slippage, "--slippage", 50);
-        const receiver = recipient(args.to, signer.address);
+        const receiver = parseRecipient(args.to, signer.address);
         const token = await resolveToken(args.token);
         const shares = args.all
           ? await token.balanceOf(signer.address)
@@ -92,7 +82,7 @@ task("lt:transfer", "Transfers a leveraged token (or USDC)")
   .addParam("amount", "how much, in whole units")
   .setAction(
     withContext<{ token: string; to: string; amount: string }>(async (args, { signer, system, resolveToken }) => {
-      const to = recipient(args.to, "");
+      const to = parseRecipient(args.to, "");
       const contract = args.token.toUpperCase() === "USDC" ? system.stablecoin : await resolveToken(args.token);
       const [symbol, decimals, balance] = await Promise.all([
         contract.symbol(),
@@ -113,7 +103,7 @@ task("lt:balance", "Shows the stablecoin and every leveraged token held by an ac
   .addOptionalParam("account", "the address (default: the signer)")
   .setAction(
     withContext<{ account?: string }>(async (args, { signer, system, resolveToken }) => {
-      const account = recipient(args.account, signer.address);
+      const account = parseRecipient(args.account, signer.address);
       console.log(`${account}`);
       console.log(`  USDC     ${formatUsdc(await system.stablecoin.balanceOf(account))}`);
       for (const address of await system.factory.allTokens()) {

@@ -84,11 +84,17 @@ async function planBuyAndRedeem(token: PlannedToken, pool: Reserves): Promise<Pl
   return profit > 0n ? { direction: "buyAndRedeem", amount, shares: amount, collateral, profit } : undefined;
 }
 
+/** The reference trade of `noArbitrageBand`: 1,000 USDC, or a tenth of the equity when that is less. */
+const BAND_REFERENCE = 1_000_000_000n;
+
 /**
  * The pool prices (stablecoin units per whole token) between which no arbitrage pays before gas, from the token's
- * previews of a mint of `collateral` and a redeem of the shares worth as much at `nav`.
+ * previews of a mint of a reference amount (1,000 USDC, or a tenth of `equity` if less) and a redeem of the shares
+ * worth as much at `nav`; undefined when the token previews nothing (wiped out, empty).
  */
-export async function noArbitrageBand(token: PlannedToken, nav: bigint, collateral: bigint) {
+export async function noArbitrageBand(token: PlannedToken, nav: bigint, equity: bigint) {
+  const collateral = equity / 10n < BAND_REFERENCE ? equity / 10n : BAND_REFERENCE;
+  if (collateral === 0n || nav === 0n) return undefined;
   const shares = (collateral * 10n ** 18n) / nav;
   const [minted, redeemed] = await Promise.all([token.previewMint(collateral), token.previewRedeem(shares)]);
   const mint: Rate = { in: collateral, out: minted };

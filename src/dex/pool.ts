@@ -20,6 +20,17 @@ export async function readPool(runner: ContractRunner, pair: string, token: stri
   return { pair, tokenReserve, stableReserve };
 }
 
+/** `token`'s pair with `stablecoin` in the Uniswap V2 factory `dexFactory`; undefined when there is none. */
+export async function findPair(
+  runner: ContractRunner,
+  dexFactory: string,
+  token: string,
+  stablecoin: string,
+): Promise<string | undefined> {
+  const pair = String(await new Contract(dexFactory, FACTORY_ABI, runner).getPair(token, stablecoin));
+  return ZERO.test(pair) ? undefined : pair;
+}
+
 /** `token`'s pool against `stablecoin` in the Uniswap V2 factory `dexFactory`; undefined when there is none. */
 export async function findPool(
   runner: ContractRunner,
@@ -27,8 +38,8 @@ export async function findPool(
   token: string,
   stablecoin: string,
 ): Promise<Pool | undefined> {
-  const pair = String(await new Contract(dexFactory, FACTORY_ABI, runner).getPair(token, stablecoin));
-  return ZERO.test(pair) ? undefined : readPool(runner, pair, token, stablecoin);
+  const pair = await findPair(runner, dexFactory, token, stablecoin);
+  return pair === undefined ? undefined : readPool(runner, pair, token, stablecoin);
 }
 
 /** The pool's price of one whole token in stablecoin units (6 decimals), rounded down; undefined while empty. */

@@ -14,7 +14,7 @@ import { JsonRpcProvider, Network, type Signer } from "ethers";
 import { readAddressBook, type AddressBook } from "../addressBook";
 import { assetFile, loadCandles } from "../backtest/candleFile";
 import { ASSET_FILES, parseDate } from "../backtest/candles";
-import { connectFeed, CONTRACT_INTERFACES } from "../contracts";
+import { connectSettableFeed, CONTRACT_INTERFACES } from "../contracts";
 import { SERVICE_ACCOUNTS } from "../devAccounts";
 import { describeError } from "../errors";
 import { formatAmount } from "../amounts";
@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
   const markets = Object.entries(book.markets).filter(([, m]) => m.settable);
   if (markets.length === 0) throw new UserError(`no market of ${book.network} has a settable feed to move`);
   const paths = marketPaths(book, options);
-  const feeds = markets.map(([symbol, m]) => ({ symbol, feed: connectFeed(m.feed, signer), path: paths[symbol] }));
+  const feeds = markets.map(([symbol, m]) => ({ symbol, feed: connectSettableFeed(m.feed, signer), path: paths[symbol] }));
   const start = await Promise.all(feeds.map(async (f) => (await f.feed.latestRoundData()).answer));
   const answers = [...start];
   const startList = await readTokenList(book, provider);

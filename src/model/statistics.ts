@@ -63,3 +63,11 @@ export function histogram(values: ArrayLike<number>, bins: number, lo: number, h
     fractions: counts.map((c) => c / Math.max(1, values.length)),
   };
 }
+
+/** The standard error of the mean of `values`: the sample standard deviation over sqrt(n) (0 for n < 2). */
+export function standardError(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  const variance = values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1);
+  return Math.sqrt(variance / values.length);
+}

@@ -38,8 +38,8 @@ export interface ServiceSpec {
 }
 
 const TS_NODE = ["-r", "ts-node/register/transpile-only"];
-/** How often the keeper looks for due rebalances: a market day lasts a few seconds here. */
-const KEEPER_POLL_MS = 1_000;
+/** How often the keeper and the arbitrageur look: a market day lasts a few seconds here. */
+const POLL_MS = 1_000;
 
 const account = (index: number) => {
   const address = computeAddress(devPrivateKey(index));
@@ -79,10 +79,26 @@ export const SERVICES: ServiceSpec[] = [
       "--rpc-url",
       rpcUrl,
       "--poll-interval",
-      String(KEEPER_POLL_MS),
+      String(POLL_MS),
     ],
     env: () => ({ KEEPER_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.keeper) }),
     describe: ({ logDir }) =>
-      `rebalances every token that is due (looks every ${KEEPER_POLL_MS / 1000} s); ${account(SERVICE_ACCOUNTS.keeper)}; log ${logDir}/keeper.log`,
+      `rebalances every token that is due (looks every ${POLL_MS / 1000} s); ${account(SERVICE_ACCOUNTS.keeper)}; log ${logDir}/keeper.log`,
+  },
+  {
+    name: "arbitrageur",
+    args: ({ root, rpcUrl }) => [
+      ...TS_NODE,
+      path.join(root, "src/arbitrage/main.ts"),
+      "--network",
+      "localhost",
+      "--rpc-url",
+      rpcUrl,
+      "--poll-interval",
+      String(POLL_MS),
+    ],
+    env: () => ({ ARB_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.arbitrageur) }),
+    describe: ({ logDir }) =>
+      `holds every pool at NAV by minting or redeeming against it when that pays; ${account(SERVICE_ACCOUNTS.arbitrageur)}; log ${logDir}/arbitrageur.log`,
   },
 ];

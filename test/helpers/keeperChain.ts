@@ -123,7 +123,12 @@ export interface KeeperProcess {
 }
 
 export function startKeeper(args: string[], env: Record<string, string>): KeeperProcess {
-  const child = spawn(process.execPath, [TS_NODE, "--transpile-only", "src/keeper/main.ts", ...args], {
+  return startBot("src/keeper/main.ts", args, env);
+}
+
+/** A bot (`src/keeper/main.ts`, `src/arbitrage/main.ts`) run as its own process, its JSON logs collected. */
+export function startBot(entry: string, args: string[], env: Record<string, string>): KeeperProcess {
+  const child = spawn(process.execPath, [TS_NODE, "--transpile-only", entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
   });
@@ -159,7 +164,7 @@ export function startKeeper(args: string[], env: Record<string, string>): Keeper
       const found = logs.find(match);
       if (found) return found;
       throw new Error(
-        `keeper log not seen (exit ${child.exitCode}); last lines:\n${logs
+        `${entry} log not seen (exit ${child.exitCode}); last lines:\n${logs
           .slice(-15)
           .map((l) => JSON.stringify(l))
           .join("\n")}\nstderr: ${stderr.slice(-2000)}`,

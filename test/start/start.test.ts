@@ -107,7 +107,7 @@ describe("npm start", function () {
       const lines = started.output().split("\n");
       const url = `http://127.0.0.1:${appPort}/`;
       expect(lines).to.include(`leveraged tokens are live: open ${url}`);
-      for (const service of ["node", "market", "keeper", "app"]) {
+      for (const service of ["node", "market", "keeper", "arbitrageur", "app"]) {
         expect(
           lines.filter((l) => l.startsWith(`  ${service} `)),
           service,
