@@ -8,6 +8,7 @@ import { abi as feedAbi } from "../artifacts/contracts/perp/SettablePriceFeed.so
 import { abi as tradeRouterAbi } from "../artifacts/contracts/periphery/TradeRouter.sol/TradeRouter.json";
 import { abi as arbitrageAbi } from "../artifacts/contracts/periphery/FlashArbitrage.sol/FlashArbitrage.json";
 import type {
+  FlashArbitrage,
   LeveragedToken,
   LeveragedTokenFactory,
   LeveragedTokenLens,
@@ -37,6 +38,7 @@ export const connectExchange = connector<PerpExchange>(exchangeAbi);
 export const connectSettableFeed = connector<SettablePriceFeed>(feedAbi);
 export const connectLensContract = connector<LeveragedTokenLens>(lensAbi);
 export const connectTradeRouter = connector<TradeRouter>(tradeRouterAbi);
+export const connectArbitrage = connector<FlashArbitrage>(arbitrageAbi);
 
 /** Typed handles on a deployed system. */
 export interface System {

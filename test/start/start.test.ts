@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { getAddress, JsonRpcProvider } from "ethers";
-import { connectToken } from "../../src/contracts";
+import { connectArbitrage, connectToken } from "../../src/contracts";
 import { freePort } from "../helpers/node";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -116,7 +116,7 @@ describe("npm start", function () {
       const page = await fetch(url);
       expect([page.status, (await page.text()).includes('<div id="root">')]).to.deep.equal([200, true]);
       const config = (await (await fetch(`${url}chain-config.json`)).json()) as {
-        books: { network: string; lens?: string; tokens: Record<string, string> }[];
+        books: { network: string; lens?: string; tokens: Record<string, string>; dex?: { arbitrage?: string } }[];
         localRpcUrl: string;
       };
       expect(config.localRpcUrl).to.equal(`http://127.0.0.1:${rpcPort}`);
@@ -137,6 +137,12 @@ describe("npm start", function () {
       const keeper = (await btc3l.queryFilter(rebalanced))[0];
       const accounts = (await provider.send("eth_accounts", [])) as string[];
       expect((await keeper.getTransaction()).from).to.equal(getAddress(accounts[1])); // the keeper's own account
+      // The market moves the pools' tokens away from their pools' prices; the arbitrageur brings them back.
+      const arbitrage = connectArbitrage(book.dex!.arbitrage!, provider);
+      const arbitraged = arbitrage.filters.Arbitraged();
+      await waitFor("an arbitrage", async () => (await arbitrage.queryFilter(arbitraged)).length > 0, 120_000, started);
+      const trade = await (await arbitrage.queryFilter(arbitraged))[0].getTransaction();
+      expect(trade.from).to.equal(getAddress(accounts[2])); // the arbitrageur's own account
       provider.destroy();
 
       const processes = descendants(started.child.pid!);
