@@ -49,7 +49,14 @@ export function appViteConfig(options: AppServerOptions = {}): InlineConfig {
     logLevel: "warn",
     clearScreen: false,
     plugins: [browserOnly(), react(), chainConfigPlugin({ deploymentsDir, localRpcUrl: options.localRpcUrl })],
-    build: { outDir: APP_DIST, emptyOutDir: true, reportCompressedSize: false, chunkSizeWarningLimit: 1000 },
+    build: {
+      outDir: APP_DIST,
+      emptyOutDir: true,
+      reportCompressedSize: false,
+      chunkSizeWarningLimit: 1000,
+      // No warning when a plugin is slow on a busy machine: npm start and the tests build every time.
+      rolldownOptions: { checks: { bundlerTimings: false } },
+    },
     worker: { format: "es" },
     server,
     preview: server,

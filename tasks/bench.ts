@@ -163,7 +163,7 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
 
 task(
   "bench",
-  "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json, then a keeper pass over 200 tokens and the Monte Carlo speed",
+  "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json, then a keeper pass over 200 tokens, the Monte Carlo speed and the app's figures (bundle size, round trips and time to the token list)",
 )
   .addFlag("check", "fail when a figure is more than 1% above the snapshot")
   .addFlag("update", "write the figures to gas-snapshot.json")
@@ -206,10 +206,13 @@ task(
     }
 
     // Informational figures: not in the snapshot, never checked. Loaded now: they need the compiled types.
-    const { measureKeeperTicks, measureMonteCarlo } = await import("./benchScale");
+    const { deployScaleSystem, measureKeeperTicks, measureMonteCarlo } = await import("./benchScale");
+    const { measureApp } = await import("./benchApp");
     try {
-      console.log(`\n${await measureKeeperTicks(hre)}`);
+      const book = await deployScaleSystem(hre);
+      console.log(`\n${await measureKeeperTicks(hre, book)}`);
       console.log(`\n${measureMonteCarlo()}`);
+      console.log(`\n${await measureApp(hre, book)}`);
     } catch (error) {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
       process.exitCode = 1;

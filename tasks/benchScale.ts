@@ -8,6 +8,7 @@ import { JsonRpcProvider, Network, Wallet, parseEther, type JsonRpcPayload, type
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
+import type { AddressBook } from "../src/addressBook";
 import { leverageWad } from "../src/deployment/listing";
 import { loadSpec } from "../src/deployment/spec";
 import { feedAnswer, parseUsdc } from "../src/amounts";
@@ -22,7 +23,7 @@ import { runMonteCarlo } from "../src/model/monteCarlo";
 
 /** Ten markets with every leverage (1x to 10x, long and short) but one: 199 tokens; the eleventh holds LTC3L. */
 const MARKETS = ["BTC", "ETH", "SOL", "AVAX", "LINK", "DOGE", "ARB", "OP", "UNI", "AAVE", "LTC"];
-const TOKENS = 200;
+export const TOKENS = 200;
 const MONTE_CARLO_TARGET = 5_000_000;
 
 /** The keeper's JSON-RPC provider, counting at the transport: requests (a batch of N is N) and HTTP round trips. */
@@ -42,10 +43,10 @@ class CountingProvider extends JsonRpcProvider {
 
 /**
  * Deploys the system (through the Ignition module, with the local parameters: fees and funding on) with eleven
- * markets, creates 200 tokens with 1,000 USDC minted in each, serves the in-process chain over HTTP and measures
- * single keeper passes (`runOnce`, configured with the keeper's defaults) through a counting provider.
+ * markets and 200 tokens with 1,000 USDC minted in each, on the in-process chain: what the keeper pass and the app's
+ * token list are measured against.
  */
-export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promise<string> {
+export async function deployScaleSystem(hre: HardhatRuntimeEnvironment): Promise<AddressBook> {
   const { ethers } = hre;
   const base = loadSpec(hre.config.paths.root, "hardhat");
   const book = await deploySystem(hre, {
@@ -58,7 +59,6 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promis
   const [admin] = await ethers.getSigners();
   const stablecoin = await ethers.getContractAt("MockStablecoin", book.stablecoin);
   const factory = await ethers.getContractAt("LeveragedTokenFactory", book.factory);
-  const feeds = await Promise.all(MARKETS.map((m) => ethers.getContractAt("SettablePriceFeed", book.markets[m].feed)));
   const amount = parseUsdc("1000");
   await stablecoin.mint(admin, amount * BigInt(TOKENS));
   const leverages = Array.from({ length: 10 }, (_, i) => [i + 1, -(i + 1)]).flat();
@@ -75,7 +75,16 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promis
     await stablecoin.approve(token, amount);
     await token.mint(amount, 1n, admin);
   }
+  return book;
+}
 
+/**
+ * Measures single keeper passes over the 200 tokens of `deployScaleSystem` (`runOnce`, configured with the keeper's
+ * defaults) through a counting provider, over HTTP to the in-process chain.
+ */
+export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: AddressBook): Promise<string> {
+  const { ethers } = hre;
+  const feeds = await Promise.all(MARKETS.map((m) => ethers.getContractAt("SettablePriceFeed", book.markets[m].feed)));
   const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}`;

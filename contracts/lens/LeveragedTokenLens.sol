@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
 import {ILeveragedTokenFactory} from "../interfaces/ILeveragedTokenFactory.sol";
@@ -71,19 +70,32 @@ contract LeveragedTokenLens {
         uint256 offset,
         uint256 limit
     ) external view returns (Context memory context, TokenView[] memory views) {
-        address[] memory listed = factory.allTokens();
         IERC20 collateral = factory.exchange().collateral();
         context = Context({
             blockNumber: block.number,
             timestamp: block.timestamp,
-            tokenCount: listed.length,
+            tokenCount: factory.tokenCount(),
             collateralBalance: account == address(0) ? 0 : collateral.balanceOf(account)
         });
-        uint256 end = offset + Math.min(limit, listed.length - Math.min(offset, listed.length));
-        if (offset >= end) return (context, views);
-        views = new TokenView[](end - offset);
-        for (uint256 i = offset; i < end; ++i) {
-            views[i - offset] = tokenView(ILeveragedToken(listed[i]), dexFactory, address(collateral), account);
+        // The factory's keeper view gives the page's tokens with their due action, leverage and equity, without
+        // reading the whole token list (a cold storage read per token listed).
+        ILeveragedTokenFactory.TokenStatus[] memory statuses = factory.keeperStatuses(offset, limit);
+        views = new TokenView[](statuses.length);
+        // Market symbols read once per market of the page (a page of 100 tokens has a handful of markets).
+        string[] memory symbols = new string[](factory.exchange().marketCount());
+        for (uint256 i = 0; i < statuses.length; ++i) {
+            TokenView memory v = _tokenView(
+                ILeveragedToken(statuses[i].token),
+                dexFactory,
+                address(collateral),
+                account
+            );
+            (v.action, v.leverage, v.equity) = (statuses[i].action, statuses[i].leverage, statuses[i].equity);
+            if (bytes(symbols[v.marketId]).length == 0) {
+                symbols[v.marketId] = _marketSymbol(ILeveragedToken(v.token), v.marketId);
+            }
+            v.marketSymbol = symbols[v.marketId];
+            views[i] = v;
         }
     }
 
@@ -98,15 +110,25 @@ contract LeveragedTokenLens {
         address dexFactory,
         address collateral,
         address account
-    ) public view returns (TokenView memory v) {
+    ) external view returns (TokenView memory v) {
+        v = _tokenView(token, dexFactory, collateral, account);
+        (v.action, v.leverage, v.equity) = token.keeperStatus();
+        v.marketSymbol = _marketSymbol(token, v.marketId);
+    }
+
+    /// @dev Everything but the keeper's status and the market's symbol, which a page reads in bulk.
+    function _tokenView(
+        ILeveragedToken token,
+        address dexFactory,
+        address collateral,
+        address account
+    ) private view returns (TokenView memory v) {
         v.token = address(token);
         v.name = IERC20Metadata(address(token)).name();
         v.symbol = IERC20Metadata(address(token)).symbol();
         v.marketId = token.marketId();
         IPerpExchange exchange = token.exchange();
-        v.marketSymbol = exchange.market(v.marketId).symbol;
         v.targetLeverage = token.targetLeverage();
-        (v.action, v.leverage, v.equity) = token.keeperStatus();
         v.navPerShare = token.navPerShare();
         v.totalSupply = IERC20(address(token)).totalSupply();
         (v.bandLower, v.bandUpper) = token.leverageBand();
@@ -119,6 +141,10 @@ contract LeveragedTokenLens {
         v.wipedOut = token.wipedOut();
         if (account != address(0)) v.balance = IERC20(address(token)).balanceOf(account);
         if (dexFactory != address(0)) _readPool(v, dexFactory, collateral);
+    }
+
+    function _marketSymbol(ILeveragedToken token, uint256 marketId) private view returns (string memory) {
+        return token.exchange().market(marketId).symbol;
     }
 
     function _readPool(TokenView memory v, address dexFactory, address collateral) private view {

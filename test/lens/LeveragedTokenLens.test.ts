@@ -109,6 +109,9 @@ describe("LeveragedTokenLens", () => {
     }
     const [, tail] = await lens.tokens(book.factory, ethers.ZeroAddress, ethers.ZeroAddress, 7, MaxUint256);
     expect(tail.map((v) => v.symbol)).to.deep.equal(["ETH2L", "BTC1S"]);
+    // One token alone reads the same as in a page.
+    const one = await lens.tokenView(all[1][0].token, book.dex!.factory, book.stablecoin, ethers.ZeroAddress);
+    expect(one.toObject(true)).to.deep.equal(all[1][0].toObject(true));
     // The reader in src/ gives the same list whatever its page size.
     const paged = await readTokenList(book, ethers.provider, { pageSize: 2 });
     expect(paged.tokens.map((t) => t.address)).to.deep.equal(all[1].map((v) => v.token));

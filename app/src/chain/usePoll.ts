@@ -9,8 +9,8 @@ export interface Polled<T> {
 }
 
 /**
- * Runs `read` now, whenever `deps` change, and every `intervalMs`; an answer that arrives after a newer read started
- * is dropped. `read` undefined: nothing to read yet.
+ * Runs `read` now, whenever `deps` change, and every `intervalMs` (or twice as long as the last read took, if
+ * longer); an answer that arrives after a newer read started is dropped. `read` undefined: nothing to read yet.
  */
 export function usePoll<T>(read: (() => Promise<T>) | undefined, deps: unknown[], intervalMs: number): Polled<T> {
   const [state, setState] = useState<Polled<T>>({});
@@ -23,6 +23,7 @@ export function usePoll<T>(read: (() => Promise<T>) | undefined, deps: unknown[]
     const mine = ++generation.current;
     let timer: number | undefined;
     const tick = async () => {
+      const started = performance.now();
       try {
         const data = await read();
         if (generation.current === mine) setState({ data });
@@ -31,7 +32,9 @@ export function usePoll<T>(read: (() => Promise<T>) | undefined, deps: unknown[]
           setState((s) => ({ data: s.data, error: describeError(error, CONTRACT_INTERFACES) }));
         }
       }
-      if (generation.current === mine) timer = window.setTimeout(tick, intervalMs);
+      // A slow read (a node busy with hundreds of tokens) is not asked again before twice its own time.
+      const wait = Math.max(intervalMs, 2 * (performance.now() - started));
+      if (generation.current === mine) timer = window.setTimeout(tick, wait);
     };
     void tick();
     return () => {
