@@ -72,6 +72,8 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
+    // npm start sets LT_CHAIN_START so that a local node replaying history keeps the history's dates.
+    hardhat: process.env.LT_CHAIN_START ? { initialDate: process.env.LT_CHAIN_START } : {},
     localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
     ...testnets(),
   },

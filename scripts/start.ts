@@ -64,6 +64,11 @@ export function parseStartOptions(argv: string[]): StartOptions {
   };
 }
 
+/** Midnight UTC of the day before `date` (YYYY-MM-DD), as an ISO time. */
+function dayBefore(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString();
+}
+
 /** Throws a UserError naming the flag when something already listens on 127.0.0.1:`port`. */
 function assertPortFree(port: number, flag: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -133,6 +138,8 @@ async function main(argv: string[]): Promise<number> {
     const node = supervisor.start({
       name: "node",
       args: [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(options.rpcPort)],
+      // A replay's chain starts the day before its first day, so that the app's dates are the history's.
+      env: options.market && !options.randomWalk ? { LT_CHAIN_START: dayBefore(options.from) } : {},
     });
     await waitForNode(rpcUrl, node);
     console.log("deploying the system to the local node...");

@@ -17,16 +17,16 @@ import { ASSET_FILES, parseDate } from "../backtest/candles";
 import { connectSettableFeed, CONTRACT_INTERFACES } from "../contracts";
 import { SERVICE_ACCOUNTS } from "../devAccounts";
 import { describeError } from "../errors";
-import { formatAmount } from "../amounts";
 import { UserError } from "../errors";
-import { formatChange } from "../format";
 import { readTokenList } from "../lens";
+import { dayLine, dueTokens, nextDayStart, pushPrices, waitForKeeper } from "./day";
 import { applyRatio, historyPath, randomWalk, type MarketPath } from "./paths";
 
 const ROOT = [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")].find((dir) =>
   existsSync(path.join(dir, "package.json")),
 ) as string;
-const DAY = 86_400;
+/** How long a day waits for the keeper beyond --speed before the market moves on. */
+const KEEPER_WAIT_MS = 60_000;
 
 export interface MarketOptions {
   network: string;
@@ -106,54 +106,44 @@ async function main(argv: string[]): Promise<number> {
   const markets = Object.entries(book.markets).filter(([, m]) => m.settable);
   if (markets.length === 0) throw new UserError(`no market of ${book.network} has a settable feed to move`);
   const paths = marketPaths(book, options);
-  const feeds = markets.map(([symbol, m]) => ({ symbol, feed: connectSettableFeed(m.feed, signer), path: paths[symbol] }));
+  const feeds = markets.map(([symbol, m]) => ({
+    symbol,
+    feed: connectSettableFeed(m.feed, signer),
+    path: paths[symbol],
+  }));
   const start = await Promise.all(feeds.map(async (f) => (await f.feed.latestRoundData()).answer));
   const answers = [...start];
   const startList = await readTokenList(book, provider);
   const dated = new Set(feeds.filter((f) => f.path.describe.includes("replays")).map((f) => f.symbol));
   console.log(feeds.map((f) => f.path.describe).join("; "));
 
-  let clock = (await provider.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
+  let list = startList;
+  let dayStart = Number(startList.timestamp);
   for (let day = 1; !stopping && (options.days === undefined || day <= options.days); day++) {
-    const began = Date.now();
-    clock += DAY;
-    await provider.send("evm_setNextBlockTimestamp", [clock]);
+    dayStart = nextDayStart(dayStart, list);
     let date: string | undefined;
     for (const [i, f] of feeds.entries()) {
       const next = f.path.next();
       if (next.date) date ??= next.date;
       else if (dated.delete(f.symbol)) console.log(`${f.symbol}: the history in data/ ends here; from now on it walks`);
       answers[i] = applyRatio(answers[i], next.ratio);
-      await (await f.feed.updateAnswer(answers[i])).wait();
     }
-    console.log(await dayLine(day, date, feeds, answers, start, book, provider, startList));
-    const wait = options.speedSeconds * 1000 - (Date.now() - began);
-    if (wait > 0 && !stopping) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, wait)));
+    await pushPrices(
+      provider,
+      feeds.map((f, i) => ({ feed: f.feed, answer: answers[i] })),
+      dayStart,
+    );
+    // The day lasts --speed seconds, and until the keeper has rebalanced what fell due (at most a minute more).
+    await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, options.speedSeconds * 1000)));
+    list = await waitForKeeper(book, provider, KEEPER_WAIT_MS, () => stopping);
+    const late = dueTokens(list);
+    const prices = feeds.map((f, i) => ({ symbol: f.symbol, answer: answers[i], start: start[i] }));
+    console.log(
+      dayLine(day, date, prices, list, startList) + (late.length ? ` (not rebalanced yet: ${late.join(", ")})` : ""),
+    );
   }
   provider.destroy();
   return 0;
-}
-
-/** "day 3 (2021-01-03): BTC 54,512.33 (+1.20%), ... | since the start: BTC +9.03%, BTC3L +27.10%, BTC3S -24.20%" */
-async function dayLine(
-  day: number,
-  date: string | undefined,
-  feeds: { symbol: string }[],
-  answers: bigint[],
-  start: bigint[],
-  book: AddressBook,
-  provider: JsonRpcProvider,
-  startList: Awaited<ReturnType<typeof readTokenList>>,
-): Promise<string> {
-  const prices = feeds.map((f, i) => `${f.symbol} ${formatAmount(answers[i], 8, 2, true)}`).join(", ");
-  const list = await readTokenList(book, provider);
-  const shown = ["BTC3L", "BTC3S"].flatMap((symbol) => {
-    const now = list.tokens.find((t) => t.symbol === symbol);
-    const then = startList.tokens.find((t) => t.symbol === symbol);
-    return now && then ? [`${symbol} ${formatChange(now.navPerShare, then.navPerShare)}`] : [];
-  });
-  const first = feeds[0] ? [`${feeds[0].symbol} ${formatChange(answers[0], start[0])}`] : [];
-  return `day ${day}${date ? ` (${date})` : ""}: ${prices} | since the start: ${[...first, ...shown].join(", ")}`;
 }
 
 if (require.main === module) {
