@@ -9,6 +9,8 @@
  *   npm start [-- --port 5173] [--rpc-port 8545] [--speed 3] [--from 2021-01-01] [--random-walk] [--seed 1]
  *             [--no-market]
  */
+import { requireSupportedNode } from "../src/nodeVersion";
+requireSupportedNode();
 import { createServer } from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";

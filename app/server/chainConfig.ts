@@ -61,7 +61,10 @@ export function chainConfigPlugin(options: ChainConfigOptions): Plugin {
       this.emitFile({
         type: "asset",
         fileName: CHAIN_CONFIG_FILE,
-        source: JSON.stringify({ books: readChainConfig(options).books }),
+        // A static build has no local node: only the address books of public networks go in.
+        source: JSON.stringify({
+          books: readChainConfig(options).books.filter((b) => !["localhost", "hardhat"].includes(b.network)),
+        }),
       });
     },
   };

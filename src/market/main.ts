@@ -7,6 +7,8 @@
  *   ts-node src/market/main.ts --network localhost [--rpc-url URL] [--speed 3] [--from 2021-01-01]
  *     [--random-walk] [--seed 1] [--volatility 0.8] [--days N]
  */
+import { requireSupportedNode } from "../nodeVersion";
+requireSupportedNode();
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
