@@ -1,6 +1,7 @@
-import type { ContractRunner } from "ethers";
+import type { ContractRunner, Provider } from "ethers";
 import type { LeveragedTokenLens } from "../typechain-types";
 import type { AddressBook } from "./addressBookSchema";
+import { decodeAbi } from "./abiDecode";
 import { UserError } from "./errors";
 import { connectLensContract } from "./contracts";
 import type { Pool } from "./dex/pool";
@@ -79,35 +80,48 @@ export function connectLens(book: AddressBook, runner: ContractRunner): Leverage
 /** Every token of the address book's factory, in the factory's order. */
 export async function readTokenList(
   book: AddressBook,
-  runner: ContractRunner,
+  provider: Provider,
   options: TokenListOptions = {},
 ): Promise<TokenList> {
-  const lens = connectLens(book, runner);
+  const lens = connectLens(book, provider);
+  const fragment = lens.interface.getFunction("tokens")!;
   const pageSize = options.pageSize ?? LENS_PAGE_SIZE;
-  const overrides = options.blockTag === undefined ? {} : { blockTag: options.blockTag };
-  const page = (offset: number) =>
-    lens.tokens(
+  // Called and decoded by hand (src/abiDecode.ts): ethers' decoder takes seconds for a page of 100 tokens.
+  const page = async (offset: number) => {
+    const args: [string, string, string, number, number] = [
       book.factory,
       book.dex?.factory ?? NO_ADDRESS,
       options.account ?? NO_ADDRESS,
       offset,
       pageSize,
-      overrides,
-    );
-  const [context, first] = await page(0);
+    ];
+    const data = await provider.call({
+      to: book.lens,
+      data: lens.interface.encodeFunctionData("tokens", args),
+      blockTag: options.blockTag,
+    });
+    const [context, views] = decodeAbi(fragment.outputs, data) as [LensContext, LensView[]];
+    return { context, views };
+  };
+  const first = await page(0);
   const offsets: number[] = [];
-  for (let offset = pageSize; offset < Number(context.tokenCount); offset += pageSize) offsets.push(offset);
+  for (let offset = pageSize; offset < Number(first.context.tokenCount); offset += pageSize) offsets.push(offset);
   const rest = await Promise.all(offsets.map(page));
-  const views = [first, ...rest.map(([, views]) => views)].flat();
   return {
-    blockNumber: context.blockNumber,
-    timestamp: context.timestamp,
-    usdcBalance: context.collateralBalance,
-    tokens: views.map(toListing),
+    blockNumber: first.context.blockNumber,
+    timestamp: first.context.timestamp,
+    usdcBalance: first.context.collateralBalance,
+    tokens: [first, ...rest].flatMap((p) => p.views.map(toListing)),
   };
 }
 
-function toListing(v: LeveragedTokenLens.TokenViewStructOutput): TokenListing {
+/** LeveragedTokenLens.Context and TokenView as the decoder gives them (plain objects, fields by name). */
+type LensContext = { [K in keyof LeveragedTokenLens.ContextStructOutput]: LeveragedTokenLens.ContextStructOutput[K] };
+type LensView = Omit<LeveragedTokenLens.TokenViewStructOutput, "fees"> & {
+  fees: { mintFeeBps: bigint; redeemFeeBps: bigint; managementFeePerYear: bigint; recipient: string };
+};
+
+function toListing(v: LensView): TokenListing {
   return {
     address: v.token,
     name: v.name,
