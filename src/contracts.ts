@@ -12,6 +12,7 @@ import {
   type MockStablecoin,
   type PerpExchange,
   type SettablePriceFeed,
+  type TradeRouter,
 } from "../typechain-types";
 import type { AddressBook } from "./addressBook";
 import { UserError } from "./errors";
@@ -40,6 +41,10 @@ export const connectToken = (address: string, runner: ContractRunner): Leveraged
 /** A market's settable price feed (local chains). */
 export const connectSettableFeed = (address: string, runner: ContractRunner): SettablePriceFeed =>
   SettablePriceFeed__factory.connect(address, runner);
+
+/** The deployment's TradeRouter (best-price buy and sell). */
+export const connectTradeRouter = (address: string, runner: ContractRunner): TradeRouter =>
+  TradeRouter__factory.connect(address, runner);
 
 /** Every interface whose custom errors a transaction of ours can revert with. */
 export const CONTRACT_INTERFACES: Interface[] = [
