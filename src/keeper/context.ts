@@ -6,11 +6,7 @@ import {
   type JsonRpcProvider,
   type Signer,
 } from "ethers";
-import {
-  BatchRebalancer__factory,
-  LeveragedToken__factory,
-  LeveragedTokenFactory__factory,
-} from "../../typechain-types";
+import { BatchRebalancer__factory, LeveragedToken__factory, LeveragedTokenFactory__factory } from "../contracts";
 import type { Logger } from "../logger";
 import type { KeeperConfig } from "./config";
 import type { KeeperMetrics } from "./metrics";

@@ -114,6 +114,8 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: number }
 /** The keeper run as its own process (`ts-node --transpile-only src/keeper/main.ts`), its JSON logs collected. */
 export interface KeeperProcess {
   logs: LogLine[];
+  /** The process started: the keeper, or npm. */
+  pid: number;
   stderr(): string;
   /** Resolves with the exit code (or 128 + signal number... as null code: -1). */
   exited: Promise<number>;
@@ -122,11 +124,15 @@ export interface KeeperProcess {
   kill(signal?: NodeJS.Signals): Promise<number>;
 }
 
-export function startKeeper(args: string[], env: Record<string, string>): KeeperProcess {
-  const child = spawn(process.execPath, [TS_NODE, "--transpile-only", "src/keeper/main.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
+/**
+ * Starts the keeper as its own process; `viaNpm`: as operators do, `npm run keeper -- <args>` (the child is then
+ * npm, and `pid` is npm's).
+ */
+export function startKeeper(args: string[], env: Record<string, string>, { viaNpm = false } = {}): KeeperProcess {
+  const [command, argv] = viaNpm
+    ? ["npm", ["run", "--silent", "keeper", "--", ...args]]
+    : [process.execPath, [TS_NODE, "--transpile-only", "src/keeper/main.ts", ...args]];
+  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });
   const logs: LogLine[] = [];
   let stderr = "";
   let partial = "";
@@ -146,6 +152,7 @@ export function startKeeper(args: string[], env: Record<string, string>): Keeper
   const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? -1)));
   return {
     logs,
+    pid: child.pid as number,
     stderr: () => stderr,
     exited,
     async waitForLog(match, timeoutMs = 60_000) {
