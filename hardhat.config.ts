@@ -4,7 +4,10 @@ requireSupportedNode();
 import "dotenv/config";
 import { subtask, type HardhatUserConfig } from "hardhat/config";
 import type { NetworksUserConfig } from "hardhat/types";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_COMPILE_JOBS,
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+} from "hardhat/builtin-tasks/task-names";
 import type {} from "@nomicfoundation/hardhat-toolbox";
 import { commandLine, loadPlugins, makeProviderResilient } from "./tasks/plugins";
 import { DEFAULT_LOCALHOST_RPC_URL, NETWORK_NAMES, TESTNETS, testnetSettings, type TestnetName } from "./src/networks";
@@ -30,6 +33,29 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
   }
   return { compilerPath: require.resolve("solc/soljson.js"), isSolcJs: true, version: SOLC_VERSION, longVersion };
 });
+
+/**
+ * Compiling with the wasm compiler takes a minute or two the first time (and after a change to a contract): say so,
+ * and keep saying it, even where Hardhat compiles quietly (npm run demo, npm test).
+ */
+subtask(TASK_COMPILE_SOLIDITY_COMPILE_JOBS).setAction(
+  async (args: { compilationJobs: { getResolvedFiles(): unknown[] }[] }, _hre, runSuper) => {
+    if (args.compilationJobs.length === 0) return runSuper(args);
+    const files = args.compilationJobs.reduce((n, job) => n + job.getResolvedFiles().length, 0);
+    const started = Date.now();
+    const seconds = () => Math.round((Date.now() - started) / 1000);
+    console.log(
+      `compiling ${files} Solidity files with solc ${SOLC_VERSION} (wasm: a minute or two the first time)...`,
+    );
+    const progress = setInterval(() => console.log(`  still compiling (${seconds()} s)`), 20_000);
+    try {
+      return await runSuper(args);
+    } finally {
+      clearInterval(progress);
+      console.log(`compiled in ${seconds()} s`);
+    }
+  },
+);
 
 /** Stops the command with one line on stderr (no stack trace). */
 function stop(message: string): never {

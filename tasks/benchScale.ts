@@ -10,7 +10,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
 import { leverageWad } from "../src/deployment/listing";
 import { loadSpec } from "../src/deployment/spec";
-import { feedAnswer, parseUsdc } from "../src/amounts";
+import { feedAnswer, parseUsdc } from "../src/units";
 import { table } from "../src/format";
 import { parseConfig } from "../src/keeper/config";
 import { keeperContext, PROVIDER_OPTIONS } from "../src/keeper/context";

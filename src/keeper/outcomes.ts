@@ -1,5 +1,5 @@
 import { formatUnits, type TransactionReceipt } from "ethers";
-import { USDC_DECIMALS } from "../amounts";
+import { USDC_DECIMALS } from "../units";
 import { BatchRebalancer__factory, CONTRACT_INTERFACES } from "../contracts";
 import { rebalanceActionName } from "../contractTypes";
 import { describeError } from "../errors";

@@ -4,7 +4,7 @@ import hre from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
-import { parseUsdc } from "../../src/amounts";
+import { parseUsdc } from "../../src/units";
 import {
   BatchRebalancer__factory,
   LeveragedToken__factory,
