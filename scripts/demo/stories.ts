@@ -4,7 +4,8 @@
  * compounded per rebalance) predicts.
  */
 import { Contract } from "ethers";
-import { parseUsdc, TOKEN_DECIMALS, formatLeverage } from "../../src/amounts";
+import { formatLeverage } from "../../src/format";
+import { parseUsdc, TOKEN_DECIMALS } from "../../src/units";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
 import { table } from "../../src/format";
 import { DAY, pct, START_PRICE, usdc, usdcNumber, type DemoWorld } from "./world";
