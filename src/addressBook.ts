@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { UserError } from "./errors";
-import { readJsonFile } from "./jsonFile";
+import { readJsonFile, shownPath } from "./jsonFile";
 
 /**
  * Where a network's deployed contracts are: `deployments/<network>.json`. Written by `npm run deploy`, read by the
@@ -51,7 +51,7 @@ export function readAddressBook(root: string, network: string): AddressBook {
     root,
     file,
     addressBookSchema,
-    `no address book for network "${network}" (${path.relative(root, file)}): run npm run deploy -- --network ${network}`,
+    `no address book for network "${network}" (${shownPath(root, file)}): run npm run deploy -- --network ${network}`,
   );
 }
 

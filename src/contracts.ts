@@ -1,5 +1,29 @@
+/**
+ * Typed access to the contracts (TypeChain). The factories are imported one by one, never through
+ * typechain-types/index.ts: that index pulls in every contract's factory, test mocks included, and loading it is most
+ * of a task's start-up time.
+ */
 import type { ContractRunner, Interface } from "ethers";
-import {
+import type {
+  LeveragedToken,
+  LeveragedTokenFactory,
+  MockStablecoin,
+  PerpExchange,
+  SettablePriceFeed,
+  TradeRouter,
+} from "../typechain-types";
+import { BatchRebalancer__factory } from "../typechain-types/factories/contracts/keepers/BatchRebalancer__factory";
+import { LeveragedToken__factory } from "../typechain-types/factories/contracts/LeveragedToken__factory";
+import { LeveragedTokenFactory__factory } from "../typechain-types/factories/contracts/LeveragedTokenFactory__factory";
+import { MockStablecoin__factory } from "../typechain-types/factories/contracts/perp/MockStablecoin__factory";
+import { PerpExchange__factory } from "../typechain-types/factories/contracts/perp/PerpExchange__factory";
+import { SettablePriceFeed__factory } from "../typechain-types/factories/contracts/perp/SettablePriceFeed__factory";
+import { FlashArbitrage__factory } from "../typechain-types/factories/contracts/periphery/FlashArbitrage__factory";
+import { TradeRouter__factory } from "../typechain-types/factories/contracts/periphery/TradeRouter__factory";
+import type { AddressBook } from "./addressBook";
+
+export {
+  BatchRebalancer__factory,
   FlashArbitrage__factory,
   LeveragedToken__factory,
   LeveragedTokenFactory__factory,
@@ -7,14 +31,7 @@ import {
   PerpExchange__factory,
   SettablePriceFeed__factory,
   TradeRouter__factory,
-  type LeveragedToken,
-  type LeveragedTokenFactory,
-  type MockStablecoin,
-  type PerpExchange,
-  type SettablePriceFeed,
-  type TradeRouter,
-} from "../typechain-types";
-import type { AddressBook } from "./addressBook";
+};
 import { UserError } from "./errors";
 
 /** Typed handles on a deployed system. */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse } from "ethers";
-import { feedAnswer, parseUsdc } from "../src/amounts";
+import { feedAnswer, parseUsdc } from "../src/units";
 import { table } from "../src/format";
 import { signPermit } from "../src/permit";
 
@@ -167,7 +167,7 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
 
 task(
   "bench",
-  "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json, then a keeper pass over 200 tokens and the Monte Carlo speed",
+  "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json, then a keeper pass over 200 tokens, the Monte Carlo speed and the start-up time of lt:list",
 )
   .addFlag("check", "fail when a figure is more than 1% above the snapshot")
   .addFlag("update", "write the figures to gas-snapshot.json")
@@ -211,9 +211,11 @@ task(
 
     // Informational figures: not in the snapshot, never checked. Loaded now: they need the compiled types.
     const { measureKeeperTicks, measureMonteCarlo } = await import("./benchScale");
+    const { measureListStartup } = await import("./benchStartup");
     try {
       console.log(`\n${await measureKeeperTicks(hre)}`);
       console.log(`\n${measureMonteCarlo()}`);
+      console.log(`\n${await measureListStartup(hre)}`);
     } catch (error) {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
       process.exitCode = 1;

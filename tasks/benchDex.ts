@@ -6,7 +6,7 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ContractFactory, MaxUint256, type ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseUsdc } from "../src/amounts";
+import { parseUsdc } from "../src/units";
 import { planArbitrage, type Plan } from "../src/arbitrage/plan";
 import { findPool } from "../src/dex/pool";
 import { uniswapV2 } from "../src/dex/uniswapV2";

@@ -1,8 +1,15 @@
 import { task } from "hardhat/config";
-import { formatAmount, formatLeverage, formatPercent, formatToken, formatUsdc } from "../src/amounts";
 import { noArbitrageBand } from "../src/arbitrage/plan";
 import { findPool, poolPrice, premium, type Pool } from "../src/dex/pool";
-import { relativeTime, table } from "../src/format";
+import {
+  formatAmount,
+  formatLeverage,
+  formatPercent,
+  formatToken,
+  formatUsdc,
+  relativeTime,
+  table,
+} from "../src/format";
 import { readTokenState } from "../src/tokenState";
 import { withContext, type TaskContext } from "./context";
 

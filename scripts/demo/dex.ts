@@ -4,7 +4,8 @@
  * capital) takes the pool back to NAV within the round-trip fees; a wallet's buy and sell through the TradeRouter
  * take the better route.
  */
-import { formatAmount, formatPercent, parseUsdc, TOKEN_DECIMALS } from "../../src/amounts";
+import { formatAmount, formatPercent } from "../../src/format";
+import { parseUsdc, TOKEN_DECIMALS } from "../../src/units";
 import { arbitrageDefaults } from "../../src/arbitrage/config";
 import { addressesOf, arbitrageContext, nativePriceSource } from "../../src/arbitrage/context";
 import { runOnce, type PassReport } from "../../src/arbitrage/runOnce";

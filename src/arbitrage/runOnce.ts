@@ -1,5 +1,5 @@
 import { formatUnits } from "ethers";
-import { USDC_DECIMALS } from "../amounts";
+import { USDC_DECIMALS } from "../units";
 import { checkSignerBalance } from "../bot/process";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { findPair, poolPrice, premium, readPool, type Pool } from "../dex/pool";

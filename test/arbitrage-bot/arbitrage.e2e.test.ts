@@ -20,7 +20,7 @@ describe("arbitrage bot: end to end against a hardhat node (child processes)", f
   const bots: KeeperProcess[] = [];
 
   const bot = (entry: "keeper" | "arbitrage", args: string[], extra: Record<string, string> = {}) => {
-    const started = startBot(`src/${entry}/main.ts`, ["--network", "localhost", ...args], { ...env, ...extra });
+    const started = startBot(entry, ["--network", "localhost", ...args], { ...env, ...extra });
     bots.push(started);
     return started;
   };
@@ -65,7 +65,7 @@ describe("arbitrage bot: end to end against a hardhat node (child processes)", f
       expect(await b.exited, line).to.equal(1);
       expect(b.stderr().trim()).to.equal(line);
     }
-    const elsewhere = startBot("src/arbitrage/main.ts", ["--network", "nowhere"], env);
+    const elsewhere = startBot("arbitrage", ["--network", "nowhere"], env);
     bots.push(elsewhere);
     expect(await elsewhere.exited).to.equal(1);
     expect(elsewhere.stderr().trim().split("\n")).to.have.length(1);

@@ -2,7 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { parseUsdc } from "../../src/amounts";
+import { parseUsdc } from "../../src/units";
 import { arbitrageDefaults } from "../../src/arbitrage/config";
 import { addressesOf, arbitrageContext } from "../../src/arbitrage/context";
 import { arbitrage, type Opportunity } from "../../src/arbitrage/execute";
