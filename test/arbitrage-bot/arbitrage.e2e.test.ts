@@ -19,8 +19,8 @@ describe("arbitrage bot: end to end against a hardhat node (child processes)", f
   let env: Record<string, string>;
   const bots: KeeperProcess[] = [];
 
-  const bot = (entry: "keeper" | "arbitrage", args: string[], extra: Record<string, string> = {}) => {
-    const started = startBot(entry, ["--network", "localhost", ...args], { ...env, ...extra });
+  const bot = (entry: "keeper" | "arbitrage", args: string[], extra: Record<string, string> = {}, viaNpm = false) => {
+    const started = startBot(entry, ["--network", "localhost", ...args], { ...env, ...extra }, { viaNpm });
     bots.push(started);
     return started;
   };
@@ -98,9 +98,9 @@ describe("arbitrage bot: end to end against a hardhat node (child processes)", f
     }
   });
 
-  it("serves its metrics, and on SIGTERM finishes and exits 0", async () => {
+  it("run as npm run arbitrage: serves its metrics, and on SIGTERM to npm finishes and exits 0", async () => {
     const port = await freePort();
-    const b = bot("arbitrage", ["--poll-interval", "300", "--metrics-port", String(port)]);
+    const b = bot("arbitrage", ["--poll-interval", "300", "--metrics-port", String(port)], {}, true);
     await b.waitForLog((l) => l.msg === "arbitrageur started");
     await b.waitForLog((l) => l.msg === "watching pool");
     await new Promise((r) => setTimeout(r, 700));
