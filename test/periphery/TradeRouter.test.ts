@@ -219,5 +219,23 @@ describe("TradeRouter and the quotes: best-price buys and sells against the real
     await expect(sell(s, wad(1)))
       .to.emit(s.tradeRouter, "Sold")
       .withArgs(s.buyer.address, await s.tokens.BTC3L.getAddress(), s.buyer.address, POOL, wad(1), quote.amountOut);
+    const buying = await quotes(s, "buy", usdc(10));
+    expect(buying.nav.unavailable).to.contain("PerpStalePrice");
+    expect(await s.tradeRouter.quoteBuy(s.tokens.BTC3L, usdc(10))).to.deep.equal([buying.pool.amountOut, 0n]);
+    await expect(buy(s, usdc(10)))
+      .to.emit(s.tradeRouter, "Bought")
+      .withArgs(s.buyer.address, await s.tokens.BTC3L.getAddress(), s.buyer.address, POOL, usdc(10), buying.amountOut);
+  });
+
+  it("says which factory, Uniswap factory and stablecoin it serves; refuses a zero factory", async () => {
+    const s = await loadFixture(system);
+    for (const contract of [s.tradeRouter, s.arbitrage]) {
+      expect(await contract.tokenFactory()).to.equal(s.book.factory);
+      expect(await contract.dexFactory()).to.equal(s.book.dex!.factory);
+      expect(await contract.stablecoin()).to.equal(s.book.stablecoin);
+    }
+    await expect(
+      ethers.deployContract("TradeRouter", [ethers.ZeroAddress, s.book.dex!.factory]),
+    ).to.be.revertedWithCustomError(s.tradeRouter, "ListedPoolsZeroAddress");
   });
 });
