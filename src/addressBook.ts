@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { addressBookSchema, type AddressBook } from "./addressBookSchema";
-import { readJsonFile } from "./jsonFile";
+import { readJsonFile, shownPath } from "./jsonFile";
 
 export { addressBookSchema, resolveMarket, type AddressBook } from "./addressBookSchema";
 
@@ -23,7 +23,7 @@ export function readAddressBook(root: string, network: string): AddressBook {
     root,
     file,
     addressBookSchema,
-    `no address book for network "${network}" (${path.relative(root, file)}): run npm run deploy -- --network ${network}`,
+    `no address book for network "${network}" (${shownPath(root, file)}): run npm run deploy -- --network ${network}`,
   );
 }
 

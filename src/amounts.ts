@@ -1,25 +1,10 @@
-import { formatUnits, parseUnits } from "ethers";
+/** Amounts as users type them: strict parsing, percentages and slippage limits. */
+import { parseUnits } from "ethers";
 import { UserError } from "./errors";
 
-/** Stablecoin (collateral) and token decimals: the one place they are written. */
-export const USDC_DECIMALS = 6;
-export const TOKEN_DECIMALS = 18;
-export const WAD = 10n ** 18n;
-/** Decimals of a Chainlink-style USD price feed's answer (and of the SettablePriceFeed deployed on local chains). */
-export const FEED_DECIMALS = 8;
-
-/** Stablecoin units of an amount in whole units: parseUsdc("1000.5") is 1,000,500,000. */
-export const parseUsdc = (amount: string | number | bigint): bigint => parseUnits(String(amount), USDC_DECIMALS);
-
-/**
- * A USD price as the answer of an 8-decimal feed: a decimal string exactly (more than 8 decimals is an error), a
- * number (from a CSV or a simulation) rounded to the nearest 1e-8.
- */
-export function feedAnswer(usd: number | string): bigint {
-  if (typeof usd === "string") return parseUnits(usd.trim(), FEED_DECIMALS);
-  if (!Number.isFinite(usd)) throw new Error(`invalid price ${usd}`);
-  return BigInt(Math.round(usd * 10 ** FEED_DECIMALS));
-}
+// Units and formatting live in ./units and ./format; they are re-exported for the modules that import them here.
+export { FEED_DECIMALS, TOKEN_DECIMALS, USDC_DECIMALS, WAD, feedAnswer, parseUsdc } from "./units";
+export { formatAmount, formatLeverage, formatPercent, formatToken, formatUsdc } from "./format";
 
 /**
  * Parses a human amount ("1000", "0.5") into integer units, strictly: no sign, no exponent, no more decimals than
@@ -53,30 +38,3 @@ export function withSlippage(amount: bigint, percent: number): bigint {
   const ppm = BigInt(Math.round(percent * 10_000));
   return (amount * (1_000_000n - ppm)) / 1_000_000n;
 }
-
-/**
- * Formats integer units rounded (half up) to `places` decimals with thousands separators; trailing zeros are
- * trimmed unless `fixed` ("1,600.5", or "3.00" with fixed).
- */
-export function formatAmount(value: bigint, decimals: number, places = decimals, fixed = false): string {
-  const negative = value < 0n;
-  let abs = negative ? -value : value;
-  if (places < decimals) {
-    const step = 10n ** BigInt(decimals - places);
-    abs = ((abs + step / 2n) / step) * step;
-  }
-  const [whole, fraction = ""] = formatUnits(abs, decimals).split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const cut = fixed ? fraction.padEnd(places, "0").slice(0, places) : fraction.slice(0, places).replace(/0+$/, "");
-  return `${negative && abs !== 0n ? "-" : ""}${grouped}${cut ? `.${cut}` : ""}`;
-}
-
-export const formatUsdc = (value: bigint, places = 2) => formatAmount(value, USDC_DECIMALS, places);
-export const formatToken = (value: bigint, places = 6) => formatAmount(value, TOKEN_DECIMALS, places);
-/** A signed WAD fraction as a percentage with its sign: "+1.25%", "-0.50%", "0.00%". */
-export function formatPercent(wad: bigint, places = 2): string {
-  const text = formatAmount(wad, 16, places, true);
-  return `${wad > 0n && /[1-9]/.test(text) ? "+" : ""}${text}%`;
-}
-/** A signed WAD leverage as "3.00x" / "-3.00x". */
-export const formatLeverage = (value: bigint) => `${formatAmount(value, 18, 2, true)}x`;

@@ -18,6 +18,27 @@ import type {
   TradeRouter,
 } from "../typechain-types";
 import type { AddressBook } from "./addressBookSchema";
+// The TypeChain factories (with the bytecode), one by one, for Node code that deploys or needs them: never through
+// typechain-types/index.ts, which loads every contract's factory and is most of a task's start-up time.
+import { BatchRebalancer__factory } from "../typechain-types/factories/contracts/keepers/BatchRebalancer__factory";
+import { LeveragedToken__factory } from "../typechain-types/factories/contracts/LeveragedToken__factory";
+import { LeveragedTokenFactory__factory } from "../typechain-types/factories/contracts/LeveragedTokenFactory__factory";
+import { MockStablecoin__factory } from "../typechain-types/factories/contracts/perp/MockStablecoin__factory";
+import { PerpExchange__factory } from "../typechain-types/factories/contracts/perp/PerpExchange__factory";
+import { SettablePriceFeed__factory } from "../typechain-types/factories/contracts/perp/SettablePriceFeed__factory";
+import { FlashArbitrage__factory } from "../typechain-types/factories/contracts/periphery/FlashArbitrage__factory";
+import { TradeRouter__factory } from "../typechain-types/factories/contracts/periphery/TradeRouter__factory";
+
+export {
+  BatchRebalancer__factory,
+  FlashArbitrage__factory,
+  LeveragedToken__factory,
+  LeveragedTokenFactory__factory,
+  MockStablecoin__factory,
+  PerpExchange__factory,
+  SettablePriceFeed__factory,
+  TradeRouter__factory,
+};
 import { UserError } from "./errors";
 
 /*

@@ -1,5 +1,5 @@
 import type { LeveragedToken, MockStablecoin } from "../typechain-types";
-import { formatToken, formatUsdc } from "./amounts";
+import { formatToken, formatUsdc } from "./format";
 import { UserError } from "./errors";
 
 /*
@@ -8,12 +8,16 @@ import { UserError } from "./errors";
  * and is described by src/errors.ts.
  */
 
-/** The checks of a mint of `amount` stablecoin units by `payer`; returns the shares the preview promises. */
+/**
+ * The checks of a mint of `amount` stablecoin units by `payer`; returns the shares the preview promises (at
+ * `blockTag`, the latest block by default).
+ */
 export async function checkMint(
   token: LeveragedToken,
   stablecoin: MockStablecoin,
   payer: string,
   amount: bigint,
+  blockTag?: number,
 ): Promise<{ symbol: string; expectedShares: bigint }> {
   const [symbol, wipedOut, paused] = await Promise.all([
     token.symbol(),
@@ -23,19 +27,20 @@ export async function checkMint(
   ]);
   if (wipedOut) throw new UserError(`${symbol} is wiped out: it mints no more (redeeming works)`);
   if (paused) throw new UserError(`minting of ${symbol} is paused by the operator (redeeming works)`);
-  const expectedShares = await token.previewMint(amount); // reverts on a stale or invalid price
+  const expectedShares = await token.previewMint(amount, { blockTag }); // reverts on a stale or invalid price
   if (expectedShares === 0n) throw new UserError(`${symbol} would mint 0 tokens for ${formatUsdc(amount)} USDC`);
   return { symbol, expectedShares };
 }
 
-/** The checks of a redeem of `shares` by `owner`; returns the stablecoin the preview promises. */
+/** The checks of a redeem of `shares` by `owner`; returns the stablecoin the preview promises (at `blockTag`). */
 export async function checkRedeem(
   token: LeveragedToken,
   owner: string,
   shares: bigint,
+  blockTag?: number,
 ): Promise<{ symbol: string; expectedUsdc: bigint }> {
   const symbol = await requireShares(token, owner, shares);
-  return { symbol, expectedUsdc: await token.previewRedeem(shares) };
+  return { symbol, expectedUsdc: await token.previewRedeem(shares, { blockTag }) };
 }
 
 /** Throws "not enough USDC: ..." unless `owner` holds `amount` stablecoin units; `what` names what needs them. */

@@ -2,6 +2,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 
+/** A file as a user reads it: relative to the project when inside it, else its full path. */
+export function shownPath(root: string, file: string): string {
+  const relative = path.relative(root, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
 /**
  * Reads a JSON file of the project (an address book, a deployment spec) and checks it against `schema`. A missing
  * file throws `missing` (what to do about it), a file that is not JSON or does not match says where, relative to
@@ -13,7 +19,7 @@ export function readJsonFile<S extends z.ZodTypeAny>(
   schema: S,
   missing: string,
 ): z.output<S> {
-  const shown = path.relative(root, file);
+  const shown = shownPath(root, file);
   let raw: string;
   try {
     raw = readFileSync(file, "utf8");

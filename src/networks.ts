@@ -45,6 +45,33 @@ export function networkRpcUrl(
   return { url: undefined };
 }
 
+const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
+const isRpcUrl = (url: string) => /^(https?|wss?):\/\/[^\s/]+/.test(url) && URL.canParse(url);
+
+/**
+ * A testnet's URL and accounts from the environment, checked: `problems` names each variable that is missing or
+ * malformed (never its value), so that choosing that network stops with one line, while a bad setting of one
+ * testnet never affects the local networks or the other testnets (their `url` and `accounts` are then left empty).
+ */
+export function testnetSettings(
+  network: TestnetName,
+  env: NodeJS.ProcessEnv,
+): { url: string; accounts: string[]; problems: string[] } {
+  const { rpcVariable } = TESTNETS[network];
+  const url = env[rpcVariable] ?? "";
+  const key = env[DEPLOYER_KEY_VARIABLE] ?? "";
+  const problems: string[] = [];
+  if (url === "") problems.push(`${rpcVariable} is not set`);
+  else if (!isRpcUrl(url)) problems.push(`${rpcVariable} is not an http(s) or ws(s) URL`);
+  if (key === "") problems.push(`${DEPLOYER_KEY_VARIABLE} is not set`);
+  else if (!PRIVATE_KEY.test(key)) problems.push(`${DEPLOYER_KEY_VARIABLE} is not a private key (64 hex digits)`);
+  return {
+    url: isRpcUrl(url) ? url : "",
+    accounts: PRIVATE_KEY.test(key) ? [key.startsWith("0x") ? key : `0x${key}`] : [],
+    problems,
+  };
+}
+
 /** `url` without what may be secret in it (a user and password, an API key in the path or the query). */
 export function redactUrl(url: string): string {
   try {

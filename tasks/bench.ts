@@ -3,7 +3,7 @@ import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse } from "ethers";
-import { feedAnswer, parseUsdc } from "../src/amounts";
+import { feedAnswer, parseUsdc } from "../src/units";
 import { table } from "../src/format";
 import { signPermit } from "../src/permit";
 
@@ -158,12 +158,16 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
         (total - gas["batch rebalance: 1 token"]) / (size - 1),
       );
   }
+  // The DEX: the arbitrage contract and the TradeRouter against Uniswap V2 and a pool of the 3x long. Loaded now:
+  // it needs the compiled types.
+  const { measureDex } = await import("./benchDex");
+  Object.assign(gas, await measureDex(hre, { factory, stable, feed: feeds[0], token: long, admin, trader: alice }));
   return gas;
 }
 
 task(
   "bench",
-  "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json, then a keeper pass over 200 tokens, the Monte Carlo speed and the app's figures (bundle size, round trips and time to the token list)",
+  "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json, then a keeper pass over 200 tokens, the Monte Carlo speed, the start-up time of lt:list and the app's figures (bundle size, round trips and time to the token list)",
 )
   .addFlag("check", "fail when a figure is more than 1% above the snapshot")
   .addFlag("update", "write the figures to gas-snapshot.json")
@@ -207,11 +211,13 @@ task(
 
     // Informational figures: not in the snapshot, never checked. Loaded now: they need the compiled types.
     const { deployScaleSystem, measureKeeperTicks, measureMonteCarlo } = await import("./benchScale");
+    const { measureListStartup } = await import("./benchStartup");
     const { measureApp } = await import("./benchApp");
     try {
       const book = await deployScaleSystem(hre);
       console.log(`\n${await measureKeeperTicks(hre, book)}`);
       console.log(`\n${measureMonteCarlo()}`);
+      console.log(`\n${await measureListStartup(hre)}`);
       console.log(`\n${await measureApp(hre, book)}`);
     } catch (error) {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,14 +4,14 @@
  * the TypeChain types).
  */
 import { performance } from "node:perf_hooks";
-import { JsonRpcProvider, Network, Wallet, parseEther, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { Network, Wallet, parseEther, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
 import type { AddressBook } from "../src/addressBook";
 import { leverageWad } from "../src/deployment/listing";
 import { loadSpec } from "../src/deployment/spec";
-import { feedAnswer, parseUsdc } from "../src/amounts";
+import { feedAnswer, parseUsdc } from "../src/units";
 import { table } from "../src/format";
 import { parseConfig } from "../src/keeper/config";
 import { PROVIDER_OPTIONS } from "../src/bot/process";
@@ -20,6 +20,7 @@ import { createLogger } from "../src/logger";
 import { KeeperMetrics } from "../src/keeper/metrics";
 import { runOnce, type KeeperContext } from "../src/keeper/runOnce";
 import { runMonteCarlo } from "../src/model/monteCarlo";
+import { ResilientJsonRpcProvider } from "../src/rpc/provider";
 
 /** Ten markets with every leverage (1x to 10x, long and short) but one: 199 tokens; the eleventh holds LTC3L. */
 const MARKETS = ["BTC", "ETH", "SOL", "AVAX", "LINK", "DOGE", "ARB", "OP", "UNI", "AAVE", "LTC"];
@@ -27,7 +28,7 @@ export const TOKENS = 200;
 const MONTE_CARLO_TARGET = 5_000_000;
 
 /** The keeper's JSON-RPC provider, counting at the transport: requests (a batch of N is N) and HTTP round trips. */
-class CountingProvider extends JsonRpcProvider {
+class CountingProvider extends ResilientJsonRpcProvider {
   requests = 0;
   roundTrips = 0;
   transactions = 0;

@@ -1,8 +1,17 @@
 import { task } from "hardhat/config";
-import { formatAmount, formatLeverage, formatPercent, formatToken, formatUsdc } from "../src/amounts";
 import { noArbitrageBand } from "../src/arbitrage/plan";
 import { findPool, poolPrice, premium, type Pool } from "../src/dex/pool";
-import { formatBps as bps, formatRatePerYear as annual, relativeTime, table } from "../src/format";
+import {
+  formatAmount,
+  formatLeverage,
+  formatPercent,
+  formatToken,
+  formatUsdc,
+  formatBps as bps,
+  formatRatePerYear as annual,
+  relativeTime,
+  table,
+} from "../src/format";
 import { readExchangeAccount } from "../src/exchangeAccount";
 import { readTokenState } from "../src/tokenState";
 import { withContext, type TaskContext } from "./context";

@@ -1,7 +1,8 @@
 import { task } from "hardhat/config";
 import { getAddress, parseUnits } from "ethers";
 import { resolveMarket, writeAddressBook } from "../src/addressBook";
-import { formatLeverage, parseAmount } from "../src/amounts";
+import { parseAmount } from "../src/amounts";
+import { formatLeverage } from "../src/format";
 import { leverageWad, parseLeverage } from "../src/deployment/listing";
 import { UserError } from "../src/errors";
 import { send, withContext } from "./context";

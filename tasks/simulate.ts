@@ -2,11 +2,13 @@ import { task } from "hardhat/config";
 import path from "node:path";
 import type { ContractTransactionResponse } from "ethers";
 import { resolveMarket } from "../src/addressBook";
-import { feedAnswer, formatLeverage, formatUsdc, parseAmount, USDC_DECIMALS } from "../src/amounts";
+import { parseAmount } from "../src/amounts";
+import { feedAnswer, USDC_DECIMALS } from "../src/units";
 import { UserError } from "../src/errors";
 import { loadCandles } from "../src/backtest/candleFile";
 import { parseDate, selectRange } from "../src/backtest/candles";
-import { table } from "../src/format";
+import { percent } from "../src/backtest/report";
+import { formatAmount, formatLeverage, formatUsdc, table } from "../src/format";
 import { rebalanceActionName } from "../src/contractTypes";
 import { ExactTokenModel } from "../src/model/exactToken";
 import { readMarketParams, readTokenParams } from "../src/model/fromChain";
@@ -83,10 +85,16 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
           wipedOut: await token.wipedOut(),
         });
 
+        const symbol = await token.symbol();
+        const startNav = await token.navPerShare();
+        console.log(
+          `${symbol}: minted for ${formatUsdc(amount)} USDC at NAV ${formatUsdc(startNav, 6)}; replaying ${candles.length - 1} days from ${candles[0].date}...`,
+        );
         let chainRebalances = 0;
         let modelRebalances = 0;
         const mismatches: string[] = [];
-        for (const candle of candles.slice(1)) {
+        const PROGRESS_EVERY = 30;
+        for (const [day, candle] of candles.slice(1).entries()) {
           const next = BigInt((await provider.getBlock("latest"))!.timestamp) + DAY;
           await provider.send("evm_setNextBlockTimestamp", [Number(next)]);
           const pushedAt = await timeOf(feed.updateAnswer(scaled(candle.close)));
@@ -98,6 +106,11 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
             const at = await timeOf(token.rebalance());
             chainRebalances++;
             if (model.at(at).rebalanceIfDue()) modelRebalances++;
+          }
+          if ((day + 1) % PROGRESS_EVERY === 0 && day + 1 < candles.length - 1) {
+            console.log(
+              `  day ${day + 1}/${candles.length - 1} (${candle.date}): NAV ${formatUsdc(await token.navPerShare(), 6)}, ${chainRebalances} rebalances`,
+            );
           }
         }
 
@@ -112,8 +125,12 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
         ];
         const first = candles[0];
         const last = candles[candles.length - 1];
+        const tokenReturn = Number(nav) / Number(startNav) - 1;
         console.log(
-          `${await token.symbol()} over ${candles.length} days, ${first.date} (${first.close.toFixed(2)}) to ${last.date} (${last.close.toFixed(2)})`,
+          `${symbol} over ${candles.length} days, ${first.date} (${first.close.toFixed(2)}) to ${last.date} (${last.close.toFixed(2)})`,
+        );
+        console.log(
+          `NAV ${formatUsdc(startNav, 6)} -> ${formatUsdc(nav, 6)} USDC: token ${percent(tokenReturn, 2)}, underlying ${percent(last.close / first.close - 1, 2)} (compare: npm run backtest -- --csv ${args.csv} --leverage ${formatAmount(await token.targetLeverage(), 18, 0)} --from ${first.date} --to ${last.date})`,
         );
         console.log(table(["", "on chain", "model"], rows));
         if (nav !== model.navPerShare() || chainRebalances !== modelRebalances || mismatches.length > 0) {

@@ -1,16 +1,8 @@
 import { task } from "hardhat/config";
 import type { ContractTransactionReceipt } from "ethers";
-import {
-  USDC_DECIMALS,
-  TOKEN_DECIMALS,
-  formatAmount,
-  formatPercent,
-  formatToken,
-  formatUsdc,
-  parseAmount,
-  parsePercent,
-  withSlippage,
-} from "../src/amounts";
+import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
+import { formatAmount, formatPercent, formatToken, formatUsdc } from "../src/format";
+import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
 import { findPool, poolPrice, premium, type Pool } from "../src/dex/pool";
 import type { RouteQuote, TradeQuote } from "../src/dex/quotes";
 import { UserError } from "../src/errors";
@@ -25,8 +17,8 @@ async function tradeRouter(ctx: TaskContext): Promise<TradeRouter> {
       `deployments/${ctx.hre.network.name}.json has no TradeRouter (it predates it, or has no DEX): npm run deploy -- --network ${ctx.hre.network.name}`,
     );
   }
-  const { TradeRouter__factory } = await import("../typechain-types");
-  return TradeRouter__factory.connect(address, ctx.signer);
+  const { connectTradeRouter } = await import("../src/contracts");
+  return connectTradeRouter(address, ctx.signer);
 }
 
 async function tokenPool(ctx: TaskContext, token: string): Promise<Pool | undefined> {
@@ -87,6 +79,7 @@ task("lt:buy", "Buys a token with USDC by the better route: the Uniswap pool or 
   .setAction(
     withContext<{ token: string; usdc: string; slippage: string; to?: string }>(async (args, ctx) => {
       const { signer, system } = ctx;
+      ctx.erc20Decimals = USDC_DECIMALS; // a refused allowance or balance is the stablecoin's
       const amount = parseAmount(args.usdc, USDC_DECIMALS, "--usdc");
       const slippage = parsePercent(args.slippage, "--slippage", 50);
       const receiver = parseRecipient(args.to, signer.address);
@@ -140,6 +133,7 @@ task("lt:sell", "Sells a token for USDC by the better route: the Uniswap pool or
   .setAction(
     withContext<{ token: string; shares: string; slippage: string; to?: string }>(async (args, ctx) => {
       const { signer } = ctx;
+      ctx.erc20Decimals = TOKEN_DECIMALS;
       const shares = parseAmount(args.shares, TOKEN_DECIMALS, "--shares");
       const slippage = parsePercent(args.slippage, "--slippage", 50);
       const receiver = parseRecipient(args.to, signer.address);

@@ -1,14 +1,14 @@
 import { NonceManager, Wallet, ZeroAddress, type JsonRpcProvider, type Provider, type Signer } from "ethers";
+import { COLLATERAL_SCALE } from "../model/fixedPoint";
+import { devSigner } from "../bot/process";
+import { decodeRevert } from "../errors";
 import {
+  CONTRACT_INTERFACES,
   FlashArbitrage__factory,
   LeveragedToken__factory,
   LeveragedTokenFactory__factory,
   PerpExchange__factory,
-} from "../../typechain-types";
-import { COLLATERAL_SCALE } from "../model/fixedPoint";
-import { devSigner } from "../bot/process";
-import { decodeRevert } from "../errors";
-import { CONTRACT_INTERFACES } from "../contracts";
+} from "../contracts";
 import type { Logger } from "../logger";
 import type { AddressBook } from "../addressBook";
 import type { ArbitrageConfig } from "./config";

@@ -1,5 +1,5 @@
 import { formatUnits, type TransactionReceipt } from "ethers";
-import { USDC_DECIMALS } from "../amounts";
+import { USDC_DECIMALS } from "../units";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { readPool, poolPrice, premium } from "../dex/pool";
 import { describeError } from "../errors";

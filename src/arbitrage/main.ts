@@ -1,11 +1,13 @@
 import type { Server } from "node:http";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { requireSupportedNode } from "../nodeVersion";
+requireSupportedNode();
 import { config as loadDotenv } from "dotenv";
-import { formatUnits, JsonRpcProvider, Network } from "ethers";
+import { formatUnits } from "ethers";
 import { readAddressBook } from "../addressBook";
-import { USDC_DECIMALS } from "../amounts";
-import { listenForStop, PROVIDER_OPTIONS, readChainId, runPasses, serveMetrics } from "../bot/process";
+import { USDC_DECIMALS } from "../units";
+import { botProvider, listenForStop, readChainId, runPasses, serveMetrics } from "../bot/process";
 import { createLogger } from "../logger";
 import { redactUrl } from "../networks";
 import { ConfigError, parseConfig, type ArbitrageConfig } from "./config";
@@ -22,7 +24,7 @@ const ROOT =
 /**
  * The arbitrageur process (`npm run arbitrage -- --network <name> [--once] [--dry-run]`): validates its
  * configuration, checks the endpoint's chain and the contracts, then runs `runOnce` every poll interval until
- * SIGINT/SIGTERM (the transaction in flight is finished first, then exit 0). Exit codes: 0 stopped cleanly (or
+ * SIGINT, SIGTERM or the end of its parent process (the transaction in flight is finished first, then exit 0). Exit codes: 0 stopped cleanly (or
  * `--once` found nothing failing), 1 bad configuration or start-up failure, or a `--once` pass with a failure.
  */
 async function main(argv: string[]): Promise<number> {
@@ -41,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
 
   const chainId = await readChainId(config, logger);
   if (typeof chainId === "string") return fail(chainId);
-  const provider = new JsonRpcProvider(config.rpcUrl, Network.from(chainId), PROVIDER_OPTIONS);
+  const provider = botProvider(config.rpcUrl, chainId, logger);
   for (const [what, address] of [
     ["factory", config.factory],
     ["Uniswap V2 factory", config.dexFactory],

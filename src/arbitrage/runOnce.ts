@@ -1,13 +1,13 @@
 import { formatUnits } from "ethers";
-import { USDC_DECIMALS } from "../amounts";
+import { USDC_DECIMALS } from "../units";
 import { checkSignerBalance } from "../bot/process";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { findPair, poolPrice, premium, readPool, type Pool } from "../dex/pool";
-import { describeError } from "../errors";
+import { decodeRevert, describeError } from "../errors";
 import { isRpcFault } from "../rpc/faults";
 import { checkSent, retrying, syncNonce, type Retry } from "../tx";
 import { arbitrage, recordMined, type Opportunity } from "./execute";
-import { planArbitrage } from "./plan";
+import { planArbitrage, type Plan } from "./plan";
 import { txContext, type ArbitrageContext, type Outcome, type PassReport } from "./types";
 
 export { newArbitrageState } from "./types";
@@ -122,7 +122,20 @@ async function arbitragePool(
   }
   metrics?.nav.set({ token: entry.symbol }, Number(formatUnits(entry.nav, USDC_DECIMALS)));
   if (entry.wipedOut || gap === undefined) return undefined;
-  const plan = await planArbitrage(context.connectToken(entry.token), entry.pool, opportunity);
+  let plan: Plan | undefined;
+  try {
+    plan = await planArbitrage(context.connectToken(entry.token), entry.pool, opportunity);
+  } catch (error) {
+    // The token refuses its previews now (a stale or invalid price): nothing to do until it has a price again.
+    const refusal = decodeRevert(error, CONTRACT_INTERFACES);
+    if (!refusal) throw error;
+    metrics?.errors.inc({ kind: "simulation" });
+    logger.warn(
+      { token: entry.symbol, error: describeError(error, CONTRACT_INTERFACES) },
+      "cannot price the token now",
+    );
+    return "skipped";
+  }
   metrics?.expectedProfit.set({ token: entry.symbol }, plan ? Number(formatUnits(plan.profit, USDC_DECIMALS)) : 0);
   if (!plan) return undefined;
   report.opportunities.push(entry.symbol);

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import {
   formatUnits,
   getAddress,
+  Network,
   type JsonRpcApiProviderOptions,
   type JsonRpcProvider,
   type Provider,
@@ -10,13 +11,15 @@ import {
 import type { Registry } from "prom-client";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
+import { onStopRequest } from "../lifecycle";
 import type { Logger } from "../logger";
+import { ResilientJsonRpcProvider } from "../rpc/provider";
 import { sleep } from "../rpc/faults";
 import type { Retry } from "../tx";
 
 /**
- * What every bot process (the keeper, the arbitrageur) does the same way around its passes: the provider's
- * options, the chain check at start, the dev-account fallback on a local chain, the metrics server, stopping on
+ * What every bot process (the keeper, the arbitrageur) does the same way around its passes: the provider (resilient
+ * to dropped connections), the chain check at start, the dev-account fallback on a local chain, the metrics server, stopping on
  * SIGINT/SIGTERM after the transaction in flight, and the loop of passes with its exit code.
  */
 
@@ -120,7 +123,10 @@ export function serveMetrics(
   });
 }
 
-/** SIGINT/SIGTERM: no new transaction starts, the one in flight finishes, the loop ends. */
+/**
+ * SIGINT, SIGTERM or the parent process gone (see `src/lifecycle.ts`): no new transaction starts, the one in flight
+ * finishes, the loop ends.
+ */
 export interface StopSignal {
   stopping(): boolean;
   /** Waits `ms`, or less if a signal arrives. */
@@ -133,14 +139,11 @@ export function listenForStop(): StopSignal {
   let stopping = false;
   let logger: Logger | undefined;
   let wake: (() => void) | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+  onStopRequest((reason) => {
     stopping = true;
-    logger?.info({ signal }, "stopping after the transaction in flight");
+    logger?.info({ reason }, "stopping after the transaction in flight");
     wake?.();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  });
   return {
     stopping: () => stopping,
     sleep: (ms) =>
@@ -153,6 +156,13 @@ export function listenForStop(): StopSignal {
       }).finally(() => (wake = undefined)),
     logTo: (l) => (logger = l),
   };
+}
+
+/** A bot's provider for its endpoint: resilient to dropped connections (logged at debug), on the checked chain. */
+export function botProvider(rpcUrl: string, chainId: number, logger: Logger): ResilientJsonRpcProvider {
+  return new ResilientJsonRpcProvider(rpcUrl, Network.from(chainId), PROVIDER_OPTIONS, {
+    onRetry: (method, attempt) => logger.debug({ method, attempt }, "connection dropped, asking again"),
+  });
 }
 
 /** What the loop needs of a bot's metrics: passes by result, errors by kind. */

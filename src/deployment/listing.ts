@@ -2,7 +2,7 @@
  * What the factory lists, as TypeScript needs it: the one leverage rule and the symbol rule, written as
  * LeveragedTokenFactory.createToken applies them (test/deployment/listing.test.ts holds them against the factory).
  */
-import { WAD } from "../amounts";
+import { WAD } from "../units";
 import { LEVERAGE_RULE, MAX_LEVERAGE } from "../contractTypes";
 import { UserError } from "../errors";
 

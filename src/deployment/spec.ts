@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { readJsonFile } from "../jsonFile";
+import { readJsonFile, shownPath } from "../jsonFile";
 import { isListableLeverage, LEVERAGE_RULE, tokenSymbol } from "./listing";
 
 /**
@@ -105,7 +105,7 @@ export function loadSpec(root: string, network: string): DeploymentSpec {
     root,
     file,
     z.unknown(),
-    `no deployment spec for network "${network}": create ${path.relative(root, file)}`,
+    `no deployment spec for network "${network}": create ${shownPath(root, file)}`,
   );
-  return validateSpec(json, path.relative(root, file));
+  return validateSpec(json, shownPath(root, file));
 }

@@ -1,9 +1,5 @@
 import { NonceManager, Wallet, type JsonRpcProvider, type Signer } from "ethers";
-import {
-  BatchRebalancer__factory,
-  LeveragedToken__factory,
-  LeveragedTokenFactory__factory,
-} from "../../typechain-types";
+import { BatchRebalancer__factory, LeveragedToken__factory, LeveragedTokenFactory__factory } from "../contracts";
 import { devSigner } from "../bot/process";
 import type { Logger } from "../logger";
 import type { KeeperConfig } from "./config";

@@ -1,10 +1,11 @@
 import type { Server } from "node:http";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { requireSupportedNode } from "../nodeVersion";
+requireSupportedNode();
 import { config as loadDotenv } from "dotenv";
-import { JsonRpcProvider, Network } from "ethers";
 import { readAddressBook } from "../addressBook";
-import { listenForStop, PROVIDER_OPTIONS, readChainId, runPasses, serveMetrics } from "../bot/process";
+import { botProvider, listenForStop, readChainId, runPasses, serveMetrics } from "../bot/process";
 import { createLogger } from "../logger";
 import { redactUrl } from "../networks";
 import { ConfigError, parseConfig, type KeeperConfig } from "./config";
@@ -20,9 +21,9 @@ const ROOT =
 
 /**
  * The keeper process: validates its configuration, checks the endpoint's chain, then runs `runOnce` every poll
- * interval until SIGINT/SIGTERM (the transaction in flight is finished first, then exit 0). Exit codes: 0 stopped
- * cleanly (or `--once` found nothing failing), 1 bad configuration or start-up failure, or a `--once` pass with a
- * failure.
+ * interval until SIGINT, SIGTERM or the end of its parent process (the transaction in flight is finished first, then
+ * exit 0). Exit codes: 0 stopped cleanly (or `--once` found nothing failing), 1 bad configuration or start-up
+ * failure, or a `--once` pass with a failure.
  */
 async function main(argv: string[]): Promise<number> {
   const stop = listenForStop(); // signals may come before the configuration is read
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${chainId}\n`);
     return 1;
   }
-  const provider = new JsonRpcProvider(config.rpcUrl, Network.from(chainId), PROVIDER_OPTIONS);
+  const provider = botProvider(config.rpcUrl, chainId, logger);
   const factoryAddress = config.factory;
   if ((await provider.getCode(factoryAddress)) === "0x") {
     process.stderr.write(`error: no contract at the factory address ${factoryAddress} on chain ${chainId}\n`);

@@ -1,7 +1,6 @@
 import { formatUnits, type TransactionReceipt } from "ethers";
-import { BatchRebalancer__factory } from "../../typechain-types";
-import { USDC_DECIMALS } from "../amounts";
-import { CONTRACT_INTERFACES } from "../contracts";
+import { USDC_DECIMALS } from "../units";
+import { BatchRebalancer__factory, CONTRACT_INTERFACES } from "../contracts";
 import { rebalanceActionName } from "../contractTypes";
 import { describeError } from "../errors";
 import { isRpcFault } from "../rpc/faults";

@@ -1,7 +1,7 @@
 import { formatUnits } from "ethers";
 import type { LeveragedTokenFactory } from "../../typechain-types";
-import { USDC_DECIMALS } from "../amounts";
 import { checkSignerBalance } from "../bot/process";
+import { USDC_DECIMALS } from "../units";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { retrying, syncNonce, type Retry } from "../tx";

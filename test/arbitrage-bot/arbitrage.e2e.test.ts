@@ -19,8 +19,8 @@ describe("arbitrage bot: end to end against a hardhat node (child processes)", f
   let env: Record<string, string>;
   const bots: KeeperProcess[] = [];
 
-  const bot = (entry: "keeper" | "arbitrage", args: string[], extra: Record<string, string> = {}) => {
-    const started = startBot(`src/${entry}/main.ts`, ["--network", "localhost", ...args], { ...env, ...extra });
+  const bot = (entry: "keeper" | "arbitrage", args: string[], extra: Record<string, string> = {}, viaNpm = false) => {
+    const started = startBot(entry, ["--network", "localhost", ...args], { ...env, ...extra }, { viaNpm });
     bots.push(started);
     return started;
   };
@@ -65,7 +65,7 @@ describe("arbitrage bot: end to end against a hardhat node (child processes)", f
       expect(await b.exited, line).to.equal(1);
       expect(b.stderr().trim()).to.equal(line);
     }
-    const elsewhere = startBot("src/arbitrage/main.ts", ["--network", "nowhere"], env);
+    const elsewhere = startBot("arbitrage", ["--network", "nowhere"], env);
     bots.push(elsewhere);
     expect(await elsewhere.exited).to.equal(1);
     expect(elsewhere.stderr().trim().split("\n")).to.have.length(1);
@@ -98,9 +98,9 @@ describe("arbitrage bot: end to end against a hardhat node (child processes)", f
     }
   });
 
-  it("serves its metrics, and on SIGTERM finishes and exits 0", async () => {
+  it("run as npm run arbitrage: serves its metrics, and on SIGTERM to npm finishes and exits 0", async () => {
     const port = await freePort();
-    const b = bot("arbitrage", ["--poll-interval", "300", "--metrics-port", String(port)]);
+    const b = bot("arbitrage", ["--poll-interval", "300", "--metrics-port", String(port)], {}, true);
     await b.waitForLog((l) => l.msg === "arbitrageur started");
     await b.waitForLog((l) => l.msg === "watching pool");
     await new Promise((r) => setTimeout(r, 700));

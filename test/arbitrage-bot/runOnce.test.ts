@@ -1,8 +1,8 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { parseUsdc } from "../../src/amounts";
+import { parseUsdc } from "../../src/units";
 import { arbitrageDefaults } from "../../src/arbitrage/config";
 import { addressesOf, arbitrageContext } from "../../src/arbitrage/context";
 import { arbitrage, type Opportunity } from "../../src/arbitrage/execute";
@@ -114,6 +114,20 @@ describe("arbitrage bot: runOnce on the in-process chain (real Uniswap V2)", () 
     expect(report.pools).to.equal(2);
     expect(report.opportunities).to.deep.equal([]);
     expect(await nonce(s.first)).to.equal(sent);
+  });
+
+  it("a stale price: the pools are skipped with a warning, not failed, and nothing is sent", async () => {
+    const s = await loadFixture(system);
+    await s.btcFeed.updateAnswer(feedPrice(55_000));
+    await time.increase(3_601); // past the market's max price age: the previews revert with PerpStalePrice
+    const { context, logs } = arbitrageur(s, s.first);
+    const sent = await nonce(s.first);
+    const report = await runOnce(context);
+    expect(report.skipped.sort()).to.deep.equal([...POOLED]);
+    expect(report.failed).to.deep.equal([]);
+    expect(await nonce(s.first)).to.equal(sent);
+    const warning = logs.find((l) => l.msg === "cannot price the token now");
+    expect(String(warning?.error)).to.contain("PerpStalePrice");
   });
 
   it("a gap so small that gas exceeds the profit gets no transaction", async () => {

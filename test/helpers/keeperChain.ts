@@ -4,7 +4,7 @@ import hre from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
-import { parseUsdc } from "../../src/amounts";
+import { parseUsdc } from "../../src/units";
 import {
   BatchRebalancer__factory,
   LeveragedToken__factory,
@@ -114,6 +114,8 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: number }
 /** The keeper run as its own process (`ts-node --transpile-only src/keeper/main.ts`), its JSON logs collected. */
 export interface KeeperProcess {
   logs: LogLine[];
+  /** The process started: the keeper, or npm. */
+  pid: number;
   stderr(): string;
   /** Resolves with the exit code (or 128 + signal number... as null code: -1). */
   exited: Promise<number>;
@@ -122,16 +124,28 @@ export interface KeeperProcess {
   kill(signal?: NodeJS.Signals): Promise<number>;
 }
 
-export function startKeeper(args: string[], env: Record<string, string>): KeeperProcess {
-  return startBot("src/keeper/main.ts", args, env);
+/**
+ * Starts the keeper as its own process; `viaNpm`: as operators do, `npm run keeper -- <args>` (the child is then
+ * npm, and `pid` is npm's).
+ */
+export function startKeeper(args: string[], env: Record<string, string>, { viaNpm = false } = {}): KeeperProcess {
+  return startBot("keeper", args, env, { viaNpm });
 }
 
-/** A bot (`src/keeper/main.ts`, `src/arbitrage/main.ts`) run as its own process, its JSON logs collected. */
-export function startBot(entry: string, args: string[], env: Record<string, string>): KeeperProcess {
-  const child = spawn(process.execPath, [TS_NODE, "--transpile-only", entry, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
+/**
+ * Starts a bot (`keeper` or `arbitrage`: `src/<bot>/main.ts`) as its own process, its JSON logs collected; `viaNpm`:
+ * `npm run <bot> -- <args>`.
+ */
+export function startBot(
+  bot: "keeper" | "arbitrage",
+  args: string[],
+  env: Record<string, string>,
+  { viaNpm = false } = {},
+): KeeperProcess {
+  const [command, argv] = viaNpm
+    ? ["npm", ["run", "--silent", bot, "--", ...args]]
+    : [process.execPath, [TS_NODE, "--transpile-only", `src/${bot}/main.ts`, ...args]];
+  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });
   const logs: LogLine[] = [];
   let stderr = "";
   let partial = "";
@@ -151,6 +165,7 @@ export function startBot(entry: string, args: string[], env: Record<string, stri
   const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? -1)));
   return {
     logs,
+    pid: child.pid as number,
     stderr: () => stderr,
     exited,
     async waitForLog(match, timeoutMs = 60_000) {
@@ -164,7 +179,7 @@ export function startBot(entry: string, args: string[], env: Record<string, stri
       const found = logs.find(match);
       if (found) return found;
       throw new Error(
-        `${entry} log not seen (exit ${child.exitCode}); last lines:\n${logs
+        `${bot} log not seen (exit ${child.exitCode}); last lines:\n${logs
           .slice(-15)
           .map((l) => JSON.stringify(l))
           .join("\n")}\nstderr: ${stderr.slice(-2000)}`,

@@ -189,6 +189,41 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     expect(errorsOf(k)).to.deep.equal([]);
   });
 
+  /** Whether anything answers on the metrics port. */
+  const serving = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => true,
+      () => false,
+    );
+
+  for (const [signal, how] of [
+    ["SIGTERM", "stops it cleanly (the signal reaches the keeper)"],
+    ["SIGKILL", "stops it too (the keeper notices its parent is gone)"],
+  ] as const) {
+    it(`${signal} to the npm process of npm run keeper ${how}`, async () => {
+      const metricsPort = await freePort();
+      const k = startKeeper(
+        ["--network", NETWORK, "--metrics-port", String(metricsPort)],
+        {
+          LT_DEPLOYMENTS_DIR: deploymentsDir,
+          KEEPER_RPC_URL: node!.url,
+          KEEPER_PRIVATE_KEY: hardhatAccountKey(6),
+          KEEPER_POLL_INTERVAL_MS: "300",
+        },
+        { viaNpm: true },
+      );
+      keepers.push(k);
+      await k.waitForLog(started);
+      await until("healthz", async () => ((await serving(metricsPort)) ? true : undefined));
+      process.kill(k.pid, signal);
+      await until("the keeper to stop serving", async () => ((await serving(metricsPort)) ? undefined : true), 20_000);
+      if (signal === "SIGTERM") {
+        expect(await k.exited).to.equal(0);
+        expect(k.logs.some((l) => l.msg === "keeper stopped")).to.equal(true);
+      }
+    });
+  }
+
   it("two keepers racing on the same tokens give every due event exactly one rebalance, and neither crashes", async () => {
     const a = keeper(2, { KEEPER_POLL_INTERVAL_MS: "200" });
     const b = keeper(3, { KEEPER_POLL_INTERVAL_MS: "200" });

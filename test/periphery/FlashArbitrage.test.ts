@@ -161,8 +161,9 @@ describe("FlashArbitrage: mint/redeem arbitrage against the real Uniswap V2 pool
       },
     ]);
     await other.createToken(0, wad(3));
-    const stranger = await other.tokenFor(0, wad(3));
-    for (const address of [stranger, s.book.stablecoin, admin.address]) {
+    await other.createToken(0, wad(5)); // a market and leverage our factory has no token for
+    const strangers = [await other.tokenFor(0, wad(3)), await other.tokenFor(0, wad(5))];
+    for (const address of [...strangers, s.book.stablecoin, admin.address]) {
       await expect(s.arbitrage.buyAndRedeem(address, wad(1), 0, s.receiver.address))
         .to.be.revertedWithCustomError(s.arbitrage, "ListedPoolsUnlistedToken")
         .withArgs(address);
