@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import hre from "hardhat";
-import { HDNodeWallet, JsonRpcProvider, type Signer } from "ethers";
+import { JsonRpcProvider, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
+import { devPrivateKey } from "../../src/devAccounts";
 import { parseUsdc } from "../../src/units";
 import {
   BatchRebalancer__factory,
@@ -25,14 +26,8 @@ import { DEFAULT_MARKET, oneMarketSpec } from "./system";
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
 
-/** The private key of Hardhat's default account `index` (the well-known test mnemonic). */
-export function hardhatAccountKey(index: number): string {
-  return HDNodeWallet.fromPhrase(
-    "test test test test test test test test test test test junk",
-    "",
-    `m/44'/60'/0'/0/${index}`,
-  ).privateKey;
-}
+/** The private key of Hardhat's default account `index` (the well-known test mnemonic; one home: src/devAccounts). */
+export const hardhatAccountKey = devPrivateKey;
 
 export interface KeeperChain {
   book: AddressBook;
