@@ -136,6 +136,7 @@ const table: Row[] = [
         fees: { mintFeeBps: d.fees.mintFeeBps, redeemFeeBps: 0, managementFeePerYear: 0n, recipient: d.fees.recipient },
         rebalanceSettings: { interval: d.rebalanceSettings.interval, band: d.rebalanceSettings.band },
         initialNav: d.initialNav,
+        equityCap: d.equityCap,
         tokenAdmin: d.tokenAdmin,
       });
     },

@@ -80,6 +80,7 @@ export async function deployKeeperChain(admin: Signer): Promise<KeeperChain> {
     fees: { mintFeeBps: 0, redeemFeeBps: 0, managementFeePerYear: 0, recipient: adminAddress },
     rebalanceSettings: { interval: 86_400, band: 10n ** 18n / 3n },
     initialNav: parseUnits("100", 6),
+    equityCap: 2n ** 256n - 1n,
     tokenAdmin: adminAddress,
   });
   const tokens = {} as KeeperChain["tokens"];

@@ -171,6 +171,7 @@ describe("coverage: guards and corners of the token and the factory, from mined 
       fees: { mintFeeBps: 0, redeemFeeBps: 0, managementFeePerYear: 0n, recipient: d.fees.recipient },
       rebalanceSettings: { interval: d.rebalanceSettings.interval, band: d.rebalanceSettings.band },
       initialNav: d.initialNav,
+      equityCap: d.equityCap,
       tokenAdmin: d.tokenAdmin,
     };
     await runAll(
