@@ -192,18 +192,18 @@ contract LeveragedToken is
         if (_wipedOut) {
             gross = _proRataMargin(shares, supply);
         } else {
-            (int256 valueBefore, int256 size, uint256 price, bool fresh) = _snapshot();
-            if (!fresh) _revertOnPrice();
+            (int256 valueBefore, int256 size, uint256 price) = _freshSnapshot();
+            bool closeAll = valueBefore <= 0 || _leavesDust(valueBefore, shares, supply);
+            // Above its band the account may be under the exchange's maintenance margin, where it refuses a
+            // withdrawal: a redeem that leaves a position does the due rebalance first (as a mint does).
+            if (!closeAll && _isOverLevered(valueBefore, size, price)) {
+                (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price, supply);
+            }
             if (valueBefore <= 0) {
+                // Nothing is left (under water, or the rebalance's fee took the rest): the token is wiped out.
                 _wipeOut(valueBefore, size, price);
                 gross = _proRataMargin(shares, supply);
             } else {
-                bool closeAll = _leavesDust(valueBefore, shares, supply);
-                // Above its band the account may be under the exchange's maintenance margin, where it refuses a
-                // withdrawal: a redeem that leaves a position does the due rebalance first (as a mint does).
-                if (!closeAll && _isOverLevered(valueBefore, size, price)) {
-                    (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price);
-                }
                 int256 sizeDelta = _redeemSizeDelta(closeAll, size, shares, supply);
                 int256 valueAfter = valueBefore;
                 if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
@@ -234,15 +234,16 @@ contract LeveragedToken is
         else if (value <= 0) return 0; // a wipe-out is due: the mint reverts
         uint256 net = collateralIn - _mintFee(collateralIn);
 
-        IPerpExchange.TradeStep[] memory steps = new IPerpExchange.TradeStep[](2);
-        if (_rebalancesFirst(value, size, price)) {
-            int256 target = _targetSize(value, price);
+        IPerpExchange.TradeStep[2] memory steps;
+        if (!first && _rebalancesFirst(value, size, price, supply)) {
+            int256 target = _targetSize(value, price, supply);
             steps[0].sizeDelta = target - size;
-            (, int256[] memory afterRebalance, , ) = _exchange.previewTrades(address(this), _marketId, steps);
+            (, int256[2] memory afterRebalance, , ) = _exchange.previewTrades(address(this), _marketId, steps);
             (value, size) = (afterRebalance[0], target);
+            if (value <= 0) return 0; // the rebalance's fee would take what is left: the mint reverts
         }
-        steps[1] = IPerpExchange.TradeStep(net, _mintSizeDelta(net, value, size, price));
-        (, int256[] memory valuesAfter, , ) = _exchange.previewTrades(address(this), _marketId, steps);
+        steps[1] = IPerpExchange.TradeStep(net, _mintSizeDelta(net, value, size, price, first ? 0 : supply));
+        (, int256[2] memory valuesAfter, , ) = _exchange.previewTrades(address(this), _marketId, steps);
         uint256 shares = _sharesFor(valuesAfter[1] - valuesAfter[0], valuesAfter[0], supply);
         if (!first) return shares;
         return shares > MINIMUM_SHARES ? shares - MINIMUM_SHARES : 0;
@@ -259,21 +260,22 @@ contract LeveragedToken is
             gross = _proRataMargin(shares, supply);
         } else {
             (int256 value, int256 size, uint256 price, ) = _snapshot();
-            IPerpExchange.TradeStep[] memory steps = new IPerpExchange.TradeStep[](2);
+            IPerpExchange.TradeStep[2] memory steps;
+            bool closeAll = value <= 0 || _leavesDust(value, shares, supply);
+            if (!closeAll && _isOverLevered(value, size, price)) {
+                int256 target = _targetSize(value, price, supply);
+                steps[0].sizeDelta = target - size;
+                (, int256[2] memory afterRebalance, , ) = _exchange.previewTrades(address(this), _marketId, steps);
+                (value, size) = (afterRebalance[0], target);
+            }
             if (value <= 0) {
                 // The redeem wipes the token out (closing the position) and pays its part of what margin is left.
                 steps[1].sizeDelta = -size;
                 (, , uint256 marginLeft, ) = _exchange.previewTrades(address(this), _marketId, steps);
                 gross = Math.mulDiv(marginLeft, shares, supply);
             } else {
-                bool closeAll = _leavesDust(value, shares, supply);
-                if (!closeAll && _isOverLevered(value, size, price)) {
-                    int256 target = _targetSize(value, price);
-                    steps[0].sizeDelta = target - size;
-                    size = target;
-                }
                 steps[1].sizeDelta = _redeemSizeDelta(closeAll, size, shares, supply);
-                (, int256[] memory values, uint256 marginAfter, ) = _exchange.previewTrades(
+                (, int256[2] memory values, uint256 marginAfter, ) = _exchange.previewTrades(
                     address(this),
                     _marketId,
                     steps
@@ -459,28 +461,36 @@ contract LeveragedToken is
     // -------------------------------------------------------------------------------------------------------------
 
     /// @dev The mint behind `mint` and `mintWithPermit`; `previewMint` makes the same decisions.
-    function _mintShares(uint256 collateralIn, uint256 minSharesOut, address receiver) private returns (uint256 shares) {
+    function _mintShares(
+        uint256 collateralIn,
+        uint256 minSharesOut,
+        address receiver
+    ) private returns (uint256 shares) {
         if (collateralIn == 0) revert LeveragedTokenZeroAmount();
         if (receiver == address(0)) revert LeveragedTokenZeroAddress();
         if (_wipedOut) revert LeveragedTokenWipedOut();
         _accrueManagementFee();
 
-        (int256 valueBefore, int256 size, uint256 price, bool fresh) = _snapshot();
-        if (!fresh) _revertOnPrice();
+        (int256 valueBefore, int256 size, uint256 price) = _freshSnapshot();
         uint256 supply = totalSupply();
         bool first = supply == 0;
         if (first) {
             supply = _assignUnclaimedEquity(valueBefore); // no position at zero supply: the value is >= 0
         } else if (valueBefore <= 0) {
             revert LeveragedTokenWipedOut(); // a wipe-out is due; never a mint priced against a value <= 0
-        } else if (_rebalancesFirst(valueBefore, size, price)) {
-            (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price);
+        } else if (_rebalancesFirst(valueBefore, size, price, supply)) {
+            (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price, supply);
+            if (valueBefore <= 0) revert LeveragedTokenWipedOut(); // the rebalance's fee took what was left
         }
 
         uint256 fee = _mintFee(collateralIn);
         uint256 net = collateralIn - fee;
         _checkCap(valueBefore, net);
-        int256 valueAfter = _depositAndTrade(collateralIn, fee, _mintSizeDelta(net, valueBefore, size, price));
+        int256 valueAfter = _depositAndTrade(
+            collateralIn,
+            fee,
+            _mintSizeDelta(net, valueBefore, size, price, first ? 0 : supply)
+        );
 
         shares = _sharesFor(valueAfter - valueBefore, valueBefore, supply);
         if (first) shares = _lockMinimumShares(shares);
@@ -514,8 +524,7 @@ contract LeveragedToken is
     }
 
     function _rebalance() private {
-        (int256 value, int256 size, uint256 price, bool fresh) = _snapshot();
-        if (!fresh) _revertOnPrice();
+        (int256 value, int256 size, uint256 price) = _freshSnapshot();
         RebalanceAction action = _action(value, size, price);
         if (action == RebalanceAction.NONE) {
             revert LeveragedTokenRebalanceNotDue(_leverage(value, size, price), _lastRebalance, nextRebalanceTime());
@@ -524,17 +533,19 @@ contract LeveragedToken is
             _wipeOut(value, size, price);
             return;
         }
-        _rebalanceNow(action, value, size, price);
+        _rebalanceNow(action, value, size, price, totalSupply());
     }
 
-    /// @dev Trades to the target size from a positive account value; returns the value and size after.
+    /// @dev Trades to the target size from a positive account value and `supply` shares; returns the value and size
+    /// after.
     function _rebalanceNow(
         RebalanceAction action,
         int256 value,
         int256 size,
-        uint256 price
+        uint256 price,
+        uint256 supply
     ) private returns (int256 valueAfter, int256 target) {
-        target = _targetSize(value, price);
+        target = _targetSize(value, price, supply);
         int256 sizeDelta = target - size;
         _lastRebalance = uint40(block.timestamp);
         valueAfter = value;
@@ -549,19 +560,21 @@ contract LeveragedToken is
         );
     }
 
-    /// @dev The size a rebalance trades to: `L x equity / price` rounded toward zero, or none for a dust account.
-    function _targetSize(int256 value, uint256 price) private view returns (int256) {
-        if (_isDust(value)) return 0;
+    /// @dev The size a rebalance trades to: `L x equity / price` rounded toward zero, or none when the holders'
+    /// part (besides the dead shares) is dust.
+    function _targetSize(int256 value, uint256 price, uint256 supply) private view returns (int256) {
+        if (!_holdsPosition(value, supply)) return 0;
         return SignedWad.mulDivTowardZero(_targetLeverage, uint256(value) * _collateralScale, price);
     }
 
     /// @dev The due action for an account state; NONE once wiped out or with no supply.
     function _action(int256 value, int256 size, uint256 price) private view returns (RebalanceAction) {
-        if (_wipedOut || totalSupply() == 0) return RebalanceAction.NONE;
+        uint256 supply = totalSupply();
+        if (_wipedOut || supply == 0) return RebalanceAction.NONE;
         // Only a gap or a liquidation takes a value to 0 or below (a dust account holds no position): wipe it out.
         if (value <= 0) return RebalanceAction.DRIFT;
         // A dust account holds no position: one left open (the price moved it into dust) is closed.
-        if (_isDust(value)) return size != 0 ? RebalanceAction.DRIFT : RebalanceAction.NONE;
+        if (!_holdsPosition(value, supply)) return size != 0 ? RebalanceAction.DRIFT : RebalanceAction.NONE;
         uint256 leverage = SignedMath.abs(_leverage(value, size, price));
         (uint256 lower, uint256 upper) = leverageBand();
         if (leverage < lower || leverage > upper) return RebalanceAction.DRIFT;
@@ -571,9 +584,9 @@ contract LeveragedToken is
 
     /// @dev Whether a mint must do the due drift rebalance first, for a positive account value: above the band the
     /// account may be under the exchange's margin requirements, and a dust account's position must be closed.
-    function _rebalancesFirst(int256 value, int256 size, uint256 price) private view returns (bool) {
+    function _rebalancesFirst(int256 value, int256 size, uint256 price, uint256 supply) private view returns (bool) {
         if (size == 0) return false;
-        return _isDust(value) || _isOverLevered(value, size, price);
+        return !_holdsPosition(value, supply) || _isOverLevered(value, size, price);
     }
 
     /// @dev Whether |leverage| is above the band, for a positive account value.
@@ -582,14 +595,27 @@ contract LeveragedToken is
         return SignedMath.abs(_leverage(value, size, price)) > upper;
     }
 
-    /// @dev Whether a positive value (collateral units) is below MIN_POSITION_EQUITY.
-    function _isDust(int256 value) private view returns (bool) {
-        return uint256(value) * _collateralScale < MIN_POSITION_EQUITY;
+    /// @dev Whether a value (collateral units, >= 0) is below MIN_POSITION_EQUITY.
+    function _isDust(uint256 value) private view returns (bool) {
+        return value * _collateralScale < MIN_POSITION_EQUITY;
     }
 
-    /// @dev Whether a redeem of `shares` leaves the holders who stay only dust, so that it closes the position.
+    /// @dev Whether the account holds a position: its holders' part besides the dead shares is not dust. (The dead
+    /// shares' part, which a donation can make large, is never levered on its own: an unused token holds nothing.)
+    function _holdsPosition(int256 value, uint256 supply) private view returns (bool) {
+        return !_isDust(_liveValue(uint256(value), supply));
+    }
+
+    /// @dev The part of `value` that belongs to shares other than the dead ones, rounded down; 0 without them.
+    function _liveValue(uint256 value, uint256 supply) private pure returns (uint256) {
+        if (supply <= MINIMUM_SHARES) return 0;
+        return Math.mulDiv(value, supply - MINIMUM_SHARES, supply);
+    }
+
+    /// @dev Whether a redeem of `shares` leaves the holders who stay (the dead shares aside) only dust, so that it
+    /// closes the position.
     function _leavesDust(int256 value, uint256 shares, uint256 supply) private view returns (bool) {
-        return _isDust(int256(_stayersPart(value, shares, supply)));
+        return _isDust(_liveValue(_stayersPart(value, shares, supply), supply - shares));
     }
 
     /// @dev What a redeem trades: the whole position when it leaves dust, else its `shares / supply` part.
@@ -629,6 +655,13 @@ contract LeveragedToken is
         return _exchange.accountSnapshot(address(this), _marketId);
     }
 
+    /// @dev `_snapshot` for a state change: reverts with the exchange's price error unless the price is fresh.
+    function _freshSnapshot() private view returns (int256 value, int256 size, uint256 price) {
+        bool fresh;
+        (value, size, price, fresh) = _snapshot();
+        if (!fresh) _revertOnPrice();
+    }
+
     /// @dev Reverts with the exchange's named price error (PerpStalePrice or PerpInvalidPrice, with values).
     function _revertOnPrice() private view {
         _exchange.markPrice(_marketId);
@@ -649,10 +682,16 @@ contract LeveragedToken is
 
     /// @dev The size a mint of `net` collateral adds, so that leverage is the same after the mint and the
     /// exchange's taker fee `t` (which the minter pays): the equity added is `a = net / (1 + |l| t)` and the size
-    /// grows by `size x a / equity`, or by `L x a / price` when there is no position yet. None when the account stays
-    /// dust (it holds no position). Rounded toward zero.
-    function _mintSizeDelta(uint256 net, int256 value, int256 size, uint256 price) private view returns (int256) {
-        if (_isDust(value + int256(net))) return 0;
+    /// grows by `size x a / equity`, or by `L x a / price` when there is no position yet. None when the holders'
+    /// part (`_liveValue` over `supply`, 0 for the first mint) plus `net` is still dust. Rounded toward zero.
+    function _mintSizeDelta(
+        uint256 net,
+        int256 value,
+        int256 size,
+        uint256 price,
+        uint256 supply
+    ) private view returns (int256) {
+        if (_isDust(_liveValue(uint256(value), supply) + net)) return 0;
         uint256 feeBps = _exchange.takerFeeBps(_marketId);
         uint256 netWad = net * _collateralScale;
         if (size == 0) {

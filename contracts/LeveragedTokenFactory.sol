@@ -162,7 +162,7 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
             address token = _tokens[i];
             (ILeveragedToken.RebalanceAction action, int256 leverage, uint256 equity) = ILeveragedToken(token)
                 .keeperStatus();
-            statuses[i - offset] = TokenStatus(token, action, leverage, equity, _listings[token].retired);
+            statuses[i - offset] = TokenStatus(token, action, _listings[token].retired, leverage, equity);
         }
     }
 

@@ -27,6 +27,8 @@ export interface TokenState {
   pendingFeeShares: bigint;
   paused: boolean;
   wipedOut: boolean;
+  equityCap: bigint; // stablecoin units; 2^256 - 1 for none
+  capHeadroom: bigint; // stablecoin units a mint may still deposit
 }
 
 export async function readTokenState(token: LeveragedToken): Promise<TokenState> {
@@ -50,6 +52,8 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
     pendingFeeShares,
     paused,
     wipedOut,
+    equityCap,
+    capHeadroom,
   ] = await Promise.all([
     token.getAddress(),
     token.name(),
@@ -70,6 +74,8 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
     token.pendingManagementFeeShares(),
     token.paused(),
     token.wipedOut(),
+    token.equityCap(),
+    token.capHeadroom(),
   ]);
   return {
     address,
@@ -95,5 +101,10 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
     pendingFeeShares,
     paused,
     wipedOut,
+    equityCap,
+    capHeadroom,
   };
 }
+
+/** No equity cap: the largest uint256, as the factory's defaults set it when none is given. */
+export const NO_CAP = 2n ** 256n - 1n;

@@ -7,13 +7,14 @@ import {IPerpExchange} from "./IPerpExchange.sol";
 /// @title ILeveragedTokenFactory
 /// @notice Creates leveraged tokens, one per (market, signed leverage), and lists them for keepers and wallets.
 interface ILeveragedTokenFactory {
-    /// @notice What a keeper needs of one token.
+    /// @notice What a keeper needs of one token (returned in memory only, never stored).
+    // solhint-disable-next-line gas-struct-packing
     struct TokenStatus {
         address token;
         ILeveragedToken.RebalanceAction action; // NONE, TIME or DRIFT
+        bool retired; // wiped out and retired: redeem only; a successor may be listed
         int256 leverage; // signed WAD
         uint256 equity; // collateral units
-        bool retired; // wiped out and retired: redeem only; a successor may be listed
     }
 
     /// @notice The settings new tokens start with.

@@ -215,7 +215,8 @@ interface IPerpExchange {
 
     /// @notice The account's value before and after depositing `marginIn` and then trading `sizeDelta`, exactly as
     /// `deposit` followed by `trade` would leave it (funding settled, PnL realized, fee charged, rounding included).
-    /// Reverts on a stale, zero or negative price, like `trade`. `sizeDelta` may be 0.
+    /// Reverts on a stale, zero or negative price, like `trade`. `sizeDelta` may be 0: a deposit alone, which settles
+    /// nothing (funding stays pending in the value, as `accountValue` counts it).
     function previewTrade(
         address account,
         uint256 marketId,
@@ -223,17 +224,17 @@ interface IPerpExchange {
         int256 sizeDelta
     ) external view returns (int256 valueBefore, int256 valueAfter, uint256 price);
 
-    /// @notice `previewTrade` for a sequence of steps on one account in one transaction (a leveraged token's
-    /// rebalance followed by its mint or redeem trade): each step deposits its `marginIn` (as `deposit`), then trades
-    /// its `sizeDelta` if not 0 (as `trade`, settling funding and realizing PnL into the margin). Returns the value
-    /// before the first step, the value after each step, and the settled margin after the last, exactly as the same
-    /// calls would leave them. Reverts on a stale, zero or negative price, like `trade`. Margin requirements are not
-    /// checked (the calls themselves check them).
+    /// @notice `previewTrade` for two steps on one account in one transaction (a leveraged token's rebalance followed
+    /// by its mint or redeem trade; a step of zeros does nothing): each step deposits its `marginIn` (as `deposit`),
+    /// then trades its `sizeDelta` if not 0 (as `trade`, settling funding and realizing PnL into the margin). Returns
+    /// the value before the first step, the value after each step, and the settled margin after the last, exactly as
+    /// the same calls would leave them. Reverts on a stale, zero or negative price, like `trade`. Margin requirements
+    /// are not checked (the calls themselves check them).
     function previewTrades(
         address account,
         uint256 marketId,
-        TradeStep[] calldata steps
-    ) external view returns (int256 valueBefore, int256[] memory valuesAfter, uint256 marginAfter, uint256 price);
+        TradeStep[2] calldata steps
+    ) external view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price);
 
     /// @notice The mark price (WAD) with every check of a state change: reverts on a stale, zero or negative price.
     function markPrice(uint256 marketId) external view returns (uint256);

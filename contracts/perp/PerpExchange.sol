@@ -358,9 +358,9 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         uint256 marginIn,
         int256 sizeDelta
     ) external view returns (int256 valueBefore, int256 valueAfter, uint256 price) {
-        TradeStep[] memory steps = new TradeStep[](1);
+        TradeStep[2] memory steps;
         steps[0] = TradeStep(marginIn, sizeDelta);
-        int256[] memory valuesAfter;
+        int256[2] memory valuesAfter;
         (valueBefore, valuesAfter, , price) = _previewTrades(account, marketId, steps);
         valueAfter = valuesAfter[0];
     }
@@ -369,8 +369,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function previewTrades(
         address account,
         uint256 marketId,
-        TradeStep[] calldata steps
-    ) external view returns (int256 valueBefore, int256[] memory valuesAfter, uint256 marginAfter, uint256 price) {
+        TradeStep[2] calldata steps
+    ) external view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price) {
         return _previewTrades(account, marketId, steps);
     }
 
@@ -469,8 +469,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function _previewTrades(
         address account,
         uint256 marketId,
-        TradeStep[] memory steps
-    ) private view returns (int256 valueBefore, int256[] memory valuesAfter, uint256 marginAfter, uint256 price) {
+        TradeStep[2] memory steps
+    ) private view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price) {
         MarketData storage m = _market(marketId);
         Account storage a = _accounts[account][marketId];
         price = _checkedPrice(marketId, m);
@@ -479,8 +479,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         int256 openNotional = a.openNotional;
         marginAfter = a.margin;
         valueBefore = _valueOf(marginAfter, size, openNotional, funding, price);
-        valuesAfter = new int256[](steps.length);
-        for (uint256 i; i < steps.length; ++i) {
+        for (uint256 i; i < 2; ++i) {
             marginAfter += steps[i].marginIn;
             int256 sizeDelta = steps[i].sizeDelta;
             if (sizeDelta != 0) {

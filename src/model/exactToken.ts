@@ -256,16 +256,17 @@ export class ExactTokenModel {
       this.s.supply = assigned;
     } else if (valueBefore <= 0n) {
       throw new ModelRevert("wiped out"); // a wipe-out is due
-    } else if (this.rebalancesFirst(valueBefore, this.s.size)) {
-      this.rebalanceNow("drift", valueBefore, this.s.size);
+    } else if (this.rebalancesFirst(valueBefore, this.s.size, this.s.supply)) {
+      this.rebalanceNow("drift", valueBefore, this.s.size, this.s.supply);
       valueBefore = this.accountValue();
+      if (valueBefore <= 0n) throw new ModelRevert("wiped out"); // the rebalance's fee took what was left
     }
     const fee = divCeil(collateralIn * BigInt(this.params.mintFeeBps), BPS);
     const net = collateralIn - fee;
     if (this.params.equityCap !== undefined && valueBefore + net > this.params.equityCap) {
       throw new ModelRevert("equity cap exceeded");
     }
-    const sizeDelta = this.mintSizeDelta(net, valueBefore);
+    const sizeDelta = this.mintSizeDelta(net, valueBefore, first ? 0n : this.s.supply);
     if (net !== 0n) this.s.margin += net;
     if (sizeDelta !== 0n) this.trade(sizeDelta);
     const valueAfter = this.accountValue();
@@ -301,9 +302,8 @@ export class ExactTokenModel {
 
   /** LeveragedToken.capHeadroom: what a mint may still deposit under the equity cap. */
   capHeadroom(): bigint {
-    const cap = this.params.equityCap;
-    if (cap === undefined) return 2n ** 256n - 1n - this.equity();
     if (this.s.wipedOut) return 0n;
+    const cap = this.params.equityCap ?? 2n ** 256n - 1n; // no cap: the largest uint256, as on chain
     const equity = this.equity();
     return cap > equity ? cap - equity : 0n;
   }
@@ -326,16 +326,20 @@ export class ExactTokenModel {
       gross = mulDivDown(this.s.margin, shares, supply);
     } else {
       let valueBefore = this.accountValue();
+      // What stays for the holders besides the dead shares is dust: close the whole position (the last redeem
+      // leaves none).
+      const closeAll =
+        valueBefore <= 0n ||
+        this.isDust(this.liveValue(divCeil(valueBefore * (supply - shares), supply), supply - shares));
+      if (!closeAll && this.isOverLevered(valueBefore, this.s.size)) {
+        this.rebalanceNow("drift", valueBefore, this.s.size, supply);
+        valueBefore = this.accountValue();
+      }
       if (valueBefore <= 0n) {
+        // Nothing is left (under water, or the rebalance's fee took the rest): the token is wiped out.
         this.wipeOut();
         gross = mulDivDown(this.s.margin, shares, supply);
       } else {
-        // What stays is dust: close the whole position (the last redeem leaves none).
-        const closeAll = this.isDust(divCeil(valueBefore * (supply - shares), supply));
-        if (!closeAll && this.isOverLevered(valueBefore, this.s.size)) {
-          this.rebalanceNow("drift", valueBefore, this.s.size);
-          valueBefore = this.accountValue();
-        }
         const sizeDelta = closeAll ? -this.s.size : -mulDivTowardZero(this.s.size, shares, supply);
         if (sizeDelta !== 0n) this.trade(sizeDelta);
         const valueAfter = this.accountValue();
@@ -371,7 +375,7 @@ export class ExactTokenModel {
         wipedOut: true,
       };
     }
-    return this.rebalanceNow(action, value, size);
+    return this.rebalanceNow(action, value, size, this.s.supply);
   }
 
   /** Rebalances if due; returns the event or undefined. */
@@ -441,9 +445,14 @@ export class ExactTokenModel {
   }
 
   /** Trades to the target size from a positive account value (LeveragedToken._rebalanceNow). */
-  private rebalanceNow(action: Exclude<RebalanceAction, "none">, value: bigint, size: bigint): RebalanceEvent {
+  private rebalanceNow(
+    action: Exclude<RebalanceAction, "none">,
+    value: bigint,
+    size: bigint,
+    supply: bigint,
+  ): RebalanceEvent {
     const price = this.s.price;
-    const target = this.targetSize(value);
+    const target = this.targetSize(value, supply);
     const sizeDelta = target - size;
     this.s.lastRebalance = this.s.now;
     if (sizeDelta !== 0n) this.trade(sizeDelta);
@@ -459,15 +468,26 @@ export class ExactTokenModel {
     };
   }
 
-  /** LeveragedToken._targetSize: L x equity / price toward zero, or none for a dust account. */
-  private targetSize(value: bigint): bigint {
-    if (this.isDust(value)) return 0n;
+  /** LeveragedToken._targetSize: L x equity / price toward zero, or none when the holders' part is dust. */
+  private targetSize(value: bigint, supply: bigint): bigint {
+    if (!this.holdsPosition(value, supply)) return 0n;
     return mulDivTowardZero(this.params.targetLeverage, value * COLLATERAL_SCALE, this.s.price);
   }
 
   /** LeveragedToken._rebalancesFirst: a mint first rebalances an over-levered account or closes a dust position. */
-  private rebalancesFirst(value: bigint, size: bigint): boolean {
-    return size !== 0n && (this.isDust(value) || this.isOverLevered(value, size));
+  private rebalancesFirst(value: bigint, size: bigint, supply: bigint): boolean {
+    return size !== 0n && (!this.holdsPosition(value, supply) || this.isOverLevered(value, size));
+  }
+
+  /** LeveragedToken._holdsPosition: the holders' part besides the dead shares is not dust. */
+  private holdsPosition(value: bigint, supply: bigint): boolean {
+    return !this.isDust(this.liveValue(value, supply));
+  }
+
+  /** LeveragedToken._liveValue: the part of `value` of the shares other than the dead ones, rounded down. */
+  private liveValue(value: bigint, supply: bigint): bigint {
+    if (supply <= MINIMUM_SHARES) return 0n;
+    return mulDivDown(value, supply - MINIMUM_SHARES, supply);
   }
 
   private isOverLevered(value: bigint, size: bigint): boolean {
@@ -482,7 +502,7 @@ export class ExactTokenModel {
   private actionFor(value: bigint, size: bigint): RebalanceAction {
     if (this.s.wipedOut || this.s.supply === 0n) return "none";
     if (value <= 0n) return "drift"; // a wipe-out is due
-    if (this.isDust(value)) return size !== 0n ? "drift" : "none"; // a dust account's position is closed
+    if (!this.holdsPosition(value, this.s.supply)) return size !== 0n ? "drift" : "none"; // a dust position is closed
     const leverage = abs(this.leverageOf(value, size));
     const { lower, upper } = this.leverageBand();
     if (leverage < lower || leverage > upper) return "drift";
@@ -498,8 +518,8 @@ export class ExactTokenModel {
     return (notional * WAD) / (value * COLLATERAL_SCALE);
   }
 
-  private mintSizeDelta(net: bigint, value: bigint): bigint {
-    if (this.isDust(value + net)) return 0n; // the account stays dust: no position
+  private mintSizeDelta(net: bigint, value: bigint, supply: bigint): bigint {
+    if (this.isDust(this.liveValue(value, supply) + net)) return 0n; // the holders' part stays dust: no position
     const feeBps = this.market.takerFeeBps;
     const netWad = net * COLLATERAL_SCALE;
     const price = this.s.price;
