@@ -1,8 +1,16 @@
+// First: on an unsupported Node, one line and exit 1 before anything else loads.
+import { requireSupportedNode } from "./src/nodeVersion";
+requireSupportedNode();
 import "dotenv/config";
 import { subtask, type HardhatUserConfig } from "hardhat/config";
 import type { NetworksUserConfig } from "hardhat/types";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
-import "@nomicfoundation/hardhat-toolbox";
+import {
+  TASK_COMPILE_SOLIDITY_COMPILE_JOBS,
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+} from "hardhat/builtin-tasks/task-names";
+import type {} from "@nomicfoundation/hardhat-toolbox";
+import { commandLine, loadPlugins, makeProviderResilient } from "./tasks/plugins";
+import { DEFAULT_LOCALHOST_RPC_URL, NETWORK_NAMES, TESTNETS, testnetSettings, type TestnetName } from "./src/networks";
 import "./tasks";
 
 /**
@@ -10,6 +18,10 @@ import "./tasks";
  * pinned to the same version in package.json, so `hardhat compile` never downloads a compiler.
  */
 const SOLC_VERSION = "0.8.28";
+
+const { task, network: selected } = commandLine();
+loadPlugins(task);
+makeProviderResilient(selected);
 
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersion: string }, _hre, runSuper) => {
   if (args.solcVersion !== SOLC_VERSION) return runSuper(args);
@@ -23,35 +35,51 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
 });
 
 /**
- * Public testnets, configured from the environment (see .env.example). Nothing is needed to use the local chains;
- * choosing a testnet without its variables stops at once with one line naming what is missing.
+ * Compiling with the wasm compiler takes a minute or two the first time (and after a change to a contract): say so,
+ * and keep saying it, even where Hardhat compiles quietly (npm run demo, npm test).
  */
-const TESTNETS = {
-  sepolia: { chainId: 11155111, rpcVariable: "SEPOLIA_RPC_URL" },
-  arbitrumSepolia: { chainId: 421614, rpcVariable: "ARBITRUM_SEPOLIA_RPC_URL" },
-  baseSepolia: { chainId: 84532, rpcVariable: "BASE_SEPOLIA_RPC_URL" },
-} as const;
+subtask(TASK_COMPILE_SOLIDITY_COMPILE_JOBS).setAction(
+  async (args: { compilationJobs: { getResolvedFiles(): unknown[] }[] }, _hre, runSuper) => {
+    if (args.compilationJobs.length === 0) return runSuper(args);
+    const files = args.compilationJobs.reduce((n, job) => n + job.getResolvedFiles().length, 0);
+    const started = Date.now();
+    const seconds = () => Math.round((Date.now() - started) / 1000);
+    console.log(
+      `compiling ${files} Solidity files with solc ${SOLC_VERSION} (wasm: a minute or two the first time)...`,
+    );
+    const progress = setInterval(() => console.log(`  still compiling (${seconds()} s)`), 20_000);
+    try {
+      return await runSuper(args);
+    } finally {
+      clearInterval(progress);
+      console.log(`compiled in ${seconds()} s`);
+    }
+  },
+);
 
-function selectedNetwork(): string | undefined {
-  const flag = process.argv.indexOf("--network");
-  return flag >= 0 ? process.argv[flag + 1] : process.env.HARDHAT_NETWORK;
+/** Stops the command with one line on stderr (no stack trace). */
+function stop(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
 }
 
+if (selected !== undefined && !(NETWORK_NAMES as readonly string[]).includes(selected)) {
+  stop(`there is no network "${selected}": choose one of ${NETWORK_NAMES.join(", ")}`);
+}
+
+/**
+ * Public testnets, configured from the environment (see .env.example). Nothing is needed to use the local chains,
+ * and a missing or malformed testnet variable affects only that testnet: choosing it stops at once with one line
+ * naming the variable.
+ */
 function testnets(): NetworksUserConfig {
   const networks: NetworksUserConfig = {};
-  const key = process.env.DEPLOYER_PRIVATE_KEY;
-  for (const [name, { chainId, rpcVariable }] of Object.entries(TESTNETS)) {
-    const url = process.env[rpcVariable];
-    if (name === selectedNetwork()) {
-      const missing = [url ? undefined : rpcVariable, key ? undefined : "DEPLOYER_PRIVATE_KEY"].filter(Boolean);
-      if (missing.length > 0) {
-        console.error(
-          `error: network ${name} needs ${missing.join(" and ")} in the environment or .env (see .env.example)`,
-        );
-        process.exit(1);
-      }
+  for (const [name, { chainId }] of Object.entries(TESTNETS)) {
+    const { url, accounts, problems } = testnetSettings(name as TestnetName, process.env);
+    if (name === selected && problems.length > 0) {
+      stop(`network ${name}: ${problems.join(" and ")} (set it in the environment or .env, see .env.example)`);
     }
-    networks[name] = { url: url ?? "", chainId, accounts: key ? [key] : [] };
+    networks[name] = { url, chainId, accounts };
   }
   return networks;
 }
@@ -73,7 +101,7 @@ const config: HardhatUserConfig = {
     // overshoots the cap and fails for any call that checks gasleft() against a reserve, as BatchRebalancer does
     // (geth's estimator does not). The contracts are compiled for Cancun and run the same on both.
     hardhat: { hardfork: "prague" },
-    localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
+    localhost: { url: process.env.LOCALHOST_RPC_URL || DEFAULT_LOCALHOST_RPC_URL },
     ...testnets(),
   },
   etherscan: { apiKey: process.env.ETHERSCAN_API_KEY ?? "" },

@@ -1,9 +1,12 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { HardhatArtifactResolver, PrettyEventHandler } from "@nomicfoundation/hardhat-ignition/helpers";
+import { deploy, DeploymentResultType, type EIP1193Provider } from "@nomicfoundation/ignition-core";
+import { BrowserProvider, Contract, getAddress, type ContractRunner } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { AddressBook } from "../src/addressBook";
+import { tokenSymbol } from "../src/deployment/listing";
 import type { DeploymentSpec } from "../src/deployment/spec";
-import { tokenSymbol } from "../src/deployment/spec";
 import { buildSystemModule } from "./modules/LeveragedTokens";
 
 const LOCAL_NETWORKS = new Set(["hardhat", "localhost"]);
@@ -11,6 +14,11 @@ const LOCAL_NETWORKS = new Set(["hardhat", "localhost"]);
 export interface DeployOptions {
   /** Print Ignition's progress (the deploy command does; tests don't). */
   displayUi?: boolean;
+  /**
+   * Deploy to this node instead of the selected network's (a test's `hardhat node` child), signing with its first
+   * unlocked account, with an in-memory journal (nothing is written under ignition/deployments).
+   */
+  provider?: EIP1193Provider;
 }
 
 /**
@@ -22,65 +30,83 @@ export async function deploySystem(
   spec: DeploymentSpec,
   options: DeployOptions = {},
 ): Promise<AddressBook> {
-  const network = hre.network.name;
-  const { chainId } = await hre.ethers.provider.getNetwork();
-  const inProcess = network === "hardhat";
-  const deploymentId = inProcess ? undefined : `${network}-${chainId}`;
-  if (deploymentId && LOCAL_NETWORKS.has(network)) await discardStaleJournal(hre, deploymentId);
+  const provider = options.provider ?? hre.network.provider;
+  const network = options.provider ? "remote" : hre.network.name;
+  const chainId = Number(await provider.request({ method: "eth_chainId" }));
+  const accounts = (await provider.request({ method: "eth_accounts" })) as string[];
+  const inMemory = network === "hardhat" || options.provider !== undefined;
+  const deploymentDir = inMemory
+    ? undefined
+    : path.join(hre.config.paths.ignition, "deployments", `${network}-${chainId}`);
+  if (deploymentDir && LOCAL_NETWORKS.has(network)) await discardStaleJournal(hre, deploymentDir);
 
-  const result = await hre.ignition.deploy(buildSystemModule(spec), {
-    deploymentId,
-    displayUi: options.displayUi ?? false,
+  const module = buildSystemModule(spec);
+  const networkConfig = options.provider ? undefined : hre.config.networks[hre.network.name];
+  const result = await deploy({
+    config: hre.config.ignition,
+    provider,
+    deploymentDir,
+    executionEventListener: options.displayUi ? new PrettyEventHandler() : undefined,
+    artifactResolver: new HardhatArtifactResolver(hre),
+    ignitionModule: module,
+    deploymentParameters: {},
+    accounts,
+    maxFeePerGasLimit: networkConfig?.ignition.maxFeePerGasLimit,
+    maxPriorityFeePerGas: networkConfig?.ignition.maxPriorityFeePerGas,
+    maxRetries: hre.config.ignition.maxRetries,
+    retryInterval: hre.config.ignition.retryInterval,
   });
-  const [deployer] = await hre.ethers.getSigners();
+  if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
+    throw new Error(`the deployment did not complete (${result.type}); run it again to resume`);
+  }
+  const address = (name: string): string => {
+    const future = module.results[name as keyof typeof module.results] as { id: string };
+    return result.contracts[future.id].address;
+  };
+  const runner: ContractRunner = options.provider ? new BrowserProvider(options.provider) : hre.ethers.provider;
+  const read = (at: string, signature: string) => new Contract(at, [signature], runner);
 
+  const exchange = read(address("exchange"), "function marketIdOf(string) view returns (uint256)");
   const markets: AddressBook["markets"] = {};
   for (const market of spec.markets) {
-    const feed = result[`feed_${market.symbol}` as keyof typeof result] as { getAddress(): Promise<string> };
     markets[market.symbol] = {
-      id: Number(await result.exchange.marketIdOf(market.symbol)),
-      feed: await feed.getAddress(),
+      id: Number(await exchange.marketIdOf(market.symbol)),
+      feed: address(`feed_${market.symbol}`),
       settable: market.feed.kind === "settable",
     };
   }
   const tokens: AddressBook["tokens"] = {};
   for (const t of spec.tokens) {
     const symbol = tokenSymbol(t.market, t.leverage);
-    tokens[symbol] = await result.factory.tokenBySymbol(symbol);
+    tokens[symbol] = address(`token_${symbol}`);
   }
 
   const book: AddressBook = {
-    network,
-    chainId: Number(chainId),
+    network: hre.network.name,
+    chainId,
     deployedAt: new Date().toISOString(),
-    deployer: deployer.address,
-    stablecoin: await result.stablecoin.getAddress(),
-    exchange: await result.exchange.getAddress(),
-    factory: await result.factory.getAddress(),
-    batcher: await result.batcher.getAddress(),
+    deployer: getAddress(accounts[0]),
+    stablecoin: address("stablecoin"),
+    exchange: address("exchange"),
+    factory: address("factory"),
+    batcher: address("batcher"),
     markets,
     tokens,
   };
-  if ("router" in result) {
-    const router = await hre.ethers.getContractAt(
-      ["function factory() view returns (address)", "function WETH() view returns (address)"],
-      await (result.router as { getAddress(): Promise<string> }).getAddress(),
-    );
-    const uniFactory = await hre.ethers.getContractAt(
-      ["function getPair(address, address) view returns (address)"],
-      await router.factory(),
-    );
+  if (spec.dex.kind !== "none") {
+    const router = read(address("router"), "function factory() view returns (address)");
+    const weth = read(address("router"), "function WETH() view returns (address)");
+    const uniFactory = read(await router.factory(), "function getPair(address, address) view returns (address)");
     const pools: Record<string, string> = {};
     for (const pool of spec.pools) pools[pool.token] = await uniFactory.getPair(tokens[pool.token], book.stablecoin);
-    book.dex = { router: await router.getAddress(), factory: await router.factory(), weth: await router.WETH(), pools };
+    book.dex = { router: address("router"), factory: await router.factory(), weth: await weth.WETH(), pools };
   }
   return book;
 }
 
 /** A local node forgets everything when restarted; Ignition's journal does not. Drop a journal whose contracts
  * are gone so that the deployment starts afresh instead of "resuming" into empty addresses. */
-async function discardStaleJournal(hre: HardhatRuntimeEnvironment, deploymentId: string): Promise<void> {
-  const dir = path.join(hre.config.paths.ignition, "deployments", deploymentId);
+async function discardStaleJournal(hre: HardhatRuntimeEnvironment, dir: string): Promise<void> {
   const addressesFile = path.join(dir, "deployed_addresses.json");
   if (!existsSync(dir)) return;
   const addresses = existsSync(addressesFile)
@@ -88,6 +114,8 @@ async function discardStaleJournal(hre: HardhatRuntimeEnvironment, deploymentId:
     : [];
   const first = addresses[0];
   if (first && (await hre.ethers.provider.getCode(first)) !== "0x") return;
-  console.log(`the local chain has none of the journal's contracts: starting a fresh deployment (${deploymentId})`);
+  console.log(
+    `the local chain has none of the journal's contracts: starting a fresh deployment (${path.basename(dir)})`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }

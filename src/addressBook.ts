@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { UserError } from "./amounts";
+import { UserError } from "./errors";
+import { readJsonFile, shownPath } from "./jsonFile";
 
 /**
  * Where a network's deployed contracts are: `deployments/<network>.json`. Written by `npm run deploy`, read by the
@@ -37,20 +38,12 @@ export function addressBookPath(root: string, network: string): string {
 /** Reads and checks a network's address book; a missing or malformed one is a clear error. */
 export function readAddressBook(root: string, network: string): AddressBook {
   const file = addressBookPath(root, network);
-  let raw: string;
-  try {
-    raw = readFileSync(file, "utf8");
-  } catch {
-    throw new Error(
-      `no address book for network "${network}" (${path.relative(root, file)}): run npm run deploy -- --network ${network}`,
-    );
-  }
-  const parsed = addressBookSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${path.relative(root, file)} is malformed at ${issue.path.join(".")}: ${issue.message}`);
-  }
-  return parsed.data;
+  return readJsonFile(
+    root,
+    file,
+    addressBookSchema,
+    `no address book for network "${network}" (${shownPath(root, file)}): run npm run deploy -- --network ${network}`,
+  );
 }
 
 /** Writes a network's address book atomically (a temporary file renamed over the old one). */

@@ -1,9 +1,10 @@
-import { formatUnits, parseUnits } from "ethers";
+/** Amounts as users type them: strict parsing, percentages and slippage limits. */
+import { parseUnits } from "ethers";
+import { UserError } from "./errors";
 
-/** Stablecoin and token decimals. */
-export const USDC_DECIMALS = 6;
-export const TOKEN_DECIMALS = 18;
-export const WAD = 10n ** 18n;
+// Units and formatting live in ./units and ./format; they are re-exported for the modules that import them here.
+export { FEED_DECIMALS, TOKEN_DECIMALS, USDC_DECIMALS, WAD, feedAnswer, parseUsdc } from "./units";
+export { formatAmount, formatLeverage, formatToken, formatUsdc } from "./format";
 
 /**
  * Parses a human amount ("1000", "0.5") into integer units, strictly: no sign, no exponent, no more decimals than
@@ -36,31 +37,4 @@ export function parsePercent(input: string, what: string, max = 100): number {
 export function withSlippage(amount: bigint, percent: number): bigint {
   const ppm = BigInt(Math.round(percent * 10_000));
   return (amount * (1_000_000n - ppm)) / 1_000_000n;
-}
-
-/**
- * Formats integer units rounded (half up) to `places` decimals with thousands separators; trailing zeros are
- * trimmed unless `fixed` ("1,600.5", or "3.00" with fixed).
- */
-export function formatAmount(value: bigint, decimals: number, places = decimals, fixed = false): string {
-  const negative = value < 0n;
-  let abs = negative ? -value : value;
-  if (places < decimals) {
-    const step = 10n ** BigInt(decimals - places);
-    abs = ((abs + step / 2n) / step) * step;
-  }
-  const [whole, fraction = ""] = formatUnits(abs, decimals).split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const cut = fixed ? fraction.padEnd(places, "0").slice(0, places) : fraction.slice(0, places).replace(/0+$/, "");
-  return `${negative && abs !== 0n ? "-" : ""}${grouped}${cut ? `.${cut}` : ""}`;
-}
-
-export const formatUsdc = (value: bigint, places = 2) => formatAmount(value, USDC_DECIMALS, places);
-export const formatToken = (value: bigint, places = 6) => formatAmount(value, TOKEN_DECIMALS, places);
-/** A signed WAD leverage as "3.00x" / "-3.00x". */
-export const formatLeverage = (value: bigint) => `${formatAmount(value, 18, 2, true)}x`;
-
-/** An error in what the user asked for: shown as one line, without a stack. */
-export class UserError extends Error {
-  override name = "UserError";
 }

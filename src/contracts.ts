@@ -1,17 +1,33 @@
+/**
+ * Typed access to the contracts (TypeChain). The factories are imported one by one, never through
+ * typechain-types/index.ts: that index pulls in every contract's factory, test mocks included, and loading it is most
+ * of a task's start-up time.
+ */
 import type { ContractRunner, Interface } from "ethers";
-import {
+import type {
+  LeveragedToken,
+  LeveragedTokenFactory,
+  MockStablecoin,
+  PerpExchange,
+  SettablePriceFeed,
+} from "../typechain-types";
+import { BatchRebalancer__factory } from "../typechain-types/factories/contracts/keepers/BatchRebalancer__factory";
+import { LeveragedToken__factory } from "../typechain-types/factories/contracts/LeveragedToken__factory";
+import { LeveragedTokenFactory__factory } from "../typechain-types/factories/contracts/LeveragedTokenFactory__factory";
+import { MockStablecoin__factory } from "../typechain-types/factories/contracts/perp/MockStablecoin__factory";
+import { PerpExchange__factory } from "../typechain-types/factories/contracts/perp/PerpExchange__factory";
+import { SettablePriceFeed__factory } from "../typechain-types/factories/contracts/perp/SettablePriceFeed__factory";
+import type { AddressBook } from "./addressBook";
+
+export {
+  BatchRebalancer__factory,
   LeveragedToken__factory,
   LeveragedTokenFactory__factory,
   MockStablecoin__factory,
   PerpExchange__factory,
   SettablePriceFeed__factory,
-  type LeveragedToken,
-  type LeveragedTokenFactory,
-  type MockStablecoin,
-  type PerpExchange,
-} from "../typechain-types";
-import type { AddressBook } from "./addressBook";
-import { UserError } from "./amounts";
+};
+import { UserError } from "./errors";
 
 /** Typed handles on a deployed system. */
 export interface System {
@@ -29,6 +45,14 @@ export function connectSystem(book: AddressBook, runner: ContractRunner): System
     factory: LeveragedTokenFactory__factory.connect(book.factory, runner),
   };
 }
+
+/** A leveraged token of the system. */
+export const connectToken = (address: string, runner: ContractRunner): LeveragedToken =>
+  LeveragedToken__factory.connect(address, runner);
+
+/** A market's settable price feed (local chains). */
+export const connectSettableFeed = (address: string, runner: ContractRunner): SettablePriceFeed =>
+  SettablePriceFeed__factory.connect(address, runner);
 
 /** Every interface whose custom errors a transaction of ours can revert with. */
 export const CONTRACT_INTERFACES: Interface[] = [

@@ -1,5 +1,17 @@
+/**
+ * Errors as users read them: a UserError for bad input, and the contracts' custom errors decoded with their values
+ * in human units (stablecoin and shares as decimals, leverage as 4.85x, times as UTC dates and "in 3 h 12 min",
+ * fees in percent), and what to do about them.
+ */
 import { Interface, isError } from "ethers";
-import { UserError } from "./amounts";
+import { LEVERAGE_RULE } from "./contractTypes";
+import { duration, formatAmount, formatLeverage, relativeTime, utcTime } from "./format";
+import { FEED_DECIMALS, TOKEN_DECIMALS, USDC_DECIMALS } from "./units";
+
+/** An error in what the user asked for: shown as one line, without a stack. */
+export class UserError extends Error {
+  override name = "UserError";
+}
 
 /** What to do about the custom errors a user can run into, by name. */
 const HINTS: Record<string, string> = {
@@ -10,24 +22,104 @@ const HINTS: Record<string, string> = {
   LeveragedTokenRedeemSlippage: "the price moved beyond --slippage; retry or allow more slippage",
   LeveragedTokenWipedOut: "the token's equity reached 0: it mints no more; holders can still redeem",
   LeveragedTokenRebalanceNotDue: "nothing to rebalance: leverage is inside the band and the interval has not passed",
+  LeveragedTokenEquityCapExceeded: "the token is at its equity cap: mint less (up to the headroom) or later",
   AccessControlUnauthorizedAccount: "the signer lacks the role this action needs",
   OwnableUnauthorizedAccount: "the signer is not the contract's owner",
   ERC20InsufficientBalance: "not enough balance",
   ERC20InsufficientAllowance: "not enough allowance",
   FaucetLimitExceeded: "this address has drawn all the faucet allows",
   FactoryDuplicateToken: "that token exists already",
-  FactoryInvalidLeverage: "leverage must be a whole number of times between -10 and 10, not 0",
+  FactoryInvalidLeverage: `leverage must be ${LEVERAGE_RULE}`,
 };
 
-/** Decodes a revert's custom error with any of `interfaces`: "Name(arg=value, ...)", or undefined. */
-export function decodeRevert(error: unknown, interfaces: Interface[]): { name: string; text: string } | undefined {
+/** How an error argument reads: its unit. */
+type Unit = "usdc" | "shares" | "erc20" | "leverage" | "time" | "duration" | "feedPrice" | "bps" | "wadPercent";
+
+/** The arguments with a unit, by error and argument name (the rest print as they are: ids, addresses, names). */
+const UNITS: Record<string, Record<string, Unit>> = {
+  LeveragedTokenMintSlippage: { shares: "shares", minSharesOut: "shares" },
+  LeveragedTokenRedeemSlippage: { collateralOut: "usdc", minCollateralOut: "usdc" },
+  LeveragedTokenRebalanceNotDue: { currentLeverage: "leverage", lastRebalance: "time", nextTimeRebalance: "time" },
+  LeveragedTokenInvalidLeverage: { leverage: "leverage" },
+  LeveragedTokenEquityCapExceeded: { cap: "usdc", headroom: "usdc" },
+  FactoryInvalidLeverage: { leverage: "leverage" },
+  FactoryDuplicateToken: { leverage: "leverage" },
+  FactoryUnknownToken: { leverage: "leverage" },
+  FaucetAmountTooLarge: { requested: "usdc", maxPerCall: "usdc" },
+  FaucetLimitExceeded: { requested: "usdc", alreadyDrawn: "usdc", limit: "usdc" },
+  PriceFeedInvalidAnswer: { answer: "feedPrice" },
+  PerpStalePrice: { updatedAt: "time", maxPriceAge: "duration", currentTime: "time" },
+  PerpInvalidPrice: { answer: "feedPrice" },
+  PerpInsufficientMarginBalance: { requested: "usdc", margin: "usdc" },
+  PerpMarginRequirementNotMet: { accountValue: "usdc", required: "usdc" },
+  PerpNotLiquidatable: { accountValue: "usdc", maintenanceMargin: "usdc" },
+  PerpInsufficientFund: { needed: "usdc", available: "usdc" },
+  ERC20InsufficientBalance: { balance: "erc20", needed: "erc20" },
+  ERC20InsufficientAllowance: { allowance: "erc20", needed: "erc20" },
+};
+
+/** Units that depend on another argument: which fee or which setting is too high. */
+function unitOf(error: string, argument: string, args: Record<string, unknown>): Unit | undefined {
+  if (error === "LeveragedTokenFeeTooHigh" && argument !== "fee") {
+    return String(args.fee).endsWith("Bps") ? "bps" : "wadPercent";
+  }
+  if (error === "LeveragedTokenInvalidSetting" && argument === "value") {
+    return args.setting === "interval" ? "duration" : args.setting === "band" ? "wadPercent" : undefined;
+  }
+  return UNITS[error]?.[argument];
+}
+
+export interface DescribeOptions {
+  /** The chain's time (unix seconds) for "in 3 h 12 min"; the computer's clock when not given. */
+  now?: bigint;
+  /** Decimals of the ERC-20 whose balance or allowance fell short, when the caller knows which token it was. */
+  erc20Decimals?: number;
+}
+
+function formatArgument(unit: Unit | undefined, value: unknown, options: DescribeOptions): string {
+  if (typeof value !== "bigint" || unit === undefined) return String(value);
+  const now = options.now ?? BigInt(Math.floor(Date.now() / 1000));
+  switch (unit) {
+    case "usdc":
+      return `${formatAmount(value, USDC_DECIMALS)} USDC`;
+    case "shares":
+      return `${formatAmount(value, TOKEN_DECIMALS, 6)} tokens`;
+    case "erc20":
+      return options.erc20Decimals === undefined
+        ? `${value} units`
+        : formatAmount(value, options.erc20Decimals, Math.min(options.erc20Decimals, 6));
+    case "leverage":
+      return formatLeverage(value);
+    case "time":
+      return `${utcTime(value)} (${relativeTime(value, now)})`;
+    case "duration":
+      return duration(value);
+    case "feedPrice":
+      return `${formatAmount(value, FEED_DECIMALS, 2, true)} USD`;
+    case "bps":
+      return `${formatAmount(value, 2, 2, true)}%`;
+    case "wadPercent":
+      return `${formatAmount(value, 16, 4)}%`;
+  }
+}
+
+/** Decodes a revert's custom error with any of `interfaces`: "Name(arg=value, ...)" in human units, or undefined. */
+export function decodeRevert(
+  error: unknown,
+  interfaces: Interface[],
+  options: DescribeOptions = {},
+): { name: string; text: string } | undefined {
   const data = revertData(error);
   if (!data || data === "0x") return undefined;
   for (const iface of interfaces) {
     try {
       const parsed = iface.parseError(data);
       if (!parsed) continue;
-      const args = parsed.fragment.inputs.map((input, i) => `${input.name || i}=${String(parsed.args[i])}`);
+      const named = Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, parsed.args[i]]));
+      const args = parsed.fragment.inputs.map((input, i) => {
+        const text = formatArgument(unitOf(parsed.name, input.name, named), parsed.args[i], options);
+        return `${input.name || i}=${text}`;
+      });
       return { name: parsed.name, text: `${parsed.name}(${args.join(", ")})` };
     } catch {
       // not this interface's error
@@ -51,9 +143,9 @@ function revertData(error: unknown): string | undefined {
 }
 
 /** One line for the user: a decoded custom error with its hint, a UserError's message, or the error's message. */
-export function describeError(error: unknown, interfaces: Interface[]): string {
+export function describeError(error: unknown, interfaces: Interface[], options: DescribeOptions = {}): string {
   if (error instanceof UserError) return error.message;
-  const decoded = decodeRevert(error, interfaces);
+  const decoded = decodeRevert(error, interfaces, options);
   if (decoded) {
     const hint = HINTS[decoded.name];
     return `the transaction would revert with ${decoded.text}${hint ? `: ${hint}` : ""}`;

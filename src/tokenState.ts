@@ -1,6 +1,5 @@
 import type { LeveragedToken } from "../typechain-types";
-
-export const ACTIONS = ["none", "time", "drift"] as const;
+import { rebalanceActionName, type RebalanceAction } from "./contractTypes";
 
 /** Everything a wallet or operator sees of one token, read in parallel. */
 export interface TokenState {
@@ -17,7 +16,7 @@ export interface TokenState {
   bandUpper: bigint; // WAD
   lastRebalance: bigint; // unix seconds
   nextRebalance: bigint; // unix seconds
-  action: (typeof ACTIONS)[number];
+  action: RebalanceAction;
   positionSize: bigint; // base units, 18 decimals
   positionNotional: bigint; // USD WAD
   mintFeeBps: bigint;
@@ -31,78 +30,49 @@ export interface TokenState {
   capHeadroom: bigint; // stablecoin units a mint may still deposit
 }
 
+/** Awaits every promise of an object at once (concurrent calls go out as one JSON-RPC batch). */
+export async function readAll<T extends Record<string, Promise<unknown>>>(
+  reads: T,
+): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const values = await Promise.all(Object.values(reads));
+  return Object.fromEntries(Object.keys(reads).map((key, i) => [key, values[i]])) as {
+    [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
 export async function readTokenState(token: LeveragedToken): Promise<TokenState> {
-  const [
-    address,
-    name,
-    symbol,
-    marketId,
-    targetLeverage,
-    leverage,
-    navPerShare,
-    equity,
-    totalSupply,
-    band,
-    lastRebalance,
-    nextRebalance,
-    action,
-    positionSize,
-    positionNotional,
-    fees,
-    pendingFeeShares,
-    paused,
-    wipedOut,
-    equityCap,
-    capHeadroom,
-  ] = await Promise.all([
-    token.getAddress(),
-    token.name(),
-    token.symbol(),
-    token.marketId(),
-    token.targetLeverage(),
-    token.currentLeverage(),
-    token.navPerShare(),
-    token.equity(),
-    token.totalSupply(),
-    token.leverageBand(),
-    token.lastRebalanceTime(),
-    token.nextRebalanceTime(),
-    token.rebalanceAction(),
-    token.positionSize(),
-    token.positionNotional(),
-    token.fees(),
-    token.pendingManagementFeeShares(),
-    token.paused(),
-    token.wipedOut(),
-    token.equityCap(),
-    token.capHeadroom(),
-  ]);
+  const { band, fees, action, ...plain } = await readAll({
+    address: token.getAddress(),
+    name: token.name(),
+    symbol: token.symbol(),
+    marketId: token.marketId(),
+    targetLeverage: token.targetLeverage(),
+    leverage: token.currentLeverage(),
+    navPerShare: token.navPerShare(),
+    equity: token.equity(),
+    totalSupply: token.totalSupply(),
+    band: token.leverageBand(),
+    lastRebalance: token.lastRebalanceTime(),
+    nextRebalance: token.nextRebalanceTime(),
+    action: token.rebalanceAction(),
+    positionSize: token.positionSize(),
+    positionNotional: token.positionNotional(),
+    fees: token.fees(),
+    pendingFeeShares: token.pendingManagementFeeShares(),
+    paused: token.paused(),
+    wipedOut: token.wipedOut(),
+    equityCap: token.equityCap(),
+    capHeadroom: token.capHeadroom(),
+  });
   return {
-    address,
-    name,
-    symbol,
-    marketId,
-    targetLeverage,
-    leverage,
-    navPerShare,
-    equity,
-    totalSupply,
+    ...plain,
     bandLower: band[0],
     bandUpper: band[1],
-    lastRebalance,
-    nextRebalance,
-    action: ACTIONS[Number(action)],
-    positionSize,
-    positionNotional,
+    action: rebalanceActionName(action),
     mintFeeBps: fees.mintFeeBps,
     redeemFeeBps: fees.redeemFeeBps,
     managementFeePerYear: fees.managementFeePerYear,
     feeRecipient: fees.recipient,
-    pendingFeeShares,
-    paused,
-    wipedOut,
-    equityCap,
-    capHeadroom,
   };
 }
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse } from "ethers";
+import { feedAnswer, parseUsdc } from "../src/units";
 import { table } from "../src/format";
 import { signPermit } from "../src/permit";
 
@@ -31,9 +32,9 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 /** Deploys a system with `markets` markets on the in-process chain and measures every action in receipts. */
 async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, number>> {
   const { ethers, network } = hre;
-  const usdc = (n: number | string) => ethers.parseUnits(String(n), 6);
+  const usdc = parseUsdc;
   const wad = (n: number | string) => ethers.parseUnits(String(n), 18);
-  const price = (n: number) => ethers.parseUnits(String(n), 8);
+  const price = feedAnswer;
   const [admin, alice, bob, recipient, keeper] = await ethers.getSigners();
   const gas: Record<string, number> = {};
 
@@ -162,7 +163,7 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
 
 task(
   "bench",
-  "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json, then a keeper pass over 200 tokens and the Monte Carlo speed",
+  "Prints the gas of every action (from receipts) and compares it with gas-snapshot.json, then a keeper pass over 200 tokens, the Monte Carlo speed and the start-up time of lt:list",
 )
   .addFlag("check", "fail when a figure is more than 1% above the snapshot")
   .addFlag("update", "write the figures to gas-snapshot.json")
@@ -206,9 +207,11 @@ task(
 
     // Informational figures: not in the snapshot, never checked. Loaded now: they need the compiled types.
     const { measureKeeperTicks, measureMonteCarlo } = await import("./benchScale");
+    const { measureListStartup } = await import("./benchStartup");
     try {
       console.log(`\n${await measureKeeperTicks(hre)}`);
       console.log(`\n${measureMonteCarlo()}`);
+      console.log(`\n${await measureListStartup(hre)}`);
     } catch (error) {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
       process.exitCode = 1;

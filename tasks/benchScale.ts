@@ -4,26 +4,21 @@
  * the TypeChain types).
  */
 import { performance } from "node:perf_hooks";
-import {
-  JsonRpcProvider,
-  Network,
-  Wallet,
-  parseEther,
-  parseUnits,
-  type JsonRpcPayload,
-  type JsonRpcResult,
-} from "ethers";
+import { Network, Wallet, parseEther, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
+import { leverageWad } from "../src/deployment/listing";
 import { loadSpec } from "../src/deployment/spec";
+import { feedAnswer, parseUsdc } from "../src/units";
 import { table } from "../src/format";
 import { parseConfig } from "../src/keeper/config";
 import { keeperContext, PROVIDER_OPTIONS } from "../src/keeper/context";
-import { createLogger } from "../src/keeper/logger";
+import { createLogger } from "../src/logger";
 import { KeeperMetrics } from "../src/keeper/metrics";
 import { runOnce, type KeeperContext } from "../src/keeper/runOnce";
 import { runMonteCarlo } from "../src/model/monteCarlo";
+import { ResilientJsonRpcProvider } from "../src/rpc/provider";
 
 /** Ten markets with every leverage (1x to 10x, long and short) but one: 199 tokens; the eleventh holds LTC3L. */
 const MARKETS = ["BTC", "ETH", "SOL", "AVAX", "LINK", "DOGE", "ARB", "OP", "UNI", "AAVE", "LTC"];
@@ -31,7 +26,7 @@ const TOKENS = 200;
 const MONTE_CARLO_TARGET = 5_000_000;
 
 /** The keeper's JSON-RPC provider, counting at the transport: requests (a batch of N is N) and HTTP round trips. */
-class CountingProvider extends JsonRpcProvider {
+class CountingProvider extends ResilientJsonRpcProvider {
   requests = 0;
   roundTrips = 0;
   transactions = 0;
@@ -64,7 +59,7 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promis
   const stablecoin = await ethers.getContractAt("MockStablecoin", book.stablecoin);
   const factory = await ethers.getContractAt("LeveragedTokenFactory", book.factory);
   const feeds = await Promise.all(MARKETS.map((m) => ethers.getContractAt("SettablePriceFeed", book.markets[m].feed)));
-  const amount = parseUnits("1000", 6);
+  const amount = parseUsdc("1000");
   await stablecoin.mint(admin, amount * BigInt(TOKENS));
   const leverages = Array.from({ length: 10 }, (_, i) => [i + 1, -(i + 1)]).flat();
   const wanted: [string, number][] = [
@@ -75,11 +70,8 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promis
   ];
   for (const [market, leverage] of wanted) {
     const marketId = book.markets[market].id;
-    await factory.createToken(marketId, parseUnits(String(leverage), 18));
-    const token = await ethers.getContractAt(
-      "LeveragedToken",
-      await factory.tokenFor(marketId, parseUnits(String(leverage), 18)),
-    );
+    await factory.createToken(marketId, leverageWad(leverage));
+    const token = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(marketId, leverageWad(leverage)));
     await stablecoin.approve(token, amount);
     await token.mint(amount, 1n, admin);
   }
@@ -109,7 +101,10 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promis
     );
     // Logged as in production (JSON lines), but not printed.
     const logger = createLogger(config.logLevel, "json", { write: () => undefined });
-    const batched = keeperContext(config, provider, logger, new KeeperMetrics());
+    const batched = keeperContext(config, provider, logger, {
+      signer: new Wallet(wallet.privateKey, provider),
+      metrics: new KeeperMetrics(),
+    });
     const perToken: KeeperContext = { ...batched, batcher: undefined };
     const nextDay = async () => {
       await ethers.provider.send("evm_increaseTime", [86_400]);
@@ -138,7 +133,7 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment): Promis
     };
     await tick("first pass (reads the symbols)", batched, 0);
     await tick("nothing due", batched, 0);
-    await feeds[MARKETS.indexOf("LTC")].updateAnswer(parseUnits("88", 8)); // -12%: LTC3L leaves its band
+    await feeds[MARKETS.indexOf("LTC")].updateAnswer(feedAnswer("88")); // -12%: LTC3L leaves its band
     await tick("one due (drift)", batched, 1);
     await nextDay();
     await tick(`all due (time), batches of ${config.maxBatch}`, batched, TOKENS);

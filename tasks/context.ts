@@ -2,8 +2,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { BaseContract, ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
-import { readAddressBook } from "../src/addressBook";
-import { UserError } from "../src/amounts";
+import { existsSync } from "node:fs";
+import { addressBookPath, readAddressBook } from "../src/addressBook";
+import { UserError } from "../src/errors";
 import type { System } from "../src/contracts";
 import { describeError } from "../src/errors";
 import type { LeveragedToken } from "../typechain-types";
@@ -15,7 +16,13 @@ export interface TaskContext {
   system: System;
   /** A token by symbol (BTC3L) or address, as the factory lists it. */
   resolveToken(symbolOrAddress: string): Promise<LeveragedToken>;
+  /** Decimals of the ERC-20 the task moves, so that a refused balance or allowance reads in its units. */
+  erc20Decimals?: number;
 }
+
+/** What `--network hardhat` (or no --network) gets: the in-process chain ends with the command. */
+export const TASKS_NEED_A_NODE =
+  "the lt:* tasks work on a running chain, and the in-process hardhat network ends with each command: start a node (npx hardhat node), deploy to it (npm run deploy -- --network localhost), then add --network localhost";
 
 /** src/contracts uses the TypeChain factories, which exist only after a compile: loaded when a task runs, so
  * that the tasks are registered (and hardhat.config.ts loads) on a fresh clone too. */
@@ -23,7 +30,10 @@ const contracts = () => import("../src/contracts");
 
 async function loadContext(hre: HardhatRuntimeEnvironment): Promise<TaskContext> {
   const network = hre.network.name;
-  const book = readAddressBook(hre.config.paths.root, network);
+  const root = hre.config.paths.root;
+  // In-process, only a deployment made in this same process (a test's) can exist.
+  if (network === "hardhat" && !existsSync(addressBookPath(root, network))) throw new UserError(TASKS_NEED_A_NODE);
+  const book = readAddressBook(root, network);
   let chainId: bigint;
   try {
     chainId = (await hre.ethers.provider.getNetwork()).chainId;
@@ -54,14 +64,21 @@ async function loadContext(hre: HardhatRuntimeEnvironment): Promise<TaskContext>
  */
 export function withContext<Args>(action: (args: Args, ctx: TaskContext) => Promise<void>) {
   return async (args: Args, hre: HardhatRuntimeEnvironment): Promise<void> => {
+    let context: TaskContext | undefined;
     try {
-      await action(args, await loadContext(hre));
+      context = await loadContext(hre);
+      await action(args, context);
     } catch (error) {
       const interfaces: Interface[] = await contracts().then(
         (c) => c.CONTRACT_INTERFACES,
         () => [],
       );
-      console.error(`error: ${describeError(error, interfaces)}`);
+      // Times in a refusal read against the chain's clock (a local chain's may be far ahead of the computer's).
+      const now = await hre.ethers.provider.getBlock("latest").then(
+        (block) => (block ? BigInt(block.timestamp) : undefined),
+        () => undefined,
+      );
+      console.error(`error: ${describeError(error, interfaces, { now, erc20Decimals: context?.erc20Decimals })}`);
       process.exitCode = 1;
     }
   };

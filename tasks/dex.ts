@@ -1,6 +1,9 @@
 import { task } from "hardhat/config";
 import { Contract } from "ethers";
-import { USDC_DECIMALS, UserError, formatAmount, parseAmount, parsePercent, withSlippage } from "../src/amounts";
+import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
+import { formatAmount } from "../src/format";
+import { USDC_DECIMALS } from "../src/units";
+import { UserError } from "../src/errors";
 import type { System } from "../src/contracts";
 import { uniswapV2 } from "../src/dex/uniswapV2";
 import type { LeveragedToken } from "../typechain-types";
@@ -105,12 +108,18 @@ task("lt:swap", "Swaps on the token's Uniswap V2 pool: USDC for a token or a tok
           `not enough ${sell.symbol}: you have ${formatAmount(balance, sell.decimals)}, asked for ${args.amount}`,
         );
       }
+      ctx.erc20Decimals = sell.decimals;
       const r = router(ctx);
       const path = [await sell.contract.getAddress(), await buy.contract.getAddress()];
-      const amounts = (await r.getAmountsOut(amount, path)) as bigint[];
+      const blockTag = await ctx.hre.ethers.provider.getBlockNumber();
+      const amounts = (await r.getAmountsOut(amount, path, { blockTag })) as bigint[];
       const expected = amounts[1];
+      console.log(
+        `quote: about ${formatAmount(expected, buy.decimals, 6)} ${buy.symbol} for ${args.amount} ${sell.symbol} on the pool (block ${blockTag})`,
+      );
       await ensureAllowance(sell.contract, signer.address, await r.getAddress(), amount);
-      await send(
+      const before = await buy.contract.balanceOf(signer.address);
+      const receipt = await send(
         `swap ${args.amount} ${sell.symbol} for ${buy.symbol}`,
         r.swapExactTokensForTokens as never,
         amount,
@@ -119,6 +128,16 @@ task("lt:swap", "Swaps on the token's Uniswap V2 pool: USDC for a token or a tok
         signer.address,
         await deadline(ctx),
       );
-      console.log(`received about ${formatAmount(expected, buy.decimals, 6)} ${buy.symbol}`);
+      // The swap's own transfer to the signer (a balance difference could include someone else's transfer).
+      const transfer = receipt.logs
+        .filter((log) => log.address.toLowerCase() === path[1].toLowerCase())
+        .map((log) => buy.contract.interface.parseLog(log))
+        .find((parsed) => parsed?.name === "Transfer" && parsed.args.to === signer.address);
+      const received = transfer
+        ? (transfer.args.value as bigint)
+        : (await buy.contract.balanceOf(signer.address)) - before;
+      console.log(
+        `received ${formatAmount(received, buy.decimals, 6)} ${buy.symbol} for ${args.amount} ${sell.symbol} in block ${receipt.blockNumber}`,
+      );
     }),
   );

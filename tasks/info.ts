@@ -1,7 +1,6 @@
 import { task } from "hardhat/config";
-import { formatAmount, formatLeverage, formatToken, formatUsdc } from "../src/amounts";
 import { poolPrice } from "../src/dex/pool";
-import { relativeTime, table } from "../src/format";
+import { formatAmount, formatLeverage, formatToken, formatUsdc, relativeTime, table } from "../src/format";
 import { NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
 import { withContext } from "./context";
 

@@ -1,17 +1,11 @@
 import { task } from "hardhat/config";
 import { getAddress, MaxUint256, parseUnits } from "ethers";
 import { resolveMarket, writeAddressBook } from "../src/addressBook";
-import { UserError, formatLeverage, parseAmount } from "../src/amounts";
+import { parseAmount } from "../src/amounts";
+import { formatLeverage } from "../src/format";
+import { leverageWad, parseLeverage } from "../src/deployment/listing";
+import { UserError } from "../src/errors";
 import { send, withContext } from "./context";
-
-function parseLeverage(input: string): bigint {
-  if (!/^-?\d+$/.test(String(input).trim()) || Number(input) === 0 || Math.abs(Number(input)) > 10) {
-    throw new UserError(
-      `--leverage must be a whole number between -10 and 10 other than 0 (e.g. 3 or -2), not "${input}"`,
-    );
-  }
-  return parseUnits(String(input).trim(), 18);
-}
 
 function parseBps(input: string, what: string, max: number): number {
   if (!/^\d+$/.test(String(input).trim()) || Number(input) > max) {
@@ -26,7 +20,7 @@ task("lt:create-token", "Creates and lists a token for a market and a signed who
   .setAction(
     withContext<{ market: string; leverage: string }>(async (args, { hre, system }) => {
       const market = resolveMarket(system.book, args.market);
-      const leverage = parseLeverage(args.leverage);
+      const leverage = leverageWad(parseLeverage(args.leverage));
       const receipt = await send(
         `create ${market.symbol} ${formatLeverage(leverage)}`,
         system.factory.createToken,

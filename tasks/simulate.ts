@@ -1,11 +1,15 @@
 import { task } from "hardhat/config";
 import path from "node:path";
-import { parseUnits, type ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse } from "ethers";
 import { resolveMarket } from "../src/addressBook";
-import { UserError, formatLeverage, formatUsdc, parseAmount } from "../src/amounts";
+import { parseAmount } from "../src/amounts";
+import { feedAnswer, USDC_DECIMALS } from "../src/units";
+import { UserError } from "../src/errors";
 import { loadCandles, parseDate, selectRange } from "../src/backtest/candles";
-import { table } from "../src/format";
-import { ExactTokenModel, REBALANCE_ACTIONS } from "../src/model/exactToken";
+import { percent } from "../src/backtest/report";
+import { formatAmount, formatLeverage, formatUsdc, table } from "../src/format";
+import { rebalanceActionName } from "../src/contractTypes";
+import { ExactTokenModel } from "../src/model/exactToken";
 import { readMarketParams, readTokenParams } from "../src/model/fromChain";
 import { withContext } from "./context";
 
@@ -31,7 +35,7 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
         const from = args.from === undefined ? undefined : parseDate(args.from, "--from");
         const candles = selectRange(loadCandles(path.resolve(args.csv)), from, undefined).slice(0, Number(args.days));
         if (candles.length === 0) throw new UserError(`${args.csv} has no day from ${args.from}`);
-        const amount = parseAmount(args.amount, 6, "--amount");
+        const amount = parseAmount(args.amount, USDC_DECIMALS, "--amount");
         const token = await resolveToken(args.token ?? `${market.symbol}3L`);
         if ((await token.marketId()) !== BigInt(market.id)) {
           throw new UserError(`${await token.symbol()} does not trade on the ${market.symbol} market`);
@@ -42,8 +46,7 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
         // to the file's first price: price_t = current x close_t / close_0.
         const [, current] = await feed.latestRoundData();
         const feedDecimals = Number(await feed.decimals());
-        const scaled = (close: number) =>
-          (current * parseUnits(close.toFixed(8), 8)) / parseUnits(candles[0].close.toFixed(8), 8);
+        const scaled = (close: number) => (current * feedAnswer(close)) / feedAnswer(candles[0].close);
         const toWad = (close: number) => scaled(close) * 10n ** BigInt(18 - feedDecimals);
         const timeOf = async (tx: Promise<ContractTransactionResponse>) => {
           const receipt = await (await tx).wait();
@@ -81,21 +84,32 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
           wipedOut: await token.wipedOut(),
         });
 
+        const symbol = await token.symbol();
+        const startNav = await token.navPerShare();
+        console.log(
+          `${symbol}: minted for ${formatUsdc(amount)} USDC at NAV ${formatUsdc(startNav, 6)}; replaying ${candles.length - 1} days from ${candles[0].date}...`,
+        );
         let chainRebalances = 0;
         let modelRebalances = 0;
         const mismatches: string[] = [];
-        for (const candle of candles.slice(1)) {
+        const PROGRESS_EVERY = 30;
+        for (const [day, candle] of candles.slice(1).entries()) {
           const next = BigInt((await provider.getBlock("latest"))!.timestamp) + DAY;
           await provider.send("evm_setNextBlockTimestamp", [Number(next)]);
           const pushedAt = await timeOf(feed.updateAnswer(scaled(candle.close)));
           model.setPrice(toWad(candle.close), pushedAt);
-          const due = REBALANCE_ACTIONS[Number(await token.rebalanceAction())];
+          const due = rebalanceActionName(await token.rebalanceAction());
           if (due !== model.rebalanceAction())
             mismatches.push(`${candle.date}: chain says ${due}, model ${model.rebalanceAction()}`);
           if (due !== "none") {
             const at = await timeOf(token.rebalance());
             chainRebalances++;
             if (model.at(at).rebalanceIfDue()) modelRebalances++;
+          }
+          if ((day + 1) % PROGRESS_EVERY === 0 && day + 1 < candles.length - 1) {
+            console.log(
+              `  day ${day + 1}/${candles.length - 1} (${candle.date}): NAV ${formatUsdc(await token.navPerShare(), 6)}, ${chainRebalances} rebalances`,
+            );
           }
         }
 
@@ -110,8 +124,12 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
         ];
         const first = candles[0];
         const last = candles[candles.length - 1];
+        const tokenReturn = Number(nav) / Number(startNav) - 1;
         console.log(
-          `${await token.symbol()} over ${candles.length} days, ${first.date} (${first.close.toFixed(2)}) to ${last.date} (${last.close.toFixed(2)})`,
+          `${symbol} over ${candles.length} days, ${first.date} (${first.close.toFixed(2)}) to ${last.date} (${last.close.toFixed(2)})`,
+        );
+        console.log(
+          `NAV ${formatUsdc(startNav, 6)} -> ${formatUsdc(nav, 6)} USDC: token ${percent(tokenReturn, 2)}, underlying ${percent(last.close / first.close - 1, 2)} (compare: npm run backtest -- --csv ${args.csv} --leverage ${formatAmount(await token.targetLeverage(), 18, 0)} --from ${first.date} --to ${last.date})`,
         );
         console.log(table(["", "on chain", "model"], rows));
         if (nav !== model.navPerShare() || chainRebalances !== modelRebalances || mismatches.length > 0) {

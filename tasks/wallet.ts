@@ -1,16 +1,36 @@
 import { task } from "hardhat/config";
-import { getAddress } from "ethers";
-import {
-  USDC_DECIMALS,
-  TOKEN_DECIMALS,
-  UserError,
-  formatToken,
-  formatUsdc,
-  parseAmount,
-  parsePercent,
-  withSlippage,
-} from "../src/amounts";
-import { ensureAllowance, send, withContext } from "./context";
+import { getAddress, type BaseContract, type ContractTransactionReceipt } from "ethers";
+import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
+import { formatAmount, formatToken, formatUsdc } from "../src/format";
+import type { LeveragedToken } from "../typechain-types";
+import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
+import { UserError } from "../src/errors";
+import { ensureAllowance, send, withContext, type TaskContext } from "./context";
+
+/**
+ * What a quote is based on: the block it was read at and the token's market price there ("block 57, BTC at 50,000.00
+ * USD"). Reads made with `{ blockTag }` give the quote of exactly that block.
+ */
+export async function quoteBasis({ hre, system }: TaskContext, token: LeveragedToken) {
+  const blockTag = await hre.ethers.provider.getBlockNumber();
+  const [marketId, address] = await Promise.all([token.marketId(), token.getAddress()]);
+  const [market, snapshot] = await Promise.all([
+    system.exchange.market(marketId, { blockTag }),
+    system.exchange.accountSnapshot(address, marketId, { blockTag }),
+  ]);
+  const price = `${formatAmount(snapshot.price, 18, 2, true)} USD${snapshot.priceIsFresh ? "" : " (stale)"}`;
+  return { blockTag, text: `block ${blockTag}, ${market.symbol} at ${price}` };
+}
+
+/** The decoded event `name` of `contract` in a receipt. */
+export function eventOf(receipt: ContractTransactionReceipt, contract: BaseContract, name: string) {
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== String(contract.target).toLowerCase()) continue;
+    const parsed = contract.interface.parseLog(log);
+    if (parsed?.name === name) return parsed;
+  }
+  throw new Error(`${name} was not emitted`);
+}
 
 function recipient(input: string | undefined, fallback: string): string {
   if (input === undefined || input === "") return fallback;
@@ -46,28 +66,32 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
   .addOptionalParam("slippage", "the most NAV may move against you, in percent", "0.5")
   .addOptionalParam("to", "who receives the tokens (default: the signer)")
   .setAction(
-    withContext<{ token: string; amount: string; slippage: string; to?: string }>(
-      async (args, { signer, system, resolveToken }) => {
-        const amount = parseAmount(args.amount, USDC_DECIMALS, "--amount");
-        const slippage = parsePercent(args.slippage, "--slippage", 50);
-        const receiver = recipient(args.to, signer.address);
-        const token = await resolveToken(args.token);
-        const symbol = await token.symbol();
-        const balance = await system.stablecoin.balanceOf(signer.address);
-        if (balance < amount) {
-          throw new UserError(`not enough USDC: you have ${formatUsdc(balance)}, the mint needs ${formatUsdc(amount)}`);
-        }
-        // Everything that would make the mint revert is checked before the approval: a refused mint sends nothing.
-        if (await token.wipedOut()) throw new UserError(`${symbol} is wiped out: it mints no more (redeeming works)`);
-        if (await token.paused())
-          throw new UserError(`minting of ${symbol} is paused by the operator (redeeming works)`);
-        const expected = await token.previewMint(amount); // reverts on a stale or invalid price
-        if (expected === 0n) throw new UserError(`${symbol} would mint 0 tokens for ${formatUsdc(amount)} USDC`);
-        await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
-        await send(`mint ${symbol}`, token.mint, amount, withSlippage(expected, slippage), receiver);
-        console.log(`minted about ${formatToken(expected)} ${symbol} for ${formatUsdc(amount)} USDC`);
-      },
-    ),
+    withContext<{ token: string; amount: string; slippage: string; to?: string }>(async (args, ctx) => {
+      const { signer, system, resolveToken } = ctx;
+      ctx.erc20Decimals = USDC_DECIMALS; // a refused allowance or balance is the stablecoin's
+      const amount = parseAmount(args.amount, USDC_DECIMALS, "--amount");
+      const slippage = parsePercent(args.slippage, "--slippage", 50);
+      const receiver = recipient(args.to, signer.address);
+      const token = await resolveToken(args.token);
+      const symbol = await token.symbol();
+      const balance = await system.stablecoin.balanceOf(signer.address);
+      if (balance < amount) {
+        throw new UserError(`not enough USDC: you have ${formatUsdc(balance)}, the mint needs ${formatUsdc(amount)}`);
+      }
+      // Everything that would make the mint revert is checked before the approval: a refused mint sends nothing.
+      if (await token.wipedOut()) throw new UserError(`${symbol} is wiped out: it mints no more (redeeming works)`);
+      if (await token.paused()) throw new UserError(`minting of ${symbol} is paused by the operator (redeeming works)`);
+      const basis = await quoteBasis(ctx, token);
+      const expected = await token.previewMint(amount, { blockTag: basis.blockTag }); // reverts on a stale price
+      if (expected === 0n) throw new UserError(`${symbol} would mint 0 tokens for ${formatUsdc(amount)} USDC`);
+      console.log(`quote: about ${formatToken(expected)} ${symbol} for ${formatUsdc(amount)} USDC (${basis.text})`);
+      await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
+      const receipt = await send(`mint ${symbol}`, token.mint, amount, withSlippage(expected, slippage), receiver);
+      const minted = eventOf(receipt, token, "Minted").args;
+      console.log(
+        `minted ${formatToken(minted.shares)} ${symbol} for ${formatUsdc(minted.collateralIn)} USDC (fee ${formatUsdc(minted.fee, 6)} USDC) in block ${receipt.blockNumber}`,
+      );
+    }),
   );
 
 task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
@@ -77,26 +101,29 @@ task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
   .addOptionalParam("slippage", "the most NAV may move against you, in percent", "0.5")
   .addOptionalParam("to", "who receives the stablecoin (default: the signer)")
   .setAction(
-    withContext<{ token: string; shares?: string; all: boolean; slippage: string; to?: string }>(
-      async (args, { signer, resolveToken }) => {
-        if (args.all === (args.shares !== undefined)) throw new UserError("give either --shares N or --all");
-        const slippage = parsePercent(args.slippage, "--slippage", 50);
-        const receiver = recipient(args.to, signer.address);
-        const token = await resolveToken(args.token);
-        const symbol = await token.symbol();
-        const balance = await token.balanceOf(signer.address);
-        const shares = args.all ? balance : parseAmount(args.shares ?? "", TOKEN_DECIMALS, "--shares");
-        if (shares === 0n) throw new UserError(`you hold no ${symbol}`);
-        if (shares > balance) {
-          throw new UserError(
-            `not enough ${symbol}: you have ${formatToken(balance)}, asked for ${formatToken(shares)}`,
-          );
-        }
-        const expected = await token.previewRedeem(shares);
-        await send(`redeem ${symbol}`, token.redeem, shares, withSlippage(expected, slippage), receiver);
-        console.log(`redeemed ${formatToken(shares)} ${symbol} for about ${formatUsdc(expected)} USDC`);
-      },
-    ),
+    withContext<{ token: string; shares?: string; all: boolean; slippage: string; to?: string }>(async (args, ctx) => {
+      const { signer, resolveToken } = ctx;
+      ctx.erc20Decimals = TOKEN_DECIMALS;
+      if (args.all === (args.shares !== undefined)) throw new UserError("give either --shares N or --all");
+      const slippage = parsePercent(args.slippage, "--slippage", 50);
+      const receiver = recipient(args.to, signer.address);
+      const token = await resolveToken(args.token);
+      const symbol = await token.symbol();
+      const balance = await token.balanceOf(signer.address);
+      const shares = args.all ? balance : parseAmount(args.shares ?? "", TOKEN_DECIMALS, "--shares");
+      if (shares === 0n) throw new UserError(`you hold no ${symbol}`);
+      if (shares > balance) {
+        throw new UserError(`not enough ${symbol}: you have ${formatToken(balance)}, asked for ${formatToken(shares)}`);
+      }
+      const basis = await quoteBasis(ctx, token);
+      const expected = await token.previewRedeem(shares, { blockTag: basis.blockTag });
+      console.log(`quote: about ${formatUsdc(expected)} USDC for ${formatToken(shares)} ${symbol} (${basis.text})`);
+      const receipt = await send(`redeem ${symbol}`, token.redeem, shares, withSlippage(expected, slippage), receiver);
+      const redeemed = eventOf(receipt, token, "Redeemed").args;
+      console.log(
+        `redeemed ${formatToken(redeemed.shares)} ${symbol} for ${formatUsdc(redeemed.collateralOut, 6)} USDC (fee ${formatUsdc(redeemed.fee, 6)} USDC) in block ${receipt.blockNumber}`,
+      );
+    }),
   );
 
 task("lt:transfer", "Transfers a leveraged token (or USDC)")
@@ -104,7 +131,8 @@ task("lt:transfer", "Transfers a leveraged token (or USDC)")
   .addParam("to", "the recipient's address")
   .addParam("amount", "how much, in whole units")
   .setAction(
-    withContext<{ token: string; to: string; amount: string }>(async (args, { signer, system, resolveToken }) => {
+    withContext<{ token: string; to: string; amount: string }>(async (args, ctx) => {
+      const { signer, system, resolveToken } = ctx;
       const to = recipient(args.to, "");
       const contract = args.token.toUpperCase() === "USDC" ? system.stablecoin : await resolveToken(args.token);
       const [symbol, decimals, balance] = await Promise.all([
@@ -112,6 +140,7 @@ task("lt:transfer", "Transfers a leveraged token (or USDC)")
         contract.decimals(),
         contract.balanceOf(signer.address),
       ]);
+      ctx.erc20Decimals = Number(decimals);
       const amount = parseAmount(args.amount, Number(decimals), "--amount");
       if (amount > balance) {
         throw new UserError(

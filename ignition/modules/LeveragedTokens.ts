@@ -1,12 +1,10 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import { MaxUint256, parseUnits } from "ethers";
+import localSpec from "../../deployments/specs/localhost.json";
+import { feedAnswer, FEED_DECIMALS, parseUsdc as usdc } from "../../src/units";
+import { leverageWad, tokenSymbol } from "../../src/deployment/listing";
+import { validateSpec, type DeploymentSpec } from "../../src/deployment/spec";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
-import { tokenSymbol, type DeploymentSpec } from "../../src/deployment/spec";
-import localSpec from "../parameters/localhost.json";
-import { validateSpec } from "../../src/deployment/spec";
-
-const USDC_DECIMALS = 6;
-const FEED_DECIMALS = 8;
 
 /**
  * The whole system from a deployment spec: the stablecoin, one price feed per market (deployed, or an existing
@@ -17,7 +15,6 @@ const FEED_DECIMALS = 8;
 export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTokens") {
   return buildModule(moduleId, (m) => {
     const deployer = m.getAccount(0);
-    const usdc = (amount: string) => parseUnits(amount, USDC_DECIMALS);
 
     const stablecoin = m.contract("MockStablecoin", [
       spec.stablecoin.name,
@@ -37,7 +34,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
         market.feed.kind === "settable"
           ? m.contract(
               "SettablePriceFeed",
-              [FEED_DECIMALS, `${market.symbol} / USD`, deployer, parseUnits(market.feed.initialPrice, FEED_DECIMALS)],
+              [FEED_DECIMALS, `${market.symbol} / USD`, deployer, feedAnswer(market.feed.initialPrice)],
               { id: `${market.symbol}Feed` },
             )
           : m.contractAt("AggregatorV3Interface", market.feed.address, { id: `${market.symbol}Feed` });
@@ -98,7 +95,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     let previousToken: ReturnType<typeof m.call> | undefined;
     for (const t of spec.tokens) {
       const symbol = tokenSymbol(t.market, t.leverage);
-      const created = m.call(factory, "createToken", [marketIds[t.market], parseUnits(String(t.leverage), 18)], {
+      const created = m.call(factory, "createToken", [marketIds[t.market], leverageWad(t.leverage)], {
         id: `create${symbol}`,
         after: previousToken ? [previousToken] : [],
       });
@@ -111,16 +108,16 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     // it leaves the addresses of the contracts deployed before it as they were.
     const batcher = m.contract("BatchRebalancer", [], { after: previousToken ? [previousToken] : [factory] });
 
-    if (spec.dex.kind === "none")
-      return {
-        stablecoin,
-        exchange,
-        factory,
-        tokenDeployer,
-        batcher,
-        ...prefixed("feed", feeds),
-        ...prefixed("token", tokens),
-      };
+    const system = {
+      stablecoin,
+      exchange,
+      factory,
+      tokenDeployer,
+      batcher,
+      ...prefixed("feed", feeds),
+      ...prefixed("token", tokens),
+    };
+    if (spec.dex.kind === "none") return system;
 
     const router =
       spec.dex.kind === "deploy"
@@ -155,16 +152,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
         after: [approveShares, approveUsdc],
       });
     }
-    return {
-      stablecoin,
-      exchange,
-      factory,
-      tokenDeployer,
-      batcher,
-      router,
-      ...prefixed("feed", feeds),
-      ...prefixed("token", tokens),
-    };
+    return { ...system, router };
   });
 }
 
@@ -173,4 +161,4 @@ function prefixed<T>(prefix: string, record: Record<string, T>): Record<string, 
 }
 
 /** The local deployment (`npx hardhat ignition deploy ignition/modules/LeveragedTokens.ts`). */
-export default buildSystemModule(validateSpec(localSpec, "ignition/parameters/localhost.json"));
+export default buildSystemModule(validateSpec(localSpec, "deployments/specs/localhost.json"));

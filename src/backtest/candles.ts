@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../amounts";
+import { UserError } from "../errors";
 
 /** One daily candle: the UTC date (YYYY-MM-DD) and its prices in USD. */
 export interface Candle {

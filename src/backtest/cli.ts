@@ -4,10 +4,11 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { UserError } from "../amounts";
+import { parseLeverage, tokenSymbol } from "../deployment/listing";
+import { UserError } from "../errors";
 import { table } from "../format";
 import { writeChart } from "../charts/render";
-import { histogramWithRules, lineChart, xyChart } from "../charts/specs";
+import { lines, logReturnHistogram } from "../charts/specs";
 import { decayCurves, flatUnderlyingReturn, runMonteCarlo } from "../model/monteCarlo";
 import { assetFile, loadCandles, parseDate, selectRange } from "./candles";
 import { backtestJson, backtestTable, percent } from "./report";
@@ -57,13 +58,6 @@ export function parseNumber(input: string | undefined, what: string, min = -Infi
 function parseInteger(input: string | undefined, what: string, min: number, max: number): number {
   const value = parseNumber(input, what, min, max);
   if (!Number.isInteger(value)) throw new UserError(`${what} must be a whole number, not ${input}`);
-  return value;
-}
-
-function parseLeverage(input: string | undefined): number {
-  if (input === undefined) throw new UserError("--leverage is required (signed: 3 for 3x long, -3 for 3x short)");
-  const value = parseNumber(input, "--leverage", -10, 10);
-  if (value === 0) throw new UserError("--leverage must not be 0");
   return value;
 }
 
@@ -132,17 +126,20 @@ export async function runCli(argv: string[], root: string, out: CliOutput = cons
       return;
     }
     out.log(`${name} ${leverage}x, rebalanced ${options.rule}, each calendar year from a 1.00 start:\n`);
+    const partial = (r: BacktestResult) => !r.from.endsWith("-01-01") || !r.to.endsWith("-12-31");
     out.log(
       backtestTable(
         results,
-        results.map((r) => r.from.slice(0, 4)),
+        results.map((r) => `${r.from.slice(0, 4)}${partial(r) ? "*" : ""}`),
       ),
     );
+    const partials = results.filter(partial).map((r) => `${r.from.slice(0, 4)} (${r.from} .. ${r.to})`);
+    if (partials.length > 0) out.log(`\n* partial year, the data covers only ${partials.join(" and ")}`);
     return;
   }
 
   const result = runBacktest(candles, options);
-  const label = `${name}${Math.abs(leverage)}${leverage > 0 ? "L" : "S"}`;
+  const label = tokenSymbol(name, leverage);
   const files = await writeChart(
     outDir,
     `${label}-${result.from}-${result.to}-${options.rule}`,
@@ -163,10 +160,11 @@ function navChart(label: string, r: BacktestResult) {
     { date: new Date(p.time * 1000).toISOString(), series: "underlying", value: p.underlying },
     { date: new Date(p.time * 1000).toISOString(), series: `static ${r.leverage}x position`, value: p.static },
   ]);
-  return lineChart(
+  return lines(
     `${label}: token NAV vs the underlying and a static ${r.leverage}x position (start = 1)`,
-    rows,
-    "value",
+    rows.map(({ date, ...rest }) => ({ x: date, ...rest })),
+    { title: "date", type: "temporal" },
+    { title: "value (start = 1)", zero: true },
   );
 }
 
@@ -189,15 +187,16 @@ async function monteCarlo(args: Record<string, string | boolean | undefined>, ou
   const files = await writeChart(
     outDir,
     name,
-    histogramWithRules(
+    logReturnHistogram(
       `${leverage}x token over ${options.days} days, vol ${percent(options.volatility, 0)}: ${options.paths} GBM paths`,
-      clip(Array.from(result.tokenReturns), 0.005, 0.995),
+      Array.from(result.tokenReturns),
       [
-        { label: "simulated median", value: s.median },
-        { label: "theory median", value: theory.median },
-        { label: "simulated mean", value: s.mean },
+        { label: `simulated median ${percent(s.median)}`, value: s.median },
+        { label: `theory median ${percent(theory.median)}`, value: theory.median, dashed: true },
+        { label: `simulated mean ${percent(s.mean)} ± ${percent(s.meanStandardError)} (s.e.)`, value: s.mean },
+        { label: `theory mean ${percent(theory.mean)}`, value: theory.mean, dashed: true },
       ],
-      "token return",
+      "token return (log scale: bins of ln(1 + return))",
     ),
   );
   if (args.json) {
@@ -218,7 +217,11 @@ async function monteCarlo(args: Record<string, string | boolean | undefined>, ou
     table(
       ["", "simulated", "theory"],
       [
-        ["mean token return", percent(s.mean), percent(theory.mean)],
+        [
+          "mean token return (± standard error)",
+          `${percent(s.mean)} ± ${percent(s.meanStandardError)}`,
+          percent(theory.mean),
+        ],
         ["median token return", percent(s.median), percent(theory.median)],
         ["5th percentile", percent(s.p5), ""],
         ["25th percentile", percent(s.p25), ""],
@@ -239,12 +242,6 @@ async function monteCarlo(args: Record<string, string | boolean | undefined>, ou
   out.log(`\nchart: ${files.join(", ")}`);
 }
 
-function clip(values: number[], lo: number, hi: number): number[] {
-  const a = values[Math.floor(lo * (values.length - 1))];
-  const b = values[Math.ceil(hi * (values.length - 1))];
-  return values.filter((v) => v >= a && v <= b);
-}
-
 const DECAY_LEVERAGES = [2, 3];
 const DECAY_VOLATILITIES = [0.4, 0.8, 1.2];
 const DECAY_HORIZONS = [1, 7, 30, 90, 180, 365];
@@ -254,11 +251,12 @@ async function decay(outDir: string, json: boolean, out: CliOutput) {
   const files = await writeChart(
     outDir,
     "decay",
-    xyChart(
-      "Expected token return when the underlying ends flat: exp(-(L^2-L) sigma^2 T / 2) - 1",
+    lines(
+      "Token return given that the underlying ends where it started: exp(-(L^2-L) sigma^2 T / 2) - 1",
       rows,
-      "holding period (days)",
-      "token return",
+      { title: "holding period (days)" },
+      { title: "token return", format: "%" },
+      "bottom-left",
     ),
   );
   const table_ = DECAY_LEVERAGES.flatMap((L) =>
@@ -271,7 +269,7 @@ async function decay(outDir: string, json: boolean, out: CliOutput) {
     out.log(JSON.stringify({ horizons: DECAY_HORIZONS, rows: table_, charts: files }, null, 2));
     return;
   }
-  out.log("Token return when the underlying ends where it started (rebalanced continuously):\n");
+  out.log("Token return given that the underlying ends where it started (rebalanced continuously):\n");
   out.log(table(["", ...DECAY_HORIZONS.map((d) => `${d}d`)], table_));
   out.log(`\nchart: ${files.join(", ")}`);
 }

@@ -22,7 +22,7 @@ export function backtestRow(r: BacktestResult, label = `${r.from} .. ${r.to}`): 
     String(r.days),
     percent(r.underlyingReturn),
     percent(r.tokenReturn),
-    percent(r.staticReturn),
+    r.staticLiquidationDate ? `-100% (liquidated ${r.staticLiquidationDate})` : percent(r.staticReturn),
     percent(r.approximation),
     percent(r.annualVolatility, 0),
     percent(-r.maxDrawdown),
@@ -57,5 +57,6 @@ export function backtestJson(r: BacktestResult) {
     rebalances: r.rebalances,
     intradayRebalances: r.intradayRebalances,
     wipeOutDate: r.wipeOutDate,
+    staticLiquidationDate: r.staticLiquidationDate,
   };
 }

@@ -56,6 +56,8 @@ export interface BacktestResult {
   rebalances: number;
   intradayRebalances: number;
   wipeOutDate: string | null;
+  /** The day the static L x position lost everything (it stays at 0 after), or null. */
+  staticLiquidationDate: string | null;
   series: BacktestPoint[];
   events: (RebalanceEvent & { date: string })[];
 }
@@ -101,10 +103,11 @@ export function runBacktest(candles: readonly Candle[], input: Partial<BacktestO
   const series: BacktestPoint[] = [];
   const events: BacktestResult["events"] = [];
   let wipeOutDate: string | null = null;
-  let staticAlive = true;
+  let staticLiquidationDate: string | null = null;
   const point = (time: number, date: string, price: number) => {
     const ratio = price / startPrice;
-    if (staticAlive && staticReturn(L, ratio) <= -1) staticAlive = false;
+    if (!staticLiquidationDate && staticReturn(L, ratio) <= -1) staticLiquidationDate = date;
+    const staticAlive = staticLiquidationDate === null;
     series.push({
       time,
       date,
@@ -187,6 +190,7 @@ export function runBacktest(candles: readonly Candle[], input: Partial<BacktestO
     rebalances: events.length,
     intradayRebalances: intraday,
     wipeOutDate,
+    staticLiquidationDate,
     series,
     events,
   } satisfies BacktestResult;

@@ -1,10 +1,13 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { readJsonFile, shownPath } from "../jsonFile";
+import { isListableLeverage, LEVERAGE_RULE, tokenSymbol } from "./listing";
 
 /**
- * What a deployment consists of, per network: `ignition/parameters/<network>.json`. The deploy script and the
- * Ignition module are built from it, so one file says everything that differs between networks.
+ * What a deployment consists of, per network: the deployment spec `deployments/specs/<network>.json`. The deploy
+ * script and the Ignition module are built from it, so one file says everything that differs between networks. (It
+ * is the project's own format, not an Ignition parameters file: `npm run deploy` reads it, Ignition's `--parameters`
+ * does not.)
  */
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
@@ -31,10 +34,7 @@ const marketSpec = z.object({
 
 const tokenSpec = z.object({
   market: z.string(),
-  leverage: z
-    .number()
-    .int()
-    .refine((l) => l !== 0 && Math.abs(l) <= 10, "a whole leverage between -10 and 10, not 0"),
+  leverage: z.number().refine(isListableLeverage, `a leverage must be ${LEVERAGE_RULE}`),
 });
 
 const dexSpec = z.discriminatedUnion("kind", [
@@ -74,11 +74,6 @@ export const deploymentSpecSchema = z.object({
 export type DeploymentSpec = z.infer<typeof deploymentSpecSchema>;
 export type MarketSpec = z.infer<typeof marketSpec>;
 
-/** The conventional symbol of a token: BTC3L, BTC3S, ETH2L, SOL1S. */
-export function tokenSymbol(market: string, leverage: number): string {
-  return `${market}${Math.abs(leverage)}${leverage > 0 ? "L" : "S"}`;
-}
-
 /** Checks a spec's cross-references (tokens name known markets, pools name deployed tokens). */
 export function validateSpec(spec: unknown, origin: string): DeploymentSpec {
   const parsed = deploymentSpecSchema.safeParse(spec);
@@ -99,15 +94,20 @@ export function validateSpec(spec: unknown, origin: string): DeploymentSpec {
   return value;
 }
 
-/** Reads and validates `ignition/parameters/<network>.json` under `root`; the in-process `hardhat` network uses
- * the `localhost` file (both are local chains with settable feeds). */
+/** The deployment spec of `network` under `root`; the in-process `hardhat` network uses the `localhost` one (both
+ * are local chains with settable feeds). */
+export function specPath(root: string, network: string): string {
+  return path.join(root, "deployments", "specs", `${network === "hardhat" ? "localhost" : network}.json`);
+}
+
+/** Reads and validates the deployment spec of `network` (see `specPath`). */
 export function loadSpec(root: string, network: string): DeploymentSpec {
-  const file = path.join(root, "ignition", "parameters", `${network === "hardhat" ? "localhost" : network}.json`);
-  let raw: string;
-  try {
-    raw = readFileSync(file, "utf8");
-  } catch {
-    throw new Error(`no deployment parameters for network "${network}": create ${path.relative(root, file)}`);
-  }
-  return validateSpec(JSON.parse(raw), path.relative(root, file));
+  const file = specPath(root, network);
+  const json = readJsonFile(
+    root,
+    file,
+    z.unknown(),
+    `no deployment spec for network "${network}": create ${shownPath(root, file)}`,
+  );
+  return validateSpec(json, shownPath(root, file));
 }

@@ -1,15 +1,21 @@
 import type { Server } from "node:http";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { JsonRpcProvider, Network } from "ethers";
+import { requireSupportedNode } from "../nodeVersion";
+requireSupportedNode();
+import { config as loadDotenv } from "dotenv";
+import { Network } from "ethers";
 import { readAddressBook } from "../addressBook";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { ConfigError, parseConfig, type KeeperConfig } from "./config";
-import { keeperContext, PROVIDER_OPTIONS } from "./context";
-import { createLogger, type Logger } from "./logger";
+import { onStopRequest } from "../lifecycle";
+import { redactUrl } from "../networks";
+import { ResilientJsonRpcProvider } from "../rpc/provider";
+import { keeperContext, keeperSigner, PROVIDER_OPTIONS } from "./context";
+import { createLogger, type Logger } from "../logger";
 import { KeeperMetrics, serveMetrics } from "./metrics";
-import { sleep } from "./rpc";
+import { sleep } from "../rpc/faults";
 import { pendingTransactions, runOnce } from "./runOnce";
 
 /** The project root: two levels up under ts-node (src/keeper), three once built (dist/src/keeper). */
@@ -20,30 +26,29 @@ const ROOT =
 
 /**
  * The keeper process: validates its configuration, checks the endpoint's chain, then runs `runOnce` every poll
- * interval until SIGINT/SIGTERM (the transaction in flight is finished first, then exit 0). Exit codes: 0 stopped
- * cleanly (or `--once` found nothing failing), 1 bad configuration or start-up failure, or a `--once` pass with a
- * failure.
+ * interval until SIGINT, SIGTERM or the end of its parent process (the transaction in flight is finished first, then
+ * exit 0). Exit codes: 0 stopped cleanly (or `--once` found nothing failing), 1 bad configuration or start-up
+ * failure, or a `--once` pass with a failure.
  */
 async function main(argv: string[]): Promise<number> {
   let logger: Logger | undefined = undefined; // set once the configuration is read; signals may come first
   let stopping = false;
   let wake: (() => void) | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+  onStopRequest((reason) => {
     stopping = true;
-    logger?.info({ signal }, "stopping after the transaction in flight");
+    logger?.info({ reason }, "stopping after the transaction in flight");
     wake?.();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  });
 
+  // The same rules as every entry point: the environment, then .env at the project root (never overriding).
+  loadDotenv({ path: path.join(ROOT, ".env"), quiet: true });
   let config: KeeperConfig;
   try {
     config = parseConfig(argv, process.env, (network) => readAddressBook(ROOT, network));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
-    return 1;
+    return error.exitCode;
   }
   logger = createLogger(config.logLevel, config.logFormat);
 
@@ -52,8 +57,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${chainId}\n`);
     return 1;
   }
-  const provider = new JsonRpcProvider(config.rpcUrl, Network.from(chainId), PROVIDER_OPTIONS);
-  const factoryAddress = config.factory as string;
+  const provider = new ResilientJsonRpcProvider(config.rpcUrl, Network.from(chainId), PROVIDER_OPTIONS, {
+    onRetry: (method, attempt) => logger?.debug({ method, attempt }, "connection dropped, asking again"),
+  });
+  const factoryAddress = config.factory;
   if ((await provider.getCode(factoryAddress)) === "0x") {
     process.stderr.write(`error: no contract at the factory address ${factoryAddress} on chain ${chainId}\n`);
     provider.destroy();
@@ -64,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
     config = { ...config, batcher: undefined };
   }
   const metrics = new KeeperMetrics();
-  const context = keeperContext(config, provider, logger, metrics, () => stopping);
+  const signer = await keeperSigner(config, provider, logger);
+  const context = keeperContext(config, provider, logger, { signer, metrics, stopping: () => stopping });
 
   let lastPassOk = 0;
   let server: Server | undefined;
@@ -89,6 +97,8 @@ async function main(argv: string[]): Promise<number> {
 
   logger.info(
     {
+      rpcUrl: redactUrl(config.rpcUrl),
+      rpcUrlFrom: config.rpcUrlSource,
       chainId,
       factory: factoryAddress,
       signer: context.signer ? await context.signer.getAddress() : null,

@@ -7,6 +7,7 @@
  * insurance fund's balance (assumed large enough to pay every profit), price staleness and pausing. A liquidation
  * of the token's account by anyone is `liquidate` (it needs the market's maintenance margin and penalty).
  */
+import { REBALANCE_ACTIONS, type RebalanceAction } from "../contractTypes";
 import {
   abs,
   BPS,
@@ -42,12 +43,11 @@ export interface TokenParams {
   equityCap?: bigint; // collateral units; no cap when omitted
 }
 
-export type RebalanceAction = "none" | "time" | "drift";
+export { REBALANCE_ACTIONS, type RebalanceAction };
 /** LeveragedToken.MIN_POSITION_EQUITY: USD WAD of equity below which the account holds no position (dust). */
 export const MIN_POSITION_EQUITY = 10n ** 16n;
 /** LeveragedToken.MINIMUM_SHARES: the shares the first mint locks for good (dead shares). */
 export const MINIMUM_SHARES = 10n ** 12n;
-export const REBALANCE_ACTIONS: readonly RebalanceAction[] = ["none", "time", "drift"];
 
 /** A token's fees (LeveragedToken.Fees without the recipient), as `setFees` takes them. */
 export type TokenFees = Pick<TokenParams, "mintFeeBps" | "redeemFeeBps" | "managementFeePerYear">;

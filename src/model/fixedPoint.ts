@@ -2,14 +2,16 @@
  * The contracts' fixed-point arithmetic in bigint (SignedWad.sol and OpenZeppelin Math), with the same rounding:
  * "down" is toward negative infinity, "up" toward positive infinity, "toward zero" truncates the magnitude.
  */
-export const WAD = 10n ** 18n;
+import { feedAnswer, FEED_DECIMALS, USDC_DECIMALS, WAD } from "../units";
+
+export { WAD };
 export const BPS = 10_000n;
 export const YEAR = 365n * 86_400n;
 export const DAY = 86_400n;
 /** USD WAD per collateral unit of the 6-decimal stablecoin. */
-export const COLLATERAL_SCALE = 10n ** 12n;
+export const COLLATERAL_SCALE = 10n ** BigInt(18 - USDC_DECIMALS);
 /** An 8-decimal feed answer to WAD. */
-export const FEED_TO_WAD = 10n ** 10n;
+export const FEED_TO_WAD = 10n ** BigInt(18 - FEED_DECIMALS);
 
 export const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 export const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
@@ -29,7 +31,7 @@ export const mulDivTowardZero = (a: bigint, b: bigint, d: bigint): bigint => (a 
 /** A price in USD (a float, e.g. from a CSV) as the WAD price an 8-decimal feed would give: rounded to 1e-8. */
 export function feedPriceWad(usd: number): bigint {
   if (!Number.isFinite(usd) || usd <= 0) throw new Error(`invalid price ${usd}`);
-  const answer = BigInt(Math.round(usd * 1e8));
+  const answer = feedAnswer(usd);
   if (answer <= 0n) throw new Error(`price ${usd} is below the feed's 1e-8 resolution`);
   return answer * FEED_TO_WAD;
 }
@@ -37,7 +39,7 @@ export function feedPriceWad(usd: number): bigint {
 /** A WAD amount (or a USD WAD price) as a float, for reports and charts only. */
 export const wadToNumber = (x: bigint): number => Number(x) / 1e18;
 /** Stablecoin units as a float, for reports and charts only. */
-export const collateralToNumber = (x: bigint): number => Number(x) / 1e6;
+export const collateralToNumber = (x: bigint): number => Number(x) / 10 ** USDC_DECIMALS;
 /** A decimal fraction ("0.0365", 0.1) as WAD, exactly when given as a string of at most 18 decimals. */
 export function toWad(value: number | string): bigint {
   const text = typeof value === "number" ? value.toFixed(18) : value.trim();

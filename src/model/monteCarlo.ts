@@ -3,7 +3,7 @@
  * millions of path-days a second). Money math that must match the chain uses the exact model instead.
  */
 import { Random } from "./random";
-import { mean, quantile } from "./statistics";
+import { mean, quantile, standardError } from "./statistics";
 
 export interface MonteCarloOptions {
   leverage: number;
@@ -23,6 +23,8 @@ export interface MonteCarloResult {
   underlyingReturns: Float64Array; // per path, sorted ascending
   summary: {
     mean: number;
+    /** Standard error of the simulated mean: the sample standard deviation over sqrt(paths). */
+    meanStandardError: number;
     median: number;
     p5: number;
     p25: number;
@@ -96,6 +98,7 @@ export function runMonteCarlo(input: MonteCarloOptions): MonteCarloResult {
     underlyingReturns,
     summary: {
       mean: mean(Array.from(tokenReturns)),
+      meanStandardError: standardError(Array.from(tokenReturns)),
       median: quantile(Array.from(tokenReturns), 0.5),
       p5: quantile(Array.from(tokenReturns), 0.05),
       p25: quantile(Array.from(tokenReturns), 0.25),

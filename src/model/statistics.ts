@@ -46,3 +46,11 @@ export function quantile(sorted: readonly number[], q: number): number {
 export function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
+
+/** The standard error of the mean of `values`: the sample standard deviation over sqrt(n) (0 for n < 2). */
+export function standardError(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  const variance = values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1);
+  return Math.sqrt(variance / values.length);
+}

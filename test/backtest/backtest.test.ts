@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import path from "node:path";
-import { UserError } from "../../src/amounts";
+import { UserError } from "../../src/errors";
 import { runCli } from "../../src/backtest/cli";
 import { loadCandles, selectRange, type Candle } from "../../src/backtest/candles";
 import { runBacktest } from "../../src/backtest/run";
@@ -71,8 +71,8 @@ describe("back-test", () => {
 
   for (const [args, message] of [
     [["--asset", "XRP", "--leverage", "3"], /unknown asset "XRP"/],
-    [["--asset", "BTC", "--leverage", "three"], /--leverage must be a number/],
-    [["--asset", "BTC", "--leverage", "0"], /--leverage must not be 0/],
+    [["--asset", "BTC", "--leverage", "three"], /--leverage must be a whole number between -10 and 10 other than 0/],
+    [["--asset", "BTC", "--leverage", "0"], /--leverage must be a whole number between -10 and 10 other than 0/],
     [["--asset", "BTC", "--leverage", "3", "--from", "2021-13-01"], /--from must be a date/],
     [["--asset", "BTC", "--leverage", "3", "--from", "2010-01-01"], /outside the data/],
     [["--asset", "BTC", "--leverage", "3", "--rule", "weekly"], /--rule must be daily or daily\+band/],

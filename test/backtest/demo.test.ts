@@ -12,9 +12,9 @@ describe("npm run demo", () => {
     const outDir = mkdtempSync(path.join(tmpdir(), "demo-"));
     const lines: string[] = [];
     try {
-      const { stories, charts } = await runDemo(hre, { outDir, log: (line) => lines.push(line) });
+      const { outcomes, charts } = await runDemo(hre, { outDir, log: (line) => lines.push(line) });
       const byName = (prefix: string) => {
-        const found = stories.find((s) => s.name.startsWith(prefix));
+        const found = outcomes.find((s) => s.name.startsWith(prefix));
         if (!found) throw new Error(`no story ${prefix}`);
         return found;
       };
@@ -25,6 +25,8 @@ describe("npm run demo", () => {
       const choppy = byName("choppy week");
       expect(choppy.underlying).to.be.closeTo(-0.0075, 1e-4);
       expect(choppy.token).to.be.lessThan(-0.066); // worse than 1.15^3 x 0.85^3 - 1 (fees)
+      // One number for the week: the table's last NAV is the summary's (after the last rebalance).
+      expect(lines.join("\n")).to.match(new RegExp(`day 6 .* -0\\.75% +${(choppy.token * 100).toFixed(2)}% `));
       const crash = byName("crash");
       expect(crash.token).to.be.greaterThan(crash.ruleOfThumb); // the drift trigger cut the loss
       expect(lines.join("\n")).to.contain("rebalance (drift)");

@@ -1,22 +1,21 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { HDNodeWallet, parseUnits, type Signer } from "ethers";
-import {
-  BatchRebalancer__factory,
-  LeveragedToken__factory,
-  LeveragedTokenDeployer__factory,
-  LeveragedTokenFactory__factory,
-  MockStablecoin__factory,
-  PerpExchange__factory,
-  SettablePriceFeed__factory,
-  type BatchRebalancer,
-  type LeveragedToken,
-  type LeveragedTokenFactory,
-  type MockStablecoin,
-  type PerpExchange,
-  type SettablePriceFeed,
+import hre from "hardhat";
+import { HDNodeWallet, JsonRpcProvider, type Signer } from "ethers";
+import { deploySystem } from "../../ignition/deploySystem";
+import type { AddressBook } from "../../src/addressBook";
+import { parseUsdc } from "../../src/units";
+import { BatchRebalancer__factory, connectSettableFeed, connectSystem, connectToken } from "../../src/contracts";
+import type {
+  BatchRebalancer,
+  LeveragedToken,
+  LeveragedTokenFactory,
+  MockStablecoin,
+  PerpExchange,
+  SettablePriceFeed,
 } from "../../typechain-types";
 import { startNode, stopChild, type LocalNode } from "./node";
+import { DEFAULT_MARKET, oneMarketSpec } from "./system";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
@@ -31,6 +30,7 @@ export function hardhatAccountKey(index: number): string {
 }
 
 export interface KeeperChain {
+  book: AddressBook;
   usdc: MockStablecoin;
   exchange: PerpExchange;
   btcFeed: SettablePriceFeed;
@@ -40,63 +40,50 @@ export interface KeeperChain {
   batcher: BatchRebalancer;
 }
 
-export const BTC_MARKET = {
-  maxPriceAge: 3600,
-  takerFeeBps: 0,
-  initialMarginBps: 500,
-  maintenanceMarginBps: 250,
-  liquidationPenaltyBps: 100,
-  fundingRatePerYear: 0n,
-};
+/** The BTC market's settings (no fees, no funding). */
+export const BTC_MARKET = DEFAULT_MARKET;
 
 /**
- * A small system for the keeper, deployed with plain ethers by `admin` (so it works on the in-process chain and on
- * a `hardhat node` alike, and a fresh node gets the same addresses): BTC at 50,000, three minted tokens and a
- * BatchRebalancer.
+ * A small system for the keeper, deployed through the Ignition module like `npm run deploy` (fees and funding 0,
+ * BTC at 50,000, tokens BTC3L, BTC3S and BTC2L, the BatchRebalancer), with 1,000 USDC minted into each token by
+ * `admin` (the node's first account). `nodeUrl`: deploy to that `hardhat node` instead of the in-process chain (a
+ * fresh node gets the same addresses each time).
  */
-export async function deployKeeperChain(admin: Signer): Promise<KeeperChain> {
-  const adminAddress = await admin.getAddress();
-  const usdc = await new MockStablecoin__factory(admin).deploy(
-    "Mock USD Coin",
-    "USDC",
-    adminAddress,
-    10n ** 10n,
-    10n ** 11n,
-  );
-  const exchange = await new PerpExchange__factory(admin).deploy(usdc, adminAddress);
-  const btcFeed = await new SettablePriceFeed__factory(admin).deploy(
-    8,
-    "BTC / USD",
-    adminAddress,
-    parseUnits("50000", 8),
-  );
-  await (await exchange.createMarket("BTC", { feed: btcFeed, ...BTC_MARKET })).wait();
-  const fund = parseUnits("1000000", 6);
-  await (await usdc.mint(adminAddress, fund + parseUnits("3000", 6))).wait();
-  await (await usdc.approve(exchange, fund)).wait();
-  await (await exchange.depositToFund(fund)).wait();
-  const deployer = await new LeveragedTokenDeployer__factory(admin).deploy();
-  const factory = await new LeveragedTokenFactory__factory(admin).deploy(exchange, deployer, adminAddress, {
-    fees: { mintFeeBps: 0, redeemFeeBps: 0, managementFeePerYear: 0, recipient: adminAddress },
-    rebalanceSettings: { interval: 86_400, band: 10n ** 18n / 3n },
-    initialNav: parseUnits("100", 6),
-    equityCap: 2n ** 256n - 1n,
-    tokenAdmin: adminAddress,
-  });
+export async function deployKeeperChain(admin: Signer, nodeUrl?: string): Promise<KeeperChain> {
+  const spec = oneMarketSpec(await admin.getAddress(), {}, {}, [
+    { market: "BTC", leverage: 3 },
+    { market: "BTC", leverage: -3 },
+    { market: "BTC", leverage: 2 },
+  ]);
+  const node = nodeUrl ? new JsonRpcProvider(nodeUrl, undefined, { staticNetwork: true }) : undefined;
+  let book: AddressBook;
+  try {
+    book = await deploySystem(hre, spec, {
+      provider: node && { request: ({ method, params }) => node.send(method, (params as unknown[]) ?? []) },
+    });
+  } finally {
+    node?.destroy();
+  }
+  const system = connectSystem(book, admin);
+  const usdc = system.stablecoin;
+  const amount = parseUsdc("1000");
+  await (await usdc.mint(await admin.getAddress(), amount * 3n)).wait();
   const tokens = {} as KeeperChain["tokens"];
-  for (const [symbol, leverage] of [
-    ["BTC3L", 3n],
-    ["BTC3S", -3n],
-    ["BTC2L", 2n],
-  ] as const) {
-    await (await factory.createToken(0, leverage * 10n ** 18n)).wait();
-    const token = LeveragedToken__factory.connect(await factory.tokenBySymbol(symbol), admin);
-    await (await usdc.approve(token, parseUnits("1000", 6))).wait();
-    await (await token.mint(parseUnits("1000", 6), 1n, adminAddress)).wait();
+  for (const symbol of ["BTC3L", "BTC3S", "BTC2L"] as const) {
+    const token = connectToken(book.tokens[symbol], admin);
+    await (await usdc.approve(token, amount)).wait();
+    await (await token.mint(amount, 1n, await admin.getAddress())).wait();
     tokens[symbol] = token;
   }
-  const batcher = await new BatchRebalancer__factory(admin).deploy();
-  return { usdc, exchange, btcFeed, factory, tokens, batcher };
+  return {
+    book,
+    usdc,
+    exchange: system.exchange,
+    btcFeed: connectSettableFeed(book.markets.BTC.feed, admin),
+    factory: system.factory,
+    tokens,
+    batcher: BatchRebalancer__factory.connect(book.batcher as string, admin),
+  };
 }
 
 /** A `hardhat node` child on a given loopback port (so that it can be restarted at the same URL), killed by stop(). */
@@ -123,6 +110,8 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: number }
 /** The keeper run as its own process (`ts-node --transpile-only src/keeper/main.ts`), its JSON logs collected. */
 export interface KeeperProcess {
   logs: LogLine[];
+  /** The process started: the keeper, or npm. */
+  pid: number;
   stderr(): string;
   /** Resolves with the exit code (or 128 + signal number... as null code: -1). */
   exited: Promise<number>;
@@ -131,11 +120,15 @@ export interface KeeperProcess {
   kill(signal?: NodeJS.Signals): Promise<number>;
 }
 
-export function startKeeper(args: string[], env: Record<string, string>): KeeperProcess {
-  const child = spawn(process.execPath, [TS_NODE, "--transpile-only", "src/keeper/main.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
+/**
+ * Starts the keeper as its own process; `viaNpm`: as operators do, `npm run keeper -- <args>` (the child is then
+ * npm, and `pid` is npm's).
+ */
+export function startKeeper(args: string[], env: Record<string, string>, { viaNpm = false } = {}): KeeperProcess {
+  const [command, argv] = viaNpm
+    ? ["npm", ["run", "--silent", "keeper", "--", ...args]]
+    : [process.execPath, [TS_NODE, "--transpile-only", "src/keeper/main.ts", ...args]];
+  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });
   const logs: LogLine[] = [];
   let stderr = "";
   let partial = "";
@@ -155,6 +148,7 @@ export function startKeeper(args: string[], env: Record<string, string>): Keeper
   const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? -1)));
   return {
     logs,
+    pid: child.pid as number,
     stderr: () => stderr,
     exited,
     async waitForLog(match, timeoutMs = 60_000) {

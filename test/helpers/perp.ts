@@ -1,7 +1,7 @@
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { MockV3Aggregator } from "../../typechain-types";
-import { deployExchange, marketConfig, type ExchangeSystem, type MarketSettings } from "./fixtures";
+import { deployExchange, marketConfig, type ExchangeSystem, type MarketSettings } from "./system";
 import { expectBooksBalance } from "./books";
 import { feedPrice, usdc } from "./units";
 

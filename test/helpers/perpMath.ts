@@ -1,24 +1,14 @@
 /**
- * The exchange's documented formulas (IPerpExchange / PerpExchange NatSpec) in bigint, with the documented
- * rounding: every amount between an account and the fund is rounded in favour of the fund.
- * Units: size and prices in WAD, collateral in 6-decimal units (1 unit = 1e12 USD WAD).
+ * The exchange's documented formulas (IPerpExchange / PerpExchange NatSpec) written out on their own, with the
+ * documented rounding: every amount between an account and the fund is rounded in favour of the fund. On purpose an
+ * independent oracle for the exchange's tests: the exact model (src/model/exactToken.ts) computes the same amounts
+ * inside its own code, and the two are checked against the chain separately. The fixed-point primitives are the
+ * model's (src/model/fixedPoint.ts). Units: size and prices in WAD, collateral in 6-decimal units.
  */
-import { WAD, YEAR } from "./units";
+import { abs, BPS, COLLATERAL_SCALE, divCeil, divFloor, mulDivDown, WAD, YEAR } from "../../src/model/fixedPoint";
 
-export const BPS = 10_000n;
 /** USD WAD per collateral unit (6-decimal stablecoin). */
-export const SCALE = 10n ** 12n;
-/** 8-decimal feed answer to WAD. */
-export const FEED_TO_WAD = 10n ** 10n;
-
-export const abs = (x: bigint): bigint => (x < 0n ? -x : x);
-/** a / d rounded toward negative infinity (d > 0). */
-export const divFloor = (a: bigint, d: bigint): bigint => (a >= 0n ? a / d : -((-a + d - 1n) / d));
-/** a / d rounded toward positive infinity (d > 0). */
-export const divCeil = (a: bigint, d: bigint): bigint => -divFloor(-a, d);
-export const mulDivDown = (a: bigint, b: bigint, d: bigint): bigint => divFloor(a * b, d);
-export const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => divCeil(a * b, d);
-export const mulDivTowardZero = (a: bigint, b: bigint, d: bigint): bigint => (a * b) / d; // bigint `/` truncates
+export const SCALE = COLLATERAL_SCALE;
 
 /** USD WAD -> collateral units, rounded down (what a margin change or an account value is rounded to). */
 export const toCollateral = (usdWad: bigint): bigint => divFloor(usdWad, SCALE);

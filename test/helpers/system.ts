@@ -3,9 +3,43 @@ import { formatUnits } from "ethers";
 import { deploySystem as deployWithIgnition } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
 import type { DeploymentSpec } from "../../src/deployment/spec";
-import type { LeveragedToken, LeveragedTokenFactory } from "../../typechain-types";
-import { DEFAULT_MARKET, type ExchangeSystem, type MarketSettings } from "./fixtures";
+import type {
+  LeveragedToken,
+  LeveragedTokenFactory,
+  MockStablecoin,
+  PerpExchange,
+  SettablePriceFeed,
+} from "../../typechain-types";
+import type { IPerpExchange } from "../../typechain-types/contracts/perp/PerpExchange";
 import { WAD } from "./units";
+
+/**
+ * The systems the tests deploy, all through the same Ignition module as `npm run deploy`: an exchange alone
+ * (`deployExchange`), or with the token factory (`deploySystem`), and tokens on it (`createToken`).
+ */
+
+/** Defaults of a local market: 1 hour max price age, 5% initial / 2.5% maintenance margin, 1% penalty. */
+export const DEFAULT_MARKET = {
+  maxPriceAge: 3600,
+  takerFeeBps: 0,
+  initialMarginBps: 500,
+  maintenanceMarginBps: 250,
+  liquidationPenaltyBps: 100,
+  fundingRatePerYear: 0n,
+};
+
+export type MarketSettings = typeof DEFAULT_MARKET;
+
+export function marketConfig(feed: string, overrides: Partial<MarketSettings> = {}): IPerpExchange.MarketConfigStruct {
+  return { feed, ...DEFAULT_MARKET, ...overrides };
+}
+
+export interface ExchangeSystem {
+  usdc: MockStablecoin;
+  exchange: PerpExchange;
+  btcFeed: SettablePriceFeed;
+  btcMarket: bigint;
+}
 
 export interface TokenDefaultsInput {
   mintFeeBps?: number;
@@ -25,18 +59,17 @@ export interface System extends ExchangeSystem {
 }
 
 /**
- * A one-market (BTC at 50,000) system with a 1,000,000 USDC insurance fund and no tokens yet, deployed through the
- * same Ignition module as `npm run deploy`. Fees and funding are 0 unless given: the setting of PRODUCT.md's
- * reference numbers. Fees go to the sixth signer.
+ * The deployment spec of a one-market (BTC at 50,000) system with a 1,000,000 USDC insurance fund and `tokens`
+ * (none by default). Fees and funding are 0 unless given: the setting of the reference numbers in docs/DESIGN.md.
  */
-export async function deploySystem(
+export function oneMarketSpec(
+  feeRecipient: string,
   defaults: TokenDefaultsInput = {},
   market: Partial<MarketSettings> = {},
-): Promise<System> {
-  const signers = await ethers.getSigners();
-  const feeRecipient = signers[5].address;
+  tokens: DeploymentSpec["tokens"] = [],
+): DeploymentSpec {
   const m = { ...DEFAULT_MARKET, ...market };
-  const spec: DeploymentSpec = {
+  return {
     stablecoin: { name: "Mock USD Coin", symbol: "USDC", faucetPerCall: "10000", faucetPerAddress: "100000" },
     insuranceFund: "1000000",
     markets: [
@@ -61,11 +94,22 @@ export async function deploySystem(
       ...(defaults.equityCap === undefined ? {} : { equityCap: formatUnits(defaults.equityCap, 6) }),
       feeRecipient,
     },
-    tokens: [],
+    tokens,
     dex: { kind: "none" },
     pools: [],
   };
-  const book = await deployWithIgnition(hre, spec);
+}
+
+/**
+ * `oneMarketSpec` with no tokens, deployed on the in-process chain through the same Ignition module as
+ * `npm run deploy`. Fees go to the sixth signer.
+ */
+export async function deploySystem(
+  defaults: TokenDefaultsInput = {},
+  market: Partial<MarketSettings> = {},
+): Promise<System> {
+  const feeRecipient = (await ethers.getSigners())[5].address;
+  const book = await deployWithIgnition(hre, oneMarketSpec(feeRecipient, defaults, market));
   return {
     book,
     usdc: await ethers.getContractAt("MockStablecoin", book.stablecoin),
@@ -75,6 +119,15 @@ export async function deploySystem(
     factory: await ethers.getContractAt("LeveragedTokenFactory", book.factory),
     feeRecipient,
   };
+}
+
+/**
+ * The stablecoin, a BTC feed at 50,000 and the exchange with a BTC market funded with 1,000,000 USDC (the system of
+ * `deploySystem`, without using its factory). The first signer is the admin of everything.
+ */
+export async function deployExchange(overrides: Partial<MarketSettings> = {}): Promise<ExchangeSystem> {
+  const { usdc, exchange, btcFeed, btcMarket } = await deploySystem({}, overrides);
+  return { usdc, exchange, btcFeed, btcMarket };
 }
 
 /** Creates (market 0, leverage) and returns the token contract. */

@@ -33,7 +33,7 @@ export async function runTask(name: string, args: Record<string, unknown> = {}):
 }
 
 /**
- * The full local deployment (ignition/parameters/localhost.json: three markets, nine tokens, Uniswap V2 and a seeded
+ * The full local deployment (deployments/specs/localhost.json: three markets, nine tokens, Uniswap V2 and a seeded
  * BTC3L pool) on the in-process chain, with its address book in a temporary LT_DEPLOYMENTS_DIR.
  */
 export async function deployLocalSystem(): Promise<AddressBook> {

@@ -1,12 +1,11 @@
-import { ethers } from "ethers";
+import { feedAnswer, parseUsdc } from "../../src/units";
+import { parseUnits } from "ethers";
 
 /** Stablecoin amount in its 6-decimal units: usdc("1000.5"). */
-export const usdc = (amount: string | number): bigint => ethers.parseUnits(String(amount), 6);
+export const usdc = parseUsdc;
 /** 18-decimal amount (token shares, base size, WAD): wad("0.06"). */
-export const wad = (amount: string | number): bigint => ethers.parseUnits(String(amount), 18);
+export const wad = (amount: string | number): bigint => parseUnits(String(amount), 18);
 /** 8-decimal feed answer: feedPrice(50000). */
-export const feedPrice = (amount: string | number): bigint => ethers.parseUnits(String(amount), 8);
+export const feedPrice = feedAnswer;
 
-export const WAD = 10n ** 18n;
-export const YEAR = 365n * 24n * 3600n;
-export const DAY = 24n * 3600n;
+export { DAY, WAD, YEAR } from "../../src/model/fixedPoint";

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { WAD } from "../helpers/units";
-import { divFloor, mulDivDown, mulDivTowardZero, mulDivUp } from "../helpers/perpMath";
+import { divFloor, mulDivDown, mulDivTowardZero, mulDivUp } from "../../src/model/fixedPoint";
 
 const INT256_MAX = 2n ** 255n - 1n;
 const INT256_MIN = -(2n ** 255n);

@@ -1,12 +1,13 @@
-import { takeSnapshot, time, type SnapshotRestorer } from "@nomicfoundation/hardhat-network-helpers";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { ExactTokenModel, REBALANCE_ACTIONS, type TokenParams } from "../../src/model/exactToken";
+import { rebalanceActionName } from "../../src/contractTypes";
+import { ExactTokenModel, type TokenParams } from "../../src/model/exactToken";
 import { Random } from "../../src/model/random";
 import type { LeveragedToken } from "../../typechain-types";
-import { deploySystem, fund, type TokenDefaultsInput } from "../helpers/system";
-import type { MarketSettings } from "../helpers/fixtures";
+import { restoreChainAfterEach } from "../helpers/snapshots";
+import { deploySystem, fund, type MarketSettings, type TokenDefaultsInput } from "../helpers/system";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
 
 /**
@@ -38,13 +39,7 @@ interface Tracked {
 
 describe("ExactTokenModel: differential replay on chain", () => {
   // Each replay starts from the chain as it was, not from the far future the previous one left behind.
-  let snapshot: SnapshotRestorer;
-  beforeEach(async () => {
-    snapshot = await takeSnapshot();
-  });
-  afterEach(async () => {
-    await snapshot.restore();
-  });
+  restoreChainAfterEach();
 
   for (const variant of VARIANTS) {
     it(`matches a 3x long and a 3x short to the wei over ${STEPS} steps (${variant.name})`, async () => {
@@ -111,7 +106,7 @@ describe("ExactTokenModel: differential replay on chain", () => {
         expect(position.openNotional).to.equal(m.state.openNotional, `open notional at ${where}`);
         expect(await system.exchange.margin(account, 0)).to.equal(m.state.margin, `margin at ${where}`);
         expect(await t.token.currentLeverage()).to.equal(m.currentLeverage(), `leverage at ${where}`);
-        expect(REBALANCE_ACTIONS[Number(await t.token.rebalanceAction())]).to.equal(m.rebalanceAction(), where);
+        expect(rebalanceActionName(await t.token.rebalanceAction())).to.equal(m.rebalanceAction(), where);
         expect(await t.token.wipedOut()).to.equal(m.wipedOut, `wipe-out at ${where}`);
       }
 

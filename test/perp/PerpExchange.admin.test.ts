@@ -2,7 +2,7 @@ import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { marketConfig, type MarketSettings } from "../helpers/fixtures";
+import { marketConfig, type MarketSettings } from "../helpers/system";
 import { deployPerp, expectPerpBooks, openPosition } from "../helpers/perp";
 import { fundingOwed, toCollateral } from "../helpers/perpMath";
 import { feedPrice, usdc, wad } from "../helpers/units";

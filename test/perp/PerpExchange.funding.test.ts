@@ -1,9 +1,10 @@
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { marketConfig } from "../helpers/fixtures";
+import { marketConfig } from "../helpers/system";
 import { deployPerp, expectPerpBooks, openPosition } from "../helpers/perp";
-import { accountValue, fundingOwed, mulDivUp, toCollateral } from "../helpers/perpMath";
+import { mulDivUp } from "../../src/model/fixedPoint";
+import { accountValue, fundingOwed, toCollateral } from "../helpers/perpMath";
 import { DAY, feedPrice, usdc, wad, WAD, YEAR } from "../helpers/units";
 
 /** 10% a year: longs pay shorts. */
@@ -34,16 +35,22 @@ describe("PerpExchange: funding", () => {
     expect((wad("0.06") * P50K * RATE * 30n * DAY) % (WAD * WAD * YEAR)).to.not.equal(0n);
   });
 
+  /** Alice opens 0.06 BTC long at t0 and Bob 0.06 short a second later, each on 1,000 USDC; returns t0. */
+  async function openOpposite(s: Awaited<ReturnType<typeof positiveFundingFixture>>): Promise<number> {
+    await openPosition(s, s.alice, usdc(1000), 0n);
+    await openPosition(s, s.bob, usdc(1000), 0n);
+    const t0 = await soon();
+    await time.setNextBlockTimestamp(t0);
+    await s.exchange.connect(s.alice).trade(0, wad("0.06"));
+    await time.setNextBlockTimestamp(t0 + 1);
+    await s.exchange.connect(s.bob).trade(0, -wad("0.06"));
+    return t0;
+  }
+
   it("a positive rate: the long pays (rounded up), the short receives (rounded down), the fund keeps the unit", async () => {
     const s = await loadFixture(positiveFundingFixture);
     const { exchange, alice, bob } = s;
-    await openPosition(s, alice, usdc(1000), 0n);
-    await openPosition(s, bob, usdc(1000), 0n);
-    const t0 = await soon();
-    await time.setNextBlockTimestamp(t0);
-    await exchange.connect(alice).trade(0, wad("0.06"));
-    await time.setNextBlockTimestamp(t0 + 1);
-    await exchange.connect(bob).trade(0, -wad("0.06"));
+    const t0 = await openOpposite(s);
     const cumulativeAtOpen = (await exchange.position(alice.address, 0)).fundingIndex;
     expect((await exchange.position(bob.address, 0)).fundingIndex).to.equal(cumulativeAtOpen + RATE);
 
@@ -80,13 +87,7 @@ describe("PerpExchange: funding", () => {
   it("a negative rate: the short pays, the long receives, at the mark price of the settlement", async () => {
     const s = await loadFixture(negativeFundingFixture);
     const { exchange, btcFeed, alice, bob } = s;
-    await openPosition(s, alice, usdc(1000), 0n);
-    await openPosition(s, bob, usdc(1000), 0n);
-    const t0 = await soon();
-    await time.setNextBlockTimestamp(t0);
-    await exchange.connect(alice).trade(0, wad("0.06"));
-    await time.setNextBlockTimestamp(t0 + 1);
-    await exchange.connect(bob).trade(0, -wad("0.06"));
+    const t0 = await openOpposite(s);
     const d = 45 * 86_400 + 17;
     await time.setNextBlockTimestamp(t0 + d - 1);
     await btcFeed.updateAnswer(feedPrice("61234.5"));
@@ -144,17 +145,16 @@ describe("PerpExchange: funding", () => {
     await btcFeed.updateAnswer(feedPrice(55_000));
     const p55 = wad(55_000);
     const f2 = fundingOwed(wad("0.1"), p55, RATE * BigInt(t2 - t1));
+    /** Alice sells 0.05 at 55,000: `funding` settled and 250 USD of PnL realized into her margin. */
+    const sellSettling = async (funding: bigint) => {
+      const settled = toCollateral(wad(250) - funding);
+      await expect(exchange.connect(alice).trade(0, -wad("0.05")))
+        .to.emit(exchange, "Traded")
+        .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [wad(250), funding, 0n, settled, 0n]);
+      margin += settled;
+    };
     await time.setNextBlockTimestamp(t2);
-    await expect(exchange.connect(alice).trade(0, -wad("0.05")))
-      .to.emit(exchange, "Traded")
-      .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
-        wad(250),
-        f2,
-        0n,
-        toCollateral(wad(250) - f2),
-        0n,
-      ]);
-    margin += toCollateral(wad(250) - f2);
+    await sellSettling(f2);
 
     // +3 days: a withdrawal settles funding on 0.05 first
     const t3 = t2 + 3 * 86_400;
@@ -171,16 +171,7 @@ describe("PerpExchange: funding", () => {
     const t4 = t3 + 86_400;
     const f4 = fundingOwed(wad("0.05"), p55, RATE * BigInt(t4 - t3));
     await time.setNextBlockTimestamp(t4);
-    await expect(exchange.connect(alice).trade(0, -wad("0.05")))
-      .to.emit(exchange, "Traded")
-      .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [
-        wad(250),
-        f4,
-        0n,
-        toCollateral(wad(250) - f4),
-        0n,
-      ]);
-    margin += toCollateral(wad(250) - f4);
+    await sellSettling(f4);
     expect(await exchange.margin(alice.address, 0)).to.equal(margin);
 
     // without a position, time passing costs nothing

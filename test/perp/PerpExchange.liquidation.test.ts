@@ -1,18 +1,10 @@
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { marketConfig } from "../helpers/fixtures";
+import { marketConfig } from "../helpers/system";
 import { deployPerp, expectPerpBooks, openPosition, type PerpSystem } from "../helpers/perp";
-import {
-  FEED_TO_WAD,
-  accountValue,
-  fundingOwed,
-  mulDivDown,
-  mulDivUp,
-  rawPenalty,
-  requirement,
-  toCollateral,
-} from "../helpers/perpMath";
+import { FEED_TO_WAD, mulDivDown, mulDivUp } from "../../src/model/fixedPoint";
+import { accountValue, fundingOwed, rawPenalty, requirement, toCollateral } from "../helpers/perpMath";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
 
 const FUND = usdc(1_000_000);

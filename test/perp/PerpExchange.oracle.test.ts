@@ -1,6 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { marketConfig } from "../helpers/fixtures";
+import { marketConfig } from "../helpers/system";
 import { deployPerpWithMockFeed, expectPerpBooks, openPosition, type MockMarketSystem } from "../helpers/perp";
 import { feedPrice, usdc, wad } from "../helpers/units";
 

@@ -3,16 +3,8 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { deployPerp, expectPerpBooks, openPosition } from "../helpers/perp";
-import {
-  SCALE,
-  accountValue,
-  divFloor,
-  mulDivDown,
-  mulDivUp,
-  requirement,
-  takerFee,
-  toCollateral,
-} from "../helpers/perpMath";
+import { divFloor, mulDivDown, mulDivUp } from "../../src/model/fixedPoint";
+import { SCALE, accountValue, requirement, takerFee, toCollateral } from "../helpers/perpMath";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
 
 const FUND = usdc(1_000_000);

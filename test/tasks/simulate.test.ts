@@ -18,6 +18,14 @@ describe("lt:simulate (real BTC closes replayed on chain against the model)", ()
       expect(result.exitCode, result.stderr).to.equal(0);
       expect(result.stdout).to.contain("the chain and the model agree to the wei");
       expect(result.stdout).to.match(/rebalances\s+(\d+)\s+\1/);
+      // Not silent: where it starts, a line every 30 days, and the start and end NAV with the return.
+      expect(result.stdout).to.match(
+        new RegExp(`^${token}: minted for 1,000 USDC at NAV [\\d.,]+; replaying 59 days from 2022-05-01`, "m"),
+      );
+      expect(result.stdout).to.match(/^ {2}day 30\/59 \(2022-05-31\): NAV [\d.,]+, \d+ rebalances$/m);
+      expect(result.stdout).to.match(
+        /^NAV [\d.,]+ -> [\d.,]+ USDC: token -?[\d.]+%, underlying -?[\d.]+% \(compare: npm run backtest/m,
+      );
     }
   });
 

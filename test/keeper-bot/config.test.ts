@@ -1,13 +1,16 @@
 import { expect } from "chai";
 import { parseUnits } from "ethers";
 import { ConfigError, parseConfig } from "../../src/keeper/config";
-import { prettyLine } from "../../src/keeper/logger";
+import { prettyLine } from "../../src/logger";
 
 const KEY = `0x${"11".repeat(32)}`;
 const FACTORY = `0x${"ab".repeat(20)}`;
 const BATCHER = `0x${"cd".repeat(20)}`;
+const DEPLOYER = `0x${"de".repeat(20)}`;
 const book = (network: string) => {
   if (network === "withbatcher") return { factory: FACTORY, chainId: 31337, batcher: BATCHER };
+  if (network === "sepolia") return { factory: FACTORY, chainId: 11155111 };
+  if (network === "withdeployer") return { factory: FACTORY, chainId: 31337, deployer: DEPLOYER };
   if (network !== "localhost") throw new Error(`no address book for network "${network}"`);
   return { factory: FACTORY, chainId: 31337 }; // an address book written before the batcher
 };
@@ -55,15 +58,53 @@ describe("keeper: configuration", () => {
       {},
       book,
     );
-    expect(config).to.include({ factory: FACTORY, dryRun: true, expectedChainId: 5, privateKey: undefined });
+    expect(config).to.include({ factory: FACTORY, dryRun: true, expectedChainId: 5 });
+    expect(config.privateKey).to.equal(undefined);
+  });
+
+  it("with no key on the local chain (31337), signs with the node's dev account that is not the deployer", () => {
+    const config = parseConfig(["--network", "withdeployer"], { KEEPER_RPC_URL: "http://127.0.0.1:8545" }, book);
+    expect(config).to.include({ devAccount: true, deployer: DEPLOYER });
+    expect(config.privateKey).to.equal(undefined);
+    expect(parseConfig(["--network", "localhost"], { KEEPER_PRIVATE_KEY: KEY }, book)).to.include({
+      devAccount: false,
+    });
+    expect(parseConfig(["--network", "localhost", "--dry-run"], {}, book)).to.include({ devAccount: false });
+  });
+
+  it("takes the RPC URL by the same rules as every entry point: LOCALHOST_RPC_URL, a testnet's variable", () => {
+    const env = { KEEPER_PRIVATE_KEY: KEY };
+    expect(parseConfig(["--network", "localhost"], env, book)).to.include({
+      rpcUrl: "http://127.0.0.1:8545",
+      rpcUrlSource: "default",
+    });
+    expect(
+      parseConfig(["--network", "localhost"], { ...env, LOCALHOST_RPC_URL: "http://127.0.0.1:9545" }, book),
+    ).to.include({ rpcUrl: "http://127.0.0.1:9545", rpcUrlSource: "LOCALHOST_RPC_URL" });
+    expect(
+      parseConfig(["--network", "sepolia"], { ...env, SEPOLIA_RPC_URL: "https://rpc.example/key" }, book),
+    ).to.include({ rpcUrl: "https://rpc.example/key", rpcUrlSource: "SEPOLIA_RPC_URL" });
+    expect(
+      parseConfig(
+        ["--network", "localhost", "--rpc-url", "http://127.0.0.1:7545"],
+        { ...env, LOCALHOST_RPC_URL: "http://127.0.0.1:9545" },
+        book,
+      ),
+    ).to.include({ rpcUrl: "http://127.0.0.1:7545", rpcUrlSource: "--rpc-url" });
   });
 
   const refusals: [string, string[], Record<string, string>, string][] = [
     [
-      "no key",
-      ["--network", "localhost"],
-      {},
+      "no key off the local chain",
+      ["--network", "sepolia"],
+      { SEPOLIA_RPC_URL: "https://rpc.example" },
       "KEEPER_PRIVATE_KEY is required (or run with --dry-run, which never signs)",
+    ],
+    [
+      "a testnet without its RPC URL",
+      ["--network", "sepolia"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_RPC_URL (or --rpc-url, or SEPOLIA_RPC_URL) is required",
     ],
     [
       "a short key",

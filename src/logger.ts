@@ -33,13 +33,17 @@ export function prettyDestination(write: (line: string) => void): DestinationStr
   return { write: (chunk: string) => write(`${prettyLine(chunk)}\n`) };
 }
 
-/** The keeper's logger: JSON lines (default) or human lines, written synchronously to stdout. */
+/**
+ * A bot's logger (the keeper's, the arbitrageur's): JSON lines (default) or human lines, written synchronously to
+ * stdout, each with `name`.
+ */
 export function createLogger(
   level: string,
   format: "json" | "pretty",
   destination: DestinationStream = format === "pretty"
     ? prettyDestination((line) => process.stdout.write(line))
     : pino.destination({ fd: 1, sync: true }),
+  name = "keeper",
 ): Logger {
-  return pino({ level, base: { name: "keeper" }, timestamp: pino.stdTimeFunctions.epochTime }, destination);
+  return pino({ level, base: { name }, timestamp: pino.stdTimeFunctions.epochTime }, destination);
 }

@@ -2,11 +2,12 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { NonceManager, parseUnits } from "ethers";
 import { ethers } from "hardhat";
-import { createLogger } from "../../src/keeper/logger";
+import { createLogger } from "../../src/logger";
 import { KeeperMetrics } from "../../src/keeper/metrics";
 import { newKeeperState, runOnce, type KeeperContext, type PassConfig } from "../../src/keeper/runOnce";
 import { BatchRebalancer__factory, LeveragedToken__factory } from "../../typechain-types";
 import { BTC_MARKET, deployKeeperChain } from "../helpers/keeperChain";
+import { feedPrice, usdc } from "../helpers/units";
 
 const CONFIG: PassConfig = {
   dryRun: false,
@@ -67,7 +68,7 @@ describe("keeper: runOnce on the in-process chain", () => {
   it("a price move out of the band gives exactly one rebalance per due token; a second pass does nothing", async () => {
     const chain = await loadFixture(system);
     const from = await ethers.provider.getBlockNumber();
-    await chain.btcFeed.updateAnswer(parseUnits("44000", 8)); // -12%: BTC3L above 4x, BTC3S below 2x, BTC2L in band
+    await chain.btcFeed.updateAnswer(feedPrice("44000")); // -12%: BTC3L above 4x, BTC3S below 2x, BTC2L in band
     const { context, logs } = keeperContext(chain);
 
     const first = await runOnce(context);
@@ -96,7 +97,7 @@ describe("keeper: runOnce on the in-process chain", () => {
     const { context, logs } = keeperContext(chain);
     expect((await runOnce(context)).due).to.deep.equal([]);
     await time.increase(86_400);
-    await chain.btcFeed.updateAnswer(parseUnits("50000", 8)); // a fresh price: the exchange refuses stale ones
+    await chain.btcFeed.updateAnswer(feedPrice("50000")); // a fresh price: the exchange refuses stale ones
     const from = await ethers.provider.getBlockNumber();
     const report = await runOnce(context);
     expect(report.rebalanced.sort()).to.deep.equal(["BTC2L", "BTC3L", "BTC3S"]);
@@ -107,7 +108,7 @@ describe("keeper: runOnce on the in-process chain", () => {
 
   it("dry run simulates every due rebalance and sends nothing", async () => {
     const chain = await loadFixture(system);
-    await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
+    await chain.btcFeed.updateAnswer(feedPrice("44000"));
     const nonceBefore = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
     const block = await ethers.provider.getBlockNumber();
     const { context, logs } = keeperContext(chain, { dryRun: true });
@@ -124,7 +125,7 @@ describe("keeper: runOnce on the in-process chain", () => {
     const chain = await loadFixture(system);
     // 40% initial margin: BTC3S, which must grow its short, cannot; BTC3L, which shrinks its long, can.
     await chain.exchange.updateMarketConfig(0, { feed: chain.btcFeed, ...BTC_MARKET, initialMarginBps: 4_000 });
-    await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
+    await chain.btcFeed.updateAnswer(feedPrice("44000"));
     const from = await ethers.provider.getBlockNumber();
     const { context, logs } = keeperContext(chain);
     const report = await runOnce(context);
@@ -150,7 +151,7 @@ describe("keeper: runOnce on the in-process chain", () => {
 
   it("a rebalance another keeper won first is reported as a lost race, not an error", async () => {
     const chain = await loadFixture(system);
-    await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
+    await chain.btcFeed.updateAnswer(feedPrice("44000"));
     const { context, logs } = keeperContext(chain);
     // The status is read, then someone else rebalances BTC3L before this keeper simulates it.
     const statuses = await chain.factory.keeperStatuses(0, 100);
@@ -180,6 +181,13 @@ describe("keeper: runOnce on the in-process chain", () => {
       };
     }
 
+    /** A batching keeper on `chain`, and where the chain stands before it runs: block and the keeper's nonce. */
+    async function start(chain: Awaited<ReturnType<typeof system>>, config: Partial<PassConfig>) {
+      const from = await ethers.provider.getBlockNumber();
+      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
+      return { from, nonce, ...keeperContext(chain, config, true) };
+    }
+
     /** Two more minted tokens, BTC1L and BTC1S: five in all. */
     async function fiveTokens() {
       const chain = await system();
@@ -187,9 +195,9 @@ describe("keeper: runOnce on the in-process chain", () => {
       for (const leverage of [1n, -1n]) {
         await chain.factory.createToken(0, leverage * 10n ** 18n);
         const token = LeveragedToken__factory.connect(await chain.factory.tokenFor(0, leverage * 10n ** 18n), admin);
-        await chain.usdc.mint(admin.address, parseUnits("1000", 6));
-        await chain.usdc.approve(token, parseUnits("1000", 6));
-        await token.mint(parseUnits("1000", 6), 1n, admin.address);
+        await chain.usdc.mint(admin.address, usdc("1000"));
+        await chain.usdc.approve(token, usdc("1000"));
+        await token.mint(usdc("1000"), 1n, admin.address);
       }
       return chain;
     }
@@ -197,15 +205,13 @@ describe("keeper: runOnce on the in-process chain", () => {
     /** A day later, with a fresh price: every token is due by time. */
     async function dayLater(chain: Awaited<ReturnType<typeof system>>) {
       await time.increase(86_400);
-      await chain.btcFeed.updateAnswer(parseUnits("50000", 8));
+      await chain.btcFeed.updateAnswer(feedPrice("50000"));
     }
 
     it("several due tokens: exactly one batch transaction, every one rebalanced; a second pass does nothing", async () => {
       const chain = await loadFixture(system);
-      await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
-      const from = await ethers.provider.getBlockNumber();
-      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
-      const { context, logs } = keeperContext(chain, {}, true);
+      await chain.btcFeed.updateAnswer(feedPrice("44000"));
+      const { from, nonce, context, logs } = await start(chain, {});
 
       const first = await runOnce(context);
       expect(first.due).to.deep.equal(["BTC3L", "BTC3S"]);
@@ -240,9 +246,7 @@ describe("keeper: runOnce on the in-process chain", () => {
     it("many due tokens are chunked: at most maxBatch per transaction, a lone remainder as a plain rebalance()", async () => {
       const chain = await loadFixture(fiveTokens);
       await dayLater(chain);
-      const from = await ethers.provider.getBlockNumber();
-      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
-      const { context, logs } = keeperContext(chain, { maxBatch: 2 }, true);
+      const { from, nonce, context, logs } = await start(chain, { maxBatch: 2 });
 
       const report = await runOnce(context);
       expect(report.due).to.have.length(5);
@@ -284,10 +288,8 @@ describe("keeper: runOnce on the in-process chain", () => {
 
     it("a batcher whose simulation reverts (not a BatchRebalancer) falls back to one transaction per token", async () => {
       const chain = await loadFixture(system);
-      await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
-      const from = await ethers.provider.getBlockNumber();
-      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
-      const { context, logs } = keeperContext(chain, {}, true);
+      await chain.btcFeed.updateAnswer(feedPrice("44000"));
+      const { from, nonce, context, logs } = await start(chain, {});
       context.batcher = BatchRebalancer__factory.connect(chain.usdc.target as string, context.signer);
 
       const report = await runOnce(context);
@@ -304,10 +306,8 @@ describe("keeper: runOnce on the in-process chain", () => {
       // 40% initial margin: BTC3S, which must grow its short, cannot; BTC3L and BTC2L can.
       await chain.exchange.updateMarketConfig(0, { feed: chain.btcFeed, ...BTC_MARKET, initialMarginBps: 4_000 });
       await time.increase(86_400);
-      await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
-      const from = await ethers.provider.getBlockNumber();
-      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
-      const { context, logs } = keeperContext(chain, {}, true);
+      await chain.btcFeed.updateAnswer(feedPrice("44000"));
+      const { from, nonce, context, logs } = await start(chain, {});
 
       const report = await runOnce(context);
       expect(report.skipped).to.deep.equal(["BTC3S"]);
@@ -368,7 +368,7 @@ describe("keeper: runOnce on the in-process chain", () => {
 
     it("a batch still pending after its replacements is one pending transaction, resolved by a later pass", async () => {
       const chain = await loadFixture(system);
-      await chain.btcFeed.updateAnswer(parseUnits("44000", 8));
+      await chain.btcFeed.updateAnswer(feedPrice("44000"));
       const from = await ethers.provider.getBlockNumber();
       const { context, logs } = keeperContext(chain, { txTimeoutMs: 300, maxReplacements: 0 }, true);
       await ethers.provider.send("evm_setAutomine", [false]);

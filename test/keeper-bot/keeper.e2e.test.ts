@@ -17,6 +17,7 @@ import {
   type NodeProcess,
 } from "../helpers/keeperChain";
 import { freePort } from "../helpers/node";
+import { feedPrice } from "../helpers/units";
 
 const NETWORK = "keepere2e";
 
@@ -33,21 +34,12 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     provider?.destroy();
     provider = new JsonRpcProvider(url, 31337, { staticNetwork: true, pollingInterval: 200 });
     const admin = new NonceManager(new Wallet(hardhatAccountKey(0), provider));
-    chain = await deployKeeperChain(admin);
+    chain = await deployKeeperChain(admin, url);
   }
 
+  /** The deployment's address book under another name, without the batcher (the keeper gets it from --batcher). */
   function writeBook(network: string, chainId: number) {
-    const book: AddressBook = {
-      network,
-      chainId,
-      deployedAt: new Date().toISOString(),
-      deployer: new Wallet(hardhatAccountKey(0)).address,
-      stablecoin: chain.usdc.target as string,
-      exchange: chain.exchange.target as string,
-      factory: chain.factory.target as string,
-      markets: { BTC: { id: 0, feed: chain.btcFeed.target as string, settable: true } },
-      tokens: Object.fromEntries(Object.entries(chain.tokens).map(([s, t]) => [s, t.target as string])),
-    };
+    const book: AddressBook = { ...chain.book, network, chainId, batcher: undefined };
     writeFileSync(path.join(deploymentsDir, `${network}.json`), JSON.stringify(book));
   }
 
@@ -67,7 +59,7 @@ describe("keeper: end to end against a hardhat node (child processes)", function
   }
 
   async function setPrice(price: string): Promise<number> {
-    const receipt = await (await chain.btcFeed.updateAnswer(parseUnits(price, 8))).wait();
+    const receipt = await (await chain.btcFeed.updateAnswer(feedPrice(price))).wait();
     return receipt!.blockNumber;
   }
 
@@ -144,6 +136,21 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     );
   });
 
+  it("with no key on the local chain, signs with the node's first dev account that is not the deployer, and says so", async () => {
+    const k = startKeeper(["--network", NETWORK, "--once"], {
+      LT_DEPLOYMENTS_DIR: deploymentsDir,
+      LOCALHOST_RPC_URL: "http://127.0.0.1:1", // not used: KEEPER_RPC_URL wins
+      KEEPER_RPC_URL: node!.url,
+      KEEPER_PRIVATE_KEY: "",
+    });
+    keepers.push(k);
+    expect(await k.exited).to.equal(0);
+    const devAccount = new Wallet(hardhatAccountKey(1)).address;
+    const said = k.logs.find((l) => String(l.msg).startsWith("no KEEPER_PRIVATE_KEY: signing with the local node"));
+    expect(said).to.include({ signer: devAccount, deployer: new Wallet(hardhatAccountKey(0)).address });
+    expect(k.logs.find(started)).to.include({ signer: devAccount, rpcUrl: node!.url, rpcUrlFrom: "KEEPER_RPC_URL" });
+  });
+
   it("rebalances a price move within a few blocks in one batch, serves metrics, and exits 0 on SIGTERM", async () => {
     const metricsPort = await freePort();
     const batcher = chain.batcher.target as string;
@@ -182,6 +189,41 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     expect(errorsOf(k)).to.deep.equal([]);
   });
 
+  /** Whether anything answers on the metrics port. */
+  const serving = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => true,
+      () => false,
+    );
+
+  for (const [signal, how] of [
+    ["SIGTERM", "stops it cleanly (the signal reaches the keeper)"],
+    ["SIGKILL", "stops it too (the keeper notices its parent is gone)"],
+  ] as const) {
+    it(`${signal} to the npm process of npm run keeper ${how}`, async () => {
+      const metricsPort = await freePort();
+      const k = startKeeper(
+        ["--network", NETWORK, "--metrics-port", String(metricsPort)],
+        {
+          LT_DEPLOYMENTS_DIR: deploymentsDir,
+          KEEPER_RPC_URL: node!.url,
+          KEEPER_PRIVATE_KEY: hardhatAccountKey(6),
+          KEEPER_POLL_INTERVAL_MS: "300",
+        },
+        { viaNpm: true },
+      );
+      keepers.push(k);
+      await k.waitForLog(started);
+      await until("healthz", async () => ((await serving(metricsPort)) ? true : undefined));
+      process.kill(k.pid, signal);
+      await until("the keeper to stop serving", async () => ((await serving(metricsPort)) ? undefined : true), 20_000);
+      if (signal === "SIGTERM") {
+        expect(await k.exited).to.equal(0);
+        expect(k.logs.some((l) => l.msg === "keeper stopped")).to.equal(true);
+      }
+    });
+  }
+
   it("two keepers racing on the same tokens give every due event exactly one rebalance, and neither crashes", async () => {
     const a = keeper(2, { KEEPER_POLL_INTERVAL_MS: "200" });
     const b = keeper(3, { KEEPER_POLL_INTERVAL_MS: "200" });
@@ -218,7 +260,7 @@ describe("keeper: end to end against a hardhat node (child processes)", function
         chain.btcFeed.target as string,
         new NonceManager(new Wallet(hardhatAccountKey(0), provider)),
       );
-      const update = await feed.updateAnswer(parseUnits("38720", 8));
+      const update = await feed.updateAnswer(feedPrice("38720"));
       await rpc(node!.url, "evm_mine");
       const moved = (await update.wait())!.blockNumber;
       const sent = await k.waitForLog((l) => l.msg === "rebalance sent");

@@ -1,0 +1,240 @@
+/**
+ * The demo's stories, one function each, every one from the same funded state (BTC at 50,000). Each returns its
+ * table and its outcomes: the underlying's return, the token's, and what the rule of thumb (L x the move,
+ * compounded per rebalance) predicts.
+ */
+import { Contract } from "ethers";
+import { formatLeverage } from "../../src/format";
+import { parseUsdc, TOKEN_DECIMALS } from "../../src/units";
+import { uniswapV2 } from "../../src/dex/uniswapV2";
+import { table } from "../../src/format";
+import { DAY, pct, START_PRICE, usdc, usdcNumber, type DemoWorld } from "./world";
+
+export interface Outcome {
+  name: string;
+  underlying: number;
+  token: number;
+  ruleOfThumb: number;
+}
+
+export interface Story {
+  title: string;
+  table: string;
+  outcomes: Outcome[];
+  /** Day by day, for the story's own chart (the choppy week). */
+  days?: { day: number; series: string; value: number }[];
+}
+
+const MINT = parseUsdc(1_000);
+const sinceStart = (price: number) => price / START_PRICE - 1;
+
+/** 1,000 USDC into BTC3L while BTC goes 50,000 -> 60,000. */
+export async function threeTimesARise(w: DemoWorld): Promise<Story> {
+  await w.fresh();
+  const { alice } = w.wallets;
+  await w.mint(w.btc3l, alice, MINT);
+  const before = await w.holding(w.btc3l, alice.address);
+  await w.setBtc(60_000);
+  const after = await w.holding(w.btc3l, alice.address);
+  const paid = await w.btc3l.previewRedeem(await w.btc3l.balanceOf(alice.address));
+  return {
+    title: "1,000 USDC in BTC3L, BTC 50k -> 60k",
+    outcomes: [
+      {
+        name: "1,000 USDC in BTC3L, BTC 50k -> 60k",
+        underlying: 0.2,
+        token: usdcNumber(after) / 1_000 - 1,
+        ruleOfThumb: 0.6,
+      },
+    ],
+    table: table(
+      ["", "BTC", "alice's BTC3L", "rule of thumb (3 x move)"],
+      [
+        ["start", "50,000", usdc(before), "1,000"],
+        ["BTC 60,000 (+20%)", "60,000", usdc(after), "1,600"],
+        ["a redeem would pay", "", usdc(paid), ""],
+      ],
+    ),
+  };
+}
+
+/** BTC2L on a +5% day and, from the same start, on a -5% day. */
+export async function twoTimesADay(w: DemoWorld): Promise<Story> {
+  const rows: string[][] = [];
+  const outcomes: Outcome[] = [];
+  for (const move of [0.05, -0.05]) {
+    await w.fresh();
+    await w.mint(w.btc2l, w.wallets.bob, MINT);
+    const nav0 = await w.btc2l.navPerShare();
+    await w.advance(DAY - 60);
+    await w.setBtc(START_PRICE * (1 + move));
+    const token = Number(await w.btc2l.navPerShare()) / Number(nav0) - 1;
+    const name = `BTC2L, ${move > 0 ? "+" : ""}${move * 100}% day`;
+    outcomes.push({ name, underlying: move, token, ruleOfThumb: 2 * move });
+    rows.push([`BTC ${move > 0 ? "+" : ""}${move * 100}% in a day`, pct(move), pct(token), pct(2 * move)]);
+  }
+  return {
+    title: "BTC2L on a +5% and on a -5% day",
+    outcomes,
+    table: table(["day", "BTC", "BTC2L NAV", "rule of thumb (2 x move)"], rows),
+  };
+}
+
+/** A choppy week: +5%, -5%, ... for BTC3L, rebalanced every day. NAV is read after each day's rebalance. */
+export async function choppyWeek(w: DemoWorld): Promise<Story> {
+  await w.fresh();
+  await w.mint(w.btc3l, w.wallets.carol, MINT);
+  const nav0 = Number(await w.btc3l.navPerShare());
+  let price = START_PRICE;
+  let thumb = 1;
+  const rows = [["day 0", "50,000", "0.00%", "0.00%", "0.00%", formatLeverage(await w.btc3l.currentLeverage()), "-"]];
+  const days: Story["days"] = [
+    { day: 0, series: "BTC", value: 0 },
+    { day: 0, series: "BTC3L", value: 0 },
+    { day: 0, series: "rule of thumb", value: 0 },
+  ];
+  let token = 0;
+  for (const [day, move] of [0.05, -0.05, 0.05, -0.05, 0.05, -0.05].entries()) {
+    await w.advance(DAY);
+    price *= 1 + move;
+    thumb *= 1 + 3 * move;
+    await w.setBtc(price);
+    const leverage = formatLeverage(await w.btc3l.currentLeverage());
+    const action = await w.keeper(w.btc3l);
+    token = Number(await w.btc3l.navPerShare()) / nav0 - 1;
+    days.push(
+      { day: day + 1, series: "BTC", value: sinceStart(price) },
+      { day: day + 1, series: "BTC3L", value: token },
+      { day: day + 1, series: "rule of thumb", value: thumb - 1 },
+    );
+    const btc = price.toLocaleString("en-US", { maximumFractionDigits: 2 });
+    rows.push([`day ${day + 1}`, btc, pct(sinceStart(price)), pct(token), pct(thumb - 1), leverage, action]);
+  }
+  return {
+    title: "choppy week, BTC3L",
+    outcomes: [{ name: "choppy week, BTC3L", underlying: sinceStart(price), token, ruleOfThumb: thumb - 1 }],
+    days,
+    table: table(
+      ["", "BTC", "BTC since start", "BTC3L since start", "rule of thumb (1 + 3r) each day", "leverage", "keeper"],
+      rows,
+    ).concat("\n(leverage before the keeper; BTC3L's NAV after the day's rebalance)"),
+  };
+}
+
+/** BTC falls 3% an hour for 7 hours; the keeper checks every hour and the drift trigger fires mid-crash. */
+export async function crash(w: DemoWorld): Promise<Story> {
+  await w.fresh();
+  await w.mint(w.btc3l, w.wallets.dave, MINT);
+  const nav0 = Number(await w.btc3l.navPerShare());
+  let price = START_PRICE;
+  const rows: string[][] = [];
+  for (let hour = 1; hour <= 7; hour += 1) {
+    await w.advance(3_600);
+    price *= 0.97;
+    await w.setBtc(price);
+    const leverage = formatLeverage(await w.btc3l.currentLeverage());
+    const action = await w.keeper(w.btc3l);
+    const nav = Number(await w.btc3l.navPerShare()) / nav0;
+    const btc = price.toLocaleString("en-US", { maximumFractionDigits: 0 });
+    rows.push([`+${hour}h`, btc, pct(sinceStart(price)), leverage, action, pct(nav - 1)]);
+  }
+  const token = Number(await w.btc3l.navPerShare()) / nav0 - 1;
+  const move = sinceStart(price);
+  return {
+    title: "crash -19% in 7 hours, BTC3L",
+    outcomes: [{ name: "crash -19% in 7 hours, BTC3L", underlying: move, token, ruleOfThumb: 3 * move }],
+    table:
+      table(["time", "BTC", "BTC since start", "leverage", "keeper", "BTC3L since start"], rows) +
+      `\nwithout the drift trigger the token would be 3 x ${pct(move)} = ${pct(3 * move)}; the band [2x, 4x] cut the exposure mid-crash`,
+  };
+}
+
+/** BTC gaps 50,000 -> 32,500 (-35%) between two prices: BTC3L's equity is gone, and so is its minting. */
+export async function gap(w: DemoWorld): Promise<Story> {
+  await w.fresh();
+  const { alice } = w.wallets;
+  await w.mint(w.btc3l, alice, MINT);
+  const before = await w.holding(w.btc3l, alice.address);
+  await w.setBtc(32_500);
+  const equity = await w.btc3l.equity();
+  const action = await w.keeper(w.btc3l);
+  const balance = await w.system.stablecoin.balanceOf(alice.address);
+  await (await w.btc3l.connect(alice).redeem(await w.btc3l.balanceOf(alice.address), 0, alice.address)).wait();
+  const paid = (await w.system.stablecoin.balanceOf(alice.address)) - balance;
+  const mintRefused = await w.btc3l
+    .connect(alice)
+    .mint.staticCall(parseUsdc(100), 0, alice.address)
+    .then(
+      () => false,
+      () => true,
+    );
+  return {
+    title: "gap -35%, BTC3L",
+    outcomes: [
+      {
+        name: "gap -35%, BTC3L",
+        underlying: -0.35,
+        token: Number(paid) / Number(before) - 1,
+        ruleOfThumb: Math.max(-1, 3 * -0.35),
+      },
+    ],
+    table: table(
+      ["", "value"],
+      [
+        ["alice's holding before", `${usdc(before)} USDC`],
+        ["equity after the gap", `${usdc(equity)} USDC`],
+        ["keeper", action],
+        ["wiped out", String(await w.btc3l.wipedOut())],
+        ["alice's redeem paid", `${usdc(paid)} USDC`],
+        ["minting refused afterwards", String(mintRefused)],
+      ],
+    ),
+  };
+}
+
+/** Carol buys BTC3L on the Uniswap pool and bob mints; BTC rises 10%; both redeem at NAV. */
+export async function dexRoundTrip(w: DemoWorld): Promise<Story> {
+  await w.fresh();
+  const { carol, bob } = w.wallets;
+  const router = new Contract(w.book.dex!.router, uniswapV2.router.abi as never, carol);
+  await (await w.system.stablecoin.connect(carol).approve(w.book.dex!.router, MINT)).wait();
+  const navBefore = await w.btc3l.navPerShare();
+  const held = await w.btc3l.balanceOf(carol.address);
+  const path = [w.book.stablecoin, w.book.tokens.BTC3L];
+  await (await router.swapExactTokensForTokens(MINT, 0, path, carol.address, (await w.now()) + 600)).wait();
+  const bought = (await w.btc3l.balanceOf(carol.address)) - held;
+  const paidPerToken = (MINT * 10n ** BigInt(TOKEN_DECIMALS)) / bought;
+  await w.mint(w.btc3l, bob, MINT);
+  await w.advance(DAY);
+  await w.setBtc(55_000);
+  await w.keeper(w.btc3l);
+  const rows: string[][] = [];
+  const returns: number[] = [];
+  for (const [name, who] of [
+    ["carol (DEX)", carol],
+    ["bob (mint)", bob],
+  ] as const) {
+    const before = await w.system.stablecoin.balanceOf(who.address);
+    await (await w.btc3l.connect(who).redeem(await w.btc3l.balanceOf(who.address), 0, who.address)).wait();
+    const paid = (await w.system.stablecoin.balanceOf(who.address)) - before;
+    returns.push(Number(paid) / Number(MINT) - 1);
+    rows.push([name, usdc(MINT), usdc(paid), pct(returns[returns.length - 1])]);
+  }
+  return {
+    title: "DEX buy, BTC +10%, redeem",
+    outcomes: [{ name: "DEX buy, BTC +10%, redeem", underlying: 0.1, token: returns[0], ruleOfThumb: 0.3 }],
+    table:
+      `carol paid ${usdc(paidPerToken)} USDC per BTC3L on the pool (NAV ${usdc(navBefore)}: the pool price includes its 0.3% fee and slippage)\n` +
+      table(["redeemer", "paid in", "redeemed for", "return"], rows),
+  };
+}
+
+/** Every story, in the order the demo plays them, with the line announcing it. */
+export const STORIES: { intro: string; play: (w: DemoWorld) => Promise<Story> }[] = [
+  { intro: "alice puts 1,000 USDC into BTC3L; BTC goes 50,000 -> 60,000", play: threeTimesARise },
+  { intro: "BTC2L on a +5% day, then (from the same start) on a -5% day", play: twoTimesADay },
+  { intro: "a choppy week for BTC3L: +5%, -5%, +5%, -5%, +5%, -5%, rebalanced daily", play: choppyWeek },
+  { intro: "BTC falls 3% an hour for 7 hours; the keeper checks every hour", play: crash },
+  { intro: "BTC gaps 50,000 -> 32,500 (-35%) between two prices; BTC3L's equity is gone", play: gap },
+  { intro: "carol buys BTC3L on the Uniswap pool, bob mints; BTC +10%; both redeem", play: dexRoundTrip },
+];

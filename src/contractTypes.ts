@@ -1,0 +1,22 @@
+/**
+ * The contracts' enums as TypeScript names them, beside the typed contract access of `contracts.ts` but without its
+ * TypeChain import, so that the exact model, the back-test and the browser use them too.
+ */
+
+/** ILeveragedToken.RebalanceAction, by its index: NONE, TIME (the interval passed), DRIFT (leverage left the band). */
+export const REBALANCE_ACTIONS = ["none", "time", "drift"] as const;
+
+export type RebalanceAction = (typeof REBALANCE_ACTIONS)[number];
+
+/** A `rebalanceAction()` (or `keeperStatuses` action, or `Rebalanced` trigger) value as its name. */
+export function rebalanceActionName(value: bigint | number): RebalanceAction {
+  const name = REBALANCE_ACTIONS[Number(value)];
+  if (name === undefined) throw new Error(`unknown rebalance action ${value}`);
+  return name;
+}
+
+/** LeveragedTokenFactory's MAX_LEVERAGE: at most 10 times, long or short. */
+export const MAX_LEVERAGE = 10;
+
+/** The factory's leverage rule in words, for error messages (see `isListableLeverage`). */
+export const LEVERAGE_RULE = `a whole number between -${MAX_LEVERAGE} and ${MAX_LEVERAGE} other than 0 (e.g. 3 or -2)`;

@@ -1,0 +1,158 @@
+import type { BatchRebalancer } from "../../typechain-types";
+import { CONTRACT_INTERFACES } from "../contracts";
+import { describeError } from "../errors";
+import { isRpcFault } from "../rpc/faults";
+import { isSuperseded, retrying, submit, type SentTx } from "../tx";
+import { isSet, logBatchReceipt, logFailure, logReceipt, lostRace } from "./outcomes";
+import {
+  NOT_DUE,
+  pendingTransactions,
+  txContext,
+  type DueToken,
+  type KeeperContext,
+  type Outcome,
+  type PendingRebalance,
+} from "./types";
+
+/** `rebalanceToken`, with an unexpected failure logged as the token's outcome. */
+export async function rebalanceAlone(context: KeeperContext, token: DueToken): Promise<Outcome> {
+  try {
+    return await rebalanceToken(context, token);
+  } catch (error) {
+    return logFailure(context, [token.symbol], error);
+  }
+}
+
+/**
+ * One due token on its own: simulates `rebalance()`, then (unless dry run) sends it through the transaction layer
+ * and logs the mined outcome. A simulation, an estimate or a send that finds it no longer due is a lost race.
+ */
+async function rebalanceToken(context: KeeperContext, { address, symbol, trigger }: DueToken): Promise<Outcome> {
+  const { logger, metrics, config, signer } = context;
+  const token = context.connectToken(address);
+  const from = signer ? await signer.getAddress() : undefined;
+
+  try {
+    await retrying(txContext(context))("simulate", () => token.rebalance.staticCall({ from }));
+  } catch (error) {
+    if (isSuperseded(error, [NOT_DUE])) return lostRace(context, { token: symbol, trigger });
+    metrics?.errors.inc({ kind: "simulation" });
+    logger.warn(
+      { token: symbol, trigger, error: describeError(error, CONTRACT_INTERFACES) },
+      "simulation reverted, skipping",
+    );
+    return "skipped";
+  }
+  if (config.dryRun || !signer) {
+    logger.info({ token: symbol, trigger }, "dry run: would rebalance");
+    return "simulated";
+  }
+
+  const result = await submit(txContext(context), {
+    to: address,
+    data: token.interface.encodeFunctionData("rebalance"),
+    estimateGas: () => token.rebalance.estimateGas({ from }),
+    supersededBy: [NOT_DUE],
+    label: "rebalance",
+    what: { token: symbol, trigger },
+    onSent: (sent) => remember(context, sent, [address]),
+  });
+  if (result.kind === "superseded") return lostRace(context, { token: symbol, trigger });
+  if (result.kind !== "mined") return result.kind;
+  forget(context, [address]);
+  return logReceipt(context, address, symbol, result.receipt);
+}
+
+/**
+ * Rebalances `tokens` (two or more) in one BatchRebalancer transaction. The batch is simulated first: it says which
+ * tokens it would rebalance. Any other goes through `rebalanceToken` on its own, which logs why (another keeper was
+ * first, its rebalance reverts) or, should it be due after all, sends it alone; so does a lone remaining token. The
+ * rest are sent by `sendBatch`. Returns each token's outcome, in the order of `tokens`.
+ */
+export async function rebalanceBatch(context: KeeperContext, tokens: DueToken[]): Promise<Outcome[]> {
+  const { logger, signer } = context;
+  const batcher = context.batcher as BatchRebalancer;
+  const from = signer ? await signer.getAddress() : undefined;
+  const addresses = tokens.map((t) => t.address);
+  let done: bigint;
+  try {
+    [done] = await retrying(txContext(context))("simulate batch", () =>
+      batcher.rebalance.staticCall(addresses, { from }),
+    );
+  } catch (error) {
+    const symbols = tokens.map((t) => t.symbol);
+    if (isRpcFault(error)) {
+      const outcome = logFailure(context, symbols, error);
+      return tokens.map(() => outcome);
+    }
+    logger.warn(
+      { tokens: symbols, error: describeError(error, CONTRACT_INTERFACES) },
+      "batch simulation reverted; one transaction per token",
+    );
+    done = 0n;
+  }
+  const batch = tokens.filter((_, i) => isSet(done, i));
+  const outcomes = new Map<DueToken, Outcome>();
+  for (const token of tokens) {
+    if (batch.length < 2 || !batch.includes(token)) outcomes.set(token, await rebalanceAlone(context, token));
+  }
+  if (batch.length >= 2) {
+    let sent: Outcome[];
+    try {
+      sent = await sendBatch(context, batch);
+    } catch (error) {
+      const outcome = logFailure(
+        context,
+        batch.map((t) => t.symbol),
+        error,
+      );
+      sent = batch.map(() => outcome);
+    }
+    batch.forEach((token, i) => outcomes.set(token, sent[i]));
+  }
+  return tokens.map((token) => outcomes.get(token) as Outcome);
+}
+
+/**
+ * Sends one BatchRebalancer transaction for `batch` (whose simulation rebalanced every one) through the transaction
+ * layer; the mined `BatchRebalanced` event's `done` bitmap says which were rebalanced. Returns each token's outcome,
+ * in the order of `batch`.
+ */
+async function sendBatch(context: KeeperContext, batch: DueToken[]): Promise<Outcome[]> {
+  const { logger, config, signer } = context;
+  const batcher = context.batcher as BatchRebalancer;
+  if (config.dryRun || !signer) {
+    for (const token of batch) {
+      logger.info({ token: token.symbol, trigger: token.trigger, batch: true }, "dry run: would rebalance");
+    }
+    return batch.map(() => "simulated");
+  }
+  const addresses = batch.map((t) => t.address);
+  const from = await signer.getAddress();
+  const result = await submit(txContext(context), {
+    to: await batcher.getAddress(),
+    data: batcher.interface.encodeFunctionData("rebalance", [addresses]),
+    estimateGas: () => batcher.rebalance.estimateGas(addresses, { from }),
+    // The batcher skips a token that is not due instead of reverting: the receipt tells.
+    supersededBy: [],
+    label: "batch rebalance",
+    what: { tokens: batch.map((t) => t.symbol), triggers: batch.map((t) => t.trigger) },
+    onSent: (sent) => remember(context, sent, addresses, addresses),
+  });
+  if (result.kind !== "mined") return batch.map(() => (result.kind === "pending" ? "pending" : "failed"));
+  forget(context, addresses);
+  return logBatchReceipt(context, result.receipt, addresses);
+}
+
+/** Marks `addresses` as having a rebalance in flight (a batch's tokens share one entry). */
+function remember(context: KeeperContext, sent: SentTx, addresses: string[], batch?: string[]): void {
+  const pending: PendingRebalance = { sent, batch };
+  for (const address of addresses) context.state.pending.set(address, pending);
+  context.metrics?.pendingTransactions.set(pendingTransactions(context.state));
+}
+
+/** Once mined, the tokens of a submission are no longer in flight (one still pending stays remembered). */
+function forget(context: KeeperContext, addresses: string[]): void {
+  for (const address of addresses) context.state.pending.delete(address);
+  context.metrics?.pendingTransactions.set(pendingTransactions(context.state));
+}

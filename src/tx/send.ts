@@ -1,0 +1,171 @@
+import { formatUnits, type TransactionReceipt, type TransactionRequest } from "ethers";
+import { CONTRACT_INTERFACES } from "../contracts";
+import { describeError } from "../errors";
+import { isNonceError, isRpcFault, sleep } from "../rpc/faults";
+import type { Retry, SentTx, TxContext } from "./context";
+
+/** The transaction for `data` to `to`: gas limit = estimate x margin (rounded up), fees capped. */
+export async function prepareRequest(
+  { config, provider }: TxContext,
+  retry: Retry,
+  to: string,
+  data: string,
+  estimateGas: () => Promise<bigint>,
+): Promise<TransactionRequest> {
+  const estimate = await retry("estimateGas", estimateGas);
+  const fees = await retry("getFeeData", () => provider.getFeeData());
+  const marginPermille = BigInt(Math.round(config.gasLimitMargin * 1000));
+  const maxFeePerGas = min(fees.maxFeePerGas ?? fees.gasPrice ?? config.maxFeePerGas, config.maxFeePerGas);
+  const maxPriorityFeePerGas = min(fees.maxPriorityFeePerGas ?? 1_000_000_000n, maxFeePerGas);
+  return {
+    to,
+    data,
+    gasLimit: (estimate * marginPermille + 999n) / 1000n,
+    maxFeePerGas,
+    maxPriorityFeePerGas,
+    type: 2,
+  };
+}
+
+/** Sends at the next nonce; after any error, the next transaction reads its nonce from the node again. */
+export async function sendAtNextNonce(
+  { signer }: TxContext,
+  retry: Retry,
+  request: TransactionRequest,
+): Promise<{ nonce: number; hash: string }> {
+  if (!signer) throw new Error("no signer: a read-only (dry run) context sends nothing");
+  try {
+    const nonce = await retry("getNonce", () => signer.getNonce("pending"));
+    const sent = await signer.signer.sendTransaction({ ...request, nonce });
+    signer.increment();
+    return { nonce, hash: sent.hash };
+  } catch (error) {
+    signer.reset();
+    throw error;
+  }
+}
+
+/** Logs and counts a send the node refused (or that never reached it). */
+export function logSendFailure({ onError, logger }: TxContext, what: Record<string, unknown>, error: unknown): void {
+  const kind = isNonceError(error) ? "nonce" : isRpcFault(error) ? "rpc" : "send";
+  onError?.(kind);
+  logger.error(
+    { ...what, kind, error: describeError(error, CONTRACT_INTERFACES) },
+    kind === "nonce" ? "nonce error, nonce manager reset" : "send failed",
+  );
+}
+
+/** The log fields of a sent transaction. */
+export const sentFields = (sent: { nonce: number; hash: string }, request: TransactionRequest) => ({
+  hash: sent.hash,
+  nonce: sent.nonce,
+  gasLimit: request.gasLimit?.toString(),
+  maxFeeGwei: formatUnits(request.maxFeePerGas as bigint, 9),
+});
+
+/**
+ * Waits for any of the transactions sent at `sent.nonce`; past `txTimeoutMs` without a receipt, sends a replacement
+ * at the same nonce with fees raised by at least 12.5% (what nodes require), never above the cap, and adds its hash
+ * to `sent.hashes`. Returns undefined when the last wait times out too. `what` names the subject in the logs.
+ */
+export async function waitOrReplace(
+  context: TxContext,
+  what: Record<string, unknown>,
+  request: TransactionRequest,
+  sent: SentTx,
+): Promise<TransactionReceipt | undefined> {
+  const { config, logger, onError, signer } = context;
+  let maxFee = request.maxFeePerGas as bigint;
+  let priorityFee = request.maxPriorityFeePerGas as bigint;
+  for (let round = 0; round <= config.maxReplacements; round++) {
+    const receipt = await waitForAny(context, sent.hashes, config.txTimeoutMs);
+    if (receipt) return receipt;
+    onError?.("timeout");
+    if (round === config.maxReplacements || !signer) break;
+    const bumpedFee = min(bump(maxFee), config.maxFeePerGas);
+    const bumpedPriority = min(bump(priorityFee), bumpedFee);
+    if (bumpedFee < bump(maxFee)) {
+      logger.warn(
+        { ...what, nonce: sent.nonce, maxFeeGwei: formatUnits(maxFee, 9) },
+        "stuck transaction cannot be replaced: fee is at the cap",
+      );
+      continue;
+    }
+    try {
+      const replacement = await signer.signer.sendTransaction({
+        ...request,
+        nonce: sent.nonce,
+        maxFeePerGas: bumpedFee,
+        maxPriorityFeePerGas: bumpedPriority,
+      });
+      sent.hashes.push(replacement.hash);
+      maxFee = bumpedFee;
+      priorityFee = bumpedPriority;
+      logger.warn(
+        {
+          ...what,
+          nonce: sent.nonce,
+          replaced: sent.hashes[sent.hashes.length - 2],
+          hash: replacement.hash,
+          maxFeeGwei: formatUnits(bumpedFee, 9),
+        },
+        "stuck transaction replaced with a higher fee",
+      );
+    } catch (error) {
+      // Usually: one of ours was mined meanwhile (nonce too low); the next wait finds its receipt.
+      logger.warn(
+        { ...what, nonce: sent.nonce, error: describeError(error, CONTRACT_INTERFACES) },
+        "replacement not accepted",
+      );
+    }
+  }
+  return undefined;
+}
+
+/** +12.5%, rounded up, and at least 1 wei more. */
+const bump = (fee: bigint) => fee + (fee * 125n + 999n) / 1000n + 1n;
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+async function waitForAny(
+  { provider, config }: TxContext,
+  hashes: string[],
+  timeoutMs: number,
+): Promise<TransactionReceipt | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  const pollMs = Math.max(100, Math.min(1_000, Math.floor(timeoutMs / 10)));
+  while (Date.now() < deadline) {
+    for (const hash of hashes) {
+      try {
+        const receipt = await provider.getTransactionReceipt(hash);
+        if (receipt && (await receipt.confirmations()) >= config.confirmations) return receipt;
+      } catch (error) {
+        if (!isRpcFault(error)) throw error;
+      }
+    }
+    await sleep(pollMs);
+  }
+  return undefined;
+}
+
+/** Where a transaction left pending by an earlier wait stands now. */
+export type SentTxState = { state: "mined"; receipt: TransactionReceipt } | { state: "gone" } | { state: "pending" };
+
+/**
+ * A transaction left pending: mined (one of its hashes has a receipt), gone (the node knows none of its hashes, or
+ * another transaction of ours took its nonce; the signer then reads its nonce afresh), or still pending.
+ */
+export async function checkSent({ provider, signer }: TxContext, sent: SentTx): Promise<SentTxState> {
+  for (const hash of sent.hashes) {
+    const receipt = await provider.getTransactionReceipt(hash);
+    if (receipt) return { state: "mined", receipt };
+  }
+  const known = await Promise.all(sent.hashes.map((h) => provider.getTransaction(h)));
+  const nonceTaken = signer
+    ? (await provider.getTransactionCount(await signer.getAddress(), "latest")) > sent.nonce
+    : false;
+  if (nonceTaken || known.every((tx) => tx === null)) {
+    signer?.reset();
+    return { state: "gone" };
+  }
+  return { state: "pending" };
+}
