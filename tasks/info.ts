@@ -1,10 +1,15 @@
 import { task } from "hardhat/config";
 import { poolPrice } from "../src/dex/pool";
 import { formatAmount, formatLeverage, formatToken, formatUsdc, relativeTime, table } from "../src/format";
-import { readTokenState } from "../src/tokenState";
+import { NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
 import { withContext } from "./context";
 
 const bps = (value: bigint) => `${formatAmount(value, 2, 2)}%`;
+/** The equity cap's headroom in USDC, or "no cap". */
+const headroom = (s: TokenState) => (s.equityCap === NO_CAP ? "no cap" : formatUsdc(s.capHeadroom));
+/** A token's status: retired, wiped out, paused, or blank when active. */
+const status = (s: TokenState, retired: boolean) =>
+  retired ? "retired" : s.wipedOut ? "wiped out" : s.paused ? "paused" : "";
 const annual = (wad: bigint) => `${formatAmount(wad, 16, 2)}%`;
 
 task("lt:list", "Lists every token: NAV, leverage, band, next rebalance, supply, fees and pool price").setAction(
@@ -13,7 +18,7 @@ task("lt:list", "Lists every token: NAV, leverage, band, next rebalance, supply,
     const rows: string[][] = [];
     for (const address of await system.factory.allTokens()) {
       const token = await resolveToken(address);
-      const s = await readTokenState(token);
+      const [s, retired] = await Promise.all([readTokenState(token), system.factory.isRetired(address)]);
       const pool = system.book.dex?.pools[s.symbol];
       const price = pool ? await poolPrice(signer, pool, address) : undefined;
       rows.push([
@@ -26,8 +31,9 @@ task("lt:list", "Lists every token: NAV, leverage, band, next rebalance, supply,
         s.wipedOut ? "wiped out" : s.action === "none" ? relativeTime(s.nextRebalance, now) : `${s.action} due`,
         formatToken(s.totalSupply, 4),
         formatUsdc(s.equity),
+        headroom(s),
         `${bps(s.mintFeeBps)} / ${bps(s.redeemFeeBps)} / ${annual(s.managementFeePerYear)}`,
-        s.paused ? "paused" : "",
+        status(s, retired),
       ]);
     }
     console.log(
@@ -42,6 +48,7 @@ task("lt:list", "Lists every token: NAV, leverage, band, next rebalance, supply,
           "rebalance",
           "supply",
           "equity",
+          "cap headroom",
           "fees mint/redeem/year",
           "",
         ],
@@ -56,7 +63,7 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
   .setAction(
     withContext<{ token: string }>(async (args, { hre, system, resolveToken }) => {
       const token = await resolveToken(args.token);
-      const s = await readTokenState(token);
+      const [s, retired] = await Promise.all([readTokenState(token), system.factory.isRetired(token)]);
       const { exchange } = system;
       const [margin, entry, pnl, funding, value, maintenance, state, snapshot] = await Promise.all([
         exchange.margin(s.address, s.marketId),
@@ -87,7 +94,20 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
           "fees",
           `mint ${bps(s.mintFeeBps)}, redeem ${bps(s.redeemFeeBps)}, management ${annual(s.managementFeePerYear)} a year to ${s.feeRecipient}`,
         ],
-        ["status", s.wipedOut ? "wiped out (terminal)" : s.paused ? "minting paused" : "active"],
+        [
+          "equity cap",
+          s.equityCap === NO_CAP ? "none" : `${formatUsdc(s.equityCap)} USDC (headroom ${headroom(s)} USDC)`,
+        ],
+        [
+          "status",
+          retired
+            ? "retired (wiped out; redeem only)"
+            : s.wipedOut
+              ? "wiped out (terminal)"
+              : s.paused
+                ? "minting paused"
+                : "active",
+        ],
         ["exchange margin", `${formatUsdc(margin, 6)} USDC`],
         ["entry price", `${formatAmount(entry, 18, 2)} USD`],
         ["unrealized PnL", `${formatAmount(pnl, 18, 6)} USD`],
