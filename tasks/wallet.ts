@@ -37,25 +37,18 @@ export function eventOf(receipt: ContractTransactionReceipt, contract: BaseContr
 const PERMIT_SECONDS = 20 * 60;
 
 /**
- * The token's `mintWithPermit`, when its contracts have one and the stablecoin takes EIP-2612 permits (the mock
- * does, and so does USDC): then a mint is one signature and one transaction, and a refused mint sends nothing.
+ * Whether the stablecoin takes EIP-2612 permits (the mock does, and so does USDC): then a mint is one signature and
+ * one transaction (`mintWithPermit`), and a refused mint sends nothing.
  */
-async function mintWithPermit({ system, signer }: TaskContext, token: LeveragedToken) {
-  const contract = token as BaseContract;
-  if (!contract.interface.getFunction("mintWithPermit")) return undefined;
-  const permits = await system.stablecoin.nonces(signer.address).then(
+const takesPermits = ({ system, signer }: TaskContext) =>
+  system.stablecoin.nonces(signer.address).then(
     () => true,
     () => false,
   );
-  return permits ? contract.getFunction("mintWithPermit") : undefined;
-}
 
-/** A mint above the token's equity cap (where its contracts have one) is refused before anything is sent. */
+/** A mint above the token's equity cap is refused before anything is sent. */
 async function checkCapHeadroom(token: LeveragedToken, symbol: string, amount: bigint) {
-  const contract = token as BaseContract;
-  if (!contract.interface.getFunction("capHeadroom")) return;
-  const headroom = (await contract.getFunction("capHeadroom")()) as bigint;
-  const fees = await token.fees();
+  const [headroom, fees] = await Promise.all([token.capHeadroom(), token.fees()]);
   const net = amount - (amount * fees.mintFeeBps + 9_999n) / 10_000n; // what the mint adds to equity, at most
   if (net > headroom) {
     throw new UserError(
@@ -119,25 +112,15 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
       if (expected === 0n) throw new UserError(`${symbol} would mint 0 tokens for ${formatUsdc(amount)} USDC`);
       console.log(`quote: about ${formatToken(expected)} ${symbol} for ${formatUsdc(amount)} USDC (${basis.text})`);
       const minShares = withSlippage(expected, slippage);
-      const withPermit = await mintWithPermit(ctx, token);
       let receipt: ContractTransactionReceipt;
-      if (withPermit) {
+      if (await takesPermits(ctx)) {
         // One signature and one transaction: the permit and the mint succeed or fail together (simulated first).
         const latest = await ctx.hre.ethers.provider.getBlock("latest");
         const deadline = BigInt((latest?.timestamp ?? Math.floor(Date.now() / 1000)) + PERMIT_SECONDS);
         const signature = await signPermit(signer, system.stablecoin, await token.getAddress(), amount, deadline);
         const { v, r, s } = signature;
-        receipt = await send(
-          `mint ${symbol} (with a permit)`,
-          withPermit,
-          amount,
-          minShares,
-          receiver,
-          deadline,
-          v,
-          r,
-          s,
-        );
+        const permitted = [amount, minShares, receiver, deadline, v, r, s] as const;
+        receipt = await send(`mint ${symbol} (with a permit)`, token.mintWithPermit, ...permitted);
       } else {
         await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
         receipt = await send(`mint ${symbol}`, token.mint, amount, minShares, receiver);
