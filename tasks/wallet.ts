@@ -1,7 +1,8 @@
 import { task } from "hardhat/config";
-import { getAddress, type BaseContract, type ContractTransactionReceipt } from "ethers";
+import { getAddress, MaxUint256, type BaseContract, type ContractTransactionReceipt } from "ethers";
 import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
 import { formatAmount, formatToken, formatUsdc } from "../src/format";
+import { signPermit } from "../src/permit";
 import type { LeveragedToken } from "../typechain-types";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
 import { UserError } from "../src/errors";
@@ -30,6 +31,30 @@ export function eventOf(receipt: ContractTransactionReceipt, contract: BaseContr
     if (parsed?.name === name) return parsed;
   }
   throw new Error(`${name} was not emitted`);
+}
+
+/** How long a mint's permit signature stays valid. */
+const PERMIT_SECONDS = 20 * 60;
+
+/**
+ * Whether the stablecoin takes EIP-2612 permits (the mock does, and so does USDC): then a mint is one signature and
+ * one transaction (`mintWithPermit`), and a refused mint sends nothing.
+ */
+const takesPermits = ({ system, signer }: TaskContext) =>
+  system.stablecoin.nonces(signer.address).then(
+    () => true,
+    () => false,
+  );
+
+/** A mint above the token's equity cap is refused before anything is sent. */
+async function checkCapHeadroom(token: LeveragedToken, symbol: string, amount: bigint) {
+  const [headroom, fees] = await Promise.all([token.capHeadroom(), token.fees()]);
+  const net = amount - (amount * fees.mintFeeBps + 9_999n) / 10_000n; // what the mint adds to equity, at most
+  if (net > headroom) {
+    throw new UserError(
+      `${symbol} is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} (mint less or later)`,
+    );
+  }
 }
 
 function recipient(input: string | undefined, fallback: string): string {
@@ -81,12 +106,25 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
       // Everything that would make the mint revert is checked before the approval: a refused mint sends nothing.
       if (await token.wipedOut()) throw new UserError(`${symbol} is wiped out: it mints no more (redeeming works)`);
       if (await token.paused()) throw new UserError(`minting of ${symbol} is paused by the operator (redeeming works)`);
+      await checkCapHeadroom(token, symbol, amount);
       const basis = await quoteBasis(ctx, token);
       const expected = await token.previewMint(amount, { blockTag: basis.blockTag }); // reverts on a stale price
       if (expected === 0n) throw new UserError(`${symbol} would mint 0 tokens for ${formatUsdc(amount)} USDC`);
       console.log(`quote: about ${formatToken(expected)} ${symbol} for ${formatUsdc(amount)} USDC (${basis.text})`);
-      await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
-      const receipt = await send(`mint ${symbol}`, token.mint, amount, withSlippage(expected, slippage), receiver);
+      const minShares = withSlippage(expected, slippage);
+      let receipt: ContractTransactionReceipt;
+      if (await takesPermits(ctx)) {
+        // One signature and one transaction: the permit and the mint succeed or fail together (simulated first).
+        const latest = await ctx.hre.ethers.provider.getBlock("latest");
+        const deadline = BigInt((latest?.timestamp ?? Math.floor(Date.now() / 1000)) + PERMIT_SECONDS);
+        const signature = await signPermit(signer, system.stablecoin, await token.getAddress(), amount, deadline);
+        const { v, r, s } = signature;
+        const permitted = [amount, minShares, receiver, deadline, v, r, s] as const;
+        receipt = await send(`mint ${symbol} (with a permit)`, token.mintWithPermit, ...permitted);
+      } else {
+        await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
+        receipt = await send(`mint ${symbol}`, token.mint, amount, minShares, receiver);
+      }
       const minted = eventOf(receipt, token, "Minted").args;
       console.log(
         `minted ${formatToken(minted.shares)} ${symbol} for ${formatUsdc(minted.collateralIn)} USDC (fee ${formatUsdc(minted.fee, 6)} USDC) in block ${receipt.blockNumber}`,
@@ -118,7 +156,16 @@ task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
       const basis = await quoteBasis(ctx, token);
       const expected = await token.previewRedeem(shares, { blockTag: basis.blockTag });
       console.log(`quote: about ${formatUsdc(expected)} USDC for ${formatToken(shares)} ${symbol} (${basis.text})`);
-      const receipt = await send(`redeem ${symbol}`, token.redeem, shares, withSlippage(expected, slippage), receiver);
+      // "All" is the whole balance when the redeem runs, after the management fee accrued (a fee recipient's newest
+      // fee shares included): type(uint256).max, where the token's contracts take it.
+      const all =
+        args.all &&
+        (await token.redeem.staticCall(MaxUint256, 0n, receiver).then(
+          () => true,
+          () => false,
+        ));
+      const asked = all ? MaxUint256 : shares;
+      const receipt = await send(`redeem ${symbol}`, token.redeem, asked, withSlippage(expected, slippage), receiver);
       const redeemed = eventOf(receipt, token, "Redeemed").args;
       console.log(
         `redeemed ${formatToken(redeemed.shares)} ${symbol} for ${formatUsdc(redeemed.collateralOut, 6)} USDC (fee ${formatUsdc(redeemed.fee, 6)} USDC) in block ${receipt.blockNumber}`,

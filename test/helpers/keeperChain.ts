@@ -6,16 +6,9 @@ import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
 import { parseUsdc } from "../../src/units";
 import { BatchRebalancer__factory, connectSettableFeed, connectSystem, connectToken } from "../../src/contracts";
-import type {
-  BatchRebalancer,
-  LeveragedToken,
-  LeveragedTokenFactory,
-  MockStablecoin,
-  PerpExchange,
-  SettablePriceFeed,
-} from "../../typechain-types";
+import type { BatchRebalancer, LeveragedToken } from "../../typechain-types";
 import { startNode, stopChild, type LocalNode } from "./node";
-import { DEFAULT_MARKET, oneMarketSpec } from "./system";
+import { DEFAULT_MARKET, oneMarketSpec, type System } from "./system";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
@@ -29,12 +22,8 @@ export function hardhatAccountKey(index: number): string {
   ).privateKey;
 }
 
-export interface KeeperChain {
-  book: AddressBook;
-  usdc: MockStablecoin;
-  exchange: PerpExchange;
-  btcFeed: SettablePriceFeed;
-  factory: LeveragedTokenFactory;
+/** The one-market system of the tests, with three minted tokens and the BatchRebalancer. */
+export interface KeeperChain extends Omit<System, "feeRecipient"> {
   /** BTC3L, BTC3S and BTC2L, each with 1,000 USDC minted. */
   tokens: Record<"BTC3L" | "BTC3S" | "BTC2L", LeveragedToken>;
   batcher: BatchRebalancer;
@@ -80,6 +69,7 @@ export async function deployKeeperChain(admin: Signer, nodeUrl?: string): Promis
     usdc,
     exchange: system.exchange,
     btcFeed: connectSettableFeed(book.markets.BTC.feed, admin),
+    btcMarket: BigInt(book.markets.BTC.id),
     factory: system.factory,
     tokens,
     batcher: BatchRebalancer__factory.connect(book.batcher as string, admin),
