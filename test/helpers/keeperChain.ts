@@ -5,19 +5,14 @@ import { HDNodeWallet, JsonRpcProvider, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
 import { parseUsdc } from "../../src/units";
-import {
-  BatchRebalancer__factory,
-  LeveragedToken__factory,
-  LeveragedTokenFactory__factory,
-  MockStablecoin__factory,
-  PerpExchange__factory,
-  SettablePriceFeed__factory,
-  type BatchRebalancer,
-  type LeveragedToken,
-  type LeveragedTokenFactory,
-  type MockStablecoin,
-  type PerpExchange,
-  type SettablePriceFeed,
+import { BatchRebalancer__factory, connectSettableFeed, connectSystem, connectToken } from "../../src/contracts";
+import type {
+  BatchRebalancer,
+  LeveragedToken,
+  LeveragedTokenFactory,
+  MockStablecoin,
+  PerpExchange,
+  SettablePriceFeed,
 } from "../../typechain-types";
 import { startNode, stopChild, type LocalNode } from "./node";
 import { DEFAULT_MARKET, oneMarketSpec } from "./system";
@@ -69,12 +64,13 @@ export async function deployKeeperChain(admin: Signer, nodeUrl?: string): Promis
   } finally {
     node?.destroy();
   }
-  const usdc = MockStablecoin__factory.connect(book.stablecoin, admin);
+  const system = connectSystem(book, admin);
+  const usdc = system.stablecoin;
   const amount = parseUsdc("1000");
   await (await usdc.mint(await admin.getAddress(), amount * 3n)).wait();
   const tokens = {} as KeeperChain["tokens"];
   for (const symbol of ["BTC3L", "BTC3S", "BTC2L"] as const) {
-    const token = LeveragedToken__factory.connect(book.tokens[symbol], admin);
+    const token = connectToken(book.tokens[symbol], admin);
     await (await usdc.approve(token, amount)).wait();
     await (await token.mint(amount, 1n, await admin.getAddress())).wait();
     tokens[symbol] = token;
@@ -82,9 +78,9 @@ export async function deployKeeperChain(admin: Signer, nodeUrl?: string): Promis
   return {
     book,
     usdc,
-    exchange: PerpExchange__factory.connect(book.exchange, admin),
-    btcFeed: SettablePriceFeed__factory.connect(book.markets.BTC.feed, admin),
-    factory: LeveragedTokenFactory__factory.connect(book.factory, admin),
+    exchange: system.exchange,
+    btcFeed: connectSettableFeed(book.markets.BTC.feed, admin),
+    factory: system.factory,
     tokens,
     batcher: BatchRebalancer__factory.connect(book.batcher as string, admin),
   };
