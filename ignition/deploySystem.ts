@@ -99,7 +99,14 @@ export async function deploySystem(
     const uniFactory = read(await router.factory(), "function getPair(address, address) view returns (address)");
     const pools: Record<string, string> = {};
     for (const pool of spec.pools) pools[pool.token] = await uniFactory.getPair(tokens[pool.token], book.stablecoin);
-    book.dex = { router: address("router"), factory: await router.factory(), weth: await weth.WETH(), pools };
+    book.dex = {
+      router: address("router"),
+      factory: await router.factory(),
+      weth: await weth.WETH(),
+      pools,
+      tradeRouter: address("tradeRouter"),
+      arbitrage: address("arbitrage"),
+    };
   }
   return book;
 }

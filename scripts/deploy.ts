@@ -21,7 +21,11 @@ async function main() {
   console.log(`  stablecoin ${book.stablecoin}\n  exchange   ${book.exchange}\n  factory    ${book.factory}`);
   console.log(`  batcher    ${book.batcher}`);
   for (const [symbol, address] of Object.entries(book.tokens)) console.log(`  ${symbol.padEnd(10)} ${address}`);
-  if (book.dex) console.log(`  router     ${book.dex.router}`);
+  if (book.dex) {
+    console.log(`  router     ${book.dex.router} (Uniswap V2)`);
+    console.log(`  trade      ${book.dex.tradeRouter} (best-price buy and sell)`);
+    console.log(`  arbitrage  ${book.dex.arbitrage}`);
+  }
 }
 
 main().catch((error: unknown) => {

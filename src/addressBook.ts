@@ -24,7 +24,18 @@ export const addressBookSchema = z.object({
   tokens: z.record(address),
   /** Symbols of tokens the factory retired (wiped out; redeem only). A successor may be listed as e.g. BTC3Lv2. */
   retired: z.array(z.string()).optional(),
-  dex: z.object({ router: address, factory: address, weth: address, pools: z.record(address) }).optional(),
+  dex: z
+    .object({
+      router: address,
+      factory: address,
+      weth: address,
+      pools: z.record(address),
+      /** The TradeRouter (best-price buy and sell) and the FlashArbitrage; absent from address books written before
+       * them. */
+      tradeRouter: address.optional(),
+      arbitrage: address.optional(),
+    })
+    .optional(),
 });
 
 export type AddressBook = z.infer<typeof addressBookSchema>;

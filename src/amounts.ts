@@ -4,7 +4,7 @@ import { UserError } from "./errors";
 
 // Units and formatting live in ./units and ./format; they are re-exported for the modules that import them here.
 export { FEED_DECIMALS, TOKEN_DECIMALS, USDC_DECIMALS, WAD, feedAnswer, parseUsdc } from "./units";
-export { formatAmount, formatLeverage, formatToken, formatUsdc } from "./format";
+export { formatAmount, formatLeverage, formatPercent, formatToken, formatUsdc } from "./format";
 
 /**
  * Parses a human amount ("1000", "0.5") into integer units, strictly: no sign, no exponent, no more decimals than

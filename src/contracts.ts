@@ -10,6 +10,7 @@ import type {
   MockStablecoin,
   PerpExchange,
   SettablePriceFeed,
+  TradeRouter,
 } from "../typechain-types";
 import { BatchRebalancer__factory } from "../typechain-types/factories/contracts/keepers/BatchRebalancer__factory";
 import { LeveragedToken__factory } from "../typechain-types/factories/contracts/LeveragedToken__factory";
@@ -17,15 +18,19 @@ import { LeveragedTokenFactory__factory } from "../typechain-types/factories/con
 import { MockStablecoin__factory } from "../typechain-types/factories/contracts/perp/MockStablecoin__factory";
 import { PerpExchange__factory } from "../typechain-types/factories/contracts/perp/PerpExchange__factory";
 import { SettablePriceFeed__factory } from "../typechain-types/factories/contracts/perp/SettablePriceFeed__factory";
+import { FlashArbitrage__factory } from "../typechain-types/factories/contracts/periphery/FlashArbitrage__factory";
+import { TradeRouter__factory } from "../typechain-types/factories/contracts/periphery/TradeRouter__factory";
 import type { AddressBook } from "./addressBook";
 
 export {
   BatchRebalancer__factory,
+  FlashArbitrage__factory,
   LeveragedToken__factory,
   LeveragedTokenFactory__factory,
   MockStablecoin__factory,
   PerpExchange__factory,
   SettablePriceFeed__factory,
+  TradeRouter__factory,
 };
 import { UserError } from "./errors";
 
@@ -54,6 +59,10 @@ export const connectToken = (address: string, runner: ContractRunner): Leveraged
 export const connectSettableFeed = (address: string, runner: ContractRunner): SettablePriceFeed =>
   SettablePriceFeed__factory.connect(address, runner);
 
+/** The deployment's TradeRouter (best-price buy and sell). */
+export const connectTradeRouter = (address: string, runner: ContractRunner): TradeRouter =>
+  TradeRouter__factory.connect(address, runner);
+
 /** Every interface whose custom errors a transaction of ours can revert with. */
 export const CONTRACT_INTERFACES: Interface[] = [
   LeveragedToken__factory.createInterface(),
@@ -61,6 +70,8 @@ export const CONTRACT_INTERFACES: Interface[] = [
   PerpExchange__factory.createInterface(),
   MockStablecoin__factory.createInterface(),
   SettablePriceFeed__factory.createInterface(),
+  TradeRouter__factory.createInterface(),
+  FlashArbitrage__factory.createInterface(),
 ];
 
 /** A token by symbol (BTC3L) or address, as listed by the factory; an unknown one is a UserError. */

@@ -30,6 +30,11 @@ const HINTS: Record<string, string> = {
   FaucetLimitExceeded: "this address has drawn all the faucet allows",
   FactoryDuplicateToken: "that token exists already",
   FactoryInvalidLeverage: `leverage must be ${LEVERAGE_RULE}`,
+  TradeRouterSlippage: "the price moved beyond --slippage; retry or allow more slippage",
+  TradeRouterExpired: "the deadline passed before the trade was mined; retry",
+  TradeRouterNoRoute: "neither the pool nor a mint/redeem can take the trade now",
+  ListedPoolsNoPool: "the token has no pool against the stablecoin (lt:pool:add-liquidity creates one)",
+  FlashArbitrageUnprofitable: "the pool is at NAV within the fees (or someone else arbitraged it first)",
 };
 
 /** How an error argument reads: its unit. */

@@ -21,6 +21,11 @@ export function formatAmount(value: bigint, decimals: number, places = decimals,
 
 export const formatUsdc = (value: bigint, places = 2) => formatAmount(value, USDC_DECIMALS, places);
 export const formatToken = (value: bigint, places = 6) => formatAmount(value, TOKEN_DECIMALS, places);
+/** A signed WAD fraction as a percentage with its sign: "+1.25%", "-0.50%", "0.00%" (a pool's premium to NAV). */
+export function formatPercent(wad: bigint, places = 2): string {
+  const text = formatAmount(wad, 16, places, true);
+  return `${wad > 0n && /[1-9]/.test(text) ? "+" : ""}${text}%`;
+}
 /** A signed WAD leverage as "3.00x" / "-3.00x". */
 export const formatLeverage = (value: bigint) => `${formatAmount(value, 18, 2, true)}x`;
 

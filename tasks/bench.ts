@@ -165,6 +165,10 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
         (total - gas["batch rebalance: 1 token"]) / (size - 1),
       );
   }
+  // The DEX: the arbitrage contract and the TradeRouter against Uniswap V2 and a pool of the 3x long. Loaded now:
+  // it needs the compiled types.
+  const { measureDex } = await import("./benchDex");
+  Object.assign(gas, await measureDex(hre, { factory, stable, feed: feeds[0], token: long, admin, trader: alice }));
   return gas;
 }
 

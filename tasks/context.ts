@@ -1,5 +1,5 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { BaseContract, ContractTransactionResponse } from "ethers";
+import { getAddress, type BaseContract, type ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
@@ -111,4 +111,23 @@ export async function ensureAllowance(
 ) {
   if ((await token.allowance(owner, spender)) >= amount) return;
   await send(`approve ${await token.symbol()}`, token.approve, spender, amount);
+}
+
+/** `--to`: an address, or `fallback` when not given; anything else is a UserError. */
+export function parseRecipient(input: string | undefined, fallback: string): string {
+  if (input === undefined || input === "") return fallback;
+  try {
+    return getAddress(input);
+  } catch {
+    throw new UserError(`--to must be an address (0x followed by 40 hex digits), not "${input}"`);
+  }
+}
+
+/** How long a signed permit or a DEX trade may wait to be mined. */
+export const DEADLINE_SECONDS = 20 * 60;
+
+/** A trade's deadline: the chain's time plus DEADLINE_SECONDS. */
+export async function tradeDeadline({ hre }: TaskContext): Promise<bigint> {
+  const block = await hre.ethers.provider.getBlock("latest");
+  return BigInt((block?.timestamp ?? Math.floor(Date.now() / 1000)) + DEADLINE_SECONDS);
 }

@@ -7,9 +7,7 @@ import { UserError } from "../src/errors";
 import type { System } from "../src/contracts";
 import { uniswapV2 } from "../src/dex/uniswapV2";
 import type { LeveragedToken } from "../typechain-types";
-import { ensureAllowance, send, withContext, type TaskContext } from "./context";
-
-const DEADLINE_SECONDS = 20 * 60;
+import { ensureAllowance, send, tradeDeadline, withContext, type TaskContext } from "./context";
 
 function router(ctx: TaskContext): Contract {
   const dex = ctx.system.book.dex;
@@ -21,11 +19,6 @@ async function pairOf(ctx: TaskContext, token: string): Promise<Contract | undef
   const factory = new Contract(await router(ctx).factory(), uniswapV2.factory.abi as never, ctx.signer);
   const pair = String(await factory.getPair(token, ctx.system.book.stablecoin));
   return /^0x0{40}$/.test(pair) ? undefined : new Contract(pair, uniswapV2.pair.abi as never, ctx.signer);
-}
-
-async function deadline(ctx: TaskContext): Promise<bigint> {
-  const block = await ctx.hre.ethers.provider.getBlock("latest");
-  return BigInt((block?.timestamp ?? Math.floor(Date.now() / 1000)) + DEADLINE_SECONDS);
 }
 
 async function resolveSide(system: System, input: string, ctx: TaskContext) {
@@ -76,7 +69,7 @@ task("lt:pool:add-liquidity", "Adds a token and stablecoin to the token's Uniswa
         withSlippage(tokenAmount, slippage),
         withSlippage(usdcAmount, slippage),
         signer.address,
-        await deadline(ctx),
+        await tradeDeadline(ctx),
       );
     }),
   );
@@ -126,7 +119,7 @@ task("lt:swap", "Swaps on the token's Uniswap V2 pool: USDC for a token or a tok
         withSlippage(expected, slippage),
         path,
         signer.address,
-        await deadline(ctx),
+        await tradeDeadline(ctx),
       );
       // The swap's own transfer to the signer (a balance difference could include someone else's transfer).
       const transfer = receipt.logs

@@ -5,3 +5,4 @@ import "./operator";
 import "./dex";
 import "./bench";
 import "./simulate";
+import "./trade";

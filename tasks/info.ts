@@ -1,8 +1,23 @@
 import { task } from "hardhat/config";
-import { poolPrice } from "../src/dex/pool";
-import { formatAmount, formatLeverage, formatToken, formatUsdc, relativeTime, table } from "../src/format";
+import { noArbitrageBand } from "../src/arbitrage/plan";
+import { findPool, poolPrice, premium, type Pool } from "../src/dex/pool";
+import {
+  formatAmount,
+  formatLeverage,
+  formatPercent,
+  formatToken,
+  formatUsdc,
+  relativeTime,
+  table,
+} from "../src/format";
 import { NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
-import { withContext } from "./context";
+import { withContext, type TaskContext } from "./context";
+
+/** A token's pool against the stablecoin, from the deployment's Uniswap V2 factory; undefined without one. */
+async function tokenPool({ signer, system }: TaskContext, token: string): Promise<Pool | undefined> {
+  const dex = system.book.dex;
+  return dex ? findPool(signer, dex.factory, token, system.book.stablecoin) : undefined;
+}
 
 const bps = (value: bigint) => `${formatAmount(value, 2, 2)}%`;
 /** The equity cap's headroom in USDC, or "no cap". */
@@ -12,19 +27,24 @@ const status = (s: TokenState, retired: boolean) =>
   retired ? "retired" : s.wipedOut ? "wiped out" : s.paused ? "paused" : "";
 const annual = (wad: bigint) => `${formatAmount(wad, 16, 2)}%`;
 
-task("lt:list", "Lists every token: NAV, leverage, band, next rebalance, supply, fees and pool price").setAction(
-  withContext<Record<string, never>>(async (_args, { hre, signer, system, resolveToken }) => {
+task(
+  "lt:list",
+  "Lists every token: NAV, pool price and premium, leverage, band, next rebalance, supply, fees",
+).setAction(
+  withContext<Record<string, never>>(async (_args, ctx) => {
+    const { hre, system, resolveToken } = ctx;
     const now = BigInt((await hre.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
     const rows: string[][] = [];
     for (const address of await system.factory.allTokens()) {
       const token = await resolveToken(address);
       const [s, retired] = await Promise.all([readTokenState(token), system.factory.isRetired(address)]);
-      const pool = system.book.dex?.pools[s.symbol];
-      const price = pool ? await poolPrice(signer, pool, address) : undefined;
+      const pool = await tokenPool(ctx, address);
+      const price = pool && poolPrice(pool);
       rows.push([
         s.symbol,
         formatUsdc(s.navPerShare, 4),
         price === undefined ? "-" : formatUsdc(price, 4),
+        price === undefined || s.navPerShare === 0n ? "-" : formatPercent(premium(price, s.navPerShare)),
         formatLeverage(s.leverage),
         formatLeverage(s.targetLeverage),
         `${formatAmount(s.bandLower, 18, 2)}-${formatAmount(s.bandUpper, 18, 2)}x`,
@@ -42,6 +62,7 @@ task("lt:list", "Lists every token: NAV, leverage, band, next rebalance, supply,
           "token",
           "NAV",
           "pool",
+          "premium",
           "leverage",
           "target",
           "band",
@@ -61,9 +82,11 @@ task("lt:list", "Lists every token: NAV, leverage, band, next rebalance, supply,
 task("lt:info", "Shows the full state of one token and of its exchange account")
   .addParam("token", "symbol (BTC3L) or address")
   .setAction(
-    withContext<{ token: string }>(async (args, { hre, system, resolveToken }) => {
+    withContext<{ token: string }>(async (args, ctx) => {
+      const { hre, system, resolveToken } = ctx;
       const token = await resolveToken(args.token);
       const [s, retired] = await Promise.all([readTokenState(token), system.factory.isRetired(token)]);
+      const poolLines = await describePool(token, s, await tokenPool(ctx, s.address));
       const { exchange } = system;
       const [margin, entry, pnl, funding, value, maintenance, state, snapshot] = await Promise.all([
         exchange.margin(s.address, s.marketId),
@@ -113,8 +136,36 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
         ["unrealized PnL", `${formatAmount(pnl, 18, 6)} USD`],
         ["funding owed", `${formatAmount(funding, 18, 6)} USD`],
         ["account value", `${formatUsdc(value, 6)} USDC (maintenance margin ${formatUsdc(maintenance, 6)})`],
+        ...poolLines,
       ];
       const width = Math.max(...lines.map(([k]) => k.length));
       for (const [key, text] of lines) console.log(`${key.padEnd(width)}  ${text}`);
     }),
   );
+
+/** lt:info's pool lines: price, premium, reserves, and the band arbitrage holds the price in. */
+async function describePool(
+  token: Awaited<ReturnType<TaskContext["resolveToken"]>>,
+  s: Awaited<ReturnType<typeof readTokenState>>,
+  pool: Pool | undefined,
+): Promise<[string, string][]> {
+  const price = pool && poolPrice(pool);
+  if (!pool || price === undefined) return [["pool", "none (lt:pool:add-liquidity creates one)"]];
+  const lines: [string, string][] = [
+    [
+      "pool",
+      `${formatUsdc(price, 6)} USDC per ${s.symbol}, ${formatPercent(premium(price, s.navPerShare))} to NAV; ` +
+        `reserves ${formatToken(pool.tokenReserve, 4)} ${s.symbol} / ${formatUsdc(pool.stableReserve)} USDC (${pool.pair})`,
+    ],
+  ];
+  const band = s.wipedOut ? undefined : await noArbitrageBand(token, s.navPerShare, s.equity).catch(() => undefined);
+  if (band) {
+    lines.push([
+      "arbitrage band",
+      `${formatUsdc(band.lower, 4)} .. ${formatUsdc(band.upper, 4)} USDC ` +
+        `(${formatPercent(premium(band.lower, s.navPerShare))} .. ${formatPercent(premium(band.upper, s.navPerShare))}): ` +
+        "outside it, buying from the pool and redeeming (below) or minting and selling to it (above) pays",
+    ]);
+  }
+  return lines;
+}

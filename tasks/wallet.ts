@@ -1,12 +1,12 @@
 import { task } from "hardhat/config";
-import { getAddress, MaxUint256, type BaseContract, type ContractTransactionReceipt } from "ethers";
+import { MaxUint256, type BaseContract, type ContractTransactionReceipt } from "ethers";
 import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
 import { formatAmount, formatToken, formatUsdc } from "../src/format";
 import { signPermit } from "../src/permit";
 import type { LeveragedToken } from "../typechain-types";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
 import { UserError } from "../src/errors";
-import { ensureAllowance, send, withContext, type TaskContext } from "./context";
+import { ensureAllowance, parseRecipient, send, tradeDeadline, withContext, type TaskContext } from "./context";
 
 /**
  * What a quote is based on: the block it was read at and the token's market price there ("block 57, BTC at 50,000.00
@@ -33,9 +33,6 @@ export function eventOf(receipt: ContractTransactionReceipt, contract: BaseContr
   throw new Error(`${name} was not emitted`);
 }
 
-/** How long a mint's permit signature stays valid. */
-const PERMIT_SECONDS = 20 * 60;
-
 /**
  * Whether the stablecoin takes EIP-2612 permits (the mock does, and so does USDC): then a mint is one signature and
  * one transaction (`mintWithPermit`), and a refused mint sends nothing.
@@ -54,15 +51,6 @@ async function checkCapHeadroom(token: LeveragedToken, symbol: string, amount: b
     throw new UserError(
       `${symbol} is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} (mint less or later)`,
     );
-  }
-}
-
-function recipient(input: string | undefined, fallback: string): string {
-  if (input === undefined || input === "") return fallback;
-  try {
-    return getAddress(input);
-  } catch {
-    throw new UserError(`--to must be an address (0x followed by 40 hex digits), not "${input}"`);
   }
 }
 
@@ -96,7 +84,7 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
       ctx.erc20Decimals = USDC_DECIMALS; // a refused allowance or balance is the stablecoin's
       const amount = parseAmount(args.amount, USDC_DECIMALS, "--amount");
       const slippage = parsePercent(args.slippage, "--slippage", 50);
-      const receiver = recipient(args.to, signer.address);
+      const receiver = parseRecipient(args.to, signer.address);
       const token = await resolveToken(args.token);
       const symbol = await token.symbol();
       const balance = await system.stablecoin.balanceOf(signer.address);
@@ -115,8 +103,7 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
       let receipt: ContractTransactionReceipt;
       if (await takesPermits(ctx)) {
         // One signature and one transaction: the permit and the mint succeed or fail together (simulated first).
-        const latest = await ctx.hre.ethers.provider.getBlock("latest");
-        const deadline = BigInt((latest?.timestamp ?? Math.floor(Date.now() / 1000)) + PERMIT_SECONDS);
+        const deadline = await tradeDeadline(ctx);
         const signature = await signPermit(signer, system.stablecoin, await token.getAddress(), amount, deadline);
         const { v, r, s } = signature;
         const permitted = [amount, minShares, receiver, deadline, v, r, s] as const;
@@ -144,7 +131,7 @@ task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
       ctx.erc20Decimals = TOKEN_DECIMALS;
       if (args.all === (args.shares !== undefined)) throw new UserError("give either --shares N or --all");
       const slippage = parsePercent(args.slippage, "--slippage", 50);
-      const receiver = recipient(args.to, signer.address);
+      const receiver = parseRecipient(args.to, signer.address);
       const token = await resolveToken(args.token);
       const symbol = await token.symbol();
       const balance = await token.balanceOf(signer.address);
@@ -180,7 +167,7 @@ task("lt:transfer", "Transfers a leveraged token (or USDC)")
   .setAction(
     withContext<{ token: string; to: string; amount: string }>(async (args, ctx) => {
       const { signer, system, resolveToken } = ctx;
-      const to = recipient(args.to, "");
+      const to = parseRecipient(args.to, "");
       const contract = args.token.toUpperCase() === "USDC" ? system.stablecoin : await resolveToken(args.token);
       const [symbol, decimals, balance] = await Promise.all([
         contract.symbol(),
@@ -202,7 +189,7 @@ task("lt:balance", "Shows the stablecoin and every leveraged token held by an ac
   .addOptionalParam("account", "the address (default: the signer)")
   .setAction(
     withContext<{ account?: string }>(async (args, { signer, system, resolveToken }) => {
-      const account = recipient(args.account, signer.address);
+      const account = parseRecipient(args.account, signer.address);
       console.log(`${account}`);
       console.log(`  USDC     ${formatUsdc(await system.stablecoin.balanceOf(account))}`);
       for (const address of await system.factory.allTokens()) {

@@ -1,4 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { ArgumentType } from "@nomicfoundation/ignition-core";
 import { MaxUint256, parseUnits } from "ethers";
 import localSpec from "../../deployments/specs/localhost.json";
 import { feedAnswer, FEED_DECIMALS, parseUsdc as usdc } from "../../src/units";
@@ -119,20 +120,31 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     };
     if (spec.dex.kind === "none") return system;
 
-    const router =
+    const { router, dexFactory }: { router: ContractFuture; dexFactory: ArgumentType } =
       spec.dex.kind === "deploy"
         ? (() => {
             const weth = m.contract("WETH9", uniswapV2.weth);
             const uniFactory = m.contract("UniswapV2Factory", uniswapV2.factory, [deployer]);
-            return m.contract("UniswapV2Router02", uniswapV2.router, [uniFactory, weth]);
+            return {
+              router: m.contract("UniswapV2Router02", uniswapV2.router, [uniFactory, weth]),
+              dexFactory: uniFactory,
+            };
           })()
-        : m.contractAt("UniswapV2Router02", uniswapV2.router, spec.dex.router);
+        : (() => {
+            const existing = m.contractAt("UniswapV2Router02", uniswapV2.router, spec.dex.router);
+            return { router: existing, dexFactory: m.staticCall(existing, "factory", [], 0, { id: "DexFactory" }) };
+          })();
 
+    const seeded: ReturnType<typeof m.call>[] = [];
     for (const pool of spec.pools) {
       const token = tokens[pool.token];
       const amount = usdc(pool.usdc);
-      // Buy the pool's token side at NAV, then add both sides at that price.
-      const minted = m.call(stablecoin, "mint", [deployer, amount * 2n], { id: `${pool.token}PoolMintUsdc` });
+      // Buy the pool's token side at NAV, then add both sides at that price. One pool after the other: an approval
+      // to the router replaces the one before it.
+      const minted = m.call(stablecoin, "mint", [deployer, amount * 2n], {
+        id: `${pool.token}PoolMintUsdc`,
+        after: seeded.slice(-1),
+      });
       const approveToken = m.call(stablecoin, "approve", [token, amount], {
         id: `${pool.token}PoolApproveToken`,
         after: [minted],
@@ -147,12 +159,19 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
         id: `${pool.token}PoolApproveUsdc`,
         after: [bought],
       });
-      m.call(router, "addLiquidity", [token, stablecoin, shares, amount, 0n, 0n, deployer, MaxUint256], {
-        id: `${pool.token}PoolAddLiquidity`,
-        after: [approveShares, approveUsdc],
-      });
+      seeded.push(
+        m.call(router, "addLiquidity", [token, stablecoin, shares, amount, 0n, 0n, deployer, MaxUint256], {
+          id: `${pool.token}PoolAddLiquidity`,
+          after: [approveShares, approveUsdc],
+        }),
+      );
     }
-    return { ...system, router };
+    // The periphery: wallets' best-price trades and the arbitrage that holds every pool at NAV. Deployed last, so
+    // that the addresses of everything before them stay as they were.
+    const after = seeded.length > 0 ? seeded : [batcher];
+    const tradeRouter = m.contract("TradeRouter", [factory, dexFactory], { after });
+    const arbitrage = m.contract("FlashArbitrage", [factory, dexFactory], { after: [tradeRouter] });
+    return { ...system, router, tradeRouter, arbitrage };
   });
 }
 

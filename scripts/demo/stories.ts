@@ -3,11 +3,10 @@
  * table and its outcomes: the underlying's return, the token's, and what the rule of thumb (L x the move,
  * compounded per rebalance) predicts.
  */
-import { Contract } from "ethers";
 import { formatLeverage } from "../../src/format";
-import { parseUsdc, TOKEN_DECIMALS } from "../../src/units";
-import { uniswapV2 } from "../../src/dex/uniswapV2";
+import { parseUsdc } from "../../src/units";
 import { table } from "../../src/format";
+import { dexAtNav } from "./dex";
 import { DAY, pct, START_PRICE, usdc, usdcNumber, type DemoWorld } from "./world";
 
 export interface Outcome {
@@ -192,43 +191,6 @@ export async function gap(w: DemoWorld): Promise<Story> {
   };
 }
 
-/** Carol buys BTC3L on the Uniswap pool and bob mints; BTC rises 10%; both redeem at NAV. */
-export async function dexRoundTrip(w: DemoWorld): Promise<Story> {
-  await w.fresh();
-  const { carol, bob } = w.wallets;
-  const router = new Contract(w.book.dex!.router, uniswapV2.router.abi as never, carol);
-  await (await w.system.stablecoin.connect(carol).approve(w.book.dex!.router, MINT)).wait();
-  const navBefore = await w.btc3l.navPerShare();
-  const held = await w.btc3l.balanceOf(carol.address);
-  const path = [w.book.stablecoin, w.book.tokens.BTC3L];
-  await (await router.swapExactTokensForTokens(MINT, 0, path, carol.address, (await w.now()) + 600)).wait();
-  const bought = (await w.btc3l.balanceOf(carol.address)) - held;
-  const paidPerToken = (MINT * 10n ** BigInt(TOKEN_DECIMALS)) / bought;
-  await w.mint(w.btc3l, bob, MINT);
-  await w.advance(DAY);
-  await w.setBtc(55_000);
-  await w.keeper(w.btc3l);
-  const rows: string[][] = [];
-  const returns: number[] = [];
-  for (const [name, who] of [
-    ["carol (DEX)", carol],
-    ["bob (mint)", bob],
-  ] as const) {
-    const before = await w.system.stablecoin.balanceOf(who.address);
-    await (await w.btc3l.connect(who).redeem(await w.btc3l.balanceOf(who.address), 0, who.address)).wait();
-    const paid = (await w.system.stablecoin.balanceOf(who.address)) - before;
-    returns.push(Number(paid) / Number(MINT) - 1);
-    rows.push([name, usdc(MINT), usdc(paid), pct(returns[returns.length - 1])]);
-  }
-  return {
-    title: "DEX buy, BTC +10%, redeem",
-    outcomes: [{ name: "DEX buy, BTC +10%, redeem", underlying: 0.1, token: returns[0], ruleOfThumb: 0.3 }],
-    table:
-      `carol paid ${usdc(paidPerToken)} USDC per BTC3L on the pool (NAV ${usdc(navBefore)}: the pool price includes its 0.3% fee and slippage)\n` +
-      table(["redeemer", "paid in", "redeemed for", "return"], rows),
-  };
-}
-
 /** Every story, in the order the demo plays them, with the line announcing it. */
 export const STORIES: { intro: string; play: (w: DemoWorld) => Promise<Story> }[] = [
   { intro: "alice puts 1,000 USDC into BTC3L; BTC goes 50,000 -> 60,000", play: threeTimesARise },
@@ -236,5 +198,8 @@ export const STORIES: { intro: string; play: (w: DemoWorld) => Promise<Story> }[
   { intro: "a choppy week for BTC3L: +5%, -5%, +5%, -5%, +5%, -5%, rebalanced daily", play: choppyWeek },
   { intro: "BTC falls 3% an hour for 7 hours; the keeper checks every hour", play: crash },
   { intro: "BTC gaps 50,000 -> 32,500 (-35%) between two prices; BTC3L's equity is gone", play: gap },
-  { intro: "carol buys BTC3L on the Uniswap pool, bob mints; BTC +10%; both redeem", play: dexRoundTrip },
+  {
+    intro: "BTC3L's pool after BTC moves, before and after the arbitrageur; carol trades through the TradeRouter",
+    play: dexAtNav,
+  },
 ];

@@ -1,12 +1,58 @@
 import { Contract, type ContractRunner } from "ethers";
-import { uniswapV2 } from "./uniswapV2";
+import { WAD } from "../units";
+import type { Reserves } from "./constantProduct";
 
-/** The pool's price of one whole token in stablecoin units (6 decimals); undefined while it is empty. */
-export async function poolPrice(runner: ContractRunner, pair: string, token: string): Promise<bigint | undefined> {
-  const contract = new Contract(pair, uniswapV2.pair.abi as never, runner);
-  const [reserve0, reserve1] = (await contract.getReserves()) as [bigint, bigint];
-  const token0 = String(await contract.token0()).toLowerCase();
-  const [tokenReserve, usdcReserve] = token0 === token.toLowerCase() ? [reserve0, reserve1] : [reserve1, reserve0];
-  if (tokenReserve === 0n) return undefined;
-  return (usdcReserve * 10n ** 18n) / tokenReserve;
+/** A token's Uniswap V2 pool against the stablecoin, as read now. */
+export interface Pool extends Reserves {
+  pair: string;
+}
+
+const ZERO = /^0x0{40}$/;
+// The two calls needed, as human-readable ABI (no generated types: the tasks load this module before a compile).
+const PAIR_ABI = ["function getReserves() view returns (uint112 reserve0, uint112 reserve1, uint32 timestamp)"];
+const FACTORY_ABI = ["function getPair(address tokenA, address tokenB) view returns (address pair)"];
+
+/** A pair's reserves ordered as (token, stablecoin); a pair sorts its two tokens by address. */
+export async function readPool(runner: ContractRunner, pair: string, token: string, stablecoin: string): Promise<Pool> {
+  const [reserve0, reserve1] = (await new Contract(pair, PAIR_ABI, runner).getReserves()) as [bigint, bigint];
+  const tokenIs0 = BigInt(token) < BigInt(stablecoin);
+  const [tokenReserve, stableReserve] = tokenIs0 ? [reserve0, reserve1] : [reserve1, reserve0];
+  return { pair, tokenReserve, stableReserve };
+}
+
+/** `token`'s pair with `stablecoin` in the Uniswap V2 factory `dexFactory`; undefined when there is none. */
+export async function findPair(
+  runner: ContractRunner,
+  dexFactory: string,
+  token: string,
+  stablecoin: string,
+): Promise<string | undefined> {
+  const pair = String(await new Contract(dexFactory, FACTORY_ABI, runner).getPair(token, stablecoin));
+  return ZERO.test(pair) ? undefined : pair;
+}
+
+/** `token`'s pool against `stablecoin` in the Uniswap V2 factory `dexFactory`; undefined when there is none. */
+export async function findPool(
+  runner: ContractRunner,
+  dexFactory: string,
+  token: string,
+  stablecoin: string,
+): Promise<Pool | undefined> {
+  const pair = await findPair(runner, dexFactory, token, stablecoin);
+  return pair === undefined ? undefined : readPool(runner, pair, token, stablecoin);
+}
+
+/** The pool's price of one whole token in stablecoin units (6 decimals), rounded down; undefined while empty. */
+export function poolPrice(pool: Reserves): bigint | undefined {
+  if (pool.tokenReserve === 0n || pool.stableReserve === 0n) return undefined;
+  return (pool.stableReserve * WAD) / pool.tokenReserve;
+}
+
+/**
+ * The pool's premium (positive) or discount (negative) to NAV: `price / nav - 1`, as a signed WAD fraction
+ * (1e16 = 1%), rounded toward zero. Both in stablecoin units per whole token.
+ */
+export function premium(price: bigint, nav: bigint): bigint {
+  if (nav === 0n) throw new RangeError("NAV is 0: a premium to it is undefined");
+  return ((price - nav) * WAD) / nav;
 }

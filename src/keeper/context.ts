@@ -1,23 +1,10 @@
-import {
-  getAddress,
-  NonceManager,
-  Wallet,
-  type JsonRpcApiProviderOptions,
-  type JsonRpcProvider,
-  type Signer,
-} from "ethers";
+import { NonceManager, Wallet, type JsonRpcProvider, type Signer } from "ethers";
 import { BatchRebalancer__factory, LeveragedToken__factory, LeveragedTokenFactory__factory } from "../contracts";
+import { devSigner } from "../bot/process";
 import type { Logger } from "../logger";
 import type { KeeperConfig } from "./config";
 import type { KeeperMetrics } from "./metrics";
 import { newKeeperState, type KeeperContext } from "./types";
-
-/**
- * How the keeper's JSON-RPC provider is built: the chain id is checked once at start (`staticNetwork`), and no
- * answer is reused (ethers reuses an identical request's answer for 250 ms by default; a nonce read right after a
- * send must not be).
- */
-export const PROVIDER_OPTIONS: JsonRpcApiProviderOptions = { staticNetwork: true, cacheTimeout: -1 };
 
 /**
  * The keeper's signer: its key's wallet; in dry run none; with no key on the local chain (`devAccount`), the node's
@@ -30,15 +17,7 @@ export async function keeperSigner(
 ): Promise<Signer | undefined> {
   if (config.dryRun) return undefined;
   if (config.privateKey) return new Wallet(config.privateKey, provider);
-  const accounts = (await provider.send("eth_accounts", [])) as string[];
-  const deployer = config.deployer ? getAddress(config.deployer) : undefined;
-  const account = accounts.map((a) => getAddress(a)).find((a) => a !== deployer);
-  if (!account) throw new Error("KEEPER_PRIVATE_KEY is required: the local node has no unlocked account to use");
-  logger.info(
-    { signer: account, deployer: deployer ?? null },
-    "no KEEPER_PRIVATE_KEY: signing with the local node's first dev account that is not the deployer",
-  );
-  return provider.getSigner(account);
+  return devSigner(provider, logger, { deployer: config.deployer, position: 0, keyVariable: "KEEPER_PRIVATE_KEY" });
 }
 
 /**

@@ -4,18 +4,13 @@ import path from "node:path";
 import { requireSupportedNode } from "../nodeVersion";
 requireSupportedNode();
 import { config as loadDotenv } from "dotenv";
-import { Network } from "ethers";
 import { readAddressBook } from "../addressBook";
-import { CONTRACT_INTERFACES } from "../contracts";
-import { describeError } from "../errors";
-import { ConfigError, parseConfig, type KeeperConfig } from "./config";
-import { onStopRequest } from "../lifecycle";
+import { botProvider, listenForStop, readChainId, runPasses, serveMetrics } from "../bot/process";
+import { createLogger } from "../logger";
 import { redactUrl } from "../networks";
-import { ResilientJsonRpcProvider } from "../rpc/provider";
-import { keeperContext, keeperSigner, PROVIDER_OPTIONS } from "./context";
-import { createLogger, type Logger } from "../logger";
-import { KeeperMetrics, serveMetrics } from "./metrics";
-import { sleep } from "../rpc/faults";
+import { ConfigError, parseConfig, type KeeperConfig } from "./config";
+import { keeperContext, keeperSigner } from "./context";
+import { KeeperMetrics } from "./metrics";
 import { pendingTransactions, runOnce } from "./runOnce";
 
 /** The project root: two levels up under ts-node (src/keeper), three once built (dist/src/keeper). */
@@ -31,14 +26,7 @@ const ROOT =
  * failure, or a `--once` pass with a failure.
  */
 async function main(argv: string[]): Promise<number> {
-  let logger: Logger | undefined = undefined; // set once the configuration is read; signals may come first
-  let stopping = false;
-  let wake: (() => void) | undefined;
-  onStopRequest((reason) => {
-    stopping = true;
-    logger?.info({ reason }, "stopping after the transaction in flight");
-    wake?.();
-  });
+  const stop = listenForStop(); // signals may come before the configuration is read
 
   // The same rules as every entry point: the environment, then .env at the project root (never overriding).
   loadDotenv({ path: path.join(ROOT, ".env"), quiet: true });
@@ -50,16 +38,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${error.message}\n`);
     return error.exitCode;
   }
-  logger = createLogger(config.logLevel, config.logFormat);
+  const logger = createLogger(config.logLevel, config.logFormat);
+  stop.logTo(logger);
 
   const chainId = await readChainId(config, logger);
   if (typeof chainId === "string") {
     process.stderr.write(`error: ${chainId}\n`);
     return 1;
   }
-  const provider = new ResilientJsonRpcProvider(config.rpcUrl, Network.from(chainId), PROVIDER_OPTIONS, {
-    onRetry: (method, attempt) => logger?.debug({ method, attempt }, "connection dropped, asking again"),
-  });
+  const provider = botProvider(config.rpcUrl, chainId, logger);
   const factoryAddress = config.factory;
   if ((await provider.getCode(factoryAddress)) === "0x") {
     process.stderr.write(`error: no contract at the factory address ${factoryAddress} on chain ${chainId}\n`);
@@ -72,13 +59,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const metrics = new KeeperMetrics();
   const signer = await keeperSigner(config, provider, logger);
-  const context = keeperContext(config, provider, logger, { signer, metrics, stopping: () => stopping });
+  const context = keeperContext(config, provider, logger, { signer, metrics, stopping: stop.stopping });
 
   let lastPassOk = 0;
   let server: Server | undefined;
   if (config.metricsPort !== undefined) {
     try {
-      server = await serveMetrics(metrics, config.metricsPort, () => {
+      server = await serveMetrics(metrics.registry, config.metricsPort, () => {
         const ageMs = Date.now() - lastPassOk;
         return {
           ok: lastPassOk > 0 && ageMs <= 3 * config.pollIntervalMs + 60_000,
@@ -111,62 +98,26 @@ async function main(argv: string[]): Promise<number> {
     "keeper started",
   );
 
-  let exitCode = 0;
-  for (let pass = 1; !stopping; pass++) {
-    try {
+  const exitCode = await runPasses({
+    once: config.once,
+    pollIntervalMs: config.pollIntervalMs,
+    stop,
+    logger,
+    metrics,
+    onPassOk: () => (lastPassOk = Date.now()),
+    pass: async (pass) => {
       const report = await runOnce(context);
-      lastPassOk = Date.now();
-      metrics.ticks.inc({ result: "ok" });
       if (report.due.length > 0 || report.pending.length > 0 || report.failed.length > 0) {
         logger.info({ pass, ...report }, "pass done");
       }
-      if (config.once && report.failed.length > 0) exitCode = 1;
-    } catch (error) {
-      metrics.ticks.inc({ result: "failed" });
-      metrics.errors.inc({ kind: "tick" });
-      logger.error({ pass, error: describeError(error, CONTRACT_INTERFACES) }, "pass failed; retrying next interval");
-      if (config.once) exitCode = 1;
-    }
-    if (config.once || stopping) break;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-      setTimeout(resolve, config.pollIntervalMs);
-    });
-    wake = undefined;
-  }
+      return { failed: report.failed.length > 0 };
+    },
+  });
 
   logger.info({ exitCode }, "keeper stopped");
   server?.close();
   provider.destroy();
   return exitCode;
-}
-
-/** The endpoint's chain id (retried a few times), or a one-line reason to stop. */
-async function readChainId(config: KeeperConfig, logger: Logger): Promise<number | string> {
-  let lastError = "";
-  for (let attempt = 0; attempt <= config.rpcRetries; attempt++) {
-    try {
-      const response = await fetch(config.rpcUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      const body = (await response.json()) as { result?: string };
-      if (!body.result) throw new Error(`no chain id in the answer (HTTP ${response.status})`);
-      const chainId = Number(BigInt(body.result));
-      if (config.expectedChainId !== undefined && chainId !== config.expectedChainId) {
-        return `the RPC at ${config.rpcUrl} is chain ${chainId}, but the ${config.network ?? "configured"} address book is for chain ${config.expectedChainId}`;
-      }
-      return chainId;
-    } catch (error) {
-      lastError =
-        error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      logger.warn({ rpcUrl: config.rpcUrl, attempt: attempt + 1, error: lastError }, "cannot reach the RPC yet");
-      if (attempt < config.rpcRetries) await sleep(Math.min(config.rpcBackoffMs * 2 ** attempt, 30_000));
-    }
-  }
-  return `cannot reach the RPC at ${config.rpcUrl}: ${lastError}`;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,3 @@
-import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Registry } from "prom-client";
 
 /** Prometheus metrics of one keeper, in their own registry (never prom-client's global one). */
@@ -71,44 +70,5 @@ export class KeeperMetrics {
     help: "Passes by result (ok, failed)",
     labelNames: ["result"],
     registers: [this.registry],
-  });
-}
-
-/**
- * `/metrics` (Prometheus text) and `/healthz` (200 while the last pass succeeded within `staleAfterMs`, else 503)
- * on 127.0.0.1 only.
- */
-export function serveMetrics(
-  metrics: KeeperMetrics,
-  port: number,
-  health: () => { ok: boolean; detail: Record<string, unknown> },
-): Promise<Server> {
-  const server = createServer((request, response) => {
-    const url = (request.url ?? "/").split("?")[0];
-    if (url === "/metrics") {
-      metrics.registry
-        .metrics()
-        .then((text) => {
-          response.writeHead(200, { "content-type": metrics.registry.contentType });
-          response.end(text);
-        })
-        .catch((error: unknown) => {
-          response.writeHead(500);
-          response.end(String(error));
-        });
-      return;
-    }
-    if (url === "/healthz") {
-      const { ok, detail } = health();
-      response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-      response.end(JSON.stringify({ ok, ...detail }));
-      return;
-    }
-    response.writeHead(404);
-    response.end("not found\n");
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve(server));
   });
 }

@@ -1,5 +1,6 @@
 import { formatUnits } from "ethers";
 import type { LeveragedTokenFactory } from "../../typechain-types";
+import { checkSignerBalance } from "../bot/process";
 import { USDC_DECIMALS } from "../units";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
@@ -27,7 +28,15 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
   const retry = retrying(txContext(context));
 
   syncNonce(txContext(context), state.pending.size);
-  await checkBalance(context, retry);
+  await checkSignerBalance(
+    context,
+    config.minBalance,
+    retry,
+    metrics && {
+      balance: metrics.signerBalance,
+      low: metrics.signerBalanceLow,
+    },
+  );
 
   const statuses: Statuses = [];
   for (let offset = 0n; ; offset += STATUS_PAGE) {
@@ -97,21 +106,6 @@ function chunks<T>(items: T[], size: number): T[][] {
   const groups: T[][] = [];
   for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
   return groups;
-}
-
-async function checkBalance({ signer, provider, metrics, logger, config }: KeeperContext, retry: Retry) {
-  if (!signer) return;
-  const address = await signer.getAddress();
-  const balance = await retry("getBalance", () => provider.getBalance(address));
-  metrics?.signerBalance.set(Number(formatUnits(balance, 18)));
-  const low = balance < config.minBalance;
-  metrics?.signerBalanceLow.set(low ? 1 : 0);
-  if (low) {
-    logger.warn(
-      { signer: address, balance: formatUnits(balance, 18), minimum: formatUnits(config.minBalance, 18) },
-      "signer balance is low",
-    );
-  }
 }
 
 async function recordTokenMetrics(context: KeeperContext, statuses: Statuses, retry: Retry) {

@@ -49,3 +49,17 @@ export function toWad(value: number | string): bigint {
   const magnitude = BigInt(whole) * WAD + BigInt(fraction.padEnd(18, "0"));
   return sign === "-" ? -magnitude : magnitude;
 }
+
+/** The integer square root of `n` (n >= 0), rounded down (Newton's method on bigints). */
+export function sqrtFloor(n: bigint): bigint {
+  if (n < 0n) throw new Error(`square root of a negative number: ${n}`);
+  if (n < 2n) return n;
+  // A float estimate, then one Newton step, which lands at or above the root (AM-GM); the steps then fall to it.
+  const estimate = BigInt(Math.floor(Math.sqrt(Number(n)))) || 1n;
+  let x = (estimate + n / estimate) / 2n + 1n;
+  for (;;) {
+    const next = (x + n / x) / 2n;
+    if (next >= x) return x;
+    x = next;
+  }
+}

@@ -13,6 +13,14 @@ export {
   type TxContext,
   type TxErrorKind,
 } from "./context";
-export { checkSent, logSendFailure, prepareRequest, sendAtNextNonce, sentFields, waitOrReplace } from "./send";
+export {
+  checkSent,
+  highestFee,
+  logSendFailure,
+  prepareRequest,
+  sendAtNextNonce,
+  sentFields,
+  waitOrReplace,
+} from "./send";
 export type { SentTxState } from "./send";
 export { isSuperseded, submit, type Submitted, type TxIntent } from "./submit";

@@ -2,7 +2,7 @@ import { formatUnits, type TransactionReceipt, type TransactionRequest } from "e
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { isNonceError, isRpcFault, sleep } from "../rpc/faults";
-import type { Retry, SentTx, TxContext } from "./context";
+import type { Retry, SentTx, TxConfig, TxContext } from "./context";
 
 /** The transaction for `data` to `to`: gas limit = estimate x margin (rounded up), fees capped. */
 export async function prepareRequest(
@@ -124,6 +124,16 @@ export async function waitOrReplace(
 
 /** +12.5%, rounded up, and at least 1 wei more. */
 const bump = (fee: bigint) => fee + (fee * 125n + 999n) / 1000n + 1n;
+
+/**
+ * The highest maxFeePerGas a transaction first sent at `maxFee` can reach through `waitOrReplace`'s replacements
+ * (each one bump, never above the cap): what a bot that must not lose money on gas prices its worst case at.
+ */
+export function highestFee(maxFee: bigint, { maxReplacements, maxFeePerGas: cap }: TxConfig): bigint {
+  let fee = maxFee;
+  for (let round = 0; round < maxReplacements && bump(fee) <= cap; round++) fee = bump(fee);
+  return fee;
+}
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 async function waitForAny(

@@ -32,6 +32,15 @@ describe("npm run demo", () => {
       expect(lines.join("\n")).to.contain("rebalance (drift)");
       expect(byName("gap").token).to.equal(-1);
       expect(byName("DEX").token).to.be.within(0.1, 0.3);
+      // The DEX story: after one arbitrage pass the pool is within the round-trip fees of NAV, whatever the move;
+      // carol's sell at the pool's discount went to a redeem at NAV.
+      const dex = lines.join("\n").split("== BTC3L on the DEX")[1];
+      for (const move of ["+10%", "-10%", "-30%"]) {
+        const row = dex.split("\n").find((line) => line.startsWith(move));
+        const after = Number(row?.trim().split(/\s+/).pop()?.replace("%", ""));
+        expect(Math.abs(after), `premium after ${move}`).to.be.lessThan(0.6);
+      }
+      expect(dex).to.match(/sells [\d.]+ BTC3L .* redeem /);
       expect(charts).to.have.length(4);
       for (const file of charts) expect(existsSync(file), file).to.equal(true);
     } finally {

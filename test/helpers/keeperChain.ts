@@ -115,9 +115,22 @@ export interface KeeperProcess {
  * npm, and `pid` is npm's).
  */
 export function startKeeper(args: string[], env: Record<string, string>, { viaNpm = false } = {}): KeeperProcess {
+  return startBot("keeper", args, env, { viaNpm });
+}
+
+/**
+ * Starts a bot (`keeper` or `arbitrage`: `src/<bot>/main.ts`) as its own process, its JSON logs collected; `viaNpm`:
+ * `npm run <bot> -- <args>`.
+ */
+export function startBot(
+  bot: "keeper" | "arbitrage",
+  args: string[],
+  env: Record<string, string>,
+  { viaNpm = false } = {},
+): KeeperProcess {
   const [command, argv] = viaNpm
-    ? ["npm", ["run", "--silent", "keeper", "--", ...args]]
-    : [process.execPath, [TS_NODE, "--transpile-only", "src/keeper/main.ts", ...args]];
+    ? ["npm", ["run", "--silent", bot, "--", ...args]]
+    : [process.execPath, [TS_NODE, "--transpile-only", `src/${bot}/main.ts`, ...args]];
   const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });
   const logs: LogLine[] = [];
   let stderr = "";
@@ -152,7 +165,7 @@ export function startKeeper(args: string[], env: Record<string, string>, { viaNp
       const found = logs.find(match);
       if (found) return found;
       throw new Error(
-        `keeper log not seen (exit ${child.exitCode}); last lines:\n${logs
+        `${bot} log not seen (exit ${child.exitCode}); last lines:\n${logs
           .slice(-15)
           .map((l) => JSON.stringify(l))
           .join("\n")}\nstderr: ${stderr.slice(-2000)}`,

@@ -27,7 +27,7 @@ describe("lt:* tasks (in-process network)", () => {
     expect(await ethers.provider.getTransactionCount(operator.address)).to.equal(nonce);
   }
 
-  it("lt:list shows every token with NAV, leverage, band and the pool price", async () => {
+  it("lt:list shows every token with NAV, the pool price and its premium, leverage and band", async () => {
     await loadFixture(local);
     const { stdout, exitCode } = await runTask("lt:list");
     expect(exitCode).to.equal(0);
@@ -43,8 +43,9 @@ describe("lt:* tasks (in-process network)", () => {
       "ETH2L",
       "BTC1S",
     ]);
-    expect(rows[0]).to.match(/^BTC3L\s+100\s+100\.2\d+\s+3\.00x\s+3\.00x\s+2-4x/);
-    expect(rows[8]).to.match(/^BTC1S\s+100\s+-\s+0\.00x\s+-1\.00x\s+0\.67-1\.33x/);
+    // The pool was seeded with what 10,000 USDC mints (fees off the top) against 10,000 USDC: +0.25% to NAV.
+    expect(rows[0]).to.match(/^BTC3L\s+100\s+100\.2\d+\s+\+0\.25%\s+3\.00x\s+3\.00x\s+2-4x/);
+    expect(rows[8]).to.match(/^BTC1S\s+100\s+-\s+-\s+0\.00x\s+-1\.00x\s+0\.67-1\.33x/);
   });
 
   it("lt:faucet, lt:mint, lt:balance, lt:transfer and lt:redeem work in human units", async () => {
