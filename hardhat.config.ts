@@ -97,8 +97,14 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
+    // Prague, not Hardhat's default Osaka: under Osaka's per-transaction gas cap (EIP-7825) Hardhat's gas estimator
+    // overshoots the cap and fails for any call that checks gasleft() against a reserve, as BatchRebalancer does
+    // (geth's estimator does not). The contracts are compiled for Cancun and run the same on both.
     // npm start sets LT_CHAIN_START so that a local node replaying history keeps the history's dates.
-    hardhat: process.env.LT_CHAIN_START ? { initialDate: process.env.LT_CHAIN_START } : {},
+    hardhat: {
+      hardfork: "prague",
+      ...(process.env.LT_CHAIN_START ? { initialDate: process.env.LT_CHAIN_START } : {}),
+    },
     localhost: { url: process.env.LOCALHOST_RPC_URL || DEFAULT_LOCALHOST_RPC_URL },
     ...testnets(),
   },

@@ -8,6 +8,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -29,6 +30,24 @@ import {SignedWad} from "./libraries/SignedWad.sol";
 /// shares, not equity, so the position a rebalance sets is the same either way, and since the fee does not depend
 /// on how often it is accrued, minting it at the next mint, redeem or fee change takes exactly as much. Views count
 /// the pending fee shares in the supply.
+///
+/// Safety at zero, dust and tiny supply (each rule closes a class of attack; SECURITY.md has the findings):
+/// - Dead shares. The first mint locks `MINIMUM_SHARES` of the minter's shares for good at `DEAD_SHARES_HOLDER`, as
+///   Uniswap V2 locks `MINIMUM_LIQUIDITY`, so the supply never falls back to a few share units. With 18-decimal
+///   shares that is 1e-6 token (1e-4 USDC at an initial NAV of 100 USDC), yet it makes one share unit worth at most
+///   equity / 1e12: a donation that inflates it to one 1e-6 USDC unit must exceed 1,000,000 USDC and is owned almost
+///   wholly by the dead shares, so the donor loses it. Chosen over virtual shares and assets (OpenZeppelin's ERC-4626
+///   offset) because NAV stays exactly equity / supply, which the exact model, the reference numbers and every
+///   integrator rely on; and over refusing redeems that leave a tiny supply, which would block the last holders.
+/// - Dust accounts hold no position. Below `MIN_POSITION_EQUITY` the account carries no price risk, so it cannot
+///   reach a value <= 0 by itself and no griefer can use a dust stake to kill a token: a drift rebalance closes a
+///   dust account's position, a mint that leaves the account dust opens none, and a redeem that leaves the holders
+///   who stay only dust closes the position (the last redeem leaves none).
+/// - Never priced against a value <= 0. Such an account only comes from a gap or a liquidation beyond the band; a
+///   wipe-out is then due (terminal: the factory can retire the token and list a successor), mints are refused, and
+///   `navPerShare()` and the previews say 0.
+/// - An operator-set cap on equity (`equityCap`), as Index Coop's and Seamless's tokens have: a mint whose deposit
+///   would take equity above it reverts with the cap and the headroom. Redeems are never limited.
 contract LeveragedToken is
     ILeveragedToken,
     AutomationCompatibleInterface,
@@ -58,9 +77,14 @@ contract LeveragedToken is
     uint64 public constant DEFAULT_MANAGEMENT_FEE_PER_YEAR = 0.0365e18;
     uint32 public constant DEFAULT_REBALANCE_INTERVAL = 1 days;
     uint64 public constant DEFAULT_BAND = uint64(WAD / 3);
-    /// @notice Equity (USD, WAD) below which no rebalance is due: a trade this small cannot pay its rounded-up
-    /// taker fee and still meet the exchange's initial margin, so it would only revert.
-    uint256 public constant MIN_REBALANCE_EQUITY = 0.01e18;
+    /// @notice Equity (USD, WAD) below which the account holds no position (a dust account): a trade this small
+    /// cannot pay its rounded-up taker fee and still meet the exchange's initial margin, and a position on dust would
+    /// carry price risk that nobody rebalances. A dust account's open position is closed by a drift rebalance.
+    uint256 public constant MIN_POSITION_EQUITY = 0.01e18;
+    /// @notice Shares the first mint locks for good (see the contract's header).
+    uint256 public constant MINIMUM_SHARES = 1e12;
+    /// @notice Where the locked shares live: an address nobody controls.
+    address public constant DEAD_SHARES_HOLDER = address(0xdEaD);
 
     /// @notice Everything a token is created with.
     struct TokenParams {
@@ -70,6 +94,7 @@ contract LeveragedToken is
         uint256 marketId;
         int256 targetLeverage; // signed WAD, 0 < |L| <= 10
         uint256 initialNav; // collateral units per whole token while the supply is 0
+        uint256 equityCap; // collateral units; a mint may not take equity above it
         address admin; // DEFAULT_ADMIN_ROLE, PAUSER_ROLE and FEE_MANAGER_ROLE
         Fees fees;
         RebalanceSettings rebalanceSettings;
@@ -84,6 +109,7 @@ contract LeveragedToken is
     uint256 private immutable _initialNav;
 
     Fees private _fees;
+    uint256 private _equityCap; // collateral units
     // One slot: rebalance settings, the two clocks and the terminal flag.
     uint32 private _rebalanceInterval; // seconds
     uint64 private _band; // WAD
@@ -97,7 +123,7 @@ contract LeveragedToken is
             revert LeveragedTokenInvalidLeverage(p.targetLeverage);
         }
         if (p.initialNav == 0) revert LeveragedTokenInvalidSetting("initialNav", 0);
-        p.exchange.market(p.marketId); // reverts with PerpUnknownMarket for an unknown market
+        p.exchange.takerFeeBps(p.marketId); // reverts with PerpUnknownMarket for an unknown market
         IERC20 collateral_ = p.exchange.collateral();
         _exchange = p.exchange;
         _marketId = p.marketId;
@@ -111,6 +137,7 @@ contract LeveragedToken is
         _grantRole(FEE_MANAGER_ROLE, p.admin);
         _setFees(p.fees);
         _setRebalanceSettings(p.rebalanceSettings);
+        _setEquityCap(p.equityCap);
         _lastRebalance = uint40(block.timestamp);
         _lastFeeAccrual = uint40(block.timestamp);
         // The exchange pulls deposits from this contract; one approval for its lifetime.
@@ -127,39 +154,25 @@ contract LeveragedToken is
         uint256 minSharesOut,
         address receiver
     ) external nonReentrant whenNotPaused returns (uint256 shares) {
-        if (collateralIn == 0) revert LeveragedTokenZeroAmount();
-        if (receiver == address(0)) revert LeveragedTokenZeroAddress();
-        if (_wipedOut) revert LeveragedTokenWipedOut();
-        _accrueManagementFee();
+        return _mintShares(collateralIn, minSharesOut, receiver);
+    }
 
-        (int256 valueBefore, int256 size, uint256 price, bool fresh) = _snapshot();
-        if (!fresh) _revertOnPrice();
-        uint256 supply = totalSupply();
-        if (supply == 0) supply = _assignUnclaimedEquity(valueBefore);
-        else if (valueBefore <= 0) {
-            // Only dust shares are left on an account that lost everything: priced afresh, as at zero supply.
-            if (!_isDustSupply(supply)) revert LeveragedTokenWipedOut();
-            supply = 0;
-        } else if (_isOverLevered(valueBefore, size, price)) {
-            // Above its band the account may be under the exchange's margin requirements: rebalance first.
-            (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price);
-        }
-
-        uint256 fee = Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
-        uint256 net = collateralIn - fee;
-        int256 sizeDelta = _mintSizeDelta(net, valueBefore, size, price);
-
-        _collateral.safeTransferFrom(msg.sender, address(this), collateralIn);
-        if (fee != 0) _collateral.safeTransfer(_fees.recipient, fee);
-        if (net != 0) _exchange.deposit(_marketId, address(this), net);
-        int256 valueAfter;
-        if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
-        else (valueAfter, , , ) = _snapshot();
-
-        shares = _sharesFor(valueAfter - valueBefore, valueBefore, supply);
-        if (shares == 0 || shares < minSharesOut) revert LeveragedTokenMintSlippage(shares, minSharesOut);
-        _mint(receiver, shares);
-        emit Minted(msg.sender, receiver, collateralIn, fee, shares);
+    /// @inheritdoc ILeveragedToken
+    function mintWithPermit(
+        uint256 collateralIn,
+        uint256 minSharesOut,
+        address receiver,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant whenNotPaused returns (uint256 shares) {
+        // A permit seen in the mempool can be submitted by anyone first; then the allowance is already there and the
+        // mint goes on (OpenZeppelin's advice on permit front-running). Without it the transfer below reverts.
+        try IERC20Permit(address(_collateral)).permit(msg.sender, address(this), collateralIn, deadline, v, r, s) {
+            // solhint-disable-previous-line no-empty-blocks
+        } catch {} // solhint-disable-line no-empty-blocks
+        return _mintShares(collateralIn, minSharesOut, receiver);
     }
 
     /// @inheritdoc ILeveragedToken
@@ -168,9 +181,10 @@ contract LeveragedToken is
         uint256 minCollateralOut,
         address receiver
     ) external nonReentrant returns (uint256 collateralOut) {
-        if (shares == 0) revert LeveragedTokenZeroAmount();
         if (receiver == address(0)) revert LeveragedTokenZeroAddress();
         _accrueManagementFee();
+        if (shares == type(uint256).max) shares = balanceOf(msg.sender);
+        if (shares == 0) revert LeveragedTokenZeroAmount();
         uint256 supply = totalSupply();
         _burn(msg.sender, shares); // reverts with ERC20InsufficientBalance beyond the caller's balance
 
@@ -178,21 +192,19 @@ contract LeveragedToken is
         if (_wipedOut) {
             gross = _proRataMargin(shares, supply);
         } else {
-            (int256 valueBefore, int256 size, uint256 price, bool fresh) = _snapshot();
-            if (!fresh) _revertOnPrice();
+            (int256 valueBefore, int256 size, uint256 price) = _freshSnapshot();
+            bool closeAll = valueBefore <= 0 || _leavesDust(valueBefore, shares, supply);
+            // Above its band the account may be under the exchange's maintenance margin, where it refuses a
+            // withdrawal: a redeem that leaves a position does the due rebalance first (as a mint does).
+            if (!closeAll && _isOverLevered(valueBefore, size, price)) {
+                (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price, supply);
+            }
             if (valueBefore <= 0) {
-                // Dust shares of an account that lost everything are worth 0; the token is not wiped out for them.
-                if (!_isDustSupply(supply)) {
-                    _wipeOut(valueBefore, size, price);
-                    gross = _proRataMargin(shares, supply);
-                }
+                // Nothing is left (under water, or the rebalance's fee took the rest): the token is wiped out.
+                _wipeOut(valueBefore, size, price);
+                gross = _proRataMargin(shares, supply);
             } else {
-                // Above its band the account may be under the exchange's maintenance margin, where it refuses a
-                // withdrawal: a partial redeem then does the due rebalance first (as a mint does).
-                if (shares < supply && _isOverLevered(valueBefore, size, price)) {
-                    (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price);
-                }
-                int256 sizeDelta = -SignedWad.mulDivTowardZero(size, shares, supply);
+                int256 sizeDelta = _redeemSizeDelta(closeAll, size, shares, supply);
                 int256 valueAfter = valueBefore;
                 if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
                 gross = _redeemerPart(valueBefore, valueAfter, shares, supply);
@@ -211,26 +223,35 @@ contract LeveragedToken is
     }
 
     /// @inheritdoc ILeveragedToken
-    /// @dev Exact except above the band, where the mint rebalances first: the preview leaves out that taker fee.
+    /// @dev Exact in every branch: the same decisions as `mint`, with the exchange's `previewTrades` standing in for
+    /// the rebalance the mint may do first and for its deposit and trade. Ignores pause and the equity cap.
     function previewMint(uint256 collateralIn) external view returns (uint256) {
         if (_wipedOut || collateralIn == 0) return 0;
         uint256 supply = totalSupply() + pendingManagementFeeShares();
         (int256 value, int256 size, uint256 price, ) = _snapshot();
-        if (supply == 0) supply = _unclaimedEquityShares(value);
-        else if (value <= 0) {
-            if (!_isDustSupply(supply)) return 0;
-            supply = 0;
+        bool first = supply == 0;
+        if (first) supply = _unclaimedEquityShares(value);
+        else if (value <= 0) return 0; // a wipe-out is due: the mint reverts
+        uint256 net = collateralIn - _mintFee(collateralIn);
+
+        IPerpExchange.TradeStep[2] memory steps;
+        if (!first && _rebalancesFirst(value, size, price, supply)) {
+            int256 target = _targetSize(value, price, supply);
+            steps[0].sizeDelta = target - size;
+            (, int256[2] memory afterRebalance, , ) = _exchange.previewTrades(address(this), _marketId, steps);
+            (value, size) = (afterRebalance[0], target);
+            if (value <= 0) return 0; // the rebalance's fee would take what is left: the mint reverts
         }
-        uint256 net = collateralIn - Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
-        int256 sizeDelta = _mintSizeDelta(net, value, size, price);
-        (int256 valueBefore, int256 valueAfter, ) = _exchange.previewTrade(address(this), _marketId, net, sizeDelta);
-        return _sharesFor(valueAfter - valueBefore, valueBefore, supply);
+        steps[1] = IPerpExchange.TradeStep(net, _mintSizeDelta(net, value, size, price, first ? 0 : supply));
+        (, int256[2] memory valuesAfter, , ) = _exchange.previewTrades(address(this), _marketId, steps);
+        uint256 shares = _sharesFor(valuesAfter[1] - valuesAfter[0], valuesAfter[0], supply);
+        if (!first) return shares;
+        return shares > MINIMUM_SHARES ? shares - MINIMUM_SHARES : 0;
     }
 
     /// @inheritdoc ILeveragedToken
-    /// @dev Exact except in two corners: if the margin settled after the trade were smaller than the redeemer's part
-    /// (only when nearly all equity is unrealized PnL), the redeem pays that margin and the preview shows more; and
-    /// above the band, where the redeem rebalances first, the preview leaves out that rebalance's taker fee.
+    /// @dev Exact in every branch: the same decisions as `redeem` (a wipe-out, closing the position, a rebalance
+    /// first, the cap at the settled margin), with the exchange's `previewTrades` standing in for its trades.
     function previewRedeem(uint256 shares) external view returns (uint256) {
         uint256 supply = totalSupply() + pendingManagementFeeShares();
         if (shares == 0 || shares > supply) return 0;
@@ -238,11 +259,29 @@ contract LeveragedToken is
         if (_wipedOut) {
             gross = _proRataMargin(shares, supply);
         } else {
-            (int256 valueBefore, int256 size, , ) = _snapshot();
-            if (valueBefore <= 0) return 0; // wiped out by this redeem: the closed account is left with nothing
-            int256 sizeDelta = -SignedWad.mulDivTowardZero(size, shares, supply);
-            (, int256 valueAfter, ) = _exchange.previewTrade(address(this), _marketId, 0, sizeDelta);
-            gross = _redeemerPart(valueBefore, valueAfter, shares, supply);
+            (int256 value, int256 size, uint256 price, ) = _snapshot();
+            IPerpExchange.TradeStep[2] memory steps;
+            bool closeAll = value <= 0 || _leavesDust(value, shares, supply);
+            if (!closeAll && _isOverLevered(value, size, price)) {
+                int256 target = _targetSize(value, price, supply);
+                steps[0].sizeDelta = target - size;
+                (, int256[2] memory afterRebalance, , ) = _exchange.previewTrades(address(this), _marketId, steps);
+                (value, size) = (afterRebalance[0], target);
+            }
+            if (value <= 0) {
+                // The redeem wipes the token out (closing the position) and pays its part of what margin is left.
+                steps[1].sizeDelta = -size;
+                (, , uint256 marginLeft, ) = _exchange.previewTrades(address(this), _marketId, steps);
+                gross = Math.mulDiv(marginLeft, shares, supply);
+            } else {
+                steps[1].sizeDelta = _redeemSizeDelta(closeAll, size, shares, supply);
+                (, int256[2] memory values, uint256 marginAfter, ) = _exchange.previewTrades(
+                    address(this),
+                    _marketId,
+                    steps
+                );
+                gross = Math.min(_redeemerPart(values[0], values[1], shares, supply), marginAfter);
+            }
         }
         return gross - Math.mulDiv(gross, _fees.redeemFeeBps, BPS, Math.Rounding.Ceil);
     }
@@ -295,6 +334,11 @@ contract LeveragedToken is
     /// @inheritdoc ILeveragedToken
     function setRebalanceSettings(RebalanceSettings calldata settings) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setRebalanceSettings(settings);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function setEquityCap(uint256 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setEquityCap(cap);
     }
 
     /// @inheritdoc ILeveragedToken
@@ -400,13 +444,87 @@ contract LeveragedToken is
         return _wipedOut;
     }
 
+    /// @inheritdoc ILeveragedToken
+    function equityCap() external view returns (uint256) {
+        return _equityCap;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function capHeadroom() external view returns (uint256) {
+        if (_wipedOut) return 0;
+        (int256 value, , , ) = _snapshot();
+        return _headroom(_equityCap, value);
+    }
+
     // -------------------------------------------------------------------------------------------------------------
     // Internals
     // -------------------------------------------------------------------------------------------------------------
 
+    /// @dev The mint behind `mint` and `mintWithPermit`; `previewMint` makes the same decisions.
+    function _mintShares(
+        uint256 collateralIn,
+        uint256 minSharesOut,
+        address receiver
+    ) private returns (uint256 shares) {
+        if (collateralIn == 0) revert LeveragedTokenZeroAmount();
+        if (receiver == address(0)) revert LeveragedTokenZeroAddress();
+        if (_wipedOut) revert LeveragedTokenWipedOut();
+        _accrueManagementFee();
+
+        (int256 valueBefore, int256 size, uint256 price) = _freshSnapshot();
+        uint256 supply = totalSupply();
+        bool first = supply == 0;
+        if (first) {
+            supply = _assignUnclaimedEquity(valueBefore); // no position at zero supply: the value is >= 0
+        } else if (valueBefore <= 0) {
+            revert LeveragedTokenWipedOut(); // a wipe-out is due; never a mint priced against a value <= 0
+        } else if (_rebalancesFirst(valueBefore, size, price, supply)) {
+            (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price, supply);
+            if (valueBefore <= 0) revert LeveragedTokenWipedOut(); // the rebalance's fee took what was left
+        }
+
+        uint256 fee = _mintFee(collateralIn);
+        uint256 net = collateralIn - fee;
+        _checkCap(valueBefore, net);
+        int256 valueAfter = _depositAndTrade(
+            collateralIn,
+            fee,
+            _mintSizeDelta(net, valueBefore, size, price, first ? 0 : supply)
+        );
+
+        shares = _sharesFor(valueAfter - valueBefore, valueBefore, supply);
+        if (first) shares = _lockMinimumShares(shares);
+        if (shares == 0 || shares < minSharesOut) revert LeveragedTokenMintSlippage(shares, minSharesOut);
+        _mint(receiver, shares);
+        emit Minted(msg.sender, receiver, collateralIn, fee, shares);
+    }
+
+    /// @dev Reverts when a deposit of `net` would take a positive value above the equity cap.
+    function _checkCap(int256 value, uint256 net) private view {
+        uint256 cap = _equityCap;
+        if (uint256(value) + net > cap) revert LeveragedTokenEquityCapExceeded(cap, _headroom(cap, value));
+    }
+
+    /// @dev Pulls `collateralIn` from the minter, pays the mint fee, deposits the rest and trades `sizeDelta`;
+    /// returns the account's value after.
+    function _depositAndTrade(uint256 collateralIn, uint256 fee, int256 sizeDelta) private returns (int256 valueAfter) {
+        _collateral.safeTransferFrom(msg.sender, address(this), collateralIn);
+        if (fee != 0) _collateral.safeTransfer(_fees.recipient, fee);
+        uint256 net = collateralIn - fee;
+        if (net != 0) _exchange.deposit(_marketId, address(this), net);
+        if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
+        else (valueAfter, , , ) = _snapshot();
+    }
+
+    /// @dev The first mint's dead shares: locks MINIMUM_SHARES of `shares` for good; returns the minter's part.
+    function _lockMinimumShares(uint256 shares) private returns (uint256) {
+        if (shares <= MINIMUM_SHARES) revert LeveragedTokenFirstMintTooSmall(shares, MINIMUM_SHARES);
+        _mint(DEAD_SHARES_HOLDER, MINIMUM_SHARES);
+        return shares - MINIMUM_SHARES;
+    }
+
     function _rebalance() private {
-        (int256 value, int256 size, uint256 price, bool fresh) = _snapshot();
-        if (!fresh) _revertOnPrice();
+        (int256 value, int256 size, uint256 price) = _freshSnapshot();
         RebalanceAction action = _action(value, size, price);
         if (action == RebalanceAction.NONE) {
             revert LeveragedTokenRebalanceNotDue(_leverage(value, size, price), _lastRebalance, nextRebalanceTime());
@@ -415,18 +533,19 @@ contract LeveragedToken is
             _wipeOut(value, size, price);
             return;
         }
-        _rebalanceNow(action, value, size, price);
+        _rebalanceNow(action, value, size, price, totalSupply());
     }
 
-    /// @dev Trades to the target leverage from a positive account value; returns the value and size after.
+    /// @dev Trades to the target size from a positive account value and `supply` shares; returns the value and size
+    /// after.
     function _rebalanceNow(
         RebalanceAction action,
         int256 value,
         int256 size,
-        uint256 price
+        uint256 price,
+        uint256 supply
     ) private returns (int256 valueAfter, int256 target) {
-        // target size = L x equity / price, rounded toward zero
-        target = SignedWad.mulDivTowardZero(_targetLeverage, uint256(value) * _collateralScale, price);
+        target = _targetSize(value, price, supply);
         int256 sizeDelta = target - size;
         _lastRebalance = uint40(block.timestamp);
         valueAfter = value;
@@ -441,13 +560,21 @@ contract LeveragedToken is
         );
     }
 
+    /// @dev The size a rebalance trades to: `L x equity / price` rounded toward zero, or none when the holders'
+    /// part (besides the dead shares) is dust.
+    function _targetSize(int256 value, uint256 price, uint256 supply) private view returns (int256) {
+        if (!_holdsPosition(value, supply)) return 0;
+        return SignedWad.mulDivTowardZero(_targetLeverage, uint256(value) * _collateralScale, price);
+    }
+
     /// @dev The due action for an account state; NONE once wiped out or with no supply.
     function _action(int256 value, int256 size, uint256 price) private view returns (RebalanceAction) {
         uint256 supply = totalSupply();
         if (_wipedOut || supply == 0) return RebalanceAction.NONE;
-        // A wipe-out is terminal: never for dust shares, which anyone could otherwise use to end a new token.
-        if (value <= 0) return _isDustSupply(supply) ? RebalanceAction.NONE : RebalanceAction.DRIFT;
-        if (_isDust(value)) return RebalanceAction.NONE;
+        // Only a gap or a liquidation takes a value to 0 or below (a dust account holds no position): wipe it out.
+        if (value <= 0) return RebalanceAction.DRIFT;
+        // A dust account holds no position: one left open (the price moved it into dust) is closed.
+        if (!_holdsPosition(value, supply)) return size != 0 ? RebalanceAction.DRIFT : RebalanceAction.NONE;
         uint256 leverage = SignedMath.abs(_leverage(value, size, price));
         (uint256 lower, uint256 upper) = leverageBand();
         if (leverage < lower || leverage > upper) return RebalanceAction.DRIFT;
@@ -455,25 +582,55 @@ contract LeveragedToken is
         return RebalanceAction.NONE;
     }
 
-    /// @dev Whether |leverage| is above the band (and the equity is not dust), for a positive account value.
+    /// @dev Whether a mint must do the due drift rebalance first, for a positive account value: above the band the
+    /// account may be under the exchange's margin requirements, and a dust account's position must be closed.
+    function _rebalancesFirst(int256 value, int256 size, uint256 price, uint256 supply) private view returns (bool) {
+        if (size == 0) return false;
+        return !_holdsPosition(value, supply) || _isOverLevered(value, size, price);
+    }
+
+    /// @dev Whether |leverage| is above the band, for a positive account value.
     function _isOverLevered(int256 value, int256 size, uint256 price) private view returns (bool) {
-        if (_isDust(value)) return false;
         (, uint256 upper) = leverageBand();
         return SignedMath.abs(_leverage(value, size, price)) > upper;
     }
 
-    function _isDust(int256 value) private view returns (bool) {
-        return uint256(value) * _collateralScale < MIN_REBALANCE_EQUITY;
+    /// @dev Whether a value (collateral units, >= 0) is below MIN_POSITION_EQUITY.
+    function _isDust(uint256 value) private view returns (bool) {
+        return value * _collateralScale < MIN_POSITION_EQUITY;
     }
 
-    /// @dev Whether `supply` shares are worth less than MIN_REBALANCE_EQUITY at the initial NAV.
-    function _isDustSupply(uint256 supply) private view returns (bool) {
-        return Math.mulDiv(supply, _initialNav * _collateralScale, WAD) < MIN_REBALANCE_EQUITY;
+    /// @dev Whether the account holds a position: its holders' part besides the dead shares is not dust. (The dead
+    /// shares' part, which a donation can make large, is never levered on its own: an unused token holds nothing.)
+    function _holdsPosition(int256 value, uint256 supply) private view returns (bool) {
+        return !_isDust(_liveValue(uint256(value), supply));
     }
 
-    /// @dev At zero supply, equity left in the account (a donation, or rounding left by the last redeem) belongs to
-    /// nobody; it is not given to the next minter but assigned, at the initial NAV, to the fee recipient. Returns
-    /// the supply after (0 when it is worth less than one share unit).
+    /// @dev The part of `value` that belongs to shares other than the dead ones, rounded down; 0 without them.
+    function _liveValue(uint256 value, uint256 supply) private pure returns (uint256) {
+        if (supply <= MINIMUM_SHARES) return 0;
+        return Math.mulDiv(value, supply - MINIMUM_SHARES, supply);
+    }
+
+    /// @dev Whether a redeem of `shares` leaves the holders who stay (the dead shares aside) only dust, so that it
+    /// closes the position.
+    function _leavesDust(int256 value, uint256 shares, uint256 supply) private view returns (bool) {
+        return _isDust(_liveValue(_stayersPart(value, shares, supply), supply - shares));
+    }
+
+    /// @dev What a redeem trades: the whole position when it leaves dust, else its `shares / supply` part.
+    function _redeemSizeDelta(
+        bool closeAll,
+        int256 size,
+        uint256 shares,
+        uint256 supply
+    ) private pure returns (int256) {
+        return closeAll ? -size : -SignedWad.mulDivTowardZero(size, shares, supply);
+    }
+
+    /// @dev At zero supply, equity left in the account (a donation before the first mint) belongs to nobody; it is
+    /// not given to the next minter but assigned, at the initial NAV, to the fee recipient. Returns the supply after
+    /// (0 when it is worth less than one share unit).
     function _assignUnclaimedEquity(int256 value) private returns (uint256 shares) {
         shares = _unclaimedEquityShares(value);
         if (shares != 0) {
@@ -498,6 +655,13 @@ contract LeveragedToken is
         return _exchange.accountSnapshot(address(this), _marketId);
     }
 
+    /// @dev `_snapshot` for a state change: reverts with the exchange's price error unless the price is fresh.
+    function _freshSnapshot() private view returns (int256 value, int256 size, uint256 price) {
+        bool fresh;
+        (value, size, price, fresh) = _snapshot();
+        if (!fresh) _revertOnPrice();
+    }
+
     /// @dev Reverts with the exchange's named price error (PerpStalePrice or PerpInvalidPrice, with values).
     function _revertOnPrice() private view {
         _exchange.markPrice(_marketId);
@@ -511,13 +675,26 @@ contract LeveragedToken is
         return (notional_ * int256(WAD)) / (value * int256(_collateralScale));
     }
 
+    /// @dev The mint fee on `collateralIn`, rounded up.
+    function _mintFee(uint256 collateralIn) private view returns (uint256) {
+        return Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
+    }
+
     /// @dev The size a mint of `net` collateral adds, so that leverage is the same after the mint and the
     /// exchange's taker fee `t` (which the minter pays): the equity added is `a = net / (1 + |l| t)` and the size
-    /// grows by `size x a / equity`, or by `L x a / price` when there is no position yet. Rounded toward zero.
-    function _mintSizeDelta(uint256 net, int256 value, int256 size, uint256 price) private view returns (int256) {
+    /// grows by `size x a / equity`, or by `L x a / price` when there is no position yet. None when the holders'
+    /// part (`_liveValue` over `supply`, 0 for the first mint) plus `net` is still dust. Rounded toward zero.
+    function _mintSizeDelta(
+        uint256 net,
+        int256 value,
+        int256 size,
+        uint256 price,
+        uint256 supply
+    ) private view returns (int256) {
+        if (_isDust(_liveValue(uint256(value), supply) + net)) return 0;
         uint256 feeBps = _exchange.takerFeeBps(_marketId);
         uint256 netWad = net * _collateralScale;
-        if (size == 0 || value <= 0) {
+        if (size == 0) {
             // L x net / (price x (1 + |L| t))
             uint256 denominator = Math.mulDiv(price, BPS * WAD + SignedMath.abs(_targetLeverage) * feeBps, WAD);
             return SignedWad.mulDivTowardZero(_targetLeverage, netWad * BPS, denominator);
@@ -536,16 +713,27 @@ contract LeveragedToken is
         return Math.mulDiv(uint256(added), supply, uint256(valueBefore));
     }
 
-    /// @dev What a redeemer of `shares` gets before fees: what the trade left minus what the stayers keep,
-    /// `valueBefore x (supply - shares) / supply` rounded up.
+    /// @dev What the holders who stay keep of a positive value when `shares` of `supply` leave:
+    /// `value x (supply - shares) / supply` rounded up.
+    function _stayersPart(int256 value, uint256 shares, uint256 supply) private pure returns (uint256) {
+        return Math.mulDiv(uint256(value), supply - shares, supply, Math.Rounding.Ceil);
+    }
+
+    /// @dev What a redeemer of `shares` gets before fees: what the trade left minus what the stayers keep.
     function _redeemerPart(
         int256 valueBefore,
         int256 valueAfter,
         uint256 shares,
         uint256 supply
     ) private pure returns (uint256) {
-        uint256 keep = Math.mulDiv(uint256(valueBefore), supply - shares, supply, Math.Rounding.Ceil);
+        uint256 keep = _stayersPart(valueBefore, shares, supply);
         return valueAfter > int256(keep) ? uint256(valueAfter) - keep : 0;
+    }
+
+    /// @dev The mint headroom under `cap` for a positive value: `cap - value`, or 0 at or above the cap.
+    function _headroom(uint256 cap, int256 value) private pure returns (uint256) {
+        uint256 equity_ = value > 0 ? uint256(value) : 0;
+        return cap > equity_ ? cap - equity_ : 0;
     }
 
     /// @dev After a wipe-out: the redeemer's pro-rata part of what margin is left, rounded down.
@@ -587,6 +775,11 @@ contract LeveragedToken is
         }
         _fees = f;
         emit FeesUpdated(f);
+    }
+
+    function _setEquityCap(uint256 cap) private {
+        _equityCap = cap;
+        emit EquityCapUpdated(cap);
     }
 
     function _setRebalanceSettings(RebalanceSettings memory s) private {

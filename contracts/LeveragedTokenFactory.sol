@@ -28,6 +28,16 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
     address[] private _tokens;
     mapping(uint256 marketId => mapping(int256 leverage => address token)) private _tokenFor;
     mapping(bytes32 symbolHash => address token) private _tokenBySymbol;
+    mapping(uint256 marketId => mapping(int256 leverage => uint256 count)) private _versions;
+    mapping(address token => TokenListing) private _listings;
+
+    /// @dev What the factory knows of a token it created.
+    struct TokenListing {
+        uint64 marketId;
+        bool listed;
+        bool retired;
+        int128 leverage; // signed WAD, |L| <= 10e18
+    }
 
     /// @param exchange_ the exchange every token trades on
     /// @param deployer the contract holding the token's creation code
@@ -62,8 +72,11 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
         if (existing != address(0)) revert FactoryDuplicateToken(marketId, leverage, existing);
 
         string memory asset = _exchange.market(marketId).symbol; // reverts with PerpUnknownMarket
-        string memory symbol = string.concat(asset, Strings.toString(times), leverage > 0 ? "L" : "S");
+        uint256 version = ++_versions[marketId][leverage];
+        string memory suffix = version == 1 ? "" : string.concat("v", Strings.toString(version));
+        string memory symbol = string.concat(asset, Strings.toString(times), leverage > 0 ? "L" : "S", suffix);
         string memory name = string.concat(asset, " ", Strings.toString(times), "x ", leverage > 0 ? "Long" : "Short");
+        if (version > 1) name = string.concat(name, " ", suffix);
         TokenDefaults memory d = _defaults;
         token = _deployer.deploy(
             LeveragedToken.TokenParams({
@@ -73,6 +86,7 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
                 marketId: marketId,
                 targetLeverage: leverage,
                 initialNav: d.initialNav,
+                equityCap: d.equityCap,
                 admin: d.tokenAdmin,
                 fees: d.fees,
                 rebalanceSettings: d.rebalanceSettings
@@ -81,7 +95,20 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
         _tokenFor[marketId][leverage] = address(token);
         _tokenBySymbol[keccak256(bytes(symbol))] = address(token);
         _tokens.push(address(token));
+        _listings[address(token)] = TokenListing(uint64(marketId), true, false, int128(leverage));
         emit TokenCreated(address(token), marketId, leverage, symbol, _tokens.length - 1);
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
+    function retireToken(address token) external onlyRole(TOKEN_CREATOR_ROLE) {
+        TokenListing storage listing = _listings[token];
+        if (!listing.listed) revert FactoryNotListed(token);
+        if (listing.retired) revert FactoryTokenRetired(token);
+        if (!ILeveragedToken(token).wipedOut()) revert FactoryTokenNotWipedOut(token);
+        listing.retired = true;
+        (uint256 marketId, int256 leverage) = (listing.marketId, listing.leverage);
+        delete _tokenFor[marketId][leverage];
+        emit TokenRetired(token, marketId, leverage);
     }
 
     /// @inheritdoc ILeveragedTokenFactory
@@ -116,6 +143,11 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
     }
 
     /// @inheritdoc ILeveragedTokenFactory
+    function isRetired(address token) external view returns (bool) {
+        return _listings[token].retired;
+    }
+
+    /// @inheritdoc ILeveragedTokenFactory
     function tokenBySymbol(string calldata symbol) external view returns (address token) {
         token = _tokenBySymbol[keccak256(bytes(symbol))];
         if (token == address(0)) revert FactoryUnknownSymbol(symbol);
@@ -130,7 +162,7 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
             address token = _tokens[i];
             (ILeveragedToken.RebalanceAction action, int256 leverage, uint256 equity) = ILeveragedToken(token)
                 .keeperStatus();
-            statuses[i - offset] = TokenStatus(token, action, leverage, equity);
+            statuses[i - offset] = TokenStatus(token, action, _listings[token].retired, leverage, equity);
         }
     }
 

@@ -29,6 +29,8 @@ export interface TokenState {
   pendingFeeShares: bigint;
   paused: boolean;
   wipedOut: boolean;
+  equityCap: bigint; // stablecoin units; 2^256 - 1 for none
+  capHeadroom: bigint; // stablecoin units a mint may still deposit
 }
 
 /** Awaits every promise of an object at once (concurrent calls go out as one JSON-RPC batch). */
@@ -62,6 +64,8 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
     pendingFeeShares: token.pendingManagementFeeShares(),
     paused: token.paused(),
     wipedOut: token.wipedOut(),
+    equityCap: token.equityCap(),
+    capHeadroom: token.capHeadroom(),
   });
   return {
     ...plain,
@@ -74,3 +78,6 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
     feeRecipient: fees.recipient,
   };
 }
+
+/** No equity cap: the largest uint256, as the factory's defaults set it when none is given. */
+export const NO_CAP = 2n ** 256n - 1n;

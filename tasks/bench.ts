@@ -77,6 +77,7 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
       fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: wad("0.0365"), recipient },
       rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
       initialNav: usdc(100),
+      equityCap: usdc(10_000_000),
       tokenAdmin: admin,
     },
   ]);
@@ -94,6 +95,12 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
   gas["mint (first ever)"] = await gasOf(long.connect(alice).mint(usdc(1_000), 0, alice));
   gas["mint (first for a holder)"] = await gasOf(long.connect(bob).mint(usdc(1_000), 0, bob));
   gas["mint (again)"] = await gasOf(long.connect(bob).mint(usdc(1_000), 0, bob));
+  // A wallet's one transaction: the stablecoin's permit and the mint together.
+  const permitDeadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 3600);
+  const usdcPermit = await signPermit(bob, stable, await long.getAddress(), usdc(1_000), permitDeadline);
+  gas["mint with permit (again)"] = await gasOf(
+    long.connect(bob).mintWithPermit(usdc(1_000), 0, bob, permitDeadline, usdcPermit.v, usdcPermit.r, usdcPermit.s),
+  );
   await short.connect(alice).mint(usdc(1_000), 0, alice);
   await short.connect(bob).mint(usdc(1_000), 0, bob);
 

@@ -123,7 +123,7 @@ export function parseRecipient(input: string | undefined, fallback: string): str
   }
 }
 
-/** How long a DEX trade may wait to be mined. */
+/** How long a signed permit or a DEX trade may wait to be mined. */
 export const DEADLINE_SECONDS = 20 * 60;
 
 /** A trade's deadline: the chain's time plus DEADLINE_SECONDS. */

@@ -13,7 +13,7 @@ import {
   table,
 } from "../src/format";
 import { readExchangeAccount } from "../src/exchangeAccount";
-import { readTokenState } from "../src/tokenState";
+import { NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
 import { withContext, type TaskContext } from "./context";
 
 /** A token's pool against the stablecoin, from the deployment's Uniswap V2 factory; undefined without one. */
@@ -22,6 +22,11 @@ async function tokenPool({ signer, system }: TaskContext, token: string): Promis
   return dex ? findPool(signer, dex.factory, token, system.book.stablecoin) : undefined;
 }
 
+/** The equity cap's headroom in USDC, or "no cap". */
+const headroom = (s: TokenState) => (s.equityCap === NO_CAP ? "no cap" : formatUsdc(s.capHeadroom));
+/** A token's status: retired, wiped out, paused, or blank when active. */
+const status = (s: TokenState, retired: boolean) =>
+  retired ? "retired" : s.wipedOut ? "wiped out" : s.paused ? "paused" : "";
 task(
   "lt:list",
   "Lists every token: NAV, pool price and premium, leverage, band, next rebalance, supply, fees",
@@ -32,7 +37,7 @@ task(
     const rows: string[][] = [];
     for (const address of await system.factory.allTokens()) {
       const token = await resolveToken(address);
-      const s = await readTokenState(token);
+      const [s, retired] = await Promise.all([readTokenState(token), system.factory.isRetired(address)]);
       const pool = await tokenPool(ctx, address);
       const price = pool && poolPrice(pool);
       rows.push([
@@ -46,8 +51,9 @@ task(
         s.wipedOut ? "wiped out" : s.action === "none" ? relativeTime(s.nextRebalance, now) : `${s.action} due`,
         formatToken(s.totalSupply, 4),
         formatUsdc(s.equity),
+        headroom(s),
         `${bps(s.mintFeeBps)} / ${bps(s.redeemFeeBps)} / ${annual(s.managementFeePerYear)}`,
-        s.paused ? "paused" : "",
+        status(s, retired),
       ]);
     }
     console.log(
@@ -63,6 +69,7 @@ task(
           "rebalance",
           "supply",
           "equity",
+          "cap headroom",
           "fees mint/redeem/year",
           "",
         ],
@@ -78,7 +85,7 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
     withContext<{ token: string }>(async (args, ctx) => {
       const { hre, system, resolveToken } = ctx;
       const token = await resolveToken(args.token);
-      const s = await readTokenState(token);
+      const [s, retired] = await Promise.all([readTokenState(token), system.factory.isRetired(token)]);
       const poolLines = await describePool(token, s, await tokenPool(ctx, s.address));
       const { exchange } = system;
       const account = await readExchangeAccount(exchange, s.address, s.marketId);
@@ -101,7 +108,20 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
           "fees",
           `mint ${bps(s.mintFeeBps)}, redeem ${bps(s.redeemFeeBps)}, management ${annual(s.managementFeePerYear)} a year to ${s.feeRecipient}`,
         ],
-        ["status", s.wipedOut ? "wiped out (terminal)" : s.paused ? "minting paused" : "active"],
+        [
+          "equity cap",
+          s.equityCap === NO_CAP ? "none" : `${formatUsdc(s.equityCap)} USDC (headroom ${headroom(s)} USDC)`,
+        ],
+        [
+          "status",
+          retired
+            ? "retired (wiped out; redeem only)"
+            : s.wipedOut
+              ? "wiped out (terminal)"
+              : s.paused
+                ? "minting paused"
+                : "active",
+        ],
         ["exchange margin", `${formatUsdc(account.margin, 6)} USDC`],
         ["entry price", `${formatAmount(account.entryPrice, 18, 2)} USD`],
         ["unrealized PnL", `${formatAmount(account.unrealizedPnl, 18, 6)} USD`],

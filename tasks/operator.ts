@@ -1,5 +1,5 @@
 import { task } from "hardhat/config";
-import { getAddress, parseUnits } from "ethers";
+import { getAddress, MaxUint256, parseUnits } from "ethers";
 import { resolveMarket, writeAddressBook } from "../src/addressBook";
 import { parseAmount } from "../src/amounts";
 import { formatLeverage } from "../src/format";
@@ -41,6 +41,39 @@ task("lt:create-token", "Creates and lists a token for a market and a signed who
       system.book.tokens[symbol] = address;
       writeAddressBook(hre.config.paths.root, system.book);
       console.log(`${symbol} at ${address} (added to deployments/${hre.network.name}.json)`);
+    }),
+  );
+
+task("lt:retire-token", "Retires a wiped-out token so that a successor can be listed for its market and leverage")
+  .addParam("token", "symbol (BTC3L) or address")
+  .setAction(
+    withContext<{ token: string }>(async (args, { hre, system, resolveToken }) => {
+      const token = await resolveToken(args.token);
+      const [symbol, address] = [await token.symbol(), await token.getAddress()];
+      if (await system.factory.isRetired(address)) throw new UserError(`${symbol} is retired already`);
+      if (!(await token.wipedOut())) {
+        throw new UserError(`${symbol} is not wiped out: only a wiped-out token can be retired (pause it instead)`);
+      }
+      await send(`retire ${symbol}`, system.factory.retireToken, address);
+      system.book.retired = [...new Set([...(system.book.retired ?? []), symbol])];
+      writeAddressBook(hre.config.paths.root, system.book);
+      console.log(
+        `${symbol} is retired (redeem only; marked in deployments/${hre.network.name}.json): lt:create-token lists its successor`,
+      );
+    }),
+  );
+
+task("lt:set-cap", "Sets a token's equity cap: the most equity a mint may take it to (redeems are never limited)")
+  .addParam("token", "symbol (BTC3L) or address")
+  .addParam("usdc", 'the cap in USDC, e.g. 1000000, or "none"')
+  .setAction(
+    withContext<{ token: string; usdc: string }>(async (args, { resolveToken }) => {
+      const token = await resolveToken(args.token);
+      const cap =
+        String(args.usdc).trim().toLowerCase() === "none"
+          ? MaxUint256
+          : parseAmount(args.usdc, 6, "--usdc", { allowZero: true });
+      await send(`set the equity cap of ${await token.symbol()}`, token.setEquityCap, cap);
     }),
   );
 

@@ -1,13 +1,14 @@
 import { task } from "hardhat/config";
-import type { BaseContract, ContractTransactionReceipt } from "ethers";
+import { MaxUint256, type BaseContract, type ContractTransactionReceipt } from "ethers";
 import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
 import { formatAmount, formatToken, formatUsdc } from "../src/format";
+import { signPermit } from "../src/permit";
 import type { LeveragedToken } from "../typechain-types";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
 import { UserError } from "../src/errors";
 import { checkMint, checkRedeem } from "../src/holder";
 import { valueAtNav } from "../src/tokenState";
-import { ensureAllowance, parseRecipient, send, withContext, type TaskContext } from "./context";
+import { ensureAllowance, parseRecipient, send, tradeDeadline, withContext, type TaskContext } from "./context";
 
 /**
  * What a quote is based on: the block it was read at and the token's market price there ("block 57, BTC at 50,000.00
@@ -33,6 +34,16 @@ export function eventOf(receipt: ContractTransactionReceipt, contract: BaseContr
   }
   throw new Error(`${name} was not emitted`);
 }
+
+/**
+ * Whether the stablecoin takes EIP-2612 permits (the mock does, and so does USDC): then a mint is one signature and
+ * one transaction (`mintWithPermit`), and a refused mint sends nothing.
+ */
+const takesPermits = ({ system, signer }: TaskContext) =>
+  system.stablecoin.nonces(signer.address).then(
+    () => true,
+    () => false,
+  );
 
 task("lt:faucet", "Draws stablecoin from the faucet (local chains and testnets with the mock stablecoin)")
   .addOptionalParam("amount", "stablecoin to draw, in whole units", "10000")
@@ -76,8 +87,19 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
         basis.blockTag,
       );
       console.log(`quote: about ${formatToken(expected)} ${symbol} for ${formatUsdc(amount)} USDC (${basis.text})`);
-      await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
-      const receipt = await send(`mint ${symbol}`, token.mint, amount, withSlippage(expected, slippage), receiver);
+      const minShares = withSlippage(expected, slippage);
+      let receipt: ContractTransactionReceipt;
+      if (await takesPermits(ctx)) {
+        // One signature and one transaction: the permit and the mint succeed or fail together (simulated first).
+        const deadline = await tradeDeadline(ctx);
+        const signature = await signPermit(signer, system.stablecoin, await token.getAddress(), amount, deadline);
+        const { v, r, s } = signature;
+        const permitted = [amount, minShares, receiver, deadline, v, r, s] as const;
+        receipt = await send(`mint ${symbol} (with a permit)`, token.mintWithPermit, ...permitted);
+      } else {
+        await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
+        receipt = await send(`mint ${symbol}`, token.mint, amount, minShares, receiver);
+      }
       const minted = eventOf(receipt, token, "Minted").args;
       console.log(
         `minted ${formatToken(minted.shares)} ${symbol} for ${formatUsdc(minted.collateralIn)} USDC (fee ${formatUsdc(minted.fee, 6)} USDC) in block ${receipt.blockNumber}`,
@@ -105,7 +127,16 @@ task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
       const basis = await quoteBasis(ctx, token);
       const { symbol, expectedUsdc: expected } = await checkRedeem(token, signer.address, shares, basis.blockTag);
       console.log(`quote: about ${formatUsdc(expected)} USDC for ${formatToken(shares)} ${symbol} (${basis.text})`);
-      const receipt = await send(`redeem ${symbol}`, token.redeem, shares, withSlippage(expected, slippage), receiver);
+      // "All" is the whole balance when the redeem runs, after the management fee accrued (a fee recipient's newest
+      // fee shares included): type(uint256).max, where the token's contracts take it.
+      const all =
+        args.all &&
+        (await token.redeem.staticCall(MaxUint256, 0n, receiver).then(
+          () => true,
+          () => false,
+        ));
+      const asked = all ? MaxUint256 : shares;
+      const receipt = await send(`redeem ${symbol}`, token.redeem, asked, withSlippage(expected, slippage), receiver);
       const redeemed = eventOf(receipt, token, "Redeemed").args;
       console.log(
         `redeemed ${formatToken(redeemed.shares)} ${symbol} for ${formatUsdc(redeemed.collateralOut, 6)} USDC (fee ${formatUsdc(redeemed.fee, 6)} USDC) in block ${receipt.blockNumber}`,

@@ -54,6 +54,11 @@ interface ILeveragedToken {
     error LeveragedTokenInvalidSetting(string setting, uint256 value);
     /// @notice A target leverage of 0 or beyond the maximum.
     error LeveragedTokenInvalidLeverage(int256 leverage);
+    /// @notice A mint would take equity above the operator's cap; `headroom` is what a mint may still deposit
+    /// (collateral units, after the mint fee).
+    error LeveragedTokenEquityCapExceeded(uint256 cap, uint256 headroom);
+    /// @notice The first mint must buy more than the `minimumShares` it locks for good (see `MINIMUM_SHARES`).
+    error LeveragedTokenFirstMintTooSmall(uint256 shares, uint256 minimumShares);
 
     // ---------------------------------------------------------------------------------------------------------
     // Events
@@ -85,6 +90,8 @@ interface ILeveragedToken {
     event FeesUpdated(Fees fees);
     /// @notice The rebalance settings changed.
     event RebalanceSettingsUpdated(RebalanceSettings settings);
+    /// @notice The equity cap changed (collateral units).
+    event EquityCapUpdated(uint256 cap);
 
     // ---------------------------------------------------------------------------------------------------------
     // Holders
@@ -93,19 +100,36 @@ interface ILeveragedToken {
     /// @notice Pays `collateralIn` stablecoin (pulled from the caller) for new shares at NAV. The mint fee is taken
     /// first; the rest is deposited as margin and the position grows in proportion (by `L x net / price` when there
     /// is none), so leverage is unchanged. The minter pays the exchange's taker fee: shares are priced on the equity
-    /// actually added, `added x supply / equity` rounded down. Equity found at zero supply (a donation, rounding
-    /// left by the last redeem) is first assigned to the fee recipient at the initial NAV (`UnclaimedEquityAssigned`),
-    /// never to the minter. While leverage is above the band, the due rebalance is done first. When the account has
-    /// lost everything but only dust shares are left (worth < `MIN_REBALANCE_EQUITY` at the initial NAV), the mint is
-    /// priced afresh, as at zero supply. Reverts when paused, wiped out, on a stale price, or below `minSharesOut`.
+    /// actually added, `added x supply / equity` rounded down. The first mint of the token locks `MINIMUM_SHARES` of
+    /// the minter's shares for good (dead shares); equity found at zero supply (a donation before it) is first
+    /// assigned to the fee recipient at the initial NAV (`UnclaimedEquityAssigned`), never to the minter. While
+    /// leverage is above the band, or a dust account still holds a position, the due rebalance is done first. A mint
+    /// that leaves the account below `MIN_POSITION_EQUITY` opens no position. Reverts when paused, wiped out or due to
+    /// be (value <= 0), on a stale price, above the equity cap, or below `minSharesOut`.
     /// @return shares the shares minted to `receiver`
     function mint(uint256 collateralIn, uint256 minSharesOut, address receiver) external returns (uint256 shares);
 
-    /// @notice Burns `shares` of the caller for their pro-rata part of equity. The position shrinks by the same
-    /// fraction, so leverage is unchanged for the holders who stay; they keep `equity x (supply - shares) / supply`
-    /// rounded up, the redeemer gets the rest less the redeem fee. Never blocked by pause. A partial redeem while
-    /// leverage is above the band rebalances first (the exchange refuses withdrawals under its maintenance margin).
-    /// After a wipe-out it pays the pro-rata remainder, possibly 0.
+    /// @notice `mint` after an EIP-2612 permit of the stablecoin (owner: the caller, spender: this token, value:
+    /// `collateralIn`), so that a wallet signs once and sends one transaction. A permit that fails (already used by
+    /// someone who saw it first, say) is ignored; the mint then needs the allowance to be there.
+    function mintWithPermit(
+        uint256 collateralIn,
+        uint256 minSharesOut,
+        address receiver,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 shares);
+
+    /// @notice Burns `shares` of the caller for their pro-rata part of equity; `type(uint256).max` burns the caller's
+    /// whole balance after the management fee accrued (so the fee recipient's "all" includes its newest fee shares).
+    /// The position shrinks by the same fraction, so leverage is unchanged for the holders who stay; they keep
+    /// `equity x (supply - shares) / supply` rounded up, the redeemer gets the rest less the redeem fee. When what
+    /// stays is dust (below `MIN_POSITION_EQUITY`) the whole position is closed instead: the last redeem leaves no open
+    /// position. Never blocked by pause or the cap. A redeem that leaves a position while leverage is above the band
+    /// rebalances first (the exchange refuses withdrawals under its maintenance margin). With a value <= 0 it wipes
+    /// the token out first; after a wipe-out it pays the pro-rata remainder, possibly 0.
     /// @return collateralOut the stablecoin sent to `receiver`
     function redeem(
         uint256 shares,
@@ -113,10 +137,13 @@ interface ILeveragedToken {
         address receiver
     ) external returns (uint256 collateralOut);
 
-    /// @notice What `mint(collateralIn, ...)` would give now (same rounding, fees and taker fee included).
+    /// @notice What `mint(collateralIn, ...)` would give now, exactly: the same rounding, fees, taker fee, dead shares
+    /// and rebalance first. 0 when the mint would revert for being wiped out (or due to be). Ignores pause and the
+    /// equity cap (`paused()`, `capHeadroom()`).
     function previewMint(uint256 collateralIn) external view returns (uint256 shares);
 
-    /// @notice What `redeem(shares, ...)` would pay now (same rounding, fees and taker fee included).
+    /// @notice What `redeem(shares, ...)` would pay now, exactly, in every branch (fees, taker fee, rebalance first,
+    /// closing the position, the settled-margin cap, a wipe-out). 0 for more shares than the supply.
     function previewRedeem(uint256 shares) external view returns (uint256 collateralOut);
 
     // ---------------------------------------------------------------------------------------------------------
@@ -127,10 +154,11 @@ interface ILeveragedToken {
     /// reverts with `LeveragedTokenRebalanceNotDue`. When equity has reached 0 it wipes the token out instead.
     function rebalance() external;
 
-    /// @notice Which rebalance is due now: NONE, TIME or DRIFT. What keepers read. Never reverts; NONE while the
-    /// price would not pass the exchange's checks (a rebalance would revert), once wiped out, at 0 supply, and while
-    /// the equity is below `MIN_REBALANCE_EQUITY` but positive (dust that cannot pay a trade), and when equity is gone
-    /// but only dust shares are left (a wipe-out is terminal: dust must not be able to end a token).
+    /// @notice Which rebalance is due now: NONE, TIME or DRIFT. What keepers read. Never reverts. DRIFT when leverage
+    /// is outside the band, when a dust account (equity below `MIN_POSITION_EQUITY`) still holds a position (the
+    /// rebalance closes it), and when the value is <= 0 (the rebalance wipes the token out). NONE while the price
+    /// would not pass the exchange's checks (a rebalance would revert), once wiped out, at 0 supply, and for a dust
+    /// account without a position. Whatever is due can be done.
     function rebalanceAction() external view returns (RebalanceAction);
 
     /// @notice What a keeper needs in one call: the due action, the signed current leverage (WAD) and equity.
@@ -147,6 +175,10 @@ interface ILeveragedToken {
 
     /// @notice Sets the rebalance interval and band. Only DEFAULT_ADMIN_ROLE.
     function setRebalanceSettings(RebalanceSettings calldata settings) external;
+
+    /// @notice Sets the most equity (collateral units) a mint may take the token to; `type(uint256).max` for none,
+    /// 0 to take no new money. Redeems are never limited. Only DEFAULT_ADMIN_ROLE.
+    function setEquityCap(uint256 cap) external;
 
     /// @notice Stops minting (never redeeming). Only PAUSER_ROLE.
     function pause() external;
@@ -173,8 +205,8 @@ interface ILeveragedToken {
     /// @notice The value of the token's exchange account (margin + unrealized PnL - funding owed), never below 0.
     function equity() external view returns (uint256);
 
-    /// @notice Equity per whole token (1e18 shares), collateral units, rounded down; `initialNav()` at 0 supply.
-    /// Pending management fee shares count in the supply.
+    /// @notice Equity per whole token (1e18 shares), collateral units, rounded down; `initialNav()` at 0 supply, 0
+    /// when the value is <= 0. Pending management fee shares and the dead shares count in the supply.
     function navPerShare() external view returns (uint256);
 
     /// @notice Notional / equity, signed WAD; 0 without a position; type(int256).max (signed like the position)
@@ -207,4 +239,11 @@ interface ILeveragedToken {
 
     /// @notice Whether equity reached 0 and the token was wiped out (terminal).
     function wipedOut() external view returns (bool);
+
+    /// @notice The most equity (collateral units) a mint may take the token to.
+    function equityCap() external view returns (uint256);
+
+    /// @notice What a mint may still deposit after its mint fee (collateral units): `equityCap - equity`, 0 at or above
+    /// the cap and once wiped out.
+    function capHeadroom() external view returns (uint256);
 }

@@ -46,6 +46,12 @@ interface IPerpExchange {
     }
 
     /// @notice The position of one account in one market.
+    /// @notice One step of a previewed sequence: a deposit of `marginIn`, then a trade of `sizeDelta` (none if 0).
+    struct TradeStep {
+        uint256 marginIn; // collateral units deposited before the trade
+        int256 sizeDelta; // base units, 18 decimals, signed; 0 for a deposit alone
+    }
+
     struct Position {
         int256 size; // base asset, 18 decimals, signed
         int256 openNotional; // USD WAD, signed like size: size x average entry price
@@ -209,13 +215,26 @@ interface IPerpExchange {
 
     /// @notice The account's value before and after depositing `marginIn` and then trading `sizeDelta`, exactly as
     /// `deposit` followed by `trade` would leave it (funding settled, PnL realized, fee charged, rounding included).
-    /// Reverts on a stale, zero or negative price, like `trade`. `sizeDelta` may be 0.
+    /// Reverts on a stale, zero or negative price, like `trade`. `sizeDelta` may be 0: a deposit alone, which settles
+    /// nothing (funding stays pending in the value, as `accountValue` counts it).
     function previewTrade(
         address account,
         uint256 marketId,
         uint256 marginIn,
         int256 sizeDelta
     ) external view returns (int256 valueBefore, int256 valueAfter, uint256 price);
+
+    /// @notice `previewTrade` for two steps on one account in one transaction (a leveraged token's rebalance followed
+    /// by its mint or redeem trade; a step of zeros does nothing): each step deposits its `marginIn` (as `deposit`),
+    /// then trades its `sizeDelta` if not 0 (as `trade`, settling funding and realizing PnL into the margin). Returns
+    /// the value before the first step, the value after each step, and the settled margin after the last, exactly as
+    /// the same calls would leave them. Reverts on a stale, zero or negative price, like `trade`. Margin requirements
+    /// are not checked (the calls themselves check them).
+    function previewTrades(
+        address account,
+        uint256 marketId,
+        TradeStep[2] calldata steps
+    ) external view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price);
 
     /// @notice The mark price (WAD) with every check of a state change: reverts on a stale, zero or negative price.
     function markPrice(uint256 marketId) external view returns (uint256);

@@ -6,9 +6,15 @@ import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
 /// @title BatchRebalancer
 /// @notice Rebalances many tokens in one transaction, for keepers watching many tokens. Permissionless, like each
 /// token's own `rebalance()`. A token with nothing due is skipped instead of reverting the batch, and so is one
-/// whose rebalance reverts (a stale price, say); the result says which were done. A rebalance that runs out of gas
-/// reverts the whole batch instead.
+/// whose rebalance reverts (a stale price, say); the result says which were done. A rebalance that could run out of
+/// gas, at any depth, reverts the whole batch instead: before each token the batch must still hold
+/// `GAS_RESERVE_PER_TOKEN`, enough for the most expensive rebalance (a wipe-out) with room to spare, so that no gas
+/// limit (nor an eth_estimateGas that searches for the least gas that does not revert) can leave a due token out as
+/// if it were not due.
 contract BatchRebalancer {
+    /// @notice Gas the batch must hold before each token's rebalance (a rebalance costs about 100,000 at most).
+    uint256 public constant GAS_RESERVE_PER_TOKEN = 300_000;
+
     /// @notice A batch ran: `done` has bit i set when `tokens[i]` was rebalanced.
     event BatchRebalanced(address indexed keeper, uint256 attempted, uint256 rebalanced, uint256 done);
 
@@ -22,15 +28,15 @@ contract BatchRebalancer {
             ILeveragedToken token = tokens[i];
             // try/catch cannot catch a call to an address without code: skip those first.
             if (address(token).code.length == 0) continue;
-            // A token with nothing due reverts with LeveragedTokenRebalanceNotDue: as cheap as asking it first.
+            // With the reserve, the call gets at least 63/64 of it: more than a rebalance uses, at any depth.
             uint256 gasBefore = gasleft();
+            if (gasBefore < GAS_RESERVE_PER_TOKEN) revert BatchRebalancerOutOfGas(i);
+            // A token with nothing due reverts with LeveragedTokenRebalanceNotDue: as cheap as asking it first.
             try token.rebalance() {
                 done |= 1 << i;
                 ++rebalanced;
             } catch {
-                // A rebalance that used up the gas it was given (63/64 of what was left) ran out of gas: revert the
-                // batch with its index rather than skip the token, so that no gas limit (nor an eth_estimateGas
-                // that searches for the least gas that does not revert) can leave a due token out.
+                // Belt and braces: a call that used up the gas it was given ran out of it, whatever its cost.
                 if (gasleft() <= gasBefore / 64) revert BatchRebalancerOutOfGas(i);
             }
         }
@@ -39,6 +45,6 @@ contract BatchRebalancer {
 
     /// @notice More tokens than one batch can report on.
     error BatchRebalancerTooManyTokens(uint256 count, uint256 max);
-    /// @notice The rebalance of `tokens[index]` ran out of gas: send the batch with a higher gas limit.
+    /// @notice Too little gas was left for the rebalance of `tokens[index]`: send the batch with a higher gas limit.
     error BatchRebalancerOutOfGas(uint256 index);
 }

@@ -24,6 +24,7 @@ contract InvariantLens {
         uint256 recipientCollateral;
         uint256 action; // RebalanceAction
         uint256 margin; // the token's margin on the exchange
+        uint256 capHeadroom;
         uint256 failedViews; // bit i: view i reverted
         bool wipedOut;
         bool paused;
@@ -61,7 +62,7 @@ contract InvariantLens {
         r.recipientCollateral = t.exchange().collateral().balanceOf(recipient);
         r.margin = t.exchange().margin(address(t), t.marketId());
 
-        bytes[13] memory calls = [
+        bytes[15] memory calls = [
             abi.encodeCall(ILeveragedToken.equity, ()),
             abi.encodeCall(ILeveragedToken.navPerShare, ()),
             abi.encodeCall(ILeveragedToken.currentLeverage, ()),
@@ -74,9 +75,11 @@ contract InvariantLens {
             abi.encodeWithSignature("checkUpkeep(bytes)", ""),
             abi.encodeCall(ILeveragedToken.nextRebalanceTime, ()),
             abi.encodeCall(ILeveragedToken.rebalanceSettings, ()),
-            abi.encodeCall(ILeveragedToken.lastRebalanceTime, ())
+            abi.encodeCall(ILeveragedToken.lastRebalanceTime, ()),
+            abi.encodeCall(ILeveragedToken.capHeadroom, ()),
+            abi.encodeCall(ILeveragedToken.equityCap, ())
         ];
-        bytes[13] memory results;
+        bytes[15] memory results;
         for (uint256 k; k < calls.length; ++k) {
             bool ok;
             (ok, results[k]) = _probe(address(t), calls[k]);
@@ -90,6 +93,7 @@ contract InvariantLens {
             r.pendingFeeShares = abi.decode(results[4], (uint256));
             r.action = abi.decode(results[5], (uint256));
         }
+        if (r.failedViews & (1 << 13) == 0) r.capHeadroom = abi.decode(results[13], (uint256));
         (bool mintOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewMint, (1e9)));
         (bool redeemOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewRedeem, (r.totalSupply / 2)));
         r.previewMintReverted = !mintOk;

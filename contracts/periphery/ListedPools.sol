@@ -21,6 +21,8 @@ abstract contract ListedPools {
 
     /// @notice `token` is not a token the factory lists.
     error ListedPoolsUnlistedToken(address token);
+    /// @notice `token` was wiped out and retired by the factory: holders redeem it directly, nothing trades it here.
+    error ListedPoolsRetiredToken(address token);
     /// @notice `token` has no Uniswap V2 pool against the stablecoin, or an empty one.
     error ListedPoolsNoPool(address token);
     /// @notice The zero address was given as a factory.
@@ -56,9 +58,12 @@ abstract contract ListedPools {
         return _stablecoin;
     }
 
-    /// @dev Reverts with ListedPoolsUnlistedToken unless the factory lists `token` for its market and leverage.
+    /// @dev Reverts unless `token` is the factory's live token for its market and leverage: ListedPoolsRetiredToken
+    /// for a retired one, ListedPoolsUnlistedToken for anything else.
     function _requireListed(ILeveragedToken token) internal view {
-        if (!_isListed(address(token))) revert ListedPoolsUnlistedToken(address(token));
+        if (_isListed(address(token))) return;
+        if (_tokenFactory.isRetired(address(token))) revert ListedPoolsRetiredToken(address(token));
+        revert ListedPoolsUnlistedToken(address(token));
     }
 
     /// @dev `token`'s pool (a zero pair and reserves when there is none).
@@ -86,8 +91,8 @@ abstract contract ListedPools {
         return pool.tokenIsToken0 ? (tokenOut, stableOut) : (stableOut, tokenOut);
     }
 
-    /// @dev Whether the factory lists `token`: the factory's token for the token's own (market, leverage) is it. Never
-    /// reverts for a contract that is not a token.
+    /// @dev Whether the factory lists `token` as live: the factory's token for the token's own (market, leverage) is
+    /// it (a retired token no longer is). Never reverts for a contract that is not a token.
     function _isListed(address token) private view returns (bool) {
         if (token.code.length == 0) return false;
         try ILeveragedToken(token).marketId() returns (uint256 marketId) {

@@ -231,9 +231,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         emit Traded(msg.sender, marketId, sizeDelta, price, newSize, openNotional, s);
 
         // Funding is settled: the value is margin + unrealized PnL of the new position.
-        valueAfter =
-            int256(uint256(a.margin)) +
-            SignedWad.divFloor(SignedWad.mulDivDown(newSize, price, WAD) - openNotional, _collateralScale);
+        valueAfter = _valueOf(a.margin, newSize, openNotional, 0, price);
         if (increasesExposure) {
             uint256 required = _requirement(newSize, price, m.initialMarginBps);
             if (valueAfter < int256(required)) {
@@ -350,8 +348,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         Account storage a = _accounts[account][marketId];
         (price, priceIsFresh) = _viewPriceAndFreshness(m);
         size = a.size;
-        int256 pnl = SignedWad.mulDivDown(size, price, WAD) - a.openNotional - _pendingFunding(a, m, price);
-        value = int256(uint256(a.margin)) + SignedWad.divFloor(pnl, _collateralScale);
+        value = _valueOf(a.margin, size, a.openNotional, _pendingFunding(a, m, price), price);
     }
 
     /// @inheritdoc IPerpExchange
@@ -361,26 +358,20 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         uint256 marginIn,
         int256 sizeDelta
     ) external view returns (int256 valueBefore, int256 valueAfter, uint256 price) {
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[account][marketId];
-        price = _checkedPrice(marketId, m);
-        int256 funding = _pendingFunding(a, m, price);
-        int256 size = a.size;
-        int256 openNotional = a.openNotional;
-        uint256 marginBefore = a.margin;
-        valueBefore =
-            int256(marginBefore) +
-            SignedWad.divFloor(SignedWad.mulDivDown(size, price, WAD) - openNotional - funding, _collateralScale);
-        int256 realizedPnl;
-        uint256 fee;
-        if (sizeDelta != 0) {
-            (openNotional, realizedPnl, fee, ) = _fill(size, openNotional, price, sizeDelta, m.takerFeeBps);
-            size += sizeDelta;
-        }
-        (uint256 marginAfter, , ) = _applyToMargin(marginBefore + marginIn, realizedPnl - funding - int256(fee));
-        valueAfter =
-            int256(marginAfter) +
-            SignedWad.divFloor(SignedWad.mulDivDown(size, price, WAD) - openNotional, _collateralScale);
+        TradeStep[2] memory steps;
+        steps[0] = TradeStep(marginIn, sizeDelta);
+        int256[2] memory valuesAfter;
+        (valueBefore, valuesAfter, , price) = _previewTrades(account, marketId, steps);
+        valueAfter = valuesAfter[0];
+    }
+
+    /// @inheritdoc IPerpExchange
+    function previewTrades(
+        address account,
+        uint256 marketId,
+        TradeStep[2] calldata steps
+    ) external view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price) {
+        return _previewTrades(account, marketId, steps);
     }
 
     /// @inheritdoc IPerpExchange
@@ -437,8 +428,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         MarketData storage m = _market(marketId);
         Account storage a = _accounts[account][marketId];
         uint256 price = _viewPrice(m);
-        int256 pnl = SignedWad.mulDivDown(a.size, price, WAD) - a.openNotional - _pendingFunding(a, m, price);
-        return int256(uint256(a.margin)) + SignedWad.divFloor(pnl, _collateralScale);
+        return _valueOf(a.margin, a.size, a.openNotional, _pendingFunding(a, m, price), price);
     }
 
     /// @inheritdoc IPerpExchange
@@ -465,14 +455,56 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         Account storage a = _accounts[account][marketId];
         if (a.size == 0) return false;
         uint256 price = _viewPrice(m);
-        int256 pnl = SignedWad.mulDivDown(a.size, price, WAD) - a.openNotional - _pendingFunding(a, m, price);
-        int256 value = int256(uint256(a.margin)) + SignedWad.divFloor(pnl, _collateralScale);
+        int256 value = _valueOf(a.margin, a.size, a.openNotional, _pendingFunding(a, m, price), price);
         return value < int256(_requirement(a.size, price, m.maintenanceMarginBps));
     }
 
     // -------------------------------------------------------------------------------------------------------------
     // Internals
     // -------------------------------------------------------------------------------------------------------------
+
+    /// @dev The one preview path: `deposit` and `trade` replayed on a copy of the account, with the same fill,
+    /// settlement and rounding. Funding pending since the last settlement is settled by the first trade only, as on
+    /// chain (a trade moves the account's funding index to now).
+    function _previewTrades(
+        address account,
+        uint256 marketId,
+        TradeStep[2] memory steps
+    ) private view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price) {
+        MarketData storage m = _market(marketId);
+        Account storage a = _accounts[account][marketId];
+        price = _checkedPrice(marketId, m);
+        int256 funding = _pendingFunding(a, m, price);
+        int256 size = a.size;
+        int256 openNotional = a.openNotional;
+        marginAfter = a.margin;
+        valueBefore = _valueOf(marginAfter, size, openNotional, funding, price);
+        for (uint256 i; i < 2; ++i) {
+            marginAfter += steps[i].marginIn;
+            int256 sizeDelta = steps[i].sizeDelta;
+            if (sizeDelta != 0) {
+                int256 realizedPnl;
+                uint256 fee;
+                (openNotional, realizedPnl, fee, ) = _fill(size, openNotional, price, sizeDelta, m.takerFeeBps);
+                size += sizeDelta;
+                (marginAfter, , ) = _applyToMargin(marginAfter, realizedPnl - funding - int256(fee));
+                funding = 0;
+            }
+            valuesAfter[i] = _valueOf(marginAfter, size, openNotional, funding, price);
+        }
+    }
+
+    /// @dev margin + (size x price - openNotional - funding) in collateral units, rounded down (as `_accountValue`).
+    function _valueOf(
+        uint256 margin_,
+        int256 size,
+        int256 openNotional,
+        int256 funding,
+        uint256 price
+    ) private view returns (int256) {
+        int256 pnl = SignedWad.mulDivDown(size, price, WAD) - openNotional - funding;
+        return int256(margin_) + SignedWad.divFloor(pnl, _collateralScale);
+    }
 
     function _market(uint256 marketId) private view returns (MarketData storage) {
         if (marketId >= _marketCount) revert PerpUnknownMarket(marketId);
@@ -570,8 +602,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
 
     /// @dev margin + (unrealized PnL - funding owed) in collateral units, rounded down. Funding must be settled.
     function _accountValue(Account storage a, int256 cumulative, uint256 price) private view returns (int256) {
-        int256 pnl = SignedWad.mulDivDown(a.size, price, WAD) - a.openNotional - _fundingOwed(a, cumulative, price);
-        return int256(uint256(a.margin)) + SignedWad.divFloor(pnl, _collateralScale);
+        return _valueOf(a.margin, a.size, a.openNotional, _fundingOwed(a, cumulative, price), price);
     }
 
     /// @dev |size| x price x bps in collateral units, rounded up.

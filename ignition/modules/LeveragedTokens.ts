@@ -87,6 +87,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
         },
         rebalanceSettings: { interval: d.rebalanceInterval, band: parseUnits(d.band, 18) },
         initialNav: usdc(d.initialNav),
+        equityCap: d.equityCap === undefined ? MaxUint256 : usdc(d.equityCap),
         tokenAdmin: deployer,
       },
     ]);

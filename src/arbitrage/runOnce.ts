@@ -25,6 +25,10 @@ interface Listed {
   nav: bigint;
   paused: boolean;
   wipedOut: boolean;
+  /** Retired by the factory (after a wipe-out): left alone. */
+  retired: boolean;
+  /** What a mint may still deposit under the token's equity cap (stablecoin units). */
+  capHeadroom: bigint;
 }
 
 /**
@@ -32,8 +36,8 @@ interface Listed {
  * (see `planArbitrage`: the closed-form best size against the constant-product pool, then the exact profit),
  * simulates the FlashArbitrage call, and sends it when its profit covers its gas and the minimum profit (see
  * `arbitrage`). One transaction at a time, pool by pool; a pool's failure is logged and the pass goes on. A wiped-out
- * token is left alone, a paused one is only arbitraged by buying from the pool and redeeming (redeeming is never
- * paused). RPC faults are retried with bounded backoff; if the tokens cannot be read at all, the pass throws.
+ * or retired token is left alone; a paused one, or one at its equity cap, is only arbitraged by buying from the pool
+ * and redeeming (redeeming is never paused nor capped), and a mint is sized within the cap's headroom. RPC faults are retried with bounded backoff; if the tokens cannot be read at all, the pass throws.
  */
 export async function runOnce(context: ArbitrageContext): Promise<PassReport> {
   const { logger, metrics, config, state } = context;
@@ -104,7 +108,9 @@ async function arbitragePool(
     symbol: entry.symbol,
     pair: entry.pair,
     premium: gap ?? 0n,
-    mintOpen: !entry.paused && !entry.wipedOut,
+    mintOpen: !entry.paused && !entry.wipedOut && entry.capHeadroom > 0n,
+    // The TradeRouter's rule for the cap: the whole amount within the headroom.
+    maxCollateralIn: entry.capHeadroom,
   };
   if (pending) {
     const checked = await checkSent(txContext(context), pending.sent);
@@ -121,7 +127,7 @@ async function arbitragePool(
     metrics?.premium.set({ token: entry.symbol }, Number(formatUnits(gap, 18)));
   }
   metrics?.nav.set({ token: entry.symbol }, Number(formatUnits(entry.nav, USDC_DECIMALS)));
-  if (entry.wipedOut || gap === undefined) return undefined;
+  if (entry.wipedOut || entry.retired || gap === undefined) return undefined;
   let plan: Plan | undefined;
   try {
     plan = await planArbitrage(context.connectToken(entry.token), entry.pool, opportunity);
@@ -154,8 +160,8 @@ async function arbitragePool(
 
 /**
  * Every listed token with a non-empty pool: the factory's list (new tokens are picked up each pass), each token's
- * pair (asked of the Uniswap factory until it has one), then the reserves, NAV, pause and wipe-out of all of them
- * (concurrent calls go out as JSON-RPC batches).
+ * pair (asked of the Uniswap factory until it has one), then the reserves, NAV, pause, wipe-out, retirement and cap
+ * headroom of all of them (concurrent calls go out as JSON-RPC batches).
  */
 async function readPools(context: ArbitrageContext, retry: Retry): Promise<Listed[]> {
   const { state, factory, arbitrage: flash, logger } = context;
@@ -185,14 +191,16 @@ async function readPools(context: ArbitrageContext, retry: Retry): Promise<Liste
   return read.filter((entry) => entry.pool.tokenReserve > 0n && entry.pool.stableReserve > 0n);
 }
 
-/** One token's pool, NAV, pause and wipe-out, read now. */
+/** One token's pool, NAV, pause, wipe-out, retirement and cap headroom, read now. */
 async function readEntry(context: ArbitrageContext, address: string, pair: string, symbol: string): Promise<Listed> {
   const token = context.connectToken(address);
-  const [pool, nav, paused, wipedOut] = await Promise.all([
+  const [pool, nav, paused, wipedOut, retired, capHeadroom] = await Promise.all([
     readPool(context.provider, pair, address, context.state.stablecoin as string),
     token.navPerShare(),
     token.paused(),
     token.wipedOut(),
+    context.factory.isRetired(address),
+    token.capHeadroom(),
   ]);
-  return { token: address, symbol, pair, pool, nav, paused, wipedOut };
+  return { token: address, symbol, pair, pool, nav, paused, wipedOut, retired, capHeadroom };
 }

@@ -61,6 +61,8 @@ export const deploymentSpecSchema = z.object({
     rebalanceInterval: z.number().int().positive(),
     band: decimal,
     initialNav: decimal,
+    /** Stablecoin: the most equity a mint may take each new token to; no cap when omitted. */
+    equityCap: decimal.optional(),
     feeRecipient: address.optional(), // receives the tokens' fees; the deployer when omitted
   }),
   tokens: z.array(tokenSpec),

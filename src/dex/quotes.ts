@@ -1,12 +1,15 @@
 import type { LeveragedToken } from "../../typechain-types";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
+import { formatUsdc } from "../format";
 import { getAmountOut, type Reserves } from "./constantProduct";
 
 /**
  * Quotes of a buy or a sell on both routes, as the TradeRouter contract compares them on chain: the token's
  * Uniswap V2 pool (the pair's formula, 0.3% fee included) and a mint or redeem at NAV (`previewMint` /
- * `previewRedeem`: mint or redeem fee and the exchange's taker fee included). The larger wins; a tie goes to NAV.
+ * `previewRedeem`: mint or redeem fee and the exchange's taker fee included). The larger wins; a tie goes to NAV. A
+ * mint is closed while minting is paused, above the equity cap's headroom (the whole amount), or when the preview
+ * reverts or gives nothing.
  * Runs in Node and in the browser (ethers only).
  */
 
@@ -33,14 +36,24 @@ export interface TradeQuote {
 }
 
 /** What quoting reads of a token (a connected LeveragedToken has it all). */
-export type QuotedToken = Pick<LeveragedToken, "previewMint" | "previewRedeem" | "paused">;
+export type QuotedToken = Pick<LeveragedToken, "previewMint" | "previewRedeem" | "paused" | "capHeadroom">;
 
 /** `collateralIn` stablecoin units for shares: through `pool` (undefined: the token has none) or a mint. */
 export async function quoteBuy(token: QuotedToken, pool: Reserves | undefined, collateralIn: bigint) {
-  const [paused, preview] = await Promise.all([token.paused(), settle(token.previewMint(collateralIn))]);
+  const [paused, headroom, preview] = await Promise.all([
+    token.paused(),
+    token.capHeadroom(),
+    settle(token.previewMint(collateralIn)),
+  ]);
   let nav: RouteQuote;
   if (paused) nav = { amountOut: 0n, unavailable: "minting is paused" };
-  else if (preview.error !== undefined) nav = { amountOut: 0n, unavailable: preview.error };
+  else if (collateralIn > headroom) {
+    // The router's rule: the whole amount within the cap's headroom (the token's own check nets the mint fee first).
+    nav = {
+      amountOut: 0n,
+      unavailable: `above the equity cap: at most ${formatUsdc(headroom)} USDC can be minted now`,
+    };
+  } else if (preview.error !== undefined) nav = { amountOut: 0n, unavailable: preview.error };
   else if (preview.value === 0n) nav = { amountOut: 0n, unavailable: "the mint would give no shares (wiped out?)" };
   else nav = { amountOut: preview.value };
   return choose("buy", collateralIn, poolQuote(pool, collateralIn, "buy"), nav);

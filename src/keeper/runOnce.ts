@@ -51,7 +51,8 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
     const symbols = await retry("symbol", () => Promise.all(unknown.map((a) => context.connectToken(a).symbol())));
     unknown.forEach((address, i) => {
       state.symbols.set(address, symbols[i]);
-      logger.info({ token: symbols[i], address }, "watching token");
+      const retired = statuses.find((s) => s.token === address)?.retired === true;
+      logger.info({ token: symbols[i], address, ...(retired ? { retired } : {}) }, "watching token");
     });
   }
   if (metrics) await recordTokenMetrics(context, statuses, retry);
@@ -68,6 +69,8 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
   };
   const due: DueToken[] = [];
   for (const status of statuses) {
+    // A retired token (wiped out, a successor listed) never has anything due again.
+    if (status.retired) continue;
     const symbol = state.symbols.get(status.token) ?? status.token;
     try {
       if (state.pending.has(status.token)) {

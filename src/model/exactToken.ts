@@ -40,11 +40,14 @@ export interface TokenParams {
   redeemFeeBps: bigint;
   managementFeePerYear: bigint; // WAD
   initialNav: bigint; // collateral units per whole token while the supply is 0
+  equityCap?: bigint; // collateral units; no cap when omitted
 }
 
 export { REBALANCE_ACTIONS, type RebalanceAction };
-/** LeveragedToken.MIN_REBALANCE_EQUITY: USD WAD of equity below which no rebalance is due. */
-export const MIN_REBALANCE_EQUITY = 10n ** 16n;
+/** LeveragedToken.MIN_POSITION_EQUITY: USD WAD of equity below which the account holds no position (dust). */
+export const MIN_POSITION_EQUITY = 10n ** 16n;
+/** LeveragedToken.MINIMUM_SHARES: the shares the first mint locks for good (dead shares). */
+export const MINIMUM_SHARES = 10n ** 12n;
 
 /** A token's fees (LeveragedToken.Fees without the recipient), as `setFees` takes them. */
 export type TokenFees = Pick<TokenParams, "mintFeeBps" | "redeemFeeBps" | "managementFeePerYear">;
@@ -238,36 +241,71 @@ export class ExactTokenModel {
   // ----------------------------------------------------------------------------------------------------------------
 
   /**
-   * LeveragedToken.mint: returns the shares minted, the mint fee (collateral units) and the shares assigned to the
-   * fee recipient for equity found at zero supply.
+   * LeveragedToken.mint: returns the shares minted to the receiver, the mint fee (collateral units), the shares
+   * assigned to the fee recipient for equity found at zero supply, and the dead shares the first mint locks.
    */
-  mint(collateralIn: bigint): { shares: bigint; fee: bigint; assigned: bigint } {
+  mint(collateralIn: bigint): { shares: bigint; fee: bigint; assigned: bigint; dead: bigint } {
     if (collateralIn <= 0n) throw new ModelRevert("zero amount");
     if (this.s.wipedOut) throw new ModelRevert("wiped out");
     this.accrueManagementFee();
     let valueBefore = this.accountValue();
     let assigned = 0n;
-    if (this.s.supply === 0n) {
+    const first = this.s.supply === 0n;
+    if (first) {
       assigned = valueBefore > 0n ? mulDivDown(valueBefore, WAD, this.params.initialNav) : 0n;
       this.s.supply = assigned;
     } else if (valueBefore <= 0n) {
-      if (!this.isDustSupply(this.s.supply)) throw new ModelRevert("wiped out");
-    } else if (this.isOverLevered(valueBefore, this.s.size)) {
-      this.rebalanceNow("drift", valueBefore, this.s.size);
+      throw new ModelRevert("wiped out"); // a wipe-out is due
+    } else if (this.rebalancesFirst(valueBefore, this.s.size, this.s.supply)) {
+      this.rebalanceNow("drift", valueBefore, this.s.size, this.s.supply);
       valueBefore = this.accountValue();
+      if (valueBefore <= 0n) throw new ModelRevert("wiped out"); // the rebalance's fee took what was left
     }
-    // Dust shares left on an account that lost everything: the mint is priced afresh, as at zero supply.
-    const supply = valueBefore <= 0n ? 0n : this.s.supply;
     const fee = divCeil(collateralIn * BigInt(this.params.mintFeeBps), BPS);
     const net = collateralIn - fee;
-    const sizeDelta = this.mintSizeDelta(net, valueBefore);
+    if (this.params.equityCap !== undefined && valueBefore + net > this.params.equityCap) {
+      throw new ModelRevert("equity cap exceeded");
+    }
+    const sizeDelta = this.mintSizeDelta(net, valueBefore, first ? 0n : this.s.supply);
     if (net !== 0n) this.s.margin += net;
     if (sizeDelta !== 0n) this.trade(sizeDelta);
     const valueAfter = this.accountValue();
-    const shares = this.sharesFor(valueAfter - valueBefore, valueBefore, supply);
+    let shares = this.sharesFor(valueAfter - valueBefore, valueBefore, this.s.supply);
+    const dead = first ? MINIMUM_SHARES : 0n;
+    if (first) {
+      if (shares <= MINIMUM_SHARES) throw new ModelRevert("first mint too small");
+      shares -= MINIMUM_SHARES;
+    }
     if (shares === 0n) throw new ModelRevert("mint gives 0 shares");
-    this.s.supply += shares;
-    return { shares, fee, assigned };
+    this.s.supply += shares + dead;
+    return { shares, fee, assigned, dead };
+  }
+
+  /** LeveragedToken.previewMint: what `mint` would give now, or 0 where it reverts for value or size reasons. */
+  previewMint(collateralIn: bigint): bigint {
+    if (this.s.wipedOut || collateralIn <= 0n) return 0n;
+    const model = this.clone();
+    model.params = { ...model.params, equityCap: undefined }; // the preview ignores the cap
+    try {
+      return model.mint(collateralIn).shares;
+    } catch (error) {
+      if (error instanceof ModelRevert) return 0n;
+      throw error;
+    }
+  }
+
+  /** LeveragedToken.previewRedeem: what `redeem` would pay now; 0 for more shares than the supply. */
+  previewRedeem(shares: bigint): bigint {
+    if (shares <= 0n || shares > this.s.supply + this.pendingManagementFeeShares()) return 0n;
+    return this.clone().redeem(shares).collateralOut;
+  }
+
+  /** LeveragedToken.capHeadroom: what a mint may still deposit under the equity cap. */
+  capHeadroom(): bigint {
+    if (this.s.wipedOut) return 0n;
+    const cap = this.params.equityCap ?? 2n ** 256n - 1n; // no cap: the largest uint256, as on chain
+    const equity = this.equity();
+    return cap > equity ? cap - equity : 0n;
   }
 
   /** PerpExchange.deposit of `amount` into the token's account by anyone (a donation to its holders). */
@@ -288,19 +326,21 @@ export class ExactTokenModel {
       gross = mulDivDown(this.s.margin, shares, supply);
     } else {
       let valueBefore = this.accountValue();
+      // What stays for the holders besides the dead shares is dust: close the whole position (the last redeem
+      // leaves none).
+      const closeAll =
+        valueBefore <= 0n ||
+        this.isDust(this.liveValue(divCeil(valueBefore * (supply - shares), supply), supply - shares));
+      if (!closeAll && this.isOverLevered(valueBefore, this.s.size)) {
+        this.rebalanceNow("drift", valueBefore, this.s.size, supply);
+        valueBefore = this.accountValue();
+      }
       if (valueBefore <= 0n) {
-        // Dust shares of an account that lost everything are worth 0, and do not wipe the token out.
-        if (this.isDustSupply(supply)) gross = 0n;
-        else {
-          this.wipeOut();
-          gross = mulDivDown(this.s.margin, shares, supply);
-        }
+        // Nothing is left (under water, or the rebalance's fee took the rest): the token is wiped out.
+        this.wipeOut();
+        gross = mulDivDown(this.s.margin, shares, supply);
       } else {
-        if (shares < supply && this.isOverLevered(valueBefore, this.s.size)) {
-          this.rebalanceNow("drift", valueBefore, this.s.size);
-          valueBefore = this.accountValue();
-        }
-        const sizeDelta = -mulDivTowardZero(this.s.size, shares, supply);
+        const sizeDelta = closeAll ? -this.s.size : -mulDivTowardZero(this.s.size, shares, supply);
         if (sizeDelta !== 0n) this.trade(sizeDelta);
         const valueAfter = this.accountValue();
         const keep = divCeil(valueBefore * (supply - shares), supply);
@@ -335,12 +375,18 @@ export class ExactTokenModel {
         wipedOut: true,
       };
     }
-    return this.rebalanceNow(action, value, size);
+    return this.rebalanceNow(action, value, size, this.s.supply);
   }
 
   /** Rebalances if due; returns the event or undefined. */
   rebalanceIfDue(): RebalanceEvent | undefined {
     return this.rebalanceAction() === "none" ? undefined : this.rebalance();
+  }
+
+  /** LeveragedToken.setEquityCap (collateral units; undefined for no cap). */
+  setEquityCap(cap: bigint | undefined): this {
+    this.params = { ...this.params, equityCap: cap };
+    return this;
   }
 
   /** LeveragedToken.setFees: the management fee is accrued at the old rate first. */
@@ -398,10 +444,15 @@ export class ExactTokenModel {
     return { maintenanceMarginBps, liquidationPenaltyBps };
   }
 
-  /** Trades to the target leverage from a positive account value (LeveragedToken._rebalanceNow). */
-  private rebalanceNow(action: Exclude<RebalanceAction, "none">, value: bigint, size: bigint): RebalanceEvent {
+  /** Trades to the target size from a positive account value (LeveragedToken._rebalanceNow). */
+  private rebalanceNow(
+    action: Exclude<RebalanceAction, "none">,
+    value: bigint,
+    size: bigint,
+    supply: bigint,
+  ): RebalanceEvent {
     const price = this.s.price;
-    const target = mulDivTowardZero(this.params.targetLeverage, value * COLLATERAL_SCALE, price);
+    const target = this.targetSize(value, supply);
     const sizeDelta = target - size;
     this.s.lastRebalance = this.s.now;
     if (sizeDelta !== 0n) this.trade(sizeDelta);
@@ -417,23 +468,41 @@ export class ExactTokenModel {
     };
   }
 
+  /** LeveragedToken._targetSize: L x equity / price toward zero, or none when the holders' part is dust. */
+  private targetSize(value: bigint, supply: bigint): bigint {
+    if (!this.holdsPosition(value, supply)) return 0n;
+    return mulDivTowardZero(this.params.targetLeverage, value * COLLATERAL_SCALE, this.s.price);
+  }
+
+  /** LeveragedToken._rebalancesFirst: a mint first rebalances an over-levered account or closes a dust position. */
+  private rebalancesFirst(value: bigint, size: bigint, supply: bigint): boolean {
+    return size !== 0n && (!this.holdsPosition(value, supply) || this.isOverLevered(value, size));
+  }
+
+  /** LeveragedToken._holdsPosition: the holders' part besides the dead shares is not dust. */
+  private holdsPosition(value: bigint, supply: bigint): boolean {
+    return !this.isDust(this.liveValue(value, supply));
+  }
+
+  /** LeveragedToken._liveValue: the part of `value` of the shares other than the dead ones, rounded down. */
+  private liveValue(value: bigint, supply: bigint): bigint {
+    if (supply <= MINIMUM_SHARES) return 0n;
+    return mulDivDown(value, supply - MINIMUM_SHARES, supply);
+  }
+
   private isOverLevered(value: bigint, size: bigint): boolean {
-    return !this.isDust(value) && abs(this.leverageOf(value, size)) > this.leverageBand().upper;
+    return abs(this.leverageOf(value, size)) > this.leverageBand().upper;
   }
 
-  /** LeveragedToken._isDustSupply: `supply` is worth less than MIN_REBALANCE_EQUITY at the initial NAV. */
-  private isDustSupply(supply: bigint): boolean {
-    return mulDivDown(supply, this.params.initialNav * COLLATERAL_SCALE, WAD) < MIN_REBALANCE_EQUITY;
-  }
-
+  /** LeveragedToken._isDust: a value (collateral units) below MIN_POSITION_EQUITY. */
   private isDust(value: bigint): boolean {
-    return value * COLLATERAL_SCALE < MIN_REBALANCE_EQUITY;
+    return value * COLLATERAL_SCALE < MIN_POSITION_EQUITY;
   }
 
   private actionFor(value: bigint, size: bigint): RebalanceAction {
     if (this.s.wipedOut || this.s.supply === 0n) return "none";
-    if (value <= 0n) return this.isDustSupply(this.s.supply) ? "none" : "drift";
-    if (this.isDust(value)) return "none";
+    if (value <= 0n) return "drift"; // a wipe-out is due
+    if (!this.holdsPosition(value, this.s.supply)) return size !== 0n ? "drift" : "none"; // a dust position is closed
     const leverage = abs(this.leverageOf(value, size));
     const { lower, upper } = this.leverageBand();
     if (leverage < lower || leverage > upper) return "drift";
@@ -449,11 +518,12 @@ export class ExactTokenModel {
     return (notional * WAD) / (value * COLLATERAL_SCALE);
   }
 
-  private mintSizeDelta(net: bigint, value: bigint): bigint {
+  private mintSizeDelta(net: bigint, value: bigint, supply: bigint): bigint {
+    if (this.isDust(this.liveValue(value, supply) + net)) return 0n; // the holders' part stays dust: no position
     const feeBps = this.market.takerFeeBps;
     const netWad = net * COLLATERAL_SCALE;
     const price = this.s.price;
-    if (this.s.size === 0n || value <= 0n) {
+    if (this.s.size === 0n) {
       const denominator = mulDivDown(price, BPS * WAD + abs(this.params.targetLeverage) * feeBps, WAD);
       return mulDivTowardZero(this.params.targetLeverage, netWad * BPS, denominator);
     }

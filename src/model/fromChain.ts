@@ -16,11 +16,12 @@ export async function readMarketParams(exchange: PerpExchange, marketId: bigint 
 
 /** A token's settings, as `ExactTokenModel` takes them. */
 export async function readTokenParams(token: LeveragedToken): Promise<TokenParams> {
-  const [targetLeverage, fees, settings, initialNav] = await Promise.all([
+  const [targetLeverage, fees, settings, initialNav, equityCap] = await Promise.all([
     token.targetLeverage(),
     token.fees(),
     token.rebalanceSettings(),
     token.initialNav(),
+    token.equityCap(),
   ]);
   return {
     targetLeverage,
@@ -30,5 +31,6 @@ export async function readTokenParams(token: LeveragedToken): Promise<TokenParam
     redeemFeeBps: fees.redeemFeeBps,
     managementFeePerYear: fees.managementFeePerYear,
     initialNav,
+    equityCap: equityCap === 2n ** 256n - 1n ? undefined : equityCap,
   };
 }

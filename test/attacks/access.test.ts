@@ -136,6 +136,7 @@ const table: Row[] = [
         fees: { mintFeeBps: d.fees.mintFeeBps, redeemFeeBps: 0, managementFeePerYear: 0n, recipient: d.fees.recipient },
         rebalanceSettings: { interval: d.rebalanceSettings.interval, band: d.rebalanceSettings.band },
         initialNav: d.initialNav,
+        equityCap: d.equityCap,
         tokenAdmin: d.tokenAdmin,
       });
     },
@@ -147,7 +148,21 @@ const table: Row[] = [
     holders: (s) => [s.admin],
     call: async (s, as) => s.factory.connect(as)[fn](await s.factory.TOKEN_CREATOR_ROLE(), s.named.stranger.address),
   })),
+  {
+    fn: "LeveragedTokenFactory.retireToken",
+    contract: (s) => s.factory,
+    role: (s) => s.factory.TOKEN_CREATOR_ROLE(),
+    holders: (s) => [s.admin, s.named.tokenCreator],
+    call: async (s, as) => s.factory.connect(as).retireToken(await s.long.getAddress()),
+  },
   // token
+  {
+    fn: "LeveragedToken.setEquityCap",
+    contract: (s) => s.long,
+    role: () => ADMIN,
+    holders: (s) => [s.admin],
+    call: (s, as) => s.long.connect(as).setEquityCap(usdc(1_000_000)),
+  },
   {
     fn: "LeveragedToken.setFees",
     contract: (s) => s.long,
@@ -196,9 +211,15 @@ describe("attack: every privileged function called by every non-holder of its ro
       for (const actor of s.actors) {
         const label = `${row.fn} by ${actor.address}`;
         if (holders.has(actor.address)) {
-          // A holder gets past the role check (unpause may then refuse because nothing is paused).
+          // A holder gets past the role check (unpause may then refuse because nothing is paused, and retireToken
+          // because the token is not wiped out).
           if (row.fn === "LeveragedToken.unpause") {
             await expect(row.call(s, actor), label).to.be.revertedWithCustomError(row.contract(s), "ExpectedPause");
+          } else if (row.fn === "LeveragedTokenFactory.retireToken") {
+            await expect(row.call(s, actor), label).to.be.revertedWithCustomError(
+              row.contract(s),
+              "FactoryTokenNotWipedOut",
+            );
           } else {
             const snapshot = await ethers.provider.send("evm_snapshot", []);
             await expect(row.call(s, actor), label).not.to.be.reverted;

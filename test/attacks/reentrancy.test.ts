@@ -30,6 +30,7 @@ async function reentrantSystem() {
       fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: 0n, recipient: recipient.address },
       rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
       initialNav: usdc(100),
+      equityCap: ethers.MaxUint256,
       tokenAdmin: admin.address,
     },
   ]);
@@ -160,6 +161,7 @@ async function routeSystem() {
       fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: 0n, recipient: recipient.address },
       rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
       initialNav: usdc(100),
+      equityCap: ethers.MaxUint256,
       tokenAdmin: admin.address,
     },
   ]);

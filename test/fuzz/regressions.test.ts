@@ -62,7 +62,7 @@ describe("regressions found by the stateful property test", () => {
         const shares = await long.balanceOf(who.address);
         await expect(long.connect(who).redeem(shares, 0, who.address)).to.emit(long, "Redeemed");
       }
-      expect(await long.totalSupply()).to.equal(0n);
+      expect(await long.totalSupply()).to.equal(await long.MINIMUM_SHARES()); // the dead shares stay
       expect(await long.positionSize()).to.equal(0n);
       await expectBooksBalance(s.exchange, s.usdc, s.accounts);
     });
@@ -100,24 +100,20 @@ describe("regressions found by the stateful property test", () => {
   });
 
   describe("3. dust equity", () => {
-    const dust = async () => {
+    it("was: due by drift forever while its rebalance reverted on the initial margin; now a dust account holds no position, so nothing is ever due for it", async () => {
       const s = await attackSystem();
-      await s.short.connect(s.alice).mint(1_000n, 0, s.alice.address); // 0.001 USDC
-      await s.btcFeed.updateAnswer(feedPrice(58_000)); // +16%: 6.7x, out of the band
-      return s;
-    };
-
-    it("was: due by drift forever while its rebalance reverted on the initial margin; now nothing is due below MIN_REBALANCE_EQUITY", async () => {
-      const s = await loadFixture(dust);
       const { short, factory, alice } = s;
-      expect(await short.equity()).to.be.greaterThan(0n);
-      expect(await short.equity()).to.be.lessThan(usdc("0.01"));
-      expect(await short.MIN_REBALANCE_EQUITY()).to.equal(wad("0.01"));
-      expect(await short.rebalanceAction()).to.equal(0n);
-      expect((await short.checkUpkeep("0x"))[0]).to.equal(false);
-      const statuses = await factory.keeperStatuses(0, 10);
-      expect(statuses.map((t) => t.action)).to.deep.equal([0n, 0n]);
-      await expect(short.rebalance()).to.be.revertedWithCustomError(short, "LeveragedTokenRebalanceNotDue");
+      await short.connect(alice).mint(1_000n, 0, alice.address); // 0.001 USDC: dust, no position opened
+      expect(await short.MIN_POSITION_EQUITY()).to.equal(wad("0.01"));
+      expect(await short.positionSize()).to.equal(0n);
+      for (const price of [58_000, 25_000, 500_000]) {
+        await s.btcFeed.updateAnswer(feedPrice(price));
+        expect(await short.rebalanceAction()).to.equal(0n);
+        expect((await short.checkUpkeep("0x"))[0]).to.equal(false);
+        expect((await factory.keeperStatuses(0, 10)).map((t) => t.action)).to.deep.equal([0n, 0n]);
+        await expect(short.rebalance()).to.be.revertedWithCustomError(short, "LeveragedTokenRebalanceNotDue");
+        expect(await short.equity()).to.equal(1_000n); // no price risk
+      }
       // The holder still leaves.
       await expect(short.connect(alice).redeem(await short.balanceOf(alice.address), 0, alice.address)).to.emit(
         short,
@@ -134,45 +130,23 @@ describe("regressions found by the stateful property test", () => {
     });
   });
 
-  describe("4. dust shares on an account that lost everything", () => {
-    const dustLeft = async () => {
+  describe("4. a new token wiped out for good with a few units", () => {
+    it("was: mint 4 units, redeem all but one share unit, a tick takes the 1-unit account to 0, rebalance wipes it out; now the first mint must buy more than the dead shares it locks", async () => {
       const s = await attackSystem();
       const { long, attacker } = s;
-      await long.connect(attacker).mint(4n, 0, attacker.address); // 0.000004 USDC
+      await expect(long.connect(attacker).mint(4n, 0, attacker.address))
+        .to.be.revertedWithCustomError(long, "LeveragedTokenFirstMintTooSmall")
+        .withArgs(4n * 10n ** 10n, await long.MINIMUM_SHARES());
+      // The smallest first mint that goes through is dust: it opens no position, so no price can take it to 0.
+      await long.connect(attacker).mint(101n, 0, attacker.address);
       await long.connect(attacker).redeem((await long.balanceOf(attacker.address)) - 1n, 0, attacker.address);
-      await s.btcFeed.updateAnswer(feedPrice(49_999)); // the 1-unit account falls to 0
-      return s;
-    };
-
-    it("was: anyone could wipe a new token out for good with 4 units; now nothing is due and minting goes on", async () => {
-      const s = await loadFixture(dustLeft);
-      const { long, attacker, alice } = s;
-      expect(await long.totalSupply()).to.equal(1n);
-      expect(await long.equity()).to.equal(0n);
+      expect(await long.totalSupply()).to.equal((await long.MINIMUM_SHARES()) + 1n);
+      await s.btcFeed.updateAnswer(feedPrice(1_000)); // -98%
+      expect(await long.positionSize()).to.equal(0n);
+      expect(await long.equity()).to.be.greaterThan(0n);
       expect(await long.rebalanceAction()).to.equal(0n);
-      await expect(long.connect(attacker).rebalance()).to.be.revertedWithCustomError(
-        long,
-        "LeveragedTokenRebalanceNotDue",
-      );
-      const expected = await long.previewMint(usdc(1_000));
-      expect(expected).to.be.closeTo(wad(10), wad("0.000001")); // priced afresh at the initial NAV of 100
-      await expect(long.connect(alice).mint(usdc(1_000), expected, alice.address)).to.emit(long, "Minted");
+      await expect(long.connect(s.alice).mint(usdc(1_000), 0, s.alice.address)).to.emit(long, "Minted");
       expect(await long.wipedOut()).to.equal(false);
-      expect(await long.currentLeverage()).to.be.closeTo(wad(3), wad("0.0001"));
-      // alice gets back what she paid, to rounding: the dust share is worth 1e-18 of hers
-      const before = await s.usdc.balanceOf(alice.address);
-      await long.connect(alice).redeem(await long.balanceOf(alice.address), 0, alice.address);
-      expect((await s.usdc.balanceOf(alice.address)) - before).to.be.closeTo(usdc(1_000), 2n);
-    });
-
-    it("the dust holder redeems for 0 without wiping the token out", async () => {
-      const s = await loadFixture(dustLeft);
-      const { long, attacker } = s;
-      await expect(long.connect(attacker).redeem(1n, 0, attacker.address))
-        .to.emit(long, "Redeemed")
-        .withArgs(attacker.address, attacker.address, 1n, 0n, 0n);
-      expect(await long.wipedOut()).to.equal(false);
-      expect(await long.totalSupply()).to.equal(0n);
     });
 
     it("more than dust still wipes out as before: terminal", async () => {

@@ -6,22 +6,10 @@ import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
 import { devPrivateKey } from "../../src/devAccounts";
 import { parseUsdc } from "../../src/units";
-import {
-  BatchRebalancer__factory,
-  LeveragedToken__factory,
-  LeveragedTokenFactory__factory,
-  MockStablecoin__factory,
-  PerpExchange__factory,
-  SettablePriceFeed__factory,
-  type BatchRebalancer,
-  type LeveragedToken,
-  type LeveragedTokenFactory,
-  type MockStablecoin,
-  type PerpExchange,
-  type SettablePriceFeed,
-} from "../../typechain-types";
+import { BatchRebalancer__factory, connectSettableFeed, connectSystem, connectToken } from "../../src/contracts";
+import type { BatchRebalancer, LeveragedToken } from "../../typechain-types";
 import { startNode, stopChild, type LocalNode } from "./node";
-import { DEFAULT_MARKET, oneMarketSpec } from "./system";
+import { DEFAULT_MARKET, oneMarketSpec, type System } from "./system";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
@@ -29,12 +17,8 @@ const TS_NODE = require.resolve("ts-node/dist/bin.js");
 /** The private key of Hardhat's default account `index` (the well-known test mnemonic; one home: src/devAccounts). */
 export const hardhatAccountKey = devPrivateKey;
 
-export interface KeeperChain {
-  book: AddressBook;
-  usdc: MockStablecoin;
-  exchange: PerpExchange;
-  btcFeed: SettablePriceFeed;
-  factory: LeveragedTokenFactory;
+/** The one-market system of the tests, with three minted tokens and the BatchRebalancer. */
+export interface KeeperChain extends Omit<System, "feeRecipient"> {
   /** BTC3L, BTC3S and BTC2L, each with 1,000 USDC minted. */
   tokens: Record<"BTC3L" | "BTC3S" | "BTC2L", LeveragedToken>;
   batcher: BatchRebalancer;
@@ -64,12 +48,13 @@ export async function deployKeeperChain(admin: Signer, nodeUrl?: string): Promis
   } finally {
     node?.destroy();
   }
-  const usdc = MockStablecoin__factory.connect(book.stablecoin, admin);
+  const system = connectSystem(book, admin);
+  const usdc = system.stablecoin;
   const amount = parseUsdc("1000");
   await (await usdc.mint(await admin.getAddress(), amount * 3n)).wait();
   const tokens = {} as KeeperChain["tokens"];
   for (const symbol of ["BTC3L", "BTC3S", "BTC2L"] as const) {
-    const token = LeveragedToken__factory.connect(book.tokens[symbol], admin);
+    const token = connectToken(book.tokens[symbol], admin);
     await (await usdc.approve(token, amount)).wait();
     await (await token.mint(amount, 1n, await admin.getAddress())).wait();
     tokens[symbol] = token;
@@ -77,9 +62,10 @@ export async function deployKeeperChain(admin: Signer, nodeUrl?: string): Promis
   return {
     book,
     usdc,
-    exchange: PerpExchange__factory.connect(book.exchange, admin),
-    btcFeed: SettablePriceFeed__factory.connect(book.markets.BTC.feed, admin),
-    factory: LeveragedTokenFactory__factory.connect(book.factory, admin),
+    exchange: system.exchange,
+    btcFeed: connectSettableFeed(book.markets.BTC.feed, admin),
+    btcMarket: BigInt(book.markets.BTC.id),
+    factory: system.factory,
     tokens,
     batcher: BatchRebalancer__factory.connect(book.batcher as string, admin),
   };

@@ -48,6 +48,8 @@ export interface TokenDefaultsInput {
   interval?: number;
   band?: bigint;
   initialNav?: bigint;
+  /** Collateral units; no cap when omitted. */
+  equityCap?: bigint;
 }
 
 export interface System extends ExchangeSystem {
@@ -89,6 +91,7 @@ export function oneMarketSpec(
       rebalanceInterval: defaults.interval ?? 86_400,
       band: formatUnits(defaults.band ?? WAD / 3n, 18),
       initialNav: formatUnits(defaults.initialNav ?? 100_000_000n, 6),
+      ...(defaults.equityCap === undefined ? {} : { equityCap: formatUnits(defaults.equityCap, 6) }),
       feeRecipient,
     },
     tokens,

@@ -181,6 +181,13 @@ describe("keeper: runOnce on the in-process chain", () => {
       };
     }
 
+    /** A batching keeper on `chain`, and where the chain stands before it runs: block and the keeper's nonce. */
+    async function start(chain: Awaited<ReturnType<typeof system>>, config: Partial<PassConfig>) {
+      const from = await ethers.provider.getBlockNumber();
+      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
+      return { from, nonce, ...keeperContext(chain, config, true) };
+    }
+
     /** Two more minted tokens, BTC1L and BTC1S: five in all. */
     async function fiveTokens() {
       const chain = await system();
@@ -204,9 +211,7 @@ describe("keeper: runOnce on the in-process chain", () => {
     it("several due tokens: exactly one batch transaction, every one rebalanced; a second pass does nothing", async () => {
       const chain = await loadFixture(system);
       await chain.btcFeed.updateAnswer(feedPrice("44000"));
-      const from = await ethers.provider.getBlockNumber();
-      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
-      const { context, logs } = keeperContext(chain, {}, true);
+      const { from, nonce, context, logs } = await start(chain, {});
 
       const first = await runOnce(context);
       expect(first.due).to.deep.equal(["BTC3L", "BTC3S"]);
@@ -241,9 +246,7 @@ describe("keeper: runOnce on the in-process chain", () => {
     it("many due tokens are chunked: at most maxBatch per transaction, a lone remainder as a plain rebalance()", async () => {
       const chain = await loadFixture(fiveTokens);
       await dayLater(chain);
-      const from = await ethers.provider.getBlockNumber();
-      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
-      const { context, logs } = keeperContext(chain, { maxBatch: 2 }, true);
+      const { from, nonce, context, logs } = await start(chain, { maxBatch: 2 });
 
       const report = await runOnce(context);
       expect(report.due).to.have.length(5);
@@ -286,9 +289,7 @@ describe("keeper: runOnce on the in-process chain", () => {
     it("a batcher whose simulation reverts (not a BatchRebalancer) falls back to one transaction per token", async () => {
       const chain = await loadFixture(system);
       await chain.btcFeed.updateAnswer(feedPrice("44000"));
-      const from = await ethers.provider.getBlockNumber();
-      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
-      const { context, logs } = keeperContext(chain, {}, true);
+      const { from, nonce, context, logs } = await start(chain, {});
       context.batcher = BatchRebalancer__factory.connect(chain.usdc.target as string, context.signer);
 
       const report = await runOnce(context);
@@ -306,9 +307,7 @@ describe("keeper: runOnce on the in-process chain", () => {
       await chain.exchange.updateMarketConfig(0, { feed: chain.btcFeed, ...BTC_MARKET, initialMarginBps: 4_000 });
       await time.increase(86_400);
       await chain.btcFeed.updateAnswer(feedPrice("44000"));
-      const from = await ethers.provider.getBlockNumber();
-      const nonce = await ethers.provider.getTransactionCount(chain.keeperSigner.address);
-      const { context, logs } = keeperContext(chain, {}, true);
+      const { from, nonce, context, logs } = await start(chain, {});
 
       const report = await runOnce(context);
       expect(report.skipped).to.deep.equal(["BTC3S"]);

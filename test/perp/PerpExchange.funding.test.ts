@@ -35,16 +35,22 @@ describe("PerpExchange: funding", () => {
     expect((wad("0.06") * P50K * RATE * 30n * DAY) % (WAD * WAD * YEAR)).to.not.equal(0n);
   });
 
+  /** Alice opens 0.06 BTC long at t0 and Bob 0.06 short a second later, each on 1,000 USDC; returns t0. */
+  async function openOpposite(s: Awaited<ReturnType<typeof positiveFundingFixture>>): Promise<number> {
+    await openPosition(s, s.alice, usdc(1000), 0n);
+    await openPosition(s, s.bob, usdc(1000), 0n);
+    const t0 = await soon();
+    await time.setNextBlockTimestamp(t0);
+    await s.exchange.connect(s.alice).trade(0, wad("0.06"));
+    await time.setNextBlockTimestamp(t0 + 1);
+    await s.exchange.connect(s.bob).trade(0, -wad("0.06"));
+    return t0;
+  }
+
   it("a positive rate: the long pays (rounded up), the short receives (rounded down), the fund keeps the unit", async () => {
     const s = await loadFixture(positiveFundingFixture);
     const { exchange, alice, bob } = s;
-    await openPosition(s, alice, usdc(1000), 0n);
-    await openPosition(s, bob, usdc(1000), 0n);
-    const t0 = await soon();
-    await time.setNextBlockTimestamp(t0);
-    await exchange.connect(alice).trade(0, wad("0.06"));
-    await time.setNextBlockTimestamp(t0 + 1);
-    await exchange.connect(bob).trade(0, -wad("0.06"));
+    const t0 = await openOpposite(s);
     const cumulativeAtOpen = (await exchange.position(alice.address, 0)).fundingIndex;
     expect((await exchange.position(bob.address, 0)).fundingIndex).to.equal(cumulativeAtOpen + RATE);
 
@@ -81,13 +87,7 @@ describe("PerpExchange: funding", () => {
   it("a negative rate: the short pays, the long receives, at the mark price of the settlement", async () => {
     const s = await loadFixture(negativeFundingFixture);
     const { exchange, btcFeed, alice, bob } = s;
-    await openPosition(s, alice, usdc(1000), 0n);
-    await openPosition(s, bob, usdc(1000), 0n);
-    const t0 = await soon();
-    await time.setNextBlockTimestamp(t0);
-    await exchange.connect(alice).trade(0, wad("0.06"));
-    await time.setNextBlockTimestamp(t0 + 1);
-    await exchange.connect(bob).trade(0, -wad("0.06"));
+    const t0 = await openOpposite(s);
     const d = 45 * 86_400 + 17;
     await time.setNextBlockTimestamp(t0 + d - 1);
     await btcFeed.updateAnswer(feedPrice("61234.5"));

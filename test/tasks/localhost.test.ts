@@ -31,7 +31,7 @@ describe("deployment to a local node (child processes on a loopback port)", func
     expect(mint.code, mint.stderr).to.equal(0);
     const list = await runHardhat(["lt:list", "--network", "localhost"], env);
     expect(list.code, list.stderr).to.equal(0);
-    expect(list.stdout).to.match(/BTC3S\s+100\s+-\s+-3\.00x/);
+    expect(list.stdout).to.match(/BTC3S\s+100\s+-\s+-\s+-3\.00x/); // no pool: no price, no premium
 
     const refused = await runHardhat(
       ["lt:mint", "--token", "BTC3S", "--amount", "lots", "--network", "localhost"],

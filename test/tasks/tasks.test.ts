@@ -59,14 +59,18 @@ describe("lt:* tasks (in-process network)", () => {
     expect(minted.exitCode, minted.stderr).to.equal(0);
     // The quote says where it comes from; the result line gives what the mint actually gave.
     expect(minted.stdout).to.match(
-      /^quote: about 9\.975037 ETH3L for 1,000 USDC \(block \d+, ETH at 3,000\.00 USD\)$/m,
+      /^quote: about 9\.97503\d ETH3L for 1,000 USDC \(block \d+, ETH at 3,000\.00 USD\)$/m,
     );
     expect(minted.stdout).to.match(/^minted 9\.97503\d ETH3L for 1,000 USDC \(fee 1 USDC\) in block \d+$/m);
-    // 1,000 USDC less the 0.1% mint fee, and the 0.05% taker fee on a 3x position, at NAV 100
-    expect(await eth3l.balanceOf(operator.address)).to.be.closeTo(wad("9.975037"), wad("0.000001"));
+    // One signature and one transaction: a permit of the stablecoin and the mint together, no approval first.
+    expect(minted.stdout).to.match(/^mint ETH3L \(with a permit\): 0x[0-9a-f]{64} \(gas \d+\)$/m);
+    expect(minted.stdout).to.not.contain("approve USDC");
+    // 1,000 USDC less the 0.1% mint fee, and the 0.05% taker fee on a 3x position, at NAV 100; the first mint of a
+    // token also locks its dead shares (1e-6 token)
+    expect(await eth3l.balanceOf(operator.address)).to.be.closeTo(wad("9.975036"), wad("0.000001"));
 
     const balance = await runTask("lt:balance");
-    expect(balance.stdout).to.match(/ETH3L\s+9\.975037 \(about 997\.5 USDC\)/);
+    expect(balance.stdout).to.match(/ETH3L\s+9\.97503\d \(about 997\.5 USDC\)/);
 
     const [, bob] = await ethers.getSigners();
     expect((await runTask("lt:transfer", { token: "ETH3L", to: bob.address, amount: "1.5" })).exitCode).to.equal(0);
@@ -80,8 +84,10 @@ describe("lt:* tasks (in-process network)", () => {
     expect(part.stdout).to.match(/^redeemed 1 ETH3L for 99\.\d+ USDC \(fee 0\.\d+ USDC\) in block \d+$/m);
     const all = await runTask("lt:redeem", { token: "ETH3L", slippage: "0.5", all: true });
     expect(all.exitCode, all.stderr).to.equal(0);
-    // All of it is gone but the management fee the redeem itself accrued: the operator is also the fee recipient.
-    expect(await eth3l.balanceOf(operator.address)).to.be.lessThan(wad("0.000001"));
+    // All of it, the management fee shares the redeem itself accrued included (the operator is also the fee
+    // recipient): redeem(type(uint256).max), so a second --all is never needed.
+    expect(await eth3l.balanceOf(operator.address)).to.equal(0n);
+    await expectRefused("lt:redeem", { token: "ETH3L", slippage: "0.5", all: true }, "you hold no ETH3L");
   });
 
   it("refuses bad input with one line, exit code 1 and no transaction", async () => {
@@ -121,6 +127,13 @@ describe("lt:* tasks (in-process network)", () => {
     await expectRefused("lt:mint", { token: "BTC3L", amount: "10", slippage: "0.5" }, "minting of BTC3L is paused");
     await expectRefused("lt:pause", { token: "BTC3L" }, "already paused");
     expect((await runTask("lt:unpause", { token: "BTC3L" })).exitCode).to.equal(0);
+    expect((await runTask("lt:set-cap", { token: "BTC3L", usdc: "100" })).exitCode).to.equal(0);
+    await expectRefused(
+      "lt:mint",
+      { token: "BTC3L", amount: "10", slippage: "0.5" },
+      "BTC3L is at its equity cap: it can take 0 USDC more, the mint would add 9.99 (mint less or later)",
+    );
+    expect((await runTask("lt:set-cap", { token: "BTC3L", usdc: "none" })).exitCode).to.equal(0);
     await time.increase(86_401);
     await expectRefused(
       "lt:mint",

@@ -82,6 +82,7 @@ describe("LeveragedTokenFactory", () => {
       },
       rebalanceSettings: { interval: 3600, band: wad("0.25") },
       initialNav: usdc(10),
+      equityCap: usdc(1_000_000),
       tokenAdmin: defaults.tokenAdmin,
     };
     await expect(factory.connect(stranger).setTokenDefaults(input))

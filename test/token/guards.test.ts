@@ -119,6 +119,7 @@ describe("coverage: guards and corners of the token and the factory, from mined 
       marketId: 0,
       targetLeverage: wad(3),
       initialNav: usdc(100),
+      equityCap: ethers.MaxUint256,
       admin: s.admin.address,
       fees: { mintFeeBps: 0, redeemFeeBps: 0, managementFeePerYear: 0n, recipient: s.feeRecipient },
       rebalanceSettings: { interval: 60, band: wad("0.1") },
@@ -171,6 +172,7 @@ describe("coverage: guards and corners of the token and the factory, from mined 
       fees: { mintFeeBps: 0, redeemFeeBps: 0, managementFeePerYear: 0n, recipient: d.fees.recipient },
       rebalanceSettings: { interval: d.rebalanceSettings.interval, band: d.rebalanceSettings.band },
       initialNav: d.initialNav,
+      equityCap: d.equityCap,
       tokenAdmin: d.tokenAdmin,
     };
     await runAll(

@@ -1,5 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { MINIMUM_SHARES } from "../../src/model/exactToken";
 import { ethers } from "hardhat";
 import { expectBooksBalance } from "../helpers/books";
 import { createToken, deploySystem, fund } from "../helpers/system";
@@ -35,16 +36,16 @@ describe("LeveragedToken: wipe-out", () => {
       "LeveragedTokenWipedOut",
     );
 
-    await expect(token.connect(alice).redeem(wad(10), 0, alice.address))
+    await expect(token.connect(alice).redeem(ethers.MaxUint256, 0, alice.address))
       .to.emit(token, "WipedOut")
       .withArgs(ethers.parseUnits("30000", 18), -usdc(300), 0n)
       .and.to.emit(token, "Redeemed")
-      .withArgs(alice.address, alice.address, wad(10), 0n, 0n);
+      .withArgs(alice.address, alice.address, wad(10) - MINIMUM_SHARES, 0n, 0n);
     expect(await token.wipedOut()).to.equal(true);
     expect(await token.positionSize()).to.equal(0n);
     expect(await token.rebalanceAction()).to.equal(0n);
     await expect(token.connect(bob).redeem(wad(5), 0, bob.address)).to.changeTokenBalance(stable, bob, 0n);
-    expect(await token.totalSupply()).to.equal(0n);
+    expect(await token.totalSupply()).to.equal(MINIMUM_SHARES); // the dead shares
 
     // The fund took the 1,500 USDC margin and absorbed the 300 USDC of bad debt; the books still balance.
     expect(await exchange.fundBalance()).to.equal(fundBefore + usdc(1_500));
@@ -62,7 +63,11 @@ describe("LeveragedToken: wipe-out", () => {
     await expect(token.rebalance()).to.emit(token, "WipedOut");
     expect(await token.wipedOut()).to.equal(true);
     await expect(token.rebalance()).to.be.revertedWithCustomError(token, "LeveragedTokenRebalanceNotDue");
-    await expect(token.connect(alice).redeem(wad(10), 0, alice.address)).to.changeTokenBalance(stable, alice, 0n);
+    await expect(token.connect(alice).redeem(ethers.MaxUint256, 0, alice.address)).to.changeTokenBalance(
+      stable,
+      alice,
+      0n,
+    );
     await expect(token.connect(bob).redeem(wad(5), 0, bob.address)).to.changeTokenBalance(stable, bob, 0n);
     await expectBooksBalance(exchange, stable, accounts);
   });
@@ -75,12 +80,18 @@ describe("LeveragedToken: wipe-out", () => {
     await stable.mint(admin.address, usdc(150));
     await stable.approve(await exchange.getAddress(), usdc(150));
     await exchange.deposit(0, await token.getAddress(), usdc(150));
-    expect(await token.previewRedeem(wad(10))).to.equal(usdc(100));
-    await expect(token.connect(alice).redeem(wad(10), 0, alice.address)).to.changeTokenBalance(
+    // Pro rata, rounded down: alice holds 10 tokens less the dead shares of the 15 in the supply.
+    const aliceShares = await token.balanceOf(alice.address);
+    const aliceOut = (usdc(150) * aliceShares) / wad(15);
+    expect(aliceOut).to.equal(usdc(100) - 10n);
+    expect(await token.previewRedeem(aliceShares)).to.equal(aliceOut);
+    await expect(token.connect(alice).redeem(aliceShares, 0, alice.address)).to.changeTokenBalance(
       stable,
       alice,
-      usdc(100),
+      aliceOut,
     );
-    await expect(token.connect(bob).redeem(wad(5), 0, bob.address)).to.changeTokenBalance(stable, bob, usdc(50));
+    const bobOut = ((usdc(150) - aliceOut) * wad(5)) / (wad(5) + MINIMUM_SHARES);
+    await expect(token.connect(bob).redeem(wad(5), 0, bob.address)).to.changeTokenBalance(stable, bob, bobOut);
+    expect(bobOut).to.be.closeTo(usdc(50), 10n);
   });
 });

@@ -8,7 +8,8 @@ import {ILeveragedToken} from "../../interfaces/ILeveragedToken.sol";
 /// Uniswap V2 pool against the stablecoin, or a mint / redeem at NAV. Both routes are quoted on chain at the moment
 /// of the trade (the pool's formula with its 0.3% fee; `previewMint` / `previewRedeem`, mint, redeem and taker fees
 /// included); the larger wins, a tie goes to NAV (it leaves the pool's price alone). Minting is left out while it
-/// is paused or would revert, the pool while it is empty. Every trade has a minimum out and a deadline; the
+/// is paused, above the token's equity cap (`capHeadroom`, the whole amount in) or would revert; the pool while it is
+/// empty. Every trade has a minimum out and a deadline; the
 /// `...WithPermit` variants take an EIP-2612 signature for the amount in, so a wallet needs no approval transaction.
 interface ITradeRouter {
     /// @notice Which way a trade went.
@@ -23,7 +24,8 @@ interface ITradeRouter {
     error TradeRouterZeroAddress();
     /// @notice The trade came after its `deadline` (block time `timestamp`).
     error TradeRouterExpired(uint256 deadline, uint256 timestamp);
-    /// @notice Neither route can take the trade now (no pool, and minting paused, wiped out or on a stale price).
+    /// @notice Neither route can take the trade now (no pool, and minting paused, over the cap, wiped out or on a stale
+    /// price).
     error TradeRouterNoRoute(address token);
     /// @notice The better route pays `amountOut`, less than the caller's `minAmountOut`.
     error TradeRouterSlippage(uint256 amountOut, uint256 minAmountOut);

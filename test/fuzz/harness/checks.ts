@@ -1,0 +1,142 @@
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import type { InvariantLens } from "../../../typechain-types";
+import { MINIMUM_SHARES, REBALANCE_ACTIONS } from "../../../src/model/exactToken";
+import { WAD } from "../../../src/model/fixedPoint";
+import { errorName, mined, mirrorPrice, mirrorRedeem } from "./mirror";
+import { DEAD, DUST, NAMES, type Model, type Real } from "./world";
+
+type Reports = Awaited<ReturnType<InvariantLens["check"]>>[0];
+
+/**
+ * The token's state as the chain's views show it equals the exact model's, to the wei, at the latest block's time
+ * (the time views run at). The lens counts the pending management fee shares apart from totalSupply (the ERC-20
+ * supply) and in navPerShare; the model does the same. `rebalanceAction` is NONE on chain while the price is not
+ * fresh; the model has no staleness, so it is compared only on a fresh price.
+ */
+async function expectModelState(m: Model, reports: Reports, fresh: boolean, command: string): Promise<void> {
+  const now = BigInt(await time.latest());
+  reports.forEach((t, i) => {
+    const x = m.exact[i].at(now);
+    const label = `token ${i} (${NAMES[i]}) after ${command}, chain vs model`;
+    expect(t.navPerShare, `${label}: navPerShare`).to.equal(x.navPerShare());
+    expect(t.equity, `${label}: equity`).to.equal(x.equity());
+    expect(t.totalSupply, `${label}: totalSupply`).to.equal(x.supply);
+    expect(t.pendingFeeShares, `${label}: pendingManagementFeeShares`).to.equal(x.pendingManagementFeeShares());
+    expect(t.positionSize, `${label}: positionSize`).to.equal(x.size);
+    expect(t.margin, `${label}: margin`).to.equal(x.state.margin);
+    expect(t.currentLeverage, `${label}: currentLeverage`).to.equal(x.currentLeverage());
+    expect(t.capHeadroom, `${label}: capHeadroom`).to.equal(x.capHeadroom());
+    if (fresh) expect(REBALANCE_ACTIONS[Number(t.action)], `${label}: rebalanceAction`).to.equal(x.rebalanceAction());
+    expect(t.wipedOut, `${label}: wipedOut`).to.equal(x.wipedOut);
+  });
+}
+
+/** One eth_call: every view of both tokens and of the exchange, then the invariants after every command. */
+export async function checkInvariants(m: Model, r: Real, command: string): Promise<void> {
+  const [reports, ex] = await r.lens.check(r.tokens, r.holders, r.s.exchange, 0);
+  // No exchange view reverts; the books balance (plain transfers to the exchange are extra, credited to nobody).
+  expect(ex.failedViews, "exchange views that reverted").to.equal(0n);
+  expect(ex.sumOfMargins + ex.fund + m.stray + (await retiredMargins(r)), "books: margins + fund + stray").to.equal(
+    ex.balance,
+  );
+  expect(ex.priceIsFresh, "freshness").to.equal(!m.stale);
+  let recipientCollateral = 0n;
+  for (const [i, t] of reports.entries()) {
+    const label = `token ${i} after ${command}`;
+    expect(t.failedViews, `${label}: views that reverted`).to.equal(0n);
+    // Previews revert only as the action would: on a price that is not fresh.
+    if (!m.stale) {
+      expect(t.previewMintReverted, `${label}: previewMint reverted on a fresh price`).to.equal(false);
+      expect(t.previewRedeemReverted, `${label}: previewRedeem reverted on a fresh price`).to.equal(false);
+    }
+    expect(t.sumOfBalances, `${label}: balances sum to the supply`).to.equal(t.totalSupply);
+    // The dead shares stay: once minted, the supply never falls below them (no share inflation at tiny supply).
+    if (t.totalSupply > 0n) expect(t.totalSupply, `${label}: dead shares`).to.be.at.least(MINIMUM_SHARES);
+    // equity and NAV are unsigned: the views returning at all is the "never negative" half. NAV (units per whole
+    // share, rounded down) is 0 iff equity is below one unit per whole share.
+    const shares = t.totalSupply + t.pendingFeeShares;
+    if (shares > 0n) {
+      expect(t.navPerShare === 0n, `${label}: NAV 0 iff equity < 1 unit per share`).to.equal(t.equity * WAD < shares);
+    }
+    if (t.wipedOut) expect(t.positionSize, `${label}: wiped out means closed`).to.equal(0n);
+    // A dust account (its holders' part besides the dead shares below 0.01 USD) holds no position: one the price
+    // left open is due to be closed (on a fresh price).
+    const live = t.totalSupply > MINIMUM_SHARES ? (t.equity * (t.totalSupply - MINIMUM_SHARES)) / t.totalSupply : 0n;
+    if (!t.wipedOut && !m.stale && t.equity > 0n && live < DUST && t.positionSize !== 0n) {
+      expect(t.action, `${label}: a dust account's position is due to be closed`).to.equal(2n);
+    }
+    // Whatever is due can be done, now, by anyone.
+    if (t.action !== 0n) await expectRebalanceWorks(r, i, label);
+    expect(m.wipedOut[i] && !t.wipedOut, `${label}: wipe-out is terminal`).to.equal(false);
+    expect(t.paused, `${label}: paused`).to.equal(m.paused[i]);
+    // Fees only grow: the recipient never acts, so its shares and stablecoin never go down.
+    expect(t.recipientShares, `${label}: fee shares only grow`).to.be.at.least(m.recipientShares[i]);
+    recipientCollateral = t.recipientCollateral;
+    m.recipientShares[i] = t.recipientShares;
+    m.wipedOut[i] = t.wipedOut;
+    m.equity[i] = t.equity;
+    m.leverage[i] = t.currentLeverage;
+  }
+  expect(recipientCollateral, "fee stablecoin only grows").to.be.at.least(m.recipientCollateral);
+  m.recipientCollateral = recipientCollateral;
+  // NAV, equity, supply, position, ... equal the exact model's.
+  await expectModelState(m, reports, ex.priceIsFresh, command);
+  m.commands++;
+}
+
+/** "Nothing due forever that cannot be done": a due rebalance simulates without a revert from a stranger. */
+async function expectRebalanceWorks(r: Real, i: number, label: string): Promise<void> {
+  try {
+    await r.tokens[i].connect(r.stranger).rebalance.staticCall();
+  } catch (error) {
+    expect.fail(`${label}: a rebalance is due but reverts with ${errorName(r, error)}`);
+  }
+}
+
+/** The margins of retired tokens, which the lens no longer lists. */
+async function retiredMargins(r: Real): Promise<bigint> {
+  let sum = 0n;
+  for (const t of r.retired) sum += await r.s.exchange.margin(await t.getAddress(), 0);
+  return sum;
+}
+
+/**
+ * Every holder (the fee recipient last) redeems everything; per token, paid <= what its account held; then only the
+ * dead shares (and the management fee accrued on them since) are left, with no position. Retired tokens' holders
+ * leave too, for what is left of them.
+ */
+export async function everyoneLeaves(m: Model, r: Real, order: number[]): Promise<void> {
+  await mirrorPrice(m, await mined(r.s.btcFeed.updateAnswer(m.price)));
+  m.stale = false;
+  const recipient = await ethers.getSigner(r.s.feeRecipient);
+  const leavers = [...order.map((k) => r.actors[k]), recipient, recipient, recipient];
+  for (const [i, t] of r.tokens.entries()) {
+    if (m.paused[i]) await t.connect(r.admin).unpause();
+    m.paused[i] = false;
+    const held = await t.equity();
+    let paid = 0n;
+    for (const who of leavers) {
+      const shares = await t.balanceOf(who.address);
+      if (shares === 0n) continue;
+      const before = await r.s.usdc.balanceOf(who.address);
+      const feesBefore = who === recipient ? 0n : await r.s.usdc.balanceOf(recipient.address);
+      await mirrorRedeem(m, r, i, await mined(t.connect(who).redeem(ethers.MaxUint256, 0, who.address)));
+      paid += (await r.s.usdc.balanceOf(who.address)) - before;
+      if (who !== recipient) paid += (await r.s.usdc.balanceOf(recipient.address)) - feesBefore;
+    }
+    expect(paid, `token ${i}: paid <= what its account held`).to.be.at.most(held);
+    const left = (await t.totalSupply()) - (await t.balanceOf(recipient.address));
+    expect(left, `token ${i}: everyone left but the dead shares`).to.be.oneOf([0n, MINIMUM_SHARES]);
+    expect(await t.balanceOf(DEAD)).to.equal(left);
+    expect(await t.positionSize(), `token ${i}: the last redeem closed the position`).to.equal(0n);
+  }
+  for (const t of r.retired) {
+    for (const who of leavers) {
+      if ((await t.balanceOf(who.address)) > 0n) await t.connect(who).redeem(ethers.MaxUint256, 0, who.address);
+    }
+  }
+  m.recipientShares = await Promise.all(r.tokens.map((t) => t.balanceOf(recipient.address)));
+  await checkInvariants(m, r, "everyone left");
+}

@@ -1,0 +1,140 @@
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { abs, COLLATERAL_SCALE, FEED_TO_WAD, WAD, YEAR } from "../../../../src/model/fixedPoint";
+import { attempt, eventsOf, expectOutcome, mined, mirror, mirrorPrice } from "../mirror";
+import { Step } from "../step";
+import { LEVERAGES, MAINTENANCE_LEVERAGE, MAX_PRICE_AGE, TAKER_FEE_BPS, type Model, type Real } from "../world";
+
+/** The market's commands: price moves and gaps, time, rebalances by anyone, liquidations. */
+
+export const price = (bps: number) =>
+  new Step(`price(${bps / 100}%)`, async (m, r) => {
+    const next = (m.price * BigInt(10_000 + bps)) / 10_000n;
+    m.price = next > 0n ? next : 1n;
+    await mirrorPrice(m, await mined(r.s.btcFeed.updateAnswer(m.price)));
+    m.stale = false;
+  });
+
+export const timePasses = (seconds: number, leaveStale: boolean) =>
+  new Step(`time(+${seconds}s${leaveStale ? " past maxPriceAge, stale" : ", feed refreshed"})`, async (m, r) => {
+    if (leaveStale) {
+      await time.increase(MAX_PRICE_AGE + seconds);
+      m.stale = true;
+    } else {
+      await time.increase(seconds);
+      await mirrorPrice(m, await mined(r.s.btcFeed.updateAnswer(m.price))); // the same price, pushed again
+      m.stale = false;
+    }
+  });
+
+export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch") =>
+  new Step(`rebalance(token ${t}, ${via})`, async (m, r) => {
+    const token = r.tokens[t];
+    const due = (await token.rebalanceAction()) !== 0n;
+    const before = await token.lastRebalanceTime();
+    const sizeBefore = await token.positionSize();
+    const caller = r.stranger;
+    const send =
+      via === "rebalance"
+        ? () => token.connect(caller).rebalance()
+        : via === "performUpkeep"
+          ? () => token.connect(caller).performUpkeep("0x")
+          : async () => (await ethers.getContractAt("BatchRebalancer", r.batch)).connect(caller).rebalance([token]);
+    const outcome = await attempt(r, send);
+    const label = `rebalance(token ${t}, ${via})`;
+    if (via === "batch") expect(outcome.ok, "a batch never reverts").to.equal(true);
+    else if (due) expect(outcome.ok ? "ok" : outcome.name, label).to.equal("ok");
+    else expectOutcome(outcome, [m.stale ? "PerpStalePrice" : "LeveragedTokenRebalanceNotDue"], label);
+    if (outcome.ok) {
+      // Mirrored only when the chain did rebalance (a batch skips a token with nothing due, or whose rebalance
+      // reverts); a rebalance with no equity left wipes the token out (WipedOut, no Rebalanced).
+      const events = eventsOf(outcome.receipt, token, await token.getAddress()).map((e) => e.name);
+      const did = events.includes("Rebalanced") || events.includes("WipedOut");
+      if (via !== "batch") expect(did, `${label} succeeded without rebalancing`).to.equal(true);
+      if (did) await mirror(m, t, outcome.receipt, label, (model) => model.rebalance());
+    }
+    const rebalanced = (await token.lastRebalanceTime()) !== before;
+    expect(rebalanced && !due, "rebalanced although not due").to.equal(false);
+    const size = await token.positionSize();
+    if (rebalanced && !(await token.wipedOut()) && size !== 0n) {
+      // |l - L| <= |L| x (8 units + 2 x the taker fee of the rebalance's trade) / equity: equity is whole units,
+      // and the fee, paid after the trade was sized, lowers equity under an unchanged notional.
+      const equity = await token.equity();
+      const traded = abs(sizeBefore - size);
+      const feeUnits = (traded * (m.price * 10n ** 10n) * TAKER_FEE_BPS) / 10n ** 18n / 10_000n / 10n ** 12n + 1n;
+      const tolerance = (LEVERAGES[0] * (8n + 2n * feeUnits)) / (equity > 0n ? equity : 1n);
+      expect(await token.currentLeverage(), "leverage after a rebalance").to.be.closeTo(LEVERAGES[t], tolerance);
+    }
+  });
+
+/**
+ * Anyone liquidates a token's account on the exchange, as it is or after a price push to `push`x leverage (under
+ * the maintenance margin at 40x) or, when negative, under water by notional / |push|; with `liquidate` false the
+ * push alone: a gap that leaves the account under water (or deep in drift) for the next command.
+ */
+export const liquidate = (t: number, push: number | null, doLiquidate: boolean) =>
+  new Step(
+    `${doLiquidate ? "liquidate" : "gap"}(token ${t}${push === null ? "" : push > 0 ? `, price pushed to ${push}x` : `, under water by notional/${-push}`})`,
+    async (m, r) => {
+      const account = await r.tokens[t].getAddress();
+      let answer = push === null ? 0n : pushedAnswer(m, t, push, BigInt(await time.latest()));
+      // Within the gaps the price commands make (-60% .. +150%), which the other side's fund can pay.
+      if (answer < (m.price * 4n) / 10n || answer > (m.price * 25n) / 10n) answer = 0n;
+      if (answer > 0n) {
+        m.price = answer;
+        await mirrorPrice(m, await mined(r.s.btcFeed.updateAnswer(answer)));
+        m.stale = false;
+      }
+      if (!doLiquidate) return;
+      const model = m.exact[t].at(BigInt(await time.latest()));
+      const liquidatable = await r.s.exchange.isLiquidatable(account, r.s.btcMarket);
+      expect(liquidatable, "isLiquidatable, chain vs model").to.equal(model.isLiquidatable());
+      if (answer > 0n && push! > MAINTENANCE_LEVERAGE) expect(liquidatable, "pushed").to.equal(true);
+      const rewardBefore = await r.s.usdc.balanceOf(r.stranger.address);
+      const outcome = await attempt(r, () => r.s.exchange.connect(r.stranger).liquidate(account, r.s.btcMarket));
+      // Anyone may try; the exchange refuses a stale price first, then an account above its maintenance margin.
+      expectOutcome(outcome, [m.stale ? "PerpStalePrice" : "PerpNotLiquidatable"], "liquidate");
+      if (!outcome.ok) return;
+      const { penalty, reward } = await mirror(m, t, outcome.receipt, "liquidate", (x) => x.liquidate());
+      const event = outcome.receipt.logs
+        .map((log) => r.s.exchange.interface.parseLog(log))
+        .find((e) => e?.name === "Liquidated");
+      expect(event?.args.liquidatorReward, "liquidator's reward, chain vs model").to.equal(reward);
+      expect(event?.args.fundPenalty, "fund's penalty, chain vs model").to.equal(penalty - reward);
+      expect((await r.s.usdc.balanceOf(r.stranger.address)) - rewardBefore, "reward paid").to.equal(reward);
+      await holdersCanRedeem(m, r, t);
+      m.liquidations++;
+    },
+  );
+
+/** After a liquidation every holder can still redeem all its shares, for what the model pays (an eth_call each). */
+async function holdersCanRedeem(m: Model, r: Real, t: number): Promise<void> {
+  const token = r.tokens[t];
+  const now = BigInt(await time.latest());
+  for (const who of [...r.actors, await ethers.getSigner(r.s.feeRecipient)]) {
+    const shares = await token.balanceOf(who.address);
+    if (shares === 0n) continue;
+    const out = await token.connect(who).redeem.staticCall(shares, 0, who.address);
+    const expected = m.exact[t].clone().at(now).redeem(shares).collateralOut;
+    expect(out, `${who.address} redeems all after the liquidation, chain vs model`).to.equal(expected);
+  }
+}
+
+/**
+ * The feed answer at which `push` holds one second after `now`, from the model's account (rounding aside), or 0 if
+ * there is none. Funding pending since the last settlement is size x p x d / (WAD^2 x YEAR), d the funding index
+ * accrued since, so the account's value is margin - openNotional + p x size x (WAD x YEAR - d) / (WAD^2 x YEAR);
+ * setting it to |size| x p / (WAD x k) gives p.
+ */
+function pushedAnswer(m: Model, t: number, push: number, now: bigint): bigint {
+  const x = m.exact[t];
+  const { size, openNotional, margin, cumulativeFunding, lastFundingUpdate, fundingIndex } = x.state;
+  if (size === 0n || x.wipedOut) return 0n;
+  const accrued = cumulativeFunding + x.market.fundingRatePerYear * (now + 1n - lastFundingUpdate) - fundingIndex;
+  const k = BigInt(push);
+  const numerator = (openNotional - margin * COLLATERAL_SCALE) * WAD * WAD * YEAR * k;
+  const denominator = size * (WAD * YEAR - accrued) * k - abs(size) * WAD * YEAR;
+  const price = numerator / denominator;
+  return price > 0n ? price / FEED_TO_WAD : 0n;
+}
