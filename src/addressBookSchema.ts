@@ -21,6 +21,8 @@ export const addressBookSchema = z.object({
   lens: address.optional(),
   markets: z.record(z.object({ id: z.number().int().nonnegative(), feed: address, settable: z.boolean() })),
   tokens: z.record(address),
+  /** Symbols of tokens the factory retired (wiped out; redeem only). A successor may be listed as e.g. BTC3Lv2. */
+  retired: z.array(z.string()).optional(),
   dex: z
     .object({
       router: address,

@@ -1,6 +1,7 @@
 import type { LeveragedToken, MockStablecoin } from "../typechain-types";
 import { formatToken, formatUsdc } from "./format";
 import { UserError } from "./errors";
+import { feeUp } from "./model/exactToken";
 
 /*
  * What a holder's mint or redeem needs checked before anything is sent, in one place for the CLI tasks and the app:
@@ -19,14 +20,22 @@ export async function checkMint(
   amount: bigint,
   blockTag?: number,
 ): Promise<{ symbol: string; expectedShares: bigint }> {
-  const [symbol, wipedOut, paused] = await Promise.all([
+  const [symbol, wipedOut, paused, headroom, fees] = await Promise.all([
     token.symbol(),
     token.wipedOut(),
     token.paused(),
+    token.capHeadroom({ blockTag }),
+    token.fees({ blockTag }),
     requireUsdc(stablecoin, payer, amount, "the mint"),
   ]);
   if (wipedOut) throw new UserError(`${symbol} is wiped out: it mints no more (redeeming works)`);
   if (paused) throw new UserError(`minting of ${symbol} is paused by the operator (redeeming works)`);
+  const net = amount - feeUp(amount, fees.mintFeeBps); // what the mint deposits, the part the equity cap counts
+  if (net > headroom) {
+    throw new UserError(
+      `${symbol} is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} (mint less or later)`,
+    );
+  }
   const expectedShares = await token.previewMint(amount, { blockTag }); // reverts on a stale or invalid price
   if (expectedShares === 0n) throw new UserError(`${symbol} would mint 0 tokens for ${formatUsdc(amount)} USDC`);
   return { symbol, expectedShares };

@@ -40,6 +40,10 @@ export interface TokenListing {
   pendingFeeShares: bigint;
   paused: boolean;
   wipedOut: boolean;
+  /** Wiped out and retired by the factory: redeem only; a successor (e.g. BTC3Lv2) may be listed. */
+  retired: boolean;
+  equityCap: bigint; // stablecoin units; NO_CAP: none
+  capHeadroom: bigint; // stablecoin units a mint may still deposit under the cap
   /** The token/stablecoin pool, when there is one. */
   pool?: Pool;
   /** The account's balance (0 when no account was asked about). */
@@ -147,6 +151,9 @@ function toListing(v: LensView): TokenListing {
     pendingFeeShares: v.pendingFeeShares,
     paused: v.paused,
     wipedOut: v.wipedOut,
+    retired: v.retired,
+    equityCap: v.equityCap,
+    capHeadroom: v.capHeadroom,
     pool:
       v.pool === NO_ADDRESS
         ? undefined

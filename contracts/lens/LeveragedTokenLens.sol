@@ -40,6 +40,9 @@ contract LeveragedTokenLens {
         uint256 pendingFeeShares; // management fee shares accrued but not minted yet
         bool paused; // minting paused by the operator
         bool wipedOut;
+        bool retired; // wiped out and retired by the factory: redeem only; a successor may be listed
+        uint256 equityCap; // collateral units; type(uint256).max: no cap
+        uint256 capHeadroom; // collateral units a mint may still deposit under the cap (0 once wiped out)
         address pool; // the token/collateral Uniswap V2 pair, or 0
         uint256 poolTokenReserve; // 18 decimals
         uint256 poolCollateralReserve; // collateral units
@@ -90,7 +93,12 @@ contract LeveragedTokenLens {
                 address(collateral),
                 account
             );
-            (v.action, v.leverage, v.equity) = (statuses[i].action, statuses[i].leverage, statuses[i].equity);
+            (v.action, v.leverage, v.equity, v.retired) = (
+                statuses[i].action,
+                statuses[i].leverage,
+                statuses[i].equity,
+                statuses[i].retired
+            );
             if (bytes(symbols[v.marketId]).length == 0) {
                 symbols[v.marketId] = _marketSymbol(ILeveragedToken(v.token), v.marketId);
             }
@@ -100,19 +108,20 @@ contract LeveragedTokenLens {
     }
 
     /// @notice One token's view (see `tokens`).
+    /// @param factory the factory that listed the token (says whether it is retired)
     /// @param token the leveraged token
     /// @param dexFactory a Uniswap V2 factory holding the token/collateral pair, or address(0)
-    /// @param collateral the token's collateral (the exchange's)
     /// @param account whose balance to include, or address(0)
     /// @return v the token's view
     function tokenView(
+        ILeveragedTokenFactory factory,
         ILeveragedToken token,
         address dexFactory,
-        address collateral,
         address account
     ) external view returns (TokenView memory v) {
-        v = _tokenView(token, dexFactory, collateral, account);
+        v = _tokenView(token, dexFactory, address(factory.exchange().collateral()), account);
         (v.action, v.leverage, v.equity) = token.keeperStatus();
+        v.retired = factory.isRetired(address(token));
         v.marketSymbol = _marketSymbol(token, v.marketId);
     }
 
@@ -139,6 +148,8 @@ contract LeveragedTokenLens {
         v.pendingFeeShares = token.pendingManagementFeeShares();
         v.paused = IPausableView(address(token)).paused();
         v.wipedOut = token.wipedOut();
+        v.equityCap = token.equityCap();
+        v.capHeadroom = token.capHeadroom();
         if (account != address(0)) v.balance = IERC20(address(token)).balanceOf(account);
         if (dexFactory != address(0)) _readPool(v, dexFactory, collateral);
     }

@@ -111,6 +111,11 @@ export function expm1(x: bigint): bigint {
   return sum;
 }
 
+/** A mint or redeem fee of `bps` basis points on `amount`, rounded up (in the token's favour), as the token takes it. */
+export function feeUp(amount: bigint, bps: bigint): bigint {
+  return divCeil(amount * bps, BPS);
+}
+
 export class ModelRevert extends Error {
   override name = "ModelRevert";
 }
@@ -261,7 +266,7 @@ export class ExactTokenModel {
       valueBefore = this.accountValue();
       if (valueBefore <= 0n) throw new ModelRevert("wiped out"); // the rebalance's fee took what was left
     }
-    const fee = divCeil(collateralIn * BigInt(this.params.mintFeeBps), BPS);
+    const fee = feeUp(collateralIn, BigInt(this.params.mintFeeBps));
     const net = collateralIn - fee;
     if (this.params.equityCap !== undefined && valueBefore + net > this.params.equityCap) {
       throw new ModelRevert("equity cap exceeded");
@@ -348,7 +353,7 @@ export class ExactTokenModel {
         gross = min(gross, this.s.margin);
       }
     }
-    const fee = divCeil(gross * this.params.redeemFeeBps, BPS);
+    const fee = feeUp(gross, this.params.redeemFeeBps);
     if (gross !== 0n) this.withdraw(gross);
     return { collateralOut: gross - fee, fee };
   }

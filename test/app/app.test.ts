@@ -4,6 +4,7 @@ import type { Page } from "playwright-core";
 import { formatToken, formatUsdc } from "../../src/amounts";
 import { connectStablecoin, connectToken, INTERFACES } from "../../src/contracts";
 import { readTokenList } from "../../src/lens";
+import { feeUp } from "../../src/model/exactToken";
 import { valueAtNav } from "../../src/tokenState";
 import { TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
 import { screenshot, startAppHarness, type AppHarness } from "./harness";
@@ -138,6 +139,33 @@ describe("the app in a browser", function () {
     expect(await sent(page)).to.not.include("eth_sendTransaction");
     expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);
     await screenshot(page, "5-mint-too-much");
+  });
+
+  it("a mint above the token's equity cap shows the headroom in one sentence and sends nothing", async () => {
+    // The operator (the node's first dev account) caps ETH2L at 10 USDC of equity.
+    const admin = await h.provider.getSigner(0);
+    const eth2l = token("ETH2L").connect(admin);
+    await (await eth2l.setEquityCap(10_000_000n)).wait();
+    const [headroom, fees] = await Promise.all([eth2l.capHeadroom(), eth2l.fees()]);
+    const net = 100_000_000n - feeUp(100_000_000n, fees.mintFeeBps);
+
+    const list = await open("#/");
+    const row = list.getByRole("table", { name: "Tokens" }).getByRole("row", { name: "ETH2L", exact: true });
+    await row.getByText(formatUsdc(headroom), { exact: true }).waitFor();
+
+    const page = await open("#/trade?token=ETH2L");
+    await connect(page);
+    const nonce = await h.provider.getTransactionCount(holder);
+    await page.getByLabel("Amount").fill("100");
+    await page.getByRole("button", { name: "Mint", exact: true }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).to.equal(
+      `ETH2L is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} (mint less or later)`,
+    );
+    expect(await sent(page)).to.not.include("eth_sendTransaction");
+    expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);
+    await screenshot(page, "5b-mint-above-cap");
   });
 
   it("a wallet on another chain gets the wrong-network message and a switch button that works", async () => {

@@ -67,6 +67,9 @@ describe("LeveragedTokenLens", () => {
         pendingFeeShares: state.pendingFeeShares,
         paused: false,
         wipedOut: false,
+        retired: false,
+        equityCap: state.equityCap,
+        capHeadroom: state.capHeadroom,
         balance: await token.balanceOf(holder),
       });
       expect(listing.positionSize, `${listing.symbol} size`).to.equal(state.positionSize);
@@ -110,7 +113,7 @@ describe("LeveragedTokenLens", () => {
     const [, tail] = await lens.tokens(book.factory, ethers.ZeroAddress, ethers.ZeroAddress, 7, MaxUint256);
     expect(tail.map((v) => v.symbol)).to.deep.equal(["ETH2L", "BTC1S"]);
     // One token alone reads the same as in a page.
-    const one = await lens.tokenView(all[1][0].token, book.dex!.factory, book.stablecoin, ethers.ZeroAddress);
+    const one = await lens.tokenView(book.factory, all[1][0].token, book.dex!.factory, ethers.ZeroAddress);
     const plain = (v: unknown) => (v as Result).toObject(true);
     expect(plain(one)).to.deep.equal(plain(all[1][0]));
     // The reader in src/ gives the same list whatever its page size.
@@ -141,6 +144,22 @@ describe("LeveragedTokenLens", () => {
     await (await ethers.getContractAt("LeveragedToken", book.tokens.BTC3L)).rebalance();
     list = await readTokenList(book, ethers.provider);
     expect([bySymbol("BTC3L").wipedOut, bySymbol("BTC3L").positionSize]).to.deep.equal([true, 0n]);
+    expect([bySymbol("BTC3L").retired, bySymbol("BTC3L").capHeadroom]).to.deep.equal([false, 0n]);
+    // Retired by the factory; a cap on ETH2L: the list says so, and its headroom is the token's.
+    await (
+      await ethers.getContractAt("LeveragedTokenFactory", book.factory)
+    )
+      .connect(admin)
+      .retireToken(book.tokens.BTC3L);
+    await eth2l.connect(admin).setEquityCap(usdc(300));
+    list = await readTokenList(book, ethers.provider);
+    expect(bySymbol("BTC3L").retired).to.equal(true);
+    expect(list.tokens.filter((t) => t.retired).map((t) => t.symbol)).to.deep.equal(["BTC3L"]);
+    expect([bySymbol("ETH2L").equityCap, bySymbol("ETH2L").capHeadroom]).to.deep.equal([
+      usdc(300),
+      await eth2l.capHeadroom(),
+    ]);
+    expect(bySymbol("ETH2L").capHeadroom).to.be.greaterThan(usdc(40)).and.lessThan(usdc(51));
     expect(list.tokens.every((t) => t.priceIsFresh)).to.equal(true);
 
     // A day and a second later the local markets' prices (max age one day) are stale; the lens still answers.

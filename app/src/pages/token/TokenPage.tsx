@@ -13,7 +13,7 @@ import { LeverageGauge } from "../../components/LeverageGauge";
 import { LineChart } from "../../components/LineChart";
 import { shortAddress } from "../../components/text";
 import { href } from "../../route";
-import { nextRebalance, tokenStatus } from "../tokens/status";
+import { capHeadroomText, nextRebalance, tokenStatus } from "../tokens/status";
 
 const HISTORY_INTERVAL_MS = 15_000;
 const ACCOUNT_INTERVAL_MS = 5_000;
@@ -101,6 +101,8 @@ export default function TokenPage({ symbol }: { symbol: string }) {
             </dd>
             <dt>Status</dt>
             <dd>{tokenStatus(token)}</dd>
+            <dt>Cap headroom</dt>
+            <dd>{capHeadroomText(token)}</dd>
           </dl>
         </div>
         <div className="card">

@@ -6,7 +6,7 @@ import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { LeverageGauge } from "../../components/LeverageGauge";
 import { href } from "../../route";
-import { nextRebalance, tokenStatus } from "./status";
+import { capHeadroomText, nextRebalance, tokenStatus } from "./status";
 
 /** Every listed token: NAV and its 24 h change, the underlying, the pool and its premium, leverage in its band. */
 export function TokensPage() {
@@ -37,6 +37,7 @@ export function TokensPage() {
                 <th scope="col">Next rebalance</th>
                 <th scope="col">Fees mint / redeem / year</th>
                 <th scope="col">Equity (USDC)</th>
+                <th scope="col">Cap headroom (USDC)</th>
                 <th scope="col">Status</th>
                 {connection && <th scope="col">You hold</th>}
                 <th scope="col">
@@ -49,7 +50,7 @@ export function TokensPage() {
                 const before = dayAgo?.tokens.find((d) => d.address === t.address);
                 const pool = t.pool && poolPrice(t.pool);
                 return (
-                  <tr key={t.address} aria-label={t.symbol} className={t.wipedOut ? "dead" : undefined}>
+                  <tr key={t.address} aria-label={t.symbol} className={t.wipedOut || t.retired ? "dead" : undefined}>
                     <th scope="row">
                       <a href={href.token(t.symbol)}>{t.symbol}</a>
                       <small>{t.name}</small>
@@ -85,6 +86,7 @@ export function TokensPage() {
                       {formatRatePerYear(t.managementFeePerYear)}
                     </td>
                     <td className="num">{formatUsdc(t.equity)}</td>
+                    <td className="num">{capHeadroomText(t)}</td>
                     <td>{tokenStatus(t)}</td>
                     {connection && (
                       <td className="num">

@@ -1,8 +1,11 @@
+import { formatUsdc } from "../../../../src/amounts";
 import { relativeTime } from "../../../../src/format";
+import { NO_CAP } from "../../../../src/tokenState";
 import type { TokenListing } from "../../../../src/lens";
 
 /** What a token is doing, in a word or two. */
 export function tokenStatus(t: TokenListing): string {
+  if (t.retired) return "retired (redeem only)";
   if (t.wipedOut) return "wiped out";
   if (t.paused) return "minting paused";
   if (!t.priceIsFresh) return "stale price";
@@ -16,4 +19,11 @@ export function nextRebalance(t: TokenListing, now: bigint): string {
   if (t.action === "drift") return "drift due";
   if (t.action === "time") return "due now";
   return t.nextRebalance > now ? relativeTime(t.nextRebalance, now) : "-";
+}
+
+/** What a mint may still add under the token's equity cap, in USDC: "no cap", "full" or the amount. */
+export function capHeadroomText(t: TokenListing): string {
+  if (t.equityCap === NO_CAP) return "no cap";
+  if (t.capHeadroom === 0n) return "full";
+  return formatUsdc(t.capHeadroom);
 }
