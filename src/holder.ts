@@ -33,7 +33,7 @@ export async function checkMint(
   const net = amount - feeUp(amount, fees.mintFeeBps); // what the mint deposits, the part the equity cap counts
   if (net > headroom) {
     throw new UserError(
-      `${symbol} is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} (mint less or later)`,
+      `${symbol} is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} USDC (mint less or later)`,
     );
   }
   const expectedShares = await token.previewMint(amount, { blockTag }); // reverts on a stale or invalid price

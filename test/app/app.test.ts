@@ -161,7 +161,7 @@ describe("the app in a browser", function () {
     const alert = page.getByRole("alert");
     await alert.waitFor();
     expect(await alert.textContent()).to.equal(
-      `ETH2L is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} (mint less or later)`,
+      `ETH2L is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} USDC (mint less or later)`,
     );
     expect(await sent(page)).to.not.include("eth_sendTransaction");
     expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);
