@@ -33,6 +33,7 @@ async function hookedSystem() {
       fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: 0n, recipient: recipient.address },
       rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
       initialNav: usdc(100),
+      equityCap: MaxUint256, // no cap
       tokenAdmin: admin.address,
     },
   ]);

@@ -3,8 +3,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-/** What commands write (ignored by git): a doc may name them as outputs. */
-const GENERATED = /^(out|artifacts|cache|typechain-types|coverage|dist|node_modules|ignition\/deployments)\//;
+/**
+ * What commands write: build outputs (ignored by git) and the address books `npm run deploy` writes
+ * (`deployments/<network>.json`); a doc may name them as outputs.
+ */
+const GENERATED =
+  /^(out|artifacts|cache|typechain-types|coverage|dist|node_modules|ignition\/deployments)\/|^deployments\/[\w-]+\.json$/;
 
 /** The repository's own docs. */
 const DOCS = [
