@@ -28,7 +28,7 @@ export const TOKENS = 200;
 const MONTE_CARLO_TARGET = 5_000_000;
 
 /** The keeper's JSON-RPC provider, counting at the transport: requests (a batch of N is N) and HTTP round trips. */
-class CountingProvider extends ResilientJsonRpcProvider {
+export class CountingProvider extends ResilientJsonRpcProvider {
   requests = 0;
   roundTrips = 0;
   transactions = 0;
@@ -79,17 +79,34 @@ export async function deployScaleSystem(hre: HardhatRuntimeEnvironment): Promise
   return book;
 }
 
+/** The in-process chain served over HTTP on a loopback port, and a counting provider to it (the keeper's options). */
+export async function servedChain(
+  hre: HardhatRuntimeEnvironment,
+  chainId: number,
+): Promise<{ url: string; provider: CountingProvider; close: () => Promise<void> }> {
+  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
+  const { port } = await server.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const provider = new CountingProvider(url, Network.from(chainId), PROVIDER_OPTIONS);
+  return {
+    url,
+    provider,
+    close: async () => {
+      provider.destroy();
+      await server.close();
+    },
+  };
+}
+
 /**
  * Measures single keeper passes over the 200 tokens of `deployScaleSystem` (`runOnce`, configured with the keeper's
- * defaults) through a counting provider, over HTTP to the in-process chain.
+ * defaults and the address book's batcher and lens; one idle pass without the lens, as with an older address book)
+ * through a counting provider, over HTTP to the in-process chain.
  */
 export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: AddressBook): Promise<string> {
   const { ethers } = hre;
   const feeds = await Promise.all(MARKETS.map((m) => ethers.getContractAt("SettablePriceFeed", book.markets[m].feed)));
-  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
-  const { port } = await server.listen();
-  const url = `http://127.0.0.1:${port}`;
-  const provider = new CountingProvider(url, Network.from(Number(book.chainId)), PROVIDER_OPTIONS);
+  const { url, provider, close } = await servedChain(hre, Number(book.chainId));
   try {
     const wallet = Wallet.createRandom();
     await ethers.provider.send("hardhat_setBalance", [wallet.address, `0x${parseEther("1000").toString(16)}`]);
@@ -99,6 +116,8 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
         book.factory,
         "--batcher",
         book.batcher as string,
+        "--lens",
+        book.lens as string,
         "--rpc-url",
         url,
         "--chain-id",
@@ -116,6 +135,8 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
       metrics: new KeeperMetrics(),
     });
     const perToken: KeeperContext = { ...batched, batcher: undefined };
+    // An address book written before the lens: the factory's statuses, and one NAV read per token for the metrics.
+    const noLens: KeeperContext = { ...batched, lens: undefined };
     const nextDay = async () => {
       await ethers.provider.send("evm_increaseTime", [86_400]);
       for (const feed of feeds) await feed.updateAnswer((await feed.latestRoundData()).answer);
@@ -143,6 +164,7 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
     };
     await tick("first pass (reads the symbols)", batched, 0);
     await tick("nothing due", batched, 0);
+    await tick("nothing due, no lens", noLens, 0);
     await feeds[MARKETS.indexOf("LTC")].updateAnswer(feedAnswer("88")); // -12%: LTC3L leaves its band
     await tick("one due (drift)", batched, 1);
     await nextDay();
@@ -156,8 +178,7 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
       table(["pass", "due", "JSON-RPC requests", "HTTP round trips", "transactions", "wall time (ms)"], rows),
     ].join("\n");
   } finally {
-    provider.destroy();
-    await server.close();
+    await close();
   }
 }
 
