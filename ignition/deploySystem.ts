@@ -95,6 +95,7 @@ export async function deploySystem(
     factory: address("factory"),
     batcher: address("batcher"),
     lens: address("lens"),
+    upkeep: address("upkeep"),
     markets,
     tokens,
   };

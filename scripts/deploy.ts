@@ -21,6 +21,7 @@ async function main() {
   console.log(`  stablecoin ${book.stablecoin}\n  exchange   ${book.exchange}\n  factory    ${book.factory}`);
   console.log(`  batcher    ${book.batcher}`);
   console.log(`  lens       ${book.lens}`);
+  console.log(`  upkeep     ${book.upkeep} (Chainlink Automation, every token)`);
   for (const [symbol, address] of Object.entries(book.tokens)) console.log(`  ${symbol.padEnd(10)} ${address}`);
   if (book.dex) {
     console.log(`  router     ${book.dex.router} (Uniswap V2)`);

@@ -19,6 +19,9 @@ export const addressBookSchema = z.object({
   batcher: address.optional(),
   /** The LeveragedTokenLens (every token in one call per page); absent from address books written before it. */
   lens: address.optional(),
+  /** The FactoryUpkeep (one Chainlink Automation upkeep for every token); absent from address books written before
+   * it. */
+  upkeep: address.optional(),
   markets: z.record(z.object({ id: z.number().int().nonnegative(), feed: address, settable: z.boolean() })),
   tokens: z.record(address),
   /** Symbols of tokens the factory retired (wiped out; redeem only). A successor may be listed as e.g. BTC3Lv2. */

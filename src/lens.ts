@@ -71,11 +71,18 @@ export interface TokenListOptions {
   pageSize?: number;
 }
 
+/**
+ * What reading through the lens needs of an address book: the factory, the lens, and the DEX factory for pool
+ * reserves (none: no pools read). A keeper configured with addresses alone has no network name.
+ */
+export type LensBook = Pick<AddressBook, "factory" | "lens" | "dex"> & { network?: string };
+
 /** The lens of an address book; an address book without one is a UserError that says what to do. */
-export function connectLens(book: AddressBook, runner: ContractRunner): LeveragedTokenLens {
+export function connectLens(book: LensBook, runner: ContractRunner): LeveragedTokenLens {
   if (!book.lens) {
+    const network = book.network ?? "<network>";
     throw new UserError(
-      `the ${book.network} address book has no token lens (deployed before it existed): redeploy with npm run deploy -- --network ${book.network}`,
+      `the ${network} address book has no token lens (deployed before it existed): redeploy with npm run deploy -- --network ${network}`,
     );
   }
   return connectLensContract(book.lens, runner);
@@ -83,7 +90,7 @@ export function connectLens(book: AddressBook, runner: ContractRunner): Leverage
 
 /** Every token of the address book's factory, in the factory's order. */
 export async function readTokenList(
-  book: AddressBook,
+  book: LensBook,
   provider: Provider,
   options: TokenListOptions = {},
 ): Promise<TokenList> {

@@ -1,10 +1,10 @@
 /**
- * The benchmark's informational figures (not in gas-snapshot.json, never checked): one keeper tick against 200
- * tokens over JSON-RPC, and the Monte Carlo back-test's speed. Loaded by the bench task after compiling (it needs
- * the TypeChain types).
+ * The benchmark's figures over 200 tokens: the FactoryUpkeep's gas (rows of gas-snapshot.json), and, informational
+ * (not in gas-snapshot.json, never checked), one keeper tick against them over JSON-RPC and the Monte Carlo
+ * back-test's speed. Loaded by the bench task after compiling (it needs the TypeChain types).
  */
 import { performance } from "node:perf_hooks";
-import { Network, Wallet, parseEther, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { AbiCoder, Network, Wallet, ZeroAddress, parseEther, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
@@ -28,7 +28,7 @@ export const TOKENS = 200;
 const MONTE_CARLO_TARGET = 5_000_000;
 
 /** The keeper's JSON-RPC provider, counting at the transport: requests (a batch of N is N) and HTTP round trips. */
-class CountingProvider extends ResilientJsonRpcProvider {
+export class CountingProvider extends ResilientJsonRpcProvider {
   requests = 0;
   roundTrips = 0;
   transactions = 0;
@@ -79,17 +79,84 @@ export async function deployScaleSystem(hre: HardhatRuntimeEnvironment): Promise
   return book;
 }
 
+/** A day later, with every market's price fresh again: every token is due by time. */
+async function nextDay(hre: HardhatRuntimeEnvironment, book: AddressBook): Promise<void> {
+  const { ethers } = hre;
+  await ethers.provider.send("evm_increaseTime", [86_400]);
+  for (const market of MARKETS) {
+    const feed = await ethers.getContractAt("SettablePriceFeed", book.markets[market].feed);
+    await feed.updateAnswer((await feed.latestRoundData()).answer);
+  }
+}
+
+/**
+ * The FactoryUpkeep's gas over the 200 tokens of `deployScaleSystem`: a check with nothing due (it reads every
+ * token: the most a check costs), as an Automation node simulates it (an eth_call from the zero address, less the
+ * 21,000 base), and performs of 10 and of 50 (the most one takes) due tokens, with the data the check returns. The
+ * chain is put back as it was.
+ */
+export async function measureUpkeep(
+  hre: HardhatRuntimeEnvironment,
+  book: AddressBook,
+): Promise<Record<string, number>> {
+  const { ethers } = hre;
+  const snapshot = await ethers.provider.send("evm_snapshot", []);
+  try {
+    const upkeep = await ethers.getContractAt("FactoryUpkeep", book.upkeep as string);
+    const to = await upkeep.getAddress();
+    const data = upkeep.interface.encodeFunctionData("checkUpkeep", ["0x"]);
+    const checked = async () => {
+      const raw = await ethers.provider.call({ from: ZeroAddress, to, data });
+      const [, performData] = upkeep.interface.decodeFunctionResult("checkUpkeep", raw) as unknown as [boolean, string];
+      return (AbiCoder.defaultAbiCoder().decode(["address[]"], performData)[0] as string[]).slice();
+    };
+    const gasOf = async (tokens: string[]) => {
+      const performData = AbiCoder.defaultAbiCoder().encode(["address[]"], [tokens]);
+      const receipt = await (await upkeep.performUpkeep(performData)).wait();
+      return Number(receipt?.gasUsed);
+    };
+    const gas: Record<string, number> = {};
+    const estimate = await ethers.provider.estimateGas({ from: ZeroAddress, to, data });
+    gas[`factory upkeep: checkUpkeep, ${TOKENS} tokens, none due (eth_call)`] = Number(estimate) - 21_000;
+    await nextDay(hre, book);
+    gas["factory upkeep: performUpkeep, 10 tokens"] = await gasOf((await checked()).slice(0, 10));
+    const due = await checked();
+    if (due.length !== Number(await upkeep.MAX_PERFORM_TOKENS())) throw new Error(`upkeep: ${due.length} due`);
+    gas[`factory upkeep: performUpkeep, ${due.length} tokens`] = await gasOf(due);
+    return gas;
+  } finally {
+    await ethers.provider.send("evm_revert", [snapshot]);
+  }
+}
+
+/** The in-process chain served over HTTP on a loopback port, and a counting provider to it (the keeper's options). */
+export async function servedChain(
+  hre: HardhatRuntimeEnvironment,
+  chainId: number,
+): Promise<{ url: string; provider: CountingProvider; close: () => Promise<void> }> {
+  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
+  const { port } = await server.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const provider = new CountingProvider(url, Network.from(chainId), PROVIDER_OPTIONS);
+  return {
+    url,
+    provider,
+    close: async () => {
+      provider.destroy();
+      await server.close();
+    },
+  };
+}
+
 /**
  * Measures single keeper passes over the 200 tokens of `deployScaleSystem` (`runOnce`, configured with the keeper's
- * defaults) through a counting provider, over HTTP to the in-process chain.
+ * defaults and the address book's batcher and lens; one idle pass without the lens, as with an older address book)
+ * through a counting provider, over HTTP to the in-process chain.
  */
 export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: AddressBook): Promise<string> {
   const { ethers } = hre;
   const feeds = await Promise.all(MARKETS.map((m) => ethers.getContractAt("SettablePriceFeed", book.markets[m].feed)));
-  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
-  const { port } = await server.listen();
-  const url = `http://127.0.0.1:${port}`;
-  const provider = new CountingProvider(url, Network.from(Number(book.chainId)), PROVIDER_OPTIONS);
+  const { url, provider, close } = await servedChain(hre, Number(book.chainId));
   try {
     const wallet = Wallet.createRandom();
     await ethers.provider.send("hardhat_setBalance", [wallet.address, `0x${parseEther("1000").toString(16)}`]);
@@ -99,6 +166,8 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
         book.factory,
         "--batcher",
         book.batcher as string,
+        "--lens",
+        book.lens as string,
         "--rpc-url",
         url,
         "--chain-id",
@@ -116,10 +185,8 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
       metrics: new KeeperMetrics(),
     });
     const perToken: KeeperContext = { ...batched, batcher: undefined };
-    const nextDay = async () => {
-      await ethers.provider.send("evm_increaseTime", [86_400]);
-      for (const feed of feeds) await feed.updateAnswer((await feed.latestRoundData()).answer);
-    };
+    // An address book written before the lens: the factory's statuses, and one NAV read per token for the metrics.
+    const noLens: KeeperContext = { ...batched, lens: undefined };
 
     const rows: string[][] = [];
     const tick = async (label: string, context: KeeperContext, due: number) => {
@@ -143,11 +210,12 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
     };
     await tick("first pass (reads the symbols)", batched, 0);
     await tick("nothing due", batched, 0);
+    await tick("nothing due, no lens", noLens, 0);
     await feeds[MARKETS.indexOf("LTC")].updateAnswer(feedAnswer("88")); // -12%: LTC3L leaves its band
     await tick("one due (drift)", batched, 1);
-    await nextDay();
+    await nextDay(hre, book);
     await tick(`all due (time), batches of ${config.maxBatch}`, batched, TOKENS);
-    await nextDay();
+    await nextDay(hre, book);
     await tick("all due (time), no batcher", perToken, TOKENS);
 
     return [
@@ -156,8 +224,7 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
       table(["pass", "due", "JSON-RPC requests", "HTTP round trips", "transactions", "wall time (ms)"], rows),
     ].join("\n");
   } finally {
-    provider.destroy();
-    await server.close();
+    await close();
   }
 }
 

@@ -10,7 +10,8 @@ import { uniswapV2 } from "../../src/dex/uniswapV2";
 /**
  * The whole system from a deployment spec: the stablecoin, one price feed per market (deployed, or an existing
  * Chainlink feed), the exchange with its markets and a funded insurance fund, the token factory with its token set,
- * the BatchRebalancer that keepers use, and optionally Uniswap V2 with seeded pools. Every step has a stable id, so
+ * the BatchRebalancer that keepers use, the token lens, the factory's Chainlink Automation upkeep, and optionally
+ * Uniswap V2 with seeded pools. Every step has a stable id, so
  * a failed deployment resumes.
  */
 export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTokens") {
@@ -122,7 +123,10 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
       ...prefixed("feed", feeds),
       ...prefixed("token", tokens),
     };
-    if (spec.dex.kind === "none") return system;
+    // One Chainlink Automation upkeep for every token of the factory (the tokens keep their own upkeep too).
+    // Deployed last, so that the addresses of everything before it stay as they were.
+    const upkeep = (after: ContractFuture[]) => m.contract("FactoryUpkeep", [factory, batcher], { after });
+    if (spec.dex.kind === "none") return { ...system, upkeep: upkeep([lens]) };
 
     const { router, dexFactory }: { router: ContractFuture; dexFactory: ArgumentType } =
       spec.dex.kind === "deploy"
@@ -175,7 +179,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     const after = seeded.length > 0 ? seeded : [batcher];
     const tradeRouter = m.contract("TradeRouter", [factory, dexFactory], { after });
     const arbitrage = m.contract("FlashArbitrage", [factory, dexFactory], { after: [tradeRouter] });
-    return { ...system, router, tradeRouter, arbitrage };
+    return { ...system, router, tradeRouter, arbitrage, upkeep: upkeep([arbitrage]) };
   });
 }
 

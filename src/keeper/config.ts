@@ -26,6 +26,11 @@ const SETTINGS = {
   ...botSettings("KEEPER"),
   /** BatchRebalancer address: from `--batcher`, or the address book's; undefined: one transaction per token. */
   batcher: setting("--batcher", "KEEPER_BATCHER", address("--batcher").optional()),
+  /**
+   * LeveragedTokenLens address: from `--lens`, or the address book's; with one, a pass reads every token (status,
+   * symbol, NAV) in one call per hundred tokens; undefined: the factory's statuses and one NAV read per token.
+   */
+  lens: setting("--lens", "KEEPER_LENS", address("--lens").optional()),
   /** At most this many tokens per batch transaction (the contract takes up to 256). */
   maxBatch: setting(
     "--max-batch",
@@ -56,11 +61,12 @@ export interface BookAddresses {
   factory: string;
   chainId: number;
   batcher?: string;
+  lens?: string;
   deployer?: string;
 }
 
 /**
- * Validates the settings. `readBook` resolves a network's address book (factory, chain id, batcher); it is
+ * Validates the settings. `readBook` resolves a network's address book (factory, chain id, batcher, lens); it is
  * injected so that this module stays free of the file system.
  */
 export function parseConfig(
@@ -72,7 +78,8 @@ export function parseConfig(
   const book = settings.network ? readBookOrFail(readBook, settings.network) : undefined;
   const factory = settings.factory ?? book?.factory;
   const batcher = settings.batcher ?? book?.batcher;
+  const lens = settings.lens ?? book?.lens;
   const endpoint = resolveEndpoint("KEEPER", settings, book?.chainId, argv, env);
   if (!factory) throw new ConfigError("no factory: give --network <name> (an address book) or --factory 0x..");
-  return { ...settings, ...endpoint, factory, batcher, deployer: book?.deployer };
+  return { ...settings, ...endpoint, factory, batcher, lens, deployer: book?.deployer };
 }

@@ -22,7 +22,7 @@ export async function keeperSigner(
 
 /**
  * A keeper's context from its configuration: the signer (in a NonceManager; none in dry run), the factory and the
- * batcher (when the configuration has one) connected to it, and an empty state.
+ * batcher (when the configuration has one) connected to it, the lens (when it has one), and an empty state.
  */
 export function keeperContext(
   config: KeeperConfig,
@@ -37,6 +37,7 @@ export function keeperContext(
     signer,
     factory: LeveragedTokenFactory__factory.connect(config.factory, runner),
     batcher: config.batcher ? BatchRebalancer__factory.connect(config.batcher, runner) : undefined,
+    lens: config.lens,
     connectToken: (address) => LeveragedToken__factory.connect(address, runner),
     config,
     logger,

@@ -57,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
     logger.warn({ batcher: config.batcher }, "no contract at the batcher address; one transaction per token");
     config = { ...config, batcher: undefined };
   }
+  if (config.lens && (await provider.getCode(config.lens)) === "0x") {
+    logger.warn({ lens: config.lens }, "no contract at the lens address; statuses from the factory");
+    config = { ...config, lens: undefined };
+  }
   const metrics = new KeeperMetrics();
   const signer = await keeperSigner(config, provider, logger);
   const context = keeperContext(config, provider, logger, { signer, metrics, stopping: stop.stopping });
@@ -90,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       factory: factoryAddress,
       signer: context.signer ? await context.signer.getAddress() : null,
       batcher: config.batcher ?? null,
+      lens: config.lens ?? null,
       maxBatch: config.maxBatch,
       dryRun: config.dryRun,
       pollIntervalMs: config.pollIntervalMs,

@@ -1,7 +1,8 @@
 import { formatUnits } from "ethers";
-import type { LeveragedTokenFactory } from "../../typechain-types";
 import { checkSignerBalance } from "../bot/process";
 import { USDC_DECIMALS } from "../units";
+import { REBALANCE_ACTIONS } from "../contractTypes";
+import { LENS_PAGE_SIZE, readTokenList } from "../lens";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { retrying, syncNonce, type Retry } from "../tx";
@@ -12,19 +13,30 @@ import { pendingTransactions, txContext, type DueToken, type KeeperContext, type
 export { newKeeperState, pendingTransactions } from "./types";
 export type { KeeperContext, KeeperState, PassConfig, PassReport, PendingRebalance } from "./types";
 
-type Statuses = Awaited<ReturnType<LeveragedTokenFactory["keeperStatuses"]>>;
+/** One token as a pass reads it: the factory's keeper status; through the lens, its symbol and NAV as well. */
+interface TokenRead {
+  token: string;
+  action: bigint;
+  leverage: bigint; // signed WAD
+  equity: bigint; // stablecoin units
+  retired: boolean;
+  symbol?: string;
+  navPerShare?: bigint; // stablecoin units per whole token
+}
 
+/** Tokens per `keeperStatuses` call (the lens pages by LENS_PAGE_SIZE). */
 const STATUS_PAGE = 100n;
 
 /**
- * One pass of the keeper: reads every token's status in a few calls (the factory's `keeperStatuses`, by pages),
- * then rebalances the tokens that are due. One due token (or no batcher): one transaction per token, one at a
- * time (see `rebalanceAlone`). Several due tokens and a batcher: one BatchRebalancer transaction per `maxBatch`
- * tokens (see `rebalanceBatch`). A token's (or a batch's) failure is logged and the pass goes on with the next. RPC
+ * One pass of the keeper: reads every token's status in a few calls (with a lens, `LeveragedTokenLens.tokens` by
+ * pages of a hundred, which also gives the symbols and NAVs; without one, the factory's `keeperStatuses` by pages,
+ * then one NAV read per token for the metrics), then rebalances the tokens that are due. One due token (or no
+ * batcher): one transaction per token, one at a time (see `rebalanceAlone`). Several due tokens and a batcher: one
+ * BatchRebalancer transaction per `maxBatch` tokens (see `rebalanceBatch`). A token's (or a batch's) failure is logged and the pass goes on with the next. RPC
  * faults are retried with bounded backoff; if the statuses cannot be read at all, the pass throws.
  */
 export async function runOnce(context: KeeperContext): Promise<PassReport> {
-  const { factory, logger, metrics, config, state } = context;
+  const { logger, metrics, config, state } = context;
   const retry = retrying(txContext(context));
 
   syncNonce(txContext(context), state.pending.size);
@@ -38,23 +50,16 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
     },
   );
 
-  const statuses: Statuses = [];
-  for (let offset = 0n; ; offset += STATUS_PAGE) {
-    const page = await retry("keeperStatuses", () => factory.keeperStatuses(offset, STATUS_PAGE));
-    statuses.push(...page);
-    if (BigInt(page.length) < STATUS_PAGE) break;
-  }
-
-  const unknown = statuses.map((s) => s.token).filter((a) => !state.symbols.has(a));
-  if (unknown.length > 0) {
-    // Concurrent calls go out as one JSON-RPC batch.
-    const symbols = await retry("symbol", () => Promise.all(unknown.map((a) => context.connectToken(a).symbol())));
-    unknown.forEach((address, i) => {
-      state.symbols.set(address, symbols[i]);
-      const retired = statuses.find((s) => s.token === address)?.retired === true;
-      logger.info({ token: symbols[i], address, ...(retired ? { retired } : {}) }, "watching token");
-    });
-  }
+  const statuses = await readTokens(context, retry);
+  const unknown = statuses.filter((s) => !state.symbols.has(s.token));
+  // Through the lens the symbols come with the statuses; else concurrent calls go out as one JSON-RPC batch.
+  const symbols = unknown.every((s) => s.symbol !== undefined)
+    ? unknown.map((s) => s.symbol as string)
+    : await retry("symbol", () => Promise.all(unknown.map((s) => context.connectToken(s.token).symbol())));
+  unknown.forEach(({ token: address, retired }, i) => {
+    state.symbols.set(address, symbols[i]);
+    logger.info({ token: symbols[i], address, ...(retired ? { retired } : {}) }, "watching token");
+  });
   if (metrics) await recordTokenMetrics(context, statuses, retry);
 
   const report: PassReport = {
@@ -108,7 +113,45 @@ function chunks<T>(items: T[], size: number): T[][] {
   return groups;
 }
 
-async function recordTokenMetrics(context: KeeperContext, statuses: Statuses, retry: Retry) {
+/**
+ * Every token's status. With a lens: its pages (two requests for 200 tokens); should the lens call fail (a lens that
+ * is not one, a token whose views revert), the pass logs it and reads the factory's statuses instead.
+ */
+async function readTokens(context: KeeperContext, retry: Retry): Promise<TokenRead[]> {
+  const { factory, lens, provider, logger } = context;
+  if (lens) {
+    try {
+      const list = await retry("lens tokens", () =>
+        readTokenList({ factory: factory.target as string, lens }, provider, { pageSize: LENS_PAGE_SIZE }),
+      );
+      return list.tokens.map((t) => ({
+        token: t.address,
+        action: BigInt(REBALANCE_ACTIONS.indexOf(t.action)),
+        leverage: t.leverage,
+        equity: t.equity,
+        retired: t.retired,
+        symbol: t.symbol,
+        navPerShare: t.navPerShare,
+      }));
+    } catch (error) {
+      logger.warn(
+        { lens, error: describeError(error, CONTRACT_INTERFACES) },
+        "could not read the tokens through the lens; reading the factory's statuses",
+      );
+    }
+  }
+  const statuses: TokenRead[] = [];
+  for (let offset = 0n; ; offset += STATUS_PAGE) {
+    const page = await retry("keeperStatuses", () => factory.keeperStatuses(offset, STATUS_PAGE));
+    statuses.push(
+      ...page.map(({ token, action, leverage, equity, retired }) => ({ token, action, leverage, equity, retired })),
+    );
+    if (BigInt(page.length) < STATUS_PAGE) break;
+  }
+  return statuses;
+}
+
+async function recordTokenMetrics(context: KeeperContext, statuses: TokenRead[], retry: Retry) {
   const { metrics, state } = context;
   if (!metrics) return;
   for (const s of statuses) {
@@ -118,9 +161,10 @@ async function recordTokenMetrics(context: KeeperContext, statuses: Statuses, re
     metrics.rebalanceDue.set({ token }, Number(s.action));
   }
   try {
-    const navs = await retry("navPerShare", () =>
-      Promise.all(statuses.map((s) => context.connectToken(s.token).navPerShare())),
-    );
+    // Through the lens the NAVs came with the statuses; else one read per token (one JSON-RPC batch per hundred).
+    const navs = statuses.every((s) => s.navPerShare !== undefined)
+      ? statuses.map((s) => s.navPerShare as bigint)
+      : await retry("navPerShare", () => Promise.all(statuses.map((s) => context.connectToken(s.token).navPerShare())));
     statuses.forEach((s, i) =>
       metrics.nav.set({ token: state.symbols.get(s.token) ?? s.token }, Number(formatUnits(navs[i], USDC_DECIMALS))),
     );

@@ -43,6 +43,8 @@ export interface KeeperContext {
   factory: LeveragedTokenFactory;
   /** The BatchRebalancer; undefined: one transaction per due token. */
   batcher?: BatchRebalancer;
+  /** The LeveragedTokenLens address; undefined: statuses from the factory and one NAV read per token. */
+  lens?: string;
   connectToken: (address: string) => LeveragedToken;
   config: PassConfig;
   logger: Logger;

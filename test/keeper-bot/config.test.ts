@@ -7,8 +7,10 @@ const KEY = `0x${"11".repeat(32)}`;
 const FACTORY = `0x${"ab".repeat(20)}`;
 const BATCHER = `0x${"cd".repeat(20)}`;
 const DEPLOYER = `0x${"de".repeat(20)}`;
+const LENS = `0x${"1e".repeat(20)}`;
 const book = (network: string) => {
   if (network === "withbatcher") return { factory: FACTORY, chainId: 31337, batcher: BATCHER };
+  if (network === "withlens") return { factory: FACTORY, chainId: 31337, batcher: BATCHER, lens: LENS };
   if (network === "sepolia") return { factory: FACTORY, chainId: 11155111 };
   if (network === "withdeployer") return { factory: FACTORY, chainId: 31337, deployer: DEPLOYER };
   if (network !== "localhost") throw new Error(`no address book for network "${network}"`);
@@ -50,6 +52,17 @@ describe("keeper: configuration", () => {
     expect(
       parseConfig(["--network", "withbatcher", "--batcher", other], { ...env, KEEPER_MAX_BATCH: "256" }, book),
     ).to.include({ batcher: other, maxBatch: 256 });
+  });
+
+  it("takes the lens from the address book or --lens; an address book written before it has none", () => {
+    const env = { KEEPER_PRIVATE_KEY: KEY, KEEPER_RPC_URL: "http://127.0.0.1:8545" };
+    expect(parseConfig(["--network", "withlens"], env, book)).to.include({ lens: LENS });
+    expect(parseConfig(["--network", "withbatcher"], env, book)).to.include({ lens: undefined });
+    const other = `0x${"ef".repeat(20)}`;
+    expect(parseConfig(["--network", "withbatcher"], { ...env, KEEPER_LENS: other }, book)).to.include({ lens: other });
+    expect(() => parseConfig(["--network", "withlens", "--lens", "0x12"], env, book)).to.throw(
+      "--lens must be an address",
+    );
   });
 
   it("dry run needs no key; a factory address needs no address book", () => {

@@ -92,6 +92,24 @@ describe("keeper: runOnce on the in-process chain", () => {
     expect(await rebalanceCount(chain, from)).to.deep.equal({ BTC3L: 1, BTC3S: 1, BTC2L: 0 });
   });
 
+  it("with the lens: the same due tokens rebalanced, symbols and NAVs read through it", async () => {
+    const chain = await loadFixture(system);
+    await chain.btcFeed.updateAnswer(feedPrice("44000"));
+    const { context, logs } = keeperContext(chain);
+    context.lens = chain.book.lens;
+    const report = await runOnce(context);
+    expect(report.tokens).to.equal(3);
+    expect(report.rebalanced.sort()).to.deep.equal(["BTC3L", "BTC3S"]);
+    expect(logs.filter((l) => l.msg === "watching token").map((l) => l.token)).to.deep.equal([
+      "BTC3L",
+      "BTC3S",
+      "BTC2L",
+    ]);
+    const nav = await context.metrics?.registry.getSingleMetricAsString("keeper_token_nav_usd");
+    expect(nav).to.match(/keeper_token_nav_usd\{token="BTC2L"\} \d/);
+    expect((await runOnce(context)).due).to.deep.equal([]);
+  });
+
   it("a day later the time trigger rebalances every token", async () => {
     const chain = await loadFixture(system);
     const { context, logs } = keeperContext(chain);
