@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { PROJECT_ROOT } from "./projectRoot";
 
 type Version = [number, number, number];
 
@@ -24,13 +25,10 @@ export function satisfiesRange(version: string, range: string): boolean {
   });
 }
 
-/** package.json's `engines.node` (the project root is one level up under ts-node, two once built into dist/). */
+/** package.json's `engines.node`. */
 export function supportedNodeRange(): string {
-  const file = [
-    path.resolve(__dirname, "..", "package.json"),
-    path.resolve(__dirname, "..", "..", "package.json"),
-  ].find(existsSync);
-  if (!file) throw new Error("package.json not found");
+  const file = path.join(PROJECT_ROOT, "package.json");
+  if (!existsSync(file)) throw new Error("package.json not found");
   return (JSON.parse(readFileSync(file, "utf8")) as { engines: { node: string } }).engines.node;
 }
 

@@ -1,25 +1,15 @@
 import type { Server } from "node:http";
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { requireSupportedNode } from "../nodeVersion";
 requireSupportedNode();
-import { config as loadDotenv } from "dotenv";
 import { formatUnits } from "ethers";
-import { readAddressBook } from "../addressBook";
 import { USDC_DECIMALS } from "../units";
-import { botProvider, listenForStop, readChainId, runPasses, serveMetrics } from "../bot/process";
+import { botProvider, listenForStop, loadBotConfig, readChainId, runPasses, serveMetrics } from "../bot/process";
 import { createLogger } from "../logger";
 import { redactUrl } from "../networks";
-import { ConfigError, parseConfig, type ArbitrageConfig } from "./config";
+import { parseConfig } from "./config";
 import { arbitrageContext, arbitrageSigner, nativePriceSource } from "./context";
 import { ArbitrageMetrics } from "./metrics";
 import { runOnce } from "./runOnce";
-
-/** The project root: two levels up under ts-node (src/arbitrage), three once built (dist/src/arbitrage). */
-const ROOT =
-  [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")].find((dir) =>
-    existsSync(path.join(dir, "package.json")),
-  ) ?? process.cwd();
 
 /**
  * The arbitrageur process (`npm run arbitrage -- --network <name> [--once] [--dry-run]`): validates its
@@ -29,15 +19,9 @@ const ROOT =
  */
 async function main(argv: string[]): Promise<number> {
   const stop = listenForStop();
-  loadDotenv({ path: path.join(ROOT, ".env"), quiet: true });
-  let config: ArbitrageConfig;
-  try {
-    config = parseConfig(argv, process.env, (network) => readAddressBook(ROOT, network));
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`error: ${error.message}\n`);
-    return error.exitCode;
-  }
+  const loaded = loadBotConfig(argv, parseConfig); // one line and an exit code on a bad configuration
+  if (typeof loaded === "number") return loaded;
+  const config = loaded;
   const logger = createLogger(config.logLevel, config.logFormat, undefined, "arbitrage");
   stop.logTo(logger);
 

@@ -9,6 +9,9 @@ import {
   type Signer,
 } from "ethers";
 import type { Registry } from "prom-client";
+import path from "node:path";
+import { config as loadDotenv } from "dotenv";
+import { readAddressBook, type AddressBook } from "../addressBook";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { onStopRequest } from "../lifecycle";
@@ -16,6 +19,8 @@ import type { Logger } from "../logger";
 import { ResilientJsonRpcProvider } from "../rpc/provider";
 import { sleep } from "../rpc/faults";
 import type { Retry } from "../tx";
+import { PROJECT_ROOT } from "../projectRoot";
+import { ConfigError } from "./settings";
 
 /**
  * What every bot process (the keeper, the arbitrageur) does the same way around its passes: the provider (resilient
@@ -236,5 +241,24 @@ export async function checkSignerBalance(
       { signer: address, balance: formatUnits(balance, 18), minimum: formatUnits(minBalance, 18) },
       "signer balance is low",
     );
+  }
+}
+
+/**
+ * A bot's configuration, by the rules of every entry point: the environment, then `.env` at the project root (never
+ * overriding the environment), parsed by the bot's `parse` with the project's address books. A bad configuration is
+ * printed as one line (`error: ...`) and its exit code returned instead.
+ */
+export function loadBotConfig<C extends object>(
+  argv: string[],
+  parse: (argv: string[], env: NodeJS.ProcessEnv, readBook: (network: string) => AddressBook) => C,
+): C | number {
+  loadDotenv({ path: path.join(PROJECT_ROOT, ".env"), quiet: true });
+  try {
+    return parse(argv, process.env, (network) => readAddressBook(PROJECT_ROOT, network));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return error.exitCode;
   }
 }

@@ -1,23 +1,13 @@
 import type { Server } from "node:http";
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { requireSupportedNode } from "../nodeVersion";
 requireSupportedNode();
-import { config as loadDotenv } from "dotenv";
-import { readAddressBook } from "../addressBook";
-import { botProvider, listenForStop, readChainId, runPasses, serveMetrics } from "../bot/process";
+import { botProvider, listenForStop, loadBotConfig, readChainId, runPasses, serveMetrics } from "../bot/process";
 import { createLogger } from "../logger";
 import { redactUrl } from "../networks";
-import { ConfigError, parseConfig, type KeeperConfig } from "./config";
+import { parseConfig } from "./config";
 import { keeperContext, keeperSigner } from "./context";
 import { KeeperMetrics } from "./metrics";
 import { pendingTransactions, runOnce } from "./runOnce";
-
-/** The project root: two levels up under ts-node (src/keeper), three once built (dist/src/keeper). */
-const ROOT =
-  [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")].find((dir) =>
-    existsSync(path.join(dir, "package.json")),
-  ) ?? process.cwd();
 
 /**
  * The keeper process: validates its configuration, checks the endpoint's chain, then runs `runOnce` every poll
@@ -28,16 +18,9 @@ const ROOT =
 async function main(argv: string[]): Promise<number> {
   const stop = listenForStop(); // signals may come before the configuration is read
 
-  // The same rules as every entry point: the environment, then .env at the project root (never overriding).
-  loadDotenv({ path: path.join(ROOT, ".env"), quiet: true });
-  let config: KeeperConfig;
-  try {
-    config = parseConfig(argv, process.env, (network) => readAddressBook(ROOT, network));
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`error: ${error.message}\n`);
-    return error.exitCode;
-  }
+  const loaded = loadBotConfig(argv, parseConfig); // one line and an exit code on a bad configuration
+  if (typeof loaded === "number") return loaded;
+  let config = loaded;
   const logger = createLogger(config.logLevel, config.logFormat);
   stop.logTo(logger);
 

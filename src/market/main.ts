@@ -9,11 +9,10 @@
  */
 import { requireSupportedNode } from "../nodeVersion";
 requireSupportedNode();
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { JsonRpcProvider, Network, type Signer } from "ethers";
 import { readAddressBook, type AddressBook } from "../addressBook";
+import { PROJECT_ROOT } from "../projectRoot";
 import { assetFile, loadCandles } from "../backtest/candleFile";
 import { ASSET_FILES, parseDate } from "../backtest/candles";
 import { connectSettableFeed, CONTRACT_INTERFACES } from "../contracts";
@@ -24,9 +23,6 @@ import { readTokenList } from "../lens";
 import { dayLine, dueTokens, nextDayStart, pushPrices, waitForKeeper } from "./day";
 import { applyRatio, historyPath, randomWalk, type MarketPath } from "./paths";
 
-const ROOT = [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")].find((dir) =>
-  existsSync(path.join(dir, "package.json")),
-) as string;
 /** How long a day waits for the keeper beyond --speed before the market moves on. */
 const KEEPER_WAIT_MS = 60_000;
 
@@ -83,7 +79,7 @@ export function marketPaths(book: AddressBook, options: MarketOptions): Record<s
     paths[symbol] =
       options.randomWalk || !ASSET_FILES[symbol]
         ? walk
-        : historyPath(symbol, loadCandles(assetFile(ROOT, symbol)), options.from, walk);
+        : historyPath(symbol, loadCandles(assetFile(PROJECT_ROOT, symbol)), options.from, walk);
   }
   return paths;
 }
@@ -99,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", stop);
 
   const options = parseMarketOptions(argv);
-  const book = readAddressBook(ROOT, options.network);
+  const book = readAddressBook(PROJECT_ROOT, options.network);
   const network = Network.from(book.chainId);
   const provider = new JsonRpcProvider(options.rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
   // The node signs for its own dev accounts: the market's account is the deployer, which may push prices.
