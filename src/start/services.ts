@@ -41,6 +41,18 @@ const TS_NODE = ["-r", "ts-node/register/transpile-only"];
 /** How often the keeper and the arbitrageur look: a market day lasts a few seconds here. */
 const POLL_MS = 1_000;
 
+/** A bot's command line (the keeper's or the arbitrageur's): the local network at `rpcUrl`, polled every POLL_MS. */
+const botArgs = (main: string, rpcUrl: string) => [
+  ...TS_NODE,
+  main,
+  "--network",
+  "localhost",
+  "--rpc-url",
+  rpcUrl,
+  "--poll-interval",
+  String(POLL_MS),
+];
+
 const account = (index: number) => {
   const address = computeAddress(devPrivateKey(index));
   return `account ${index} (${address.slice(0, 6)}…${address.slice(-4)})`;
@@ -71,32 +83,14 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: "keeper",
-    args: ({ root, rpcUrl }) => [
-      ...TS_NODE,
-      path.join(root, "src/keeper/main.ts"),
-      "--network",
-      "localhost",
-      "--rpc-url",
-      rpcUrl,
-      "--poll-interval",
-      String(POLL_MS),
-    ],
+    args: ({ root, rpcUrl }) => botArgs(path.join(root, "src/keeper/main.ts"), rpcUrl),
     env: () => ({ KEEPER_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.keeper) }),
     describe: ({ logDir }) =>
       `rebalances every token that is due (looks every ${POLL_MS / 1000} s); ${account(SERVICE_ACCOUNTS.keeper)}; log ${logDir}/keeper.log`,
   },
   {
     name: "arbitrageur",
-    args: ({ root, rpcUrl }) => [
-      ...TS_NODE,
-      path.join(root, "src/arbitrage/main.ts"),
-      "--network",
-      "localhost",
-      "--rpc-url",
-      rpcUrl,
-      "--poll-interval",
-      String(POLL_MS),
-    ],
+    args: ({ root, rpcUrl }) => botArgs(path.join(root, "src/arbitrage/main.ts"), rpcUrl),
     env: () => ({ ARB_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.arbitrageur) }),
     describe: ({ logDir }) =>
       `holds every pool at NAV by minting or redeeming against it when that pays; ${account(SERVICE_ACCOUNTS.arbitrageur)}; log ${logDir}/arbitrageur.log`,
