@@ -5,7 +5,8 @@ import { decodeAbi } from "./abiDecode";
 import { UserError } from "./errors";
 import { connectLensContract } from "./contracts";
 import type { Pool } from "./dex/pool";
-import { rebalanceActionName, type RebalanceAction } from "./contractTypes";
+import { rebalanceActionName } from "./contractTypes";
+import type { TokenState } from "./tokenState";
 
 /**
  * Every listed token as a wallet page shows it, read through the LeveragedTokenLens: one `eth_call` per page of
@@ -14,36 +15,38 @@ import { rebalanceActionName, type RebalanceAction } from "./contractTypes";
  * tokens (a wallet's provider, which does not batch, makes one request per page).
  */
 
-/** One token (LeveragedTokenLens.TokenView). Units as on chain. */
-export interface TokenListing {
-  address: string;
-  name: string; // "BTC 3x Long"
-  symbol: string;
-  marketId: bigint;
-  marketSymbol: string;
-  targetLeverage: bigint; // signed WAD
-  leverage: bigint; // signed WAD
-  navPerShare: bigint; // stablecoin units per whole token
-  equity: bigint; // stablecoin units
-  totalSupply: bigint; // 18 decimals
-  bandLower: bigint; // WAD
-  bandUpper: bigint; // WAD
-  action: RebalanceAction;
-  lastRebalance: bigint; // unix seconds
-  nextRebalance: bigint; // unix seconds
-  positionSize: bigint; // base, 18 decimals, signed
+/** One token (LeveragedTokenLens.TokenView): the fields it shares with a token's own views, as in TokenState. */
+export interface TokenListing extends Pick<
+  TokenState,
+  | "address"
+  | "name"
+  | "symbol"
+  | "marketId"
+  | "targetLeverage"
+  | "leverage"
+  | "navPerShare"
+  | "equity"
+  | "totalSupply"
+  | "bandLower"
+  | "bandUpper"
+  | "action"
+  | "lastRebalance"
+  | "nextRebalance"
+  | "positionSize"
+  | "mintFeeBps"
+  | "redeemFeeBps"
+  | "managementFeePerYear"
+  | "pendingFeeShares"
+  | "paused"
+  | "wipedOut"
+  | "equityCap"
+  | "capHeadroom"
+> {
+  marketSymbol: string; // the exchange market's base asset, e.g. "BTC"
   price: bigint; // WAD, the underlying's mark price
   priceIsFresh: boolean;
-  mintFeeBps: bigint;
-  redeemFeeBps: bigint;
-  managementFeePerYear: bigint; // WAD
-  pendingFeeShares: bigint;
-  paused: boolean;
-  wipedOut: boolean;
   /** Wiped out and retired by the factory: redeem only; a successor (e.g. BTC3Lv2) may be listed. */
   retired: boolean;
-  equityCap: bigint; // stablecoin units; NO_CAP: none
-  capHeadroom: bigint; // stablecoin units a mint may still deposit under the cap
   /** The token/stablecoin pool, when there is one. */
   pool?: Pool;
   /** The account's balance (0 when no account was asked about). */

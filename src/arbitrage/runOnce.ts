@@ -1,11 +1,11 @@
 import { formatUnits } from "ethers";
 import { USDC_DECIMALS } from "../units";
-import { checkSignerBalance } from "../bot/process";
+import { beginPass } from "../bot/process";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { findPair, poolPrice, premium, readPool, type Pool } from "../dex/pool";
 import { decodeRevert, describeError } from "../errors";
 import { isRpcFault } from "../rpc/faults";
-import { checkSent, retrying, syncNonce, type Retry } from "../tx";
+import { checkSent, type Retry } from "../tx";
 import { arbitrage, recordMined, type Opportunity } from "./execute";
 import { planArbitrage, type Plan } from "./plan";
 import { txContext, type ArbitrageContext, type Outcome, type PassReport } from "./types";
@@ -41,12 +41,10 @@ interface Listed {
  */
 export async function runOnce(context: ArbitrageContext): Promise<PassReport> {
   const { logger, metrics, config, state } = context;
-  const retry = retrying(txContext(context));
-  syncNonce(txContext(context), state.pending.size);
-  await checkSignerBalance(
-    context,
+  const retry = await beginPass(
+    txContext(context),
+    state.pending.size,
     config.minBalance,
-    retry,
     metrics && { balance: metrics.signerBalance, low: metrics.signerBalanceLow },
   );
   const listed = await readPools(context, retry);

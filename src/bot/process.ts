@@ -18,7 +18,7 @@ import { onStopRequest } from "../lifecycle";
 import type { Logger } from "../logger";
 import { ResilientJsonRpcProvider } from "../rpc/provider";
 import { sleep } from "../rpc/faults";
-import type { Retry } from "../tx";
+import { retrying, syncNonce, type Retry, type TxContext } from "../tx";
 import { PROJECT_ROOT } from "../projectRoot";
 import { ConfigError } from "./settings";
 
@@ -223,6 +223,22 @@ interface SettableGauge {
  * Reads the signer's native balance each pass: sets the two gauges and warns when it is below `minBalance` (wei),
  * so that a bot is refilled before it cannot pay for gas.
  */
+/**
+ * What every pass of a bot does first: a retry for its reads, the nonce realigned with the chain when no transaction
+ * of its own is pending, and the signer's balance checked (see `checkSignerBalance`). Returns the retry.
+ */
+export async function beginPass(
+  tx: TxContext,
+  pendingTransactions: number,
+  minBalance: bigint,
+  gauges?: { balance: SettableGauge; low: SettableGauge },
+): Promise<Retry> {
+  const retry = retrying(tx);
+  syncNonce(tx, pendingTransactions);
+  await checkSignerBalance(tx, minBalance, retry, gauges);
+  return retry;
+}
+
 export async function checkSignerBalance(
   context: { signer?: { getAddress(): Promise<string> }; provider: Provider; logger: Logger },
   minBalance: bigint,

@@ -1,11 +1,11 @@
 import { formatUnits } from "ethers";
-import { checkSignerBalance } from "../bot/process";
+import { beginPass } from "../bot/process";
 import { USDC_DECIMALS } from "../units";
 import { REBALANCE_ACTIONS } from "../contractTypes";
 import { LENS_PAGE_SIZE, readTokenList } from "../lens";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
-import { retrying, syncNonce, type Retry } from "../tx";
+import type { Retry } from "../tx";
 import { logFailure, resolvePending, triggerName } from "./outcomes";
 import { rebalanceAlone, rebalanceBatch } from "./rebalance";
 import { pendingTransactions, txContext, type DueToken, type KeeperContext, type PassReport } from "./types";
@@ -37,17 +37,11 @@ const STATUS_PAGE = 100n;
  */
 export async function runOnce(context: KeeperContext): Promise<PassReport> {
   const { logger, metrics, config, state } = context;
-  const retry = retrying(txContext(context));
-
-  syncNonce(txContext(context), state.pending.size);
-  await checkSignerBalance(
-    context,
+  const retry = await beginPass(
+    txContext(context),
+    state.pending.size,
     config.minBalance,
-    retry,
-    metrics && {
-      balance: metrics.signerBalance,
-      low: metrics.signerBalanceLow,
-    },
+    metrics && { balance: metrics.signerBalance, low: metrics.signerBalanceLow },
   );
 
   const statuses = await readTokens(context, retry);
