@@ -40,13 +40,8 @@ interface Listed {
  * and redeeming (redeeming is never paused nor capped), and a mint is sized within the cap's headroom. RPC faults are retried with bounded backoff; if the tokens cannot be read at all, the pass throws.
  */
 export async function runOnce(context: ArbitrageContext): Promise<PassReport> {
-  const { logger, metrics, config, state } = context;
-  const retry = await beginPass(
-    txContext(context),
-    state.pending.size,
-    config.minBalance,
-    metrics && { balance: metrics.signerBalance, low: metrics.signerBalanceLow },
-  );
+  const { logger, metrics, state } = context;
+  const retry = await beginPass(txContext(context), context);
   const listed = await readPools(context, retry);
 
   const report: PassReport = {

@@ -229,13 +229,17 @@ interface SettableGauge {
  */
 export async function beginPass(
   tx: TxContext,
-  pendingTransactions: number,
-  minBalance: bigint,
-  gauges?: { balance: SettableGauge; low: SettableGauge },
+  bot: {
+    state: { pending: { size: number } };
+    config: { minBalance: bigint };
+    metrics?: { signerBalance: SettableGauge; signerBalanceLow: SettableGauge };
+  },
 ): Promise<Retry> {
   const retry = retrying(tx);
-  syncNonce(tx, pendingTransactions);
-  await checkSignerBalance(tx, minBalance, retry, gauges);
+  syncNonce(tx, bot.state.pending.size);
+  const { metrics } = bot;
+  const gauges = metrics && { balance: metrics.signerBalance, low: metrics.signerBalanceLow };
+  await checkSignerBalance(tx, bot.config.minBalance, retry, gauges);
   return retry;
 }
 

@@ -37,12 +37,7 @@ const STATUS_PAGE = 100n;
  */
 export async function runOnce(context: KeeperContext): Promise<PassReport> {
   const { logger, metrics, config, state } = context;
-  const retry = await beginPass(
-    txContext(context),
-    state.pending.size,
-    config.minBalance,
-    metrics && { balance: metrics.signerBalance, low: metrics.signerBalanceLow },
-  );
+  const retry = await beginPass(txContext(context), context);
 
   const statuses = await readTokens(context, retry);
   const unknown = statuses.filter((s) => !state.symbols.has(s.token));
