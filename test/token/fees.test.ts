@@ -2,20 +2,10 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { createToken, deploySystem, fund } from "../helpers/system";
+import { expm1 } from "../../src/model/exactToken";
 import { DAY, feedPrice, usdc, wad, WAD, YEAR } from "../helpers/units";
 
 const RATE = wad("0.0365"); // 0.01% a day
-
-/** e^x - 1 in WAD, the Taylor series with each term rounded down (as ManagementFee.expm1). */
-function expm1(x: bigint): bigint {
-  let term = x;
-  let sum = x;
-  for (let n = 2n; term !== 0n; n++) {
-    term = (term * x) / (WAD * n);
-    sum += term;
-  }
-  return sum;
-}
 
 /** Fee shares one accrual mints: supply x (e^x - 1), x = rate x elapsed / year, rounded down. */
 const feeShares = (supply: bigint, elapsed: bigint, rate = RATE) => (supply * expm1((rate * elapsed) / YEAR)) / WAD;

@@ -24,3 +24,22 @@ export function LeverageGauge(props: { leverage: bigint; target: bigint; lower: 
     </svg>
   );
 }
+
+/** A token's current leverage as its gauge followed by the figure ("3.00x"). */
+export function LeverageWithGauge({
+  token,
+}: {
+  token: { leverage: bigint; targetLeverage: bigint; bandLower: bigint; bandUpper: bigint };
+}) {
+  return (
+    <>
+      <LeverageGauge
+        leverage={token.leverage}
+        target={token.targetLeverage}
+        lower={token.bandLower}
+        upper={token.bandUpper}
+      />{" "}
+      {formatLeverage(token.leverage)}
+    </>
+  );
+}

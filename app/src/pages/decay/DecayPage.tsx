@@ -4,6 +4,7 @@ import ethCsv from "../../../../data/eth-usd-daily.csv?url";
 import { flatUnderlyingReturn } from "../../../../src/model/monteCarlo";
 import { LineChart } from "../../components/LineChart";
 import type { DecayRequest, DecayResponse } from "./decay.worker";
+import { NumberField } from "../../components/NumberField";
 
 const LEVERAGES = [3, 2, -1, -3];
 const PATHS = 5_000;
@@ -113,26 +114,8 @@ export default function DecayPage() {
             ))}
           </select>
         </label>
-        <label>
-          Volatility (% a year)
-          <input
-            aria-label="Volatility"
-            inputMode="decimal"
-            value={volText}
-            onChange={(e) => setVolText(e.target.value)}
-            size={5}
-          />
-        </label>
-        <label>
-          Holding days
-          <input
-            aria-label="Holding days"
-            inputMode="numeric"
-            value={daysText}
-            onChange={(e) => setDaysText(e.target.value)}
-            size={5}
-          />
-        </label>
+        <NumberField label="Volatility (% a year)" name="Volatility" value={volText} onChange={setVolText} size={5} />
+        <NumberField label="Holding days" name="Holding days" value={daysText} onChange={setDaysText} whole size={5} />
       </div>
 
       <h2>If the market ends where it started</h2>

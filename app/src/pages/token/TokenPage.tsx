@@ -9,7 +9,7 @@ import { readTokenHistory, rebased } from "../../../../src/history";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { usePoll } from "../../chain/usePoll";
-import { LeverageGauge } from "../../components/LeverageGauge";
+import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { LineChart } from "../../components/LineChart";
 import { shortAddress } from "../../components/text";
 import { href } from "../../route";
@@ -109,13 +109,7 @@ export default function TokenPage({ symbol }: { symbol: string }) {
           <dl>
             <dt>Leverage</dt>
             <dd>
-              <LeverageGauge
-                leverage={token.leverage}
-                target={token.targetLeverage}
-                lower={token.bandLower}
-                upper={token.bandUpper}
-              />{" "}
-              {formatLeverage(token.leverage)}
+              <LeverageWithGauge token={token} />
             </dd>
             <dt>Band</dt>
             <dd>

@@ -1,10 +1,10 @@
-import { formatLeverage, formatPercent, formatToken, formatUsdc } from "../../../../src/amounts";
+import { formatPercent, formatToken, formatUsdc } from "../../../../src/amounts";
 import { poolPrice, premium } from "../../../../src/dex/pool";
 import { formatBps, formatChange, formatRatePerYear, formatUsdPrice } from "../../../../src/format";
 import { valueAtNav } from "../../../../src/tokenState";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
-import { LeverageGauge } from "../../components/LeverageGauge";
+import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { href } from "../../route";
 import { capHeadroomText, nextRebalance, tokenStatus } from "./status";
 
@@ -65,21 +65,7 @@ export function TokensPage() {
                         ? "-"
                         : `${formatUsdc(pool, 4)} (${formatPercent(premium(pool, t.navPerShare))})`}
                     </td>
-                    <td>
-                      {t.equity === 0n ? (
-                        "no position"
-                      ) : (
-                        <>
-                          <LeverageGauge
-                            leverage={t.leverage}
-                            target={t.targetLeverage}
-                            lower={t.bandLower}
-                            upper={t.bandUpper}
-                          />{" "}
-                          {formatLeverage(t.leverage)}
-                        </>
-                      )}
-                    </td>
+                    <td>{t.equity === 0n ? "no position" : <LeverageWithGauge token={t} />}</td>
                     <td>{nextRebalance(t, data.timestamp)}</td>
                     <td className="num">
                       {formatBps(t.mintFeeBps)} / {formatBps(t.redeemFeeBps)} /{" "}

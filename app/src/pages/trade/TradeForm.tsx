@@ -14,6 +14,7 @@ import type { TokenListing } from "../../../../src/lens";
 import { valueAtNav } from "../../../../src/tokenState";
 import { useSession } from "../../chain/session";
 import { ACTIONS, quoteTrade, type Side, type Step } from "./actions";
+import { NumberField } from "../../components/NumberField";
 
 const STEPS: { step: Step; label: string }[] = [
   { step: "approve", label: "Approve" },
@@ -128,26 +129,14 @@ export function TradeForm({ side, token }: { side: Side; token: TokenListing }) 
         void submit();
       }}
     >
-      <label>
-        Amount ({unit})
-        <input
-          aria-label="Amount"
-          inputMode="decimal"
-          placeholder={paysUsdc ? "100" : "1"}
-          value={amountText}
-          onChange={(e) => setAmountText(e.target.value)}
-        />
-      </label>
-      <label>
-        Slippage (%)
-        <input
-          aria-label="Slippage"
-          inputMode="decimal"
-          value={slippageText}
-          onChange={(e) => setSlippageText(e.target.value)}
-          size={5}
-        />
-      </label>
+      <NumberField
+        label={`Amount (${unit})`}
+        name="Amount"
+        value={amountText}
+        onChange={setAmountText}
+        placeholder={paysUsdc ? "100" : "1"}
+      />
+      <NumberField label="Slippage (%)" name="Slippage" value={slippageText} onChange={setSlippageText} size={5} />
       <button type="submit" disabled={!connection || busy}>
         {SUBMIT[side]}
       </button>
