@@ -1,41 +1,16 @@
 import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import type {
-  LeveragedToken,
-  PerpExchange,
-  ReentrantStablecoin,
-  RouteReentrantStablecoin,
-} from "../../typechain-types";
+import type { ReentrantStablecoin, RouteReentrantStablecoin } from "../../typechain-types";
 import { expectBooksBalance } from "../helpers/books";
-import { marketConfig } from "../helpers/fixtures";
+import { systemOnHookedCoin } from "../helpers/hookedCoin";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
 /** An exchange, a factory and a 3x long deployed directly on a collateral token with a transfer hook. */
 async function reentrantSystem() {
   const [admin, alice, recipient] = await ethers.getSigners();
   const coin: ReentrantStablecoin = await ethers.deployContract("ReentrantStablecoin");
-  const exchange: PerpExchange = await ethers.deployContract("PerpExchange", [await coin.getAddress(), admin.address]);
-  const feed = await ethers.deployContract("SettablePriceFeed", [8, "BTC / USD", admin.address, feedPrice(50_000)]);
-  await exchange.createMarket("BTC", marketConfig(await feed.getAddress()));
-  await coin.mint(admin.address, usdc(1_000_000));
-  await coin.approve(await exchange.getAddress(), usdc(1_000_000));
-  await exchange.depositToFund(usdc(1_000_000));
-  const deployer = await ethers.deployContract("LeveragedTokenDeployer");
-  const factory = await ethers.deployContract("LeveragedTokenFactory", [
-    await exchange.getAddress(),
-    await deployer.getAddress(),
-    admin.address,
-    {
-      fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: 0n, recipient: recipient.address },
-      rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
-      initialNav: usdc(100),
-      equityCap: ethers.MaxUint256,
-      tokenAdmin: admin.address,
-    },
-  ]);
-  await factory.createToken(0, wad(3));
-  const token: LeveragedToken = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(0, wad(3)));
+  const { exchange, feed, token } = await systemOnHookedCoin(coin, recipient.address);
   const tokenAddress = await token.getAddress();
   await coin.mint(alice.address, usdc(100_000));
   await coin.connect(alice).approve(tokenAddress, usdc(100_000));
@@ -144,29 +119,11 @@ describe("attack: a collateral token with transfer hooks re-entering the token",
 async function routeSystem() {
   const [admin, alice, recipient, bob] = await ethers.getSigners();
   const coin: RouteReentrantStablecoin = await ethers.deployContract("RouteReentrantStablecoin");
-  const exchange: PerpExchange = await ethers.deployContract("PerpExchange", [await coin.getAddress(), admin.address]);
-  const exchangeAddress = await exchange.getAddress();
-  const feed = await ethers.deployContract("SettablePriceFeed", [8, "BTC / USD", admin.address, feedPrice(50_000)]);
   // Funding on, so that settling it is visible (it moves an account's funding index).
-  await exchange.createMarket("BTC", marketConfig(await feed.getAddress(), { fundingRatePerYear: wad("0.1") }));
-  await coin.mint(admin.address, usdc(1_000_000));
-  await coin.approve(exchangeAddress, usdc(1_000_000));
-  await exchange.depositToFund(usdc(1_000_000));
-  const deployer = await ethers.deployContract("LeveragedTokenDeployer");
-  const factory = await ethers.deployContract("LeveragedTokenFactory", [
-    exchangeAddress,
-    await deployer.getAddress(),
-    admin.address,
-    {
-      fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: 0n, recipient: recipient.address },
-      rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
-      initialNav: usdc(100),
-      equityCap: ethers.MaxUint256,
-      tokenAdmin: admin.address,
-    },
-  ]);
-  await factory.createToken(0, wad(3));
-  const token: LeveragedToken = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(0, wad(3)));
+  const { exchange, feed, token } = await systemOnHookedCoin(coin, recipient.address, {
+    fundingRatePerYear: wad("0.1"),
+  });
+  const exchangeAddress = await exchange.getAddress();
   const tokenAddress = await token.getAddress();
   await coin.mint(alice.address, usdc(100_000));
   await coin.connect(alice).approve(tokenAddress, usdc(100_000));

@@ -5,8 +5,8 @@ import { ethers } from "hardhat";
 import { planArbitrage } from "../../src/arbitrage/plan";
 import { findPool } from "../../src/dex/pool";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
-import type { FlashArbitrage, LeveragedToken, RouteReentrantStablecoin } from "../../typechain-types";
-import { marketConfig } from "../helpers/system";
+import type { FlashArbitrage, RouteReentrantStablecoin } from "../../typechain-types";
+import { systemOnHookedCoin } from "../helpers/hookedCoin";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
 /**
@@ -18,27 +18,8 @@ import { feedPrice, usdc, wad } from "../helpers/units";
 async function hookedSystem() {
   const [admin, alice, recipient, attacker] = await ethers.getSigners();
   const coin: RouteReentrantStablecoin = await ethers.deployContract("RouteReentrantStablecoin");
-  const exchange = await ethers.deployContract("PerpExchange", [await coin.getAddress(), admin.address]);
-  const feed = await ethers.deployContract("SettablePriceFeed", [8, "BTC / USD", admin.address, feedPrice(50_000)]);
-  await exchange.createMarket("BTC", marketConfig(await feed.getAddress(), { takerFeeBps: 5 }));
-  await coin.mint(admin.address, usdc(2_000_000));
-  await coin.approve(await exchange.getAddress(), usdc(1_000_000));
-  await exchange.depositToFund(usdc(1_000_000));
-  const deployer = await ethers.deployContract("LeveragedTokenDeployer");
-  const factory = await ethers.deployContract("LeveragedTokenFactory", [
-    await exchange.getAddress(),
-    await deployer.getAddress(),
-    admin.address,
-    {
-      fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: 0n, recipient: recipient.address },
-      rebalanceSettings: { interval: 86_400, band: wad(1) / 3n },
-      initialNav: usdc(100),
-      equityCap: MaxUint256, // no cap
-      tokenAdmin: admin.address,
-    },
-  ]);
-  await factory.createToken(0, wad(3));
-  const token: LeveragedToken = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(0, wad(3)));
+  const { feed, factory, token } = await systemOnHookedCoin(coin, recipient.address, { takerFeeBps: 5 });
+  await coin.mint(admin.address, usdc(1_000_000));
   await coin.approve(await token.getAddress(), usdc(20_000));
   await token.mint(usdc(20_000), 0, admin.address);
 
