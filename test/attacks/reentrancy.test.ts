@@ -1,7 +1,7 @@
 import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import type { ReentrantStablecoin, RouteReentrantStablecoin } from "../../typechain-types";
+import type { ReentrantStablecoin } from "../../typechain-types";
 import { expectBooksBalance } from "../helpers/books";
 import { systemOnHookedCoin } from "../helpers/hookedCoin";
 import { feedPrice, usdc, wad } from "../helpers/units";
@@ -109,7 +109,7 @@ describe("attack: a collateral token with transfer hooks re-entering the token",
 });
 
 /**
- * The same system on a coin whose hook fires on one route only (contracts/mocks/RouteReentrantStablecoin.sol), so
+ * The same system on a coin whose hook fires on one route only (contracts/mocks/ReentrantStablecoin.sol, armed with armRoute), so
  * that it re-enters the exchange from inside the exchange's own transfer: the token's deposit into it during a mint
  * (the third transfer of a mint), or its withdrawal to the token during a redeem. The coin holds margin of its own on
  * the exchange (to withdraw and trade with) and stablecoin approved to it (to deposit), and bob holds a 19x short that
@@ -118,7 +118,7 @@ describe("attack: a collateral token with transfer hooks re-entering the token",
  */
 async function routeSystem() {
   const [admin, alice, recipient, bob] = await ethers.getSigners();
-  const coin: RouteReentrantStablecoin = await ethers.deployContract("RouteReentrantStablecoin");
+  const coin: ReentrantStablecoin = await ethers.deployContract("ReentrantStablecoin");
   // Funding on, so that settling it is visible (it moves an account's funding index).
   const { exchange, feed, token } = await systemOnHookedCoin(coin, recipient.address, {
     fundingRatePerYear: wad("0.1"),
@@ -225,7 +225,7 @@ describe("attack: a collateral token with transfer hooks re-entering the exchang
 
         // Bubbling: the whole outer call fails with the exchange's guard error (the hook called the exchange
         // while it was inside the transfer) and nothing moves.
-        await s.coin.arm(from, to, s.exchangeAddress, data, true);
+        await s.coin.armRoute(from, to, s.exchangeAddress, data, true);
         await expect(outer.send(s)).to.be.revertedWithCustomError(s.exchange, "ReentrancyGuardReentrantCall");
         expect(await exchangeState(s)).to.deep.equal(before);
         expect(await s.coin.hooksFired()).to.equal(0n); // the hook's call was reverted with everything else
@@ -239,7 +239,7 @@ describe("attack: a collateral token with transfer hooks re-entering the exchang
         await outer.send(s);
         const expected = await exchangeState(s);
         await withoutHook.restore();
-        await s.coin.arm(from, to, s.exchangeAddress, data, false);
+        await s.coin.armRoute(from, to, s.exchangeAddress, data, false);
         await time.setNextBlockTimestamp(at);
         await outer.send(s);
         expect(await s.coin.hooksFired()).to.equal(1n);

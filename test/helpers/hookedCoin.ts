@@ -3,7 +3,7 @@ import type { LeveragedToken, LeveragedTokenFactory, PerpExchange, SettablePrice
 import { marketConfig, type MarketSettings } from "./system";
 import { feedPrice, usdc, wad } from "./units";
 
-/** A test collateral coin with a transfer hook (contracts/mocks/ReentrantStablecoin.sol or RouteReentrantStablecoin.sol). */
+/** A test collateral coin with a transfer hook (contracts/mocks/ReentrantStablecoin.sol). */
 interface HookedCoin {
   getAddress(): Promise<string>;
   mint(to: string, amount: bigint): Promise<unknown>;

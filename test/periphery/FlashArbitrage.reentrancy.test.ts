@@ -5,19 +5,19 @@ import { ethers } from "hardhat";
 import { planArbitrage } from "../../src/arbitrage/plan";
 import { findPool } from "../../src/dex/pool";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
-import type { FlashArbitrage, RouteReentrantStablecoin } from "../../typechain-types";
+import type { FlashArbitrage, ReentrantStablecoin } from "../../typechain-types";
 import { systemOnHookedCoin } from "../helpers/hookedCoin";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
 /**
- * The whole chain on a collateral coin with a transfer hook (contracts/mocks/RouteReentrantStablecoin.sol): the
+ * The whole chain on a collateral coin with a transfer hook (contracts/mocks/ReentrantStablecoin.sol, armed with armRoute): the
  * exchange, the factory and a 3x long on it, Uniswap V2 from the npm artifacts with a token/coin pool, and a
  * FlashArbitrage. The hook fires on one transfer of an arbitrage (the pair's flash loan to the contract, or the
  * token's redeem payment to it) and calls back into the arbitrage.
  */
 async function hookedSystem() {
   const [admin, alice, recipient, attacker] = await ethers.getSigners();
-  const coin: RouteReentrantStablecoin = await ethers.deployContract("RouteReentrantStablecoin");
+  const coin: ReentrantStablecoin = await ethers.deployContract("ReentrantStablecoin");
   const { feed, factory, token } = await systemOnHookedCoin(coin, recipient.address, { takerFeeBps: 5 });
   await coin.mint(admin.address, usdc(1_000_000));
   await coin.approve(await token.getAddress(), usdc(20_000));
@@ -101,7 +101,7 @@ describe("FlashArbitrage: re-entrancy through a collateral coin with a transfer 
         const { data, error } = await reentry(s);
         const call = () => s.flash.connect(s.attacker)[outer](s.token, plan.amount, plan.profit, s.attacker.address);
 
-        await s.coin.arm(await from(s), flash, flash, data, true);
+        await s.coin.armRoute(await from(s), flash, flash, data, true);
         if (outer === "mintAndSell") {
           // The pair moves the coin with a low-level call and reports any failure as its own.
           await expect(call()).to.be.revertedWith("UniswapV2: TRANSFER_FAILED");
@@ -110,7 +110,7 @@ describe("FlashArbitrage: re-entrancy through a collateral coin with a transfer 
         }
         await s.coin.disarm();
 
-        await s.coin.arm(await from(s), flash, flash, data, false);
+        await s.coin.armRoute(await from(s), flash, flash, data, false);
         await expect(call()).to.emit(s.flash, "Arbitraged");
         expect(await s.coin.hooksFired()).to.equal(1n);
         expect(await s.coin.lastHookSucceeded()).to.equal(false);
