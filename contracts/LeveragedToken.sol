@@ -8,7 +8,6 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -16,6 +15,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
 import {ILeveragedToken} from "./interfaces/ILeveragedToken.sol";
+import {PermitSignature, PermitSignatures} from "./interfaces/PermitSignature.sol";
 import {ManagementFee} from "./libraries/ManagementFee.sol";
 import {IPerpExchange} from "./interfaces/IPerpExchange.sol";
 import {SignedWad} from "./libraries/SignedWad.sol";
@@ -162,16 +162,11 @@ contract LeveragedToken is
         uint256 collateralIn,
         uint256 minSharesOut,
         address receiver,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
+        PermitSignature calldata signature
     ) external nonReentrant whenNotPaused returns (uint256 shares) {
         // A permit seen in the mempool can be submitted by anyone first; then the allowance is already there and the
         // mint goes on (OpenZeppelin's advice on permit front-running). Without it the transfer below reverts.
-        try IERC20Permit(address(_collateral)).permit(msg.sender, address(this), collateralIn, deadline, v, r, s) {
-            // solhint-disable-previous-line no-empty-blocks
-        } catch {} // solhint-disable-line no-empty-blocks
+        PermitSignatures.tryPermit(signature, address(_collateral), collateralIn);
         return _mintShares(collateralIn, minSharesOut, receiver);
     }
 

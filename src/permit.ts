@@ -44,3 +44,24 @@ export async function signPermit(
     await signer.signTypedData(domain, PERMIT_TYPES, { owner: from, spender, value, nonce, deadline }),
   );
 }
+
+/** A signed permit as the `...WithPermit` functions take it (`PermitSignature` in contracts/interfaces). */
+export interface PermitSignature {
+  deadline: bigint;
+  v: number;
+  r: string;
+  s: string;
+}
+
+/** `signPermit`, packed with its deadline as the `...WithPermit` functions take it. */
+export async function signPermitSignature(
+  signer: Signer,
+  token: PermitToken,
+  spender: string,
+  value: bigint,
+  deadline: bigint,
+  owner?: string,
+): Promise<PermitSignature> {
+  const { v, r, s } = await signPermit(signer, token, spender, value, deadline, owner);
+  return { deadline, v, r, s };
+}

@@ -99,7 +99,12 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Record<string, n
   const permitDeadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 3600);
   const usdcPermit = await signPermit(bob, stable, await long.getAddress(), usdc(1_000), permitDeadline);
   gas["mint with permit (again)"] = await gasOf(
-    long.connect(bob).mintWithPermit(usdc(1_000), 0, bob, permitDeadline, usdcPermit.v, usdcPermit.r, usdcPermit.s),
+    long.connect(bob).mintWithPermit(usdc(1_000), 0, bob, {
+      deadline: permitDeadline,
+      v: usdcPermit.v,
+      r: usdcPermit.r,
+      s: usdcPermit.s,
+    }),
   );
   await short.connect(alice).mint(usdc(1_000), 0, alice);
   await short.connect(bob).mint(usdc(1_000), 0, bob);

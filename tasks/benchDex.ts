@@ -109,7 +109,7 @@ export async function measureDex(hre: HardhatRuntimeEnvironment, s: DexBenchSyst
   const { v, r, s: sig } = await signPermit(trader, stable, await trade.getAddress(), amount, deadline);
   gas["trade router: buy with permit (mint)"] = await routed(
     1,
-    trade.connect(trader).buyWithPermit(token, amount, 0, trader, deadline, v, r, sig),
+    trade.connect(trader).buyWithPermit(token, amount, 0, trader, { deadline, v, r, s: sig }),
   );
   return gas;
 }

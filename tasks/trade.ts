@@ -101,21 +101,10 @@ task("lt:buy", "Buys a token with USDC by the better route: the Uniswap pool or 
       const short = (await system.stablecoin.allowance(signer.address, routerAddress)) < amount;
       let receipt: ContractTransactionReceipt;
       if (short && (await supportsPermit(system.stablecoin, signer.address))) {
-        const { signPermit } = await import("../src/permit");
-        const { v, r, s } = await signPermit(signer, system.stablecoin, routerAddress, amount, deadline);
+        const { signPermitSignature } = await import("../src/permit");
+        const permit = await signPermitSignature(signer, system.stablecoin, routerAddress, amount, deadline);
         console.log(`  permit signed for ${formatUsdc(amount)} USDC to the TradeRouter (no approval transaction)`);
-        receipt = await send(
-          `buy ${symbol}`,
-          router.buyWithPermit,
-          address,
-          amount,
-          minOut,
-          receiver,
-          deadline,
-          v,
-          r,
-          s,
-        );
+        receipt = await send(`buy ${symbol}`, router.buyWithPermit, address, amount, minOut, receiver, permit);
       } else {
         if (short) await send("approve USDC", system.stablecoin.approve, routerAddress, amount);
         receipt = await send(`buy ${symbol}`, router.buy, address, amount, minOut, receiver, deadline);
@@ -155,23 +144,12 @@ task("lt:sell", "Sells a token for USDC by the better route: the Uniswap pool or
       const routerAddress = await router.getAddress();
       let receipt: ContractTransactionReceipt;
       if ((await token.allowance(signer.address, routerAddress)) < shares) {
-        const { signPermit } = await import("../src/permit");
-        const { v, r, s } = await signPermit(signer, token, routerAddress, shares, deadline);
+        const { signPermitSignature } = await import("../src/permit");
+        const permit = await signPermitSignature(signer, token, routerAddress, shares, deadline);
         console.log(
           `  permit signed for ${formatToken(shares)} ${symbol} to the TradeRouter (no approval transaction)`,
         );
-        receipt = await send(
-          `sell ${symbol}`,
-          router.sellWithPermit,
-          address,
-          shares,
-          minOut,
-          receiver,
-          deadline,
-          v,
-          r,
-          s,
-        );
+        receipt = await send(`sell ${symbol}`, router.sellWithPermit, address, shares, minOut, receiver, permit);
       } else {
         receipt = await send(`sell ${symbol}`, router.sell, address, shares, minOut, receiver, deadline);
       }

@@ -2,7 +2,7 @@ import { task } from "hardhat/config";
 import { MaxUint256, type BaseContract, type ContractTransactionReceipt } from "ethers";
 import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
 import { formatAmount, formatToken, formatUsdc } from "../src/format";
-import { signPermit } from "../src/permit";
+import { signPermitSignature } from "../src/permit";
 import type { LeveragedToken } from "../typechain-types";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
 import { UserError } from "../src/errors";
@@ -92,10 +92,16 @@ task("lt:mint", "Mints a leveraged token with stablecoin at NAV")
       if (await takesPermits(ctx)) {
         // One signature and one transaction: the permit and the mint succeed or fail together (simulated first).
         const deadline = await tradeDeadline(ctx);
-        const signature = await signPermit(signer, system.stablecoin, await token.getAddress(), amount, deadline);
-        const { v, r, s } = signature;
-        const permitted = [amount, minShares, receiver, deadline, v, r, s] as const;
-        receipt = await send(`mint ${symbol} (with a permit)`, token.mintWithPermit, ...permitted);
+        const spender = await token.getAddress();
+        const permit = await signPermitSignature(signer, system.stablecoin, spender, amount, deadline);
+        receipt = await send(
+          `mint ${symbol} (with a permit)`,
+          token.mintWithPermit,
+          amount,
+          minShares,
+          receiver,
+          permit,
+        );
       } else {
         await ensureAllowance(system.stablecoin, signer.address, await token.getAddress(), amount);
         receipt = await send(`mint ${symbol}`, token.mint, amount, minShares, receiver);

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IPerpExchange} from "./IPerpExchange.sol";
+import {PermitSignature} from "./PermitSignature.sol";
 
 /// @title ILeveragedToken
 /// @notice An ERC-20 that gives its holders a fixed multiple (the signed target leverage L) of an asset's daily move.
@@ -116,10 +117,7 @@ interface ILeveragedToken {
         uint256 collateralIn,
         uint256 minSharesOut,
         address receiver,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
+        PermitSignature calldata signature
     ) external returns (uint256 shares);
 
     /// @notice Burns `shares` of the caller for their pro-rata part of equity; `type(uint256).max` burns the caller's

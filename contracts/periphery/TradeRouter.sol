@@ -2,13 +2,13 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
 import {ILeveragedTokenFactory} from "../interfaces/ILeveragedTokenFactory.sol";
+import {PermitSignature, PermitSignatures} from "../interfaces/PermitSignature.sol";
 import {UniswapV2Amounts} from "../libraries/UniswapV2Amounts.sol";
 import {ITradeRouter} from "./interfaces/ITradeRouter.sol";
 import {IUniswapV2Factory} from "./interfaces/IUniswapV2.sol";
@@ -60,7 +60,7 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         address receiver,
         uint256 deadline
     ) external nonReentrant beforeDeadline(deadline) returns (uint256, Route) {
-        return _buy(token, collateralIn, minSharesOut, receiver);
+        return _trade(token, true, collateralIn, minSharesOut, receiver);
     }
 
     /// @inheritdoc ITradeRouter
@@ -69,13 +69,10 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         uint256 collateralIn,
         uint256 minSharesOut,
         address receiver,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
-    ) external nonReentrant beforeDeadline(deadline) returns (uint256, Route) {
-        _permit(address(_stablecoin), collateralIn, deadline, v, r, s);
-        return _buy(token, collateralIn, minSharesOut, receiver);
+        PermitSignature calldata permit
+    ) external nonReentrant beforeDeadline(permit.deadline) returns (uint256, Route) {
+        _permit(permit, _stablecoin, collateralIn);
+        return _trade(token, true, collateralIn, minSharesOut, receiver);
     }
 
     /// @inheritdoc ITradeRouter
@@ -86,7 +83,7 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         address receiver,
         uint256 deadline
     ) external nonReentrant beforeDeadline(deadline) returns (uint256, Route) {
-        return _sell(token, shares, minCollateralOut, receiver);
+        return _trade(token, false, shares, minCollateralOut, receiver);
     }
 
     /// @inheritdoc ITradeRouter
@@ -95,60 +92,58 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         uint256 shares,
         uint256 minCollateralOut,
         address receiver,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
-    ) external nonReentrant beforeDeadline(deadline) returns (uint256, Route) {
-        _permit(address(token), shares, deadline, v, r, s);
-        return _sell(token, shares, minCollateralOut, receiver);
+        PermitSignature calldata permit
+    ) external nonReentrant beforeDeadline(permit.deadline) returns (uint256, Route) {
+        _permit(permit, IERC20(address(token)), shares);
+        return _trade(token, false, shares, minCollateralOut, receiver);
     }
 
-    function _buy(
+    /// @dev A buy (`buying`: `amountIn` stablecoin for shares) or a sell (`amountIn` shares for stablecoin) on the
+    /// better route: the coin in goes straight to the pair, or through this contract into the token's mint or redeem.
+    function _trade(
+        ILeveragedToken token,
+        bool buying,
+        uint256 amountIn,
+        uint256 minAmountOut,
+        address receiver
+    ) private returns (uint256 amountOut, Route route) {
+        _checkTrade(token, amountIn, receiver);
+        Pool memory pool = _pool(token);
+        (uint256 poolOut, uint256 navOut) = buying
+            ? _quoteBuy(token, pool, amountIn)
+            : _quoteSell(token, pool, amountIn);
+        (route, amountOut) = _choose(address(token), poolOut, navOut, minAmountOut);
+        IERC20 coinIn = buying ? _stablecoin : IERC20(address(token));
+        if (route == Route.POOL) {
+            coinIn.safeTransferFrom(msg.sender, address(pool.pair), amountIn);
+            (uint256 amount0Out, uint256 amount1Out) = buying
+                ? _swapAmounts(pool, amountOut, 0)
+                : _swapAmounts(pool, 0, amountOut);
+            pool.pair.swap(amount0Out, amount1Out, receiver, "");
+        } else {
+            coinIn.safeTransferFrom(msg.sender, address(this), amountIn);
+            amountOut =
+                buying
+                    ? _mint(token, amountIn, minAmountOut, receiver)
+                    : token.redeem(amountIn, minAmountOut, receiver);
+        }
+        if (buying) emit Bought(msg.sender, address(token), receiver, route, amountIn, amountOut);
+        else emit Sold(msg.sender, address(token), receiver, route, amountIn, amountOut);
+    }
+
+    /// @dev Mints `token` with `collateralIn` stablecoin this router holds for the moment.
+    function _mint(
         ILeveragedToken token,
         uint256 collateralIn,
         uint256 minSharesOut,
         address receiver
-    ) private returns (uint256 sharesOut, Route route) {
-        _checkTrade(token, collateralIn, receiver);
-        Pool memory pool = _pool(token);
-        (uint256 poolShares, uint256 mintShares) = _quoteBuy(token, pool, collateralIn);
-        (route, sharesOut) = _choose(address(token), poolShares, mintShares, minSharesOut);
-        if (route == Route.POOL) {
-            _stablecoin.safeTransferFrom(msg.sender, address(pool.pair), collateralIn);
-            (uint256 amount0Out, uint256 amount1Out) = _swapAmounts(pool, sharesOut, 0);
-            pool.pair.swap(amount0Out, amount1Out, receiver, "");
-        } else {
-            _stablecoin.safeTransferFrom(msg.sender, address(this), collateralIn);
-            if (_stablecoin.allowance(address(this), address(token)) < collateralIn) {
-                // The router holds nothing between calls: one approval per listed token, not one per trade.
-                _stablecoin.forceApprove(address(token), type(uint256).max);
-            }
-            // Above the band the mint rebalances first and gives a little less than its preview: its own minimum.
-            sharesOut = token.mint(collateralIn, minSharesOut, receiver);
+    ) private returns (uint256) {
+        if (_stablecoin.allowance(address(this), address(token)) < collateralIn) {
+            // The router holds nothing between calls: one approval per listed token, not one per trade.
+            _stablecoin.forceApprove(address(token), type(uint256).max);
         }
-        emit Bought(msg.sender, address(token), receiver, route, collateralIn, sharesOut);
-    }
-
-    function _sell(
-        ILeveragedToken token,
-        uint256 shares,
-        uint256 minCollateralOut,
-        address receiver
-    ) private returns (uint256 collateralOut, Route route) {
-        _checkTrade(token, shares, receiver);
-        Pool memory pool = _pool(token);
-        (uint256 poolCollateral, uint256 redeemCollateral) = _quoteSell(token, pool, shares);
-        (route, collateralOut) = _choose(address(token), poolCollateral, redeemCollateral, minCollateralOut);
-        if (route == Route.POOL) {
-            IERC20(address(token)).safeTransferFrom(msg.sender, address(pool.pair), shares);
-            (uint256 amount0Out, uint256 amount1Out) = _swapAmounts(pool, 0, collateralOut);
-            pool.pair.swap(amount0Out, amount1Out, receiver, "");
-        } else {
-            IERC20(address(token)).safeTransferFrom(msg.sender, address(this), shares);
-            collateralOut = token.redeem(shares, minCollateralOut, receiver);
-        }
-        emit Sold(msg.sender, address(token), receiver, route, shares, collateralOut);
+        // Above the band the mint rebalances first and gives a little less than its preview: its own minimum.
+        return token.mint(collateralIn, minSharesOut, receiver);
     }
 
     function _checkTrade(ILeveragedToken token, uint256 amount, address receiver) private view {
@@ -200,14 +195,11 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Applies an EIP-2612 permit of `value` from the caller to this router. A permit that fails (already used:
-    /// someone copied it from the mempool) is fine when the allowance is there anyway.
-    function _permit(address coin, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
-        try IERC20Permit(coin).permit(msg.sender, address(this), value, deadline, v, r, s) {
-            return;
-        } catch {
-            uint256 allowance = IERC20(coin).allowance(msg.sender, address(this));
-            if (allowance < value) revert TradeRouterPermitFailed(coin, allowance, value);
-        }
+    /// @dev Applies an EIP-2612 permit of `value` of `coin` from the caller to this router. A permit that fails
+    /// (already used: someone copied it from the mempool) is fine when the allowance is there anyway.
+    function _permit(PermitSignature calldata permit, IERC20 coin, uint256 value) private {
+        if (PermitSignatures.tryPermit(permit, address(coin), value)) return;
+        uint256 allowance = coin.allowance(msg.sender, address(this));
+        if (allowance < value) revert TradeRouterPermitFailed(address(coin), allowance, value);
     }
 }

@@ -2,7 +2,7 @@ import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-networ
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { quoteBuy, quoteSell, type TradeQuote } from "../../src/dex/quotes";
-import { signPermit } from "../../src/permit";
+import { signPermitSignature } from "../../src/permit";
 import { deployDexSystem, type DexSystem } from "../helpers/dexSystem";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
@@ -118,18 +118,14 @@ describe("TradeRouter and the quotes: best-price buys and sells against the real
   it("buys and sells with a permit instead of an approval, also when someone used the permit first", async () => {
     const s = await loadFixture(system);
     const router = await s.tradeRouter.getAddress();
-    const permit = await signPermit(s.buyer, s.usdc, router, usdc(100), s.deadline);
+    const permit = await signPermitSignature(s.buyer, s.usdc, router, usdc(100), s.deadline);
     const quote = await quotes(s, "buy", usdc(100));
-    await expect(
-      s.tradeRouter
-        .connect(s.buyer)
-        .buyWithPermit(s.tokens.BTC3L, usdc(100), 0, s.buyer.address, s.deadline, permit.v, permit.r, permit.s),
-    )
+    await expect(s.tradeRouter.connect(s.buyer).buyWithPermit(s.tokens.BTC3L, usdc(100), 0, s.buyer.address, permit))
       .to.emit(s.tradeRouter, "Bought")
       .withArgs(s.buyer.address, await s.tokens.BTC3L.getAddress(), s.buyer.address, NAV, usdc(100), quote.amountOut);
 
     // The permit copied from the mempool and submitted by someone else first: the allowance is there, the sell goes.
-    const sharesPermit = await signPermit(s.buyer, s.tokens.BTC3L, router, wad(1), s.deadline);
+    const sharesPermit = await signPermitSignature(s.buyer, s.tokens.BTC3L, router, wad(1), s.deadline);
     await s.tokens.BTC3L.connect(s.other).permit(
       s.buyer.address,
       router,
@@ -140,27 +136,12 @@ describe("TradeRouter and the quotes: best-price buys and sells against the real
       sharesPermit.s,
     );
     await expect(
-      s.tradeRouter
-        .connect(s.buyer)
-        .sellWithPermit(
-          s.tokens.BTC3L,
-          wad(1),
-          0,
-          s.buyer.address,
-          s.deadline,
-          sharesPermit.v,
-          sharesPermit.r,
-          sharesPermit.s,
-        ),
+      s.tradeRouter.connect(s.buyer).sellWithPermit(s.tokens.BTC3L, wad(1), 0, s.buyer.address, sharesPermit),
     ).to.emit(s.tradeRouter, "Sold");
 
     // A permit signed by someone else, and no allowance: refused with the allowance it lacks.
-    const forged = await signPermit(s.other, s.usdc, router, usdc(100), s.deadline, s.buyer.address);
-    await expect(
-      s.tradeRouter
-        .connect(s.buyer)
-        .buyWithPermit(s.tokens.BTC3L, usdc(100), 0, s.buyer.address, s.deadline, forged.v, forged.r, forged.s),
-    )
+    const forged = await signPermitSignature(s.other, s.usdc, router, usdc(100), s.deadline, s.buyer.address);
+    await expect(s.tradeRouter.connect(s.buyer).buyWithPermit(s.tokens.BTC3L, usdc(100), 0, s.buyer.address, forged))
       .to.be.revertedWithCustomError(s.tradeRouter, "TradeRouterPermitFailed")
       .withArgs(s.book.stablecoin, 0, usdc(100));
     await holdsNothing(s);

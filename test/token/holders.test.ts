@@ -1,7 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { signPermit } from "../../src/permit";
+import { signPermitSignature } from "../../src/permit";
 import { feedPrice, usdc } from "../helpers/units";
 import { attackSystem } from "../attacks/setup";
 
@@ -17,8 +17,7 @@ describe("LeveragedToken: mintWithPermit and redeem of the whole balance", () =>
 
   async function permitFor(s: Awaited<ReturnType<typeof system>>, value: bigint) {
     const deadline = BigInt(await time.latest()) + 3_600n;
-    const signature = await signPermit(s.carol, s.usdc, await s.long.getAddress(), value, deadline);
-    return { deadline, v: signature.v, r: signature.r, s: signature.s };
+    return signPermitSignature(s.carol, s.usdc, await s.long.getAddress(), value, deadline);
   }
 
   it("mints with the stablecoin's EIP-2612 signature in one transaction, without a prior approve", async () => {
@@ -27,7 +26,7 @@ describe("LeveragedToken: mintWithPermit and redeem of the whole balance", () =>
     expect(await s.usdc.allowance(carol.address, await long.getAddress())).to.equal(0n);
     const expected = await long.previewMint(usdc(500), { blockTag: "pending" });
     const p = await permitFor(s, usdc(500));
-    await expect(long.connect(carol).mintWithPermit(usdc(500), expected, carol.address, p.deadline, p.v, p.r, p.s))
+    await expect(long.connect(carol).mintWithPermit(usdc(500), expected, carol.address, p))
       .to.emit(long, "Minted")
       .withArgs(carol.address, carol.address, usdc(500), usdc("0.5"), expected);
     expect(await s.usdc.allowance(carol.address, await long.getAddress())).to.equal(0n);
@@ -38,25 +37,23 @@ describe("LeveragedToken: mintWithPermit and redeem of the whole balance", () =>
     const { long, carol, attacker } = s;
     const p = await permitFor(s, usdc(500));
     await s.usdc.connect(attacker).permit(carol.address, await long.getAddress(), usdc(500), p.deadline, p.v, p.r, p.s);
-    await expect(long.connect(carol).mintWithPermit(usdc(500), 0, carol.address, p.deadline, p.v, p.r, p.s)).to.emit(
-      long,
-      "Minted",
-    );
+    await expect(long.connect(carol).mintWithPermit(usdc(500), 0, carol.address, p)).to.emit(long, "Minted");
   });
 
   it("a bad or expired permit without an allowance reverts with the stablecoin's allowance error and moves nothing", async () => {
     const s = await loadFixture(system);
     const { long, carol } = s;
     const p = await permitFor(s, usdc(400)); // signed for less than the mint
-    await expect(long.connect(carol).mintWithPermit(usdc(500), 0, carol.address, p.deadline, p.v, p.r, p.s))
+    await expect(long.connect(carol).mintWithPermit(usdc(500), 0, carol.address, p))
       .to.be.revertedWithCustomError(s.usdc, "ERC20InsufficientAllowance")
       .withArgs(await long.getAddress(), 0n, usdc(500));
     const late = await permitFor(s, usdc(500));
     await time.increaseTo(late.deadline + 1n);
     await s.btcFeed.updateAnswer(feedPrice(50_000));
-    await expect(
-      long.connect(carol).mintWithPermit(usdc(500), 0, carol.address, late.deadline, late.v, late.r, late.s),
-    ).to.be.revertedWithCustomError(s.usdc, "ERC20InsufficientAllowance");
+    await expect(long.connect(carol).mintWithPermit(usdc(500), 0, carol.address, late)).to.be.revertedWithCustomError(
+      s.usdc,
+      "ERC20InsufficientAllowance",
+    );
     expect(await s.usdc.balanceOf(carol.address)).to.equal(usdc(1_000));
   });
 
@@ -65,7 +62,7 @@ describe("LeveragedToken: mintWithPermit and redeem of the whole balance", () =>
     const p = await permitFor(s, usdc(500));
     await s.long.pause();
     await expect(
-      s.long.connect(s.carol).mintWithPermit(usdc(500), 0, s.carol.address, p.deadline, p.v, p.r, p.s),
+      s.long.connect(s.carol).mintWithPermit(usdc(500), 0, s.carol.address, p),
     ).to.be.revertedWithCustomError(s.long, "EnforcedPause");
   });
 

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {ILeveragedToken} from "../../interfaces/ILeveragedToken.sol";
+import {PermitSignature} from "../../interfaces/PermitSignature.sol";
 
 /// @title ITradeRouter
 /// @notice Buys or sells a listed token for a wallet by whichever route pays more, in one transaction: the token's
@@ -77,18 +78,15 @@ interface ITradeRouter {
         uint256 deadline
     ) external returns (uint256 sharesOut, Route route);
 
-    /// @notice `buy`, after an EIP-2612 permit of `collateralIn` stablecoin to this router signed by the caller with
-    /// the same `deadline`. A permit already used (say, copied from the mempool by someone else) is fine as long as
-    /// the allowance is there.
+    /// @notice `buy`, after an EIP-2612 permit of `collateralIn` stablecoin to this router signed by the caller. The
+    /// permit's `deadline` is the trade's too. A permit already used (say, copied from the mempool by someone else) is
+    /// fine as long as the allowance is there.
     function buyWithPermit(
         ILeveragedToken token,
         uint256 collateralIn,
         uint256 minSharesOut,
         address receiver,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
+        PermitSignature calldata permit
     ) external returns (uint256 sharesOut, Route route);
 
     /// @notice Sells `shares` of `token` (pulled from the caller) for stablecoin on the better route.
@@ -103,16 +101,13 @@ interface ITradeRouter {
         uint256 deadline
     ) external returns (uint256 collateralOut, Route route);
 
-    /// @notice `sell`, after an EIP-2612 permit of `shares` of the token to this router signed by the caller with
-    /// the same `deadline`.
+    /// @notice `sell`, after an EIP-2612 permit of `shares` of the token to this router signed by the caller. The
+    /// permit's `deadline` is the trade's too.
     function sellWithPermit(
         ILeveragedToken token,
         uint256 shares,
         uint256 minCollateralOut,
         address receiver,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
+        PermitSignature calldata permit
     ) external returns (uint256 collateralOut, Route route);
 }

@@ -6,7 +6,7 @@ import { readPool } from "../../../../src/dex/pool";
 import { quoteBuy, quoteSell, type TradeQuote } from "../../../../src/dex/quotes";
 import { UserError } from "../../../../src/errors";
 import { checkMint, checkRedeem, requireShares, requireUsdc } from "../../../../src/holder";
-import { signPermit } from "../../../../src/permit";
+import { signPermitSignature } from "../../../../src/permit";
 
 /**
  * The four trades as the app sends them: everything checked and simulated first (a refusal sends nothing), then
@@ -107,10 +107,10 @@ export async function trade(request: TradeRequest): Promise<void> {
     await sendAndWait(request, () => call(request.token, amount, min, account, deadline));
     return;
   }
-  const { v, r, s } = await signPermit(signer, coin, routerAddress, amount, deadline);
+  const permit = await signPermitSignature(signer, coin, routerAddress, amount, deadline);
   const call = side === "buy" ? router.buyWithPermit : router.sellWithPermit;
-  await call.staticCall(request.token, amount, min, account, deadline, v, r, s);
-  await sendAndWait(request, () => call(request.token, amount, min, account, deadline, v, r, s));
+  await call.staticCall(request.token, amount, min, account, permit);
+  await sendAndWait(request, () => call(request.token, amount, min, account, permit));
 }
 
 export const ACTIONS: Record<Side, (request: TradeRequest) => Promise<void>> = {
