@@ -171,7 +171,7 @@ export function botProvider(rpcUrl: string, chainId: number, logger: Logger): Re
 }
 
 /** What the loop needs of a bot's metrics: passes by result, errors by kind. */
-interface LoopMetrics {
+export interface LoopMetrics {
   ticks: { inc(labels: { result: string }): void };
   errors: { inc(labels: { kind: string }): void };
 }

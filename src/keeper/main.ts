@@ -1,9 +1,6 @@
-import type { Server } from "node:http";
 import { requireSupportedNode } from "../nodeVersion";
 requireSupportedNode();
-import { botProvider, listenForStop, loadBotConfig, readChainId, runPasses, serveMetrics } from "../bot/process";
-import { createLogger } from "../logger";
-import { redactUrl } from "../networks";
+import { runBot, runMain, startBot } from "../bot/run";
 import { parseConfig } from "./config";
 import { keeperContext, keeperSigner } from "./context";
 import { KeeperMetrics } from "./metrics";
@@ -16,26 +13,10 @@ import { pendingTransactions, runOnce } from "./runOnce";
  * failure, or a `--once` pass with a failure.
  */
 async function main(argv: string[]): Promise<number> {
-  const stop = listenForStop(); // signals may come before the configuration is read
-
-  const loaded = loadBotConfig(argv, parseConfig); // one line and an exit code on a bad configuration
-  if (typeof loaded === "number") return loaded;
-  let config = loaded;
-  const logger = createLogger(config.logLevel, config.logFormat);
-  stop.logTo(logger);
-
-  const chainId = await readChainId(config, logger);
-  if (typeof chainId === "string") {
-    process.stderr.write(`error: ${chainId}\n`);
-    return 1;
-  }
-  const provider = botProvider(config.rpcUrl, chainId, logger);
-  const factoryAddress = config.factory;
-  if ((await provider.getCode(factoryAddress)) === "0x") {
-    process.stderr.write(`error: no contract at the factory address ${factoryAddress} on chain ${chainId}\n`);
-    provider.destroy();
-    return 1;
-  }
+  const bot = await startBot(argv, parseConfig, { contracts: (config) => [["factory", config.factory]] });
+  if (typeof bot === "number") return bot;
+  const { provider, logger } = bot;
+  let { config } = bot;
   if (config.batcher && (await provider.getCode(config.batcher)) === "0x") {
     logger.warn({ batcher: config.batcher }, "no contract at the batcher address; one transaction per token");
     config = { ...config, batcher: undefined };
@@ -46,53 +27,19 @@ async function main(argv: string[]): Promise<number> {
   }
   const metrics = new KeeperMetrics();
   const signer = await keeperSigner(config, provider, logger);
-  const context = keeperContext(config, provider, logger, { signer, metrics, stopping: stop.stopping });
+  const context = keeperContext(config, provider, logger, { signer, metrics, stopping: bot.stop.stopping });
 
-  let lastPassOk = 0;
-  let server: Server | undefined;
-  if (config.metricsPort !== undefined) {
-    try {
-      server = await serveMetrics(metrics.registry, config.metricsPort, () => {
-        const ageMs = Date.now() - lastPassOk;
-        return {
-          ok: lastPassOk > 0 && ageMs <= 3 * config.pollIntervalMs + 60_000,
-          detail: {
-            lastPassAgeSeconds: lastPassOk > 0 ? Math.round(ageMs / 1000) : null,
-            pending: pendingTransactions(context.state),
-          },
-        };
-      });
-    } catch (error) {
-      process.stderr.write(`error: cannot serve metrics on 127.0.0.1:${config.metricsPort}: ${String(error)}\n`);
-      provider.destroy();
-      return 1;
-    }
-  }
-
-  logger.info(
-    {
-      rpcUrl: redactUrl(config.rpcUrl),
-      rpcUrlFrom: config.rpcUrlSource,
-      chainId,
-      factory: factoryAddress,
+  return runBot(bot, {
+    name: "keeper",
+    metrics,
+    pending: () => pendingTransactions(context.state),
+    started: {
+      factory: config.factory,
       signer: context.signer ? await context.signer.getAddress() : null,
       batcher: config.batcher ?? null,
       lens: config.lens ?? null,
       maxBatch: config.maxBatch,
-      dryRun: config.dryRun,
-      pollIntervalMs: config.pollIntervalMs,
-      metrics: server ? `http://127.0.0.1:${config.metricsPort}/metrics` : null,
     },
-    "keeper started",
-  );
-
-  const exitCode = await runPasses({
-    once: config.once,
-    pollIntervalMs: config.pollIntervalMs,
-    stop,
-    logger,
-    metrics,
-    onPassOk: () => (lastPassOk = Date.now()),
     pass: async (pass) => {
       const report = await runOnce(context);
       if (report.due.length > 0 || report.pending.length > 0 || report.failed.length > 0) {
@@ -101,17 +48,6 @@ async function main(argv: string[]): Promise<number> {
       return { failed: report.failed.length > 0 };
     },
   });
-
-  logger.info({ exitCode }, "keeper stopped");
-  server?.close();
-  provider.destroy();
-  return exitCode;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);
