@@ -54,14 +54,8 @@ export interface PermitSignature {
 }
 
 /** `signPermit`, packed with its deadline as the `...WithPermit` functions take it. */
-export async function signPermitSignature(
-  signer: Signer,
-  token: PermitToken,
-  spender: string,
-  value: bigint,
-  deadline: bigint,
-  owner?: string,
-): Promise<PermitSignature> {
-  const { v, r, s } = await signPermit(signer, token, spender, value, deadline, owner);
+export async function signPermitSignature(...args: Parameters<typeof signPermit>): Promise<PermitSignature> {
+  const { v, r, s } = await signPermit(...args);
+  const [, , , , deadline] = args;
   return { deadline, v, r, s };
 }
