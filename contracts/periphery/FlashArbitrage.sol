@@ -100,7 +100,7 @@ contract FlashArbitrage is IFlashArbitrage, IUniswapV2Callee, ListedPools, Reent
                 revert FlashArbitrageUnprofitable(int256(collateralOut) - int256(terms.collateral), terms.minProfit);
             }
             profit = collateralOut - terms.collateral;
-            _stablecoin.safeTransfer(msg.sender, terms.collateral);
+            stablecoin.safeTransfer(msg.sender, terms.collateral);
         } else {
             _approveToken(terms.token, terms.collateralIn);
             // previewMint is exact but above the band (the mint's rebalance costs a taker fee it leaves out); a
@@ -110,7 +110,7 @@ contract FlashArbitrage is IFlashArbitrage, IUniswapV2Callee, ListedPools, Reent
             if (minted > terms.shares) IERC20(address(terms.token)).safeTransfer(terms.receiver, minted - terms.shares);
             profit = terms.collateral - terms.collateralIn;
         }
-        if (profit != 0) _stablecoin.safeTransfer(terms.receiver, profit);
+        if (profit != 0) stablecoin.safeTransfer(terms.receiver, profit);
         _profit = profit;
     }
 
@@ -148,8 +148,8 @@ contract FlashArbitrage is IFlashArbitrage, IUniswapV2Callee, ListedPools, Reent
     /// @dev The token pulls what it mints with; a listed token may pull from this contract without limit, since the
     /// contract holds nothing between calls (one approval per token instead of one per call).
     function _approveToken(ILeveragedToken token, uint256 amount) private {
-        if (_stablecoin.allowance(address(this), address(token)) < amount) {
-            _stablecoin.forceApprove(address(token), type(uint256).max);
+        if (stablecoin.allowance(address(this), address(token)) < amount) {
+            stablecoin.forceApprove(address(token), type(uint256).max);
         }
     }
 }

@@ -28,9 +28,12 @@ abstract contract ListedPools {
     /// @notice The zero address was given as a factory.
     error ListedPoolsZeroAddress();
 
-    ILeveragedTokenFactory private immutable _tokenFactory;
-    IUniswapV2Factory private immutable _dexFactory;
-    IERC20 internal immutable _stablecoin;
+    /// @notice The factory whose tokens are served.
+    ILeveragedTokenFactory public immutable tokenFactory;
+    /// @notice The Uniswap V2 factory of the pools.
+    IUniswapV2Factory public immutable dexFactory;
+    /// @notice The stablecoin the tokens are minted and redeemed with.
+    IERC20 public immutable stablecoin;
 
     /// @param tokenFactory_ the factory that lists the tokens (its exchange's collateral is the stablecoin)
     /// @param dexFactory_ the Uniswap V2 factory of the pools
@@ -38,40 +41,25 @@ abstract contract ListedPools {
         if (address(tokenFactory_) == address(0) || address(dexFactory_) == address(0)) {
             revert ListedPoolsZeroAddress();
         }
-        _tokenFactory = tokenFactory_;
-        _dexFactory = dexFactory_;
-        _stablecoin = tokenFactory_.exchange().collateral();
-    }
-
-    /// @notice The factory whose tokens are served.
-    function tokenFactory() external view returns (ILeveragedTokenFactory) {
-        return _tokenFactory;
-    }
-
-    /// @notice The Uniswap V2 factory of the pools.
-    function dexFactory() external view returns (IUniswapV2Factory) {
-        return _dexFactory;
-    }
-
-    /// @notice The stablecoin the tokens are minted and redeemed with.
-    function stablecoin() external view returns (IERC20) {
-        return _stablecoin;
+        tokenFactory = tokenFactory_;
+        dexFactory = dexFactory_;
+        stablecoin = tokenFactory_.exchange().collateral();
     }
 
     /// @dev Reverts unless `token` is the factory's live token for its market and leverage: ListedPoolsRetiredToken
     /// for a retired one, ListedPoolsUnlistedToken for anything else.
     function _requireListed(ILeveragedToken token) internal view {
         if (_isListed(address(token))) return;
-        if (_tokenFactory.isRetired(address(token))) revert ListedPoolsRetiredToken(address(token));
+        if (tokenFactory.isRetired(address(token))) revert ListedPoolsRetiredToken(address(token));
         revert ListedPoolsUnlistedToken(address(token));
     }
 
     /// @dev `token`'s pool (a zero pair and reserves when there is none).
     function _pool(ILeveragedToken token) internal view returns (Pool memory pool) {
-        address pair = _dexFactory.getPair(address(token), address(_stablecoin));
+        address pair = dexFactory.getPair(address(token), address(stablecoin));
         if (pair == address(0)) return pool;
         pool.pair = IUniswapV2Pair(pair);
-        pool.tokenIsToken0 = address(token) < address(_stablecoin);
+        pool.tokenIsToken0 = address(token) < address(stablecoin);
         (uint256 reserve0, uint256 reserve1, ) = pool.pair.getReserves();
         (pool.tokenReserve, pool.stableReserve) = pool.tokenIsToken0 ? (reserve0, reserve1) : (reserve1, reserve0);
     }
@@ -97,7 +85,7 @@ abstract contract ListedPools {
         if (token.code.length == 0) return false;
         try ILeveragedToken(token).marketId() returns (uint256 marketId) {
             try ILeveragedToken(token).targetLeverage() returns (int256 leverage) {
-                try _tokenFactory.tokenFor(marketId, leverage) returns (address listed) {
+                try tokenFactory.tokenFor(marketId, leverage) returns (address listed) {
                     return listed == token;
                 } catch {
                     return false;

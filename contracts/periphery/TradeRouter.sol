@@ -71,7 +71,7 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         address receiver,
         PermitSignature calldata permit
     ) external nonReentrant beforeDeadline(permit.deadline) returns (uint256, Route) {
-        _permit(permit, _stablecoin, collateralIn);
+        _permit(permit, stablecoin, collateralIn);
         return _trade(token, true, collateralIn, minSharesOut, receiver);
     }
 
@@ -107,13 +107,15 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         uint256 minAmountOut,
         address receiver
     ) private returns (uint256 amountOut, Route route) {
-        _checkTrade(token, amountIn, receiver);
+        if (amountIn == 0) revert TradeRouterZeroAmount();
+        if (receiver == address(0)) revert TradeRouterZeroAddress();
+        _requireListed(token);
         Pool memory pool = _pool(token);
         (uint256 poolOut, uint256 navOut) = buying
             ? _quoteBuy(token, pool, amountIn)
             : _quoteSell(token, pool, amountIn);
         (route, amountOut) = _choose(address(token), poolOut, navOut, minAmountOut);
-        IERC20 coinIn = buying ? _stablecoin : IERC20(address(token));
+        IERC20 coinIn = buying ? stablecoin : IERC20(address(token));
         if (route == Route.POOL) {
             coinIn.safeTransferFrom(msg.sender, address(pool.pair), amountIn);
             (uint256 amount0Out, uint256 amount1Out) = buying
@@ -138,18 +140,12 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         uint256 minSharesOut,
         address receiver
     ) private returns (uint256) {
-        if (_stablecoin.allowance(address(this), address(token)) < collateralIn) {
+        if (stablecoin.allowance(address(this), address(token)) < collateralIn) {
             // The router holds nothing between calls: one approval per listed token, not one per trade.
-            _stablecoin.forceApprove(address(token), type(uint256).max);
+            stablecoin.forceApprove(address(token), type(uint256).max);
         }
         // Above the band the mint rebalances first and gives a little less than its preview: its own minimum.
         return token.mint(collateralIn, minSharesOut, receiver);
-    }
-
-    function _checkTrade(ILeveragedToken token, uint256 amount, address receiver) private view {
-        if (amount == 0) revert TradeRouterZeroAmount();
-        if (receiver == address(0)) revert TradeRouterZeroAddress();
-        _requireListed(token);
     }
 
     /// @dev The better of the two quotes (a tie goes to NAV), checked against the minimum.
