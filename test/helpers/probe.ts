@@ -22,8 +22,7 @@ export async function probeMint(
   amount: bigint,
   atPreview: boolean,
 ): Promise<ProbedMint> {
-  const send = atPreview ? probe.connect(who).mintAtPreview : probe.connect(who).mint;
-  const receipt = await (await send(token, stablecoin, amount, who.address)).wait();
+  const receipt = await (await probe.connect(who).mint(token, stablecoin, amount, who.address, atPreview)).wait();
   const probed = receipt!.logs.map((log) => probe.interface.parseLog(log)).find((e) => e?.name === "Probed");
   const exchange: PerpExchange = await ethers.getContractAt("PerpExchange", await token.exchange());
   const account = (await token.getAddress()).toLowerCase();

@@ -49,7 +49,7 @@ describe("LeveragedToken: previews are exact in every branch (property)", () => 
     const preview = await token.previewMint(amount);
     const receipt = await s.probe
       .connect(signer)
-      .mint(token, s.usdc, amount, signer.address)
+      .mint(token, s.usdc, amount, signer.address, false)
       .then((tx) => tx.wait())
       .catch(() => null);
     if (receipt === null) {

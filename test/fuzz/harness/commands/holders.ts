@@ -23,7 +23,7 @@ export const probed = (t: number, a: number, amount: bigint, percent: number) =>
     const who = r.actors[a];
     const token = r.tokens[t];
     const probe = await r.probe.getAddress();
-    const minted = await attempt(r, () => r.probe.connect(who).mint(token, r.s.usdc, amount, who.address));
+    const minted = await attempt(r, () => r.probe.connect(who).mint(token, r.s.usdc, amount, who.address, false));
     await expectMint(m, r, t, minted, amount, probe, "probed mint");
     if (minted.ok) expectExactPreview(r, minted.receipt, "previewMint");
     const shares = ((await token.balanceOf(who.address)) * BigInt(percent)) / 100n;
@@ -49,7 +49,7 @@ export const victim = (t: number, a: number, amount: bigint) =>
     const wallet = await r.s.usdc.balanceOf(who.address);
     const sharesBefore = await token.balanceOf(who.address);
     const probe = await r.probe.getAddress();
-    const outcome = await attempt(r, () => r.probe.connect(who).mintAtPreview(token, r.s.usdc, amount, who.address));
+    const outcome = await attempt(r, () => r.probe.connect(who).mint(token, r.s.usdc, amount, who.address, true));
     await expectMint(m, r, t, outcome, amount, probe, "victim's mint");
     if (!outcome.ok) {
       expect(await r.s.usdc.balanceOf(who.address), "a refused mint takes nothing").to.equal(wallet);
