@@ -1,10 +1,11 @@
 import hre, { ethers } from "hardhat";
-import { Contract, JsonRpcProvider, type Signer } from "ethers";
+import { Contract, JsonRpcProvider, parseUnits, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
 import type { DeploymentSpec } from "../../src/deployment/spec";
 import { findPool, type Pool } from "../../src/dex/pool";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
+import { oneMarketSpec } from "./system";
 import {
   FlashArbitrage__factory,
   LeveragedToken__factory,
@@ -49,34 +50,19 @@ export interface DexSystem {
  * management fee are 0 unless given.
  */
 export function dexSpec(options: DexSystemOptions = {}): DeploymentSpec {
+  const tokens = [
+    { market: "BTC", leverage: 3 },
+    { market: "BTC", leverage: -3 },
+    { market: "BTC", leverage: 2 },
+  ];
+  const fees = {
+    mintFeeBps: 10,
+    redeemFeeBps: 10,
+    managementFeePerYear: parseUnits(options.managementFeePerYear ?? "0", 18),
+  };
+  const market = { takerFeeBps: 5, fundingRatePerYear: parseUnits(options.fundingRatePerYear ?? "0", 18) };
   return {
-    stablecoin: { name: "Mock USD Coin", symbol: "USDC", faucetPerCall: "10000", faucetPerAddress: "100000" },
-    insuranceFund: "1000000",
-    markets: [
-      {
-        symbol: "BTC",
-        feed: { kind: "settable", initialPrice: "50000" },
-        maxPriceAge: 3600,
-        takerFeeBps: 5,
-        initialMarginBps: 500,
-        maintenanceMarginBps: 250,
-        liquidationPenaltyBps: 100,
-        fundingRatePerYear: options.fundingRatePerYear ?? "0",
-      },
-    ],
-    tokenDefaults: {
-      mintFeeBps: 10,
-      redeemFeeBps: 10,
-      managementFeePerYear: options.managementFeePerYear ?? "0",
-      rebalanceInterval: 86_400,
-      band: "0.333333333333333333",
-      initialNav: "100",
-    },
-    tokens: [
-      { market: "BTC", leverage: 3 },
-      { market: "BTC", leverage: -3 },
-      { market: "BTC", leverage: 2 },
-    ],
+    ...oneMarketSpec(undefined, fees, market, tokens),
     dex: { kind: "deploy" },
     pools: [
       { token: "BTC3L", usdc: "10000" },

@@ -61,9 +61,10 @@ export interface System extends ExchangeSystem {
 /**
  * The deployment spec of a one-market (BTC at 50,000) system with a 1,000,000 USDC insurance fund and `tokens`
  * (none by default). Fees and funding are 0 unless given: the setting of the reference numbers in docs/DESIGN.md.
+ * The fees go to `feeRecipient`, or to the deployer when it is undefined.
  */
 export function oneMarketSpec(
-  feeRecipient: string,
+  feeRecipient: string | undefined,
   defaults: TokenDefaultsInput = {},
   market: Partial<MarketSettings> = {},
   tokens: DeploymentSpec["tokens"] = [],
@@ -92,7 +93,7 @@ export function oneMarketSpec(
       band: formatUnits(defaults.band ?? WAD / 3n, 18),
       initialNav: formatUnits(defaults.initialNav ?? 100_000_000n, 6),
       ...(defaults.equityCap === undefined ? {} : { equityCap: formatUnits(defaults.equityCap, 6) }),
-      feeRecipient,
+      ...(feeRecipient === undefined ? {} : { feeRecipient }),
     },
     tokens,
     dex: { kind: "none" },

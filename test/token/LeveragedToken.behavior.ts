@@ -152,22 +152,13 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
   describe("bad input", () => {
     it("rejects zero amounts and the zero address", async () => {
       const { token, alice } = await loadFixture(plain);
-      await expect(token.connect(alice).mint(0, 0, alice.address)).to.be.revertedWithCustomError(
-        token,
-        "LeveragedTokenZeroAmount",
-      );
-      await expect(token.connect(alice).mint(usdc(1), 0, ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        token,
-        "LeveragedTokenZeroAddress",
-      );
-      await expect(token.connect(alice).redeem(0, 0, alice.address)).to.be.revertedWithCustomError(
-        token,
-        "LeveragedTokenZeroAmount",
-      );
-      await expect(token.connect(alice).redeem(wad(1), 0, ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        token,
-        "LeveragedTokenZeroAddress",
-      );
+      const refused: [() => Promise<unknown>, string][] = [
+        [() => token.connect(alice).mint(0, 0, alice.address), "LeveragedTokenZeroAmount"],
+        [() => token.connect(alice).mint(usdc(1), 0, ethers.ZeroAddress), "LeveragedTokenZeroAddress"],
+        [() => token.connect(alice).redeem(0, 0, alice.address), "LeveragedTokenZeroAmount"],
+        [() => token.connect(alice).redeem(wad(1), 0, ethers.ZeroAddress), "LeveragedTokenZeroAddress"],
+      ];
+      for (const [call, error] of refused) await expect(call()).to.be.revertedWithCustomError(token, error);
     });
 
     it("enforces the slippage limits with the values", async () => {
