@@ -1,5 +1,6 @@
 import type { LeveragedToken } from "../typechain-types";
 import { rebalanceActionName, type RebalanceAction } from "./contractTypes";
+import { formatUsdc } from "./format";
 
 /** What `shares` (18 decimals) are worth at `navPerShare` (stablecoin units per whole token), rounded down. */
 export const valueAtNav = (shares: bigint, navPerShare: bigint): bigint => (shares * navPerShare) / 10n ** 18n;
@@ -81,3 +82,10 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
 
 /** No equity cap: the largest uint256, as the factory's defaults set it when none is given. */
 export const NO_CAP = 2n ** 256n - 1n;
+
+/** What a mint may still add under a token's equity cap, in USDC: "no cap", "full" or the amount. */
+export function capHeadroomText(t: { equityCap: bigint; capHeadroom: bigint }): string {
+  if (t.equityCap === NO_CAP) return "no cap";
+  if (t.capHeadroom === 0n) return "full";
+  return formatUsdc(t.capHeadroom);
+}

@@ -13,7 +13,7 @@ import {
   table,
 } from "../src/format";
 import { readExchangeAccount } from "../src/exchangeAccount";
-import { NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
+import { capHeadroomText, NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
 import { withContext, type TaskContext } from "./context";
 
 /** A token's pool against the stablecoin, from the deployment's Uniswap V2 factory; undefined without one. */
@@ -22,8 +22,6 @@ async function tokenPool({ signer, system }: TaskContext, token: string): Promis
   return dex ? findPool(signer, dex.factory, token, system.book.stablecoin) : undefined;
 }
 
-/** The equity cap's headroom in USDC, or "no cap". */
-const headroom = (s: TokenState) => (s.equityCap === NO_CAP ? "no cap" : formatUsdc(s.capHeadroom));
 /** A token's status: retired, wiped out, paused, or blank when active. */
 const status = (s: TokenState, retired: boolean) =>
   retired ? "retired" : s.wipedOut ? "wiped out" : s.paused ? "paused" : "";
@@ -51,7 +49,7 @@ task(
         s.wipedOut ? "wiped out" : s.action === "none" ? relativeTime(s.nextRebalance, now) : `${s.action} due`,
         formatToken(s.totalSupply, 4),
         formatUsdc(s.equity),
-        headroom(s),
+        capHeadroomText(s),
         `${bps(s.mintFeeBps)} / ${bps(s.redeemFeeBps)} / ${annual(s.managementFeePerYear)}`,
         status(s, retired),
       ]);
@@ -110,7 +108,9 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
         ],
         [
           "equity cap",
-          s.equityCap === NO_CAP ? "none" : `${formatUsdc(s.equityCap)} USDC (headroom ${headroom(s)} USDC)`,
+          s.equityCap === NO_CAP
+            ? "none"
+            : `${formatUsdc(s.equityCap)} USDC (headroom ${formatUsdc(s.capHeadroom)} USDC)`,
         ],
         [
           "status",

@@ -13,7 +13,8 @@ import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { LineChart } from "../../components/LineChart";
 import { shortAddress } from "../../components/text";
 import { href } from "../../route";
-import { capHeadroomText, nextRebalance, tokenStatus } from "../tokens/status";
+import { capHeadroomText } from "../../../../src/tokenState";
+import { nextRebalance, tokenStatus } from "../tokens/status";
 
 const HISTORY_INTERVAL_MS = 15_000;
 const ACCOUNT_INTERVAL_MS = 5_000;

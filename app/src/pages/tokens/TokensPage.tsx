@@ -6,7 +6,8 @@ import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { href } from "../../route";
-import { capHeadroomText, nextRebalance, tokenStatus } from "./status";
+import { capHeadroomText } from "../../../../src/tokenState";
+import { nextRebalance, tokenStatus } from "./status";
 
 /** Every listed token: NAV and its 24 h change, the underlying, the pool and its premium, leverage in its band. */
 export function TokensPage() {

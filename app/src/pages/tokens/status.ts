@@ -1,6 +1,4 @@
-import { formatUsdc } from "../../../../src/amounts";
 import { relativeTime } from "../../../../src/format";
-import { NO_CAP } from "../../../../src/tokenState";
 import type { TokenListing } from "../../../../src/lens";
 
 /** What a token is doing, in a word or two. */
@@ -19,11 +17,4 @@ export function nextRebalance(t: TokenListing, now: bigint): string {
   if (t.action === "drift") return "drift due";
   if (t.action === "time") return "due now";
   return t.nextRebalance > now ? relativeTime(t.nextRebalance, now) : "-";
-}
-
-/** What a mint may still add under the token's equity cap, in USDC: "no cap", "full" or the amount. */
-export function capHeadroomText(t: TokenListing): string {
-  if (t.equityCap === NO_CAP) return "no cap";
-  if (t.capHeadroom === 0n) return "full";
-  return formatUsdc(t.capHeadroom);
 }
