@@ -1,0 +1,223 @@
+/**
+ * The exact model's token rules: LeveragedToken.sol's views, rebalancing, the management fee and the settings, over
+ * its exchange account (`ExactExchangeAccount`). Minting and redeeming are `ExactTokenModel`'s.
+ */
+import { abs, BPS, COLLATERAL_SCALE, min, mulDivDown, mulDivTowardZero, WAD, YEAR } from "../fixedPoint";
+import { ExactExchangeAccount } from "./account";
+import {
+  type RebalanceAction,
+  MIN_POSITION_EQUITY,
+  MINIMUM_SHARES,
+  type TokenFees,
+  type RebalanceEvent,
+  MAX_FEE_EXPONENT,
+  expm1,
+  ModelRevert,
+} from "./types";
+
+export abstract class ExactTokenRules extends ExactExchangeAccount {
+  get supply(): bigint {
+    return this.s.supply;
+  }
+
+  get size(): bigint {
+    return this.s.size;
+  }
+
+  get wipedOut(): boolean {
+    return this.s.wipedOut;
+  }
+
+  pendingManagementFeeShares(): bigint {
+    if (this.s.wipedOut) return 0n;
+    return this.feeShares(this.s.supply, this.s.now - this.s.lastFeeAccrual);
+  }
+
+  /** Collateral units per whole token, counting the management fee accrued so far. */
+  navPerShare(): bigint {
+    const supply = this.s.supply + this.pendingManagementFeeShares();
+    if (supply === 0n) return this.params.initialNav;
+    return mulDivDown(this.equity(), WAD, supply);
+  }
+
+  currentLeverage(): bigint {
+    return this.leverageOf(this.accountValue(), this.s.size);
+  }
+
+  leverageBand(): { lower: bigint; upper: bigint } {
+    const target = abs(this.params.targetLeverage);
+    return {
+      lower: mulDivDown(target, WAD - this.params.band, WAD),
+      upper: mulDivDown(target, WAD + this.params.band, WAD),
+    };
+  }
+
+  rebalanceAction(): RebalanceAction {
+    return this.actionFor(this.accountValue(), this.s.size);
+  }
+
+  /** LeveragedToken.capHeadroom: what a mint may still deposit under the equity cap. */
+  capHeadroom(): bigint {
+    if (this.s.wipedOut) return 0n;
+    const cap = this.params.equityCap ?? 2n ** 256n - 1n; // no cap: the largest uint256, as on chain
+    const equity = this.equity();
+    return cap > equity ? cap - equity : 0n;
+  }
+
+  /** LeveragedToken.rebalance: throws (like the contract reverts) when no rebalance is due. */
+  rebalance(): RebalanceEvent {
+    const value = this.accountValue();
+    const size = this.s.size;
+    const price = this.s.price;
+    const action = this.actionFor(value, size);
+    if (action === "none") throw new ModelRevert("rebalance not due");
+    // Like the contract, a rebalance leaves the management fee pending (it takes shares, not equity).
+    const leverageBefore = this.leverageOf(value, size);
+    if (value <= 0n) {
+      this.wipeOut();
+      return {
+        time: this.s.now,
+        action,
+        price,
+        leverageBefore,
+        leverageAfter: 0n,
+        sizeDelta: -size,
+        equity: 0n,
+        wipedOut: true,
+      };
+    }
+    return this.rebalanceNow(action, value, size, this.s.supply);
+  }
+
+  /** Rebalances if due; returns the event or undefined. */
+  rebalanceIfDue(): RebalanceEvent | undefined {
+    return this.rebalanceAction() === "none" ? undefined : this.rebalance();
+  }
+
+  /** LeveragedToken.setEquityCap (collateral units; undefined for no cap). */
+  setEquityCap(cap: bigint | undefined): this {
+    this.params = { ...this.params, equityCap: cap };
+    return this;
+  }
+
+  /** LeveragedToken.setFees: the management fee is accrued at the old rate first. */
+  setFees(fees: TokenFees): this {
+    this.accrueManagementFee();
+    this.params = { ...this.params, ...fees };
+    return this;
+  }
+
+  /** Trades to the target size from a positive account value (LeveragedToken._rebalanceNow). */
+  protected rebalanceNow(
+    action: Exclude<RebalanceAction, "none">,
+    value: bigint,
+    size: bigint,
+    supply: bigint,
+  ): RebalanceEvent {
+    const price = this.s.price;
+    const target = this.targetSize(value, supply);
+    const sizeDelta = target - size;
+    this.s.lastRebalance = this.s.now;
+    if (sizeDelta !== 0n) this.trade(sizeDelta);
+    return {
+      time: this.s.now,
+      action,
+      price,
+      leverageBefore: this.leverageOf(value, size),
+      leverageAfter: this.leverageOf(this.accountValue(), this.s.size),
+      sizeDelta,
+      equity: value,
+      wipedOut: false,
+    };
+  }
+
+  /** LeveragedToken._targetSize: L x equity / price toward zero, or none when the holders' part is dust. */
+  protected targetSize(value: bigint, supply: bigint): bigint {
+    if (!this.holdsPosition(value, supply)) return 0n;
+    return mulDivTowardZero(this.params.targetLeverage, value * COLLATERAL_SCALE, this.s.price);
+  }
+
+  /** LeveragedToken._rebalancesFirst: a mint first rebalances an over-levered account or closes a dust position. */
+  protected rebalancesFirst(value: bigint, size: bigint, supply: bigint): boolean {
+    return size !== 0n && (!this.holdsPosition(value, supply) || this.isOverLevered(value, size));
+  }
+
+  /** LeveragedToken._holdsPosition: the holders' part besides the dead shares is not dust. */
+  protected holdsPosition(value: bigint, supply: bigint): boolean {
+    return !this.isDust(this.liveValue(value, supply));
+  }
+
+  /** LeveragedToken._liveValue: the part of `value` of the shares other than the dead ones, rounded down. */
+  protected liveValue(value: bigint, supply: bigint): bigint {
+    if (supply <= MINIMUM_SHARES) return 0n;
+    return mulDivDown(value, supply - MINIMUM_SHARES, supply);
+  }
+
+  protected isOverLevered(value: bigint, size: bigint): boolean {
+    return abs(this.leverageOf(value, size)) > this.leverageBand().upper;
+  }
+
+  /** LeveragedToken._isDust: a value (collateral units) below MIN_POSITION_EQUITY. */
+  protected isDust(value: bigint): boolean {
+    return value * COLLATERAL_SCALE < MIN_POSITION_EQUITY;
+  }
+
+  protected actionFor(value: bigint, size: bigint): RebalanceAction {
+    if (this.s.wipedOut || this.s.supply === 0n) return "none";
+    if (value <= 0n) return "drift"; // a wipe-out is due
+    if (!this.holdsPosition(value, this.s.supply)) return size !== 0n ? "drift" : "none"; // a dust position is closed
+    const leverage = abs(this.leverageOf(value, size));
+    const { lower, upper } = this.leverageBand();
+    if (leverage < lower || leverage > upper) return "drift";
+    if (this.s.now >= this.s.lastRebalance + this.params.interval) return "time";
+    return "none";
+  }
+
+  /** notional x WAD / equity, signed, truncated toward zero; +-max int when the equity is gone. */
+  protected leverageOf(value: bigint, size: bigint): bigint {
+    if (size === 0n) return 0n;
+    if (value <= 0n) return size > 0n ? 2n ** 255n - 1n : -(2n ** 255n);
+    const notional = mulDivDown(size, this.s.price, WAD);
+    return (notional * WAD) / (value * COLLATERAL_SCALE);
+  }
+
+  protected mintSizeDelta(net: bigint, value: bigint, supply: bigint): bigint {
+    if (this.isDust(this.liveValue(value, supply) + net)) return 0n; // the holders' part stays dust: no position
+    const feeBps = this.market.takerFeeBps;
+    const netWad = net * COLLATERAL_SCALE;
+    const price = this.s.price;
+    if (this.s.size === 0n) {
+      const denominator = mulDivDown(price, BPS * WAD + abs(this.params.targetLeverage) * feeBps, WAD);
+      return mulDivTowardZero(this.params.targetLeverage, netWad * BPS, denominator);
+    }
+    const denominator = value * COLLATERAL_SCALE * BPS + mulDivDown(abs(this.s.size), price, WAD) * feeBps;
+    return mulDivTowardZero(this.s.size, netWad * BPS, denominator);
+  }
+
+  protected sharesFor(added: bigint, valueBefore: bigint, supply: bigint): bigint {
+    if (added <= 0n) return 0n;
+    if (supply === 0n) return mulDivDown(added, WAD, this.params.initialNav);
+    return mulDivDown(added, supply, valueBefore);
+  }
+
+  protected wipeOut(): void {
+    this.s.wipedOut = true;
+    if (this.s.size !== 0n) this.trade(-this.s.size);
+  }
+
+  protected accrueManagementFee(): void {
+    const last = this.s.lastFeeAccrual;
+    if (last === this.s.now) return;
+    this.s.lastFeeAccrual = this.s.now;
+    if (this.s.wipedOut) return;
+    this.s.supply += this.feeShares(this.s.supply, this.s.now - last);
+  }
+
+  /** ManagementFee.feeShares: supply x (e^x - 1), x = min(rate x elapsed / YEAR, 1), each step rounded down. */
+  protected feeShares(supply: bigint, elapsed: bigint): bigint {
+    const rate = this.params.managementFeePerYear;
+    if (supply === 0n || rate === 0n || elapsed === 0n) return 0n;
+    const x = min((rate * elapsed) / YEAR, MAX_FEE_EXPONENT);
+    return mulDivDown(supply, expm1(x), WAD);
+  }
+}
