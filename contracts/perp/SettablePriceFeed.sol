@@ -24,8 +24,10 @@ contract SettablePriceFeed is AggregatorV3Interface, AccessControl {
         uint64 updatedAt;
     }
 
-    uint8 private immutable _decimals;
-    string private _description;
+    /// @inheritdoc AggregatorV3Interface
+    uint8 public immutable decimals;
+    /// @inheritdoc AggregatorV3Interface
+    string public description;
     Latest private _latest;
     mapping(uint80 roundId => Round) private _rounds;
 
@@ -48,8 +50,8 @@ contract SettablePriceFeed is AggregatorV3Interface, AccessControl {
     constructor(uint8 decimals_, string memory description_, address admin, int256 initialAnswer) {
         if (decimals_ > 18) revert PriceFeedInvalidDecimals(decimals_);
         if (admin == address(0)) revert PriceFeedZeroAdmin();
-        _decimals = decimals_;
-        _description = description_;
+        decimals = decimals_;
+        description = description_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(ORACLE_ROLE, admin);
         _push(initialAnswer);
@@ -58,16 +60,6 @@ contract SettablePriceFeed is AggregatorV3Interface, AccessControl {
     /// @notice Pushes a new answer stamped with the current block time. Only ORACLE_ROLE.
     function updateAnswer(int256 answer) external onlyRole(ORACLE_ROLE) {
         _push(answer);
-    }
-
-    /// @inheritdoc AggregatorV3Interface
-    function decimals() external view returns (uint8) {
-        return _decimals;
-    }
-
-    /// @inheritdoc AggregatorV3Interface
-    function description() external view returns (string memory) {
-        return _description;
     }
 
     /// @inheritdoc AggregatorV3Interface
