@@ -15,10 +15,11 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
 import {ILeveragedToken} from "./interfaces/ILeveragedToken.sol";
-import {PermitSignature, PermitSignatures} from "./interfaces/PermitSignature.sol";
-import {ManagementFee} from "./libraries/ManagementFee.sol";
 import {IPerpExchange} from "./interfaces/IPerpExchange.sol";
-import {SignedWad} from "./libraries/SignedWad.sol";
+import {PermitSignature, PermitSignatures} from "./interfaces/PermitSignature.sol";
+import {LeverageMath} from "./libraries/LeverageMath.sol";
+import {ManagementFee} from "./libraries/ManagementFee.sol";
+import {PerpMath} from "./libraries/PerpMath.sol";
 
 /// @title LeveragedToken
 /// @notice One leveraged token: a market of the exchange and a signed target leverage (BTC3L, ETH1S, ...).
@@ -48,6 +49,14 @@ import {SignedWad} from "./libraries/SignedWad.sol";
 ///   `navPerShare()` and the previews say 0.
 /// - An operator-set cap on equity (`equityCap`), as Index Coop's and Seamless's tokens have: a mint whose deposit
 ///   would take equity above it reverts with the cap and the headroom. Redeems are never limited.
+///
+/// One quote path per action, ERC-4626 style: `mint` and `previewMint` run the same `_quoteMint`, and `redeem` and
+/// `previewRedeem` the same `_quoteRedeem`, over one `Snapshot` of the exchange account (`accountState`). A quote
+/// replays the trades with `PerpMath`, the code the exchange trades with, so a preview is exactly what the action
+/// does and the action executes what its quote says: one exchange call for a mint's deposit and trade
+/// (`depositAndTrade`), one for a redeem's trade and payouts (`tradeAndWithdraw`, paying the redeemer and the fee
+/// recipient straight from the exchange), one for a rebalance (`tradeToLeverage`, which reads the price once). The
+/// formulas are `LeverageMath`'s and `PerpMath`'s, each once with its rounding.
 contract LeveragedToken is
     ILeveragedToken,
     AutomationCompatibleInterface,
@@ -64,8 +73,6 @@ contract LeveragedToken is
     bytes32 public constant FEE_MANAGER_ROLE = keccak256("FEE_MANAGER_ROLE");
 
     uint256 private constant WAD = 1e18;
-    uint256 private constant BPS = 10_000;
-    uint256 private constant YEAR = 365 days;
 
     /// @notice Hard caps of the fees.
     uint256 public constant MAX_MINT_FEE_BPS = 100;
@@ -80,9 +87,9 @@ contract LeveragedToken is
     /// @notice Equity (USD, WAD) below which the account holds no position (a dust account): a trade this small
     /// cannot pay its rounded-up taker fee and still meet the exchange's initial margin, and a position on dust would
     /// carry price risk that nobody rebalances. A dust account's open position is closed by a drift rebalance.
-    uint256 public constant MIN_POSITION_EQUITY = 0.01e18;
+    uint256 public constant MIN_POSITION_EQUITY = LeverageMath.MIN_POSITION_EQUITY;
     /// @notice Shares the first mint locks for good (see the contract's header).
-    uint256 public constant MINIMUM_SHARES = 1e12;
+    uint256 public constant MINIMUM_SHARES = LeverageMath.MINIMUM_SHARES;
     /// @notice Where the locked shares live: an address nobody controls.
     address public constant DEAD_SHARES_HOLDER = address(0xdEaD);
 
@@ -100,6 +107,57 @@ contract LeveragedToken is
         RebalanceSettings rebalanceSettings;
     }
 
+    /// @dev The rebalance settings, the two clocks and the terminal flag: one slot, read once by an action.
+    struct State {
+        uint32 rebalanceInterval; // seconds
+        uint64 band; // WAD
+        uint40 lastRebalance; // unix seconds
+        uint40 lastFeeAccrual; // unix seconds
+        bool wipedOut;
+    }
+
+    /// @dev What every quote and view starts from (memory only): the exchange account now (`accountState`) and the
+    /// supply it is shared by (the management fee accrued for an action, counted pending for a view).
+    struct Snapshot {
+        IPerpExchange.AccountState account;
+        uint256 supply;
+    }
+
+    /// @dev A rebalance that a mint or redeem does first (above the band, or a dust account's position), as quoted.
+    // solhint-disable-next-line gas-struct-packing
+    struct RebalanceFirst {
+        bool due;
+        int256 valueBefore; // collateral units
+        int256 sizeBefore; // base WAD
+        int256 sizeDelta; // base WAD: to the target size
+        int256 valueAfter; // collateral units
+    }
+
+    /// @dev What a mint of some collateral does, as `_quoteMint` finds it.
+    // solhint-disable-next-line gas-struct-packing
+    struct MintQuote {
+        bool refused; // the value is <= 0 (a wipe-out is due, or the rebalance's fee took what was left)
+        uint256 fee; // the mint fee, collateral units
+        uint256 net; // what is deposited
+        uint256 assigned; // first mint: shares for equity found at zero supply, to the fee recipient
+        RebalanceFirst rebalance;
+        int256 valueBefore; // what the mint is priced against (after the rebalance first)
+        int256 sizeDelta; // the mint's own trade
+        uint256 shares; // for the minter, the first mint's dead shares included
+    }
+
+    /// @dev What a redeem of some shares does, as `_quoteRedeem` finds it.
+    // solhint-disable-next-line gas-struct-packing
+    struct RedeemQuote {
+        RebalanceFirst rebalance;
+        bool wipesOut; // the value (after the rebalance first) is <= 0: the redeem wipes the token out
+        int256 value; // the value the redeem found (after the rebalance first)
+        int256 sizeDelta; // the redeem's own trade (the whole position when it closes it)
+        uint256 marginLeft; // the settled margin after the trade
+        uint256 gross; // what the redeemer's shares are worth
+        uint256 fee; // the redeem fee out of `gross`
+    }
+
     IPerpExchange private immutable _exchange;
     uint256 private immutable _marketId;
     IERC20 private immutable _collateral;
@@ -110,12 +168,7 @@ contract LeveragedToken is
 
     Fees private _fees;
     uint256 private _equityCap; // collateral units
-    // One slot: rebalance settings, the two clocks and the terminal flag.
-    uint32 private _rebalanceInterval; // seconds
-    uint64 private _band; // WAD
-    uint40 private _lastRebalance; // unix seconds
-    uint40 private _lastFeeAccrual; // unix seconds
-    bool private _wipedOut;
+    State private _state;
 
     constructor(TokenParams memory p) ERC20(p.name, p.symbol) ERC20Permit(p.name) {
         if (address(p.exchange) == address(0) || p.admin == address(0)) revert LeveragedTokenZeroAddress();
@@ -138,8 +191,8 @@ contract LeveragedToken is
         _setFees(p.fees);
         _setRebalanceSettings(p.rebalanceSettings);
         _setEquityCap(p.equityCap);
-        _lastRebalance = uint40(block.timestamp);
-        _lastFeeAccrual = uint40(block.timestamp);
+        _state.lastRebalance = uint40(block.timestamp);
+        _state.lastFeeAccrual = uint40(block.timestamp);
         // The exchange pulls deposits from this contract; one approval for its lifetime.
         collateral_.forceApprove(address(p.exchange), type(uint256).max);
     }
@@ -183,102 +236,46 @@ contract LeveragedToken is
         uint256 supply = totalSupply();
         _burn(msg.sender, shares); // reverts with ERC20InsufficientBalance beyond the caller's balance
 
-        uint256 gross;
-        if (_wipedOut) {
-            gross = _proRataMargin(shares, supply);
-        } else {
-            (int256 valueBefore, int256 size, uint256 price) = _freshSnapshot();
-            bool closeAll = valueBefore <= 0 || _leavesDust(valueBefore, shares, supply);
-            // Above its band the account may be under the exchange's maintenance margin, where it refuses a
-            // withdrawal: a redeem that leaves a position does the due rebalance first (as a mint does).
-            if (!closeAll && _isOverLevered(valueBefore, size, price)) {
-                (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price, supply);
-            }
-            if (valueBefore <= 0) {
-                // Nothing is left (under water, or the rebalance's fee took the rest): the token is wiped out.
-                _wipeOut(valueBefore, size, price);
-                gross = _proRataMargin(shares, supply);
-            } else {
-                int256 sizeDelta = _redeemSizeDelta(closeAll, size, shares, supply);
-                int256 valueAfter = valueBefore;
-                if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
-                gross = _redeemerPart(valueBefore, valueAfter, shares, supply);
-                // The stayers' part is what stays; the withdrawal can never exceed the settled margin.
-                gross = Math.min(gross, _exchange.margin(address(this), _marketId));
-            }
+        // After a wipe-out the redeem pays its part of what margin is left, whatever the price.
+        Snapshot memory s = _snapshot(supply, !_state.wipedOut);
+        RedeemQuote memory q = _quoteRedeem(s, shares);
+        uint256 price = s.account.price;
+        if (q.rebalance.due) _rebalanceFirst(q.rebalance, price);
+        if (q.wipesOut) {
+            _state.wipedOut = true;
+            emit WipedOut(price, q.value, q.marginLeft);
         }
-
-        uint256 fee = Math.mulDiv(gross, _fees.redeemFeeBps, BPS, Math.Rounding.Ceil);
-        collateralOut = gross - fee;
+        collateralOut = q.gross - q.fee;
         if (collateralOut < minCollateralOut) revert LeveragedTokenRedeemSlippage(collateralOut, minCollateralOut);
-        if (gross != 0) _exchange.withdraw(_marketId, gross, address(this));
-        if (collateralOut != 0) _collateral.safeTransfer(receiver, collateralOut);
-        if (fee != 0) _collateral.safeTransfer(_fees.recipient, fee);
-        emit Redeemed(msg.sender, receiver, shares, collateralOut, fee);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    /// @dev Exact in every branch: the same decisions as `mint`, with the exchange's `previewTrades` standing in for
-    /// the rebalance the mint may do first and for its deposit and trade. Ignores pause and the equity cap.
-    function previewMint(uint256 collateralIn) external view returns (uint256) {
-        if (_wipedOut || collateralIn == 0) return 0;
-        uint256 supply = totalSupply() + pendingManagementFeeShares();
-        (int256 value, int256 size, uint256 price, ) = _snapshot();
-        bool first = supply == 0;
-        if (first) supply = _unclaimedEquityShares(value);
-        else if (value <= 0) return 0; // a wipe-out is due: the mint reverts
-        uint256 net = collateralIn - _mintFee(collateralIn);
-
-        IPerpExchange.TradeStep[2] memory steps;
-        if (!first && _rebalancesFirst(value, size, price, supply)) {
-            int256 target = _targetSize(value, price, supply);
-            steps[0].sizeDelta = target - size;
-            (, int256[2] memory afterRebalance, , ) = _exchange.previewTrades(address(this), _marketId, steps);
-            (value, size) = (afterRebalance[0], target);
-            if (value <= 0) return 0; // the rebalance's fee would take what is left: the mint reverts
+        if (q.sizeDelta != 0 || q.gross != 0) {
+            // The trade, then the payouts straight from the exchange: the redeemer's and the fee recipient's.
+            IPerpExchange.Payout[2] memory payouts;
+            payouts[0] = IPerpExchange.Payout(receiver, collateralOut);
+            payouts[1] = IPerpExchange.Payout(_fees.recipient, q.fee);
+            _exchange.tradeAndWithdraw(_marketId, q.sizeDelta, payouts);
         }
-        steps[1] = IPerpExchange.TradeStep(net, _mintSizeDelta(net, value, size, price, first ? 0 : supply));
-        (, int256[2] memory valuesAfter, , ) = _exchange.previewTrades(address(this), _marketId, steps);
-        uint256 shares = _sharesFor(valuesAfter[1] - valuesAfter[0], valuesAfter[0], supply);
-        if (!first) return shares;
-        return shares > MINIMUM_SHARES ? shares - MINIMUM_SHARES : 0;
+        emit Redeemed(msg.sender, receiver, shares, collateralOut, q.fee);
     }
 
     /// @inheritdoc ILeveragedToken
-    /// @dev Exact in every branch: the same decisions as `redeem` (a wipe-out, closing the position, a rebalance
-    /// first, the cap at the settled margin), with the exchange's `previewTrades` standing in for its trades.
+    /// @dev `mint`'s own quote (`_quoteMint`), without acting on it: exact in every branch. Ignores pause and the
+    /// equity cap.
+    function previewMint(uint256 collateralIn) external view returns (uint256) {
+        if (_state.wipedOut || collateralIn == 0) return 0;
+        Snapshot memory s = _snapshot(totalSupply() + pendingManagementFeeShares(), true);
+        MintQuote memory q = _quoteMint(s, collateralIn);
+        if (q.refused) return 0;
+        if (s.supply != 0) return q.shares;
+        return q.shares > MINIMUM_SHARES ? q.shares - MINIMUM_SHARES : 0;
+    }
+
+    /// @inheritdoc ILeveragedToken
+    /// @dev `redeem`'s own quote (`_quoteRedeem`), without acting on it: exact in every branch.
     function previewRedeem(uint256 shares) external view returns (uint256) {
         uint256 supply = totalSupply() + pendingManagementFeeShares();
         if (shares == 0 || shares > supply) return 0;
-        uint256 gross;
-        if (_wipedOut) {
-            gross = _proRataMargin(shares, supply);
-        } else {
-            (int256 value, int256 size, uint256 price, ) = _snapshot();
-            IPerpExchange.TradeStep[2] memory steps;
-            bool closeAll = value <= 0 || _leavesDust(value, shares, supply);
-            if (!closeAll && _isOverLevered(value, size, price)) {
-                int256 target = _targetSize(value, price, supply);
-                steps[0].sizeDelta = target - size;
-                (, int256[2] memory afterRebalance, , ) = _exchange.previewTrades(address(this), _marketId, steps);
-                (value, size) = (afterRebalance[0], target);
-            }
-            if (value <= 0) {
-                // The redeem wipes the token out (closing the position) and pays its part of what margin is left.
-                steps[1].sizeDelta = -size;
-                (, , uint256 marginLeft, ) = _exchange.previewTrades(address(this), _marketId, steps);
-                gross = Math.mulDiv(marginLeft, shares, supply);
-            } else {
-                steps[1].sizeDelta = _redeemSizeDelta(closeAll, size, shares, supply);
-                (, int256[2] memory values, uint256 marginAfter, ) = _exchange.previewTrades(
-                    address(this),
-                    _marketId,
-                    steps
-                );
-                gross = Math.min(_redeemerPart(values[0], values[1], shares, supply), marginAfter);
-            }
-        }
-        return gross - Math.mulDiv(gross, _fees.redeemFeeBps, BPS, Math.Rounding.Ceil);
+        RedeemQuote memory q = _quoteRedeem(_snapshot(supply, !_state.wipedOut), shares);
+        return q.gross - q.fee;
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -286,34 +283,64 @@ contract LeveragedToken is
     // -------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ILeveragedToken
+    /// @dev One exchange call: `tradeToLeverage` reads the price once, trades to the target size and reports the
+    /// account before the trade, from which the due action is decided; when nothing was due, the revert undoes the
+    /// trade. The management fee is left pending (see the contract's header).
     function rebalance() external nonReentrant {
         _rebalance();
     }
 
-    /// @inheritdoc ILeveragedToken
-    function rebalanceAction() public view returns (RebalanceAction) {
-        (int256 value, int256 size, uint256 price, bool fresh) = _snapshot();
-        if (!fresh) return RebalanceAction.NONE;
-        return _action(value, size, price);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function keeperStatus() external view returns (RebalanceAction action, int256 leverage, uint256 equity_) {
-        (int256 value, int256 size, uint256 price, bool fresh) = _snapshot();
-        action = fresh ? _action(value, size, price) : RebalanceAction.NONE;
-        leverage = _leverage(value, size, price);
-        equity_ = value > 0 ? uint256(value) : 0;
-    }
-
-    /// @notice Chainlink Automation: whether a rebalance is due; `performData` is the due action (informative only).
+    /// @notice Chainlink Automation, one registration per token: `checkUpkeep` is `rebalanceAction() != NONE` (the
+    /// action abi-encoded as `performData`), `performUpkeep` is `rebalance()` and ignores its argument. These stay
+    /// beside the factory-wide `FactoryUpkeep` (one registration for every token of a factory) for a token that is
+    /// automated on its own, e.g. one whose operator pays for its upkeep.
     function checkUpkeep(bytes calldata) external view override returns (bool upkeepNeeded, bytes memory performData) {
-        RebalanceAction action = rebalanceAction();
+        (RebalanceAction action, , ) = keeperStatus();
         return (action != RebalanceAction.NONE, abi.encode(action));
     }
 
-    /// @notice Chainlink Automation: rebalances. Ignores `performData` and re-checks everything, like `rebalance()`.
+    /// @notice See `checkUpkeep`.
     function performUpkeep(bytes calldata) external override nonReentrant {
         _rebalance();
+    }
+
+    /// @dev The rebalance behind `rebalance` and `performUpkeep`.
+    function _rebalance() private {
+        State memory st = _state;
+        uint256 supply = totalSupply();
+        uint256 minValue = st.wipedOut ? type(uint256).max : LeverageMath.minPositionValue(supply, _collateralScale);
+        IPerpExchange.LeverageTrade memory t = _exchange.tradeToLeverage(_marketId, _targetLeverage, minValue);
+        RebalanceAction action = _action(t.valueBefore, t.sizeBefore, t.price, supply, st);
+        if (action == RebalanceAction.NONE) {
+            revert LeveragedTokenRebalanceNotDue(
+                _leverage(t.valueBefore, t.sizeBefore, t.price),
+                st.lastRebalance,
+                uint256(st.lastRebalance) + st.rebalanceInterval
+            );
+        }
+        if (t.valueBefore <= 0) {
+            // Nothing is left: the trade closed the position for good.
+            _state.wipedOut = true;
+            emit WipedOut(t.price, t.valueBefore, t.marginAfter);
+            return;
+        }
+        _state.lastRebalance = uint40(block.timestamp);
+        _emitRebalanced(action, t.valueBefore, t.sizeBefore, t.valueAfter, t.sizeAfter, t.price);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function rebalanceAction() external view returns (RebalanceAction action) {
+        (action, , ) = keeperStatus();
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function keeperStatus() public view returns (RebalanceAction action, int256 leverage, uint256 equity_) {
+        uint256 supply = totalSupply();
+        IPerpExchange.AccountState memory a = _snapshot(supply, false).account;
+        // Nothing is due while the price would not pass the exchange's checks: the rebalance would revert.
+        if (a.priceIsFresh) action = _action(a.value, a.size, a.price, supply, _state);
+        leverage = _leverage(a.value, a.size, a.price);
+        equity_ = a.value > 0 ? uint256(a.value) : 0;
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -372,7 +399,7 @@ contract LeveragedToken is
 
     /// @inheritdoc ILeveragedToken
     function equity() public view returns (uint256) {
-        (int256 value, , , ) = _snapshot();
+        int256 value = _account().value;
         return value > 0 ? uint256(value) : 0;
     }
 
@@ -384,44 +411,43 @@ contract LeveragedToken is
     }
 
     /// @inheritdoc ILeveragedToken
-    function currentLeverage() public view returns (int256) {
-        (int256 value, int256 size, uint256 price, ) = _snapshot();
-        return _leverage(value, size, price);
+    function currentLeverage() external view returns (int256) {
+        IPerpExchange.AccountState memory a = _account();
+        return _leverage(a.value, a.size, a.price);
     }
 
     /// @inheritdoc ILeveragedToken
     function positionSize() external view returns (int256) {
-        (, int256 size, , ) = _snapshot();
-        return size;
+        return _account().size;
     }
 
     /// @inheritdoc ILeveragedToken
     function positionNotional() external view returns (int256) {
-        (, int256 size, uint256 price, ) = _snapshot();
-        return SignedWad.mulDivDown(size, price, WAD);
+        IPerpExchange.AccountState memory a = _account();
+        return PerpMath.notional(a.size, a.price);
     }
 
     /// @inheritdoc ILeveragedToken
-    function leverageBand() public view returns (uint256 lower, uint256 upper) {
-        uint256 target = SignedMath.abs(_targetLeverage);
-        uint256 band = _band;
-        return (Math.mulDiv(target, WAD - band, WAD), Math.mulDiv(target, WAD + band, WAD));
+    function leverageBand() external view returns (uint256 lower, uint256 upper) {
+        return LeverageMath.band(_targetLeverage, _state.band);
     }
 
     /// @inheritdoc ILeveragedToken
     function lastRebalanceTime() external view returns (uint256) {
-        return _lastRebalance;
+        return _state.lastRebalance;
     }
 
     /// @inheritdoc ILeveragedToken
-    function nextRebalanceTime() public view returns (uint256) {
-        return uint256(_lastRebalance) + _rebalanceInterval;
+    function nextRebalanceTime() external view returns (uint256) {
+        State memory st = _state;
+        return uint256(st.lastRebalance) + st.rebalanceInterval;
     }
 
     /// @inheritdoc ILeveragedToken
     function pendingManagementFeeShares() public view returns (uint256) {
-        if (_wipedOut) return 0;
-        return _feeShares(totalSupply(), block.timestamp - _lastFeeAccrual);
+        State memory st = _state;
+        if (st.wipedOut) return 0;
+        return ManagementFee.feeShares(totalSupply(), _fees.managementFeePerYear, block.timestamp - st.lastFeeAccrual);
     }
 
     /// @inheritdoc ILeveragedToken
@@ -431,12 +457,13 @@ contract LeveragedToken is
 
     /// @inheritdoc ILeveragedToken
     function rebalanceSettings() external view returns (RebalanceSettings memory) {
-        return RebalanceSettings(_rebalanceInterval, _band);
+        State memory st = _state;
+        return RebalanceSettings(st.rebalanceInterval, st.band);
     }
 
     /// @inheritdoc ILeveragedToken
     function wipedOut() external view returns (bool) {
-        return _wipedOut;
+        return _state.wipedOut;
     }
 
     /// @inheritdoc ILeveragedToken
@@ -446,16 +473,129 @@ contract LeveragedToken is
 
     /// @inheritdoc ILeveragedToken
     function capHeadroom() external view returns (uint256) {
-        if (_wipedOut) return 0;
-        (int256 value, , , ) = _snapshot();
-        return _headroom(_equityCap, value);
+        if (_state.wipedOut) return 0;
+        return LeverageMath.headroom(_equityCap, _account().value);
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // Quotes: what a mint or redeem does, from one snapshot (the previews stop here; the actions act on them)
+    // -------------------------------------------------------------------------------------------------------------
+
+    /// @dev What a mint of `collateralIn` does from `s`: the mint fee comes off the top; at zero supply equity found
+    /// in the account is assigned to the fee recipient at the initial NAV; a value <= 0 refuses the mint; above the
+    /// band, or with a dust account's position, the due rebalance is done first; then the net is deposited and the
+    /// position grows by `mintSizeDelta`, and the shares are priced on the equity actually added.
+    function _quoteMint(Snapshot memory s, uint256 collateralIn) private view returns (MintQuote memory q) {
+        IPerpExchange.AccountState memory acc = s.account;
+        q.fee = LeverageMath.fee(collateralIn, _fees.mintFeeBps);
+        q.net = collateralIn - q.fee;
+        PerpMath.Account memory a = PerpMath.Account(acc.margin, acc.size, acc.openNotional);
+        int256 funding = acc.fundingOwed;
+        int256 value = acc.value;
+        uint256 supply = s.supply;
+        if (supply == 0) {
+            q.assigned = LeverageMath.unclaimedEquityShares(value, _initialNav); // no position at zero supply
+            supply = q.assigned;
+        } else if (value <= 0) {
+            q.refused = true; // a wipe-out is due: never a mint priced against a value <= 0
+            return q;
+        } else if (_rebalancesFirst(value, a.size, acc.price, supply)) {
+            (value, funding) = _quoteRebalanceFirst(q.rebalance, a, value, funding, acc, supply);
+            if (value <= 0) {
+                q.refused = true; // the rebalance's fee took what was left
+                return q;
+            }
+        }
+        q.valueBefore = value;
+        uint256 live = s.supply == 0 ? 0 : LeverageMath.liveValue(uint256(value), supply);
+        q.sizeDelta = LeverageMath.mintSizeDelta(
+            q.net,
+            value,
+            a.size,
+            acc.price,
+            _targetLeverage,
+            acc.takerFeeBps,
+            live,
+            _collateralScale
+        );
+        a.margin += q.net;
+        int256 valueAfter = _quoteTrade(a, q.sizeDelta, funding, acc);
+        q.shares = LeverageMath.sharesFor(valueAfter - value, value, supply, _initialNav);
+    }
+
+    /// @dev What a redeem of `shares` does from `s`: after a wipe-out, its part of the margin left; otherwise the
+    /// holders who stay keep `value x (supply - shares) / supply` rounded up and the redeemer gets what the trade
+    /// leaves beyond that (at most the settled margin); the whole position is closed when what stays is dust; above
+    /// the band the due rebalance is done first; a value <= 0 wipes the token out. The redeem fee comes out of it.
+    function _quoteRedeem(Snapshot memory s, uint256 shares) private view returns (RedeemQuote memory q) {
+        IPerpExchange.AccountState memory acc = s.account;
+        uint256 supply = s.supply;
+        if (_state.wipedOut) {
+            q.gross = LeverageMath.proRata(acc.margin, shares, supply);
+        } else {
+            PerpMath.Account memory a = PerpMath.Account(acc.margin, acc.size, acc.openNotional);
+            int256 funding = acc.fundingOwed;
+            int256 value = acc.value;
+            bool closeAll = value <= 0 || LeverageMath.leavesDust(value, shares, supply, _collateralScale);
+            // Above its band the account may be under the exchange's maintenance margin, where it refuses a
+            // withdrawal: a redeem that leaves a position does the due rebalance first (as a mint does).
+            if (!closeAll && _isOverLevered(value, a.size, acc.price)) {
+                (value, funding) = _quoteRebalanceFirst(q.rebalance, a, value, funding, acc, supply);
+            }
+            q.value = value;
+            if (value <= 0) {
+                // Nothing is left (under water, or the rebalance's fee took the rest): the position is closed for good
+                // and the redeemer gets its part of what margin is left.
+                q.wipesOut = true;
+                q.sizeDelta = -a.size;
+                _quoteTrade(a, q.sizeDelta, funding, acc);
+                q.gross = LeverageMath.proRata(a.margin, shares, supply);
+            } else {
+                q.sizeDelta = LeverageMath.redeemSizeDelta(closeAll, a.size, shares, supply);
+                int256 valueAfter = _quoteTrade(a, q.sizeDelta, funding, acc);
+                // The stayers' part is what stays; the withdrawal can never exceed the settled margin.
+                q.gross = Math.min(LeverageMath.redeemerPart(value, valueAfter, shares, supply), a.margin);
+            }
+            q.marginLeft = a.margin;
+        }
+        q.fee = LeverageMath.fee(q.gross, _fees.redeemFeeBps);
+    }
+
+    /// @dev Quotes the rebalance a mint or redeem does first, from a positive value, into `r` and onto `a`; returns
+    /// the value after and the funding still owed (0 once a trade settled it).
+    function _quoteRebalanceFirst(
+        RebalanceFirst memory r,
+        PerpMath.Account memory a,
+        int256 value,
+        int256 funding,
+        IPerpExchange.AccountState memory acc,
+        uint256 supply
+    ) private view returns (int256 valueAfter, int256 fundingAfter) {
+        (r.due, r.valueBefore, r.sizeBefore) = (true, value, a.size);
+        uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
+        r.sizeDelta = LeverageMath.targetSize(_targetLeverage, value, acc.price, minValue, _collateralScale) - a.size;
+        r.valueAfter = _quoteTrade(a, r.sizeDelta, funding, acc);
+        return (r.valueAfter, r.sizeDelta == 0 ? funding : int256(0));
+    }
+
+    /// @dev Replays a trade of `sizeDelta` (none if 0) on `a` as the exchange does it (`PerpMath.trade`, which
+    /// settles `funding`); returns the account's value after.
+    function _quoteTrade(
+        PerpMath.Account memory a,
+        int256 sizeDelta,
+        int256 funding,
+        IPerpExchange.AccountState memory acc
+    ) private view returns (int256) {
+        if (sizeDelta == 0) return PerpMath.valueOf(a, funding, acc.price, _collateralScale);
+        PerpMath.trade(a, sizeDelta, acc.price, acc.takerFeeBps, funding, _collateralScale);
+        return PerpMath.valueOf(a, 0, acc.price, _collateralScale);
     }
 
     // -------------------------------------------------------------------------------------------------------------
     // Internals
     // -------------------------------------------------------------------------------------------------------------
 
-    /// @dev The mint behind `mint` and `mintWithPermit`; `previewMint` makes the same decisions.
+    /// @dev The mint behind `mint` and `mintWithPermit`: acts on `_quoteMint`, the quote `previewMint` returns.
     function _mintShares(
         uint256 collateralIn,
         uint256 minSharesOut,
@@ -463,117 +603,95 @@ contract LeveragedToken is
     ) private returns (uint256 shares) {
         if (collateralIn == 0) revert LeveragedTokenZeroAmount();
         if (receiver == address(0)) revert LeveragedTokenZeroAddress();
-        if (_wipedOut) revert LeveragedTokenWipedOut();
+        if (_state.wipedOut) revert LeveragedTokenWipedOut();
         _accrueManagementFee();
 
-        (int256 valueBefore, int256 size, uint256 price) = _freshSnapshot();
-        uint256 supply = totalSupply();
-        bool first = supply == 0;
-        if (first) {
-            supply = _assignUnclaimedEquity(valueBefore); // no position at zero supply: the value is >= 0
-        } else if (valueBefore <= 0) {
-            revert LeveragedTokenWipedOut(); // a wipe-out is due; never a mint priced against a value <= 0
-        } else if (_rebalancesFirst(valueBefore, size, price, supply)) {
-            (valueBefore, size) = _rebalanceNow(RebalanceAction.DRIFT, valueBefore, size, price, supply);
-            if (valueBefore <= 0) revert LeveragedTokenWipedOut(); // the rebalance's fee took what was left
+        Snapshot memory s = _snapshot(totalSupply(), true);
+        MintQuote memory q = _quoteMint(s, collateralIn);
+        if (q.refused) revert LeveragedTokenWipedOut();
+        address recipient = _fees.recipient;
+        if (q.assigned != 0) {
+            // At zero supply, equity left in the account (a donation before the first mint) belongs to nobody; it
+            // is not given to the next minter but assigned, at the initial NAV, to the fee recipient.
+            _mint(recipient, q.assigned);
+            emit UnclaimedEquityAssigned(recipient, uint256(s.account.value), q.assigned);
         }
+        if (q.rebalance.due) _rebalanceFirst(q.rebalance, s.account.price);
+        _checkCap(q.valueBefore, q.net);
 
-        uint256 fee = _mintFee(collateralIn);
-        uint256 net = collateralIn - fee;
-        _checkCap(valueBefore, net);
-        int256 valueAfter = _depositAndTrade(
-            collateralIn,
-            fee,
-            _mintSizeDelta(net, valueBefore, size, price, first ? 0 : supply)
-        );
+        _collateral.safeTransferFrom(msg.sender, address(this), collateralIn);
+        if (q.fee != 0) _collateral.safeTransfer(recipient, q.fee);
+        if (q.net != 0 || q.sizeDelta != 0) _exchange.depositAndTrade(_marketId, q.net, q.sizeDelta);
 
-        shares = _sharesFor(valueAfter - valueBefore, valueBefore, supply);
-        if (first) shares = _lockMinimumShares(shares);
+        shares = q.shares;
+        if (s.supply == 0) {
+            // The first mint's dead shares: MINIMUM_SHARES of its shares are locked for good.
+            if (shares <= MINIMUM_SHARES) revert LeveragedTokenFirstMintTooSmall(shares, MINIMUM_SHARES);
+            _mint(DEAD_SHARES_HOLDER, MINIMUM_SHARES);
+            shares -= MINIMUM_SHARES;
+        }
         if (shares == 0 || shares < minSharesOut) revert LeveragedTokenMintSlippage(shares, minSharesOut);
         _mint(receiver, shares);
-        emit Minted(msg.sender, receiver, collateralIn, fee, shares);
+        emit Minted(msg.sender, receiver, collateralIn, q.fee, shares);
     }
 
     /// @dev Reverts when a deposit of `net` would take a positive value above the equity cap.
     function _checkCap(int256 value, uint256 net) private view {
         uint256 cap = _equityCap;
-        if (uint256(value) + net > cap) revert LeveragedTokenEquityCapExceeded(cap, _headroom(cap, value));
+        if (uint256(value) + net > cap) revert LeveragedTokenEquityCapExceeded(cap, LeverageMath.headroom(cap, value));
     }
 
-    /// @dev Pulls `collateralIn` from the minter, pays the mint fee, deposits the rest and trades `sizeDelta`;
-    /// returns the account's value after.
-    function _depositAndTrade(uint256 collateralIn, uint256 fee, int256 sizeDelta) private returns (int256 valueAfter) {
-        _collateral.safeTransferFrom(msg.sender, address(this), collateralIn);
-        if (fee != 0) _collateral.safeTransfer(_fees.recipient, fee);
-        uint256 net = collateralIn - fee;
-        if (net != 0) _exchange.deposit(_marketId, address(this), net);
-        if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
-        else (valueAfter, , , ) = _snapshot();
-    }
-
-    /// @dev The first mint's dead shares: locks MINIMUM_SHARES of `shares` for good; returns the minter's part.
-    function _lockMinimumShares(uint256 shares) private returns (uint256) {
-        if (shares <= MINIMUM_SHARES) revert LeveragedTokenFirstMintTooSmall(shares, MINIMUM_SHARES);
-        _mint(DEAD_SHARES_HOLDER, MINIMUM_SHARES);
-        return shares - MINIMUM_SHARES;
-    }
-
-    function _rebalance() private {
-        (int256 value, int256 size, uint256 price) = _freshSnapshot();
-        RebalanceAction action = _action(value, size, price);
-        if (action == RebalanceAction.NONE) {
-            revert LeveragedTokenRebalanceNotDue(_leverage(value, size, price), _lastRebalance, nextRebalanceTime());
-        }
-        if (value <= 0) {
-            _wipeOut(value, size, price);
-            return;
-        }
-        _rebalanceNow(action, value, size, price, totalSupply());
-    }
-
-    /// @dev Trades to the target size from a positive account value and `supply` shares; returns the value and size
-    /// after.
-    function _rebalanceNow(
-        RebalanceAction action,
-        int256 value,
-        int256 size,
-        uint256 price,
-        uint256 supply
-    ) private returns (int256 valueAfter, int256 target) {
-        target = _targetSize(value, price, supply);
-        int256 sizeDelta = target - size;
-        _lastRebalance = uint40(block.timestamp);
-        valueAfter = value;
-        if (sizeDelta != 0) (, valueAfter) = _exchange.trade(_marketId, sizeDelta);
-        emit Rebalanced(
-            action,
-            _leverage(value, size, price),
-            _leverage(valueAfter, target, price),
-            sizeDelta,
-            price,
-            uint256(value)
+    /// @dev Does the rebalance a mint or redeem quoted first.
+    function _rebalanceFirst(RebalanceFirst memory r, uint256 price) private {
+        _state.lastRebalance = uint40(block.timestamp);
+        if (r.sizeDelta != 0) _exchange.trade(_marketId, r.sizeDelta);
+        _emitRebalanced(
+            RebalanceAction.DRIFT,
+            r.valueBefore,
+            r.sizeBefore,
+            r.valueAfter,
+            r.sizeBefore + r.sizeDelta,
+            price
         );
     }
 
-    /// @dev The size a rebalance trades to: `L x equity / price` rounded toward zero, or none when the holders'
-    /// part (besides the dead shares) is dust.
-    function _targetSize(int256 value, uint256 price, uint256 supply) private view returns (int256) {
-        if (!_holdsPosition(value, supply)) return 0;
-        return SignedWad.mulDivTowardZero(_targetLeverage, uint256(value) * _collateralScale, price);
+    function _emitRebalanced(
+        RebalanceAction action,
+        int256 valueBefore,
+        int256 sizeBefore,
+        int256 valueAfter,
+        int256 sizeAfter,
+        uint256 price
+    ) private {
+        emit Rebalanced(
+            action,
+            _leverage(valueBefore, sizeBefore, price),
+            _leverage(valueAfter, sizeAfter, price),
+            sizeAfter - sizeBefore,
+            price,
+            uint256(valueBefore)
+        );
     }
 
-    /// @dev The due action for an account state; NONE once wiped out or with no supply.
-    function _action(int256 value, int256 size, uint256 price) private view returns (RebalanceAction) {
-        uint256 supply = totalSupply();
-        if (_wipedOut || supply == 0) return RebalanceAction.NONE;
+    /// @dev The due action for an account state with `supply` shares; NONE once wiped out or with no supply.
+    function _action(
+        int256 value,
+        int256 size,
+        uint256 price,
+        uint256 supply,
+        State memory st
+    ) private view returns (RebalanceAction) {
+        if (st.wipedOut || supply == 0) return RebalanceAction.NONE;
         // Only a gap or a liquidation takes a value to 0 or below (a dust account holds no position): wipe it out.
         if (value <= 0) return RebalanceAction.DRIFT;
         // A dust account holds no position: one left open (the price moved it into dust) is closed.
-        if (!_holdsPosition(value, supply)) return size != 0 ? RebalanceAction.DRIFT : RebalanceAction.NONE;
+        if (!LeverageMath.holdsPosition(value, supply, _collateralScale)) {
+            return size != 0 ? RebalanceAction.DRIFT : RebalanceAction.NONE;
+        }
         uint256 leverage = SignedMath.abs(_leverage(value, size, price));
-        (uint256 lower, uint256 upper) = leverageBand();
+        (uint256 lower, uint256 upper) = LeverageMath.band(_targetLeverage, st.band);
         if (leverage < lower || leverage > upper) return RebalanceAction.DRIFT;
-        if (block.timestamp >= nextRebalanceTime()) return RebalanceAction.TIME;
+        if (block.timestamp >= uint256(st.lastRebalance) + st.rebalanceInterval) return RebalanceAction.TIME;
         return RebalanceAction.NONE;
     }
 
@@ -581,177 +699,44 @@ contract LeveragedToken is
     /// account may be under the exchange's margin requirements, and a dust account's position must be closed.
     function _rebalancesFirst(int256 value, int256 size, uint256 price, uint256 supply) private view returns (bool) {
         if (size == 0) return false;
-        return !_holdsPosition(value, supply) || _isOverLevered(value, size, price);
+        return !LeverageMath.holdsPosition(value, supply, _collateralScale) || _isOverLevered(value, size, price);
     }
 
     /// @dev Whether |leverage| is above the band, for a positive account value.
     function _isOverLevered(int256 value, int256 size, uint256 price) private view returns (bool) {
-        (, uint256 upper) = leverageBand();
+        (, uint256 upper) = LeverageMath.band(_targetLeverage, _state.band);
         return SignedMath.abs(_leverage(value, size, price)) > upper;
     }
 
-    /// @dev Whether a value (collateral units, >= 0) is below MIN_POSITION_EQUITY.
-    function _isDust(uint256 value) private view returns (bool) {
-        return value * _collateralScale < MIN_POSITION_EQUITY;
-    }
-
-    /// @dev Whether the account holds a position: its holders' part besides the dead shares is not dust. (The dead
-    /// shares' part, which a donation can make large, is never levered on its own: an unused token holds nothing.)
-    function _holdsPosition(int256 value, uint256 supply) private view returns (bool) {
-        return !_isDust(_liveValue(uint256(value), supply));
-    }
-
-    /// @dev The part of `value` that belongs to shares other than the dead ones, rounded down; 0 without them.
-    function _liveValue(uint256 value, uint256 supply) private pure returns (uint256) {
-        if (supply <= MINIMUM_SHARES) return 0;
-        return Math.mulDiv(value, supply - MINIMUM_SHARES, supply);
-    }
-
-    /// @dev Whether a redeem of `shares` leaves the holders who stay (the dead shares aside) only dust, so that it
-    /// closes the position.
-    function _leavesDust(int256 value, uint256 shares, uint256 supply) private view returns (bool) {
-        return _isDust(_liveValue(_stayersPart(value, shares, supply), supply - shares));
-    }
-
-    /// @dev What a redeem trades: the whole position when it leaves dust, else its `shares / supply` part.
-    function _redeemSizeDelta(
-        bool closeAll,
-        int256 size,
-        uint256 shares,
-        uint256 supply
-    ) private pure returns (int256) {
-        return closeAll ? -size : -SignedWad.mulDivTowardZero(size, shares, supply);
-    }
-
-    /// @dev At zero supply, equity left in the account (a donation before the first mint) belongs to nobody; it is
-    /// not given to the next minter but assigned, at the initial NAV, to the fee recipient. Returns the supply after
-    /// (0 when it is worth less than one share unit).
-    function _assignUnclaimedEquity(int256 value) private returns (uint256 shares) {
-        shares = _unclaimedEquityShares(value);
-        if (shares != 0) {
-            address recipient = _fees.recipient;
-            _mint(recipient, shares);
-            emit UnclaimedEquityAssigned(recipient, uint256(value), shares);
-        }
-    }
-
-    function _unclaimedEquityShares(int256 value) private view returns (uint256) {
-        return value > 0 ? Math.mulDiv(uint256(value), WAD, _initialNav) : 0;
-    }
-
-    /// @dev Closes the position and marks the token as wiped out (terminal).
-    function _wipeOut(int256 value, int256 size, uint256 price) private {
-        _wipedOut = true;
-        if (size != 0) _exchange.trade(_marketId, -size);
-        emit WipedOut(price, value, _exchange.margin(address(this), _marketId));
-    }
-
-    function _snapshot() private view returns (int256 value, int256 size, uint256 price, bool fresh) {
-        return _exchange.accountSnapshot(address(this), _marketId);
-    }
-
-    /// @dev `_snapshot` for a state change: reverts with the exchange's price error unless the price is fresh.
-    function _freshSnapshot() private view returns (int256 value, int256 size, uint256 price) {
-        bool fresh;
-        (value, size, price, fresh) = _snapshot();
-        if (!fresh) _revertOnPrice();
-    }
-
-    /// @dev Reverts with the exchange's named price error (PerpStalePrice or PerpInvalidPrice, with values).
-    function _revertOnPrice() private view {
-        _exchange.markPrice(_marketId);
-    }
-
-    /// @dev notional x WAD / equity, signed, rounded toward zero.
     function _leverage(int256 value, int256 size, uint256 price) private view returns (int256) {
-        if (size == 0) return 0;
-        if (value <= 0) return size > 0 ? type(int256).max : type(int256).min;
-        int256 notional_ = SignedWad.mulDivDown(size, price, WAD);
-        return (notional_ * int256(WAD)) / (value * int256(_collateralScale));
+        return LeverageMath.leverage(value, size, price, _collateralScale);
     }
 
-    /// @dev The mint fee on `collateralIn`, rounded up.
-    function _mintFee(uint256 collateralIn) private view returns (uint256) {
-        return Math.mulDiv(collateralIn, _fees.mintFeeBps, BPS, Math.Rounding.Ceil);
+    /// @dev The exchange account and `supply`; with `fresh`, reverts with the exchange's named price error (stale
+    /// or invalid, with its values) unless a state change could use the price.
+    function _snapshot(uint256 supply, bool fresh) private view returns (Snapshot memory s) {
+        s.account = _account();
+        s.supply = supply;
+        // `markPrice` reverts with PerpStalePrice or PerpInvalidPrice exactly when the price is not fresh.
+        if (fresh && !s.account.priceIsFresh) _exchange.markPrice(_marketId);
     }
 
-    /// @dev The size a mint of `net` collateral adds, so that leverage is the same after the mint and the
-    /// exchange's taker fee `t` (which the minter pays): the equity added is `a = net / (1 + |l| t)` and the size
-    /// grows by `size x a / equity`, or by `L x a / price` when there is no position yet. None when the holders'
-    /// part (`_liveValue` over `supply`, 0 for the first mint) plus `net` is still dust. Rounded toward zero.
-    function _mintSizeDelta(
-        uint256 net,
-        int256 value,
-        int256 size,
-        uint256 price,
-        uint256 supply
-    ) private view returns (int256) {
-        if (_isDust(_liveValue(uint256(value), supply) + net)) return 0;
-        uint256 feeBps = _exchange.takerFeeBps(_marketId);
-        uint256 netWad = net * _collateralScale;
-        if (size == 0) {
-            // L x net / (price x (1 + |L| t))
-            uint256 denominator = Math.mulDiv(price, BPS * WAD + SignedMath.abs(_targetLeverage) * feeBps, WAD);
-            return SignedWad.mulDivTowardZero(_targetLeverage, netWad * BPS, denominator);
-        }
-        // size x net / (equity + |notional| t)
-        uint256 equityTimesBps = uint256(value) * _collateralScale * BPS;
-        uint256 denom = equityTimesBps + Math.mulDiv(SignedMath.abs(size), price, WAD) * feeBps;
-        return SignedWad.mulDivTowardZero(size, netWad * BPS, denom);
-    }
-
-    /// @dev Shares for `added` equity: `added x supply / valueBefore`, or `added x 1e18 / initialNav` at 0 supply;
-    /// rounded down.
-    function _sharesFor(int256 added, int256 valueBefore, uint256 supply) private view returns (uint256) {
-        if (added <= 0) return 0;
-        if (supply == 0) return Math.mulDiv(uint256(added), WAD, _initialNav);
-        return Math.mulDiv(uint256(added), supply, uint256(valueBefore));
-    }
-
-    /// @dev What the holders who stay keep of a positive value when `shares` of `supply` leave:
-    /// `value x (supply - shares) / supply` rounded up.
-    function _stayersPart(int256 value, uint256 shares, uint256 supply) private pure returns (uint256) {
-        return Math.mulDiv(uint256(value), supply - shares, supply, Math.Rounding.Ceil);
-    }
-
-    /// @dev What a redeemer of `shares` gets before fees: what the trade left minus what the stayers keep.
-    function _redeemerPart(
-        int256 valueBefore,
-        int256 valueAfter,
-        uint256 shares,
-        uint256 supply
-    ) private pure returns (uint256) {
-        uint256 keep = _stayersPart(valueBefore, shares, supply);
-        return valueAfter > int256(keep) ? uint256(valueAfter) - keep : 0;
-    }
-
-    /// @dev The mint headroom under `cap` for a positive value: `cap - value`, or 0 at or above the cap.
-    function _headroom(uint256 cap, int256 value) private pure returns (uint256) {
-        uint256 equity_ = value > 0 ? uint256(value) : 0;
-        return cap > equity_ ? cap - equity_ : 0;
-    }
-
-    /// @dev After a wipe-out: the redeemer's pro-rata part of what margin is left, rounded down.
-    function _proRataMargin(uint256 shares, uint256 supply) private view returns (uint256) {
-        return Math.mulDiv(_exchange.margin(address(this), _marketId), shares, supply);
+    function _account() private view returns (IPerpExchange.AccountState memory) {
+        return _exchange.accountState(address(this), _marketId);
     }
 
     function _accrueManagementFee() private {
-        uint256 last = _lastFeeAccrual;
-        if (last == block.timestamp) return;
-        _lastFeeAccrual = uint40(block.timestamp);
-        if (_wipedOut) return;
-        uint256 shares = _feeShares(totalSupply(), block.timestamp - last);
+        State memory st = _state;
+        if (st.lastFeeAccrual == block.timestamp) return;
+        _state.lastFeeAccrual = uint40(block.timestamp);
+        if (st.wipedOut) return;
+        uint256 elapsed = block.timestamp - st.lastFeeAccrual;
+        uint256 shares = ManagementFee.feeShares(totalSupply(), _fees.managementFeePerYear, elapsed);
         if (shares != 0) {
             address recipient = _fees.recipient;
             _mint(recipient, shares);
             emit ManagementFeeAccrued(recipient, shares);
         }
-    }
-
-    /// @dev Fee shares for `supply` over `elapsed` seconds (see `ManagementFee.feeShares`).
-    function _feeShares(uint256 supply, uint256 elapsed) private view returns (uint256) {
-        return ManagementFee.feeShares(supply, _fees.managementFeePerYear, elapsed);
     }
 
     function _setFees(Fees memory f) private {
@@ -780,8 +765,7 @@ contract LeveragedToken is
     function _setRebalanceSettings(RebalanceSettings memory s) private {
         if (s.interval == 0) revert LeveragedTokenInvalidSetting("interval", 0);
         if (s.band == 0 || s.band >= WAD) revert LeveragedTokenInvalidSetting("band", s.band);
-        _rebalanceInterval = s.interval;
-        _band = s.band;
+        (_state.rebalanceInterval, _state.band) = (s.interval, s.band);
         emit RebalanceSettingsUpdated(s);
     }
 }

@@ -46,16 +46,39 @@ interface IPerpExchange {
     }
 
     /// @notice The position of one account in one market.
-    /// @notice One step of a previewed sequence: a deposit of `marginIn`, then a trade of `sizeDelta` (none if 0).
-    struct TradeStep {
-        uint256 marginIn; // collateral units deposited before the trade
-        int256 sizeDelta; // base units, 18 decimals, signed; 0 for a deposit alone
-    }
-
     struct Position {
         int256 size; // base asset, 18 decimals, signed
         int256 openNotional; // USD WAD, signed like size: size x average entry price
         int256 fundingIndex; // the market's cumulativeFunding when funding was last settled
+    }
+
+    /// @notice Everything a trade of an account depends on, as of now (what `accountState` returns): enough for an
+    /// integrator to compute exactly what a deposit, trade or withdrawal would do, with `PerpMath`.
+    struct AccountState {
+        int256 value; // collateral units: margin + unrealized PnL - funding owed, as `accountValue`
+        uint256 margin; // collateral units, settled
+        int256 size; // base asset, 18 decimals, signed
+        int256 openNotional; // USD WAD, signed like size
+        int256 fundingOwed; // USD WAD owed since the last settlement (< 0: owed to the account), as a trade settles it
+        uint256 price; // WAD, the price the value was computed at (as the views use it)
+        bool priceIsFresh; // whether that price would pass every check of a state change now
+        uint256 takerFeeBps; // the market's taker fee
+    }
+
+    /// @notice What `tradeToLeverage` did: the account before and after, at one price.
+    struct LeverageTrade {
+        int256 valueBefore; // collateral units (funding pending)
+        int256 sizeBefore; // base WAD
+        uint256 price; // WAD, the mark price of the trade
+        int256 valueAfter; // collateral units
+        int256 sizeAfter; // base WAD: the target size
+        uint256 marginAfter; // collateral units, settled
+    }
+
+    /// @notice One payment out of a margin account (`tradeAndWithdraw`); an amount of 0 pays nothing.
+    struct Payout {
+        address to;
+        uint256 amount; // collateral units
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -86,6 +109,8 @@ interface IPerpExchange {
     error PerpNotLiquidatable(address account, uint256 marketId, int256 accountValue, uint256 maintenanceMargin);
     /// @notice The zero address was given where an account or recipient is needed.
     error PerpZeroAddress();
+    /// @notice A target leverage beyond what any market allows (10,000x, an initial margin of 1 bps).
+    error PerpInvalidLeverage(int256 leverage);
 
     // ---------------------------------------------------------------------------------------------------------
     // Events
@@ -182,6 +207,29 @@ interface IPerpExchange {
     /// @return valueAfter the account's value right after the trade (as `accountValue` would answer)
     function trade(uint256 marketId, int256 sizeDelta) external returns (uint256 price, int256 valueAfter);
 
+    /// @notice Trades the caller's position to the size that puts it at `leverage` (signed WAD): `leverage x value /
+    /// price` rounded toward zero (`LeverageMath.targetSize`), where the value is the account's before the trade,
+    /// funding pending included; to no position when that value is below `minValue` (collateral units; a leveraged
+    /// token's dust rule) or <= 0. One call and one price read for what would otherwise be `accountState` and
+    /// `trade`. Nothing is traded when the position is at the target already (no revert); otherwise as `trade`
+    /// (funding settled, PnL realized, taker fee, the initial margin checked when exposure grows).
+    /// @return t the account before and after the trade, at the trade's price
+    function tradeToLeverage(
+        uint256 marketId,
+        int256 leverage,
+        uint256 minValue
+    ) external returns (LeverageTrade memory t);
+
+    /// @notice Deposits `amount` (pulled from the caller) into the caller's own account, then trades `sizeDelta`
+    /// if not 0: `deposit` and `trade` in one call (a leveraged token's mint). Either may be 0, not both.
+    function depositAndTrade(uint256 marketId, uint256 amount, int256 sizeDelta) external;
+
+    /// @notice Trades `sizeDelta` if not 0, then withdraws the payouts' total from the caller's account and pays each
+    /// to its address: `trade` and `withdraw` in one call (a leveraged token's redeem pays its redeemer and its fee
+    /// recipient straight from the exchange). The withdrawal is checked as `withdraw` checks it (funding settled,
+    /// the settled margin, the maintenance margin after); nothing is withdrawn when the total is 0.
+    function tradeAndWithdraw(uint256 marketId, int256 sizeDelta, Payout[2] calldata payouts) external;
+
     /// @notice Closes the position of an account whose value is under its maintenance margin. The penalty
     /// (a share of the closed notional, capped by the margin left) goes to the caller and the fund.
     function liquidate(address account, uint256 marketId) external;
@@ -224,17 +272,9 @@ interface IPerpExchange {
         int256 sizeDelta
     ) external view returns (int256 valueBefore, int256 valueAfter, uint256 price);
 
-    /// @notice `previewTrade` for two steps on one account in one transaction (a leveraged token's rebalance followed
-    /// by its mint or redeem trade; a step of zeros does nothing): each step deposits its `marginIn` (as `deposit`),
-    /// then trades its `sizeDelta` if not 0 (as `trade`, settling funding and realizing PnL into the margin). Returns
-    /// the value before the first step, the value after each step, and the settled margin after the last, exactly as
-    /// the same calls would leave them. Reverts on a stale, zero or negative price, like `trade`. Margin requirements
-    /// are not checked (the calls themselves check them).
-    function previewTrades(
-        address account,
-        uint256 marketId,
-        TradeStep[2] calldata steps
-    ) external view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price);
+    /// @notice Everything a trade of `account` depends on now (see `AccountState`), in one call. Never reverts for a
+    /// known market; with a stale or invalid price `priceIsFresh` is false (see `accountSnapshot`).
+    function accountState(address account, uint256 marketId) external view returns (AccountState memory);
 
     /// @notice The mark price (WAD) with every check of a state change: reverts on a stale, zero or negative price.
     function markPrice(uint256 marketId) external view returns (uint256);

@@ -12,7 +12,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
 import {IPerpExchange} from "../interfaces/IPerpExchange.sol";
-import {SignedWad} from "../libraries/SignedWad.sol";
+import {LeverageMath} from "../libraries/LeverageMath.sol";
+import {PerpMath} from "../libraries/PerpMath.sol";
 
 /// @title PerpExchange
 /// @notice A mock perpetual-futures exchange for local chains and testnets: isolated margin per (account, market),
@@ -40,6 +41,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     uint256 public constant MAX_TAKER_FEE_BPS = 100;
     uint256 public constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
     int256 public constant MAX_FUNDING_RATE_PER_YEAR = 10e18;
+    /// @notice The most |leverage| `tradeToLeverage` takes: no market allows more (an initial margin of 1 bps).
+    uint256 public constant MAX_LEVERAGE = BPS * WAD;
 
     struct MarketData {
         // slot 0
@@ -65,6 +68,36 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         // slot 1
         int128 openNotional; // USD WAD
         int128 fundingIndex; // cumulativeFunding at the last settlement
+    }
+
+    /// @dev Which price an action reads: none (a deposit), only with a position (a withdrawal, settling funding), or
+    /// always (a trade).
+    enum PriceRead {
+        NEVER,
+        WITH_POSITION,
+        ALWAYS
+    }
+
+    /// @dev What `_price` found: a price a state change may use, a stale one, or none (the last accepted price).
+    enum PriceStatus {
+        FRESH,
+        STALE,
+        INVALID
+    }
+
+    /// @dev One account in one market, loaded for an action (memory only): it is changed in memory, then stored once.
+    // solhint-disable-next-line gas-struct-packing
+    struct Trader {
+        address owner;
+        uint256 marketId;
+        PerpMath.Account account;
+        int256 fundingIndex; // the account's, stored
+        int256 cumulative; // the market's cumulative funding now
+        int256 fundingOwed; // USD WAD since the last settlement, at `price` (0 when no price was read)
+        uint256 price; // WAD; 0 when not read
+        uint256 takerFeeBps;
+        uint256 initialMarginBps;
+        uint256 maintenanceMarginBps;
     }
 
     IERC20 private immutable _collateral;
@@ -116,7 +149,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         _symbols.push(symbol);
         _marketIdBySymbol[symbolHash] = marketId + 1;
         // A market must start with a price the exchange accepts.
-        m.lastPrice = uint112(_checkedPrice(marketId, m));
+        m.lastPrice = uint112(_freshPrice(marketId, m));
         emit MarketCreated(marketId, symbol, config);
     }
 
@@ -132,7 +165,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         _writeConfig(m, config);
         m.feedDecimals = feedDecimals;
         // Like a new market, the new settings must come with a price the exchange accepts.
-        m.lastPrice = uint112(_checkedPrice(marketId, m));
+        m.lastPrice = uint112(_freshPrice(marketId, m));
         emit MarketConfigUpdated(marketId, config);
     }
 
@@ -177,30 +210,9 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function withdraw(uint256 marketId, uint256 amount, address to) external nonReentrant {
         if (amount == 0) revert PerpZeroAmount();
         if (to == address(0)) revert PerpZeroAddress();
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[msg.sender][marketId];
-        int256 cumulative = _currentCumulativeFunding(m);
-        int256 size = a.size;
-        uint256 price;
-        if (size != 0) {
-            price = _checkedPrice(marketId, m);
-            _settleFunding(msg.sender, marketId, a, cumulative, price);
-        } else {
-            a.fundingIndex = cumulative.toInt128();
-        }
-        uint256 marginBefore = a.margin;
-        if (amount > marginBefore) revert PerpInsufficientMarginBalance(msg.sender, marketId, amount, marginBefore);
-        unchecked {
-            // amount <= marginBefore was checked above.
-            a.margin = uint128(marginBefore - amount);
-        }
-        if (size != 0) {
-            uint256 required = _requirement(size, price, m.maintenanceMarginBps);
-            int256 value = _accountValue(a, cumulative, price);
-            if (value < int256(required)) revert PerpMarginRequirementNotMet(msg.sender, marketId, value, required);
-        }
-        _collateral.safeTransfer(to, amount);
-        emit MarginWithdrawn(msg.sender, marketId, to, amount);
+        Payout[2] memory payouts;
+        payouts[0] = Payout(to, amount);
+        _tradeAndWithdraw(marketId, 0, payouts, amount);
     }
 
     /// @inheritdoc IPerpExchange
@@ -209,93 +221,89 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         int256 sizeDelta
     ) external nonReentrant returns (uint256 price, int256 valueAfter) {
         if (sizeDelta == 0) revert PerpZeroAmount();
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[msg.sender][marketId];
-        int256 cumulative = _currentCumulativeFunding(m);
-        price = _checkedPrice(marketId, m);
+        Trader memory t = _trader(msg.sender, marketId, PriceRead.ALWAYS);
+        valueAfter = _trade(t, sizeDelta);
+        _store(t);
+        price = t.price;
+    }
 
-        int256 newSize = a.size + sizeDelta;
-        Settlement memory s = Settlement(0, _fundingOwed(a, cumulative, price), 0, 0, 0);
-        int256 openNotional;
-        bool increasesExposure;
-        (openNotional, s.realizedPnl, s.fee, increasesExposure) = _fill(
-            a.size,
-            a.openNotional,
-            price,
-            sizeDelta,
-            m.takerFeeBps
-        );
-        a.size = newSize.toInt128();
-        a.openNotional = openNotional.toInt128();
-        _settle(a, cumulative, s);
-        emit Traded(msg.sender, marketId, sizeDelta, price, newSize, openNotional, s);
-
-        // Funding is settled: the value is margin + unrealized PnL of the new position.
-        valueAfter = _valueOf(a.margin, newSize, openNotional, 0, price);
-        if (increasesExposure) {
-            uint256 required = _requirement(newSize, price, m.initialMarginBps);
-            if (valueAfter < int256(required)) {
-                revert PerpMarginRequirementNotMet(msg.sender, marketId, valueAfter, required);
-            }
+    /// @inheritdoc IPerpExchange
+    function tradeToLeverage(
+        uint256 marketId,
+        int256 leverage,
+        uint256 minValue
+    ) external nonReentrant returns (LeverageTrade memory r) {
+        if (SignedMath.abs(leverage) > MAX_LEVERAGE) revert PerpInvalidLeverage(leverage);
+        Trader memory t = _trader(msg.sender, marketId, PriceRead.ALWAYS);
+        r.price = t.price;
+        r.sizeBefore = t.account.size;
+        r.valueBefore = PerpMath.valueOf(t.account, t.fundingOwed, t.price, _collateralScale);
+        r.sizeAfter = LeverageMath.targetSize(leverage, r.valueBefore, t.price, minValue, _collateralScale);
+        if (r.sizeAfter == r.sizeBefore) {
+            r.valueAfter = r.valueBefore;
+        } else {
+            r.valueAfter = _trade(t, r.sizeAfter - r.sizeBefore);
+            _store(t);
         }
+        r.marginAfter = t.account.margin;
+    }
+
+    /// @inheritdoc IPerpExchange
+    function depositAndTrade(uint256 marketId, uint256 amount, int256 sizeDelta) external nonReentrant {
+        if (amount == 0 && sizeDelta == 0) revert PerpZeroAmount();
+        Trader memory t = _trader(msg.sender, marketId, sizeDelta != 0 ? PriceRead.ALWAYS : PriceRead.NEVER);
+        if (amount != 0) {
+            _collateral.safeTransferFrom(msg.sender, address(this), amount);
+            t.account.margin += amount;
+            emit MarginDeposited(msg.sender, marketId, msg.sender, amount);
+        }
+        if (sizeDelta != 0) _trade(t, sizeDelta);
+        _store(t);
+    }
+
+    /// @inheritdoc IPerpExchange
+    function tradeAndWithdraw(uint256 marketId, int256 sizeDelta, Payout[2] calldata payouts) external nonReentrant {
+        uint256 total = payouts[0].amount + payouts[1].amount;
+        if (sizeDelta == 0 && total == 0) revert PerpZeroAmount();
+        _tradeAndWithdraw(marketId, sizeDelta, payouts, total);
     }
 
     /// @inheritdoc IPerpExchange
     function liquidate(address account, uint256 marketId) external nonReentrant {
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[account][marketId];
-        int256 cumulative = _currentCumulativeFunding(m);
-        uint256 price = _checkedPrice(marketId, m);
-        m.lastPrice = uint112(price);
+        Trader memory t = _trader(account, marketId, PriceRead.ALWAYS);
+        MarketData storage m = _markets[marketId];
+        m.lastPrice = uint112(t.price);
 
-        int256 size = a.size;
-        uint256 maintenance = _requirement(size, price, m.maintenanceMarginBps);
-        int256 value = _accountValue(a, cumulative, price);
-        if (size == 0 || value >= int256(maintenance))
+        int256 size = t.account.size;
+        uint256 maintenance = PerpMath.requirement(size, t.price, t.maintenanceMarginBps, _collateralScale);
+        int256 value = PerpMath.valueOf(t.account, t.fundingOwed, t.price, _collateralScale);
+        if (size == 0 || value >= int256(maintenance)) {
             revert PerpNotLiquidatable(account, marketId, value, maintenance);
-
-        Settlement memory s = Settlement(
-            SignedWad.mulDivDown(size, price, WAD) - a.openNotional,
-            _fundingOwed(a, cumulative, price),
-            0,
-            0,
-            0
-        );
-        a.size = 0;
-        a.openNotional = 0;
-        _settle(a, cumulative, s);
-        emit Traded(account, marketId, -size, price, 0, 0, s);
+        }
+        // The position is closed at the mark price, without a taker fee.
+        t.takerFeeBps = 0;
+        _trade(t, -size);
 
         uint256 penalty = Math.min(
-            Math.mulDiv(
-                SignedMath.abs(size) * price,
-                m.liquidationPenaltyBps,
-                WAD * BPS * _collateralScale,
-                Math.Rounding.Ceil
-            ),
-            a.margin
+            PerpMath.requirement(size, t.price, m.liquidationPenaltyBps, _collateralScale),
+            t.account.margin
         );
         uint256 reward = (penalty * LIQUIDATOR_SHARE_BPS) / BPS;
         unchecked {
             // penalty <= margin (the min above) and reward <= penalty (LIQUIDATOR_SHARE_BPS <= BPS).
-            a.margin -= uint128(penalty);
+            t.account.margin -= penalty;
         }
+        _store(t);
         _fund = (uint256(_fund) + penalty - reward).toUint128();
         if (reward != 0) _collateral.safeTransfer(msg.sender, reward);
-        emit Liquidated(account, marketId, msg.sender, size, price, reward, penalty - reward);
+        emit Liquidated(account, marketId, msg.sender, size, t.price, reward, penalty - reward);
     }
 
     /// @inheritdoc IPerpExchange
     function settleFunding(uint256 marketId) external nonReentrant {
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[msg.sender][marketId];
-        int256 cumulative = _currentCumulativeFunding(m);
-        if (a.size == 0) {
-            a.fundingIndex = cumulative.toInt128();
-            return;
-        }
-        uint256 price = _checkedPrice(marketId, m);
-        _settleFunding(msg.sender, marketId, a, cumulative, price);
+        Trader memory t = _trader(msg.sender, marketId, PriceRead.WITH_POSITION);
+        _settleFunding(t);
+        _store(t);
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -344,11 +352,13 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         address account,
         uint256 marketId
     ) external view returns (int256 value, int256 size, uint256 price, bool priceIsFresh) {
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[account][marketId];
-        (price, priceIsFresh) = _viewPriceAndFreshness(m);
-        size = a.size;
-        value = _valueOf(a.margin, size, a.openNotional, _pendingFunding(a, m, price), price);
+        AccountState memory s = _accountState(account, marketId);
+        return (s.value, s.size, s.price, s.priceIsFresh);
+    }
+
+    /// @inheritdoc IPerpExchange
+    function accountState(address account, uint256 marketId) external view returns (AccountState memory) {
+        return _accountState(account, marketId);
     }
 
     /// @inheritdoc IPerpExchange
@@ -358,25 +368,21 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         uint256 marginIn,
         int256 sizeDelta
     ) external view returns (int256 valueBefore, int256 valueAfter, uint256 price) {
-        TradeStep[2] memory steps;
-        steps[0] = TradeStep(marginIn, sizeDelta);
-        int256[2] memory valuesAfter;
-        (valueBefore, valuesAfter, , price) = _previewTrades(account, marketId, steps);
-        valueAfter = valuesAfter[0];
-    }
-
-    /// @inheritdoc IPerpExchange
-    function previewTrades(
-        address account,
-        uint256 marketId,
-        TradeStep[2] calldata steps
-    ) external view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price) {
-        return _previewTrades(account, marketId, steps);
+        // `depositAndTrade` on a copy of the account: the same fill, settlement and rounding (`PerpMath.trade`).
+        Trader memory t = _trader(account, marketId, PriceRead.ALWAYS);
+        price = t.price;
+        valueBefore = PerpMath.valueOf(t.account, t.fundingOwed, price, _collateralScale);
+        t.account.margin += marginIn;
+        if (sizeDelta != 0) {
+            PerpMath.trade(t.account, sizeDelta, price, t.takerFeeBps, t.fundingOwed, _collateralScale);
+            t.fundingOwed = 0;
+        }
+        valueAfter = PerpMath.valueOf(t.account, t.fundingOwed, price, _collateralScale);
     }
 
     /// @inheritdoc IPerpExchange
     function markPrice(uint256 marketId) external view returns (uint256) {
-        return _checkedPrice(marketId, _market(marketId));
+        return _freshPrice(marketId, _market(marketId));
     }
 
     /// @inheritdoc IPerpExchange
@@ -414,97 +420,60 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function unrealizedPnl(address account, uint256 marketId) external view returns (int256) {
         MarketData storage m = _market(marketId);
         Account storage a = _accounts[account][marketId];
-        return SignedWad.mulDivDown(a.size, _viewPrice(m), WAD) - a.openNotional;
+        return PerpMath.notional(a.size, _viewPrice(m)) - a.openNotional;
     }
 
     /// @inheritdoc IPerpExchange
     function fundingOwed(address account, uint256 marketId) external view returns (int256) {
-        MarketData storage m = _market(marketId);
-        return _pendingFunding(_accounts[account][marketId], m, _viewPrice(m));
+        return _accountState(account, marketId).fundingOwed;
     }
 
     /// @inheritdoc IPerpExchange
     function accountValue(address account, uint256 marketId) external view returns (int256) {
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[account][marketId];
-        uint256 price = _viewPrice(m);
-        return _valueOf(a.margin, a.size, a.openNotional, _pendingFunding(a, m, price), price);
+        return _accountState(account, marketId).value;
     }
 
     /// @inheritdoc IPerpExchange
     function notional(address account, uint256 marketId) external view returns (int256) {
         MarketData storage m = _market(marketId);
-        return SignedWad.mulDivDown(_accounts[account][marketId].size, _viewPrice(m), WAD);
+        return PerpMath.notional(_accounts[account][marketId].size, _viewPrice(m));
     }
 
     /// @inheritdoc IPerpExchange
     function marginRequirement(address account, uint256 marketId) external view returns (uint256) {
         MarketData storage m = _market(marketId);
-        return _requirement(_accounts[account][marketId].size, _viewPrice(m), m.maintenanceMarginBps);
+        return
+            PerpMath.requirement(
+                _accounts[account][marketId].size,
+                _viewPrice(m),
+                m.maintenanceMarginBps,
+                _collateralScale
+            );
     }
 
     /// @inheritdoc IPerpExchange
     function initialMarginRequirement(address account, uint256 marketId) external view returns (uint256) {
         MarketData storage m = _market(marketId);
-        return _requirement(_accounts[account][marketId].size, _viewPrice(m), m.initialMarginBps);
+        return
+            PerpMath.requirement(
+                _accounts[account][marketId].size,
+                _viewPrice(m),
+                m.initialMarginBps,
+                _collateralScale
+            );
     }
 
     /// @inheritdoc IPerpExchange
     function isLiquidatable(address account, uint256 marketId) external view returns (bool) {
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[account][marketId];
-        if (a.size == 0) return false;
-        uint256 price = _viewPrice(m);
-        int256 value = _valueOf(a.margin, a.size, a.openNotional, _pendingFunding(a, m, price), price);
-        return value < int256(_requirement(a.size, price, m.maintenanceMarginBps));
+        AccountState memory s = _accountState(account, marketId);
+        if (s.size == 0) return false;
+        uint256 maintenance = _markets[marketId].maintenanceMarginBps;
+        return s.value < int256(PerpMath.requirement(s.size, s.price, maintenance, _collateralScale));
     }
 
     // -------------------------------------------------------------------------------------------------------------
     // Internals
     // -------------------------------------------------------------------------------------------------------------
-
-    /// @dev The one preview path: `deposit` and `trade` replayed on a copy of the account, with the same fill,
-    /// settlement and rounding. Funding pending since the last settlement is settled by the first trade only, as on
-    /// chain (a trade moves the account's funding index to now).
-    function _previewTrades(
-        address account,
-        uint256 marketId,
-        TradeStep[2] memory steps
-    ) private view returns (int256 valueBefore, int256[2] memory valuesAfter, uint256 marginAfter, uint256 price) {
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[account][marketId];
-        price = _checkedPrice(marketId, m);
-        int256 funding = _pendingFunding(a, m, price);
-        int256 size = a.size;
-        int256 openNotional = a.openNotional;
-        marginAfter = a.margin;
-        valueBefore = _valueOf(marginAfter, size, openNotional, funding, price);
-        for (uint256 i; i < 2; ++i) {
-            marginAfter += steps[i].marginIn;
-            int256 sizeDelta = steps[i].sizeDelta;
-            if (sizeDelta != 0) {
-                int256 realizedPnl;
-                uint256 fee;
-                (openNotional, realizedPnl, fee, ) = _fill(size, openNotional, price, sizeDelta, m.takerFeeBps);
-                size += sizeDelta;
-                (marginAfter, , ) = _applyToMargin(marginAfter, realizedPnl - funding - int256(fee));
-                funding = 0;
-            }
-            valuesAfter[i] = _valueOf(marginAfter, size, openNotional, funding, price);
-        }
-    }
-
-    /// @dev margin + (size x price - openNotional - funding) in collateral units, rounded down (as `_accountValue`).
-    function _valueOf(
-        uint256 margin_,
-        int256 size,
-        int256 openNotional,
-        int256 funding,
-        uint256 price
-    ) private view returns (int256) {
-        int256 pnl = SignedWad.mulDivDown(size, price, WAD) - openNotional - funding;
-        return int256(margin_) + SignedWad.divFloor(pnl, _collateralScale);
-    }
 
     function _market(uint256 marketId) private view returns (MarketData storage) {
         if (marketId >= _marketCount) revert PerpUnknownMarket(marketId);
@@ -537,37 +506,41 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         m.fundingRatePerYear = int96(c.fundingRatePerYear); // |rate| <= MAX_FUNDING_RATE_PER_YEAR fits 96 bits
     }
 
-    /// @dev The feed's price as WAD, rejecting a zero, negative or stale answer.
-    function _checkedPrice(uint256 marketId, MarketData storage m) private view returns (uint256) {
-        (, int256 answer, , uint256 updatedAt, ) = m.feed.latestRoundData();
-        if (answer <= 0 || uint256(answer) > type(uint112).max) revert PerpInvalidPrice(marketId, answer);
-        uint256 maxAge = m.maxPriceAge;
-        // `now - updatedAt > maxAge`, written so that no answer's updatedAt can overflow it
-        if (updatedAt < block.timestamp && block.timestamp - updatedAt > maxAge) {
-            revert PerpStalePrice(marketId, updatedAt, maxAge, block.timestamp);
-        }
-        uint256 price = uint256(answer) * 10 ** (18 - m.feedDecimals);
-        if (price > type(uint112).max) revert PerpInvalidPrice(marketId, answer);
-        return price;
-    }
-
-    /// @dev The price views use: the feed's answer if it is positive (however old), else the last checked price.
-    function _viewPrice(MarketData storage m) private view returns (uint256 price) {
-        (price, ) = _viewPriceAndFreshness(m);
-    }
-
-    /// @dev As `_viewPrice`, and whether that price would pass every check of `_checkedPrice` now.
-    function _viewPriceAndFreshness(MarketData storage m) private view returns (uint256, bool) {
-        try m.feed.latestRoundData() returns (uint80, int256 answer, uint256, uint256 updatedAt, uint80) {
-            if (answer > 0 && uint256(answer) <= type(uint112).max) {
-                uint256 price = uint256(answer) * 10 ** (18 - m.feedDecimals);
-                if (price <= type(uint112).max) {
-                    // as in `_checkedPrice`, without an overflow whatever the feed says
-                    return (price, updatedAt >= block.timestamp || block.timestamp - updatedAt <= m.maxPriceAge);
-                }
-            }
+    /// @dev The one price reader. The feed's answer as WAD and its status: FRESH when a state change may use it;
+    /// STALE when it is older than `maxPriceAge` (views still show it); INVALID when it is zero, negative, beyond
+    /// uint112 once scaled, or the feed reverted (answer 0), in which case the price is the last one the exchange
+    /// accepted. `answer` and `updatedAt` are the feed's, for the named errors.
+    function _price(
+        MarketData storage m
+    ) private view returns (uint256 price, PriceStatus status, int256 answer, uint256 updatedAt) {
+        try m.feed.latestRoundData() returns (uint80, int256 answer_, uint256, uint256 updatedAt_, uint80) {
+            (answer, updatedAt) = (answer_, updatedAt_);
         } catch {} // solhint-disable-line no-empty-blocks
-        return (m.lastPrice, false);
+        if (answer > 0 && uint256(answer) <= type(uint112).max) {
+            price = uint256(answer) * 10 ** (18 - m.feedDecimals);
+            if (price <= type(uint112).max) {
+                // `now - updatedAt > maxPriceAge`, written so that no updatedAt can overflow it
+                bool stale = updatedAt < block.timestamp && block.timestamp - updatedAt > m.maxPriceAge;
+                return (price, stale ? PriceStatus.STALE : PriceStatus.FRESH, answer, updatedAt);
+            }
+        }
+        return (m.lastPrice, PriceStatus.INVALID, answer, updatedAt);
+    }
+
+    /// @dev The price for a state change: `_price`, reverting with PerpInvalidPrice or PerpStalePrice (with the
+    /// feed's values) unless it is fresh.
+    function _freshPrice(uint256 marketId, MarketData storage m) private view returns (uint256 price) {
+        PriceStatus status;
+        int256 answer;
+        uint256 updatedAt;
+        (price, status, answer, updatedAt) = _price(m);
+        if (status == PriceStatus.INVALID) revert PerpInvalidPrice(marketId, answer);
+        if (status == PriceStatus.STALE) revert PerpStalePrice(marketId, updatedAt, m.maxPriceAge, block.timestamp);
+    }
+
+    /// @dev The price views use (`_price`'s, whatever its status): they never revert.
+    function _viewPrice(MarketData storage m) private view returns (uint256 price) {
+        (price, , , ) = _price(m);
     }
 
     /// @dev The market's cumulative funding now. The rate only changes with the config, so it is computed, never
@@ -578,117 +551,137 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             int256(m.fundingRatePerYear) * int256(block.timestamp - m.fundingCheckpoint);
     }
 
-    /// @dev Funding owed since the last settlement, USD WAD: size x price x (index now - index then) / (WAD^2 x YEAR),
-    /// rounded up when the account pays and down when it receives (in favour of the fund).
-    function _fundingOwed(Account storage a, int256 cumulative, uint256 price) private view returns (int256) {
-        return _funding(a.size, price, cumulative - a.fundingIndex);
+    /// @dev An account as a view sees it now (see `AccountState`).
+    function _accountState(address account, uint256 marketId) private view returns (AccountState memory s) {
+        MarketData storage m = _market(marketId);
+        Account memory a = _accounts[account][marketId];
+        PriceStatus status;
+        (s.price, status, , ) = _price(m);
+        s.priceIsFresh = status == PriceStatus.FRESH;
+        (s.margin, s.size, s.openNotional) = (a.margin, a.size, a.openNotional);
+        s.fundingOwed = PerpMath.accruedFunding(a.size, s.price, _currentCumulativeFunding(m) - a.fundingIndex);
+        s.value = PerpMath.value(s.margin, s.size, s.openNotional, s.fundingOwed, s.price, _collateralScale);
+        s.takerFeeBps = m.takerFeeBps;
     }
 
-    /// @dev As `_fundingOwed`, with funding accrued up to now (for views).
-    function _pendingFunding(Account storage a, MarketData storage m, uint256 price) private view returns (int256) {
-        return _funding(a.size, price, _currentCumulativeFunding(m) - a.fundingIndex);
-    }
-
-    function _funding(int256 size, uint256 price, int256 indexDelta) private pure returns (int256) {
-        if (size == 0 || indexDelta == 0) return 0;
-        uint256 magnitude = Math.mulDiv(SignedMath.abs(size) * price, SignedMath.abs(indexDelta), WAD * WAD * YEAR);
-        bool pays = (size > 0) == (indexDelta > 0);
-        if (pays) {
-            if (mulmod(SignedMath.abs(size) * price, SignedMath.abs(indexDelta), WAD * WAD * YEAR) != 0) magnitude++;
-            return int256(magnitude);
-        }
-        return -int256(magnitude);
-    }
-
-    /// @dev margin + (unrealized PnL - funding owed) in collateral units, rounded down. Funding must be settled.
-    function _accountValue(Account storage a, int256 cumulative, uint256 price) private view returns (int256) {
-        return _valueOf(a.margin, a.size, a.openNotional, _fundingOwed(a, cumulative, price), price);
-    }
-
-    /// @dev |size| x price x bps in collateral units, rounded up.
-    function _requirement(int256 size, uint256 price, uint256 bps) private view returns (uint256) {
-        return Math.mulDiv(SignedMath.abs(size) * price, bps, WAD * BPS * _collateralScale, Math.Rounding.Ceil);
-    }
-
-    /// @dev The new cost basis, realized PnL and taker fee of a fill of `sizeDelta` at `price` (all USD WAD).
-    /// Cost basis is rounded up and notional down (toward negative infinity), both against the trader.
-    function _fill(
-        int256 size,
-        int256 openNotional,
-        uint256 price,
-        int256 sizeDelta,
-        uint256 takerFeeBps
-    ) private pure returns (int256 newOpenNotional, int256 realizedPnl, uint256 fee, bool increasesExposure) {
-        fee = Math.mulDiv(SignedMath.abs(sizeDelta) * price, takerFeeBps, WAD * BPS, Math.Rounding.Ceil);
-        if (size == 0 || (size > 0) == (sizeDelta > 0)) {
-            // Open or increase: the cost basis grows by the fill's notional.
-            return (openNotional + SignedWad.mulDivUp(sizeDelta, price, WAD), 0, fee, true);
-        }
-        uint256 absSize = SignedMath.abs(size);
-        uint256 absDelta = SignedMath.abs(sizeDelta);
-        if (absDelta < absSize) {
-            // Reduce: realize the closed fraction of the cost basis.
-            int256 closedNotional = SignedWad.mulDivUp(openNotional, absDelta, absSize);
-            realizedPnl = SignedWad.mulDivDown(-sizeDelta, price, WAD) - closedNotional;
-            return (openNotional - closedNotional, realizedPnl, fee, false);
-        }
-        // Close, then open what is left (if anything) on the other side.
-        int256 newSize = size + sizeDelta;
-        realizedPnl = SignedWad.mulDivDown(size, price, WAD) - openNotional;
-        return (SignedWad.mulDivUp(newSize, price, WAD), realizedPnl, fee, newSize != 0);
-    }
-
-    /// @dev A margin after a signed USD WAD change, rounded toward negative infinity (in favour of the fund).
-    /// A loss beyond the margin is bad debt: the margin stops at 0.
-    function _applyToMargin(
-        uint256 marginBefore,
-        int256 wadDelta
-    ) private view returns (uint256 marginAfter, int256 marginDelta, uint256 badDebt) {
-        marginDelta = SignedWad.divFloor(wadDelta, _collateralScale);
-        if (marginDelta >= 0) return (marginBefore + uint256(marginDelta), marginDelta, 0);
-        uint256 loss = uint256(-marginDelta);
-        if (loss <= marginBefore) return (marginBefore - loss, marginDelta, 0);
-        return (0, -int256(marginBefore), loss - marginBefore);
-    }
-
-    /// @dev Settles funding alone (a withdrawal, `settleFunding`) and reports it with `AccountSettled`.
-    function _settleFunding(
-        address account,
-        uint256 marketId,
-        Account storage a,
-        int256 cumulative,
-        uint256 price
-    ) private {
-        Settlement memory s = Settlement(0, _fundingOwed(a, cumulative, price), 0, 0, 0);
-        if (_settle(a, cumulative, s)) {
-            emit AccountSettled(account, marketId, 0, s.fundingPaid, 0, s.marginDelta, s.badDebt);
+    /// @dev `owner`'s account in a market, loaded for an action, with the market's settings an action needs and, as
+    /// `read` says, the price (fresh, or the action reverts) and the funding owed at it.
+    function _trader(address owner, uint256 marketId, PriceRead read) private view returns (Trader memory t) {
+        MarketData storage m = _market(marketId);
+        Account memory a = _accounts[owner][marketId];
+        t.owner = owner;
+        t.marketId = marketId;
+        t.account = PerpMath.Account(a.margin, a.size, a.openNotional);
+        t.fundingIndex = a.fundingIndex;
+        t.cumulative = _currentCumulativeFunding(m);
+        t.takerFeeBps = m.takerFeeBps;
+        t.initialMarginBps = m.initialMarginBps;
+        t.maintenanceMarginBps = m.maintenanceMarginBps;
+        if (read == PriceRead.ALWAYS || (read == PriceRead.WITH_POSITION && a.size != 0)) {
+            t.price = _freshPrice(marketId, m);
+            t.fundingOwed = PerpMath.accruedFunding(a.size, t.price, t.cumulative - a.fundingIndex);
         }
     }
 
-    /// @dev Moves realized PnL - funding - fee between the account's margin and the fund, rounded down (in favour of
-    /// the fund), and marks funding as settled. A loss the margin cannot cover is bad debt that the fund absorbs.
-    /// Fills in `s.marginDelta` and `s.badDebt`; returns whether anything moved.
-    function _settle(Account storage a, int256 cumulative, Settlement memory s) private returns (bool) {
-        a.fundingIndex = cumulative.toInt128();
-        if (s.realizedPnl == 0 && s.fundingPaid == 0 && s.fee == 0) return false;
-        uint256 marginBefore = a.margin;
-        (uint256 marginAfter, int256 delta, uint256 badDebt) = _applyToMargin(
-            marginBefore,
-            s.realizedPnl - s.fundingPaid - int256(s.fee)
+    /// @dev Trades `sizeDelta` on a loaded account (`PerpMath.trade`): funding, PnL and fee settled with the fund,
+    /// reported (`Traded`), and the initial margin checked when exposure grows. The caller stores the account.
+    /// Returns the account's value after.
+    function _trade(Trader memory t, int256 sizeDelta) private returns (int256 valueAfter) {
+        // PerpMath's bounds: the size after must fit the account's 128 bits (checked before any product).
+        (t.account.size + sizeDelta).toInt128();
+        (Settlement memory s, bool growsExposure) = PerpMath.trade(
+            t.account,
+            sizeDelta,
+            t.price,
+            t.takerFeeBps,
+            t.fundingOwed,
+            _collateralScale
         );
-        if (delta > 0) {
-            uint256 gain = uint256(delta);
+        (t.fundingOwed, t.fundingIndex) = (0, t.cumulative);
+        _settleWithFund(s.marginDelta);
+        emit Traded(t.owner, t.marketId, sizeDelta, t.price, t.account.size, t.account.openNotional, s);
+        valueAfter = PerpMath.valueOf(t.account, 0, t.price, _collateralScale);
+        if (growsExposure) {
+            uint256 required = PerpMath.requirement(t.account.size, t.price, t.initialMarginBps, _collateralScale);
+            if (valueAfter < int256(required)) {
+                revert PerpMarginRequirementNotMet(t.owner, t.marketId, valueAfter, required);
+            }
+        }
+    }
+
+    /// @dev `trade` (if `sizeDelta` is not 0) then `withdraw` of `total`, paid out as `payouts` say.
+    function _tradeAndWithdraw(uint256 marketId, int256 sizeDelta, Payout[2] memory payouts, uint256 total) private {
+        Trader memory t = _trader(msg.sender, marketId, sizeDelta != 0 ? PriceRead.ALWAYS : PriceRead.WITH_POSITION);
+        if (sizeDelta != 0) _trade(t, sizeDelta);
+        if (total != 0) {
+            _settleFunding(t);
+            uint256 marginBefore = t.account.margin;
+            if (total > marginBefore) revert PerpInsufficientMarginBalance(msg.sender, marketId, total, marginBefore);
+            unchecked {
+                // total <= marginBefore was checked above.
+                t.account.margin = marginBefore - total;
+            }
+            if (t.account.size != 0) {
+                uint256 required = PerpMath.requirement(
+                    t.account.size,
+                    t.price,
+                    t.maintenanceMarginBps,
+                    _collateralScale
+                );
+                int256 value = PerpMath.valueOf(t.account, 0, t.price, _collateralScale);
+                if (value < int256(required)) revert PerpMarginRequirementNotMet(msg.sender, marketId, value, required);
+            }
+        }
+        _store(t);
+        for (uint256 i; i < 2; ++i) {
+            Payout memory p = payouts[i];
+            if (p.amount == 0) continue;
+            if (p.to == address(0)) revert PerpZeroAddress();
+            _collateral.safeTransfer(p.to, p.amount);
+            emit MarginWithdrawn(msg.sender, marketId, p.to, p.amount);
+        }
+    }
+
+    /// @dev Settles a loaded account's funding owed into its margin (a withdrawal, `settleFunding`), reported with
+    /// `AccountSettled` when anything moved, and marks funding as settled.
+    function _settleFunding(Trader memory t) private {
+        if (t.fundingOwed != 0) {
+            (uint256 marginAfter, int256 delta, uint256 badDebt) = PerpMath.applyToMargin(
+                t.account.margin,
+                -t.fundingOwed,
+                _collateralScale
+            );
+            _settleWithFund(delta);
+            t.account.margin = marginAfter;
+            emit AccountSettled(t.owner, t.marketId, 0, t.fundingOwed, 0, delta, badDebt);
+            t.fundingOwed = 0;
+        }
+        t.fundingIndex = t.cumulative;
+    }
+
+    /// @dev Moves an account's margin change to or from the fund: a gain is paid by the fund, which must hold it
+    /// (`PerpInsufficientFund`); a loss, fee or funding paid goes to it.
+    function _settleWithFund(int256 marginDelta) private {
+        if (marginDelta > 0) {
+            uint256 gain = uint256(marginDelta);
             uint256 fund = _fund;
             if (gain > fund) revert PerpInsufficientFund(gain, fund);
             unchecked {
                 // gain <= fund was checked above.
                 _fund = uint128(fund - gain);
             }
-        } else if (delta < 0) {
-            _fund = (uint256(_fund) + uint256(-delta)).toUint128();
+        } else if (marginDelta < 0) {
+            _fund = (uint256(_fund) + uint256(-marginDelta)).toUint128();
         }
-        a.margin = marginAfter.toUint128();
-        (s.marginDelta, s.badDebt) = (delta, badDebt);
-        return true;
+    }
+
+    /// @dev Writes a loaded account back (the only place an account's position and margin are stored).
+    function _store(Trader memory t) private {
+        _accounts[t.owner][t.marketId] = Account({
+            margin: t.account.margin.toUint128(),
+            size: t.account.size.toInt128(),
+            openNotional: t.account.openNotional.toInt128(),
+            fundingIndex: t.fundingIndex.toInt128()
+        });
     }
 }

@@ -167,8 +167,9 @@ const exchangeTransfers: Record<
     route: (s) => [s.tokenAddress, s.exchangeAddress],
     send: (s) => s.token.connect(s.alice).mint(usdc(1_000), 0, s.alice.address),
   },
-  "a redeem's withdrawal": {
-    route: (s) => [s.exchangeAddress, s.tokenAddress],
+  // A redeem pays its redeemer straight from the exchange (`tradeAndWithdraw`).
+  "a redeem's payout": {
+    route: (s) => [s.exchangeAddress, s.alice.address],
     send: (s) => s.token.connect(s.alice).redeem(wad(5), 0, s.alice.address),
   },
 };

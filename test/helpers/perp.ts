@@ -1,4 +1,6 @@
-import { ethers } from "hardhat";
+import { expect } from "chai";
+import type { ContractTransactionResponse } from "ethers";
+import { ethers, network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { MockV3Aggregator } from "../../typechain-types";
 import { deployExchange, marketConfig, type ExchangeSystem, type MarketSettings } from "./system";
@@ -68,4 +70,20 @@ export async function openPosition(
 /** The books identity over every account of the system (see `expectBooksBalance`). */
 export async function expectPerpBooks(system: PerpSystem): Promise<void> {
   await expectBooksBalance(system.exchange, system.usdc, system.accounts);
+}
+
+/** Sends the transactions with automine off and mines them together in one block at `timestamp`; each must succeed. */
+export async function inOneBlock(
+  timestamp: number,
+  sends: (() => Promise<ContractTransactionResponse>)[],
+): Promise<void> {
+  await network.provider.send("evm_setAutomine", [false]);
+  try {
+    const sent: ContractTransactionResponse[] = [];
+    for (const send of sends) sent.push(await send());
+    await network.provider.send("evm_mine", [timestamp]);
+    for (const tx of sent) expect((await tx.wait())?.status).to.equal(1);
+  } finally {
+    await network.provider.send("evm_setAutomine", [true]);
+  }
 }

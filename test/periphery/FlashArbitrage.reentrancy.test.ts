@@ -77,10 +77,10 @@ const reentries: Record<string, (s: System) => Promise<{ data: string; error: st
 };
 
 /** The pool above NAV (BTC -10%): mintAndSell, whose pair pays the coin to the contract; below (+10%): buyAndRedeem,
- * whose token pays the redeemed coin to the contract. */
+ * whose redeem is paid to the contract straight from the token's exchange account. */
 const outers = {
   mintAndSell: { price: 45_000, from: async (s: System) => (await s.pool()).pair },
-  buyAndRedeem: { price: 55_000, from: async (s: System) => s.token.getAddress() },
+  buyAndRedeem: { price: 55_000, from: async (s: System) => s.token.exchange() },
 } as const;
 
 const reentryError = (inner: string) =>

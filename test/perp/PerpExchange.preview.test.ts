@@ -1,8 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
-import { network } from "hardhat";
-import { deployPerp, expectPerpBooks, openPosition, type PerpSystem } from "../helpers/perp";
+import { deployPerp, expectPerpBooks, inOneBlock, openPosition, type PerpSystem } from "../helpers/perp";
 import { accountValue, fundingOwed, takerFee, toCollateral } from "../helpers/perpMath";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
@@ -16,19 +15,6 @@ async function feeAndFundingFixture() {
     fundingRatePerYear: RATE,
     maxPriceAge: 10 * 365 * 24 * 3600,
   });
-}
-
-/** Sends the transactions with automine off and mines them together in one block at `timestamp`. */
-async function inOneBlock(timestamp: number, sends: (() => Promise<ContractTransactionResponse>)[]) {
-  await network.provider.send("evm_setAutomine", [false]);
-  try {
-    const sent: ContractTransactionResponse[] = [];
-    for (const send of sends) sent.push(await send());
-    await network.provider.send("evm_mine", [timestamp]);
-    for (const tx of sent) expect((await tx.wait())?.status).to.equal(1);
-  } finally {
-    await network.provider.send("evm_setAutomine", [true]);
-  }
 }
 
 /**

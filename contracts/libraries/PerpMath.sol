@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
+
+import {IPerpExchange} from "../interfaces/IPerpExchange.sol";
+import {SignedWad} from "./SignedWad.sol";
+
+/// @title PerpMath
+/// @notice The perpetual exchange's formulas, each once: an account's value, a fill and its cost basis, the taker fee,
+/// funding, margin requirements, and a whole trade settled into the margin. `PerpExchange` trades and previews with
+/// them, and a leveraged token quotes its mints and redeems with the same code, so a quote is what the trade does.
+/// @dev Rounding is always in favour of the exchange's fund (against the trader): notional down (toward negative
+/// infinity), cost basis up, fee, funding paid and margin requirements up, funding received down, the margin's
+/// change down. Units: sizes base WAD (18 decimals), prices USD WAD, notional, cost basis, PnL, fees and funding USD
+/// WAD, margin and account values in collateral units; `scale` is 10^(18 - collateral decimals).
+///
+/// Bounds: the exchange stores sizes and cost bases in 128 bits and accepts prices below 2^112, so `size x price` and
+/// `size x price x bps` fit in 256 bits and are computed in plain (checked) arithmetic; a product beyond them would
+/// revert, never wrap. Only funding, whose index grows without bound, needs full-precision `Math.mulDiv`.
+library PerpMath {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant YEAR = 365 days;
+
+    /// @notice What a trade changes of one account in one market (funding is passed in, owed since its last
+    /// settlement).
+    struct Account {
+        uint256 margin; // collateral units, settled
+        int256 size; // base WAD, signed
+        int256 openNotional; // USD WAD, signed like the size: size x average entry price, rounded up
+    }
+
+    /// @notice `size x price`, USD WAD, rounded down (toward negative infinity).
+    function notional(int256 size, uint256 price) internal pure returns (int256) {
+        return SignedWad.divFloor(size * int256(price), WAD);
+    }
+
+    /// @notice margin + (notional - openNotional - funding) in collateral units, the PnL part rounded down. Negative
+    /// when the account is under water.
+    function value(
+        uint256 margin,
+        int256 size,
+        int256 openNotional,
+        int256 funding,
+        uint256 price,
+        uint256 scale
+    ) internal pure returns (int256) {
+        return int256(margin) + SignedWad.divFloor(notional(size, price) - openNotional - funding, scale);
+    }
+
+    /// @notice `value` of an account in memory.
+    function valueOf(Account memory a, int256 funding, uint256 price, uint256 scale) internal pure returns (int256) {
+        return value(a.margin, a.size, a.openNotional, funding, price, scale);
+    }
+
+    /// @notice Funding owed over a change of the market's cumulative funding index, USD WAD:
+    /// `size x price x indexDelta / (WAD^2 x YEAR)`, rounded up when the account pays (a long while the index rose,
+    /// a short while it fell) and down when it receives (then negative).
+    function accruedFunding(int256 size, uint256 price, int256 indexDelta) internal pure returns (int256) {
+        if (size == 0 || indexDelta == 0) return 0;
+        uint256 base = SignedMath.abs(size) * price;
+        uint256 delta = SignedMath.abs(indexDelta);
+        if ((size > 0) == (indexDelta > 0)) {
+            return int256(Math.mulDiv(base, delta, WAD * WAD * YEAR, Math.Rounding.Ceil));
+        }
+        return -int256(Math.mulDiv(base, delta, WAD * WAD * YEAR));
+    }
+
+    /// @notice A margin requirement (or a liquidation penalty): `|size| x price x bps` in collateral units, rounded
+    /// up.
+    function requirement(int256 size, uint256 price, uint256 bps, uint256 scale) internal pure returns (uint256) {
+        return Math.ceilDiv(SignedMath.abs(size) * price * bps, WAD * BPS * scale);
+    }
+
+    /// @notice The taker fee of trading `sizeDelta` at `price`: `|sizeDelta| x price x feeBps`, USD WAD, rounded up.
+    function takerFee(int256 sizeDelta, uint256 price, uint256 feeBps) internal pure returns (uint256) {
+        return Math.ceilDiv(SignedMath.abs(sizeDelta) * price * feeBps, WAD * BPS);
+    }
+
+    /// @notice The cost basis after a fill of `sizeDelta` at `price`, and the PnL it realizes (USD WAD):
+    /// - open or increase: the cost basis grows by the fill's notional, rounded up; nothing is realized;
+    /// - reduce: the closed fraction of the cost basis, rounded up, is realized against the fill's notional, rounded
+    ///   down;
+    /// - close or flip: the whole position is realized, and what is left opens at `price`, its cost rounded up.
+    /// @return newOpenNotional the cost basis after
+    /// @return realizedPnl the PnL realized (0 for an open or increase)
+    /// @return increasesExposure whether the fill opens or grows a position (the initial margin then applies)
+    function fill(
+        int256 size,
+        int256 openNotional,
+        uint256 price,
+        int256 sizeDelta
+    ) internal pure returns (int256 newOpenNotional, int256 realizedPnl, bool increasesExposure) {
+        if (size == 0 || (size > 0) == (sizeDelta > 0)) {
+            return (openNotional + SignedWad.divCeil(sizeDelta * int256(price), WAD), 0, true);
+        }
+        uint256 absSize = SignedMath.abs(size);
+        uint256 absDelta = SignedMath.abs(sizeDelta);
+        if (absDelta < absSize) {
+            int256 closedNotional = SignedWad.divCeil(openNotional * int256(absDelta), absSize);
+            return (openNotional - closedNotional, notional(-sizeDelta, price) - closedNotional, false);
+        }
+        int256 newSize = size + sizeDelta;
+        return (SignedWad.divCeil(newSize * int256(price), WAD), notional(size, price) - openNotional, newSize != 0);
+    }
+
+    /// @notice A margin after a signed USD WAD change, the change rounded down to collateral units (in favour of the
+    /// fund). A loss beyond the margin is bad debt: the margin stops at 0.
+    /// @return marginAfter the new margin
+    /// @return marginDelta what the margin changed by (collateral units)
+    /// @return badDebt the loss the margin could not cover (collateral units)
+    function applyToMargin(
+        uint256 marginBefore,
+        int256 wadDelta,
+        uint256 scale
+    ) internal pure returns (uint256 marginAfter, int256 marginDelta, uint256 badDebt) {
+        marginDelta = SignedWad.divFloor(wadDelta, scale);
+        if (marginDelta >= 0) return (marginBefore + uint256(marginDelta), marginDelta, 0);
+        uint256 loss = uint256(-marginDelta);
+        if (loss <= marginBefore) return (marginBefore - loss, marginDelta, 0);
+        return (0, -int256(marginBefore), loss - marginBefore);
+    }
+
+    /// @notice Trades `sizeDelta` on the account `a` at `price`: fills it (`fill`), charges the taker fee and settles
+    /// `fundingOwed` (USD WAD) and the realized PnL into the margin (`applyToMargin`), all in place. What
+    /// `PerpExchange.trade` does to an account, what its previews do, and what a leveraged token's quotes do.
+    /// @return s what moved between the account and the fund (`marginDelta` > 0: the fund pays)
+    /// @return increasesExposure whether the trade opens or grows a position
+    function trade(
+        Account memory a,
+        int256 sizeDelta,
+        uint256 price,
+        uint256 takerFeeBps,
+        int256 fundingOwed,
+        uint256 scale
+    ) internal pure returns (IPerpExchange.Settlement memory s, bool increasesExposure) {
+        (a.openNotional, s.realizedPnl, increasesExposure) = fill(a.size, a.openNotional, price, sizeDelta);
+        a.size += sizeDelta;
+        s.fundingPaid = fundingOwed;
+        s.fee = takerFee(sizeDelta, price, takerFeeBps);
+        (a.margin, s.marginDelta, s.badDebt) = applyToMargin(
+            a.margin,
+            s.realizedPnl - fundingOwed - int256(s.fee),
+            scale
+        );
+    }
+}
