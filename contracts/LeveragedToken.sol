@@ -9,7 +9,6 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
@@ -62,7 +61,6 @@ contract LeveragedToken is
     AutomationCompatibleInterface,
     ERC20Permit,
     AccessControl,
-    Pausable,
     ReentrancyGuardTransient
 {
     using SafeERC20 for IERC20;
@@ -114,6 +112,7 @@ contract LeveragedToken is
         uint40 lastRebalance; // unix seconds
         uint40 lastFeeAccrual; // unix seconds
         bool wipedOut;
+        bool paused; // minting paused by a PAUSER_ROLE (here rather than OpenZeppelin's Pausable: no slot of its own)
     }
 
     /// @dev What every quote and view starts from (memory only): the exchange account now (`accountState`) and the
@@ -206,7 +205,7 @@ contract LeveragedToken is
         uint256 collateralIn,
         uint256 minSharesOut,
         address receiver
-    ) external nonReentrant whenNotPaused returns (uint256 shares) {
+    ) external nonReentrant returns (uint256 shares) {
         return _mintShares(collateralIn, minSharesOut, receiver);
     }
 
@@ -216,7 +215,7 @@ contract LeveragedToken is
         uint256 minSharesOut,
         address receiver,
         PermitSignature calldata signature
-    ) external nonReentrant whenNotPaused returns (uint256 shares) {
+    ) external nonReentrant returns (uint256 shares) {
         // A permit seen in the mempool can be submitted by anyone first; then the allowance is already there and the
         // mint goes on (OpenZeppelin's advice on permit front-running). Without it the transfer below reverts.
         PermitSignatures.tryPermit(signature, address(_collateral), collateralIn);
@@ -365,12 +364,16 @@ contract LeveragedToken is
 
     /// @inheritdoc ILeveragedToken
     function pause() external onlyRole(PAUSER_ROLE) {
-        _pause();
+        if (_state.paused) revert EnforcedPause();
+        _state.paused = true;
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc ILeveragedToken
     function unpause() external onlyRole(PAUSER_ROLE) {
-        _unpause();
+        if (!_state.paused) revert ExpectedPause();
+        _state.paused = false;
+        emit Unpaused(msg.sender);
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -459,6 +462,11 @@ contract LeveragedToken is
     function rebalanceSettings() external view returns (RebalanceSettings memory) {
         State memory st = _state;
         return RebalanceSettings(st.rebalanceInterval, st.band);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function paused() external view returns (bool) {
+        return _state.paused;
     }
 
     /// @inheritdoc ILeveragedToken
@@ -601,9 +609,11 @@ contract LeveragedToken is
         uint256 minSharesOut,
         address receiver
     ) private returns (uint256 shares) {
+        State memory st = _state;
+        if (st.paused) revert EnforcedPause();
         if (collateralIn == 0) revert LeveragedTokenZeroAmount();
         if (receiver == address(0)) revert LeveragedTokenZeroAddress();
-        if (_state.wipedOut) revert LeveragedTokenWipedOut();
+        if (st.wipedOut) revert LeveragedTokenWipedOut();
         _accrueManagementFee();
 
         Snapshot memory s = _snapshot(totalSupply(), true);

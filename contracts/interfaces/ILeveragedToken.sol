@@ -37,6 +37,10 @@ interface ILeveragedToken {
     // Errors
     // ---------------------------------------------------------------------------------------------------------
 
+    /// @notice A mint while minting is paused, or `pause()` while paused (OpenZeppelin's Pausable's name).
+    error EnforcedPause();
+    /// @notice `unpause()` while not paused (OpenZeppelin's Pausable's name).
+    error ExpectedPause();
     /// @notice An amount of zero was given.
     error LeveragedTokenZeroAmount();
     /// @notice The zero address was given as receiver, recipient or admin.
@@ -65,6 +69,10 @@ interface ILeveragedToken {
     // Events
     // ---------------------------------------------------------------------------------------------------------
 
+    /// @notice Minting was paused by `account` (OpenZeppelin's Pausable's event).
+    event Paused(address account);
+    /// @notice Minting was resumed by `account` (OpenZeppelin's Pausable's event).
+    event Unpaused(address account);
     /// @notice `shares` were minted to `receiver` for `collateralIn` paid by `caller` (of which `fee` to fees).
     event Minted(address indexed caller, address indexed receiver, uint256 collateralIn, uint256 fee, uint256 shares);
     /// @notice `shares` of `owner` were redeemed for `collateralOut` sent to `receiver` (after `fee`).
@@ -234,6 +242,9 @@ interface ILeveragedToken {
 
     /// @notice The rebalance settings.
     function rebalanceSettings() external view returns (RebalanceSettings memory);
+
+    /// @notice Whether minting is paused.
+    function paused() external view returns (bool);
 
     /// @notice Whether equity reached 0 and the token was wiped out (terminal).
     function wipedOut() external view returns (bool);

@@ -11,8 +11,3 @@ interface IUniswapV2PairView {
 
     function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
 }
-
-/// @dev OpenZeppelin Pausable's view (the tokens pause minting with it).
-interface IPausableView {
-    function paused() external view returns (bool);
-}

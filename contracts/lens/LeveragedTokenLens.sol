@@ -7,7 +7,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
 import {ILeveragedTokenFactory} from "../interfaces/ILeveragedTokenFactory.sol";
 import {IPerpExchange} from "../interfaces/IPerpExchange.sol";
-import {IPausableView, IUniswapV2FactoryView, IUniswapV2PairView} from "./LensViews.sol";
+import {IUniswapV2FactoryView, IUniswapV2PairView} from "./LensViews.sol";
 
 /// @title LeveragedTokenLens
 /// @notice Read-only: everything a wallet page shows of every listed token, in one `eth_call` per page of tokens,
@@ -146,7 +146,7 @@ contract LeveragedTokenLens {
         (, v.positionSize, v.price, v.priceIsFresh) = exchange.accountSnapshot(address(token), v.marketId);
         v.fees = token.fees();
         v.pendingFeeShares = token.pendingManagementFeeShares();
-        v.paused = IPausableView(address(token)).paused();
+        v.paused = token.paused();
         v.wipedOut = token.wipedOut();
         v.equityCap = token.equityCap();
         v.capHeadroom = token.capHeadroom();

@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
@@ -166,7 +165,7 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
         uint256 collateralIn
     ) private view returns (uint256 poolShares, uint256 mintShares) {
         poolShares = UniswapV2Amounts.getAmountOut(collateralIn, pool.stableReserve, pool.tokenReserve);
-        if (Pausable(address(token)).paused()) return (poolShares, 0);
+        if (token.paused()) return (poolShares, 0);
         // Within the equity cap as a whole: the mint fee comes off first, so this is a little stricter than the
         // token's own check, and never lets through a mint the token would refuse.
         if (collateralIn > token.capHeadroom()) return (poolShares, 0);

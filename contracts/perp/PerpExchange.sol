@@ -441,26 +441,12 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IPerpExchange
     function marginRequirement(address account, uint256 marketId) external view returns (uint256) {
-        MarketData storage m = _market(marketId);
-        return
-            PerpMath.requirement(
-                _accounts[account][marketId].size,
-                _viewPrice(m),
-                m.maintenanceMarginBps,
-                _collateralScale
-            );
+        return _requirementNow(account, marketId, true);
     }
 
     /// @inheritdoc IPerpExchange
     function initialMarginRequirement(address account, uint256 marketId) external view returns (uint256) {
-        MarketData storage m = _market(marketId);
-        return
-            PerpMath.requirement(
-                _accounts[account][marketId].size,
-                _viewPrice(m),
-                m.initialMarginBps,
-                _collateralScale
-            );
+        return _requirementNow(account, marketId, false);
     }
 
     /// @inheritdoc IPerpExchange
@@ -474,6 +460,13 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     // -------------------------------------------------------------------------------------------------------------
     // Internals
     // -------------------------------------------------------------------------------------------------------------
+
+    /// @dev The maintenance (or initial) margin requirement of an account's position at the views' price.
+    function _requirementNow(address account, uint256 marketId, bool maintenance) private view returns (uint256) {
+        MarketData storage m = _market(marketId);
+        uint256 bps = maintenance ? m.maintenanceMarginBps : m.initialMarginBps;
+        return PerpMath.requirement(_accounts[account][marketId].size, _viewPrice(m), bps, _collateralScale);
+    }
 
     function _market(uint256 marketId) private view returns (MarketData storage) {
         if (marketId >= _marketCount) revert PerpUnknownMarket(marketId);
