@@ -88,11 +88,14 @@ const config: HardhatUserConfig = {
   solidity: {
     compilers: [{ version: SOLC_VERSION, settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 200 } } }],
     // The exchange runs on every mint, redeem and rebalance and has room under the size limit: optimised for
-    // execution. The token stays at 200 runs: its creation code lives inside LeveragedTokenDeployer.
+    // execution and compiled through the IR pipeline (viaIR: about 3,000 gas less per action than the legacy
+    // pipeline, for about 30 s more of a full compile). The token stays on the legacy pipeline at 200 runs: its
+    // creation code lives inside LeveragedTokenDeployer, and under viaIR its function dispatch is a linear search
+    // that puts a transfer 430 gas above a plain OpenZeppelin ERC-20's (the target is within 1%).
     overrides: {
       "contracts/perp/PerpExchange.sol": {
         version: SOLC_VERSION,
-        settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 1_000_000 } },
+        settings: { evmVersion: "cancun", viaIR: true, optimizer: { enabled: true, runs: 1_000_000 } },
       },
     },
   },
