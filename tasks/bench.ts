@@ -51,19 +51,14 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
   const [admin, alice, bob, recipient, keeper] = await ethers.getSigners();
   const gas: Record<string, number> = {};
   const hashes: Record<string, string> = {};
-  let label = "";
-  /** Gas of a transaction from its receipt; the hash is kept for `--profile` under the label set before it. */
-  const gasOf = async (tx: Promise<ContractTransactionResponse>): Promise<number> => {
+  /** Sends `tx` as the action `name`: its gas from the receipt, and its hash for `--profile`. */
+  const measured = async (name: string, tx: Promise<ContractTransactionResponse>): Promise<number> => {
     const sent = await tx;
     const receipt = await sent.wait();
     if (!receipt) throw new Error("no receipt");
-    if (label) hashes[label] = sent.hash;
-    label = "";
-    return Number(receipt.gasUsed);
-  };
-  const record = (name: string) => {
-    label = name;
-    return name;
+    gas[name] = Number(receipt.gasUsed);
+    hashes[name] = sent.hash;
+    return gas[name];
   };
 
   const stable = await ethers.deployContract("MockStablecoin", [
@@ -111,7 +106,7 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
   ]);
   const batcher = await ethers.deployContract("BatchRebalancer");
 
-  gas["factory: create token"] = await gasOf(factory.createToken(0, wad(3)));
+  await measured("factory: create token", factory.createToken(0, wad(3)));
   await factory.createToken(0, wad(-3));
   const long = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(0, wad(3)));
   const short = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(0, wad(-3)));
@@ -120,13 +115,14 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
     await stable.connect(holder).approve(long, ethers.MaxUint256);
     await stable.connect(holder).approve(short, ethers.MaxUint256);
   }
-  gas["mint (first ever)"] = await gasOf(long.connect(alice).mint(usdc(1_000), 0, alice));
-  gas["mint (first for a holder)"] = await gasOf(long.connect(bob).mint(usdc(1_000), 0, bob));
-  gas[record("mint (again)")] = await gasOf(long.connect(bob).mint(usdc(1_000), 0, bob));
+  await measured("mint (first ever)", long.connect(alice).mint(usdc(1_000), 0, alice));
+  await measured("mint (first for a holder)", long.connect(bob).mint(usdc(1_000), 0, bob));
+  await measured("mint (again)", long.connect(bob).mint(usdc(1_000), 0, bob));
   // A wallet's one transaction: the stablecoin's permit and the mint together.
   const permitDeadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 3600);
   const usdcPermit = await signPermit(bob, stable, await long.getAddress(), usdc(1_000), permitDeadline);
-  gas["mint with permit (again)"] = await gasOf(
+  await measured(
+    "mint with permit (again)",
     long.connect(bob).mintWithPermit(usdc(1_000), 0, bob, {
       deadline: permitDeadline,
       v: usdcPermit.v,
@@ -139,15 +135,16 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
 
   const plain = await ethers.deployContract("PlainERC20", [alice, wad(1_000)]);
   await plain.connect(alice).transfer(bob, wad(1)); // both balances non-zero, like the token's case below
-  gas["transfer (plain OpenZeppelin ERC-20)"] = await gasOf(plain.connect(alice).transfer(bob, wad(1)));
-  gas[record("transfer")] = await gasOf(long.connect(alice).transfer(bob, wad(1)));
-  gas["approve"] = await gasOf(long.connect(alice).approve(keeper, wad(1)));
+  await measured("transfer (plain OpenZeppelin ERC-20)", plain.connect(alice).transfer(bob, wad(1)));
+  await measured("transfer", long.connect(alice).transfer(bob, wad(1)));
+  await measured("approve", long.connect(alice).approve(keeper, wad(1)));
   const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp + 3600);
   const signature = await signPermit(alice, long, bob.address, wad(1), deadline);
-  gas["permit"] = await gasOf(
+  await measured(
+    "permit",
     long.connect(bob).permit(alice, bob, wad(1), deadline, signature.v, signature.r, signature.s),
   );
-  gas[record("redeem (part)")] = await gasOf(long.connect(bob).redeem(wad(5), 0, bob));
+  await measured("redeem (part)", long.connect(bob).redeem(wad(5), 0, bob));
 
   await network.provider.send("evm_increaseTime", [86_400]);
   await feeds[0].updateAnswer(price(51_000));
@@ -158,16 +155,16 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
     data: long.interface.encodeFunctionData("checkUpkeep", ["0x"]),
   });
   gas["checkUpkeep (eth_call)"] = Number(estimate) - 21_000;
-  gas["rebalance long (time)"] = await gasOf(long.rebalance());
-  gas["performUpkeep short (time)"] = await gasOf(short.performUpkeep("0x"));
+  await measured("rebalance long (time)", long.rebalance());
+  await measured("performUpkeep short (time)", short.performUpkeep("0x"));
   await feeds[0].updateAnswer(price(44_000));
-  gas[record("rebalance long (drift)")] = await gasOf(long.rebalance());
+  await measured("rebalance long (drift)", long.rebalance());
   await feeds[0].updateAnswer(price(57_000));
-  gas["rebalance short (drift)"] = await gasOf(short.rebalance());
+  await measured("rebalance short (drift)", short.rebalance());
   await network.provider.send("evm_increaseTime", [86_400]);
   await feeds[0].updateAnswer(price(57_000));
-  gas[record("rebalance short (time)")] = await gasOf(short.rebalance());
-  gas[record("redeem (all)")] = await gasOf(long.connect(bob).redeem(await long.balanceOf(bob), 0, bob));
+  await measured("rebalance short (time)", short.rebalance());
+  await measured("redeem (all)", long.connect(bob).redeem(await long.balanceOf(bob), 0, bob));
 
   // Batches: 50 more tokens over the three markets, each with holders, all due by time a day later.
   const batch = [];
@@ -191,9 +188,8 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
   ] as const) {
     await network.provider.send("evm_increaseTime", [86_400]);
     for (const feed of feeds) await feed.updateAnswer(await feed.latestRoundData().then((r) => r[1]));
-    const name = record(`batch rebalance: ${count} token${size > 1 ? "s" : ""}`);
-    const total = await gasOf(batcher.connect(keeper).rebalance(batch.slice(0, size)));
-    gas[name] = total;
+    const name = `batch rebalance: ${count} token${size > 1 ? "s" : ""}`;
+    const total = await measured(name, batcher.connect(keeper).rebalance(batch.slice(0, size)));
     if (size > 1)
       gas[`batch rebalance: per extra token (${count})`] = Math.round(
         (total - gas["batch rebalance: 1 token"]) / (size - 1),
