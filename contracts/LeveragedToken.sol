@@ -527,7 +527,7 @@ contract LeveragedToken is
             _collateralScale
         );
         a.margin += q.net;
-        int256 valueAfter = _quoteTrade(a, q.sizeDelta, funding, acc);
+        (int256 valueAfter, ) = _quoteTrade(a, q.sizeDelta, funding, acc);
         q.shares = LeverageMath.sharesFor(valueAfter - value, value, supply, _initialNav);
     }
 
@@ -560,7 +560,7 @@ contract LeveragedToken is
                 q.gross = LeverageMath.proRata(a.margin, shares, supply);
             } else {
                 q.sizeDelta = LeverageMath.redeemSizeDelta(closeAll, a.size, shares, supply);
-                int256 valueAfter = _quoteTrade(a, q.sizeDelta, funding, acc);
+                (int256 valueAfter, ) = _quoteTrade(a, q.sizeDelta, funding, acc);
                 // The stayers' part is what stays; the withdrawal can never exceed the settled margin.
                 q.gross = Math.min(LeverageMath.redeemerPart(value, valueAfter, shares, supply), a.margin);
             }
@@ -582,21 +582,19 @@ contract LeveragedToken is
         (r.due, r.valueBefore, r.sizeBefore) = (true, value, a.size);
         uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
         r.sizeDelta = LeverageMath.targetSize(_targetLeverage, value, acc.price, minValue, _collateralScale) - a.size;
-        r.valueAfter = _quoteTrade(a, r.sizeDelta, funding, acc);
-        return (r.valueAfter, r.sizeDelta == 0 ? funding : int256(0));
+        (r.valueAfter, fundingAfter) = _quoteTrade(a, r.sizeDelta, funding, acc);
+        valueAfter = r.valueAfter;
     }
 
-    /// @dev Replays a trade of `sizeDelta` (none if 0) on `a` as the exchange does it (`PerpMath.trade`, which
-    /// settles `funding`); returns the account's value after.
+    /// @dev Replays a trade of `sizeDelta` (none if 0) on `a` as the exchange does it (`PerpMath.replay`) at the
+    /// snapshot's price and taker fee; returns the account's value after and the funding still owed.
     function _quoteTrade(
         PerpMath.Account memory a,
         int256 sizeDelta,
         int256 funding,
         IPerpExchange.AccountState memory acc
-    ) private view returns (int256) {
-        if (sizeDelta == 0) return PerpMath.valueOf(a, funding, acc.price, _collateralScale);
-        PerpMath.trade(a, sizeDelta, acc.price, acc.takerFeeBps, funding, _collateralScale);
-        return PerpMath.valueOf(a, 0, acc.price, _collateralScale);
+    ) private view returns (int256, int256) {
+        return PerpMath.replay(a, sizeDelta, acc.price, acc.takerFeeBps, funding, _collateralScale);
     }
 
     // -------------------------------------------------------------------------------------------------------------

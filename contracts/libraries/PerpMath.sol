@@ -146,4 +146,21 @@ library PerpMath {
             scale
         );
     }
+
+    /// @notice A trade of `sizeDelta` (none if 0) replayed on a copy `a` of an account, as `trade` does it, and the
+    /// account's value after: a quote or preview of what the trade would leave.
+    /// @return valueAfter the account's value after (collateral units)
+    /// @return fundingLeft the funding still owed: `fundingOwed` without a trade, 0 once a trade settled it
+    function replay(
+        Account memory a,
+        int256 sizeDelta,
+        uint256 price,
+        uint256 takerFeeBps,
+        int256 fundingOwed,
+        uint256 scale
+    ) internal pure returns (int256 valueAfter, int256 fundingLeft) {
+        if (sizeDelta != 0) trade(a, sizeDelta, price, takerFeeBps, fundingOwed, scale);
+        else fundingLeft = fundingOwed;
+        valueAfter = valueOf(a, fundingLeft, price, scale);
+    }
 }

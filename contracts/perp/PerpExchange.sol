@@ -373,11 +373,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         price = t.price;
         valueBefore = PerpMath.valueOf(t.account, t.fundingOwed, price, _collateralScale);
         t.account.margin += marginIn;
-        if (sizeDelta != 0) {
-            PerpMath.trade(t.account, sizeDelta, price, t.takerFeeBps, t.fundingOwed, _collateralScale);
-            t.fundingOwed = 0;
-        }
-        valueAfter = PerpMath.valueOf(t.account, t.fundingOwed, price, _collateralScale);
+        (valueAfter, ) = PerpMath.replay(t.account, sizeDelta, price, t.takerFeeBps, t.fundingOwed, _collateralScale);
     }
 
     /// @inheritdoc IPerpExchange
