@@ -21,4 +21,8 @@ contract SignedWadHarness {
     function divFloor(int256 a, uint256 d) external pure returns (int256) {
         return SignedWad.divFloor(a, d);
     }
+
+    function divCeil(int256 a, uint256 d) external pure returns (int256) {
+        return SignedWad.divCeil(a, d);
+    }
 }

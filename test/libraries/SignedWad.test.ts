@@ -4,7 +4,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { WAD } from "../helpers/units";
-import { divFloor, mulDivDown, mulDivTowardZero, mulDivUp } from "../../src/model/fixedPoint";
+import { divCeil, divFloor, mulDivDown, mulDivTowardZero, mulDivUp } from "../../src/model/fixedPoint";
 
 const INT256_MAX = 2n ** 255n - 1n;
 const INT256_MIN = -(2n ** 255n);
@@ -55,24 +55,36 @@ describe("SignedWad", () => {
     }
   });
 
-  describe("divFloor", () => {
-    const cases: [bigint, bigint, bigint][] = [
-      [7n, 2n, 3n],
-      [-7n, 2n, -4n],
-      [8n, 2n, 4n],
-      [-8n, 2n, -4n],
-      [-1n, 10n ** 12n, -1n],
-      [-(10n ** 12n), 10n ** 12n, -1n],
-      [-(10n ** 12n) - 1n, 10n ** 12n, -2n],
-      [10n ** 12n - 1n, 10n ** 12n, 0n],
-      [0n, 3n, 0n],
-      [INT256_MAX, 1n, INT256_MAX],
-      [INT256_MIN, 2n, -(2n ** 254n)],
+  describe("divFloor and divCeil", () => {
+    // [a, d, floor, ceil]
+    const cases: [bigint, bigint, bigint, bigint][] = [
+      [7n, 2n, 3n, 4n],
+      [-7n, 2n, -4n, -3n],
+      [8n, 2n, 4n, 4n],
+      [-8n, 2n, -4n, -4n],
+      [-1n, 10n ** 12n, -1n, 0n],
+      [1n, 10n ** 12n, 0n, 1n],
+      [-(10n ** 12n), 10n ** 12n, -1n, -1n],
+      [-(10n ** 12n) - 1n, 10n ** 12n, -2n, -1n],
+      [10n ** 12n - 1n, 10n ** 12n, 0n, 1n],
+      [0n, 3n, 0n, 0n],
+      [INT256_MAX, 1n, INT256_MAX, INT256_MAX],
+      [INT256_MIN, 2n, -(2n ** 254n), -(2n ** 254n)],
+      // divisors beyond int256 (the quotient is in [-1, 1])
+      [INT256_MIN, 2n ** 255n, -1n, -1n],
+      [INT256_MIN, UINT256_MAX, -1n, 0n],
+      [INT256_MIN + 1n, 2n ** 255n, -1n, 0n],
+      [INT256_MAX, 2n ** 255n, 0n, 1n],
+      [-1n, UINT256_MAX, -1n, 0n],
+      [0n, UINT256_MAX, 0n, 0n],
     ];
-    for (const [a, d, expected] of cases) {
-      it(`floor(${a} / ${d}) = ${expected}`, async () => {
+    for (const [a, d, floor, ceil] of cases) {
+      it(`floor(${a} / ${d}) = ${floor}, ceil = ${ceil}`, async () => {
         const harness = await loadFixture(deployHarness);
-        expect(await harness.divFloor(a, d)).to.equal(expected);
+        expect(await harness.divFloor(a, d)).to.equal(floor);
+        expect(await harness.divCeil(a, d)).to.equal(ceil);
+        // The reference implementation agrees with the table, so the property test below checks the same thing.
+        expect([divFloor(a, d), divCeil(a, d)]).to.deep.equal([floor, ceil]);
       });
     }
   });
@@ -143,6 +155,7 @@ describe("SignedWad", () => {
         await expect(harness.mulDivUp(a, 1n, 0n)).to.be.revertedWithPanic(PANIC_CODES.DIVISION_BY_ZERO);
         await expect(harness.mulDivTowardZero(a, 1n, 0n)).to.be.revertedWithPanic(PANIC_CODES.DIVISION_BY_ZERO);
         await expect(harness.divFloor(a, 0n)).to.be.revertedWithPanic(PANIC_CODES.DIVISION_BY_ZERO);
+        await expect(harness.divCeil(a, 0n)).to.be.revertedWithPanic(PANIC_CODES.DIVISION_BY_ZERO);
       }
     });
   });
@@ -161,6 +174,7 @@ describe("SignedWad", () => {
         expect(await harness.mulDivUp(a, b, d)).to.equal(mulDivUp(a, b, d));
         expect(await harness.mulDivTowardZero(a, b, d)).to.equal(mulDivTowardZero(a, b, d));
         expect(await harness.divFloor(a, d)).to.equal(divFloor(a, d));
+        expect(await harness.divCeil(a, d)).to.equal(divCeil(a, d));
       }),
       { numRuns: 60 },
     );
