@@ -34,7 +34,6 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
 
     uint256 private constant WAD = 1e18;
     uint256 private constant BPS = 10_000;
-    uint256 private constant YEAR = 365 days;
     /// @notice Share of a liquidation penalty paid to the liquidator (bps); the rest goes to the fund.
     uint256 public constant LIQUIDATOR_SHARE_BPS = 5_000;
     /// @notice Upper bounds of the market settings.
