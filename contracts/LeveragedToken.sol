@@ -47,7 +47,10 @@ import {PerpMath} from "./libraries/PerpMath.sol";
 ///   wipe-out is then due (terminal: the factory can retire the token and list a successor), mints are refused, and
 ///   `navPerShare()` and the previews say 0.
 /// - An operator-set cap on equity (`equityCap`), as Index Coop's and Seamless's tokens have: a mint whose deposit
-///   would take equity above it reverts with the cap and the headroom. Redeems are never limited.
+///   would take equity above it reverts with the cap and the headroom, and a rebalance levers at most the cap
+///   (`LeverageMath.levered`), so that equity the account holds beyond it (a deposit straight into the token's
+///   exchange account, a rally past the cap) is not levered: the position never exceeds what the cap allows at the
+///   top of the band, whoever deposits what. Redeems are never limited.
 ///
 /// One quote path per action, ERC-4626 style: `mint` and `previewMint` run the same `_quoteMint`, and `redeem` and
 /// `previewRedeem` the same `_quoteRedeem`, over one `Snapshot` of the exchange account (`accountState`). A quote
@@ -105,15 +108,19 @@ contract LeveragedToken is
         RebalanceSettings rebalanceSettings;
     }
 
-    /// @dev The rebalance settings, the two clocks and the terminal flag: one slot, read once by an action.
+    /// @dev The rebalance settings, the two clocks, the equity cap and the flags: one slot, read once by an action.
     struct State {
         uint32 rebalanceInterval; // seconds
         uint64 band; // WAD
-        uint40 lastRebalance; // unix seconds
-        uint40 lastFeeAccrual; // unix seconds
+        uint32 lastRebalance; // unix seconds (to 2106)
+        uint32 lastFeeAccrual; // unix seconds (to 2106)
+        uint80 equityCap; // collateral units; NO_CAP for none
         bool wipedOut;
         bool paused; // minting paused by a PAUSER_ROLE (here rather than OpenZeppelin's Pausable: no slot of its own)
     }
+
+    /// @dev `State.equityCap` for no cap (`equityCap()` then says type(uint256).max).
+    uint80 private constant NO_CAP = type(uint80).max;
 
     /// @dev What every quote and view starts from (memory only): the exchange account now (`accountState`) and the
     /// supply it is shared by (the management fee accrued for an action, counted pending for a view).
@@ -166,7 +173,6 @@ contract LeveragedToken is
     uint256 private immutable _initialNav;
 
     Fees private _fees;
-    uint256 private _equityCap; // collateral units
     State private _state;
 
     constructor(TokenParams memory p) ERC20(p.name, p.symbol) ERC20Permit(p.name) {
@@ -190,8 +196,8 @@ contract LeveragedToken is
         _setFees(p.fees);
         _setRebalanceSettings(p.rebalanceSettings);
         _setEquityCap(p.equityCap);
-        _state.lastRebalance = uint40(block.timestamp);
-        _state.lastFeeAccrual = uint40(block.timestamp);
+        _state.lastRebalance = uint32(block.timestamp);
+        _state.lastFeeAccrual = uint32(block.timestamp);
         // The exchange pulls deposits from this contract; one approval for its lifetime.
         collateral_.forceApprove(address(p.exchange), type(uint256).max);
     }
@@ -282,9 +288,11 @@ contract LeveragedToken is
     // -------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ILeveragedToken
-    /// @dev One exchange call: `tradeToLeverage` reads the price once, trades to the target size and reports the
-    /// account before the trade, from which the due action is decided; when nothing was due, the revert undoes the
-    /// trade. The management fee is left pending (see the contract's header).
+    /// @dev When the interval has passed, one exchange call: `tradeToLeverage` reads the price once, trades to the
+    /// target size and reports the account before the trade, from which the due action is confirmed. Before that,
+    /// only a drift can be due, which the account shows: it is asked first (`accountState`), so that a rebalance
+    /// that is not due (a keeper that lost a race) reverts for about what asking costs, before any trade. The
+    /// management fee is left pending (see the contract's header).
     function rebalance() external nonReentrant {
         _rebalance();
     }
@@ -294,7 +302,7 @@ contract LeveragedToken is
     /// beside the factory-wide `FactoryUpkeep` (one registration for every token of a factory) for a token that is
     /// automated on its own, e.g. one whose operator pays for its upkeep.
     function checkUpkeep(bytes calldata) external view override returns (bool upkeepNeeded, bytes memory performData) {
-        (RebalanceAction action, , ) = keeperStatus();
+        (RebalanceAction action, , , ) = keeperStatus();
         return (action != RebalanceAction.NONE, abi.encode(action));
     }
 
@@ -307,37 +315,60 @@ contract LeveragedToken is
     function _rebalance() private {
         State memory st = _state;
         uint256 supply = totalSupply();
-        uint256 minValue = st.wipedOut ? type(uint256).max : LeverageMath.minPositionValue(supply, _collateralScale);
-        IPerpExchange.LeverageTrade memory t = _exchange.tradeToLeverage(_marketId, _targetLeverage, minValue);
-        RebalanceAction action = _action(t.valueBefore, t.sizeBefore, t.price, supply, st);
-        if (action == RebalanceAction.NONE) {
-            revert LeveragedTokenRebalanceNotDue(
-                _leverage(t.valueBefore, t.sizeBefore, t.price),
-                st.lastRebalance,
-                uint256(st.lastRebalance) + st.rebalanceInterval
-            );
+        if (st.wipedOut || supply == 0 || block.timestamp < uint256(st.lastRebalance) + st.rebalanceInterval) {
+            IPerpExchange.AccountState memory a = _snapshot(supply, true).account;
+            _requireDue(_action(a.value, a.size, a.price, supply, st), a.value, a.size, a.price, st);
         }
+        IPerpExchange.LeverageTrade memory t = _exchange.tradeToLeverage(
+            _marketId,
+            _targetLeverage,
+            LeverageMath.minPositionValue(supply, _collateralScale),
+            _cap(st)
+        );
+        RebalanceAction action = _action(t.valueBefore, t.sizeBefore, t.price, supply, st);
+        _requireDue(action, t.valueBefore, t.sizeBefore, t.price, st);
         if (t.valueBefore <= 0) {
             // Nothing is left: the trade closed the position for good.
             _state.wipedOut = true;
             emit WipedOut(t.price, t.valueBefore, t.marginAfter);
             return;
         }
-        _state.lastRebalance = uint40(block.timestamp);
+        _state.lastRebalance = uint32(block.timestamp);
         _emitRebalanced(action, t.valueBefore, t.sizeBefore, t.valueAfter, t.sizeAfter, t.price);
+    }
+
+    /// @dev Reverts with `LeveragedTokenRebalanceNotDue` (the current leverage and the clock) when `action` is NONE.
+    function _requireDue(
+        RebalanceAction action,
+        int256 value,
+        int256 size,
+        uint256 price,
+        State memory st
+    ) private view {
+        if (action != RebalanceAction.NONE) return;
+        revert LeveragedTokenRebalanceNotDue(
+            _leverage(value, size, price),
+            st.lastRebalance,
+            uint256(st.lastRebalance) + st.rebalanceInterval
+        );
     }
 
     /// @inheritdoc ILeveragedToken
     function rebalanceAction() external view returns (RebalanceAction action) {
-        (action, , ) = keeperStatus();
+        (action, , , ) = keeperStatus();
     }
 
     /// @inheritdoc ILeveragedToken
-    function keeperStatus() public view returns (RebalanceAction action, int256 leverage, uint256 equity_) {
+    function keeperStatus()
+        public
+        view
+        returns (RebalanceAction action, int256 leverage, uint256 equity_, IPerpExchange.PriceStatus priceStatus)
+    {
         uint256 supply = totalSupply();
-        IPerpExchange.AccountState memory a = _snapshot(supply, false).account;
+        IPerpExchange.AccountState memory a = _account();
+        priceStatus = a.priceStatus;
         // Nothing is due while the price would not pass the exchange's checks: the rebalance would revert.
-        if (a.priceIsFresh) action = _action(a.value, a.size, a.price, supply, _state);
+        if (priceStatus == IPerpExchange.PriceStatus.FRESH) action = _action(a.value, a.size, a.price, supply, _state);
         leverage = _leverage(a.value, a.size, a.price);
         equity_ = a.value > 0 ? uint256(a.value) : 0;
     }
@@ -402,7 +433,7 @@ contract LeveragedToken is
 
     /// @inheritdoc ILeveragedToken
     function equity() public view returns (uint256) {
-        int256 value = _account().value;
+        int256 value = _valuedAccount().value;
         return value > 0 ? uint256(value) : 0;
     }
 
@@ -415,7 +446,7 @@ contract LeveragedToken is
 
     /// @inheritdoc ILeveragedToken
     function currentLeverage() external view returns (int256) {
-        IPerpExchange.AccountState memory a = _account();
+        IPerpExchange.AccountState memory a = _valuedAccount();
         return _leverage(a.value, a.size, a.price);
     }
 
@@ -426,7 +457,7 @@ contract LeveragedToken is
 
     /// @inheritdoc ILeveragedToken
     function positionNotional() external view returns (int256) {
-        IPerpExchange.AccountState memory a = _account();
+        IPerpExchange.AccountState memory a = _valuedAccount();
         return PerpMath.notional(a.size, a.price);
     }
 
@@ -476,13 +507,14 @@ contract LeveragedToken is
 
     /// @inheritdoc ILeveragedToken
     function equityCap() external view returns (uint256) {
-        return _equityCap;
+        return _cap(_state);
     }
 
     /// @inheritdoc ILeveragedToken
     function capHeadroom() external view returns (uint256) {
-        if (_state.wipedOut) return 0;
-        return LeverageMath.headroom(_equityCap, _account().value);
+        State memory st = _state;
+        if (st.wipedOut) return 0;
+        return LeverageMath.headroom(_cap(st), _valuedAccount().value);
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -507,7 +539,7 @@ contract LeveragedToken is
         } else if (value <= 0) {
             q.refused = true; // a wipe-out is due: never a mint priced against a value <= 0
             return q;
-        } else if (_rebalancesFirst(value, a.size, acc.price, supply)) {
+        } else if (_rebalancesFirst(LeverageMath.levered(value, _cap(_state)), a.size, acc.price, supply)) {
             (value, funding) = _quoteRebalanceFirst(q.rebalance, a, value, funding, acc, supply);
             if (value <= 0) {
                 q.refused = true; // the rebalance's fee took what was left
@@ -533,7 +565,7 @@ contract LeveragedToken is
 
     /// @dev What a redeem of `shares` does from `s`: after a wipe-out, its part of the margin left; otherwise the
     /// holders who stay keep `value x (supply - shares) / supply` rounded up and the redeemer gets what the trade
-    /// leaves beyond that (at most the settled margin); the whole position is closed when what stays is dust; above
+    /// leaves beyond that; the whole position is closed when what stays is dust; above
     /// the band the due rebalance is done first; a value <= 0 wipes the token out. The redeem fee comes out of it.
     function _quoteRedeem(Snapshot memory s, uint256 shares) private view returns (RedeemQuote memory q) {
         IPerpExchange.AccountState memory acc = s.account;
@@ -547,7 +579,7 @@ contract LeveragedToken is
             bool closeAll = value <= 0 || LeverageMath.leavesDust(value, shares, supply, _collateralScale);
             // Above its band the account may be under the exchange's maintenance margin, where it refuses a
             // withdrawal: a redeem that leaves a position does the due rebalance first (as a mint does).
-            if (!closeAll && _isOverLevered(value, a.size, acc.price)) {
+            if (!closeAll && _isOverLevered(LeverageMath.levered(value, _cap(_state)), a.size, acc.price)) {
                 (value, funding) = _quoteRebalanceFirst(q.rebalance, a, value, funding, acc, supply);
             }
             q.value = value;
@@ -561,8 +593,9 @@ contract LeveragedToken is
             } else {
                 q.sizeDelta = LeverageMath.redeemSizeDelta(closeAll, a.size, shares, supply);
                 (int256 valueAfter, ) = _quoteTrade(a, q.sizeDelta, funding, acc);
-                // The stayers' part is what stays; the withdrawal can never exceed the settled margin.
-                q.gross = Math.min(LeverageMath.redeemerPart(value, valueAfter, shares, supply), a.margin);
+                // The stayers' part is what stays; the redeemer gets the rest, whatever part of it is unrealized profit
+                // (the exchange realizes what the withdrawal needs beyond the settled margin).
+                q.gross = LeverageMath.redeemerPart(value, valueAfter, shares, supply);
             }
             q.marginLeft = a.margin;
         }
@@ -581,7 +614,8 @@ contract LeveragedToken is
     ) private view returns (int256 valueAfter, int256 fundingAfter) {
         (r.due, r.valueBefore, r.sizeBefore) = (true, value, a.size);
         uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
-        r.sizeDelta = LeverageMath.targetSize(_targetLeverage, value, acc.price, minValue, _collateralScale) - a.size;
+        int256 levered = LeverageMath.levered(value, _cap(_state));
+        r.sizeDelta = LeverageMath.targetSize(_targetLeverage, levered, acc.price, minValue, _collateralScale) - a.size;
         (r.valueAfter, fundingAfter) = _quoteTrade(a, r.sizeDelta, funding, acc);
         valueAfter = r.valueAfter;
     }
@@ -645,13 +679,13 @@ contract LeveragedToken is
 
     /// @dev Reverts when a deposit of `net` would take a positive value above the equity cap.
     function _checkCap(int256 value, uint256 net) private view {
-        uint256 cap = _equityCap;
+        uint256 cap = _cap(_state);
         if (uint256(value) + net > cap) revert LeveragedTokenEquityCapExceeded(cap, LeverageMath.headroom(cap, value));
     }
 
     /// @dev Does the rebalance a mint or redeem quoted first.
     function _rebalanceFirst(RebalanceFirst memory r, uint256 price) private {
-        _state.lastRebalance = uint40(block.timestamp);
+        _state.lastRebalance = uint32(block.timestamp);
         if (r.sizeDelta != 0) _exchange.trade(_marketId, r.sizeDelta);
         _emitRebalanced(
             RebalanceAction.DRIFT,
@@ -681,7 +715,8 @@ contract LeveragedToken is
         );
     }
 
-    /// @dev The due action for an account state with `supply` shares; NONE once wiped out or with no supply.
+    /// @dev The due action for an account state with `supply` shares; NONE once wiped out or with no supply. The band
+    /// and the dust rule apply to the levered value (at most the equity cap).
     function _action(
         int256 value,
         int256 size,
@@ -692,25 +727,26 @@ contract LeveragedToken is
         if (st.wipedOut || supply == 0) return RebalanceAction.NONE;
         // Only a gap or a liquidation takes a value to 0 or below (a dust account holds no position): wipe it out.
         if (value <= 0) return RebalanceAction.DRIFT;
+        int256 levered = LeverageMath.levered(value, _cap(st));
         // A dust account holds no position: one left open (the price moved it into dust) is closed.
-        if (!LeverageMath.holdsPosition(value, supply, _collateralScale)) {
+        if (!LeverageMath.holdsPosition(levered, supply, _collateralScale)) {
             return size != 0 ? RebalanceAction.DRIFT : RebalanceAction.NONE;
         }
-        uint256 leverage = SignedMath.abs(_leverage(value, size, price));
+        uint256 leverage = SignedMath.abs(_leverage(levered, size, price));
         (uint256 lower, uint256 upper) = LeverageMath.band(_targetLeverage, st.band);
         if (leverage < lower || leverage > upper) return RebalanceAction.DRIFT;
         if (block.timestamp >= uint256(st.lastRebalance) + st.rebalanceInterval) return RebalanceAction.TIME;
         return RebalanceAction.NONE;
     }
 
-    /// @dev Whether a mint must do the due drift rebalance first, for a positive account value: above the band the
+    /// @dev Whether a mint must do the due drift rebalance first, for a positive levered value: above the band the
     /// account may be under the exchange's margin requirements, and a dust account's position must be closed.
     function _rebalancesFirst(int256 value, int256 size, uint256 price, uint256 supply) private view returns (bool) {
         if (size == 0) return false;
         return !LeverageMath.holdsPosition(value, supply, _collateralScale) || _isOverLevered(value, size, price);
     }
 
-    /// @dev Whether |leverage| is above the band, for a positive account value.
+    /// @dev Whether |leverage| on a positive levered value is above the band.
     function _isOverLevered(int256 value, int256 size, uint256 price) private view returns (bool) {
         (, uint256 upper) = LeverageMath.band(_targetLeverage, _state.band);
         return SignedMath.abs(_leverage(value, size, price)) > upper;
@@ -726,17 +762,29 @@ contract LeveragedToken is
         s.account = _account();
         s.supply = supply;
         // `markPrice` reverts with PerpStalePrice or PerpInvalidPrice exactly when the price is not fresh.
-        if (fresh && !s.account.priceIsFresh) _exchange.markPrice(_marketId);
+        if (fresh && s.account.priceStatus != IPerpExchange.PriceStatus.FRESH) _exchange.markPrice(_marketId);
     }
 
     function _account() private view returns (IPerpExchange.AccountState memory) {
         return _exchange.accountState(address(this), _marketId);
     }
 
+    /// @dev The exchange account for a view that values it: with a position, reverts with the exchange's named price
+    /// error unless a mint or redeem could use the price (without one, the value does not depend on the price).
+    function _valuedAccount() private view returns (IPerpExchange.AccountState memory a) {
+        a = _account();
+        if (a.size != 0 && a.priceStatus != IPerpExchange.PriceStatus.FRESH) _exchange.markPrice(_marketId);
+    }
+
+    /// @dev The equity cap in collateral units (type(uint256).max for none).
+    function _cap(State memory st) private pure returns (uint256) {
+        return st.equityCap == NO_CAP ? type(uint256).max : st.equityCap;
+    }
+
     function _accrueManagementFee() private {
         State memory st = _state;
         if (st.lastFeeAccrual == block.timestamp) return;
-        _state.lastFeeAccrual = uint40(block.timestamp);
+        _state.lastFeeAccrual = uint32(block.timestamp);
         if (st.wipedOut) return;
         uint256 elapsed = block.timestamp - st.lastFeeAccrual;
         uint256 shares = ManagementFee.feeShares(totalSupply(), _fees.managementFeePerYear, elapsed);
@@ -766,7 +814,12 @@ contract LeveragedToken is
     }
 
     function _setEquityCap(uint256 cap) private {
-        _equityCap = cap;
+        if (cap == type(uint256).max) {
+            _state.equityCap = NO_CAP;
+        } else {
+            if (cap >= NO_CAP) revert LeveragedTokenInvalidSetting("equityCap", cap);
+            _state.equityCap = uint80(cap);
+        }
         emit EquityCapUpdated(cap);
     }
 

@@ -160,9 +160,13 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
         statuses = new TokenStatus[](end - offset);
         for (uint256 i = offset; i < end; ++i) {
             address token = _tokens[i];
-            (ILeveragedToken.RebalanceAction action, int256 leverage, uint256 equity) = ILeveragedToken(token)
-                .keeperStatus();
-            statuses[i - offset] = TokenStatus(token, action, _listings[token].retired, leverage, equity);
+            (
+                ILeveragedToken.RebalanceAction action,
+                int256 leverage,
+                uint256 equity,
+                IPerpExchange.PriceStatus priceStatus
+            ) = ILeveragedToken(token).keeperStatus();
+            statuses[i - offset] = TokenStatus(token, action, _listings[token].retired, leverage, equity, priceStatus);
         }
     }
 

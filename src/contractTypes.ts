@@ -20,3 +20,19 @@ export const MAX_LEVERAGE = 10;
 
 /** The factory's leverage rule in words, for error messages (see `isListableLeverage`). */
 export const LEVERAGE_RULE = `a whole number between -${MAX_LEVERAGE} and ${MAX_LEVERAGE} other than 0 (e.g. 3 or -2)`;
+
+/**
+ * IPerpExchange.PriceStatus, by its index: FRESH (a state change may use the price), STALE (the feed's last answer,
+ * older than the market's maximum age), INVALID (no usable answer; the exchange shows its last accepted price).
+ * Unless fresh, mints, redeems and rebalances revert, and so do the views that value a position (NAV, equity).
+ */
+export const PRICE_STATUSES = ["fresh", "stale", "invalid"] as const;
+
+export type PriceStatus = (typeof PRICE_STATUSES)[number];
+
+/** An `accountState().priceStatus` (or lens, or `keeperStatus`) value as its name. */
+export function priceStatusName(value: bigint | number): PriceStatus {
+  const name = PRICE_STATUSES[Number(value)];
+  if (name === undefined) throw new Error(`unknown price status ${value}`);
+  return name;
+}

@@ -3,7 +3,7 @@
  * in human units (stablecoin and shares as decimals, leverage as 4.85x, times as UTC dates and "in 3 h 12 min",
  * fees in percent), and what to do about them.
  */
-import { Interface, isError } from "ethers";
+import { id, Interface, isError } from "ethers";
 import { LEVERAGE_RULE } from "./contractTypes";
 import { duration, formatAmount, formatLeverage, relativeTime, utcTime } from "./format";
 import { FEED_DECIMALS, TOKEN_DECIMALS, USDC_DECIMALS } from "./units";
@@ -131,6 +131,31 @@ export function decodeRevert(
     }
   }
   return undefined;
+}
+
+/** The exchange's price errors: a state change, or a view that values a position, met a stale or invalid price. */
+const PRICE_ERROR_SELECTORS = [
+  "PerpStalePrice(uint256,uint256,uint256,uint256)",
+  "PerpInvalidPrice(uint256,int256)",
+].map((signature) => id(signature).slice(0, 10));
+
+/** Whether a call reverted because the exchange refused the price (`PerpStalePrice` or `PerpInvalidPrice`). */
+export function isPriceRevert(error: unknown): boolean {
+  const data = revertData(error);
+  return data !== undefined && PRICE_ERROR_SELECTORS.includes(data.slice(0, 10));
+}
+
+/**
+ * A view that values a position (`navPerShare`, `capHeadroom`, ...), or `fallback` where it reverted on a stale or
+ * invalid price (any other error is thrown): what callers that show a token whatever its price read.
+ */
+export async function unlessPriceRevert<T>(read: Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isPriceRevert(error)) return fallback;
+    throw error;
+  }
 }
 
 function revertData(error: unknown): string | undefined {

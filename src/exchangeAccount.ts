@@ -1,6 +1,12 @@
 import type { PerpExchange } from "../typechain-types";
+import { priceStatusName, type PriceStatus } from "./contractTypes";
+import { requirement, unrealizedPnl } from "./model/perp/math";
 
-/** An account's state on the perpetual exchange in one market, as `lt:info` and the app show it. */
+/**
+ * An account's state on the perpetual exchange in one market, as `lt:info` and the app show it: one `accountState`
+ * (which never reverts), valued at `markPrice`, which `priceStatus` describes (a stale or invalid price is shown as
+ * such: the exchange's own valuing views revert then).
+ */
 export interface ExchangeAccount {
   margin: bigint; // stablecoin units, settled
   size: bigint; // base, 18 decimals, signed
@@ -9,8 +15,8 @@ export interface ExchangeAccount {
   fundingOwed: bigint; // USD WAD (> 0: the account pays)
   accountValue: bigint; // stablecoin units: margin + PnL - funding
   maintenanceMargin: bigint; // stablecoin units
-  markPrice: bigint; // WAD, as the views use it
-  priceIsFresh: boolean;
+  markPrice: bigint; // WAD, what the values above are computed at
+  priceStatus: PriceStatus;
   marketSymbol: string;
 }
 
@@ -19,27 +25,21 @@ export async function readExchangeAccount(
   account: string,
   marketId: bigint,
 ): Promise<ExchangeAccount> {
-  const [margin, entryPrice, unrealizedPnl, fundingOwed, accountValue, maintenanceMargin, market, snapshot] =
-    await Promise.all([
-      exchange.margin(account, marketId),
-      exchange.entryPrice(account, marketId),
-      exchange.unrealizedPnl(account, marketId),
-      exchange.fundingOwed(account, marketId),
-      exchange.accountValue(account, marketId),
-      exchange.marginRequirement(account, marketId),
-      exchange.market(marketId),
-      exchange.accountSnapshot(account, marketId),
-    ]);
+  const [state, entryPrice, market] = await Promise.all([
+    exchange.accountState(account, marketId),
+    exchange.entryPrice(account, marketId),
+    exchange.market(marketId),
+  ]);
   return {
-    margin,
-    size: snapshot.size,
+    margin: state.margin,
+    size: state.size,
     entryPrice,
-    unrealizedPnl,
-    fundingOwed,
-    accountValue,
-    maintenanceMargin,
-    markPrice: snapshot.price,
-    priceIsFresh: snapshot.priceIsFresh,
+    unrealizedPnl: unrealizedPnl(state.size, state.openNotional, state.price),
+    fundingOwed: state.fundingOwed,
+    accountValue: state.value,
+    maintenanceMargin: requirement(state.size, state.price, market.config.maintenanceMarginBps),
+    markPrice: state.price,
+    priceStatus: priceStatusName(state.priceStatus),
     marketSymbol: market.symbol,
   };
 }

@@ -1,6 +1,7 @@
 import type { Provider } from "ethers";
 import { INTERFACES, connectExchange, connectToken } from "./contracts";
 import { rebalanceActionName, type RebalanceAction } from "./contractTypes";
+import { unlessPriceRevert } from "./errors";
 
 /**
  * A token's history from the chain's own records: its rebalances from its `Rebalanced` events, and its NAV beside
@@ -107,7 +108,8 @@ export async function readTokenHistory(
   const wanted = [...new Set([...blocks, ...logs.map((l) => l.blockNumber)])];
   const [times, navs, snapshots] = await Promise.all([
     Promise.all(wanted.map((n) => provider.getBlock(n))),
-    Promise.all(blocks.map((n) => token.navPerShare({ blockTag: n }))),
+    // A block whose price was stale or invalid has no NAV (the token's view reverts as a mint would): no point.
+    Promise.all(blocks.map((n) => unlessPriceRevert(token.navPerShare({ blockTag: n }), undefined))),
     Promise.all(blocks.map((n) => exchange.accountSnapshot(tokenAddress, marketId, { blockTag: n }))),
   ]);
   const timeOf = new Map(wanted.map((n, i) => [n, times[i]?.timestamp ?? 0]));
@@ -126,12 +128,11 @@ export async function readTokenHistory(
       equity: event.args.equity,
     };
   });
-  const nav = blocks.map((n, i) => ({
-    blockNumber: n,
-    timestamp: timeOf.get(n) ?? 0,
-    navPerShare: navs[i],
-    price: snapshots[i].price,
-  }));
+  const nav = blocks.flatMap((n, i) => {
+    const navPerShare = navs[i];
+    if (navPerShare === undefined) return [];
+    return [{ blockNumber: n, timestamp: timeOf.get(n) ?? 0, navPerShare, price: snapshots[i].price }];
+  });
   return { createdAt, rebalances, nav };
 }
 

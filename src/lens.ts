@@ -5,7 +5,7 @@ import { decodeAbi } from "./abiDecode";
 import { UserError } from "./errors";
 import { connectLensContract } from "./contracts";
 import type { Pool } from "./dex/pool";
-import { rebalanceActionName } from "./contractTypes";
+import { priceStatusName, rebalanceActionName } from "./contractTypes";
 import type { TokenState } from "./tokenState";
 
 /**
@@ -41,10 +41,10 @@ export interface TokenListing extends Pick<
   | "wipedOut"
   | "equityCap"
   | "capHeadroom"
+  | "priceStatus"
 > {
   marketSymbol: string; // the exchange market's base asset, e.g. "BTC"
-  price: bigint; // WAD, the underlying's mark price
-  priceIsFresh: boolean;
+  price: bigint; // WAD, the underlying's mark price (as `priceStatus` says)
   /** Wiped out and retired by the factory: redeem only; a successor (e.g. BTC3Lv2) may be listed. */
   retired: boolean;
   /** The token/stablecoin pool, when there is one. */
@@ -154,7 +154,7 @@ function toListing(v: LensView): TokenListing {
     nextRebalance: v.nextRebalance,
     positionSize: v.positionSize,
     price: v.price,
-    priceIsFresh: v.priceIsFresh,
+    priceStatus: priceStatusName(v.priceStatus),
     mintFeeBps: v.fees.mintFeeBps,
     redeemFeeBps: v.fees.redeemFeeBps,
     managementFeePerYear: v.fees.managementFeePerYear,

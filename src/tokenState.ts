@@ -1,11 +1,16 @@
 import type { LeveragedToken } from "../typechain-types";
-import { rebalanceActionName, type RebalanceAction } from "./contractTypes";
+import { priceStatusName, rebalanceActionName, type PriceStatus, type RebalanceAction } from "./contractTypes";
+import { unlessPriceRevert } from "./errors";
 import { formatUsdc } from "./format";
 
 /** What `shares` (18 decimals) are worth at `navPerShare` (stablecoin units per whole token), rounded down. */
 export const valueAtNav = (shares: bigint, navPerShare: bigint): bigint => (shares * navPerShare) / 10n ** 18n;
 
-/** Everything a wallet or operator sees of one token, read in parallel. */
+/**
+ * Everything a wallet or operator sees of one token, read in parallel. Leverage and equity are valued at the price
+ * `priceStatus` describes; NAV, the position's notional and the cap's headroom are 0 where the token's views revert
+ * because a position would be valued at a price that is not fresh (`isValued` says whether they are known).
+ */
 export interface TokenState {
   address: string;
   name: string;
@@ -32,6 +37,22 @@ export interface TokenState {
   wipedOut: boolean;
   equityCap: bigint; // stablecoin units; 2^256 - 1 for none
   capHeadroom: bigint; // stablecoin units a mint may still deposit
+  priceStatus: PriceStatus; // of the price the exchange values the token's position at
+}
+
+/** Whether a token's NAV, notional and headroom are known: no position, or one valued at a fresh price. */
+export const isValued = (t: { positionSize: bigint; priceStatus: PriceStatus }): boolean =>
+  t.positionSize === 0n || t.priceStatus === "fresh";
+
+/** A token's NAV in USDC with `decimals` places, or "- (stale price)" where it is not known. */
+export function navText(t: { navPerShare: bigint; positionSize: bigint; priceStatus: PriceStatus }, decimals = 4) {
+  const reason = unvaluedReason(t);
+  return reason === undefined ? formatUsdc(t.navPerShare, decimals) : `- (${reason})`;
+}
+
+/** Why a token's NAV is not shown, or undefined when it is: "stale price", "invalid price". */
+export function unvaluedReason(t: { positionSize: bigint; priceStatus: PriceStatus }): string | undefined {
+  return isValued(t) ? undefined : `${t.priceStatus} price`;
 }
 
 /** Awaits every promise of an object at once (concurrent calls go out as one JSON-RPC batch). */
@@ -45,34 +66,35 @@ export async function readAll<T extends Record<string, Promise<unknown>>>(
 }
 
 export async function readTokenState(token: LeveragedToken): Promise<TokenState> {
-  const { band, fees, action, ...plain } = await readAll({
+  const { band, fees, status, ...plain } = await readAll({
     address: token.getAddress(),
     name: token.name(),
     symbol: token.symbol(),
     marketId: token.marketId(),
     targetLeverage: token.targetLeverage(),
-    leverage: token.currentLeverage(),
-    navPerShare: token.navPerShare(),
-    equity: token.equity(),
+    status: token.keeperStatus(),
+    navPerShare: unlessPriceRevert(token.navPerShare(), 0n),
     totalSupply: token.totalSupply(),
     band: token.leverageBand(),
     lastRebalance: token.lastRebalanceTime(),
     nextRebalance: token.nextRebalanceTime(),
-    action: token.rebalanceAction(),
     positionSize: token.positionSize(),
-    positionNotional: token.positionNotional(),
+    positionNotional: unlessPriceRevert(token.positionNotional(), 0n),
     fees: token.fees(),
     pendingFeeShares: token.pendingManagementFeeShares(),
     paused: token.paused(),
     wipedOut: token.wipedOut(),
     equityCap: token.equityCap(),
-    capHeadroom: token.capHeadroom(),
+    capHeadroom: unlessPriceRevert(token.capHeadroom(), 0n),
   });
   return {
     ...plain,
+    leverage: status.leverage,
+    equity: status.equity_,
+    priceStatus: priceStatusName(status.priceStatus),
     bandLower: band[0],
     bandUpper: band[1],
-    action: rebalanceActionName(action),
+    action: rebalanceActionName(status.action),
     mintFeeBps: fees.mintFeeBps,
     redeemFeeBps: fees.redeemFeeBps,
     managementFeePerYear: fees.managementFeePerYear,

@@ -61,6 +61,19 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
     return gas[name];
   };
 
+  /** The gas of a transaction that reverts (mined all the same), from the latest block's receipt. */
+  const revertedGas = async (tx: Promise<ContractTransactionResponse>): Promise<number> => {
+    try {
+      await (await tx).wait();
+    } catch {
+      // reverted, as intended: the receipt below says so
+    }
+    const block = await ethers.provider.getBlock("latest");
+    const receipt = block && (await ethers.provider.getTransactionReceipt(block.transactions[0]));
+    if (!receipt || receipt.status !== 0) throw new Error("bench: the transaction was expected to revert");
+    return Number(receipt.gasUsed);
+  };
+
   const stable = await ethers.deployContract("MockStablecoin", [
     "Mock USD Coin",
     "USDC",
@@ -164,6 +177,16 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
   await network.provider.send("evm_increaseTime", [86_400]);
   await feeds[0].updateAnswer(price(57_000));
   await measured("rebalance short (time)", short.rebalance());
+  // A keeper that lost the race for the token just rebalanced: its rebalance reverts, not due. What that costs it,
+  // beside what asking first costs (rebalanceAction as an eth_call); both without the 21,000 base.
+  const asking = await ethers.provider.estimateGas({
+    from: keeper,
+    to: await short.getAddress(),
+    data: short.interface.encodeFunctionData("rebalanceAction"),
+  });
+  gas["rebalanceAction (eth_call)"] = Number(asking) - 21_000;
+  gas["rebalance not due (a lost race)"] =
+    (await revertedGas(short.connect(keeper).rebalance({ gasLimit: 300_000 }))) - 21_000;
   await measured("redeem (all)", long.connect(bob).redeem(await long.balanceOf(bob), 0, bob));
 
   // Batches: 50 more tokens over the three markets, each with holders, all due by time a day later.

@@ -13,7 +13,7 @@ import {
   table,
 } from "../src/format";
 import { readExchangeAccount } from "../src/exchangeAccount";
-import { capHeadroomText, NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
+import { capHeadroomText, isValued, navText, NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
 import { withContext, type TaskContext } from "./context";
 
 /** A token's pool against the stablecoin, from the deployment's Uniswap V2 factory; undefined without one. */
@@ -24,7 +24,15 @@ async function tokenPool({ signer, system }: TaskContext, token: string): Promis
 
 /** A token's status: retired, wiped out, paused, or blank when active. */
 const status = (s: TokenState, retired: boolean) =>
-  retired ? "retired" : s.wipedOut ? "wiped out" : s.paused ? "paused" : "";
+  retired
+    ? "retired"
+    : s.wipedOut
+      ? "wiped out"
+      : s.priceStatus !== "fresh"
+        ? `${s.priceStatus} price`
+        : s.paused
+          ? "paused"
+          : "";
 task(
   "lt:list",
   "Lists every token: NAV, pool price and premium, leverage, band, next rebalance, supply, fees",
@@ -40,9 +48,11 @@ task(
       const price = pool && poolPrice(pool);
       rows.push([
         s.symbol,
-        formatUsdc(s.navPerShare, 4),
+        navText(s),
         price === undefined ? "-" : formatUsdc(price, 4),
-        price === undefined || s.navPerShare === 0n ? "-" : formatPercent(premium(price, s.navPerShare)),
+        price === undefined || !isValued(s) || s.navPerShare === 0n
+          ? "-"
+          : formatPercent(premium(price, s.navPerShare)),
         formatLeverage(s.leverage),
         formatLeverage(s.targetLeverage),
         `${formatAmount(s.bandLower, 18, 2)}-${formatAmount(s.bandUpper, 18, 2)}x`,
@@ -87,12 +97,14 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
       const poolLines = await describePool(token, s, await tokenPool(ctx, s.address));
       const { exchange } = system;
       const account = await readExchangeAccount(exchange, s.address, s.marketId);
-      const mark = `mark ${formatAmount(account.markPrice, 18, 2)} USD${account.priceIsFresh ? "" : " (stale or invalid)"}`;
+      const stale =
+        account.priceStatus === "fresh" ? "" : ` (${account.priceStatus}: mints, redeems and rebalances wait)`;
+      const mark = `mark ${formatAmount(account.markPrice, 18, 2)} USD${stale}`;
       const now = BigInt((await hre.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
       const lines: [string, string][] = [
         ["token", `${s.symbol} (${s.name}) at ${s.address}`],
         ["market", `${account.marketSymbol} (id ${s.marketId}), ${mark}`],
-        ["NAV per token", `${formatUsdc(s.navPerShare, 6)} USDC`],
+        ["NAV per token", isValued(s) ? `${formatUsdc(s.navPerShare, 6)} USDC` : navText(s)],
         ["equity", `${formatUsdc(s.equity, 6)} USDC`],
         ["supply", `${formatToken(s.totalSupply)} (+${formatToken(s.pendingFeeShares)} pending fee shares)`],
         ["leverage", `${formatLeverage(s.leverage)} (target ${formatLeverage(s.targetLeverage)})`],

@@ -6,6 +6,7 @@ import { signPermitSignature } from "../src/permit";
 import type { LeveragedToken } from "../typechain-types";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
 import { UserError } from "../src/errors";
+import { priceStatusName } from "../src/contractTypes";
 import { checkMint, checkRedeem } from "../src/holder";
 import { valueAtNav } from "../src/tokenState";
 import { ensureAllowance, parseRecipient, send, tradeDeadline, withContext, type TaskContext } from "./context";
@@ -21,7 +22,8 @@ export async function quoteBasis({ hre, system }: TaskContext, token: LeveragedT
     system.exchange.market(marketId, { blockTag }),
     system.exchange.accountSnapshot(address, marketId, { blockTag }),
   ]);
-  const price = `${formatAmount(snapshot.price, 18, 2, true)} USD${snapshot.priceIsFresh ? "" : " (stale)"}`;
+  const status = priceStatusName(snapshot.priceStatus);
+  const price = `${formatAmount(snapshot.price, 18, 2, true)} USD${status === "fresh" ? "" : ` (${status})`}`;
   return { blockTag, text: `block ${blockTag}, ${market.symbol} at ${price}` };
 }
 

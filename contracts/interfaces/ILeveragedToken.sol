@@ -7,8 +7,8 @@ import {PermitSignature} from "./PermitSignature.sol";
 /// @title ILeveragedToken
 /// @notice An ERC-20 that gives its holders a fixed multiple (the signed target leverage L) of an asset's daily move.
 /// The token owns one margin account on a perpetual exchange; holders mint and redeem at NAV, and anyone (a keeper)
-/// may rebalance the position back to `L x equity / price` when the rebalance interval has passed or leverage has
-/// left the drift band.
+/// may rebalance the position back to `L x min(equity, equityCap) / price` when the rebalance interval has passed or
+/// leverage has left the drift band.
 /// @dev Units: collateral in the stablecoin's units (6 decimals); shares 18 decimals; leverage, band and rates are
 /// WAD (1e18 = 1); prices WAD (USD per base unit); sizes base units with 18 decimals; bps = 1/10,000.
 interface ILeveragedToken {
@@ -133,7 +133,8 @@ interface ILeveragedToken {
     /// The position shrinks by the same fraction, so leverage is unchanged for the holders who stay; they keep
     /// `equity x (supply - shares) / supply` rounded up, the redeemer gets the rest less the redeem fee. When what
     /// stays is dust (below `MIN_POSITION_EQUITY`) the whole position is closed instead: the last redeem leaves no open
-    /// position. Never blocked by pause or the cap. A redeem that leaves a position while leverage is above the band
+    /// position. The payout is the redeemer's share whatever part of the equity is settled margin and what part is
+    /// unrealized profit: the exchange realizes the profit the payout needs. Never blocked by pause or the cap. A redeem that leaves a position while leverage is above the band
     /// rebalances first (the exchange refuses withdrawals under its maintenance margin). With a value <= 0 it wipes
     /// the token out first; after a wipe-out it pays the pro-rata remainder, possibly 0.
     /// @return collateralOut the stablecoin sent to `receiver`
@@ -149,26 +150,33 @@ interface ILeveragedToken {
     function previewMint(uint256 collateralIn) external view returns (uint256 shares);
 
     /// @notice What `redeem(shares, ...)` would pay now, exactly, in every branch (fees, taker fee, rebalance first,
-    /// closing the position, the settled-margin cap, a wipe-out). 0 for more shares than the supply.
+    /// closing the position, realizing profit, a wipe-out). 0 for more shares than the supply.
     function previewRedeem(uint256 shares) external view returns (uint256 collateralOut);
 
     // ---------------------------------------------------------------------------------------------------------
     // Keepers
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Trades the position to `L x equity / price`. Allowed when `rebalanceAction()` is not NONE, else
-    /// reverts with `LeveragedTokenRebalanceNotDue`. When equity has reached 0 it wipes the token out instead.
+    /// @notice Trades the position to `L x min(equity, equityCap) / price`: equity beyond the cap is not levered.
+    /// Allowed when `rebalanceAction()` is not NONE, else reverts with `LeveragedTokenRebalanceNotDue` before any
+    /// trade (a keeper that lost a race pays about what asking costs). When equity has reached 0 it wipes the token
+    /// out instead.
     function rebalance() external;
 
     /// @notice Which rebalance is due now: NONE, TIME or DRIFT. What keepers read. Never reverts. DRIFT when leverage
-    /// is outside the band, when a dust account (equity below `MIN_POSITION_EQUITY`) still holds a position (the
+    /// on the levered equity (`min(equity, equityCap)`) is outside the band, when a dust account (equity below `MIN_POSITION_EQUITY`) still holds a position (the
     /// rebalance closes it), and when the value is <= 0 (the rebalance wipes the token out). NONE while the price
     /// would not pass the exchange's checks (a rebalance would revert), once wiped out, at 0 supply, and for a dust
     /// account without a position. Whatever is due can be done.
     function rebalanceAction() external view returns (RebalanceAction);
 
-    /// @notice What a keeper needs in one call: the due action, the signed current leverage (WAD) and equity.
-    function keeperStatus() external view returns (RebalanceAction action, int256 leverage, uint256 equity);
+    /// @notice What a keeper needs in one call: the due action, the signed current leverage (WAD) and equity, valued
+    /// at the price `priceStatus` describes (see `IPerpExchange.PriceStatus`; the action is NONE unless it is FRESH).
+    /// Never reverts.
+    function keeperStatus()
+        external
+        view
+        returns (RebalanceAction action, int256 leverage, uint256 equity, IPerpExchange.PriceStatus priceStatus);
 
     // ---------------------------------------------------------------------------------------------------------
     // Admin
@@ -182,8 +190,10 @@ interface ILeveragedToken {
     /// @notice Sets the rebalance interval and band. Only DEFAULT_ADMIN_ROLE.
     function setRebalanceSettings(RebalanceSettings calldata settings) external;
 
-    /// @notice Sets the most equity (collateral units) a mint may take the token to; `type(uint256).max` for none,
-    /// 0 to take no new money. Redeems are never limited. Only DEFAULT_ADMIN_ROLE.
+    /// @notice Sets the equity cap (collateral units): the most equity a mint may take the token to, and the most
+    /// equity a rebalance levers (what the account holds beyond it, a direct deposit say, stays unlevered);
+    /// `type(uint256).max` for none, 0 to take no new money and hold no position. A finite cap is below 2^80 - 1
+    /// units (1.2e18 USDC), else `LeveragedTokenInvalidSetting`. Redeems are never limited. Only DEFAULT_ADMIN_ROLE.
     function setEquityCap(uint256 cap) external;
 
     /// @notice Stops minting (never redeeming). Only PAUSER_ROLE.
@@ -209,6 +219,10 @@ interface ILeveragedToken {
     function initialNav() external view returns (uint256);
 
     /// @notice The value of the token's exchange account (margin + unrealized PnL - funding owed), never below 0.
+    /// Like every view that values the account at the mark price (`navPerShare`, `currentLeverage`,
+    /// `positionNotional`, `capHeadroom`, the previews), it reverts with the exchange's named price error
+    /// (`PerpStalePrice`, `PerpInvalidPrice`) while the token holds a position and the price is one a mint or redeem
+    /// would refuse; `keeperStatus` and the lens report the price's status instead.
     function equity() external view returns (uint256);
 
     /// @notice Equity per whole token (1e18 shares), collateral units, rounded down; `initialNav()` at 0 supply, 0
@@ -249,7 +263,8 @@ interface ILeveragedToken {
     /// @notice Whether equity reached 0 and the token was wiped out (terminal).
     function wipedOut() external view returns (bool);
 
-    /// @notice The most equity (collateral units) a mint may take the token to.
+    /// @notice The most equity (collateral units) a mint may take the token to and a rebalance levers;
+    /// `type(uint256).max` for none.
     function equityCap() external view returns (uint256);
 
     /// @notice What a mint may still deposit after its mint fee (collateral units): `equityCap - equity`, 0 at or above

@@ -15,6 +15,7 @@ interface ILeveragedTokenFactory {
         bool retired; // wiped out and retired: redeem only; a successor may be listed
         int256 leverage; // signed WAD
         uint256 equity; // collateral units
+        IPerpExchange.PriceStatus priceStatus; // the price leverage and equity are valued at (NONE unless FRESH)
     }
 
     /// @notice The settings new tokens start with.

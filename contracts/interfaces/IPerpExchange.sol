@@ -33,7 +33,8 @@ interface IPerpExchange {
         uint8 feedDecimals; // the feed's decimals, read when the market was created
         uint40 lastFundingUpdate; // unix seconds; as of the view (cumulativeFunding is accrued up to now)
         int256 cumulativeFunding; // sum of fundingRatePerYear x seconds (WAD x seconds)
-        uint256 lastPrice; // WAD; the last price a market-admin change or liquidation accepted (views fall back to it)
+        uint256 lastPrice; // WAD; the last price a market-admin change or liquidation accepted (`accountState` shows
+        // it, as INVALID, when the feed has no valid answer; no other view values at it)
     }
 
     /// @notice What one settlement moved between an account and the fund.
@@ -42,7 +43,7 @@ interface IPerpExchange {
         int256 fundingPaid; // USD WAD the account paid (< 0: received)
         uint256 fee; // USD WAD taker fee
         int256 marginDelta; // collateral units the margin changed by (rounded in favour of the fund)
-        uint256 badDebt; // collateral units of loss the margin could not cover (absorbed by the fund)
+        uint256 badDebt; // collateral units of loss the account could not cover once its position was closed
     }
 
     /// @notice The position of one account in one market.
@@ -50,6 +51,16 @@ interface IPerpExchange {
         int256 size; // base asset, 18 decimals, signed
         int256 openNotional; // USD WAD, signed like size: size x average entry price
         int256 fundingIndex; // the market's cumulativeFunding when funding was last settled
+    }
+
+    /// @notice What the exchange's price read found: FRESH, a price a state change may use; STALE, the feed's last
+    /// answer, older than the market's `maxPriceAge`; INVALID, no usable answer (zero, negative, too large, or the
+    /// feed reverted), so that the price shown is the last one the exchange accepted (`MarketState.lastPrice`). Every
+    /// state change that needs a price reverts unless it is FRESH (`PerpStalePrice`, `PerpInvalidPrice`).
+    enum PriceStatus {
+        FRESH,
+        STALE,
+        INVALID
     }
 
     /// @notice Everything a trade of an account depends on, as of now (what `accountState` returns): enough for an
@@ -60,8 +71,8 @@ interface IPerpExchange {
         int256 size; // base asset, 18 decimals, signed
         int256 openNotional; // USD WAD, signed like size
         int256 fundingOwed; // USD WAD owed since the last settlement (< 0: owed to the account), as a trade settles it
-        uint256 price; // WAD, the price the value was computed at (as the views use it)
-        bool priceIsFresh; // whether that price would pass every check of a state change now
+        uint256 price; // WAD, the price the value was computed at
+        PriceStatus priceStatus; // whether that price would pass every check of a state change now, and if not why
         uint256 takerFeeBps; // the market's taker fee
     }
 
@@ -99,8 +110,9 @@ interface IPerpExchange {
     error PerpInvalidPrice(uint256 marketId, int256 answer);
     /// @notice An amount or a size delta of zero was given.
     error PerpZeroAmount();
-    /// @notice A withdrawal asks for more than the account's settled margin.
-    error PerpInsufficientMarginBalance(address account, uint256 marketId, uint256 requested, uint256 margin);
+    /// @notice A withdrawal asks for more than the account holds: its settled margin plus the unrealized profit
+    /// that may be realized to pay it (`available`).
+    error PerpInsufficientMarginBalance(address account, uint256 marketId, uint256 requested, uint256 available);
     /// @notice The action would leave the account's value under the margin it requires.
     error PerpMarginRequirementNotMet(address account, uint256 marketId, int256 accountValue, uint256 required);
     /// @notice The fund cannot pay what it owes a trader (profit or funding), or what an admin asks of it.
@@ -124,13 +136,14 @@ interface IPerpExchange {
     event MarginDeposited(address indexed account, uint256 indexed marketId, address indexed from, uint256 amount);
     /// @notice Margin was withdrawn from an account.
     event MarginWithdrawn(address indexed account, uint256 indexed marketId, address indexed to, uint256 amount);
-    /// @notice An account's margin changed by settling funding with the fund, outside a trade (a withdrawal,
-    /// `settleFunding`); a trade reports its settlement in `Traded`.
-    /// @param realizedPnl USD WAD realized (0: only funding is settled here)
+    /// @notice An account settled with the fund outside a trade: funding (a withdrawal, `settleFunding`), or
+    /// unrealized profit realized into the margin to pay a withdrawal (`realizedPnl`); a trade reports its settlement
+    /// in `Traded`.
+    /// @param realizedPnl USD WAD of unrealized profit realized into the margin (the cost basis moved by as much)
     /// @param fundingPaid USD WAD the account paid (< 0: received)
     /// @param fee USD WAD taker fee
     /// @param marginDelta collateral units the margin changed by (after rounding in favour of the fund)
-    /// @param badDebt collateral units of loss the margin could not cover (absorbed by the fund)
+    /// @param badDebt collateral units of loss the account could not cover (absorbed by the fund)
     event AccountSettled(
         address indexed account,
         uint256 indexed marketId,
@@ -195,8 +208,10 @@ interface IPerpExchange {
     /// @notice Adds margin to `account`'s account in a market (pulled from the caller).
     function deposit(uint256 marketId, address account, uint256 amount) external;
 
-    /// @notice Withdraws settled margin from the caller's account. Funding is settled first; the account's value
-    /// afterwards must still cover its maintenance margin.
+    /// @notice Withdraws margin from the caller's account. Funding is settled first; beyond the settled margin, the
+    /// unrealized profit the withdrawal needs is realized first (the fund pays it into the margin and the position's
+    /// cost basis moves by as much, so the value does not change). The account's value afterwards must still cover
+    /// its maintenance margin.
     function withdraw(uint256 marketId, uint256 amount, address to) external;
 
     /// @notice Trades `sizeDelta` (signed, base units) at the mark price for the caller's account: opens,
@@ -207,17 +222,19 @@ interface IPerpExchange {
     /// @return valueAfter the account's value right after the trade (as `accountValue` would answer)
     function trade(uint256 marketId, int256 sizeDelta) external returns (uint256 price, int256 valueAfter);
 
-    /// @notice Trades the caller's position to the size that puts it at `leverage` (signed WAD): `leverage x value /
-    /// price` rounded toward zero (`LeverageMath.targetSize`), where the value is the account's before the trade,
-    /// funding pending included; to no position when that value is below `minValue` (collateral units; a leveraged
-    /// token's dust rule) or <= 0. One call and one price read for what would otherwise be `accountState` and
+    /// @notice Trades the caller's position to the size that puts it at `leverage` (signed WAD) on at most
+    /// `maxValue`: `leverage x min(value, maxValue) / price` rounded toward zero (`LeverageMath.targetSize`), where
+    /// the value is the account's before the trade, funding pending included; to no position when that levered value
+    /// is below `minValue` (collateral units; a leveraged token's dust rule) or <= 0. `maxValue` is a leveraged
+    /// token's equity cap: what the account holds beyond it is not levered. One call and one price read for what would otherwise be `accountState` and
     /// `trade`. Nothing is traded when the position is at the target already (no revert); otherwise as `trade`
     /// (funding settled, PnL realized, taker fee, the initial margin checked when exposure grows).
     /// @return t the account before and after the trade, at the trade's price
     function tradeToLeverage(
         uint256 marketId,
         int256 leverage,
-        uint256 minValue
+        uint256 minValue,
+        uint256 maxValue
     ) external returns (LeverageTrade memory t);
 
     /// @notice Deposits `amount` (pulled from the caller) into the caller's own account, then trades `sizeDelta`
@@ -226,19 +243,26 @@ interface IPerpExchange {
 
     /// @notice Trades `sizeDelta` if not 0, then withdraws the payouts' total from the caller's account and pays each
     /// to its address: `trade` and `withdraw` in one call (a leveraged token's redeem pays its redeemer and its fee
-    /// recipient straight from the exchange). The withdrawal is checked as `withdraw` checks it (funding settled,
-    /// the settled margin, the maintenance margin after); nothing is withdrawn when the total is 0.
+    /// recipient straight from the exchange). The withdrawal is done as `withdraw` does it (funding settled, the
+    /// unrealized profit it needs beyond the settled margin realized, the maintenance margin checked after); nothing
+    /// is withdrawn when the total is 0.
     function tradeAndWithdraw(uint256 marketId, int256 sizeDelta, Payout[2] calldata payouts) external;
 
     /// @notice Closes the position of an account whose value is under its maintenance margin. The penalty
     /// (a share of the closed notional, capped by the margin left) goes to the caller and the fund.
     function liquidate(address account, uint256 marketId) external;
 
-    /// @notice Settles the caller's accrued funding into its margin.
+    /// @notice Settles the caller's accrued funding into its margin: funding received is added to it; funding owed
+    /// comes out of it, and what it cannot cover is charged to the position (its cost basis), never forgiven while
+    /// the account holds one (`PerpMath.settle`).
     function settleFunding(uint256 marketId) external;
 
     // ---------------------------------------------------------------------------------------------------------
-    // Views (never revert for a known market, even under water or with a stale feed)
+    // Views. Those that value an account at the mark price (`accountValue`, `unrealizedPnl`, `fundingOwed`,
+    // `notional`, the margin requirements) revert with the price's named error, as a state change would, while the
+    // account holds a position and the price is not FRESH; `accountState` and `accountSnapshot` never revert for a
+    // known market and say what the price is (`PriceStatus`); `isLiquidatable` is false unless `liquidate` could
+    // read the price.
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice The stablecoin used as margin.
@@ -253,13 +277,12 @@ interface IPerpExchange {
     /// @notice A market's settings and state.
     function market(uint256 marketId) external view returns (MarketState memory);
 
-    /// @notice What an integrator (a leveraged token) needs in one call: the account's value (as `accountValue`),
-    /// its signed size, the price the value was computed at (as the views use it), and whether that price would
-    /// pass every check of a state change now. Never reverts for a known market.
+    /// @notice The account's value, its signed size, the price the value was computed at and that price's status
+    /// (see `PriceStatus`), as `accountState` gives them. Never reverts for a known market.
     function accountSnapshot(
         address account,
         uint256 marketId
-    ) external view returns (int256 value, int256 size, uint256 price, bool priceIsFresh);
+    ) external view returns (int256 value, int256 size, uint256 price, PriceStatus priceStatus);
 
     /// @notice The account's value before and after depositing `marginIn` and then trading `sizeDelta`, exactly as
     /// `deposit` followed by `trade` would leave it (funding settled, PnL realized, fee charged, rounding included).
@@ -273,7 +296,8 @@ interface IPerpExchange {
     ) external view returns (int256 valueBefore, int256 valueAfter, uint256 price);
 
     /// @notice Everything a trade of `account` depends on now (see `AccountState`), in one call. Never reverts for a
-    /// known market; with a stale or invalid price `priceIsFresh` is false (see `accountSnapshot`).
+    /// known market: the value is computed at the feed's answer when it is FRESH or STALE, at the last accepted price
+    /// when it is INVALID, and `priceStatus` says which.
     function accountState(address account, uint256 marketId) external view returns (AccountState memory);
 
     /// @notice The mark price (WAD) with every check of a state change: reverts on a stale, zero or negative price.
@@ -314,6 +338,7 @@ interface IPerpExchange {
     /// @notice The initial margin: |notional| x initialMarginBps, in collateral units rounded up.
     function initialMarginRequirement(address account, uint256 marketId) external view returns (uint256);
 
-    /// @notice Whether `liquidate(account, marketId)` would succeed on price grounds now.
+    /// @notice Whether `liquidate(account, marketId)` would succeed now: a position whose value is under its
+    /// maintenance margin at a FRESH price (false while the price is stale or invalid, as `liquidate` reverts then).
     function isLiquidatable(address account, uint256 marketId) external view returns (bool);
 }

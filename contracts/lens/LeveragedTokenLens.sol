@@ -24,9 +24,10 @@ contract LeveragedTokenLens {
         uint256 marketId;
         string marketSymbol; // the exchange market's base asset, e.g. "BTC"
         int256 targetLeverage; // signed WAD
-        int256 leverage; // signed WAD, current
-        uint256 navPerShare; // collateral units per whole token (pending management fee shares counted)
-        uint256 equity; // collateral units
+        int256 leverage; // signed WAD, current, at `price`
+        uint256 navPerShare; // collateral units per whole token (pending management fee shares counted); 0 while a
+        // position is valued at a price that is not FRESH (`navPerShare()` then reverts, as a mint or redeem would)
+        uint256 equity; // collateral units, at `price`
         uint256 totalSupply; // 18 decimals, without pending management fee shares
         uint256 bandLower; // WAD, |leverage| below which a drift rebalance is due
         uint256 bandUpper; // WAD, |leverage| above which a drift rebalance is due
@@ -34,15 +35,17 @@ contract LeveragedTokenLens {
         uint256 lastRebalance; // unix seconds
         uint256 nextRebalance; // unix seconds: the next time-triggered rebalance
         int256 positionSize; // base asset, 18 decimals, signed
-        uint256 price; // WAD, the mark price the views use
-        bool priceIsFresh; // false: a mint, redeem or rebalance would revert on the stale price
+        uint256 price; // WAD, the price leverage and equity are valued at (see `priceStatus`)
+        IPerpExchange.PriceStatus priceStatus; // FRESH; STALE: the feed's old answer; INVALID: the last accepted
+        // price. Unless FRESH, a mint, redeem or rebalance would revert, and NAV and the headroom are not given
         ILeveragedToken.Fees fees;
         uint256 pendingFeeShares; // management fee shares accrued but not minted yet
         bool paused; // minting paused by the operator
         bool wipedOut;
         bool retired; // wiped out and retired by the factory: redeem only; a successor may be listed
         uint256 equityCap; // collateral units; type(uint256).max: no cap
-        uint256 capHeadroom; // collateral units a mint may still deposit under the cap (0 once wiped out)
+        uint256 capHeadroom; // collateral units a mint may still deposit under the cap (0 once wiped out, and 0 while
+        // a position is valued at a price that is not FRESH)
         address pool; // the token/collateral Uniswap V2 pair, or 0
         uint256 poolTokenReserve; // 18 decimals
         uint256 poolCollateralReserve; // collateral units
@@ -120,7 +123,7 @@ contract LeveragedTokenLens {
         address account
     ) external view returns (TokenView memory v) {
         v = _tokenView(token, dexFactory, address(factory.exchange().collateral()), account);
-        (v.action, v.leverage, v.equity) = token.keeperStatus();
+        (v.action, v.leverage, v.equity, ) = token.keeperStatus();
         v.retired = factory.isRetired(address(token));
         v.marketSymbol = _marketSymbol(token, v.marketId);
     }
@@ -138,18 +141,22 @@ contract LeveragedTokenLens {
         v.marketId = token.marketId();
         IPerpExchange exchange = token.exchange();
         v.targetLeverage = token.targetLeverage();
-        v.navPerShare = token.navPerShare();
         v.totalSupply = IERC20(address(token)).totalSupply();
         (v.bandLower, v.bandUpper) = token.leverageBand();
         v.lastRebalance = token.lastRebalanceTime();
         v.nextRebalance = token.nextRebalanceTime();
-        (, v.positionSize, v.price, v.priceIsFresh) = exchange.accountSnapshot(address(token), v.marketId);
+        (, v.positionSize, v.price, v.priceStatus) = exchange.accountSnapshot(address(token), v.marketId);
+        // NAV and the headroom value the account: given only at a price a mint or redeem would use (or without a
+        // position, when they do not depend on the price), where the token's own views answer them.
+        if (v.positionSize == 0 || v.priceStatus == IPerpExchange.PriceStatus.FRESH) {
+            v.navPerShare = token.navPerShare();
+            v.capHeadroom = token.capHeadroom();
+        }
         v.fees = token.fees();
         v.pendingFeeShares = token.pendingManagementFeeShares();
         v.paused = token.paused();
         v.wipedOut = token.wipedOut();
         v.equityCap = token.equityCap();
-        v.capHeadroom = token.capHeadroom();
         if (account != address(0)) v.balance = IERC20(address(token)).balanceOf(account);
         if (dexFactory != address(0)) _readPool(v, dexFactory, collateral);
     }

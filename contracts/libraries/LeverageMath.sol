@@ -9,7 +9,7 @@ import {SignedWad} from "./SignedWad.sol";
 
 /// @title LeverageMath
 /// @notice A leveraged token's formulas, each once, with its rounding: current leverage and the drift band, the
-/// target size, the size a mint adds, shares for equity added, the redeemer's part, the fees, and the rules that
+/// levered value under the equity cap, the target size, the size a mint adds, shares for equity added, the redeemer's part, the fees, and the rules that
 /// keep a token safe at tiny supply (dead shares, the holders' live value, dust). `LeveragedToken` quotes and acts
 /// with them, and the exchange sizes a rebalance with `targetSize`.
 /// @dev Always in favour of the token and the holders who stay, never the caller: shares and payouts round down,
@@ -55,6 +55,12 @@ library LeverageMath {
     ) internal pure returns (int256) {
         if (value <= 0 || uint256(value) < minValue) return 0;
         return (targetLeverage * (value * int256(scale))) / int256(price);
+    }
+
+    /// @notice The part of a value a token levers: at most its equity cap, `min(value, cap)`; a value <= 0 as it is.
+    /// What the account holds beyond the cap (a direct deposit, a rally past it) is not levered.
+    function levered(int256 value, uint256 cap) internal pure returns (int256) {
+        return value > 0 && uint256(value) > cap ? int256(cap) : value; // cap < value: it fits int256
     }
 
     // ---------------------------------------------------------------------------------------------------------

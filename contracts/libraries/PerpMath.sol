@@ -13,7 +13,8 @@ import {SignedWad} from "./SignedWad.sol";
 /// them, and a leveraged token quotes its mints and redeems with the same code, so a quote is what the trade does.
 /// @dev Rounding is always in favour of the exchange's fund (against the trader): notional down (toward negative
 /// infinity), cost basis up, fee, funding paid and margin requirements up, funding received down, the margin's
-/// change down. Units: sizes base WAD (18 decimals), prices USD WAD, notional, cost basis, PnL, fees and funding USD
+/// change down, realizable profit down. What an account owes is never forgiven while it holds a position: what its
+/// margin cannot pay is charged to the position's cost basis (`settle`). Units: sizes base WAD (18 decimals), prices USD WAD, notional, cost basis, PnL, fees and funding USD
 /// WAD, margin and account values in collateral units; `scale` is 10^(18 - collateral decimals).
 ///
 /// Bounds: the exchange stores sizes and cost bases in 128 bits and accepts prices below 2^112, so `size x price` and
@@ -106,25 +107,57 @@ library PerpMath {
         return (SignedWad.divCeil(newSize * int256(price), WAD), notional(size, price) - openNotional, newSize != 0);
     }
 
-    /// @notice A margin after a signed USD WAD change, the change rounded down to collateral units (in favour of the
-    /// fund). A loss beyond the margin is bad debt: the margin stops at 0.
-    /// @return marginAfter the new margin
-    /// @return marginDelta what the margin changed by (collateral units)
-    /// @return badDebt the loss the margin could not cover (collateral units)
-    function applyToMargin(
-        uint256 marginBefore,
+    /// @notice Settles a signed USD WAD change into the account `a`, in place: the change is rounded down to
+    /// collateral units (in favour of the fund). A gain is added to the margin. A payment (a loss, funding, a fee) comes
+    /// out of the margin; what the margin cannot cover is charged to the position while there is one: its cost basis
+    /// grows by it, so that its unrealized PnL, and the account's value, fall by exactly that much. Nothing owed is
+    /// forgiven while the account holds a position: the fund collects it when the position is reduced or closed.
+    /// Without a position the shortfall is bad debt, exactly what is missing (the account's value was below 0).
+    /// @return marginDelta what the margin changed by (collateral units): the cash moved between account and fund
+    /// @return badDebt the loss the account could not cover (collateral units), only once it holds no position
+    function settle(
+        Account memory a,
         int256 wadDelta,
         uint256 scale
-    ) internal pure returns (uint256 marginAfter, int256 marginDelta, uint256 badDebt) {
+    ) internal pure returns (int256 marginDelta, uint256 badDebt) {
         marginDelta = SignedWad.divFloor(wadDelta, scale);
-        if (marginDelta >= 0) return (marginBefore + uint256(marginDelta), marginDelta, 0);
+        uint256 marginBefore = a.margin;
+        if (marginDelta >= 0) {
+            a.margin = marginBefore + uint256(marginDelta);
+            return (marginDelta, 0);
+        }
         uint256 loss = uint256(-marginDelta);
-        if (loss <= marginBefore) return (marginBefore - loss, marginDelta, 0);
-        return (0, -int256(marginBefore), loss - marginBefore);
+        if (loss <= marginBefore) {
+            a.margin = marginBefore - loss;
+            return (marginDelta, 0);
+        }
+        a.margin = 0;
+        marginDelta = -int256(marginBefore);
+        unchecked {
+            // loss > marginBefore was checked above.
+            loss -= marginBefore;
+        }
+        if (a.size != 0) a.openNotional += int256(loss * scale);
+        else badDebt = loss;
+    }
+
+    /// @notice The unrealized profit of `a` at `price` that can be realized into its margin: `notional -
+    /// openNotional` rounded down to collateral units, or 0 when there is none (funding is settled before).
+    function realizableProfit(Account memory a, uint256 price, uint256 scale) internal pure returns (uint256) {
+        int256 profit = SignedWad.divFloor(notional(a.size, price) - a.openNotional, scale);
+        return profit > 0 ? uint256(profit) : 0;
+    }
+
+    /// @notice Realizes `amount` (collateral units, at most `realizableProfit`) of `a`'s unrealized profit into its
+    /// margin, in place: the margin grows by it and the cost basis by as much, so the value does not change. The fund
+    /// pays it.
+    function realize(Account memory a, uint256 amount, uint256 scale) internal pure {
+        a.margin += amount;
+        a.openNotional += int256(amount * scale);
     }
 
     /// @notice Trades `sizeDelta` on the account `a` at `price`: fills it (`fill`), charges the taker fee and settles
-    /// `fundingOwed` (USD WAD) and the realized PnL into the margin (`applyToMargin`), all in place. What
+    /// `fundingOwed` (USD WAD) and the realized PnL into the account (`settle`), all in place. What
     /// `PerpExchange.trade` does to an account, what its previews do, and what a leveraged token's quotes do.
     /// @return s what moved between the account and the fund (`marginDelta` > 0: the fund pays)
     /// @return increasesExposure whether the trade opens or grows a position
@@ -140,11 +173,7 @@ library PerpMath {
         a.size += sizeDelta;
         s.fundingPaid = fundingOwed;
         s.fee = takerFee(sizeDelta, price, takerFeeBps);
-        (a.margin, s.marginDelta, s.badDebt) = applyToMargin(
-            a.margin,
-            s.realizedPnl - fundingOwed - int256(s.fee),
-            scale
-        );
+        (s.marginDelta, s.badDebt) = settle(a, s.realizedPnl - fundingOwed - int256(s.fee), scale);
     }
 
     /// @notice A trade of `sizeDelta` (none if 0) replayed on a copy `a` of an account, as `trade` does it, and the

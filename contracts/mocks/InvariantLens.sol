@@ -25,6 +25,9 @@ contract InvariantLens {
         uint256 action; // RebalanceAction
         uint256 margin; // the token's margin on the exchange
         uint256 capHeadroom;
+        int256 keeperLeverage; // keeperStatus: at the price priceStatus describes
+        uint256 keeperEquity;
+        IPerpExchange.PriceStatus priceStatus;
         uint256 failedViews; // bit i: view i reverted
         bool wipedOut;
         bool paused;
@@ -36,8 +39,9 @@ contract InvariantLens {
         uint256 sumOfMargins; // over `holders` and the tokens, market `marketId`
         uint256 fund;
         uint256 balance; // collateral held by the exchange
-        bool priceIsFresh;
-        uint256 failedViews;
+        IPerpExchange.PriceStatus priceStatus;
+        uint256 failedViews; // bit k: view k reverted for some account
+        uint256 failedValuingViews; // bit k: view k reverted for an account that holds a position
     }
 
     function check(
@@ -85,15 +89,20 @@ contract InvariantLens {
             (ok, results[k]) = _probe(address(t), calls[k]);
             if (!ok) r.failedViews |= 1 << k;
         }
-        if (r.failedViews & 0x3f == 0) {
-            r.equity = abi.decode(results[0], (uint256));
-            r.navPerShare = abi.decode(results[1], (uint256));
-            r.currentLeverage = abi.decode(results[2], (int256));
-            r.positionSize = abi.decode(results[3], (int256));
-            r.pendingFeeShares = abi.decode(results[4], (uint256));
-            r.action = abi.decode(results[5], (uint256));
-        }
+        // Each view that answered (the valuing ones revert while a position meets a price that is not fresh).
+        if (r.failedViews & (1 << 0) == 0) r.equity = abi.decode(results[0], (uint256));
+        if (r.failedViews & (1 << 1) == 0) r.navPerShare = abi.decode(results[1], (uint256));
+        if (r.failedViews & (1 << 2) == 0) r.currentLeverage = abi.decode(results[2], (int256));
+        if (r.failedViews & (1 << 3) == 0) r.positionSize = abi.decode(results[3], (int256));
+        if (r.failedViews & (1 << 4) == 0) r.pendingFeeShares = abi.decode(results[4], (uint256));
+        if (r.failedViews & (1 << 5) == 0) r.action = abi.decode(results[5], (uint256));
         if (r.failedViews & (1 << 13) == 0) r.capHeadroom = abi.decode(results[13], (uint256));
+        if (r.failedViews & (1 << 8) == 0) {
+            (, r.keeperLeverage, r.keeperEquity, r.priceStatus) = abi.decode(
+                results[8],
+                (uint256, int256, uint256, IPerpExchange.PriceStatus)
+            );
+        }
         (bool mintOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewMint, (1e9)));
         (bool redeemOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewRedeem, (r.totalSupply / 2)));
         r.previewMintReverted = !mintOk;
@@ -123,16 +132,19 @@ contract InvariantLens {
                 abi.encodeCall(IPerpExchange.position, (account, marketId)),
                 abi.encodeCall(IPerpExchange.entryPrice, (account, marketId))
             ];
+            bool holds = exchange.position(account, marketId).size != 0;
             for (uint256 k; k < calls.length; ++k) {
                 (bool ok, ) = _probe(address(exchange), calls[k]);
-                if (!ok) ex.failedViews |= 1 << k;
+                if (ok) continue;
+                ex.failedViews |= 1 << k;
+                if (holds) ex.failedValuingViews |= 1 << k;
             }
         }
         (bool marketOk, ) = _probe(address(exchange), abi.encodeCall(IPerpExchange.market, (marketId)));
         if (!marketOk) ex.failedViews |= 1 << 10;
         (bool feeOk, ) = _probe(address(exchange), abi.encodeCall(IPerpExchange.takerFeeBps, (marketId)));
         if (!feeOk) ex.failedViews |= 1 << 11;
-        (, , , ex.priceIsFresh) = exchange.accountSnapshot(address(this), marketId);
+        (, , , ex.priceStatus) = exchange.accountSnapshot(address(this), marketId);
     }
 
     function _probe(address target, bytes memory data) private view returns (bool ok, bytes memory result) {

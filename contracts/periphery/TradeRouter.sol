@@ -166,15 +166,16 @@ contract TradeRouter is ITradeRouter, ListedPools, ReentrancyGuardTransient {
     ) private view returns (uint256 poolShares, uint256 mintShares) {
         poolShares = UniswapV2Amounts.getAmountOut(collateralIn, pool.stableReserve, pool.tokenReserve);
         if (token.paused()) return (poolShares, 0);
-        // Within the equity cap as a whole: the mint fee comes off first, so this is a little stricter than the
-        // token's own check, and never lets through a mint the token would refuse.
-        if (collateralIn > token.capHeadroom()) return (poolShares, 0);
-        // previewMint reverts where the mint would on the price (stale, invalid): the route is closed then.
+        // previewMint reverts where the mint would on the price (stale, invalid): the route is closed then (and the
+        // cap's headroom, which values the account, would revert the same way).
         try token.previewMint(collateralIn) returns (uint256 shares) {
             mintShares = shares;
         } catch {
-            mintShares = 0;
+            return (poolShares, 0);
         }
+        // Within the equity cap as a whole: the mint fee comes off first, so this is a little stricter than the
+        // token's own check, and never lets through a mint the token would refuse.
+        if (collateralIn > token.capHeadroom()) mintShares = 0;
     }
 
     function _quoteSell(

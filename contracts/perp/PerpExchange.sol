@@ -77,13 +77,6 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         ALWAYS
     }
 
-    /// @dev What `_price` found: a price a state change may use, a stale one, or none (the last accepted price).
-    enum PriceStatus {
-        FRESH,
-        STALE,
-        INVALID
-    }
-
     /// @dev One account in one market, loaded for an action (memory only): it is changed in memory, then stored once.
     // solhint-disable-next-line gas-struct-packing
     struct Trader {
@@ -230,14 +223,16 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function tradeToLeverage(
         uint256 marketId,
         int256 leverage,
-        uint256 minValue
+        uint256 minValue,
+        uint256 maxValue
     ) external nonReentrant returns (LeverageTrade memory r) {
         if (SignedMath.abs(leverage) > MAX_LEVERAGE) revert PerpInvalidLeverage(leverage);
         Trader memory t = _trader(msg.sender, marketId, PriceRead.ALWAYS);
         r.price = t.price;
         r.sizeBefore = t.account.size;
         r.valueBefore = PerpMath.valueOf(t.account, t.fundingOwed, t.price, _collateralScale);
-        r.sizeAfter = LeverageMath.targetSize(leverage, r.valueBefore, t.price, minValue, _collateralScale);
+        int256 levered = LeverageMath.levered(r.valueBefore, maxValue);
+        r.sizeAfter = LeverageMath.targetSize(leverage, levered, t.price, minValue, _collateralScale);
         if (r.sizeAfter == r.sizeBefore) {
             r.valueAfter = r.valueBefore;
         } else {
@@ -350,9 +345,9 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function accountSnapshot(
         address account,
         uint256 marketId
-    ) external view returns (int256 value, int256 size, uint256 price, bool priceIsFresh) {
+    ) external view returns (int256 value, int256 size, uint256 price, PriceStatus priceStatus) {
         AccountState memory s = _accountState(account, marketId);
-        return (s.value, s.size, s.price, s.priceIsFresh);
+        return (s.value, s.size, s.price, s.priceStatus);
     }
 
     /// @inheritdoc IPerpExchange
@@ -413,25 +408,24 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
 
     /// @inheritdoc IPerpExchange
     function unrealizedPnl(address account, uint256 marketId) external view returns (int256) {
-        MarketData storage m = _market(marketId);
-        Account storage a = _accounts[account][marketId];
-        return PerpMath.notional(a.size, _viewPrice(m)) - a.openNotional;
+        AccountState memory s = _valuedState(account, marketId);
+        return PerpMath.notional(s.size, s.price) - s.openNotional;
     }
 
     /// @inheritdoc IPerpExchange
     function fundingOwed(address account, uint256 marketId) external view returns (int256) {
-        return _accountState(account, marketId).fundingOwed;
+        return _valuedState(account, marketId).fundingOwed;
     }
 
     /// @inheritdoc IPerpExchange
     function accountValue(address account, uint256 marketId) external view returns (int256) {
-        return _accountState(account, marketId).value;
+        return _valuedState(account, marketId).value;
     }
 
     /// @inheritdoc IPerpExchange
     function notional(address account, uint256 marketId) external view returns (int256) {
-        MarketData storage m = _market(marketId);
-        return PerpMath.notional(_accounts[account][marketId].size, _viewPrice(m));
+        AccountState memory s = _valuedState(account, marketId);
+        return PerpMath.notional(s.size, s.price);
     }
 
     /// @inheritdoc IPerpExchange
@@ -447,7 +441,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IPerpExchange
     function isLiquidatable(address account, uint256 marketId) external view returns (bool) {
         AccountState memory s = _accountState(account, marketId);
-        if (s.size == 0) return false;
+        if (s.size == 0 || s.priceStatus != PriceStatus.FRESH) return false;
         uint256 maintenance = _markets[marketId].maintenanceMarginBps;
         return s.value < int256(PerpMath.requirement(s.size, s.price, maintenance, _collateralScale));
     }
@@ -456,11 +450,20 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     // Internals
     // -------------------------------------------------------------------------------------------------------------
 
-    /// @dev The maintenance (or initial) margin requirement of an account's position at the views' price.
+    /// @dev The maintenance (or initial) margin requirement of an account's position, at a fresh price.
     function _requirementNow(address account, uint256 marketId, bool maintenance) private view returns (uint256) {
-        MarketData storage m = _market(marketId);
+        AccountState memory s = _valuedState(account, marketId);
+        MarketData storage m = _markets[marketId];
         uint256 bps = maintenance ? m.maintenanceMarginBps : m.initialMarginBps;
-        return PerpMath.requirement(_accounts[account][marketId].size, _viewPrice(m), bps, _collateralScale);
+        return PerpMath.requirement(s.size, s.price, bps, _collateralScale);
+    }
+
+    /// @dev `_accountState` for a view that values the account: with a position, the price must be one a state
+    /// change would accept (else the named price error, as the state change would revert); without one, the value
+    /// does not depend on the price.
+    function _valuedState(address account, uint256 marketId) private view returns (AccountState memory s) {
+        s = _accountState(account, marketId);
+        if (s.size != 0 && s.priceStatus != PriceStatus.FRESH) _freshPrice(marketId, _markets[marketId]);
     }
 
     function _market(uint256 marketId) private view returns (MarketData storage) {
@@ -526,11 +529,6 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         if (status == PriceStatus.STALE) revert PerpStalePrice(marketId, updatedAt, m.maxPriceAge, block.timestamp);
     }
 
-    /// @dev The price views use (`_price`'s, whatever its status): they never revert.
-    function _viewPrice(MarketData storage m) private view returns (uint256 price) {
-        (price, , , ) = _price(m);
-    }
-
     /// @dev The market's cumulative funding now. The rate only changes with the config, so it is computed, never
     /// accrued in storage: `cumulativeFundingAtCheckpoint + rate x (now - fundingCheckpoint)`, the same sum.
     function _currentCumulativeFunding(MarketData storage m) private view returns (int256) {
@@ -543,9 +541,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function _accountState(address account, uint256 marketId) private view returns (AccountState memory s) {
         MarketData storage m = _market(marketId);
         Account memory a = _accounts[account][marketId];
-        PriceStatus status;
-        (s.price, status, , ) = _price(m);
-        s.priceIsFresh = status == PriceStatus.FRESH;
+        (s.price, s.priceStatus, , ) = _price(m);
         (s.margin, s.size, s.openNotional) = (a.margin, a.size, a.openNotional);
         s.fundingOwed = PerpMath.accruedFunding(a.size, s.price, _currentCumulativeFunding(m) - a.fundingIndex);
         s.value = PerpMath.value(s.margin, s.size, s.openNotional, s.fundingOwed, s.price, _collateralScale);
@@ -604,10 +600,10 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         if (total != 0) {
             _settleFunding(t);
             uint256 marginBefore = t.account.margin;
-            if (total > marginBefore) revert PerpInsufficientMarginBalance(msg.sender, marketId, total, marginBefore);
+            if (total > marginBefore) _realize(t, total - marginBefore, total);
             unchecked {
-                // total <= marginBefore was checked above.
-                t.account.margin = marginBefore - total;
+                // total <= margin: what the margin lacked was realized above.
+                t.account.margin -= total;
             }
             if (t.account.size != 0) {
                 uint256 required = PerpMath.requirement(
@@ -630,21 +626,31 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         }
     }
 
-    /// @dev Settles a loaded account's funding owed into its margin (a withdrawal, `settleFunding`), reported with
-    /// `AccountSettled` when anything moved, and marks funding as settled.
+    /// @dev Settles a loaded account's funding owed (a withdrawal, `settleFunding`) with `PerpMath.settle` (what the
+    /// margin cannot pay is charged to the position), reported with `AccountSettled` when anything moved, and marks
+    /// funding as settled.
     function _settleFunding(Trader memory t) private {
         if (t.fundingOwed != 0) {
-            (uint256 marginAfter, int256 delta, uint256 badDebt) = PerpMath.applyToMargin(
-                t.account.margin,
-                -t.fundingOwed,
-                _collateralScale
-            );
+            (int256 delta, uint256 badDebt) = PerpMath.settle(t.account, -t.fundingOwed, _collateralScale);
             _settleWithFund(delta);
-            t.account.margin = marginAfter;
             emit AccountSettled(t.owner, t.marketId, 0, t.fundingOwed, 0, delta, badDebt);
             t.fundingOwed = 0;
         }
         t.fundingIndex = t.cumulative;
+    }
+
+    /// @dev Realizes `amount` of a loaded account's unrealized profit into its margin for a withdrawal of `requested`
+    /// (funding settled before): reverts with `PerpInsufficientMarginBalance` (margin plus realizable profit) when
+    /// the profit is less, and with `PerpInsufficientFund` when the fund cannot pay it. Reported with
+    /// `AccountSettled`.
+    function _realize(Trader memory t, uint256 amount, uint256 requested) private {
+        uint256 profit = t.account.size == 0 ? 0 : PerpMath.realizableProfit(t.account, t.price, _collateralScale);
+        if (amount > profit) {
+            revert PerpInsufficientMarginBalance(t.owner, t.marketId, requested, t.account.margin + profit);
+        }
+        PerpMath.realize(t.account, amount, _collateralScale);
+        _settleWithFund(int256(amount));
+        emit AccountSettled(t.owner, t.marketId, int256(amount * _collateralScale), 0, 0, int256(amount), 0);
     }
 
     /// @dev Moves an account's margin change to or from the fund: a gain is paid by the fund, which must hold it

@@ -2,7 +2,7 @@ import { formatUnits, type TransactionReceipt } from "ethers";
 import { USDC_DECIMALS } from "../units";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { readPool, poolPrice, premium } from "../dex/pool";
-import { describeError } from "../errors";
+import { describeError, unlessPriceRevert } from "../errors";
 import { highestFee, isSuperseded, retrying, submit, type Retry } from "../tx";
 import { planArbitrage, type Plan } from "./plan";
 import { txContext, UNPROFITABLE, type ArbitrageContext, type Outcome, type PassReport } from "./types";
@@ -140,7 +140,7 @@ export async function recordMined(
   const token = context.connectToken(op.token);
   const [pool, nav] = await Promise.all([
     readPool(context.provider, op.pair, op.token, context.state.stablecoin as string),
-    token.navPerShare(),
+    unlessPriceRevert(token.navPerShare(), 0n),
   ]);
   const price = poolPrice(pool);
   const after = price === undefined || nav === 0n ? undefined : premium(price, nav);

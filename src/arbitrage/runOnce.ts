@@ -3,7 +3,7 @@ import { USDC_DECIMALS } from "../units";
 import { beginPass } from "../bot/process";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { findPair, poolPrice, premium, readPool, type Pool } from "../dex/pool";
-import { decodeRevert, describeError } from "../errors";
+import { decodeRevert, describeError, unlessPriceRevert } from "../errors";
 import { isRpcFault } from "../rpc/faults";
 import { checkSent, type Retry } from "../tx";
 import { arbitrage, recordMined, type Opportunity } from "./execute";
@@ -189,11 +189,12 @@ async function readEntry(context: ArbitrageContext, address: string, pair: strin
   const token = context.connectToken(address);
   const [pool, nav, paused, wipedOut, retired, capHeadroom] = await Promise.all([
     readPool(context.provider, pair, address, context.state.stablecoin as string),
-    token.navPerShare(),
+    // At a stale or invalid price the token cannot be minted or redeemed: NAV 0 and no headroom skip it.
+    unlessPriceRevert(token.navPerShare(), 0n),
     token.paused(),
     token.wipedOut(),
     context.factory.isRetired(address),
-    token.capHeadroom(),
+    unlessPriceRevert(token.capHeadroom(), 0n),
   ]);
   return { token: address, symbol, pair, pool, nav, paused, wipedOut, retired, capHeadroom };
 }

@@ -40,13 +40,15 @@ export type QuotedToken = Pick<LeveragedToken, "previewMint" | "previewRedeem" |
 
 /** `collateralIn` stablecoin units for shares: through `pool` (undefined: the token has none) or a mint. */
 export async function quoteBuy(token: QuotedToken, pool: Reserves | undefined, collateralIn: bigint) {
-  const [paused, headroom, preview] = await Promise.all([
+  const [paused, cap, preview] = await Promise.all([
     token.paused(),
-    token.capHeadroom(),
+    settle(token.capHeadroom()),
     settle(token.previewMint(collateralIn)),
   ]);
+  const headroom = cap.error === undefined ? cap.value : 0n;
   let nav: RouteQuote;
   if (paused) nav = { amountOut: 0n, unavailable: "minting is paused" };
+  else if (cap.error !== undefined) nav = { amountOut: 0n, unavailable: cap.error };
   else if (collateralIn > headroom) {
     // The router's rule: the whole amount within the cap's headroom (the token's own check nets the mint fee first).
     nav = {

@@ -4,7 +4,7 @@ import { USDC_DECIMALS } from "../units";
 import { REBALANCE_ACTIONS } from "../contractTypes";
 import { LENS_PAGE_SIZE, readTokenList } from "../lens";
 import { CONTRACT_INTERFACES } from "../contracts";
-import { describeError } from "../errors";
+import { describeError, unlessPriceRevert } from "../errors";
 import type { Retry } from "../tx";
 import { logFailure, resolvePending, triggerName } from "./outcomes";
 import { rebalanceAlone, rebalanceBatch } from "./rebalance";
@@ -153,7 +153,9 @@ async function recordTokenMetrics(context: KeeperContext, statuses: TokenRead[],
     // Through the lens the NAVs came with the statuses; else one read per token (one JSON-RPC batch per hundred).
     const navs = statuses.every((s) => s.navPerShare !== undefined)
       ? statuses.map((s) => s.navPerShare as bigint)
-      : await retry("navPerShare", () => Promise.all(statuses.map((s) => context.connectToken(s.token).navPerShare())));
+      : await retry("navPerShare", () =>
+          Promise.all(statuses.map((s) => unlessPriceRevert(context.connectToken(s.token).navPerShare(), 0n))),
+        );
     statuses.forEach((s, i) =>
       metrics.nav.set({ token: state.symbols.get(s.token) ?? s.token }, Number(formatUnits(navs[i], USDC_DECIMALS))),
     );

@@ -7,7 +7,7 @@
  * insurance fund's balance (assumed large enough to pay every profit), price staleness and pausing. A liquidation
  * of the token's account by anyone is `liquidate` (it needs the market's maintenance margin and penalty).
  */
-import { divCeil, min, mulDivDown, mulDivTowardZero, WAD } from "./fixedPoint";
+import { divCeil, mulDivDown, mulDivTowardZero, WAD } from "./fixedPoint";
 import { ExactTokenRules } from "./token/rules";
 import {
   type MarketParams,
@@ -27,9 +27,11 @@ export class ExactTokenModel extends ExactTokenRules {
     return new ExactTokenModel(market, token, state.now, state.price, state);
   }
 
-  /** An independent copy, to ask "what if" without touching this one. */
+  /** An independent copy (its fund ledger included), to ask "what if" without touching this one. */
   clone(): ExactTokenModel {
-    return ExactTokenModel.fromState(this.market, this.token, this.s);
+    const copy = ExactTokenModel.fromState(this.market, this.token, this.s);
+    Object.assign(copy.ledger, this.ledger);
+    return copy;
   }
 
   get state(): Readonly<TokenModelState> {
@@ -57,7 +59,7 @@ export class ExactTokenModel extends ExactTokenRules {
       this.s.supply = assigned;
     } else if (valueBefore <= 0n) {
       throw new ModelRevert("wiped out"); // a wipe-out is due
-    } else if (this.rebalancesFirst(valueBefore, this.s.size, this.s.supply)) {
+    } else if (this.rebalancesFirst(this.levered(valueBefore), this.s.size, this.s.supply)) {
       this.rebalanceNow("drift", valueBefore, this.s.size, this.s.supply);
       valueBefore = this.accountValue();
       if (valueBefore <= 0n) throw new ModelRevert("wiped out"); // the rebalance's fee took what was left
@@ -118,7 +120,7 @@ export class ExactTokenModel extends ExactTokenRules {
       const closeAll =
         valueBefore <= 0n ||
         this.isDust(this.liveValue(divCeil(valueBefore * (supply - shares), supply), supply - shares));
-      if (!closeAll && this.isOverLevered(valueBefore, this.s.size)) {
+      if (!closeAll && this.isOverLevered(this.levered(valueBefore), this.s.size)) {
         this.rebalanceNow("drift", valueBefore, this.s.size, supply);
         valueBefore = this.accountValue();
       }
@@ -131,8 +133,8 @@ export class ExactTokenModel extends ExactTokenRules {
         if (sizeDelta !== 0n) this.trade(sizeDelta);
         const valueAfter = this.accountValue();
         const keep = divCeil(valueBefore * (supply - shares), supply);
+        // The redeemer's share, whatever part of it is unrealized profit: the withdrawal realizes what it needs.
         gross = valueAfter > keep ? valueAfter - keep : 0n;
-        gross = min(gross, this.s.margin);
       }
     }
     const fee = feeUp(gross, this.params.redeemFeeBps);

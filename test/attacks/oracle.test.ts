@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { LeveragedToken, MockV3Aggregator } from "../../typechain-types";
 import { expectBooksBalance } from "../helpers/books";
+import { INVALID, STALE } from "../helpers/perp";
 import { marketConfig } from "../helpers/fixtures";
 import { feedPrice, usdc, wad } from "../helpers/units";
 import { attackSystem } from "./setup";
@@ -33,12 +34,11 @@ const breaks = [
 
 describe("attack: stale, zero and negative prices on every path that reads a price", () => {
   for (const broken of breaks) {
-    it(`${broken.name}: every state change and preview reverts with ${broken.error}; every view answers`, async () => {
+    it(`${broken.name}: every state change, preview and valuing view reverts with ${broken.error}; the status views say why`, async () => {
       const s = await loadFixture(mockFeedSystem);
       const { token, exchange, feed, alice, bob, attacker } = s;
       const tokenAddress = await token.getAddress();
       const equityBefore = await token.equity();
-      const navBefore = await token.navPerShare();
       const leverageBefore = await token.currentLeverage();
       await time.increase(2 * 86_400); // a TIME rebalance is due, were the price good
 
@@ -62,32 +62,48 @@ describe("attack: stale, zero and negative prices on every path that reads a pri
         ["exchange.settleFunding", () => exchange.connect(bob).settleFunding(ETH)],
         ["exchange.markPrice", () => exchange.markPrice(ETH)],
         ["exchange.previewTrade", () => exchange.previewTrade(bob.address, ETH, 0, wad(1))],
+        // no view values a position at a price the state changes refuse
+        ["equity", () => token.equity()],
+        ["navPerShare", () => token.navPerShare()],
+        ["currentLeverage", () => token.currentLeverage()],
+        ["positionNotional", () => token.positionNotional()],
+        ["capHeadroom", () => token.capHeadroom()],
+        ...[tokenAddress, bob.address].flatMap((account): [string, () => Promise<unknown>][] => [
+          ["exchange.accountValue", () => exchange.accountValue(account, ETH)],
+          ["exchange.unrealizedPnl", () => exchange.unrealizedPnl(account, ETH)],
+          ["exchange.fundingOwed", () => exchange.fundingOwed(account, ETH)],
+          ["exchange.notional", () => exchange.notional(account, ETH)],
+          ["exchange.marginRequirement", () => exchange.marginRequirement(account, ETH)],
+          ["exchange.initialMarginRequirement", () => exchange.initialMarginRequirement(account, ETH)],
+        ]),
       ];
       for (const [what, call] of reverting) {
         await expect(call(), what).to.be.revertedWithCustomError(exchange, broken.error);
       }
 
-      // Views answer, at the feed's old answer (stale) or the last accepted price (zero, negative).
-      expect(await token.equity()).to.equal(equityBefore);
-      expect(await token.navPerShare()).to.equal(navBefore);
-      expect(await token.currentLeverage()).to.equal(leverageBefore);
+      // The status views answer, at the feed's old answer (stale) or the last accepted price (zero, negative), and
+      // say which: the keepers' views, the snapshot and the lens.
+      const status = broken.error === "PerpStalePrice" ? STALE : INVALID;
+      const keeper = await token.keeperStatus();
+      expect([keeper.action, keeper.leverage, keeper.equity_, keeper.priceStatus]).to.deep.equal([
+        0n, // NONE: a rebalance would revert
+        leverageBefore,
+        equityBefore,
+        status,
+      ]);
       expect(await token.positionSize()).to.be.greaterThan(0n);
-      expect(await token.positionNotional()).to.be.greaterThan(0n);
-      expect(await token.rebalanceAction()).to.equal(0n); // NONE: a rebalance would revert
+      expect(await token.rebalanceAction()).to.equal(0n);
       expect((await token.checkUpkeep("0x")).upkeepNeeded).to.equal(false);
-      expect((await token.keeperStatus()).action).to.equal(0n);
-      expect((await s.factory.keeperStatuses(0, 10)).map((t) => t.action)).to.deep.equal([0n, 0n, 0n]);
+      const statuses = await s.factory.keeperStatuses(0, 10);
+      expect(statuses.map((t) => [t.action, t.priceStatus])).to.deep.equal([
+        [0n, STALE], // the BTC tokens' market has had no push for two days
+        [0n, STALE],
+        [0n, status],
+      ]);
       await token.pendingManagementFeeShares();
       const snapshot = await exchange.accountSnapshot(tokenAddress, ETH);
-      expect(snapshot.priceIsFresh).to.equal(false);
-      expect(snapshot.price).to.equal(wad(3_000));
+      expect([snapshot.priceStatus, snapshot.price]).to.deep.equal([status, wad(3_000)]);
       for (const account of [tokenAddress, bob.address]) {
-        await exchange.accountValue(account, ETH);
-        await exchange.unrealizedPnl(account, ETH);
-        await exchange.fundingOwed(account, ETH);
-        await exchange.notional(account, ETH);
-        await exchange.marginRequirement(account, ETH);
-        await exchange.initialMarginRequirement(account, ETH);
         expect(await exchange.isLiquidatable(account, ETH)).to.equal(false);
       }
       await exchange.market(ETH);

@@ -1,3 +1,4 @@
+import { PRICE_STATUSES } from "../../src/contractTypes";
 import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
 import { ethers, network } from "hardhat";
@@ -87,3 +88,6 @@ export async function inOneBlock(
     await network.provider.send("evm_setAutomine", [true]);
   }
 }
+
+/** IPerpExchange.PriceStatus as the contracts return it (see PRICE_STATUSES in src/contractTypes.ts). */
+export const [FRESH, STALE, INVALID] = PRICE_STATUSES.map((_, i) => BigInt(i));

@@ -42,7 +42,7 @@ describe("LeveragedTokenLens", () => {
       const token = await ethers.getContractAt("LeveragedToken", listing.address);
       const state = await readTokenState(token);
       const exchange = await ethers.getContractAt("PerpExchange", book.exchange);
-      const [, size, price, fresh] = await exchange.accountSnapshot(listing.address, state.marketId);
+      const [, size, price] = await exchange.accountSnapshot(listing.address, state.marketId);
       expect(listing, listing.symbol).to.deep.include({
         name: state.name,
         symbol: state.symbol,
@@ -60,7 +60,7 @@ describe("LeveragedTokenLens", () => {
         nextRebalance: state.nextRebalance,
         positionSize: size,
         price,
-        priceIsFresh: fresh,
+        priceStatus: state.priceStatus,
         mintFeeBps: state.mintFeeBps,
         redeemFeeBps: state.redeemFeeBps,
         managementFeePerYear: state.managementFeePerYear,
@@ -160,13 +160,23 @@ describe("LeveragedTokenLens", () => {
       await eth2l.capHeadroom(),
     ]);
     expect(bySymbol("ETH2L").capHeadroom).to.be.greaterThan(usdc(40)).and.lessThan(usdc(51));
-    expect(list.tokens.every((t) => t.priceIsFresh)).to.equal(true);
+    expect(list.tokens.every((t) => t.priceStatus === "fresh")).to.equal(true);
 
-    // A day and a second later the local markets' prices (max age one day) are stale; the lens still answers.
+    // A day and a second later the local markets' prices (max age one day) are stale; the lens still answers, says
+    // so, and gives no NAV nor headroom for a token holding a position (the token's own views refuse that price).
+    const equities = list.tokens.map((t) => t.equity);
     await time.increase(86_401);
     list = await readTokenList(book, ethers.provider);
-    expect(list.tokens.map((t) => t.priceIsFresh)).to.deep.equal(Array(9).fill(false));
+    expect(list.tokens.map((t) => t.priceStatus)).to.deep.equal(Array(9).fill("stale"));
     expect(bySymbol("BTC3S").price).to.equal(30_000n * 10n ** 18n);
+    for (const t of list.tokens) {
+      const token = await ethers.getContractAt("LeveragedToken", t.address);
+      if (t.positionSize !== 0n) expect([t.navPerShare, t.capHeadroom], t.symbol).to.deep.equal([0n, 0n]);
+      else expect([t.navPerShare, t.capHeadroom], t.symbol).to.deep.equal([await token.navPerShare(), await token.capHeadroom()]);
+    }
+    expect(list.tokens.filter((t) => t.positionSize !== 0n).length).to.be.greaterThan(0);
+    // equity is still given, valued at the stale price (funding accrued over the day), flagged by priceStatus
+    expect(list.tokens.map((t) => t.equity > 0n)).to.deep.equal(equities.map((e) => e > 0n));
   });
 
   it("reads the tokens as they were at an earlier block", async () => {

@@ -3,7 +3,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { marketConfig } from "../helpers/system";
 import { deployPerp, expectPerpBooks, openPosition } from "../helpers/perp";
-import { mulDivUp } from "../../src/model/fixedPoint";
+import { mulDivDown, mulDivUp } from "../../src/model/fixedPoint";
 import { accountValue, fundingOwed, toCollateral } from "../helpers/perpMath";
 import { DAY, feedPrice, usdc, wad, WAD, YEAR } from "../helpers/units";
 
@@ -241,9 +241,9 @@ describe("PerpExchange: funding", () => {
     await expectPerpBooks(s);
   });
 
-  it("funding beyond the margin: the margin stops at 0, the fund absorbs the bad debt", async () => {
+  it("funding beyond the margin is charged to the position, never forgiven; the fund books bad debt only at the close", async () => {
     const s = await loadFixture(positiveFundingFixture);
-    const { exchange, btcFeed, alice } = s;
+    const { exchange, btcFeed, alice, bob } = s;
     const maxRate = await exchange.MAX_FUNDING_RATE_PER_YEAR();
     await exchange.updateMarketConfig(
       0,
@@ -253,25 +253,49 @@ describe("PerpExchange: funding", () => {
     const t0 = await soon();
     await time.setNextBlockTimestamp(t0);
     await exchange.connect(alice).trade(0, wad("0.4"));
+    const openNotional = mulDivUp(wad("0.4"), P50K, WAD);
     const d = 30n * DAY;
     await time.increaseTo(t0 + Number(d) - 1);
     const owedNow = fundingOwed(wad("0.4"), P50K, maxRate * (d - 1n));
     // 20,000 x 1000% x 30 / 365 = 16,438 USDC: deep under water, and the views say so without reverting
     expect(await exchange.accountValue(alice.address, 0)).to.equal(
-      accountValue(usdc(1000), wad("0.4"), mulDivUp(wad("0.4"), P50K, WAD), P50K, owedNow),
+      accountValue(usdc(1000), wad("0.4"), openNotional, P50K, owedNow),
     );
     expect(await exchange.accountValue(alice.address, 0)).to.be.lessThan(-usdc(15_000));
     expect(await exchange.isLiquidatable(alice.address, 0)).to.equal(true);
 
+    // Settling takes the whole margin and charges the rest to the position's cost basis: no bad debt yet, and the
+    // account's value is exactly what it was (under water by the same amount).
     const owed = fundingOwed(wad("0.4"), P50K, maxRate * d);
-    const badDebt = -toCollateral(-owed) - usdc(1000);
+    const shortfall = toCollateral(-owed) * -1n - usdc(1000);
+    const valueBefore = accountValue(usdc(1000), wad("0.4"), openNotional, P50K, owed);
     const fundBefore = await exchange.fundBalance();
     await time.setNextBlockTimestamp(t0 + Number(d));
     await expect(exchange.connect(alice).settleFunding(0))
       .to.emit(exchange, "AccountSettled")
-      .withArgs(alice.address, 0n, 0n, owed, 0n, -usdc(1000), badDebt);
+      .withArgs(alice.address, 0n, 0n, owed, 0n, -usdc(1000), 0n);
     expect(await exchange.margin(alice.address, 0)).to.equal(0n);
+    expect((await exchange.position(alice.address, 0)).openNotional).to.equal(openNotional + shortfall * 10n ** 12n);
+    expect(await exchange.accountValue(alice.address, 0)).to.equal(valueBefore);
     expect(await exchange.fundBalance()).to.equal(fundBefore + usdc(1000));
+    await expectPerpBooks(s);
+
+    // The liquidation closes it: the fund books exactly what the account is missing, its value below 0.
+    const charged = openNotional + shortfall * 10n ** 12n;
+    const owedThen = fundingOwed(wad("0.4"), P50K, maxRate);
+    const missing = -accountValue(0n, wad("0.4"), charged, P50K, owedThen);
+    await time.setNextBlockTimestamp(t0 + Number(d) + 1);
+    await expect(exchange.connect(bob).liquidate(alice.address, 0))
+      .to.emit(exchange, "Traded")
+      .withArgs(alice.address, 0n, -wad("0.4"), P50K, 0n, 0n, [
+        mulDivDown(wad("0.4"), P50K, WAD) - charged,
+        owedThen,
+        0n,
+        0n,
+        missing,
+      ]);
+    expect(missing).to.be.greaterThan(-valueBefore);
+    expect(await exchange.accountValue(alice.address, 0)).to.equal(0n);
     await expectPerpBooks(s);
   });
 

@@ -1,7 +1,16 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { marketConfig } from "../helpers/system";
-import { deployPerpWithMockFeed, expectPerpBooks, openPosition, type MockMarketSystem } from "../helpers/perp";
+import {
+  deployPerpWithMockFeed,
+  expectPerpBooks,
+  FRESH,
+  INVALID,
+  openPosition,
+  STALE,
+  type MockMarketSystem,
+} from "../helpers/perp";
+import type { PerpExchange } from "../../typechain-types";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
 const MAX_AGE = 3600;
@@ -107,10 +116,10 @@ describe("PerpExchange: prices", () => {
       const pushedAt = await time.latest();
 
       await time.increaseTo(pushedAt + MAX_AGE - 1);
-      expect((await exchange.accountSnapshot(bob.address, 0)).priceIsFresh).to.equal(true);
+      expect((await exchange.accountSnapshot(bob.address, 0)).priceStatus).to.equal(0n);
       await time.setNextBlockTimestamp(pushedAt + MAX_AGE);
       await exchange.connect(alice).trade(0, wad("0.01")); // exactly maxPriceAge old: accepted
-      expect((await exchange.accountSnapshot(bob.address, 0)).priceIsFresh).to.equal(true);
+      expect((await exchange.accountSnapshot(bob.address, 0)).priceStatus).to.equal(0n);
 
       await time.setNextBlockTimestamp(pushedAt + MAX_AGE + 1);
       await expect(exchange.connect(alice).trade(0, wad("0.01")))
@@ -133,15 +142,15 @@ describe("PerpExchange: prices", () => {
       await expect(exchange.connect(bob).withdraw(0, 1, bob.address))
         .to.be.revertedWithCustomError(exchange, "PerpStalePrice")
         .withArgs(0n, pushedAt, MAX_AGE, now + 20);
-      // the views keep answering with the (old but positive) feed price
+      // the snapshot values at the (old but positive) feed price and says it is stale; a valuing view refuses it
       const snapshot = await exchange.accountSnapshot(bob.address, 0);
-      expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceIsFresh]).to.deep.equal([
+      expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceStatus]).to.deep.equal([
         usdc(1000),
         wad("0.01"),
         wad(50_000),
-        false,
+        STALE,
       ]);
-      expect(await exchange.accountValue(bob.address, 0)).to.equal(usdc(1000));
+      await expect(exchange.accountValue(bob.address, 0)).to.be.revertedWithCustomError(exchange, "PerpStalePrice");
       // a new push makes the market usable again
       await btcFeed.updateAnswer(feedPrice(50_000));
       await exchange.connect(bob).withdraw(0, 1, bob.address);
@@ -164,37 +173,57 @@ describe("PerpExchange: prices", () => {
   });
 
   describe("views with a broken feed", () => {
-    it("with a zero or negative feed they fall back to the last price a market-admin change or liquidation accepted", async () => {
+    /** Every view that values a position at the mark price, for `account` in market `id`. */
+    const valuingViews = (exchange: PerpExchange, account: string, id: bigint) => [
+      () => exchange.accountValue(account, id),
+      () => exchange.unrealizedPnl(account, id),
+      () => exchange.notional(account, id),
+      () => exchange.fundingOwed(account, id),
+      () => exchange.marginRequirement(account, id),
+      () => exchange.initialMarginRequirement(account, id),
+    ];
+
+    it("with a zero or negative feed, valuing views revert as a trade would; the snapshot shows the last accepted price as INVALID", async () => {
       const s = await loadFixture(mockFeedFixture);
-      const { exchange, ethFeed, alice } = s;
+      const { exchange, ethFeed, alice, bob } = s;
       await aliceLongEth(s);
+      await openPosition(s, bob, usdc(1000), 0n, ETH); // margin, no position
       expect((await exchange.market(ETH)).lastPrice).to.equal(wad(3_000));
-      // the feed moves without any state change, then breaks: the views use 3,000, not 2,800
+      // the feed moves without any state change, then breaks
       await ethFeed.updateAnswer(feedPrice(2_800));
       expect(await exchange.accountValue(alice.address, ETH)).to.equal(usdc(900));
       for (const answer of [0n, -5n]) {
         await ethFeed.updateAnswer(answer);
-        expect(await exchange.accountValue(alice.address, ETH)).to.equal(usdc(1000));
-        expect(await exchange.unrealizedPnl(alice.address, ETH)).to.equal(0n);
-        expect(await exchange.notional(alice.address, ETH)).to.equal(wad(1_500));
-        expect(await exchange.marginRequirement(alice.address, ETH)).to.equal(usdc("37.5"));
-        expect(await exchange.initialMarginRequirement(alice.address, ETH)).to.equal(usdc(75));
+        // no view values the position at 3,000, the price of the market's creation: each refuses, with the feed's
+        // answer, exactly as a trade would
+        for (const view of valuingViews(exchange, alice.address, ETH)) {
+          await expect(view()).to.be.revertedWithCustomError(exchange, "PerpInvalidPrice").withArgs(ETH, answer);
+        }
+        await expect(exchange.trade(ETH, wad("0.1")))
+          .to.be.revertedWithCustomError(exchange, "PerpInvalidPrice")
+          .withArgs(ETH, answer);
+        // liquidate would revert: not liquidatable now; the price-free views still answer
         expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
-        expect(await exchange.fundingOwed(alice.address, ETH)).to.equal(0n);
         expect(await exchange.entryPrice(alice.address, ETH)).to.equal(wad(3_000));
+        expect(await exchange.margin(alice.address, ETH)).to.equal(usdc(1000));
+        // an account without a position is valued without a price
+        expect(await exchange.accountValue(bob.address, ETH)).to.equal(usdc(1000));
+        expect(await exchange.marginRequirement(bob.address, ETH)).to.equal(0n);
+        // the snapshot (and accountState) never revert: the value at the last accepted price, flagged INVALID
         const snapshot = await exchange.accountSnapshot(alice.address, ETH);
-        expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceIsFresh]).to.deep.equal([
+        expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceStatus]).to.deep.equal([
           usdc(1000),
           wad("0.5"),
           wad(3_000),
-          false,
+          INVALID,
         ]);
+        expect((await exchange.accountState(alice.address, ETH)).priceStatus).to.equal(INVALID);
         const state = await exchange.market(ETH);
         expect([state.symbol, state.lastPrice, state.feedDecimals]).to.deep.equal(["ETH", wad(3_000), 8n]);
       }
     });
 
-    it("under water with a broken feed: a negative value, liquidatable, but liquidate itself reverts", async () => {
+    it("under water with a broken feed: the snapshot says so, nothing is liquidatable until the feed answers", async () => {
       const s = await loadFixture(mockFeedFixture);
       const { exchange, ethFeed, alice, bob, keeper } = s;
       await aliceLongEth(s);
@@ -213,15 +242,18 @@ describe("PerpExchange: prices", () => {
         fundingRatePerYear: c.fundingRatePerYear,
       });
       expect((await exchange.market(ETH)).lastPrice).to.equal(wad(900));
-      await ethFeed.updateAnswer(0);
-      // 1,000 + 0.5 x (900 - 3,000) = -50
-      expect(await exchange.accountValue(alice.address, ETH)).to.equal(-usdc(50));
-      expect((await exchange.accountSnapshot(alice.address, ETH)).value).to.equal(-usdc(50));
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(true);
+      await ethFeed.updateAnswer(0);
+      // 1,000 + 0.5 x (900 - 3,000) = -50, at the last accepted price, flagged INVALID
+      const snapshot = await exchange.accountSnapshot(alice.address, ETH);
+      expect([snapshot.value, snapshot.priceStatus]).to.deep.equal([-usdc(50), INVALID]);
+      await expect(exchange.accountValue(alice.address, ETH)).to.be.revertedWithCustomError(exchange, "PerpInvalidPrice");
+      expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
       await expect(exchange.connect(keeper).liquidate(alice.address, ETH))
         .to.be.revertedWithCustomError(exchange, "PerpInvalidPrice")
         .withArgs(ETH, 0n);
       await ethFeed.updateAnswer(feedPrice(900));
+      expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(true);
       await exchange.connect(keeper).liquidate(alice.address, ETH);
       expect(await exchange.margin(alice.address, ETH)).to.equal(0n);
       await expectPerpBooks(s);
@@ -235,7 +267,7 @@ describe("PerpExchange: prices", () => {
       await ethFeed.updateRoundData(4, feedPrice(2_800), farFuture, farFuture);
       // a timestamp in the future is not stale (as for any updatedAt >= now - maxPriceAge)
       const snapshot = await exchange.accountSnapshot(alice.address, ETH);
-      expect([snapshot.value, snapshot.price, snapshot.priceIsFresh]).to.deep.equal([usdc(900), wad(2_800), true]);
+      expect([snapshot.value, snapshot.price, snapshot.priceStatus]).to.deep.equal([usdc(900), wad(2_800), FRESH]);
       expect(await exchange.accountValue(alice.address, ETH)).to.equal(usdc(900));
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
       expect(await exchange.markPrice(ETH)).to.equal(wad(2_800));
@@ -244,18 +276,22 @@ describe("PerpExchange: prices", () => {
       await expectPerpBooks(s);
     });
 
-    it("with a stale feed they use its old answer and flag it", async () => {
+    it("with a stale feed, valuing views revert with its values; the snapshot values at its old answer, flagged STALE", async () => {
       const s = await loadFixture(mockFeedFixture);
       const { exchange, ethFeed, alice } = s;
       await aliceLongEth(s);
-      expect((await exchange.accountSnapshot(alice.address, ETH)).priceIsFresh).to.equal(true);
+      expect((await exchange.accountSnapshot(alice.address, ETH)).priceStatus).to.equal(FRESH);
       const updatedAt = (await time.latest()) - MAX_AGE - 1;
       await ethFeed.updateRoundData(3, feedPrice(2_800), updatedAt, updatedAt);
-      expect(await exchange.accountValue(alice.address, ETH)).to.equal(usdc(900));
-      expect(await exchange.unrealizedPnl(alice.address, ETH)).to.equal(-wad(100));
+      const now = await time.latest();
+      for (const view of valuingViews(exchange, alice.address, ETH)) {
+        await expect(view())
+          .to.be.revertedWithCustomError(exchange, "PerpStalePrice")
+          .withArgs(ETH, updatedAt, MAX_AGE, now);
+      }
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
       const snapshot = await exchange.accountSnapshot(alice.address, ETH);
-      expect([snapshot.value, snapshot.price, snapshot.priceIsFresh]).to.deep.equal([usdc(900), wad(2_800), false]);
+      expect([snapshot.value, snapshot.price, snapshot.priceStatus]).to.deep.equal([usdc(900), wad(2_800), STALE]);
       // the last checked price is unchanged
       expect((await exchange.market(ETH)).lastPrice).to.equal(wad(3_000));
     });

@@ -38,11 +38,11 @@ async function previewThenDo(s: PerpSystem, timestamp: number, marginIn: bigint,
   expect(preview.valueAfter, "valueAfter").to.equal(after);
   // and the snapshot agrees with the value and the position
   const snapshot = await exchange.accountSnapshot(alice.address, 0);
-  expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceIsFresh]).to.deep.equal([
+  expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceStatus]).to.deep.equal([
     after,
     (await exchange.position(alice.address, 0)).size,
     await exchange.markPrice(0),
-    true,
+    0n, // FRESH
   ]);
   await expectPerpBooks(s);
   return { preview, before, after };

@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
+import { MaxUint256 } from "ethers";
 import fc from "fast-check";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployPerp, expectPerpBooks, inOneBlock, openPosition, type PerpSystem } from "../helpers/perp";
@@ -84,7 +85,7 @@ async function doStep(s: PerpSystem, step: Step): Promise<void> {
   } else {
     const state = await exchange.accountState(bob.address, 0, pending);
     const delta = targetSize(step.leverage, state.value, state.price, step.minValue) - state.size;
-    sends.push(() => exchange.connect(alice).tradeToLeverage(0, step.leverage, step.minValue, GAS));
+    sends.push(() => exchange.connect(alice).tradeToLeverage(0, step.leverage, step.minValue, MaxUint256, GAS));
     if (delta !== 0n) sends.push(() => exchange.connect(bob).trade(0, delta, GAS));
   }
   await inOneBlock(at, sends);
@@ -105,7 +106,7 @@ describe("PerpExchange: the calls shaped for a leveraged token", () => {
     expect(state.fundingOwed).to.equal(await s.exchange.fundingOwed(a, 0));
     expect(state.fundingOwed).to.not.equal(0n);
     expect(state.price).to.equal(await s.exchange.markPrice(0));
-    expect(state.priceIsFresh).to.equal(true);
+    expect(state.priceStatus).to.equal(0n);
     expect(state.takerFeeBps).to.equal(7n);
   });
 
@@ -169,19 +170,19 @@ describe("PerpExchange: the calls shaped for a leveraged token", () => {
     const { exchange, alice } = s;
     await openPosition(s, alice, usdc(1_000), 0n);
     const price = await exchange.markPrice(0);
-    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n)).to.emit(exchange, "Traded");
+    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n, MaxUint256)).to.emit(exchange, "Traded");
     // 3 x 1,000 USDC / 50,000 = 0.06 BTC, from the value before the trade (its fee then comes off the margin)
     expect((await exchange.position(alice.address, 0)).size).to.equal((wad(3) * usdc(1_000) * SCALE) / price);
     // at the target already: no trade, no revert
-    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n)).not.to.emit(exchange, "Traded");
+    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n, MaxUint256)).not.to.emit(exchange, "Traded");
     // below minValue: closed
-    await exchange.connect(alice).tradeToLeverage(0, wad(3), usdc(1_000_000));
+    await exchange.connect(alice).tradeToLeverage(0, wad(3), usdc(1_000_000), MaxUint256);
     expect((await exchange.position(alice.address, 0)).size).to.equal(0n);
-    await expect(exchange.connect(alice).tradeToLeverage(0, wad(10_001), 0n))
+    await expect(exchange.connect(alice).tradeToLeverage(0, wad(10_001), 0n, MaxUint256))
       .to.be.revertedWithCustomError(exchange, "PerpInvalidLeverage")
       .withArgs(wad(10_001));
     await time.increase(MAX_AGE + 1);
-    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n)).to.be.revertedWithCustomError(
+    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n, MaxUint256)).to.be.revertedWithCustomError(
       exchange,
       "PerpStalePrice",
     );

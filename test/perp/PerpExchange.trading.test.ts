@@ -113,7 +113,7 @@ describe("PerpExchange: margin and trading", () => {
       await expectPerpBooks(s);
     });
 
-    it("with a losing position the limit is value - maintenance; with a winning one only settled margin may go", async () => {
+    it("the limit is value - maintenance, a loss or a profit alike: profit beyond the margin is realized first", async () => {
       const s = await loadFixture(perpFixture);
       const { exchange, btcFeed, alice, bob } = s;
       await openPosition(s, alice, usdc(1000), wad("0.06"));
@@ -128,12 +128,25 @@ describe("PerpExchange: margin and trading", () => {
       expect(await exchange.margin(alice.address, 0)).to.equal(usdc("367.5"));
 
       await btcFeed.updateAnswer(feedPrice(60_000));
-      // bob: margin 1,000, unrealized +600: all the margin may go, the unrealized profit may not
+      // bob: margin 1,000, unrealized +600, maintenance 0.06 x 60,000 x 2.5% = 90: 1,510 may go
       await exchange.connect(bob).withdraw(0, usdc(1000), bob.address);
       expect(await exchange.accountValue(bob.address, 0)).to.equal(usdc(600));
-      await expect(exchange.connect(bob).withdraw(0, 1, bob.address))
+      // beyond the margin and the realizable profit: refused with what is available
+      await expect(exchange.connect(bob).withdraw(0, usdc(600) + 1n, bob.address))
         .to.be.revertedWithCustomError(exchange, "PerpInsufficientMarginBalance")
-        .withArgs(bob.address, 0n, 1n, 0n);
+        .withArgs(bob.address, 0n, usdc(600) + 1n, usdc(600));
+      await expect(exchange.connect(bob).withdraw(0, usdc(510) + 1n, bob.address))
+        .to.be.revertedWithCustomError(exchange, "PerpMarginRequirementNotMet")
+        .withArgs(bob.address, 0n, usdc(90) - 1n, usdc(90));
+      // the profit the withdrawal needs is realized: the fund pays it, the cost basis moves by as much
+      const fundBefore = await exchange.fundBalance();
+      await expect(exchange.connect(bob).withdraw(0, usdc(510), bob.address))
+        .to.emit(exchange, "AccountSettled")
+        .withArgs(bob.address, 0n, wad(510), 0n, 0n, usdc(510), 0n);
+      expect(await exchange.fundBalance()).to.equal(fundBefore - usdc(510));
+      expect(await exchange.margin(bob.address, 0)).to.equal(0n);
+      expect((await exchange.position(bob.address, 0)).openNotional).to.equal(wad(3_000) + wad(510));
+      expect(await exchange.accountValue(bob.address, 0)).to.equal(usdc(90));
       await expectPerpBooks(s);
     });
   });

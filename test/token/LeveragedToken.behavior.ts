@@ -6,6 +6,7 @@ import { MINIMUM_SHARES } from "../../src/model/exactToken";
 import { signPermit } from "../../src/permit";
 import { createToken, deploySystem, fund, type System } from "../helpers/system";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
+import { STALE } from "../helpers/perp";
 
 const NONE = 0n;
 const TIME = 1n;
@@ -179,7 +180,7 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
         .withArgs(alice.address, balance, balance + 1n);
     });
 
-    it("reverts on a stale price with the exchange's error, while the views keep answering", async () => {
+    it("reverts on a stale price with the exchange's error; valuing views refuse it too, keeperStatus reports it", async () => {
       const { token, alice, exchange } = await loadFixture(plain);
       await time.increase(3601);
       await expect(token.connect(alice).mint(usdc(1), 0, alice.address)).to.be.revertedWithCustomError(
@@ -192,9 +193,19 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
       );
       await time.increase(86_400);
       await expect(token.rebalance()).to.be.revertedWithCustomError(exchange, "PerpStalePrice");
-      expect(await token.equity()).to.equal(usdc(1_000));
-      expect(await token.currentLeverage()).to.equal(L);
+      // no view silently values the position at a price a mint or redeem would refuse
+      const views = [token.equity, token.navPerShare, token.currentLeverage, token.capHeadroom, token.positionNotional];
+      for (const view of views) await expect(view()).to.be.revertedWithCustomError(exchange, "PerpStalePrice");
+      // the keepers' view never reverts: nothing is due, and it says what price its figures are at
+      const status = await token.keeperStatus();
+      expect([status.action, status.leverage, status.equity_, status.priceStatus]).to.deep.equal([
+        NONE,
+        L,
+        usdc(1_000),
+        STALE,
+      ]);
       expect(await token.rebalanceAction()).to.equal(NONE);
+      expect(await token.positionSize()).to.not.equal(0n);
     });
   });
 

@@ -89,8 +89,9 @@ describe("LeveragedToken: fees", () => {
   });
 
   it("shows pending fee shares in the supply that NAV divides by", async () => {
-    const { token, start } = await loadFixture(managementFee);
-    await time.increaseTo(start + 30n * DAY);
+    const { token, start, btcFeed } = await loadFixture(managementFee);
+    await time.setNextBlockTimestamp(start + 30n * DAY);
+    await btcFeed.updateAnswer(feedPrice(50_000)); // NAV values the position at a fresh price
     const pending = await token.pendingManagementFeeShares();
     expect(pending).to.equal(feeShares(wad(10), 30n * DAY));
     expect(await token.navPerShare()).to.equal((usdc(1_000) * WAD) / (wad(10) + pending));

@@ -1,10 +1,13 @@
 /**
  * The exact model's token rules: LeveragedToken.sol's views, rebalancing, the management fee and the settings, over
- * its exchange account (`ExactExchangeAccount`). Minting and redeeming are `ExactTokenModel`'s.
+ * its exchange account (`ExactPerpAccount`). Minting and redeeming are `ExactTokenModel`'s.
  */
 import { abs, BPS, COLLATERAL_SCALE, min, mulDivDown, mulDivTowardZero, WAD, YEAR } from "../fixedPoint";
-import { ExactExchangeAccount } from "./account";
+import { ExactPerpAccount } from "../perp/account";
 import {
+  type MarketParams,
+  type TokenParams,
+  type TokenModelState,
   type RebalanceAction,
   MIN_POSITION_EQUITY,
   MINIMUM_SHARES,
@@ -15,7 +18,32 @@ import {
   ModelRevert,
 } from "./types";
 
-export abstract class ExactTokenRules extends ExactExchangeAccount {
+export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> {
+  protected params: TokenParams;
+
+  /** A token created at `time` with the feed at `price`, no supply and no position (or continuing from `state`). */
+  constructor(market: MarketParams, token: TokenParams, time: bigint, price: bigint, state?: TokenModelState) {
+    if (token.targetLeverage === 0n) throw new ModelRevert("target leverage 0");
+    super(
+      market,
+      state ?? {
+        now: time,
+        price,
+        cumulativeFunding: 0n,
+        lastFundingUpdate: time,
+        margin: 0n,
+        size: 0n,
+        openNotional: 0n,
+        fundingIndex: 0n,
+        supply: 0n,
+        lastRebalance: time,
+        lastFeeAccrual: time,
+        wipedOut: false,
+      },
+    );
+    this.params = { ...token };
+  }
+
   get supply(): bigint {
     return this.s.supply;
   }
@@ -115,7 +143,7 @@ export abstract class ExactTokenRules extends ExactExchangeAccount {
     supply: bigint,
   ): RebalanceEvent {
     const price = this.s.price;
-    const target = this.targetSize(value, supply);
+    const target = this.targetSize(this.levered(value), supply);
     const sizeDelta = target - size;
     this.s.lastRebalance = this.s.now;
     if (sizeDelta !== 0n) this.trade(sizeDelta);
@@ -131,7 +159,13 @@ export abstract class ExactTokenRules extends ExactExchangeAccount {
     };
   }
 
-  /** LeveragedToken._targetSize: L x equity / price toward zero, or none when the holders' part is dust. */
+  /** LeverageMath.levered: the part of a value the token levers, at most the equity cap. */
+  protected levered(value: bigint): bigint {
+    const cap = this.params.equityCap;
+    return cap !== undefined && value > cap ? cap : value;
+  }
+
+  /** LeverageMath.targetSize: L x levered value / price toward zero, or none when the holders' part is dust. */
   protected targetSize(value: bigint, supply: bigint): bigint {
     if (!this.holdsPosition(value, supply)) return 0n;
     return mulDivTowardZero(this.params.targetLeverage, value * COLLATERAL_SCALE, this.s.price);
@@ -165,8 +199,9 @@ export abstract class ExactTokenRules extends ExactExchangeAccount {
   protected actionFor(value: bigint, size: bigint): RebalanceAction {
     if (this.s.wipedOut || this.s.supply === 0n) return "none";
     if (value <= 0n) return "drift"; // a wipe-out is due
-    if (!this.holdsPosition(value, this.s.supply)) return size !== 0n ? "drift" : "none"; // a dust position is closed
-    const leverage = abs(this.leverageOf(value, size));
+    const levered = this.levered(value); // the band and the dust rule apply to what the token levers
+    if (!this.holdsPosition(levered, this.s.supply)) return size !== 0n ? "drift" : "none"; // a dust position is closed
+    const leverage = abs(this.leverageOf(levered, size));
     const { lower, upper } = this.leverageBand();
     if (leverage < lower || leverage > upper) return "drift";
     if (this.s.now >= this.s.lastRebalance + this.params.interval) return "time";

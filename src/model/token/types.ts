@@ -1,15 +1,9 @@
 /** The exact token model's settings, state, events and constants (see `../exactToken.ts`). */
 import { REBALANCE_ACTIONS, type RebalanceAction } from "../../contractTypes";
 import { BPS, divCeil, WAD } from "../fixedPoint";
+import type { MarketParams, PerpAccountState } from "../perp/types";
 
-/** The exchange market's settings that move money (PerpExchange.MarketConfig). */
-export interface MarketParams {
-  takerFeeBps: bigint;
-  fundingRatePerYear: bigint; // signed WAD fraction of notional a year; longs pay when > 0
-  initialMarginBps: bigint;
-  maintenanceMarginBps?: bigint; // only `isLiquidatable` and `liquidate` need these two
-  liquidationPenaltyBps?: bigint;
-}
+export { type MarketParams, LIQUIDATOR_SHARE_BPS, ModelRevert } from "../perp/types";
 
 /** A token's settings (LeveragedToken.TokenParams, Fees and RebalanceSettings). */
 export interface TokenParams {
@@ -20,7 +14,7 @@ export interface TokenParams {
   redeemFeeBps: bigint;
   managementFeePerYear: bigint; // WAD
   initialNav: bigint; // collateral units per whole token while the supply is 0
-  equityCap?: bigint; // collateral units; no cap when omitted
+  equityCap?: bigint; // collateral units: the most a mint takes equity to and a rebalance levers; none when omitted
 }
 
 export { REBALANCE_ACTIONS, type RebalanceAction };
@@ -32,19 +26,9 @@ export const MINIMUM_SHARES = 10n ** 12n;
 /** A token's fees (LeveragedToken.Fees without the recipient), as `setFees` takes them. */
 export type TokenFees = Pick<TokenParams, "mintFeeBps" | "redeemFeeBps" | "managementFeePerYear">;
 
-/** PerpExchange.LIQUIDATOR_SHARE_BPS: the liquidator's share of a liquidation penalty; the rest goes to the fund. */
-export const LIQUIDATOR_SHARE_BPS = 5_000n;
-
-/** The whole state the model evolves; what `fromState` takes to start from a token already on chain. */
-export interface TokenModelState {
-  now: bigint;
-  price: bigint; // WAD, the feed's latest answer
-  cumulativeFunding: bigint; // the market's, accrued up to lastFundingUpdate
-  lastFundingUpdate: bigint;
-  margin: bigint; // collateral units
-  size: bigint; // base WAD, signed
-  openNotional: bigint; // USD WAD, signed
-  fundingIndex: bigint;
+/** The whole state the model evolves (the exchange account's and the token's); what `fromState` takes to start from
+ * a token already on chain. */
+export interface TokenModelState extends PerpAccountState {
   supply: bigint;
   lastRebalance: bigint;
   lastFeeAccrual: bigint;
@@ -95,8 +79,4 @@ export function expm1(x: bigint): bigint {
 /** A mint or redeem fee of `bps` basis points on `amount`, rounded up (in the token's favour), as the token takes it. */
 export function feeUp(amount: bigint, bps: bigint): bigint {
   return divCeil(amount * bps, BPS);
-}
-
-export class ModelRevert extends Error {
-  override name = "ModelRevert";
 }

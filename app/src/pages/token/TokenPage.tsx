@@ -13,7 +13,7 @@ import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { LineChart } from "../../components/LineChart";
 import { shortAddress } from "../../components/text";
 import { href } from "../../route";
-import { capHeadroomText } from "../../../../src/tokenState";
+import { capHeadroomText, isValued, navText } from "../../../../src/tokenState";
 import { nextRebalance, tokenStatus } from "../tokens/status";
 
 const HISTORY_INTERVAL_MS = 15_000;
@@ -91,7 +91,7 @@ export default function TokenPage({ symbol }: { symbol: string }) {
         <div className="card">
           <dl>
             <dt>NAV</dt>
-            <dd>{formatUsdc(token.navPerShare, 4)} USDC</dd>
+            <dd>{isValued(token) ? `${formatUsdc(token.navPerShare, 4)} USDC` : navText(token)}</dd>
             <dt>{token.marketSymbol} price</dt>
             <dd>{formatUsdPrice(token.price)} USD</dd>
             <dt>Pool price</dt>

@@ -6,7 +6,7 @@ import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { href } from "../../route";
-import { capHeadroomText } from "../../../../src/tokenState";
+import { capHeadroomText, isValued, navText } from "../../../../src/tokenState";
 import { nextRebalance, tokenStatus } from "./status";
 
 /** Every listed token: NAV and its 24 h change, the underlying, the pool and its premium, leverage in its band. */
@@ -57,12 +57,16 @@ export function TokensPage() {
                       <small>{t.name}</small>
                     </th>
                     <td className="num" data-label="NAV">
-                      {formatUsdc(t.navPerShare, 4)}
+                      {navText(t)}
                     </td>
-                    <td className="num">{before ? formatChange(t.navPerShare, before.navPerShare) : "-"}</td>
+                    <td className="num">
+                      {before && isValued(t) && isValued(before)
+                        ? formatChange(t.navPerShare, before.navPerShare)
+                        : "-"}
+                    </td>
                     <td className="num">{formatUsdPrice(t.price)}</td>
                     <td className="num">
-                      {pool === undefined
+                      {pool === undefined || !isValued(t)
                         ? "-"
                         : `${formatUsdc(pool, 4)} (${formatPercent(premium(pool, t.navPerShare))})`}
                     </td>

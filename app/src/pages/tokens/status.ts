@@ -6,7 +6,7 @@ export function tokenStatus(t: TokenListing): string {
   if (t.retired) return "retired (redeem only)";
   if (t.wipedOut) return "wiped out";
   if (t.paused) return "minting paused";
-  if (!t.priceIsFresh) return "stale price";
+  if (t.priceStatus !== "fresh") return `${t.priceStatus} price`;
   if (t.totalSupply === 0n) return "no holders yet";
   return "active";
 }

@@ -3,7 +3,7 @@ import { formatLeverage, formatToken, formatUsdc } from "../../../../src/amounts
 import { CONTRACT_INTERFACES, connectStablecoin } from "../../../../src/contracts";
 import { describeError } from "../../../../src/errors";
 import { HOLDING_WARNING_DAYS, holdingSince } from "../../../../src/holding";
-import { valueAtNav } from "../../../../src/tokenState";
+import { isValued, navText, valueAtNav } from "../../../../src/tokenState";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { usePoll } from "../../chain/usePoll";
@@ -56,7 +56,8 @@ export default function TradePage(props: { token?: string; side?: string }) {
         </label>
         {token && (
           <p className="note">
-            NAV {formatUsdc(token.navPerShare, 4)} USDC · <a href={href.token(token.symbol)}>details</a>
+            NAV {isValued(token) ? `${formatUsdc(token.navPerShare, 4)} USDC` : navText(token)} ·{" "}
+            <a href={href.token(token.symbol)}>details</a>
           </p>
         )}
       </div>

@@ -1,36 +1,22 @@
 /**
- * The exact model's exchange side: one account of the token in one market of PerpExchange.sol (margin, position,
- * funding, trades, withdrawals and liquidation), with the clock and the price. `ExactTokenModel` builds on it.
+ * The exact model of one account in one market of PerpExchange.sol (margin, position, funding, trades, withdrawals,
+ * liquidation), with the market's clock and price, in bigint with the contracts' rounding (PerpMath.sol). What the
+ * account pays the fund and what the fund absorbs are counted in `ledger`. A leveraged token's model builds on it
+ * (`../token/rules.ts`); a trader's is `ExactTrader` (`./trader.ts`).
  */
-import { abs, BPS, COLLATERAL_SCALE, divCeil, divFloor, min, mulDivDown, mulDivUp, WAD, YEAR } from "../fixedPoint";
-import { type MarketParams, type TokenParams, LIQUIDATOR_SHARE_BPS, type TokenModelState, ModelRevert } from "./types";
+import { abs, BPS, COLLATERAL_SCALE, divCeil, divFloor, min, mulDivUp, WAD, YEAR } from "../fixedPoint";
+import { notional, requirement, unrealizedPnl } from "./math";
+import { type FundLedger, LIQUIDATOR_SHARE_BPS, type MarketParams, ModelRevert, type PerpAccountState } from "./types";
 
-export abstract class ExactExchangeAccount {
+export abstract class ExactPerpAccount<S extends PerpAccountState = PerpAccountState> {
   readonly market: MarketParams;
-  protected params: TokenParams;
-  protected s: TokenModelState;
+  protected s: S;
+  /** What this account moved to and from the fund since the model started (not copied by a clone). */
+  readonly ledger: FundLedger = { toFund: 0n, badDebt: 0n };
 
-  /** A token created at `time` with the feed at `price`, no supply and no position. */
-  constructor(market: MarketParams, token: TokenParams, time: bigint, price: bigint, state?: TokenModelState) {
-    if (token.targetLeverage === 0n) throw new ModelRevert("target leverage 0");
+  protected constructor(market: MarketParams, state: S) {
     this.market = market;
-    this.params = { ...token };
-    this.s = state
-      ? { ...state }
-      : {
-          now: time,
-          price,
-          cumulativeFunding: 0n,
-          lastFundingUpdate: time,
-          margin: 0n,
-          size: 0n,
-          openNotional: 0n,
-          fundingIndex: 0n,
-          supply: 0n,
-          lastRebalance: time,
-          lastFeeAccrual: time,
-          wipedOut: false,
-        };
+    this.s = { ...state };
   }
 
   /** Moves the clock (block.timestamp) forward; it never goes back. */
@@ -48,9 +34,9 @@ export abstract class ExactExchangeAccount {
     return this;
   }
 
-  /** PerpExchange.accountSnapshot's value: margin + (notional - openNotional - pending funding), floored. */
+  /** PerpExchange.accountState's value: margin + (notional - openNotional - pending funding), floored. */
   accountValue(): bigint {
-    const pnl = mulDivDown(this.s.size, this.s.price, WAD) - this.s.openNotional - this.pendingFunding();
+    const pnl = unrealizedPnl(this.s.size, this.s.openNotional, this.s.price) - this.pendingFunding();
     return this.s.margin + divFloor(pnl, COLLATERAL_SCALE);
   }
 
@@ -59,7 +45,7 @@ export abstract class ExactExchangeAccount {
     return value > 0n ? value : 0n;
   }
 
-  /** PerpExchange.deposit of `amount` into the token's account by anyone (a donation to its holders). */
+  /** PerpExchange.deposit of `amount` into the account by anyone. */
   deposit(amount: bigint): void {
     if (amount <= 0n) throw new ModelRevert("zero amount");
     this.s.margin += amount;
@@ -72,11 +58,10 @@ export abstract class ExactExchangeAccount {
   }
 
   /**
-   * PerpExchange.liquidate of the token's account: closes the whole position at the current price and settles its
-   * PnL and funding into the margin (a loss beyond it is bad debt: the margin stops at 0), then takes the penalty,
-   * |size| x price x liquidationPenaltyBps rounded up and capped at the margin left, of which the liquidator gets
-   * LIQUIDATOR_SHARE_BPS (rounded down) and the fund the rest. Throws (as the exchange reverts) when the account is
-   * not liquidatable. The token is not wiped out: it keeps what margin is left, with no position.
+   * PerpExchange.liquidate: closes the whole position at the current price and settles its PnL and funding (a loss
+   * beyond the margin is bad debt once the position is closed), then takes the penalty, |size| x price x
+   * liquidationPenaltyBps rounded up and capped at the margin left, of which the liquidator gets LIQUIDATOR_SHARE_BPS
+   * (rounded down) and the fund the rest. Throws (as the exchange reverts) when the account is not liquidatable.
    */
   liquidate(): { penalty: bigint; reward: bigint } {
     const { maintenanceMarginBps, liquidationPenaltyBps } = this.liquidationParams();
@@ -85,15 +70,15 @@ export abstract class ExactExchangeAccount {
     if (size === 0n || this.accountValue() >= this.requirement(maintenanceMarginBps)) {
       throw new ModelRevert("not liquidatable");
     }
-    const price = this.s.price;
     const fundingPaid = this.funding(this.s.cumulativeFunding - this.s.fundingIndex);
-    const realizedPnl = mulDivDown(size, price, WAD) - this.s.openNotional;
+    const realizedPnl = unrealizedPnl(size, this.s.openNotional, this.s.price);
     this.s.size = 0n;
     this.s.openNotional = 0n;
     this.settle(realizedPnl, fundingPaid, 0n);
     const penalty = min(this.requirement(liquidationPenaltyBps, size), this.s.margin);
     const reward = (penalty * LIQUIDATOR_SHARE_BPS) / BPS;
     this.s.margin -= penalty;
+    this.ledger.toFund += penalty - reward;
     return { penalty, reward };
   }
 
@@ -115,7 +100,7 @@ export abstract class ExactExchangeAccount {
     this.s.lastFundingUpdate = this.s.now;
   }
 
-  /** Funding owed (USD WAD; < 0 when received): rounded up when the account pays, down when it receives. */
+  /** PerpMath.accruedFunding (USD WAD; < 0 when received): rounded up when the account pays, down when it receives. */
   protected funding(indexDelta: bigint): bigint {
     const size = this.s.size;
     if (size === 0n || indexDelta === 0n) return 0n;
@@ -129,21 +114,33 @@ export abstract class ExactExchangeAccount {
     return this.funding(this.currentCumulativeFunding() - this.s.fundingIndex);
   }
 
-  /** PerpExchange._settle: realized PnL - funding - fee to the margin, floored; the margin stops at 0. */
+  /**
+   * PerpMath.settle: realized PnL - funding - fee into the account, floored to collateral units. A payment comes out
+   * of the margin; what the margin cannot cover is charged to the position's cost basis while there is one (never
+   * forgiven), and is bad debt only without a position. Marks funding as settled.
+   */
   protected settle(realizedPnl: bigint, fundingPaid: bigint, fee: bigint): void {
     this.s.fundingIndex = this.s.cumulativeFunding;
-    if (realizedPnl === 0n && fundingPaid === 0n && fee === 0n) return;
     const delta = divFloor(realizedPnl - fundingPaid - fee, COLLATERAL_SCALE);
-    const margin = this.s.margin + delta;
-    this.s.margin = margin > 0n ? margin : 0n;
+    const margin = this.s.margin;
+    if (delta >= 0n || -delta <= margin) {
+      this.s.margin = margin + delta;
+      this.ledger.toFund -= delta;
+      return;
+    }
+    const shortfall = -delta - margin;
+    this.s.margin = 0n;
+    this.ledger.toFund += margin;
+    if (this.s.size !== 0n) this.s.openNotional += shortfall * COLLATERAL_SCALE;
+    else this.ledger.badDebt += shortfall;
   }
 
-  /** PerpExchange._requirement: |size| x price x bps in collateral units, rounded up. */
+  /** PerpMath.requirement at the current price. */
   protected requirement(bps: bigint, size: bigint = this.s.size): bigint {
-    return divCeil(abs(size) * this.s.price * bps, WAD * BPS * COLLATERAL_SCALE);
+    return requirement(size, this.s.price, bps);
   }
 
-  /** PerpExchange.trade (with _fill), at the current price. */
+  /** PerpExchange.trade (PerpMath.fill, takerFee and settle), at the current price. */
   protected trade(sizeDelta: bigint): void {
     this.accrueFunding();
     const price = this.s.price;
@@ -160,11 +157,11 @@ export abstract class ExactExchangeAccount {
       increasesExposure = true;
     } else if (abs(sizeDelta) < abs(size)) {
       const closedNotional = mulDivUp(openNotional, abs(sizeDelta), abs(size));
-      realizedPnl = mulDivDown(-sizeDelta, price, WAD) - closedNotional;
+      realizedPnl = notional(-sizeDelta, price) - closedNotional;
       newOpenNotional = openNotional - closedNotional;
       increasesExposure = false;
     } else {
-      realizedPnl = mulDivDown(size, price, WAD) - openNotional;
+      realizedPnl = unrealizedPnl(size, openNotional, price);
       newOpenNotional = mulDivUp(newSize, price, WAD);
       increasesExposure = newSize !== 0n;
     }
@@ -177,7 +174,12 @@ export abstract class ExactExchangeAccount {
     }
   }
 
-  /** PerpExchange.withdraw by the token (funding settled first when there is a position). */
+  /**
+   * PerpExchange.withdraw (and the withdrawal of tradeAndWithdraw): funding settled first (with a position); beyond
+   * the settled margin, the unrealized profit the withdrawal needs is realized (PerpMath.realize: the fund pays it
+   * into the margin and the cost basis moves by as much); with a position the value left must cover the maintenance
+   * margin.
+   */
   protected withdraw(amount: bigint): void {
     this.accrueFunding();
     if (this.s.size !== 0n) {
@@ -185,7 +187,26 @@ export abstract class ExactExchangeAccount {
     } else {
       this.s.fundingIndex = this.s.cumulativeFunding;
     }
-    if (amount > this.s.margin) throw new ModelRevert("withdrawal beyond the margin");
+    if (amount > this.s.margin) {
+      const needed = amount - this.s.margin;
+      const profit = this.realizableProfit();
+      if (needed > profit) throw new ModelRevert("withdrawal beyond the margin and the realizable profit");
+      this.s.margin += needed;
+      this.s.openNotional += needed * COLLATERAL_SCALE;
+      this.ledger.toFund -= needed;
+    }
     this.s.margin -= amount;
+    if (this.s.size !== 0n && this.market.maintenanceMarginBps !== undefined) {
+      if (this.accountValue() < this.requirement(this.market.maintenanceMarginBps)) {
+        throw new ModelRevert("maintenance margin requirement not met");
+      }
+    }
+  }
+
+  /** PerpMath.realizableProfit: notional - openNotional floored to collateral units, or 0 (none, or no position). */
+  protected realizableProfit(): bigint {
+    if (this.s.size === 0n) return 0n;
+    const profit = divFloor(unrealizedPnl(this.s.size, this.s.openNotional, this.s.price), COLLATERAL_SCALE);
+    return profit > 0n ? profit : 0n;
   }
 }

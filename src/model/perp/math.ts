@@ -1,0 +1,13 @@
+/** PerpMath.sol's account formulas in bigint, each once, with the contract's rounding (see `../fixedPoint.ts`). */
+import { abs, BPS, COLLATERAL_SCALE, divCeil, mulDivDown, WAD } from "../fixedPoint";
+
+/** PerpMath.notional: size x price, USD WAD, rounded down (toward negative infinity). */
+export const notional = (size: bigint, price: bigint): bigint => mulDivDown(size, price, WAD);
+
+/** Unrealized PnL: notional - openNotional, USD WAD. */
+export const unrealizedPnl = (size: bigint, openNotional: bigint, price: bigint): bigint =>
+  notional(size, price) - openNotional;
+
+/** PerpMath.requirement: |size| x price x bps in collateral units, rounded up (a margin requirement or a penalty). */
+export const requirement = (size: bigint, price: bigint, bps: bigint): bigint =>
+  divCeil(abs(size) * price * bps, WAD * BPS * COLLATERAL_SCALE);
