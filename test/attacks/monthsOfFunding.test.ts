@@ -59,10 +59,10 @@ describe("attack: months of funding in a rally (review of 73f15f8, findings 1-3)
       // 150,000 x 10% x 360 / 365 = 14,795 USDC owed; none of it was forgiven: the margin was 0 and the fund took the
       // rest as a claim on the position.
       expect(owedTotal).to.be.within(wad(14_790), wad(14_800));
-      expect(await s.exchange.fundBalance(), "the fund took the margin left, and holds the rest as a claim").to.be.within(
-        fundBefore,
-        fundBefore + 2n,
-      );
+      expect(
+        await s.exchange.fundBalance(),
+        "the fund took the margin left, and holds the rest as a claim",
+      ).to.be.within(fundBefore, fundBefore + 2n);
       // Closing realizes it: what the fund pays out is the profit less every funding payment.
       const fundBeforeClose = await s.exchange.fundBalance();
       await m.traderTrade(bob, -wad(2));
@@ -168,7 +168,8 @@ describe("attack: months of funding in a rally (review of 73f15f8, findings 1-3)
       const m = await MirroredMarket.of(s);
       const token = await m.addToken(wad(3));
       for (const who of [alice, bob, attacker]) await fund(s, who, await token.getAddress(), usdc(2_000_000));
-      for (const who of [alice, attacker]) await s.usdc.connect(who).approve(await s.exchange.getAddress(), usdc(2_000_000));
+      for (const who of [alice, attacker])
+        await s.usdc.connect(who).approve(await s.exchange.getAddress(), usdc(2_000_000));
       await m.mint(token, attacker, usdc(99_000));
       return { s, m, token, admin, alice, bob, attacker, keeper };
     }

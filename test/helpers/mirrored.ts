@@ -49,7 +49,10 @@ export class MirroredMarket {
   /** Creates (market 0, `leverage`) through the factory and follows it from its creation. */
   async addToken(leverage: bigint): Promise<LeveragedToken> {
     await this.s.factory.createToken(this.s.btcMarket, leverage);
-    const token = await ethers.getContractAt("LeveragedToken", await this.s.factory.tokenFor(this.s.btcMarket, leverage));
+    const token = await ethers.getContractAt(
+      "LeveragedToken",
+      await this.s.factory.tokenFor(this.s.btcMarket, leverage),
+    );
     const market = await readMarketParams(this.s.exchange, this.s.btcMarket);
     const [, , price] = await this.s.exchange.accountSnapshot(await token.getAddress(), this.s.btcMarket);
     const model = new ExactTokenModel(market, await readTokenParams(token), await token.lastRebalanceTime(), price);
@@ -159,7 +162,12 @@ export class MirroredMarket {
     let trader = this.traders.get(who.address);
     if (!trader) {
       const { cumulativeFunding } = await this.s.exchange.market(this.s.btcMarket, { blockTag: receipt.blockNumber });
-      trader = ExactTrader.open(await readMarketParams(this.s.exchange, this.s.btcMarket), time, this.price(), cumulativeFunding);
+      trader = ExactTrader.open(
+        await readMarketParams(this.s.exchange, this.s.btcMarket),
+        time,
+        this.price(),
+        cumulativeFunding,
+      );
       this.traders.set(who.address, trader);
     }
     replay(trader, time, "deposit", (x) => x.deposit(amount));
@@ -230,11 +238,17 @@ export class MirroredMarket {
 }
 
 /** Replays `what` on `model` at `time`; a model that refuses what the chain did is a mismatch. */
-export function replay<M extends { at(time: bigint): M }, T>(model: M, time: bigint, what: string, apply: (m: M) => T): T {
+export function replay<M extends { at(time: bigint): M }, T>(
+  model: M,
+  time: bigint,
+  what: string,
+  apply: (m: M) => T,
+): T {
   try {
     return apply(model.at(time));
   } catch (error) {
-    if (error instanceof ModelRevert) expect.fail(`the chain did ${what} at ${time}, the model refused: ${error.message}`);
+    if (error instanceof ModelRevert)
+      expect.fail(`the chain did ${what} at ${time}, the model refused: ${error.message}`);
     throw error;
   }
 }
