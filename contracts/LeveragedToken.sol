@@ -288,11 +288,11 @@ contract LeveragedToken is
     // -------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ILeveragedToken
-    /// @dev When the interval has passed, one exchange call: `tradeToLeverage` reads the price once, trades to the
-    /// target size and reports the account before the trade, from which the due action is confirmed. Before that,
-    /// only a drift can be due, which the account shows: it is asked first (`accountState`), so that a rebalance
-    /// that is not due (a keeper that lost a race) reverts for about what asking costs, before any trade. The
-    /// management fee is left pending (see the contract's header).
+    /// @dev One exchange call: `tradeToLeverage` reads the price once, trades to the target size and reports the
+    /// account before the trade, from which the due action is decided. Before the interval has passed it is given
+    /// the drift band, within which it trades nothing: a rebalance that is not due (a keeper that lost a race)
+    /// reverts for about what asking costs, never after a whole trade. The management fee is left pending (see the
+    /// contract's header).
     function rebalance() external nonReentrant {
         _rebalance();
     }
@@ -315,17 +315,27 @@ contract LeveragedToken is
     function _rebalance() private {
         State memory st = _state;
         uint256 supply = totalSupply();
-        if (st.wipedOut || supply == 0 || block.timestamp < uint256(st.lastRebalance) + st.rebalanceInterval) {
-            IPerpExchange.AccountState memory a = _snapshot(supply, true).account;
-            _requireDue(_action(a.value, a.size, a.price, supply, st), a.value, a.size, a.price, st);
+        if (st.wipedOut || supply == 0) {
+            IPerpExchange.AccountState memory a = _account();
+            _requireDue(RebalanceAction.NONE, a.value, a.size, a.price, st);
         }
+        // Before the interval has passed only a drift can be due: the exchange is given the band, within which it
+        // trades nothing, so that a rebalance that is not due (a keeper that lost a race) reverts without a trade.
+        (uint256 lower, uint256 upper) = block.timestamp < uint256(st.lastRebalance) + st.rebalanceInterval
+            ? LeverageMath.band(_targetLeverage, st.band)
+            : (type(uint256).max, 0); // an empty band: trade to the target
+        uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
         IPerpExchange.LeverageTrade memory t = _exchange.tradeToLeverage(
             _marketId,
-            _targetLeverage,
-            LeverageMath.minPositionValue(supply, _collateralScale),
-            _cap(st)
+            IPerpExchange.LeverageTarget({
+                leverage: _targetLeverage,
+                minValue: minValue,
+                maxValue: _cap(st),
+                bandLower: lower,
+                bandUpper: upper
+            })
         );
-        RebalanceAction action = _action(t.valueBefore, t.sizeBefore, t.price, supply, st);
+        RebalanceAction action = _action(t.valueBefore, t.sizeBefore, t.price, supply, minValue, st);
         _requireDue(action, t.valueBefore, t.sizeBefore, t.price, st);
         if (t.valueBefore <= 0) {
             // Nothing is left: the trade closed the position for good.
@@ -368,7 +378,10 @@ contract LeveragedToken is
         IPerpExchange.AccountState memory a = _account();
         priceStatus = a.priceStatus;
         // Nothing is due while the price would not pass the exchange's checks: the rebalance would revert.
-        if (priceStatus == IPerpExchange.PriceStatus.FRESH) action = _action(a.value, a.size, a.price, supply, _state);
+        if (priceStatus == IPerpExchange.PriceStatus.FRESH) {
+            uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
+            action = _action(a.value, a.size, a.price, supply, minValue, _state);
+        }
         leverage = _leverage(a.value, a.size, a.price);
         equity_ = a.value > 0 ? uint256(a.value) : 0;
     }
@@ -715,13 +728,14 @@ contract LeveragedToken is
         );
     }
 
-    /// @dev The due action for an account state with `supply` shares; NONE once wiped out or with no supply. The band
-    /// and the dust rule apply to the levered value (at most the equity cap).
+    /// @dev The due action for an account state with `supply` shares (`minValue`: their `minPositionValue`); NONE
+    /// once wiped out or with no supply. The band and the dust rule apply to the levered value (at most the cap).
     function _action(
         int256 value,
         int256 size,
         uint256 price,
         uint256 supply,
+        uint256 minValue,
         State memory st
     ) private view returns (RebalanceAction) {
         if (st.wipedOut || supply == 0) return RebalanceAction.NONE;
@@ -729,12 +743,10 @@ contract LeveragedToken is
         if (value <= 0) return RebalanceAction.DRIFT;
         int256 levered = LeverageMath.levered(value, _cap(st));
         // A dust account holds no position: one left open (the price moved it into dust) is closed.
-        if (!LeverageMath.holdsPosition(levered, supply, _collateralScale)) {
+        if (!LeverageMath.holdsPosition(levered, minValue))
             return size != 0 ? RebalanceAction.DRIFT : RebalanceAction.NONE;
-        }
-        uint256 leverage = SignedMath.abs(_leverage(levered, size, price));
         (uint256 lower, uint256 upper) = LeverageMath.band(_targetLeverage, st.band);
-        if (leverage < lower || leverage > upper) return RebalanceAction.DRIFT;
+        if (!LeverageMath.inBand(levered, size, price, lower, upper, _collateralScale)) return RebalanceAction.DRIFT;
         if (block.timestamp >= uint256(st.lastRebalance) + st.rebalanceInterval) return RebalanceAction.TIME;
         return RebalanceAction.NONE;
     }
@@ -743,7 +755,9 @@ contract LeveragedToken is
     /// account may be under the exchange's margin requirements, and a dust account's position must be closed.
     function _rebalancesFirst(int256 value, int256 size, uint256 price, uint256 supply) private view returns (bool) {
         if (size == 0) return false;
-        return !LeverageMath.holdsPosition(value, supply, _collateralScale) || _isOverLevered(value, size, price);
+        return
+            !LeverageMath.holdsPosition(value, LeverageMath.minPositionValue(supply, _collateralScale)) ||
+            _isOverLevered(value, size, price);
     }
 
     /// @dev Whether |leverage| on a positive levered value is above the band.

@@ -76,6 +76,15 @@ interface IPerpExchange {
         uint256 takerFeeBps; // the market's taker fee
     }
 
+    /// @notice Where `tradeToLeverage` takes an account (a leveraged token's rebalance).
+    struct LeverageTarget {
+        int256 leverage; // signed WAD: the target leverage on the levered value
+        uint256 minValue; // collateral units: a levered value below it holds no position (a token's dust rule)
+        uint256 maxValue; // collateral units: the most value levered (a token's equity cap; beyond it, unlevered)
+        uint256 bandLower; // WAD: with bandUpper, the |leverage| band within which nothing is traded (a token's
+        uint256 bandUpper; // drift band); an empty band (bandLower > bandUpper) trades whenever the size differs
+    }
+
     /// @notice What `tradeToLeverage` did: the account before and after, at one price.
     struct LeverageTrade {
         int256 valueBefore; // collateral units (funding pending)
@@ -222,19 +231,18 @@ interface IPerpExchange {
     /// @return valueAfter the account's value right after the trade (as `accountValue` would answer)
     function trade(uint256 marketId, int256 sizeDelta) external returns (uint256 price, int256 valueAfter);
 
-    /// @notice Trades the caller's position to the size that puts it at `leverage` (signed WAD) on at most
-    /// `maxValue`: `leverage x min(value, maxValue) / price` rounded toward zero (`LeverageMath.targetSize`), where
-    /// the value is the account's before the trade, funding pending included; to no position when that levered value
-    /// is below `minValue` (collateral units; a leveraged token's dust rule) or <= 0. `maxValue` is a leveraged
-    /// token's equity cap: what the account holds beyond it is not levered. One call and one price read for what would otherwise be `accountState` and
-    /// `trade`. Nothing is traded when the position is at the target already (no revert); otherwise as `trade`
-    /// (funding settled, PnL realized, taker fee, the initial margin checked when exposure grows).
+    /// @notice Trades the caller's position to `target.leverage` (signed WAD) on at most `target.maxValue`:
+    /// `leverage x min(value, maxValue) / price` rounded toward zero (`LeverageMath.targetSize`), where the value is
+    /// the account's before the trade, funding pending included; to no position when that levered value is below
+    /// `target.minValue` or <= 0. One call and one price read for what would otherwise be `accountState` and `trade`.
+    /// Nothing is traded (no revert) when the position is at the target already, or when its |leverage| on the
+    /// levered value is within the band [`bandLower`, `bandUpper`] (a leveraged token asks so when only a drift may
+    /// be due, so that a rebalance that is not due costs no trade); otherwise as `trade` (funding settled, PnL
+    /// realized, taker fee, the initial margin checked when exposure grows).
     /// @return t the account before and after the trade, at the trade's price
     function tradeToLeverage(
         uint256 marketId,
-        int256 leverage,
-        uint256 minValue,
-        uint256 maxValue
+        LeverageTarget calldata target
     ) external returns (LeverageTrade memory t);
 
     /// @notice Deposits `amount` (pulled from the caller) into the caller's own account, then trades `sizeDelta`

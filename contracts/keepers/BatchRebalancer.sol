@@ -31,7 +31,8 @@ contract BatchRebalancer {
             // With the reserve, the call gets at least 63/64 of it: more than a rebalance uses, at any depth.
             uint256 gasBefore = gasleft();
             if (gasBefore < GAS_RESERVE_PER_TOKEN) revert BatchRebalancerOutOfGas(i);
-            // A token with nothing due reverts with LeveragedTokenRebalanceNotDue: as cheap as asking it first.
+            // A token with nothing due reverts with LeveragedTokenRebalanceNotDue before it trades: about what asking
+            // `rebalanceAction()` first would cost (`npm run bench`: "rebalance not due (a lost race)").
             try token.rebalance() {
                 done |= 1 << i;
                 ++rebalanced;

@@ -44,8 +44,22 @@ library LeverageMath {
         return ((target * (WAD - width)) / WAD, (target * (WAD + width)) / WAD);
     }
 
+    /// @notice Whether |leverage| of `size` on a positive `value` at `price` is within the band [`lower`, `upper`],
+    /// bounds included; never for an empty band (`lower > upper`).
+    function inBand(
+        int256 value,
+        int256 size,
+        uint256 price,
+        uint256 lower,
+        uint256 upper,
+        uint256 scale
+    ) internal pure returns (bool) {
+        uint256 current = SignedMath.abs(leverage(value, size, price, scale));
+        return current >= lower && current <= upper;
+    }
+
     /// @notice The size that puts an account of `value` at `targetLeverage`: `L x value / price` rounded toward zero,
-    /// or none below `minValue` (a dust account, or one under water).
+    /// or none when the value holds no position (below `minValue`: a dust account, or one under water).
     function targetSize(
         int256 targetLeverage,
         int256 value,
@@ -53,7 +67,7 @@ library LeverageMath {
         uint256 minValue,
         uint256 scale
     ) internal pure returns (int256) {
-        if (value <= 0 || uint256(value) < minValue) return 0;
+        if (!holdsPosition(value, minValue)) return 0;
         return (targetLeverage * (value * int256(scale))) / int256(price);
     }
 
@@ -88,10 +102,11 @@ library LeverageMath {
             Math.mulDiv(Math.ceilDiv(MIN_POSITION_EQUITY, scale), supply, supply - MINIMUM_SHARES, Math.Rounding.Ceil);
     }
 
-    /// @notice Whether an account of `value` with `supply` shares holds a position: its holders' part besides the
-    /// dead shares is not dust. (The dead shares' part, which a donation can make large, is never levered alone.)
-    function holdsPosition(int256 value, uint256 supply, uint256 scale) internal pure returns (bool) {
-        return value > 0 && uint256(value) >= minPositionValue(supply, scale);
+    /// @notice Whether an account of `value` holds a position: above 0 and at least `minValue`, which a token sets to
+    /// `minPositionValue(supply)`, so that its holders' part besides the dead shares is not dust. (The dead shares'
+    /// part, which a donation can make large, is never levered alone.)
+    function holdsPosition(int256 value, uint256 minValue) internal pure returns (bool) {
+        return value > 0 && uint256(value) >= minValue;
     }
 
     // ---------------------------------------------------------------------------------------------------------

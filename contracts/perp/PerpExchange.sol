@@ -222,17 +222,21 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     /// @inheritdoc IPerpExchange
     function tradeToLeverage(
         uint256 marketId,
-        int256 leverage,
-        uint256 minValue,
-        uint256 maxValue
+        LeverageTarget calldata target
     ) external nonReentrant returns (LeverageTrade memory r) {
-        if (SignedMath.abs(leverage) > MAX_LEVERAGE) revert PerpInvalidLeverage(leverage);
+        if (SignedMath.abs(target.leverage) > MAX_LEVERAGE) revert PerpInvalidLeverage(target.leverage);
         Trader memory t = _trader(msg.sender, marketId, PriceRead.ALWAYS);
         r.price = t.price;
         r.sizeBefore = t.account.size;
         r.valueBefore = PerpMath.valueOf(t.account, t.fundingOwed, t.price, _collateralScale);
-        int256 levered = LeverageMath.levered(r.valueBefore, maxValue);
-        r.sizeAfter = LeverageMath.targetSize(leverage, levered, t.price, minValue, _collateralScale);
+        int256 levered = LeverageMath.levered(r.valueBefore, target.maxValue);
+        uint256 scale = _collateralScale;
+        r.sizeAfter =
+            target.bandLower <= target.bandUpper && // not an empty band
+            LeverageMath.holdsPosition(levered, target.minValue) &&
+            LeverageMath.inBand(levered, r.sizeBefore, t.price, target.bandLower, target.bandUpper, scale)
+                ? r.sizeBefore // within the band: nothing to do
+                : LeverageMath.targetSize(target.leverage, levered, t.price, target.minValue, scale);
         if (r.sizeAfter == r.sizeBefore) {
             r.valueAfter = r.valueBefore;
         } else {

@@ -12,8 +12,6 @@ import { DAY, feedPrice, usdc, wad } from "../helpers/units";
  * against the exact models (src/model) to the wei at every step.
  */
 
-const YEAR_DAYS = 365;
-
 /** The testnet deployments' settings (deployments/specs/sepolia.json): fees on, funding 10% (or more) a year. */
 async function testnetSystem(fundingRatePerYear: bigint, equityCap?: bigint) {
   return deploySystem(

@@ -7,7 +7,8 @@ import { MaxUint256 } from "ethers";
 import fc from "fast-check";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployPerp, expectPerpBooks, inOneBlock, openPosition, type PerpSystem } from "../helpers/perp";
-import { feedPrice, usdc, wad } from "../helpers/units";
+import { feedPrice, usdc, wad, WAD } from "../helpers/units";
+import type { IPerpExchange } from "../../typechain-types/contracts/perp/PerpExchange";
 
 /**
  * The calls shaped for a leveraged token (`depositAndTrade`, `tradeAndWithdraw`, `tradeToLeverage`, `accountState`)
@@ -44,16 +45,44 @@ async function expectTwins(s: PerpSystem) {
   await expectPerpBooks(s);
 }
 
-/** `leverage x value / price` toward zero, none below `minValue` or at a value <= 0 (LeverageMath.targetSize). */
-function targetSize(leverage: bigint, value: bigint, price: bigint, minValue: bigint): bigint {
-  if (value <= 0n || value < minValue) return 0n;
-  return (leverage * value * SCALE) / price; // BigInt division truncates toward zero, as Solidity's
+/** An empty band (lower > upper): `tradeToLeverage` trades to the target whenever the size differs. */
+const NO_BAND = { bandLower: MaxUint256, bandUpper: 0n };
+
+/** A LeverageTarget: no cap and no band unless given. */
+function target(leverage: bigint, minValue: bigint, rest: Partial<IPerpExchange.LeverageTargetStruct> = {}) {
+  return { leverage, minValue, maxValue: MaxUint256, ...NO_BAND, ...rest };
 }
+
+/**
+ * The size `tradeToLeverage` trades to, written out independently: `leverage x min(value, maxValue) / price` toward
+ * zero, none below `minValue` or at a value <= 0, and the size as it is when |leverage| on the levered value is
+ * within the band.
+ */
+function sizeAfter(step: LeverageStep, value: bigint, size: bigint, price: bigint): bigint {
+  const levered = value > step.maxValue ? step.maxValue : value;
+  if (levered <= 0n || levered < step.minValue) return 0n;
+  if (size !== 0n) {
+    const notional = (size * price) / WAD - ((size * price) % WAD < 0n ? 1n : 0n); // toward negative infinity
+    const leverage = (notional * WAD) / (levered * SCALE);
+    const current = leverage < 0n ? -leverage : leverage;
+    if (current >= step.bandLower && current <= step.bandUpper) return size;
+  }
+  return (step.leverage * levered * SCALE) / price; // BigInt division truncates toward zero, as Solidity's
+}
+
+type LeverageStep = {
+  kind: "tradeToLeverage";
+  leverage: bigint;
+  minValue: bigint;
+  maxValue: bigint;
+  bandLower: bigint;
+  bandUpper: bigint;
+};
 
 type Step =
   | { kind: "depositAndTrade"; amount: bigint; sizeDelta: bigint }
   | { kind: "tradeAndWithdraw"; sizeDelta: bigint; pay: [bigint, bigint] }
-  | { kind: "tradeToLeverage"; leverage: bigint; minValue: bigint }
+  | LeverageStep
   | { kind: "move"; price: number; seconds: number };
 
 /** Alice's combined call and bob's plain calls for `step`, mined together; bob's are decided on the pending state. */
@@ -84,8 +113,9 @@ async function doStep(s: PerpSystem, step: Step): Promise<void> {
       sends.push(() => exchange.connect(bob).withdraw(0, toCarol + toKeeper, bob.address, GAS));
   } else {
     const state = await exchange.accountState(bob.address, 0, pending);
-    const delta = targetSize(step.leverage, state.value, state.price, step.minValue) - state.size;
-    sends.push(() => exchange.connect(alice).tradeToLeverage(0, step.leverage, step.minValue, MaxUint256, GAS));
+    const delta = sizeAfter(step, state.value, state.size, state.price) - state.size;
+    const { kind: _, ...leverageTarget } = step;
+    sends.push(() => exchange.connect(alice).tradeToLeverage(0, leverageTarget, GAS));
     if (delta !== 0n) sends.push(() => exchange.connect(bob).trade(0, delta, GAS));
   }
   await inOneBlock(at, sends);
@@ -123,11 +153,20 @@ describe("PerpExchange: the calls shaped for a leveraged token", () => {
         sizeDelta,
         pay: fc.tuple(fc.bigInt({ min: 0n, max: usdc(300) }), fc.bigInt({ min: 0n, max: usdc(30) })),
       }),
-      fc.record({
-        kind: fc.constant("tradeToLeverage" as const),
-        leverage: fc.bigInt({ min: -wad(5), max: wad(5) }),
-        minValue: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: usdc(3_000) })),
-      }),
+      fc
+        .record({
+          kind: fc.constant("tradeToLeverage" as const),
+          leverage: fc.bigInt({ min: -wad(5), max: wad(5) }),
+          minValue: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: usdc(3_000) })),
+          maxValue: fc.oneof(fc.constant(MaxUint256), fc.bigInt({ min: 0n, max: usdc(3_000) })),
+          band: fc.oneof(
+            fc.constant(NO_BAND),
+            fc
+              .tuple(fc.bigInt({ min: 0n, max: wad(4) }), fc.bigInt({ min: 0n, max: wad(6) }))
+              .map(([bandLower, bandUpper]) => ({ bandLower, bandUpper })),
+          ),
+        })
+        .map(({ band, ...rest }): LeverageStep => ({ ...rest, ...band })),
       fc.record({
         kind: fc.constant("move" as const),
         price: fc.integer({ min: 40_000, max: 60_000 }),
@@ -170,19 +209,35 @@ describe("PerpExchange: the calls shaped for a leveraged token", () => {
     const { exchange, alice } = s;
     await openPosition(s, alice, usdc(1_000), 0n);
     const price = await exchange.markPrice(0);
-    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n, MaxUint256)).to.emit(exchange, "Traded");
+    await expect(exchange.connect(alice).tradeToLeverage(0, target(wad(3), 0n))).to.emit(exchange, "Traded");
     // 3 x 1,000 USDC / 50,000 = 0.06 BTC, from the value before the trade (its fee then comes off the margin)
     expect((await exchange.position(alice.address, 0)).size).to.equal((wad(3) * usdc(1_000) * SCALE) / price);
     // at the target already: no trade, no revert
-    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n, MaxUint256)).not.to.emit(exchange, "Traded");
+    await expect(exchange.connect(alice).tradeToLeverage(0, target(wad(3), 0n))).not.to.emit(exchange, "Traded");
     // below minValue: closed
-    await exchange.connect(alice).tradeToLeverage(0, wad(3), usdc(1_000_000), MaxUint256);
+    await exchange.connect(alice).tradeToLeverage(0, target(wad(3), usdc(1_000_000)));
     expect((await exchange.position(alice.address, 0)).size).to.equal(0n);
-    await expect(exchange.connect(alice).tradeToLeverage(0, wad(10_001), 0n, MaxUint256))
+    // at most maxValue levered: 3 x 400 USDC
+    await exchange.connect(alice).tradeToLeverage(0, target(wad(3), 0n, { maxValue: usdc(400) }));
+    expect((await exchange.position(alice.address, 0)).size).to.equal((wad(3) * usdc(400) * SCALE) / price);
+    // within a band around the leverage on the levered value (3x on 400): nothing; outside it: to the target
+    const levered3x = { maxValue: usdc(400), bandLower: wad(2), bandUpper: wad(4) };
+    await expect(exchange.connect(alice).tradeToLeverage(0, target(wad(2), 0n, levered3x))).not.to.emit(
+      exchange,
+      "Traded",
+    );
+    await expect(
+      exchange.connect(alice).tradeToLeverage(0, target(wad(2), 0n, { ...levered3x, bandUpper: wad("2.9") })),
+    ).to.emit(exchange, "Traded");
+    expect((await exchange.position(alice.address, 0)).size).to.equal((wad(2) * usdc(400) * SCALE) / price);
+    // the band does not keep a dust account's position (below minValue): closed
+    await exchange.connect(alice).tradeToLeverage(0, target(wad(2), usdc(1_000_000), { ...levered3x, bandLower: 0n }));
+    expect((await exchange.position(alice.address, 0)).size).to.equal(0n);
+    await expect(exchange.connect(alice).tradeToLeverage(0, target(wad(10_001), 0n)))
       .to.be.revertedWithCustomError(exchange, "PerpInvalidLeverage")
       .withArgs(wad(10_001));
     await time.increase(MAX_AGE + 1);
-    await expect(exchange.connect(alice).tradeToLeverage(0, wad(3), 0n, MaxUint256)).to.be.revertedWithCustomError(
+    await expect(exchange.connect(alice).tradeToLeverage(0, target(wad(3), 0n))).to.be.revertedWithCustomError(
       exchange,
       "PerpStalePrice",
     );
