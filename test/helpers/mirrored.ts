@@ -8,7 +8,7 @@ import { FEED_TO_WAD } from "../../src/model/fixedPoint";
 import { ExactTrader } from "../../src/model/perp/trader";
 import type { PerpAccountState } from "../../src/model/perp/types";
 import { readMarketParams, readTokenParams } from "../../src/model/fromChain";
-import type { System } from "./system";
+import type { ExchangeSystem, System } from "./system";
 
 /**
  * Tokens and traders of one market, each followed by its exact model (src/model): every transaction is sent on chain
@@ -25,10 +25,10 @@ export class MirroredMarket {
   /** Feed answer (8 decimals) the models were last given. */
   private answer = 0n;
 
-  private constructor(readonly s: System) {}
+  private constructor(readonly s: ExchangeSystem & Partial<Pick<System, "factory">>) {}
 
-  /** A mirror of `s`'s BTC market; tokens are added with `addToken` right after their creation. */
-  static async of(s: System): Promise<MirroredMarket> {
+  /** A mirror of `s`'s BTC market; tokens (with a factory) are added with `addToken` right after their creation. */
+  static async of(s: ExchangeSystem & Partial<Pick<System, "factory">>): Promise<MirroredMarket> {
     const m = new MirroredMarket(s);
     m.fundAtStart = await s.exchange.fundBalance();
     m.answer = (await s.btcFeed.latestRoundData())[1];
@@ -48,11 +48,10 @@ export class MirroredMarket {
 
   /** Creates (market 0, `leverage`) through the factory and follows it from its creation. */
   async addToken(leverage: bigint): Promise<LeveragedToken> {
-    await this.s.factory.createToken(this.s.btcMarket, leverage);
-    const token = await ethers.getContractAt(
-      "LeveragedToken",
-      await this.s.factory.tokenFor(this.s.btcMarket, leverage),
-    );
+    const factory = this.s.factory;
+    if (!factory) throw new Error("a mirrored token needs the system's factory");
+    await factory.createToken(this.s.btcMarket, leverage);
+    const token = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(this.s.btcMarket, leverage));
     const market = await readMarketParams(this.s.exchange, this.s.btcMarket);
     const [, , price] = await this.s.exchange.accountSnapshot(await token.getAddress(), this.s.btcMarket);
     const model = new ExactTokenModel(market, await readTokenParams(token), await token.lastRebalanceTime(), price);
@@ -187,6 +186,32 @@ export class MirroredMarket {
   async settleFunding(who: HardhatEthersSigner): Promise<void> {
     const receipt = await mined(this.s.exchange.connect(who).settleFunding(this.s.btcMarket));
     replay(this.trader(who), await blockTime(receipt), "settleFunding", (x) => x.settleFunding());
+  }
+
+  /**
+   * `keeper` liquidates `who`: it goes through exactly when the model says the account is liquidatable (else
+   * PerpNotLiquidatable), and then the penalty and reward are the model's. Returns whether it went through.
+   */
+  async liquidate(who: HardhatEthersSigner, keeper: HardhatEthersSigner): Promise<boolean> {
+    const time = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 1n;
+    const trader = this.trader(who);
+    await ethers.provider.send("evm_setNextBlockTimestamp", [Number(time)]);
+    const exchange = this.s.exchange.connect(keeper);
+    if (!trader.clone().at(time).isLiquidatable()) {
+      await expect(exchange.liquidate(who.address, this.s.btcMarket)).to.be.revertedWithCustomError(
+        exchange,
+        "PerpNotLiquidatable",
+      );
+      return false;
+    }
+    const receipt = await mined(exchange.liquidate(who.address, this.s.btcMarket));
+    const { penalty, reward } = replay(trader, time, "liquidate", (x) => x.liquidate());
+    const event = receipt.logs.map((log) => exchange.interface.parseLog(log)).find((e) => e?.name === "Liquidated");
+    expect([event!.args.liquidatorReward, event!.args.fundPenalty], "liquidation, chain vs model").to.deep.equal([
+      reward,
+      penalty - reward,
+    ]);
+    return true;
   }
 
   trader(who: HardhatEthersSigner): ExactTrader {

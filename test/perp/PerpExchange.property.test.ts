@@ -2,6 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import fc from "fast-check";
 import { sumOfMargins } from "../helpers/books";
+import { MirroredMarket } from "../helpers/mirrored";
 import { deployPerp, type PerpSystem } from "../helpers/perp";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
@@ -168,5 +169,137 @@ describe("PerpExchange: property", () => {
       ),
       { numRuns: 30 },
     );
+  });
+});
+
+/**
+ * The moves of traders who live with their positions for months: withdrawing down to their maintenance requirement
+ * (realizing profit to do it), settling their funding whatever their margin, long waits with funding accruing, price
+ * moves and gaps, and a keeper liquidating whoever is liquidatable.
+ */
+type LongMove =
+  | { kind: "deposit"; who: number; amount: bigint }
+  | { kind: "lever"; who: number; percentOfMax: number }
+  | { kind: "withdrawMost"; who: number }
+  | { kind: "settle"; who: number }
+  | { kind: "price"; moveBps: number }
+  | { kind: "wait"; seconds: number }
+  | { kind: "liquidations" };
+
+const longMove: fc.Arbitrary<LongMove> = fc.oneof(
+  fc.record({ kind: fc.constant("deposit" as const), who, amount: fc.bigInt(usdc(10), usdc(5_000)) }),
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("lever" as const),
+      who,
+      percentOfMax: fc.oneof(fc.integer({ min: 10, max: 100 }), fc.integer({ min: -100, max: -10 })),
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ kind: fc.constant("withdrawMost" as const), who }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant("settle" as const), who }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("price" as const),
+      moveBps: fc.oneof(fc.integer({ min: -1_500, max: 2_500 }), fc.integer({ min: -5_000, max: 10_000 })),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("wait" as const),
+      seconds: fc.oneof(fc.integer({ min: 3_600, max: 86_400 }), fc.integer({ min: 7 * 86_400, max: 42 * 86_400 })),
+    }),
+    weight: 2,
+  },
+  fc.record({ kind: fc.constant("liquidations" as const) }),
+);
+
+describe("PerpExchange: nothing owed is forgiven (property, against the exact model)", () => {
+  it("weeks of funding, withdrawals to the maintenance margin and settlements at any value: every account and the fund equal the models", async () => {
+    let withdrawals = 0;
+    let settlements = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(longMove, { minLength: 15, maxLength: 25 }), async (moves) => {
+        const s = await loadFixture(randomMarketFixture);
+        const traders = [s.alice, s.bob, s.carol];
+        const m = await MirroredMarket.of(s);
+        for (const trader of traders) await m.traderDeposit(trader, usdc(2_000));
+        let answer = (await s.btcFeed.latestRoundData())[1];
+        for (const move of moves) {
+          /** The next block's time (the models are asked about it on clones). */
+          const fresh = async () => BigInt((await time.latest()) + 1);
+          switch (move.kind) {
+            case "deposit":
+              await m.traderDeposit(traders[move.who], move.amount);
+              break;
+            case "lever": {
+              // a fraction of the largest position the value can back at the initial margin (20x)
+              const x = m
+                .trader(traders[move.who])
+                .clone()
+                .at(await fresh());
+              const target = (x.accountValue() * 20n * 10n ** 12n * 10n ** 18n) / m.price();
+              const size = (target * BigInt(move.percentOfMax)) / 100n - x.state.size;
+              const fee = (size < 0n ? -size : size) * m.price() * 5n; // 5 bps; headroom for it below
+              if (size !== 0n && x.accountValue() * 10n ** 12n * 10n ** 22n > fee * 40n) {
+                try {
+                  x.trade(size);
+                } catch {
+                  break; // the model refuses (initial margin): so would the chain
+                }
+                await m.traderTrade(traders[move.who], size);
+              }
+              break;
+            }
+            case "withdrawMost": {
+              // the most the model allows goes through; one unit more is refused (margin and profit, or maintenance)
+              const trader = traders[move.who];
+              const at = await fresh();
+              const most = m.trader(trader).clone().at(at).maxWithdrawal();
+              await time.setNextBlockTimestamp(Number(at));
+              const oneMore = s.exchange.connect(trader).withdraw.staticCall(0, most + 1n, trader.address, {
+                blockTag: "pending",
+              });
+              await expect(oneMore).to.be.reverted;
+              if (most > 0n) {
+                await m.traderWithdraw(trader, most);
+                withdrawals++;
+              }
+              break;
+            }
+            case "settle": {
+              // Settling moves no value but the rounding of what is paid up to the unit (in the fund's favour): the
+              // model's value just before and just after, at the same second. (The chain equals the model below.)
+              const trader = traders[move.who];
+              const at = await fresh();
+              const before = m.trader(trader).clone().at(at).accountValue();
+              await time.setNextBlockTimestamp(Number(at));
+              await m.settleFunding(trader);
+              const after = m.trader(trader).accountValue();
+              expect(before - after, "settling funding changed the value by more than a unit").to.be.within(0n, 1n);
+              settlements++;
+              break;
+            }
+            case "price":
+              answer = (answer * BigInt(10_000 + move.moveBps)) / 10_000n;
+              if (answer < feedPrice(1_000)) answer = feedPrice(1_000);
+              await m.push(answer);
+              break;
+            case "wait":
+              await time.increase(move.seconds);
+              await m.push(answer); // the oracle keeps the price fresh
+              break;
+            case "liquidations":
+              for (const trader of traders) await m.liquidate(trader, s.keeper);
+              break;
+          }
+          await m.expectBooks(`after ${move.kind}`);
+        }
+      }),
+      { numRuns: 25, seed: 20261207 },
+    );
+    expect(withdrawals, "withdrawals to the maintenance margin").to.be.greaterThan(10);
+    expect(settlements, "settlements").to.be.greaterThan(10);
   });
 });

@@ -40,6 +40,21 @@ export class ExactTrader extends ExactPerpAccount {
     super.withdraw(amount);
   }
 
+  /**
+   * The most PerpExchange.withdraw takes now: the settled margin and the unrealized profit it may realize (after
+   * funding is settled), and, with a position, no more than leaves the value at the maintenance margin.
+   */
+  maxWithdrawal(): bigint {
+    const x = this.clone();
+    x.settleFunding();
+    const available = x.s.margin + x.realizableProfit();
+    if (x.s.size === 0n) return available;
+    const { maintenanceMarginBps } = x.liquidationParams();
+    const headroom = x.accountValue() - x.requirement(maintenanceMarginBps);
+    const most = headroom < available ? headroom : available;
+    return most > 0n ? most : 0n;
+  }
+
   /** PerpExchange.settleFunding: the funding owed settled into the account (with a position). */
   settleFunding(): void {
     this.accrueFunding();
