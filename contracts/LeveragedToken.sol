@@ -316,7 +316,8 @@ contract LeveragedToken is
         State memory st = _state;
         uint256 supply = totalSupply();
         if (st.wipedOut || supply == 0) {
-            IPerpExchange.AccountState memory a = _account();
+            // Nothing can be due (on a stale or invalid price, the price's error first, as for any rebalance).
+            IPerpExchange.AccountState memory a = _snapshot(supply, true).account;
             _requireDue(RebalanceAction.NONE, a.value, a.size, a.price, st);
         }
         // Before the interval has passed only a drift can be due: the exchange is given the band, within which it

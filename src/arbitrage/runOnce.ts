@@ -3,7 +3,7 @@ import { USDC_DECIMALS } from "../units";
 import { beginPass } from "../bot/process";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { findPair, poolPrice, premium, readPool, type Pool } from "../dex/pool";
-import { decodeRevert, describeError, unlessPriceRevert } from "../errors";
+import { decodeRevert, describeError, isPriceRevert } from "../errors";
 import { isRpcFault } from "../rpc/faults";
 import { checkSent, type Retry } from "../tx";
 import { arbitrage, recordMined, type Opportunity } from "./execute";
@@ -29,6 +29,8 @@ interface Listed {
   retired: boolean;
   /** What a mint may still deposit under the token's equity cap (stablecoin units). */
   capHeadroom: bigint;
+  /** Why the token cannot be priced now (its views refuse a stale or invalid price), in one line; else undefined. */
+  priceError?: string;
 }
 
 /**
@@ -120,7 +122,13 @@ async function arbitragePool(
     metrics?.premium.set({ token: entry.symbol }, Number(formatUnits(gap, 18)));
   }
   metrics?.nav.set({ token: entry.symbol }, Number(formatUnits(entry.nav, USDC_DECIMALS)));
-  if (entry.wipedOut || entry.retired || gap === undefined) return undefined;
+  if (entry.wipedOut || entry.retired) return undefined;
+  if (entry.priceError !== undefined) {
+    metrics?.errors.inc({ kind: "simulation" });
+    logger.warn({ token: entry.symbol, error: entry.priceError }, "cannot price the token now");
+    return "skipped";
+  }
+  if (gap === undefined) return undefined;
   let plan: Plan | undefined;
   try {
     plan = await planArbitrage(context.connectToken(entry.token), entry.pool, opportunity);
@@ -187,14 +195,33 @@ async function readPools(context: ArbitrageContext, retry: Retry): Promise<Liste
 /** One token's pool, NAV, pause, wipe-out, retirement and cap headroom, read now. */
 async function readEntry(context: ArbitrageContext, address: string, pair: string, symbol: string): Promise<Listed> {
   const token = context.connectToken(address);
+  // At a stale or invalid price the token's NAV and headroom revert (as a mint or redeem would): the pool is skipped.
+  const priced = (read: Promise<bigint>): Promise<{ value?: bigint; error?: string }> =>
+    read.then(
+      (value) => ({ value }),
+      (error: unknown) => {
+        if (!isPriceRevert(error)) throw error;
+        return { error: describeError(error, CONTRACT_INTERFACES) };
+      },
+    );
   const [pool, nav, paused, wipedOut, retired, capHeadroom] = await Promise.all([
     readPool(context.provider, pair, address, context.state.stablecoin as string),
-    // At a stale or invalid price the token cannot be minted or redeemed: NAV 0 and no headroom skip it.
-    unlessPriceRevert(token.navPerShare(), 0n),
+    priced(token.navPerShare()),
     token.paused(),
     token.wipedOut(),
     context.factory.isRetired(address),
-    unlessPriceRevert(token.capHeadroom(), 0n),
+    priced(token.capHeadroom()),
   ]);
-  return { token: address, symbol, pair, pool, nav, paused, wipedOut, retired, capHeadroom };
+  return {
+    token: address,
+    symbol,
+    pair,
+    pool,
+    nav: nav.value ?? 0n,
+    paused,
+    wipedOut,
+    retired,
+    capHeadroom: capHeadroom.value ?? 0n,
+    priceError: nav.error ?? capHeadroom.error,
+  };
 }

@@ -95,8 +95,11 @@ describe("chain reads for the app (history, holding period, block search, exchan
       size: await token.positionSize(),
       entryPrice: await exchange.entryPrice(address, btcMarket),
       accountValue: await exchange.accountValue(address, btcMarket),
+      unrealizedPnl: await exchange.unrealizedPnl(address, btcMarket),
+      fundingOwed: await exchange.fundingOwed(address, btcMarket),
+      maintenanceMargin: await exchange.marginRequirement(address, btcMarket),
       markPrice: wad(50_820),
-      priceIsFresh: true,
+      priceStatus: "fresh",
       marketSymbol: "BTC",
     });
   });
