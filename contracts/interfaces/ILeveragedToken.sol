@@ -130,13 +130,14 @@ interface ILeveragedToken {
 
     /// @notice Burns `shares` of the caller for their pro-rata part of equity; `type(uint256).max` burns the caller's
     /// whole balance after the management fee accrued (so the fee recipient's "all" includes its newest fee shares).
-    /// The position shrinks by the same fraction, so leverage is unchanged for the holders who stay; they keep
-    /// `equity x (supply - shares) / supply` rounded up, the redeemer gets the rest less the redeem fee. When what
-    /// stays is dust (below `MIN_POSITION_EQUITY`) the whole position is closed instead: the last redeem leaves no open
+    /// The position shrinks by the same fraction, so leverage is unchanged for the holders who stay; they keep `equity
+    /// x (supply - shares) / supply` rounded up, the redeemer gets the rest less the redeem fee. When what stays is
+    /// dust (below `MIN_POSITION_EQUITY`) the whole position is closed instead: the last redeem leaves no open
     /// position. The payout is the redeemer's share whatever part of the equity is settled margin and what part is
-    /// unrealized profit: the exchange realizes the profit the payout needs. Never blocked by pause or the cap. A redeem that leaves a position while leverage is above the band
-    /// rebalances first (the exchange refuses withdrawals under its maintenance margin). With a value <= 0 it wipes
-    /// the token out first; after a wipe-out it pays the pro-rata remainder, possibly 0.
+    /// unrealized profit: the exchange realizes the profit the payout needs. Never blocked by pause or the cap. A
+    /// redeem that leaves a position while leverage is above the band rebalances first (the exchange refuses
+    /// withdrawals under its maintenance margin). With a value <= 0 it wipes the token out first; after a wipe-out it
+    /// pays the pro-rata remainder, possibly 0.
     /// @return collateralOut the stablecoin sent to `receiver`
     function redeem(
         uint256 shares,
@@ -164,10 +165,10 @@ interface ILeveragedToken {
     function rebalance() external;
 
     /// @notice Which rebalance is due now: NONE, TIME or DRIFT. What keepers read. Never reverts. DRIFT when leverage
-    /// on the levered equity (`min(equity, equityCap)`) is outside the band, when a dust account (equity below `MIN_POSITION_EQUITY`) still holds a position (the
-    /// rebalance closes it), and when the value is <= 0 (the rebalance wipes the token out). NONE while the price
-    /// would not pass the exchange's checks (a rebalance would revert), once wiped out, at 0 supply, and for a dust
-    /// account without a position. Whatever is due can be done.
+    /// on the levered equity (`min(equity, equityCap)`) is outside the band, when a dust account (equity below
+    /// `MIN_POSITION_EQUITY`) still holds a position (the rebalance closes it), and when the value is <= 0 (the
+    /// rebalance wipes the token out). NONE while the price would not pass the exchange's checks (a rebalance would
+    /// revert), once wiped out, at 0 supply, and for a dust account without a position. Whatever is due can be done.
     function rebalanceAction() external view returns (RebalanceAction);
 
     /// @notice What a keeper needs in one call: the due action, the signed current leverage (WAD) and equity, valued

@@ -8,10 +8,10 @@ import {PerpMath} from "./PerpMath.sol";
 import {SignedWad} from "./SignedWad.sol";
 
 /// @title LeverageMath
-/// @notice A leveraged token's formulas, each once, with its rounding: current leverage and the drift band, the
-/// levered value under the equity cap, the target size, the size a mint adds, shares for equity added, the redeemer's part, the fees, and the rules that
-/// keep a token safe at tiny supply (dead shares, the holders' live value, dust). `LeveragedToken` quotes and acts
-/// with them, and the exchange sizes a rebalance with `targetSize`.
+/// @notice A leveraged token's formulas, each once, with its rounding: current leverage and the drift band, the levered
+/// value under the equity cap, the target size, the size a mint adds, shares for equity added, the redeemer's part, the
+/// fees, and the rules that keep a token safe at tiny supply (dead shares, the holders' live value, dust).
+/// `LeveragedToken` quotes and acts with them, and the exchange sizes a rebalance with `targetSize`.
 /// @dev Always in favour of the token and the holders who stay, never the caller: shares and payouts round down,
 /// what stayers keep and fees round up, sizes round toward zero. Units: values and amounts in collateral units (a
 /// value is signed: an account can be under water), shares 18 decimals, leverage and the band WAD, sizes base WAD,

@@ -12,10 +12,11 @@ import {SignedWad} from "./SignedWad.sol";
 /// funding, margin requirements, and a whole trade settled into the margin. `PerpExchange` trades and previews with
 /// them, and a leveraged token quotes its mints and redeems with the same code, so a quote is what the trade does.
 /// @dev Rounding is always in favour of the exchange's fund (against the trader): notional down (toward negative
-/// infinity), cost basis up, fee, funding paid and margin requirements up, funding received down, the margin's
-/// change down, realizable profit down. What an account owes is never forgiven while it holds a position: what its
-/// margin cannot pay is charged to the position's cost basis (`settle`). Units: sizes base WAD (18 decimals), prices USD WAD, notional, cost basis, PnL, fees and funding USD
-/// WAD, margin and account values in collateral units; `scale` is 10^(18 - collateral decimals).
+/// infinity), cost basis up, fee, funding paid and margin requirements up, funding received down, the margin's change
+/// down, realizable profit down. What an account owes is never forgiven while it holds a position: what its margin
+/// cannot pay is charged to the position's cost basis (`settle`). Units: sizes base WAD (18 decimals), prices USD WAD,
+/// notional, cost basis, PnL, fees and funding USD WAD, margin and account values in collateral units; `scale` is
+/// 10^(18 - collateral decimals).
 ///
 /// Bounds: the exchange stores sizes and cost bases in 128 bits and accepts prices below 2^112, so `size x price` and
 /// `size x price x bps` fit in 256 bits and are computed in plain (checked) arithmetic; a product beyond them would
@@ -107,12 +108,12 @@ library PerpMath {
         return (SignedWad.divCeil(newSize * int256(price), WAD), notional(size, price) - openNotional, newSize != 0);
     }
 
-    /// @notice Settles a signed USD WAD change into the account `a`, in place: the change is rounded down to
-    /// collateral units (in favour of the fund). A gain is added to the margin. A payment (a loss, funding, a fee) comes
-    /// out of the margin; what the margin cannot cover is charged to the position while there is one: its cost basis
-    /// grows by it, so that its unrealized PnL, and the account's value, fall by exactly that much. Nothing owed is
-    /// forgiven while the account holds a position: the fund collects it when the position is reduced or closed.
-    /// Without a position the shortfall is bad debt, exactly what is missing (the account's value was below 0).
+    /// @notice Settles a signed USD WAD change into the account `a`, in place: the change is rounded down to collateral
+    /// units (in favour of the fund). A gain is added to the margin. A payment (a loss, funding, a fee) comes out of
+    /// the margin; what the margin cannot cover is charged to the position while there is one: its cost basis grows by
+    /// it, so that its unrealized PnL, and the account's value, fall by exactly that much. Nothing owed is forgiven
+    /// while the account holds a position: the fund collects it when the position is reduced or closed. Without a
+    /// position the shortfall is bad debt, exactly what is missing (the account's value was below 0).
     /// @return marginDelta what the margin changed by (collateral units): the cash moved between account and fund
     /// @return badDebt the loss the account could not cover (collateral units), only once it holds no position
     function settle(

@@ -103,6 +103,10 @@ contract InvariantLens {
                 (uint256, int256, uint256, IPerpExchange.PriceStatus)
             );
         }
+        _probePreviews(t, r);
+    }
+
+    function _probePreviews(ILeveragedToken t, TokenReport memory r) private view {
         (bool mintOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewMint, (1e9)));
         (bool redeemOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewRedeem, (r.totalSupply / 2)));
         r.previewMintReverted = !mintOk;

@@ -172,7 +172,11 @@ describe("LeveragedTokenLens", () => {
     for (const t of list.tokens) {
       const token = await ethers.getContractAt("LeveragedToken", t.address);
       if (t.positionSize !== 0n) expect([t.navPerShare, t.capHeadroom], t.symbol).to.deep.equal([0n, 0n]);
-      else expect([t.navPerShare, t.capHeadroom], t.symbol).to.deep.equal([await token.navPerShare(), await token.capHeadroom()]);
+      else
+        expect([t.navPerShare, t.capHeadroom], t.symbol).to.deep.equal([
+          await token.navPerShare(),
+          await token.capHeadroom(),
+        ]);
     }
     expect(list.tokens.filter((t) => t.positionSize !== 0n).length).to.be.greaterThan(0);
     // equity is still given, valued at the stale price (funding accrued over the day), flagged by priceStatus

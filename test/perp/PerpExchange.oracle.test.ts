@@ -247,7 +247,10 @@ describe("PerpExchange: prices", () => {
       // 1,000 + 0.5 x (900 - 3,000) = -50, at the last accepted price, flagged INVALID
       const snapshot = await exchange.accountSnapshot(alice.address, ETH);
       expect([snapshot.value, snapshot.priceStatus]).to.deep.equal([-usdc(50), INVALID]);
-      await expect(exchange.accountValue(alice.address, ETH)).to.be.revertedWithCustomError(exchange, "PerpInvalidPrice");
+      await expect(exchange.accountValue(alice.address, ETH)).to.be.revertedWithCustomError(
+        exchange,
+        "PerpInvalidPrice",
+      );
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
       await expect(exchange.connect(keeper).liquidate(alice.address, ETH))
         .to.be.revertedWithCustomError(exchange, "PerpInvalidPrice")
