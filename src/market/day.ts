@@ -4,6 +4,7 @@ import { formatAmount } from "../amounts";
 import type { SettablePriceFeed } from "../../typechain-types";
 import { formatChange } from "../format";
 import { readTokenList, type TokenList } from "../lens";
+import { unvaluedReason } from "../tokenState";
 
 /**
  * One market day on a local chain: every feed's new price in one block at the day's start, then the wait for the
@@ -75,7 +76,10 @@ export function dayLine(
   const tokens = ["BTC3L", "BTC3S"].flatMap((symbol) => {
     const now = list.tokens.find((t) => t.symbol === symbol);
     const then = startList.tokens.find((t) => t.symbol === symbol);
-    return now && then ? [`${symbol} ${formatChange(now.navPerShare, then.navPerShare)}`] : [];
+    if (!now || !then) return [];
+    // A NAV that cannot be read (a stale or invalid price) is said so, not shown as a -100% change.
+    const reason = unvaluedReason(now) ?? unvaluedReason(then);
+    return [`${symbol} ${reason ? `- (${reason})` : formatChange(now.navPerShare, then.navPerShare)}`];
   });
   const first = prices[0] ? [`${prices[0].symbol} ${formatChange(prices[0].answer, prices[0].start)}`] : [];
   return `day ${day}${date ? ` (${date})` : ""}: ${shown} | since the start: ${[...first, ...tokens].join(", ")}`;
