@@ -138,8 +138,7 @@ describe("attack: months of funding in a rally (review of 73f15f8, findings 1-3)
         await time.increase(DAY / 2n);
         await m.push((await s.btcFeed.latestRoundData())[1]);
         await m.expectBooks("before bob's redeem");
-        const leverage = await token.currentLeverage();
-        const { paid, fee, worth } = await m.redeem(token, bob, await token.balanceOf(bob.address));
+        const { paid, fee, worth, leverage } = await m.redeem(token, bob, await token.balanceOf(bob.address));
         // Its share, less the redeem fee and the taker fee of its own trade (5 bps of its notional), and rounding.
         const takerFee = (worth * leverage * 5n) / 10_000n / 10n ** 18n + 1n;
         expect(paid + fee, `bob worth ${worth} at NAV`).to.be.within(worth - takerFee - 2n, worth);

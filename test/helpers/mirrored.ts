@@ -104,19 +104,20 @@ export class MirroredMarket {
 
   /**
    * `who` redeems `shares`: what it is paid and the fee equal the model's, and so does `previewRedeem` asked in the
-   * block before. Returns the payout, the fee and what the shares were worth at NAV (`shares x equity / supply`,
-   * pending fee shares counted, before the redeem's own trade).
+   * block before. Returns the payout, the fee, what the shares were worth at NAV (`shares x equity / supply`,
+   * pending fee shares counted, before the redeem's own trade) and the token's leverage then (signed WAD).
    */
   async redeem(
     token: LeveragedToken,
     who: HardhatEthersSigner,
     shares: bigint,
-  ): Promise<{ paid: bigint; fee: bigint; worth: bigint }> {
+  ): Promise<{ paid: bigint; fee: bigint; worth: bigint; leverage: bigint }> {
     const model = this.model(token);
     const time = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 1n;
     const before = model.clone().at(time);
     const supply = before.supply + before.pendingManagementFeeShares();
     const worth = (shares * before.equity()) / supply;
+    const leverage = before.currentLeverage();
     await ethers.provider.send("evm_setNextBlockTimestamp", [Number(time)]);
     const receipt = await mined(token.connect(who).redeem(shares, 0, who.address));
     const event = eventOf(receipt, token, "Redeemed");
@@ -125,7 +126,7 @@ export class MirroredMarket {
       out.collateralOut,
       out.fee,
     ]);
-    return { paid: out.collateralOut, fee: out.fee, worth };
+    return { paid: out.collateralOut, fee: out.fee, worth, leverage };
   }
 
   /**
