@@ -105,13 +105,14 @@ export class MirroredMarket {
   /**
    * `who` redeems `shares`: what it is paid and the fee equal the model's, and so does `previewRedeem` asked in the
    * block before. Returns the payout, the fee, what the shares were worth at NAV (`shares x equity / supply`,
-   * pending fee shares counted, before the redeem's own trade) and the token's leverage then (signed WAD).
+   * pending fee shares counted, before the redeem's own trade), the token's leverage then (signed WAD) and the taker
+   * fee of the redeem's own trade (collateral units, rounded up; on the whole position when the redeem closes it).
    */
   async redeem(
     token: LeveragedToken,
     who: HardhatEthersSigner,
     shares: bigint,
-  ): Promise<{ paid: bigint; fee: bigint; worth: bigint; leverage: bigint }> {
+  ): Promise<{ paid: bigint; fee: bigint; worth: bigint; leverage: bigint; takerFee: bigint }> {
     const model = this.model(token);
     const time = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 1n;
     const before = model.clone().at(time);
@@ -126,7 +127,11 @@ export class MirroredMarket {
       out.collateralOut,
       out.fee,
     ]);
-    return { paid: out.collateralOut, fee: out.fee, worth, leverage };
+    const traded = receipt.logs
+      .map((log) => this.s.exchange.interface.parseLog(log))
+      .find((e) => e?.name === "Traded" && e.args.account === String(token.target));
+    const takerFee = traded ? (traded.args.settlement.fee + 10n ** 12n - 1n) / 10n ** 12n : 0n;
+    return { paid: out.collateralOut, fee: out.fee, worth, leverage, takerFee };
   }
 
   /**
