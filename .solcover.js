@@ -7,5 +7,7 @@ process.env.FUZZ_SEED ??= "20250101";
 
 module.exports = {
   skipFiles: ["mocks/"],
+  // json-summary: coverage/coverage-summary.json, which scripts/coverageCheck.ts reads (npm run coverage:check).
+  istanbulReporter: ["html", "lcov", "text", "json", "json-summary"],
   mocha: { timeout: 600_000 },
 };

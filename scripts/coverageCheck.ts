@@ -1,0 +1,86 @@
+/**
+ * `npm run coverage:check` (and the end of `npm run coverage`): reads coverage/coverage-summary.json, written by
+ * solidity-coverage's json-summary reporter (.solcover.js), and fails with one line per miss unless lines and branches
+ * reach the thresholds below overall, for the token, for the exchange and for every library. Runs without Hardhat.
+ *
+ * So that it cannot pass by accident: the libraries are read from contracts/libraries/ (a new one is checked at once),
+ * a checked contract missing from the report is a miss, and so is a report older than any contract.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { requireSupportedNode } from "../src/nodeVersion";
+
+const SUMMARY = "coverage/coverage-summary.json";
+/** Percent of lines and of branches covered. */
+export const THRESHOLDS = { lines: 95, branches: 90 } as const;
+
+type Counts = { total: number; covered: number };
+type Entry = Record<keyof typeof THRESHOLDS, Counts>;
+
+/** Every .sol file under `dir` (relative to `root`), recursively. */
+function solidityFiles(root: string, dir: string): string[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const file = `${dir}/${e.name}`;
+    if (e.isDirectory()) return solidityFiles(root, file);
+    return e.name.endsWith(".sol") ? [file] : [];
+  });
+}
+
+function percent({ total, covered }: Counts): number {
+  return total === 0 ? 100 : (covered / total) * 100;
+}
+
+/** One line per threshold that `entry` misses. */
+function misses(name: string, entry: Entry): string[] {
+  return (Object.keys(THRESHOLDS) as (keyof typeof THRESHOLDS)[])
+    .filter((kind) => percent(entry[kind]) < THRESHOLDS[kind])
+    .map(
+      (kind) =>
+        `${name}: ${kind} ${percent(entry[kind]).toFixed(2)}% (${entry[kind].covered}/${entry[kind].total}) ` +
+        `< ${THRESHOLDS[kind]}%`,
+    );
+}
+
+/** The misses of the project at `root`, one line each (none: the check passes). */
+export function coverageMisses(root: string): string[] {
+  const file = path.join(root, SUMMARY);
+  if (!existsSync(file)) return [`${SUMMARY} is missing: run npm run coverage`];
+  const written = statSync(file).mtimeMs;
+  const newer = solidityFiles(root, "contracts").filter((f) => statSync(path.join(root, f)).mtimeMs > written);
+  if (newer.length > 0) return [`${SUMMARY} is older than ${newer.join(", ")}: run npm run coverage`];
+
+  const raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, Entry>;
+  // Keys are paths as solidity-coverage writes them (relative, or absolute); "total" is the whole report.
+  const report = new Map(
+    Object.entries(raw).map(([key, entry]) => [
+      key === "total" ? key : path.relative(root, path.resolve(root, key)).split(path.sep).join("/"),
+      entry,
+    ]),
+  );
+  const checked = [
+    "total",
+    "contracts/LeveragedToken.sol",
+    "contracts/perp/PerpExchange.sol",
+    ...solidityFiles(root, "contracts/libraries"),
+  ];
+  return checked.flatMap((name) => {
+    const entry = report.get(name);
+    if (!entry) return [`${name}: not in ${SUMMARY} (skipped by .solcover.js, or moved?)`];
+    return misses(name === "total" ? "all contracts" : name, entry);
+  });
+}
+
+if (require.main === module) {
+  requireSupportedNode();
+  const failures = coverageMisses(path.resolve(__dirname, ".."));
+  const what =
+    `lines >= ${THRESHOLDS.lines}% and branches >= ${THRESHOLDS.branches}% overall, ` +
+    "for LeveragedToken.sol, PerpExchange.sol and each library";
+  if (failures.length > 0) {
+    for (const line of failures) console.error(`coverage: ${line}`);
+    console.error(`coverage check failed (needs ${what})`);
+    process.exitCode = 1;
+  } else {
+    console.log(`coverage check passed: ${what}`);
+  }
+}
