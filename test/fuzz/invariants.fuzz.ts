@@ -3,11 +3,12 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { checkInvariants, everyoneLeaves } from "./harness/checks";
 import { COMMANDS } from "./harness/commands/table";
+import type { Step } from "./harness/step";
 import { fixture, freshModel, type Real } from "./harness/world";
 
 /**
  * Stateful, model-based property test of two tokens (BTC3L and BTC3S) on one market, with every fee and funding on.
- * The commands (a table in harness/commands.ts): mint, redeem (part, all, or `type(uint256).max`), transfer,
+ * The commands (a table in harness/commands/table.ts, each listed as many times as its weight): mint, redeem (part, all, or `type(uint256).max`), transfer,
  * permit + transferFrom, a mint and a redeem through PreviewProbe (each preview must equal its action), price moves
  * (small, large, gaps from -60% to +150%), time jumps (refreshed, or leaving the price stale), rebalance (direct,
  * performUpkeep, batch), fee and equity-cap changes, pause/unpause, settings changes by strangers, a mint + redeem in
@@ -54,7 +55,8 @@ describe(`LeveragedToken: stateful invariants (${RUNS} sequences of ${MIN_COMMAN
     await fc.assert(
       fc.asyncProperty(
         fc.commands(
-          COMMANDS.map((c) => c.arbitrary),
+          // fc.commands picks among its arbitraries uniformly: each is listed as many times as its weight.
+          COMMANDS.flatMap((c) => Array<fc.Arbitrary<Step>>(c.weight).fill(c.arbitrary)),
           {
             maxCommands: MAX_COMMANDS,
             size: "max",

@@ -90,7 +90,7 @@ export const COMMANDS: { arbitrary: fc.Arbitrary<Step>; weight: number }[] = [
     arbitrary: fc
       .tuple(token, fc.option(fc.constantFrom(45, 60, 100, 1_000, -100, -5), { freq: 2 }), fc.boolean())
       .map(([t, push, doLiquidate]) => liquidate(t, push, doLiquidate || push === null)),
-    weight: 1,
+    weight: 2,
   },
   // The attacker's moves (actor 2) and its victim.
   { arbitrary: fc.tuple(token, fc.bigInt(1n, 1_000n)).map(([t, units]) => redeemDownTo(t, units)), weight: 2 },
