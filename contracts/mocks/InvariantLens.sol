@@ -25,6 +25,9 @@ contract InvariantLens {
         uint256 action; // RebalanceAction
         uint256 margin; // the token's margin on the exchange
         uint256 capHeadroom;
+        int256 positionNotional; // USD WAD
+        uint256 equityCap; // collateral units; type(uint256).max: none
+        uint256 bandUpper; // leverageBand's upper bound, WAD
         int256 keeperLeverage; // keeperStatus: at the price priceStatus describes
         uint256 keeperEquity;
         IPerpExchange.PriceStatus priceStatus;
@@ -36,7 +39,7 @@ contract InvariantLens {
     }
 
     struct ExchangeReport {
-        uint256 sumOfMargins; // over `holders` and the tokens, market `marketId`
+        uint256 sumOfMargins; // over `holders`, the tokens and `accounts`, market `marketId`
         uint256 fund;
         uint256 balance; // collateral held by the exchange
         IPerpExchange.PriceStatus priceStatus;
@@ -44,15 +47,37 @@ contract InvariantLens {
         uint256 failedValuingViews; // bit k: view k reverted for an account that holds a position
     }
 
+    /// @notice Every view of `tokens` and of `exchange`'s market `marketId`, for the accounts of the tokens, of
+    /// `holders` (which hold no exchange account: the first one's views stand for them all, their margins are summed)
+    /// and of `accounts`.
+    /// @param accounts further accounts of the exchange (traders, retired tokens): their margins count in the books,
+    /// their views are probed like the tokens', and their `accountState`s are returned after the tokens' (`states[i]`
+    /// is token i's for i < tokens.length, then accounts[i - tokens.length]'s).
     function check(
         ILeveragedToken[] calldata tokens,
         address[] calldata holders,
+        address[] calldata accounts,
         IPerpExchange exchange,
         uint256 marketId
-    ) external view returns (TokenReport[] memory reports, ExchangeReport memory ex) {
+    )
+        external
+        view
+        returns (TokenReport[] memory reports, ExchangeReport memory ex, IPerpExchange.AccountState[] memory states)
+    {
         reports = new TokenReport[](tokens.length);
         for (uint256 i; i < tokens.length; ++i) reports[i] = _token(tokens[i], holders);
-        ex = _exchange(exchange, marketId, tokens, holders);
+        states = new IPerpExchange.AccountState[](tokens.length + accounts.length);
+        address[] memory all = new address[](holders.length + states.length);
+        for (uint256 j; j < all.length; ++j) {
+            if (j < holders.length) {
+                all[j] = holders[j];
+                continue;
+            }
+            uint256 i = j - holders.length;
+            all[j] = i < tokens.length ? address(tokens[i]) : accounts[i - tokens.length];
+            states[i] = exchange.accountState(all[j], marketId);
+        }
+        ex = _exchange(exchange, marketId, all, holders.length);
     }
 
     function _token(ILeveragedToken t, address[] calldata holders) private view returns (TokenReport memory r) {
@@ -89,41 +114,46 @@ contract InvariantLens {
             (ok, results[k]) = _probe(address(t), calls[k]);
             if (!ok) r.failedViews |= 1 << k;
         }
-        // Each view that answered (the valuing ones revert while a position meets a price that is not fresh).
-        if (r.failedViews & (1 << 0) == 0) r.equity = abi.decode(results[0], (uint256));
-        if (r.failedViews & (1 << 1) == 0) r.navPerShare = abi.decode(results[1], (uint256));
-        if (r.failedViews & (1 << 2) == 0) r.currentLeverage = abi.decode(results[2], (int256));
-        if (r.failedViews & (1 << 3) == 0) r.positionSize = abi.decode(results[3], (int256));
-        if (r.failedViews & (1 << 4) == 0) r.pendingFeeShares = abi.decode(results[4], (uint256));
-        if (r.failedViews & (1 << 5) == 0) r.action = abi.decode(results[5], (uint256));
-        if (r.failedViews & (1 << 13) == 0) r.capHeadroom = abi.decode(results[13], (uint256));
-        if (r.failedViews & (1 << 8) == 0) {
-            (, r.keeperLeverage, r.keeperEquity, r.priceStatus) = abi.decode(
-                results[8],
-                (uint256, int256, uint256, IPerpExchange.PriceStatus)
-            );
-        }
-        _probePreviews(t, r);
-    }
-
-    function _probePreviews(ILeveragedToken t, TokenReport memory r) private view {
+        _decode(r, results);
         (bool mintOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewMint, (1e9)));
         (bool redeemOk, ) = _probe(address(t), abi.encodeCall(ILeveragedToken.previewRedeem, (r.totalSupply / 2)));
         r.previewMintReverted = !mintOk;
         r.previewRedeemReverted = !redeemOk;
     }
 
+    /// @dev Each view that answered (the valuing ones revert while a position meets a price that is not fresh).
+    function _decode(TokenReport memory r, bytes[15] memory results) private pure {
+        if (r.failedViews & (1 << 0) == 0) r.equity = abi.decode(results[0], (uint256));
+        if (r.failedViews & (1 << 1) == 0) r.navPerShare = abi.decode(results[1], (uint256));
+        if (r.failedViews & (1 << 2) == 0) r.currentLeverage = abi.decode(results[2], (int256));
+        if (r.failedViews & (1 << 3) == 0) r.positionSize = abi.decode(results[3], (int256));
+        if (r.failedViews & (1 << 4) == 0) r.pendingFeeShares = abi.decode(results[4], (uint256));
+        if (r.failedViews & (1 << 5) == 0) r.action = abi.decode(results[5], (uint256));
+        if (r.failedViews & (1 << 6) == 0) r.positionNotional = abi.decode(results[6], (int256));
+        if (r.failedViews & (1 << 7) == 0) (, r.bandUpper) = abi.decode(results[7], (uint256, uint256));
+        if (r.failedViews & (1 << 8) == 0) {
+            (, r.keeperLeverage, r.keeperEquity, r.priceStatus) = abi.decode(
+                results[8],
+                (uint256, int256, uint256, IPerpExchange.PriceStatus)
+            );
+        }
+        if (r.failedViews & (1 << 13) == 0) r.capHeadroom = abi.decode(results[13], (uint256));
+        if (r.failedViews & (1 << 14) == 0) r.equityCap = abi.decode(results[14], (uint256));
+    }
+
     function _exchange(
         IPerpExchange exchange,
         uint256 marketId,
-        ILeveragedToken[] calldata tokens,
-        address[] calldata holders
+        address[] memory accounts,
+        uint256 holders
     ) private view returns (ExchangeReport memory ex) {
         ex.fund = exchange.fundBalance();
         ex.balance = exchange.collateral().balanceOf(address(exchange));
-        for (uint256 j; j < holders.length + tokens.length; ++j) {
-            address account = j < holders.length ? holders[j] : address(tokens[j - holders.length]);
+        for (uint256 j; j < accounts.length; ++j) {
+            address account = accounts[j];
             ex.sumOfMargins += exchange.margin(account, marketId);
+            // The holders' accounts are alike (they hold no position): the first one's views stand for them all.
+            if (j > 0 && j < holders) continue;
             bytes[10] memory calls = [
                 abi.encodeCall(IPerpExchange.accountSnapshot, (account, marketId)),
                 abi.encodeCall(IPerpExchange.accountValue, (account, marketId)),

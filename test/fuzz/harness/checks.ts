@@ -3,11 +3,12 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { InvariantLens } from "../../../typechain-types";
 import { MINIMUM_SHARES, REBALANCE_ACTIONS } from "../../../src/model/exactToken";
-import { WAD } from "../../../src/model/fixedPoint";
-import { errorName, mined, mirrorPrice, mirrorRedeem } from "./mirror";
+import { abs, COLLATERAL_SCALE, WAD } from "../../../src/model/fixedPoint";
+import { errorName, eventsOf, mined, mirrorPrice, mirrorRedeem, mirrorTrader, replayOn } from "./mirror";
 import { DEAD, DUST, NAMES, type Model, type Real } from "./world";
 
 type Reports = Awaited<ReturnType<InvariantLens["check"]>>[0];
+type States = Awaited<ReturnType<InvariantLens["check"]>>[2];
 
 /** LeveragedToken's views that value its position (bits of InvariantLens.TokenReport.failedViews): equity,
  * navPerShare, currentLeverage, positionNotional, capHeadroom. */
@@ -23,8 +24,7 @@ const EXCHANGE_VALUING_VIEWS = 0b1111110n;
  * answer, which is what keeperStatus values at on a stale price; the valuing views answer only on a fresh one (or
  * without a position), and `rebalanceAction` is NONE on chain while the price is not fresh.
  */
-async function expectModelState(m: Model, reports: Reports, fresh: boolean, command: string): Promise<void> {
-  const now = BigInt(await time.latest());
+function expectModelState(m: Model, reports: Reports, fresh: boolean, now: bigint, command: string): void {
   reports.forEach((t, i) => {
     const x = m.exact[i].at(now);
     const label = `token ${i} (${NAMES[i]}) after ${command}, chain vs model`;
@@ -45,20 +45,58 @@ async function expectModelState(m: Model, reports: Reports, fresh: boolean, comm
   });
 }
 
+/**
+ * Every mirrored exchange account (the tokens', the traders', the retired tokens') equals its model to the wei:
+ * margin, size, cost basis and value (accountState, which answers on any price; the model's price is the feed's last
+ * answer). The books: the fund holds what it held when the sequence started plus what every account paid it, net (the
+ * models' ledgers; a liquidation's ledger counts the penalty less the liquidator's reward, which left from the
+ * margin). Bad debt: the models' grows by exactly what the chain's events booked during the command (each booking
+ * audited when mirrored: only on a close, and minus the account's value at the close, net of its fee).
+ */
+function expectAccounts(m: Model, r: Real, states: States, fund: bigint, now: bigint, command: string): void {
+  const models = [...m.exact, ...m.traders, ...m.retiredModels];
+  const names = [
+    ...m.exact.map((_, i) => `token ${i} (${NAMES[i]})`),
+    ...m.traders.map((_, j) => `trader ${j}`),
+    ...m.retiredModels.map((_, k) => `retired token ${k}`),
+  ];
+  expect(states.length, "an account state per model").to.equal(models.length);
+  let toFund = 0n;
+  let badDebt = 0n;
+  states.forEach((chain, k) => {
+    const x = models[k].at(now);
+    const { margin, size, openNotional } = x.state;
+    expect(
+      [chain.margin, chain.size, chain.openNotional, chain.value],
+      `${names[k]}'s account (margin, size, openNotional, value) after ${command}, chain vs model`,
+    ).to.deep.equal([margin, size, openNotional, x.accountValue()]);
+    toFund += x.ledger.toFund;
+    badDebt += x.ledger.badDebt;
+  });
+  expect(fund, `books after ${command}: the fund = the fund at the start + every account's payments (models)`).to.equal(
+    r.fundAtStart + toFund,
+  );
+  expect(badDebt - m.badDebt, `bad debt booked by ${command}: the models' vs the chain's events`).to.equal(m.chainDebt);
+  m.badDebt = badDebt;
+  m.chainDebt = 0n;
+}
+
 /** One eth_call: every view of both tokens and of the exchange, then the invariants after every command. */
 export async function checkInvariants(m: Model, r: Real, command: string): Promise<void> {
-  const [reports, ex] = await r.lens.check(r.tokens, r.holders, r.s.exchange, 0);
+  const accounts = [...r.traders.map((t) => t.address), ...r.retired.map((t) => String(t.target))];
+  const [reports, ex, states] = await r.lens.check(r.tokens, r.holders, accounts, r.s.exchange, 0);
   // No exchange view reverts but those that value a position, and those only on a price that is not fresh; the
-  // books balance (plain transfers to the exchange are extra, credited to nobody).
+  // books balance (plain transfers to the exchange are extra, credited to nobody); traders' and retired tokens'
+  // margins are in the sum.
   const fresh = ex.priceStatus === 0n;
   expect(ex.failedViews, "exchange views that reverted for an account without a position").to.equal(
     ex.failedValuingViews,
   );
   expect(ex.failedViews, "exchange views that reverted").to.equal(fresh ? 0n : ex.failedViews & EXCHANGE_VALUING_VIEWS);
-  expect(ex.sumOfMargins + ex.fund + m.stray + (await retiredMargins(r)), "books: margins + fund + stray").to.equal(
-    ex.balance,
-  );
+  expect(ex.sumOfMargins + ex.fund + m.stray, "books: margins + fund + stray").to.equal(ex.balance);
   expect(fresh, "freshness").to.equal(!m.stale);
+  const now = BigInt(await time.latest()); // the time the views ran at
+  expectAccounts(m, r, states, ex.fund, now, command);
   let recipientCollateral = 0n;
   for (const [i, t] of reports.entries()) {
     const label = `token ${i} after ${command}`;
@@ -88,6 +126,15 @@ export async function checkInvariants(m: Model, r: Real, command: string): Promi
     if (!t.wipedOut && !m.stale && t.keeperEquity > 0n && live < DUST && t.positionSize !== 0n) {
       expect(t.action, `${label}: a dust account's position is due to be closed`).to.equal(2n);
     }
+    // Not in drift, a position is within the band on the levered equity (at most the cap): |notional| <= upper x
+    // min(equity, cap), as the chain's leverage (truncated) is <= upper.
+    if (fresh && !t.wipedOut && t.totalSupply > 0n && t.positionSize !== 0n && t.action !== 2n) {
+      const levered = t.equity < t.equityCap ? t.equity : t.equityCap;
+      expect(
+        abs(t.positionNotional) * WAD < (t.bandUpper + 1n) * levered * COLLATERAL_SCALE,
+        `${label}: |notional| ${t.positionNotional} within the band on min(equity, cap) (${levered})`,
+      ).to.equal(true);
+    }
     // Whatever is due can be done, now, by anyone.
     if (t.action !== 0n) await expectRebalanceWorks(r, i, label);
     expect(m.wipedOut[i] && !t.wipedOut, `${label}: wipe-out is terminal`).to.equal(false);
@@ -103,7 +150,7 @@ export async function checkInvariants(m: Model, r: Real, command: string): Promi
   expect(recipientCollateral, "fee stablecoin only grows").to.be.at.least(m.recipientCollateral);
   m.recipientCollateral = recipientCollateral;
   // NAV, equity, supply, position, ... equal the exact model's.
-  await expectModelState(m, reports, fresh, command);
+  expectModelState(m, reports, fresh, now, command);
   m.commands++;
 }
 
@@ -116,17 +163,11 @@ async function expectRebalanceWorks(r: Real, i: number, label: string): Promise<
   }
 }
 
-/** The margins of retired tokens, which the lens no longer lists. */
-async function retiredMargins(r: Real): Promise<bigint> {
-  let sum = 0n;
-  for (const t of r.retired) sum += await r.s.exchange.margin(await t.getAddress(), 0);
-  return sum;
-}
-
 /**
  * Every holder (the fee recipient last) redeems everything; per token, paid <= what its account held; then only the
  * dead shares (and the management fee accrued on them since) are left, with no position. Retired tokens' holders
- * leave too, for what is left of them.
+ * leave too, for what is left of them, and the traders close their positions and withdraw their margins: every
+ * transaction mirrored in its model.
  */
 export async function everyoneLeaves(m: Model, r: Real, order: number[]): Promise<void> {
   await mirrorPrice(m, await mined(r.s.btcFeed.updateAnswer(m.price)));
@@ -153,10 +194,30 @@ export async function everyoneLeaves(m: Model, r: Real, order: number[]): Promis
     expect(await t.balanceOf(DEAD)).to.equal(left);
     expect(await t.positionSize(), `token ${i}: the last redeem closed the position`).to.equal(0n);
   }
-  for (const t of r.retired) {
+  for (const [k, t] of r.retired.entries()) {
     for (const who of leavers) {
-      if ((await t.balanceOf(who.address)) > 0n) await t.connect(who).redeem(ethers.MaxUint256, 0, who.address);
+      if ((await t.balanceOf(who.address)) === 0n) continue;
+      const receipt = await mined(t.connect(who).redeem(ethers.MaxUint256, 0, who.address));
+      const [redeemed] = eventsOf(receipt, t, String(t.target)).filter((e) => e.name === "Redeemed");
+      const out = await replayOn(m, r, m.retiredModels[k], String(t.target), receipt, `retired ${k}: redeem`, (x) =>
+        x.redeem(redeemed.args.shares as bigint),
+      );
+      expect(redeemed.args.collateralOut, `retired token ${k}: collateral out, chain vs model`).to.equal(
+        out.collateralOut,
+      );
     }
+  }
+  // The traders close their positions (a reduction needs no margin) and take their margins out.
+  for (const [j, who] of r.traders.entries()) {
+    const size = m.traders[j].state.size;
+    if (size !== 0n) {
+      const receipt = await mined(r.s.exchange.connect(who).trade(r.s.btcMarket, -size));
+      await mirrorTrader(m, r, j, receipt, "close", (x) => x.trade(-size));
+    }
+    const margin = await r.s.exchange.margin(who.address, r.s.btcMarket);
+    if (margin === 0n) continue;
+    const receipt = await mined(r.s.exchange.connect(who).withdraw(r.s.btcMarket, margin, who.address));
+    await mirrorTrader(m, r, j, receipt, "withdraw all", (x) => x.withdraw(margin));
   }
   m.recipientShares = await Promise.all(r.tokens.map((t) => t.balanceOf(recipient.address)));
   await checkInvariants(m, r, "everyone left");

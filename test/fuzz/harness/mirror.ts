@@ -3,7 +3,9 @@ import { ethers } from "hardhat";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { LeveragedToken } from "../../../typechain-types";
 import { ExactTokenModel, ModelRevert } from "../../../src/model/exactToken";
-import { FEED_TO_WAD } from "../../../src/model/fixedPoint";
+import { COLLATERAL_SCALE, divFloor, FEED_TO_WAD } from "../../../src/model/fixedPoint";
+import type { ExactTrader } from "../../../src/model/perp/trader";
+import type { FundLedger } from "../../../src/model/perp/types";
 import { NAMES, type Model, type Real } from "./world";
 
 /** What a transaction did: mined with its receipt, or reverted with a named error. */
@@ -44,26 +46,114 @@ export async function blockTime(receipt: ContractTransactionReceipt): Promise<bi
   return BigInt((await receipt.getBlock()).timestamp);
 }
 
+/** What `replayOn` needs of a model: a token's or a trader's. */
+interface Mirrored<M> {
+  at(time: bigint): M;
+  clone(): M;
+  accountValue(): bigint;
+  readonly ledger: FundLedger;
+}
+
+/**
+ * Replays on `model` (the exchange account `account`'s), at the block time of `receipt`, what that transaction did
+ * on chain. The chain did it, so a model that refuses (ModelRevert) is a mismatch. The bad debt the receipt's events
+ * book is audited (`auditDebts`).
+ */
+export async function replayOn<M extends Mirrored<M>, T>(
+  m: Model,
+  r: Real,
+  model: M,
+  account: string,
+  receipt: ContractTransactionReceipt,
+  what: string,
+  apply: (model: M) => T,
+): Promise<T> {
+  const time = await blockTime(receipt);
+  m.mirrored++;
+  auditDebts(m, r, receipt, account, model.clone().at(time).accountValue());
+  try {
+    return apply(model.at(time));
+  } catch (error) {
+    if (error instanceof ModelRevert) {
+      expect.fail(`${what} at ${time} (account ${account}): the chain did it, the model refused: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
 /**
  * Replays on token `i`'s model, at the block time of `receipt`, what that transaction did on chain. The chain did
  * it, so a model that refuses (ModelRevert) is a mismatch.
  */
 export async function mirror<T>(
   m: Model,
+  r: Real,
   i: number,
   receipt: ContractTransactionReceipt,
   what: string,
   apply: (model: ExactTokenModel) => T,
 ): Promise<T> {
-  const time = await blockTime(receipt);
-  m.mirrored++;
-  try {
-    return apply(m.exact[i].at(time));
-  } catch (error) {
-    if (error instanceof ModelRevert) {
-      expect.fail(`token ${i} (${NAMES[i]}): the chain did ${what} at ${time}, the model refused: ${error.message}`);
+  const account = await r.tokens[i].getAddress();
+  return replayOn(m, r, m.exact[i], account, receipt, `token ${i} (${NAMES[i]}): ${what}`, apply);
+}
+
+/** Trader `j`'s transaction replayed on its model (see `replayOn`). */
+export async function mirrorTrader<T>(
+  m: Model,
+  r: Real,
+  j: number,
+  receipt: ContractTransactionReceipt,
+  what: string,
+  apply: (model: ExactTrader) => T,
+): Promise<T> {
+  return replayOn(m, r, m.traders[j], r.traders[j].address, receipt, `trader ${j}: ${what}`, apply);
+}
+
+/** The exchange's events about one account (`account`, its first argument). */
+const ACCOUNT_EVENTS = ["MarginDeposited", "MarginWithdrawn", "AccountSettled", "Traded", "Liquidated"];
+
+/**
+ * The bad debt a receipt's exchange events book (each receipt once): only a trade that closes a position books any
+ * (a settlement outside a trade never does), and exactly minus the account's value at the close net of the close's
+ * own taker fee, which must be < 0 (the margin is then all gone: marginDelta = -margin before). When the close is the
+ * account's first exchange event of the transaction, its value at the close (before the fee) is the model's value
+ * just before the transaction. The models' bad debt must grow by what the events book (checks.ts).
+ */
+function auditDebts(m: Model, r: Real, receipt: ContractTransactionReceipt, account: string, valueBefore: bigint) {
+  if (m.audited.has(receipt.hash)) return;
+  m.audited.add(receipt.hash);
+  const exchange = String(r.s.exchange.target).toLowerCase();
+  const touched = new Set<string>(); // accounts with an exchange event earlier in the receipt
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== exchange) continue;
+    const event = r.s.exchange.interface.parseLog(log);
+    if (!event || !ACCOUNT_EVENTS.includes(event.name)) continue;
+    const who = String(event.args.account).toLowerCase();
+    if (event.name === "AccountSettled") {
+      expect(event.args.badDebt, `${who}: a settlement outside a trade books no bad debt`).to.equal(0n);
     }
-    throw error;
+    if (event.name === "Traded" && event.args.settlement.badDebt > 0n) {
+      const s = event.args.settlement as {
+        realizedPnl: bigint;
+        fundingPaid: bigint;
+        fee: bigint;
+        marginDelta: bigint;
+        badDebt: bigint;
+      };
+      expect(event.args.newSize, `${who}: bad debt is booked only when the position is closed`).to.equal(0n);
+      const marginBefore = -s.marginDelta; // the margin is all gone
+      const valueAtClose = marginBefore + divFloor(s.realizedPnl - s.fundingPaid, COLLATERAL_SCALE);
+      const valueNet = marginBefore + divFloor(s.realizedPnl - s.fundingPaid - s.fee, COLLATERAL_SCALE);
+      expect(valueNet, `${who}: bad debt only for a value < 0 (net of the close's fee)`).to.be.lessThan(0n);
+      expect(s.badDebt, `${who}: bad debt = minus the value at the close (net of its fee)`).to.equal(-valueNet);
+      if (who === account.toLowerCase() && !touched.has(who)) {
+        expect(valueAtClose, `${who}: the value at the close, chain vs the model's before`).to.equal(valueBefore);
+      }
+      m.chainDebt += s.badDebt;
+      m.counts.badDebts++;
+      if (valueAtClose >= 0n) m.counts.feeDebts++;
+    }
+    touched.add(who);
   }
 }
 
@@ -85,7 +175,7 @@ export async function mirrorMint(m: Model, r: Real, i: number, receipt: Contract
   expect(minted.length, "one Minted event").to.equal(1);
   const before = m.exact[i].clone().at(await blockTime(receipt));
   expect(before.supply === 0n || before.accountValue() > 0n, "no mint priced against a value <= 0").to.equal(true);
-  const { shares, fee } = await mirror(m, i, receipt, `mint(${amount})`, (model) => model.mint(amount));
+  const { shares, fee } = await mirror(m, r, i, receipt, `mint(${amount})`, (model) => model.mint(amount));
   expect(minted[0].args.shares, `token ${i} (${NAMES[i]}): shares minted, chain vs model`).to.equal(shares);
   expect(minted[0].args.fee, `token ${i} (${NAMES[i]}): mint fee, chain vs model`).to.equal(fee);
   return shares;
@@ -97,7 +187,7 @@ export async function mirrorRedeem(m: Model, r: Real, i: number, receipt: Contra
   const redeemed = eventsOf(receipt, t, await t.getAddress()).filter((e) => e.name === "Redeemed");
   expect(redeemed.length, "one Redeemed event").to.equal(1);
   const shares = redeemed[0].args.shares as bigint;
-  const out = await mirror(m, i, receipt, `redeem(${shares})`, (model) => model.redeem(shares));
+  const out = await mirror(m, r, i, receipt, `redeem(${shares})`, (model) => model.redeem(shares));
   expect(redeemed[0].args.collateralOut, `token ${i} (${NAMES[i]}): collateral out, chain vs model`).to.equal(
     out.collateralOut,
   );
@@ -105,10 +195,18 @@ export async function mirrorRedeem(m: Model, r: Real, i: number, receipt: Contra
   return shares;
 }
 
-/** A feed push: both models take the new price at its block time. */
+/** A feed push: every model (the tokens', the retired tokens' and the traders') takes the new price at its block time. */
 export async function mirrorPrice(m: Model, receipt: ContractTransactionReceipt): Promise<void> {
-  for (const i of m.exact.keys()) {
-    await mirror(m, i, receipt, `a price push to ${m.price}`, (model) => model.setPrice(m.price * FEED_TO_WAD));
+  const time = await blockTime(receipt);
+  const price = m.price * FEED_TO_WAD;
+  m.mirrored += m.exact.length;
+  for (const model of [...m.exact, ...m.retiredModels, ...m.traders]) {
+    try {
+      model.setPrice(price, time);
+    } catch (error) {
+      if (error instanceof ModelRevert) expect.fail(`a price push to ${m.price} at ${time}: ${error.message}`);
+      throw error;
+    }
   }
 }
 

@@ -5,14 +5,17 @@ import type { InvariantLens, LeveragedToken, MintRedeemer, PreviewProbe } from "
 import type { System } from "../../helpers/system";
 import { createToken, deploySystem } from "../../helpers/system";
 import { ExactTokenModel } from "../../../src/model/exactToken";
+import { FEED_TO_WAD } from "../../../src/model/fixedPoint";
+import { ExactTrader } from "../../../src/model/perp/trader";
 import { readMarketParams, readTokenParams } from "../../../src/model/fromChain";
 import { feedPrice, usdc, wad } from "../../helpers/units";
 
 /**
  * The world of the stateful fuzz: two tokens (BTC3L and BTC3S) on one market with every fee and funding on, three
- * actors (actor 2 plays the attacker in the attacker's commands), a stranger, the fee recipient, the test-only
+ * actors (actor 2 plays the attacker in the attacker's commands), two traders of the market (the exchange's other
+ * users, each with TRADER_MARGIN in its account from the fixture), a stranger, the fee recipient, the test-only
  * InvariantLens (every view in one eth_call), MintRedeemer (a round trip in one call) and PreviewProbe (a preview and
- * its action in one call), and one exact model per token.
+ * its action in one call), and one exact model per token and per trader.
  */
 
 export const MAX_PRICE_AGE = 3600;
@@ -25,6 +28,9 @@ export const DUST = 10_000n;
 /** The exchange's maintenance margin (2.5%): above 40x a token's account is liquidatable. */
 export const MAINTENANCE_LEVERAGE = 40;
 export const DEAD = "0x000000000000000000000000000000000000dEaD";
+/** What each trader holds in its exchange account when a sequence starts (collateral units). */
+export const TRADER_MARGIN = usdc(20_000);
+export const TRADERS = 2;
 
 /** What the test remembers between commands, beside the exact models. */
 export interface Model {
@@ -39,12 +45,53 @@ export interface Model {
   leverage: bigint[];
   commands: number;
   exact: ExactTokenModel[]; // one exact model per token, following every successful transaction that moves money
+  retiredModels: ExactTokenModel[]; // the models of the retired tokens (r.retired's), their ledgers kept
+  traders: ExactTrader[]; // one exact model per trader (r.traders's)
+  badDebt: bigint; // the models' bad debt, all accounts, at the last check
+  chainDebt: bigint; // bad debt the chain's events booked since the last check (each receipt once)
+  audited: Set<string>; // receipts whose exchange events were audited
   mirrored: number; // transactions replayed in the models
   liquidations: number;
   victims: number; // mints at minSharesOut = previewMint that went through
   probed: number; // previews checked against their action in the same call
   retired: number; // tokens retired and relisted
+  counts: Counts;
 }
+
+/** The newer commands' counts (end-of-run totals). */
+export interface Counts {
+  traderTrades: number; // trades by traders that went through
+  traderRefusals: number; // trades the chain refused as the model did
+  maxWithdrawals: number; // withdrawals down to the maintenance requirement (or the whole margin without a position)
+  realizingWithdrawals: number; // of those, ones that realized unrealized profit (beyond the settled margin)
+  settlements: number; // settleFunding by a trader, with a position
+  settledOnProfit: number; // of those, with no settled margin left: the funding charged to the position
+  settleRoundings: number; // of those, ones that cost the account a unit to the fund's rounding
+  traderLiquidations: number;
+  longWaits: number;
+  capDeposits: number; // deposits into a token's account taking its equity around its cap
+  capMints: number; // the mints after them that went through
+  capRefusals: number; // the mints after them refused for the cap
+  badDebts: number; // closes that booked bad debt
+  feeDebts: number; // of those, closes of an account whose value before the close's own fee was >= 0
+}
+
+export const noCounts = (): Counts => ({
+  traderTrades: 0,
+  traderRefusals: 0,
+  maxWithdrawals: 0,
+  realizingWithdrawals: 0,
+  settlements: 0,
+  settledOnProfit: 0,
+  settleRoundings: 0,
+  traderLiquidations: 0,
+  longWaits: 0,
+  capDeposits: 0,
+  capMints: 0,
+  capRefusals: 0,
+  badDebts: 0,
+  feeDebts: 0,
+});
 
 export interface Real {
   s: System;
@@ -53,12 +100,15 @@ export interface Real {
   actors: HardhatEthersSigner[];
   admin: HardhatEthersSigner;
   stranger: HardhatEthersSigner;
+  traders: HardhatEthersSigner[]; // the exchange's other users: they trade the market directly
+  fundAtStart: bigint; // the exchange's fund when a sequence starts (the fixture's)
   lens: InvariantLens;
   redeemer: MintRedeemer;
   probe: PreviewProbe;
   batch: string;
   holders: string[];
   models: ExactTokenModel[]; // as the tokens are in the fixture; each sequence works on clones
+  traderModels: ExactTrader[]; // as the traders are in the fixture; each sequence works on clones
 }
 
 export async function fixture(): Promise<Real> {
@@ -68,6 +118,7 @@ export async function fixture(): Promise<Real> {
   );
   const signers = await ethers.getSigners();
   const [admin, alice, bob, carol, stranger] = [signers[0], signers[1], signers[2], signers[3], signers[4]];
+  const traders = signers.slice(6, 6 + TRADERS); // signer 5 is the fee recipient (it never acts)
   const tokens = [await createToken(s.factory, LEVERAGES[0]), await createToken(s.factory, LEVERAGES[1])];
   const lens = await ethers.deployContract("InvariantLens");
   const redeemer = await ethers.deployContract("MintRedeemer");
@@ -86,7 +137,23 @@ export async function fixture(): Promise<Real> {
   }
   const holders = [...actors.map((a) => a.address), admin.address, stranger.address, s.feeRecipient, DEAD];
   holders.push(await redeemer.getAddress(), await probe.getAddress());
+  // Each trader starts with TRADER_MARGIN in its account and a wallet for more (deposits need no price).
+  for (const who of traders) {
+    await s.usdc.mint(who.address, usdc(10_000_000));
+    await s.usdc.connect(who).approve(await s.exchange.getAddress(), ethers.MaxUint256);
+    await s.exchange.connect(who).deposit(s.btcMarket, who.address, TRADER_MARGIN);
+  }
   const models = await Promise.all(tokens.map((t) => modelOf(s, t)));
+  // A trader's model counts funding from its own origin: only index differences matter, and it holds no position.
+  const market = await readMarketParams(s.exchange, s.btcMarket);
+  const [, , price] = await s.exchange.accountSnapshot(traders[0].address, s.btcMarket);
+  const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  const traderModels = traders.map(() => {
+    const x = ExactTrader.open(market, now, price);
+    x.deposit(TRADER_MARGIN);
+    return x;
+  });
+  expect(price).to.equal(feedPrice(50_000) * FEED_TO_WAD);
   return {
     s,
     tokens,
@@ -94,12 +161,15 @@ export async function fixture(): Promise<Real> {
     actors,
     admin,
     stranger,
+    traders,
+    fundAtStart: await s.exchange.fundBalance(),
     lens,
     redeemer,
     probe,
     batch: await batch.getAddress(),
     holders,
     models,
+    traderModels,
   };
 }
 
@@ -126,10 +196,16 @@ export function freshModel(real: Real): Model {
     leverage: [0n, 0n],
     commands: 0,
     exact: real.models.map((x) => x.clone()),
+    retiredModels: [],
+    traders: real.traderModels.map((x) => x.clone()),
+    badDebt: 0n,
+    chainDebt: 0n,
+    audited: new Set(),
     mirrored: 0,
     liquidations: 0,
     victims: 0,
     probed: 0,
     retired: 0,
+    counts: noCounts(),
   };
 }

@@ -4,6 +4,7 @@ import { ethers } from "hardhat";
 import { abs, COLLATERAL_SCALE, FEED_TO_WAD, WAD, YEAR } from "../../../../src/model/fixedPoint";
 import { attempt, eventsOf, expectOutcome, mined, mirror, mirrorPrice } from "../mirror";
 import { Step } from "../step";
+import type { MarketParams, PerpAccountState } from "../../../../src/model/perp/types";
 import { LEVERAGES, MAINTENANCE_LEVERAGE, MAX_PRICE_AGE, TAKER_FEE_BPS, type Model, type Real } from "../world";
 
 /** The market's commands: price moves and gaps, time, rebalances by anyone, liquidations. */
@@ -26,6 +27,18 @@ export const timePasses = (seconds: number, leaveStale: boolean) =>
       await mirrorPrice(m, await mined(r.s.btcFeed.updateAnswer(m.price))); // the same price, pushed again
       m.stale = false;
     }
+  });
+
+/**
+ * A long wait: `weeks` weeks and `seconds` more with funding accruing (settled margins can run out: a token's, a
+ * trader's), then the same price pushed again so the market is usable (maxPriceAge is 1 h).
+ */
+export const longWait = (weeks: number, seconds: number) =>
+  new Step(`long wait(${weeks} weeks + ${seconds}s, feed refreshed)`, async (m, r) => {
+    await time.increase(weeks * 7 * 86_400 + seconds);
+    await mirrorPrice(m, await mined(r.s.btcFeed.updateAnswer(m.price)));
+    m.stale = false;
+    m.counts.longWaits++;
   });
 
 export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch") =>
@@ -52,7 +65,7 @@ export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch
       const events = eventsOf(outcome.receipt, token, await token.getAddress()).map((e) => e.name);
       const did = events.includes("Rebalanced") || events.includes("WipedOut");
       if (via !== "batch") expect(did, `${label} succeeded without rebalancing`).to.equal(true);
-      if (did) await mirror(m, t, outcome.receipt, label, (model) => model.rebalance());
+      if (did) await mirror(m, r, t, outcome.receipt, label, (model) => model.rebalance());
     }
     const rebalanced = (await token.lastRebalanceTime()) !== before;
     expect(rebalanced && !due, "rebalanced although not due").to.equal(false);
@@ -66,8 +79,16 @@ export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch
       const traded = abs(sizeBefore - size);
       const feeUnits = (traded * (m.price * 10n ** 10n) * TAKER_FEE_BPS) / 10n ** 18n / 10_000n / 10n ** 12n + 1n;
       const tolerance = (LEVERAGES[0] * (8n + 2n * feeUnits)) / (levered > 0n ? levered : 1n);
-      const leverage = levered > 0n ? ((await token.positionNotional()) * 10n ** 18n) / (levered * 10n ** 12n) : 0n;
+      const notional = await token.positionNotional();
+      const leverage = levered > 0n ? (notional * 10n ** 18n) / (levered * 10n ** 12n) : 0n;
       expect(leverage, "leverage on the levered equity after a rebalance").to.be.closeTo(LEVERAGES[t], tolerance);
+      // The cap bounds exposure: |notional| <= cap x the band's upper bound (whatever the equity beyond the cap).
+      if (cap !== ethers.MaxUint256) {
+        const [, upper] = await token.leverageBand();
+        expect(abs(notional) * WAD, "|notional| <= cap x upper band after a rebalance").to.be.at.most(
+          cap * COLLATERAL_SCALE * upper,
+        );
+      }
     }
   });
 
@@ -81,7 +102,8 @@ export const liquidate = (t: number, push: number | null, doLiquidate: boolean) 
     `${doLiquidate ? "liquidate" : "gap"}(token ${t}${push === null ? "" : push > 0 ? `, price pushed to ${push}x` : `, under water by notional/${-push}`})`,
     async (m, r) => {
       const account = await r.tokens[t].getAddress();
-      let answer = push === null ? 0n : pushedAnswer(m, t, push, BigInt(await time.latest()));
+      const x = m.exact[t];
+      let answer = push === null || x.wipedOut ? 0n : pushedAnswer(x, push, BigInt(await time.latest()));
       // Within the gaps the price commands make (-60% .. +150%), which the other side's fund can pay.
       if (answer < (m.price * 4n) / 10n || answer > (m.price * 25n) / 10n) answer = 0n;
       if (answer > 0n) {
@@ -100,7 +122,7 @@ export const liquidate = (t: number, push: number | null, doLiquidate: boolean) 
       // Anyone may try; the exchange refuses a stale price first, then an account above its maintenance margin.
       expectOutcome(outcome, [m.stale ? "PerpStalePrice" : "PerpNotLiquidatable"], "liquidate");
       if (!outcome.ok) return;
-      const { penalty, reward } = await mirror(m, t, outcome.receipt, "liquidate", (x) => x.liquidate());
+      const { penalty, reward } = await mirror(m, r, t, outcome.receipt, "liquidate", (x) => x.liquidate());
       const event = outcome.receipt.logs
         .map((log) => r.s.exchange.interface.parseLog(log))
         .find((e) => e?.name === "Liquidated");
@@ -126,19 +148,19 @@ async function holdersCanRedeem(m: Model, r: Real, t: number): Promise<void> {
 }
 
 /**
- * The feed answer at which `push` holds one second after `now`, from the model's account (rounding aside), or 0 if
+ * The feed answer at which `push` holds one second after `now`, from a model's account (a token's or a trader's) (rounding aside), or 0 if
  * there is none. Funding pending since the last settlement is size x p x d / (WAD^2 x YEAR), d the funding index
  * accrued since, so the account's value is margin - openNotional + p x size x (WAD x YEAR - d) / (WAD^2 x YEAR);
  * setting it to |size| x p / (WAD x k) gives p.
  */
-function pushedAnswer(m: Model, t: number, push: number, now: bigint): bigint {
-  const x = m.exact[t];
+export function pushedAnswer(x: { state: PerpAccountState; market: MarketParams }, push: number, now: bigint): bigint {
   const { size, openNotional, margin, cumulativeFunding, lastFundingUpdate, fundingIndex } = x.state;
-  if (size === 0n || x.wipedOut) return 0n;
+  if (size === 0n) return 0n;
   const accrued = cumulativeFunding + x.market.fundingRatePerYear * (now + 1n - lastFundingUpdate) - fundingIndex;
   const k = BigInt(push);
   const numerator = (openNotional - margin * COLLATERAL_SCALE) * WAD * WAD * YEAR * k;
   const denominator = size * (WAD * YEAR - accrued) * k - abs(size) * WAD * YEAR;
+  if (denominator === 0n) return 0n;
   const price = numerator / denominator;
   return price > 0n ? price / FEED_TO_WAD : 0n;
 }

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { attempt, expectOutcome, mined, mirror } from "../mirror";
-import { Step } from "../step";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { attempt, expectOutcome, mined, mirror, modelMint, revertedAt } from "../mirror";
+import { expectMint, Step } from "../step";
 import { LEVERAGES, modelOf } from "../world";
 
 /** The operator's commands (and strangers trying them), and donations. */
@@ -20,7 +21,7 @@ export const fees = (t: number, byAdmin: boolean, mintBps: number, redeemBps: nu
       if (byAdmin) {
         const receipt = await mined(token.connect(r.admin).setFees(settings));
         // The management fee is accrued at the old rate up to this block, then the new fees apply.
-        await mirror(m, t, receipt, "setFees", (model) =>
+        await mirror(m, r, t, receipt, "setFees", (model) =>
           model.setFees({
             mintFeeBps: BigInt(mintBps),
             redeemFeeBps: BigInt(redeemBps),
@@ -45,7 +46,7 @@ export const fees = (t: number, byAdmin: boolean, mintBps: number, redeemBps: nu
 export const cap = (t: number, value: bigint | undefined) =>
   new Step(`setEquityCap(token ${t}, ${value ?? "none"})`, async (m, r) => {
     const receipt = await mined(r.tokens[t].connect(r.admin).setEquityCap(value ?? ethers.MaxUint256));
-    await mirror(m, t, receipt, "setEquityCap", (model) => model.setEquityCap(value));
+    await mirror(m, r, t, receipt, "setEquityCap", (model) => model.setEquityCap(value));
   });
 
 export const pause = (t: number, byPauser: boolean) =>
@@ -71,7 +72,7 @@ export const donate = (t: number, kind: "exchangeDeposit" | "toToken" | "toExcha
     const target = await r.tokens[t].getAddress();
     if (kind === "exchangeDeposit") {
       const receipt = await mined(r.s.exchange.connect(donor).deposit(0, target, amount));
-      await mirror(m, t, receipt, "donation", (model) => model.deposit(amount));
+      await mirror(m, r, t, receipt, "donation", (model) => model.deposit(amount));
     } else if (kind === "toToken") await r.s.usdc.connect(donor).transfer(target, amount);
     else {
       await r.s.usdc.connect(donor).transfer(await r.s.exchange.getAddress(), amount);
@@ -94,8 +95,71 @@ export const retire = (t: number) =>
     expect(await successor.symbol()).to.match(/^BTC3[LS]v\d+$/);
     for (const who of r.actors) await r.s.usdc.connect(who).approve(successor, ethers.MaxUint256);
     r.retired.push(token);
+    m.retiredModels.push(m.exact[t]); // its account stays on the books
     r.tokens[t] = successor;
     m.exact[t] = await modelOf(r.s, successor);
     [m.wipedOut[t], m.paused[t], m.recipientShares[t]] = [false, false, 0n];
     m.retired++;
   });
+
+/**
+ * The attacker deposits into token `t`'s exchange account (a donation) what takes its equity (the model's, at the
+ * deposit's block time) to `offset` units from its cap (`capIfNone`, set by the operator first, when it has none):
+ * just below it (offset < 0), just above, or far above; then actor `a` mints `amount` (or, when amount is undefined, the gross amount whose net is the headroom
+ * left, plus `nudge` units). The mint is refused exactly when the model says (equity + net > cap: the chain's
+ * LeveragedTokenEquityCapExceeded), and one that went through leaves equity <= cap. The rebalances after such a
+ * deposit lever at most the cap (rebalance's check and checks.ts).
+ */
+export const capDeposit = (
+  t: number,
+  capIfNone: bigint,
+  offset: bigint,
+  a: number,
+  amount: bigint | undefined,
+  nudge: bigint,
+) =>
+  new Step(
+    `cap deposit(token ${t}, equity to cap ${offset >= 0n ? "+" : ""}${offset} (cap ${capIfNone} if none), then ` +
+      `actor ${a} mints ${amount ?? `headroom ${nudge >= 0n ? "+" : ""}${nudge}`})`,
+    async (m, r) => {
+      const token = r.tokens[t];
+      if (m.exact[t].wipedOut) return;
+      if (m.exact[t].token.equityCap === undefined) {
+        // The operator sets one first.
+        const receipt = await mined(token.connect(r.admin).setEquityCap(capIfNone));
+        await mirror(m, r, t, receipt, "setEquityCap", (model) => model.setEquityCap(capIfNone));
+      }
+      const cap = m.exact[t].token.equityCap!;
+      const address = await token.getAddress();
+      const at = BigInt(await time.latest()) + 1n;
+      const equity = m.exact[t].clone().at(at).equity();
+      const deposit = cap + offset - equity > 0n ? cap + offset - equity : 1_000n;
+      await time.setNextBlockTimestamp(at);
+      const receipt = await mined(r.s.exchange.connect(r.actors[2]).deposit(0, address, deposit));
+      await mirror(m, r, t, receipt, "a deposit around the cap", (model) => model.deposit(deposit));
+      m.counts.capDeposits++;
+      // The mint, one second later: at the boundary unless an amount is given.
+      const next = at + 1n;
+      const model = m.exact[t].clone().at(next);
+      const headroom = cap - model.equity();
+      const bps = model.token.mintFeeBps;
+      const gross = headroom > 0n ? (headroom * 10_000n) / (10_000n - bps) : 0n;
+      const mintAmount = amount ?? (gross + nudge > 0n ? gross + nudge : 1n);
+      const expected = modelMint(m, t, next, mintAmount);
+      const who = r.actors[a];
+      await time.setNextBlockTimestamp(next);
+      const outcome = await attempt(r, () => token.connect(who).mint(mintAmount, 0, who.address));
+      await expectMint(m, r, t, outcome, mintAmount, address, `mint after a cap deposit(token ${t})`);
+      if (outcome.ok) {
+        expect(expected, "the model let the mint through").to.equal("ok");
+        expect(m.exact[t].equity(), "equity after a mint <= the cap").to.be.at.most(cap);
+        m.counts.capMints++;
+      } else if (outcome.name === "LeveragedTokenEquityCapExceeded") {
+        expect(await revertedAt(address)).to.equal(next);
+        m.counts.capRefusals++;
+      }
+      // Without a guard (pause, staleness), the chain's outcome is the model's, whatever it is.
+      if (!m.paused[t] && !m.stale)
+        expect(outcome.ok ? "ok" : outcome.name, "the mint, chain vs model").to.equal(expected);
+    },
+  );

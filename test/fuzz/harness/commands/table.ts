@@ -2,18 +2,23 @@ import fc from "fast-check";
 import { usdc, wad } from "../../../helpers/units";
 import type { Step } from "../step";
 import { mint, probed, redeem, redeemDownTo, roundTrip, transfer, victim } from "./holders";
-import { liquidate, price, rebalance, timePasses } from "./market";
-import { cap, donate, fees, pause, retire } from "./operator";
+import { liquidate, longWait, price, rebalance, timePasses } from "./market";
+import { cap, capDeposit, donate, fees, pause, retire } from "./operator";
+import { liquidateTrader, traderDeposit, traderSettles, traderTrade, traderWithdraw } from "./traders";
+import { TRADERS } from "../world";
 
 /**
  * The table of the stateful fuzz's commands: an arbitrary for each and its weight in a sequence. Holders' commands,
  * the market's, the operator's, and the attacker's (actor 2): redeeming down to a few share units, dust mints,
  * donations of up to 1,000,000 USDC, gaps that put an account under water, and a careful victim minting at
- * minSharesOut = previewMint.
+ * minSharesOut = previewMint. The exchange's other users (traders of the market: deposits, trades, withdrawals down to
+ * the maintenance margin, settling their own funding, liquidations of their accounts), long waits (weeks of funding)
+ * and deposits into a token's account around its equity cap.
  */
 
 const token = fc.nat(1);
 const actor = fc.nat(2);
+const trader = fc.nat(TRADERS - 1);
 const amount = fc.oneof(
   { arbitrary: fc.bigInt(usdc(10), usdc(50_000)), weight: 5 },
   { arbitrary: fc.bigInt(1n, 1_000n), weight: 1 }, // dust
@@ -90,7 +95,7 @@ export const COMMANDS: { arbitrary: fc.Arbitrary<Step>; weight: number }[] = [
     arbitrary: fc
       .tuple(token, fc.option(fc.constantFrom(45, 60, 100, 1_000, -100, -5), { freq: 2 }), fc.boolean())
       .map(([t, push, doLiquidate]) => liquidate(t, push, doLiquidate || push === null)),
-    weight: 1,
+    weight: 2,
   },
   // The attacker's moves (actor 2) and its victim.
   { arbitrary: fc.tuple(token, fc.bigInt(1n, 1_000n)).map(([t, units]) => redeemDownTo(t, units)), weight: 2 },
@@ -102,4 +107,71 @@ export const COMMANDS: { arbitrary: fc.Arbitrary<Step>; weight: number }[] = [
     weight: 2,
   },
   { arbitrary: token.map(retire), weight: 1 },
+  // The exchange's other users.
+  { arbitrary: fc.tuple(trader, amount).map(([j, x]) => traderDeposit(j, x)), weight: 1 },
+  {
+    arbitrary: fc
+      .tuple(
+        trader,
+        fc.constantFrom(
+          "open" as const,
+          "open" as const,
+          "reduce" as const,
+          "close" as const,
+          "flip" as const,
+          "dust" as const,
+        ),
+        fc.oneof(
+          { arbitrary: fc.integer({ min: 1, max: 10_000 }), weight: 4 },
+          { arbitrary: fc.integer({ min: 9_000, max: 11_000 }), weight: 1 }, // at the initial margin, and beyond
+        ),
+        fc.boolean(),
+        fc.bigInt(1n, 10n ** 12n),
+      )
+      .map(([j, kind, fraction, long, dust]) => traderTrade(j, kind, fraction, long, dust)),
+    weight: 4,
+  },
+  {
+    arbitrary: fc
+      .tuple(trader, fc.constantFrom("maintenance" as const, "margin" as const))
+      .map(([j, kind]) => traderWithdraw(j, kind)),
+    weight: 2,
+  },
+  {
+    arbitrary: fc
+      .tuple(trader, fc.boolean(), fc.integer({ min: 1, max: 3_000 }))
+      .map(([j, empty, wait]) => traderSettles(j, empty, wait)),
+    weight: 2,
+  },
+  {
+    arbitrary: fc
+      .tuple(trader, fc.option(fc.constantFrom(45, 100, -100, -5), { freq: 2 }))
+      .map(([j, push]) => liquidateTrader(j, push)),
+    weight: 1,
+  },
+  // Weeks of funding, then a fresh price.
+  {
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 86_400 }))
+      .map(([weeks, s]) => longWait(weeks, s)),
+    weight: 1,
+  },
+  // Deposits into a token's account that take its equity just below, just above or far above its cap, then a mint.
+  {
+    arbitrary: fc
+      .tuple(
+        token,
+        fc.bigInt(usdc(1_000), usdc(200_000)),
+        fc.oneof(
+          { arbitrary: fc.bigInt(-usdc(1_000), -1n), weight: 2 }, // just below
+          { arbitrary: fc.bigInt(0n, 1_000n), weight: 1 }, // just above (or at)
+          { arbitrary: fc.bigInt(usdc(1_000), usdc(1_000_000)), weight: 1 }, // far above
+        ),
+        fc.nat(1),
+        fc.option(amount, { freq: 2 }),
+        fc.bigInt(-3n, 3n),
+      )
+      .map(([t, capIfNone, offset, a, x, nudge]) => capDeposit(t, capIfNone, offset, a, x ?? undefined, nudge)),
+    weight: 1,
+  },
 ];
