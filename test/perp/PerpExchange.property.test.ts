@@ -167,7 +167,7 @@ describe("PerpExchange: property", () => {
           }
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 30, seed: Number(process.env.PROPERTY_SEED ?? 20261207) },
     );
   });
 });

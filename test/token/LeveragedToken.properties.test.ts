@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { MINIMUM_SHARES } from "../../src/model/exactToken";
 import fc from "fast-check";
 import { ethers } from "hardhat";
-import { abs } from "../../src/model/fixedPoint";
+import { abs, WAD } from "../../src/model/fixedPoint";
 import { expectBooksBalance } from "../helpers/books";
 import { createToken, deploySystem, fund } from "../helpers/system";
 import { feedPrice, usdc, wad } from "../helpers/units";
@@ -102,9 +102,14 @@ describe("LeveragedToken: properties", () => {
               if (supplyBefore > 0n && open && leverageBefore !== 0n && equityAfter > 0n) {
                 const smaller = equityBefore < equityAfter ? equityBefore : equityAfter;
                 const tolerance = (wad(3) * 6n) / smaller;
-                // After a rebalance the taker fee it paid moves leverage by up to |L| x fee / equity (< 0.01).
+                // After a rebalance the taker fee it paid (5 bps of a trade of up to |l| + |L| times the equity,
+                // paid after the trade was sized) moves leverage by up to |L| x (|l| + |L|) x 5 bps, then granularity.
+                const rebalanceFee = (wad(3) * (abs(leverageBefore) + wad(3)) * 5n) / 10_000n / WAD;
                 if (overLevered)
-                  expect(await token.currentLeverage()).to.be.closeTo(await token.targetLeverage(), wad("0.01"));
+                  expect(await token.currentLeverage()).to.be.closeTo(
+                    await token.targetLeverage(),
+                    rebalanceFee + tolerance,
+                  );
                 else expect(await token.currentLeverage()).to.be.closeTo(leverageBefore, tolerance);
               }
             }
@@ -131,7 +136,7 @@ describe("LeveragedToken: properties", () => {
         }
         await expectBooksBalance(s.exchange, s.usdc, accounts);
       }),
-      { numRuns: 30 },
+      { numRuns: 30, seed: Number(process.env.PROPERTY_SEED ?? 20261207) },
     );
   });
 });
