@@ -88,8 +88,10 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
       const { token, alice, bob, btcFeed, usdc: stable } = await loadFixture(withFees);
       await time.increase(3 * 3600);
       await btcFeed.updateAnswer(favourable(2n));
-      // Previews read the pending block, whose time the next transaction gets (fees and funding accrue per second).
+      // Previews read the pending block, whose time the next transaction gets (fees and funding accrue per second):
+      // pinned, so that a slow run (solidity-coverage) cannot let the wall clock move it between the two.
       const pending = { blockTag: "pending" };
+      await time.setNextBlockTimestamp((await time.latest()) + 1);
       const expectedShares = await token.previewMint(usdc(500), pending);
       await expect(token.connect(bob).mint(usdc(500), 0, bob.address)).to.changeTokenBalance(
         token,
@@ -97,6 +99,7 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
         expectedShares,
       );
       const half = (await token.balanceOf(alice.address)) / 2n;
+      await time.setNextBlockTimestamp((await time.latest()) + 1);
       const expectedOut = await token.previewRedeem(half, pending);
       await expect(token.connect(alice).redeem(half, 0, alice.address)).to.changeTokenBalance(
         stable,
