@@ -92,4 +92,19 @@ describe("scripts/coverageCheck.ts: the coverage thresholds", () => {
     rmSync(path.join(root, "coverage"), { recursive: true });
     expect(coverageMisses(root)).to.deep.equal(["coverage/coverage-summary.json is missing: run npm run coverage"]);
   });
+
+  it("--guard (CI): passes on a few files' low coverage, fails where no line of a checked contract ran", () => {
+    const low = { ...all, total: entry([30, 1000], [5, 100]), "contracts/libraries/A.sol": entry([1, 40], [0, 8]) };
+    const root = project(low);
+    roots.push(root);
+    expect(coverageMisses(root, true)).to.deep.equal([]);
+    expect(coverageMisses(root)).to.have.length(4);
+    writeFileSync(
+      path.join(root, "coverage/coverage-summary.json"),
+      JSON.stringify({ ...low, "contracts/LeveragedToken.sol": entry([0, 300], [0, 120]) }),
+    );
+    expect(coverageMisses(root, true)).to.deep.equal([
+      "contracts/LeveragedToken.sol: no line ran (0/300): did a deployment fail?",
+    ]);
+  });
 });
