@@ -16,6 +16,7 @@ import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {ILeveragedToken} from "./interfaces/ILeveragedToken.sol";
 import {IPerpExchange} from "./interfaces/IPerpExchange.sol";
 import {PermitSignature, PermitSignatures} from "./interfaces/PermitSignature.sol";
+import {KeeperReward} from "./libraries/KeeperReward.sol";
 import {LeverageMath} from "./libraries/LeverageMath.sol";
 import {ManagementFee} from "./libraries/ManagementFee.sol";
 import {PerpMath} from "./libraries/PerpMath.sol";
@@ -85,6 +86,15 @@ contract LeveragedToken is
     uint64 public constant DEFAULT_MANAGEMENT_FEE_PER_YEAR = 0.0365e18;
     uint32 public constant DEFAULT_REBALANCE_INTERVAL = 1 days;
     uint64 public constant DEFAULT_BAND = uint64(WAD / 3);
+    /// @notice Hard bounds of the keeper reward (see `RewardSettings`): a cap of at most 100 USD in collateral units,
+    /// a ramp of at most a day, at most 1% of equity a year.
+    uint256 public constant MAX_REWARD_CAP_USD = 100;
+    uint32 public constant MAX_REWARD_RAMP_TIME = 1 days;
+    uint16 public constant MAX_REWARD_PER_YEAR_BPS = 100;
+    /// @notice Reward defaults: up to 2 USD (in collateral units) after 10 minutes, at most 0.5% of equity a year.
+    uint256 public constant DEFAULT_REWARD_CAP_USD = 2;
+    uint32 public constant DEFAULT_REWARD_RAMP_TIME = 10 minutes;
+    uint16 public constant DEFAULT_REWARD_PER_YEAR_BPS = 50;
     /// @notice Equity (USD, WAD) below which the account holds no position (a dust account): a trade this small
     /// cannot pay its rounded-up taker fee and still meet the exchange's initial margin, and a position on dust would
     /// carry price risk that nobody rebalances. A dust account's open position is closed by a drift rebalance.
@@ -174,6 +184,7 @@ contract LeveragedToken is
 
     Fees private _fees;
     State private _state;
+    RewardSettings private _rewardSettings;
 
     constructor(TokenParams memory p) ERC20(p.name, p.symbol) ERC20Permit(p.name) {
         if (address(p.exchange) == address(0) || p.admin == address(0)) revert LeveragedTokenZeroAddress();
@@ -196,6 +207,10 @@ contract LeveragedToken is
         _setFees(p.fees);
         _setRebalanceSettings(p.rebalanceSettings);
         _setEquityCap(p.equityCap);
+        uint256 unit = WAD / _collateralScale; // one whole collateral unit (one USD for a USD stablecoin)
+        _setRewardSettings(
+            RewardSettings(uint64(DEFAULT_REWARD_CAP_USD * unit), DEFAULT_REWARD_RAMP_TIME, DEFAULT_REWARD_PER_YEAR_BPS)
+        );
         _state.lastRebalance = uint32(block.timestamp);
         _state.lastFeeAccrual = uint32(block.timestamp);
         // The exchange pulls deposits from this contract; one approval for its lifetime.
@@ -294,7 +309,12 @@ contract LeveragedToken is
     /// reverts for about what asking costs, never after a whole trade. The management fee is left pending (see the
     /// contract's header).
     function rebalance() external nonReentrant {
-        _rebalance();
+        _rebalance(msg.sender);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function rebalanceFor(address keeper) external nonReentrant {
+        _rebalance(keeper);
     }
 
     /// @notice Chainlink Automation, one registration per token: `checkUpkeep` is `rebalanceAction() != NONE` (the
@@ -306,13 +326,15 @@ contract LeveragedToken is
         return (action != RebalanceAction.NONE, abi.encode(action));
     }
 
-    /// @notice See `checkUpkeep`.
+    /// @notice See `checkUpkeep`. Pays no reward: whoever registered the upkeep pays Chainlink for it, and the
+    /// registry's forwarder that calls it could never withdraw one.
     function performUpkeep(bytes calldata) external override nonReentrant {
-        _rebalance();
+        _rebalance(address(0));
     }
 
-    /// @dev The rebalance behind `rebalance` and `performUpkeep`.
-    function _rebalance() private {
+    /// @dev The rebalance behind `rebalance`, `rebalanceFor` and `performUpkeep`: its reward goes to `keeper`
+    /// (none for the zero address).
+    function _rebalance(address keeper) private {
         State memory st = _state;
         uint256 supply = totalSupply();
         if (st.wipedOut || supply == 0) {
@@ -346,6 +368,54 @@ contract LeveragedToken is
         }
         _state.lastRebalance = uint32(block.timestamp);
         _emitRebalanced(action, t.valueBefore, t.sizeBefore, t.valueAfter, t.sizeAfter, t.price);
+        if (keeper == address(0)) return;
+        // The reward is the state before the trade's: the price, the clock and the value the rebalance found.
+        uint256 reward = _rewardAt(t.valueBefore, t.sizeBefore, t.price, t.priceTime, st, block.timestamp);
+        if (reward != 0) _exchange.transferMargin(_marketId, keeper, reward);
+    }
+
+    /// @dev The reward (collateral units) of a rebalance at time `at` of an account found at `value`, `size`, `price`
+    /// (published at `priceTime`) with the token's state `st`, if one is due: it has waited since the interval
+    /// passed, or, above the band, since the later of the last rebalance and the price's round (the round that
+    /// took it there, or a later one: never longer than it waited). Nothing for a drift below the band before the
+    /// interval has passed (a donation lowers leverage; only the price raises it), for a dust account and for a
+    /// value <= 0 (`KeeperReward`'s budget is 0).
+    function _rewardAt(
+        int256 value,
+        int256 size,
+        uint256 price,
+        uint256 priceTime,
+        State memory st,
+        uint256 at
+    ) private view returns (uint256) {
+        int256 levered = LeverageMath.levered(value, _cap(st));
+        if (levered <= 0 || at <= st.lastRebalance) return 0;
+        (bool due, uint256 waited, bool emergency) = _waited(levered, size, price, priceTime, st, at);
+        if (!due) return 0;
+        return KeeperReward.reward(_rewardSettings, waited, emergency, uint256(levered), at - st.lastRebalance);
+    }
+
+    /// @dev For `_rewardAt`: whether a rewarded rebalance is due at `at`, how long it has waited, and whether it is
+    /// an emergency.
+    function _waited(
+        int256 levered,
+        int256 size,
+        uint256 price,
+        uint256 priceTime,
+        State memory st,
+        uint256 at
+    ) private view returns (bool due, uint256 waited, bool emergency) {
+        uint256 timeDue = uint256(st.lastRebalance) + st.rebalanceInterval;
+        due = at >= timeDue;
+        if (due) waited = at - timeDue;
+        uint256 current = SignedMath.abs(_leverage(levered, size, price));
+        (, uint256 upper) = LeverageMath.band(_targetLeverage, st.band);
+        if (current > upper) {
+            due = true;
+            uint256 since = Math.max(st.lastRebalance, priceTime);
+            if (at > since) waited = Math.max(waited, at - since);
+            emergency = current >= KeeperReward.emergencyLeverage(_targetLeverage, st.band);
+        }
     }
 
     /// @dev Reverts with `LeveragedTokenRebalanceNotDue` (the current leverage and the clock) when `action` is NONE.
@@ -362,6 +432,24 @@ contract LeveragedToken is
             st.lastRebalance,
             uint256(st.lastRebalance) + st.rebalanceInterval
         );
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function rebalanceReward() external view returns (uint256) {
+        return rebalanceRewardAt(block.timestamp);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function rebalanceRewardAt(uint256 timestamp) public view returns (uint256) {
+        State memory st = _state;
+        uint256 supply = totalSupply();
+        IPerpExchange.AccountState memory a = _account();
+        if (a.priceStatus != IPerpExchange.PriceStatus.FRESH || st.wipedOut || supply == 0) return 0;
+        // A dust account without a position has nothing to rebalance (with one, a drift closes it).
+        int256 levered = LeverageMath.levered(a.value, _cap(st));
+        uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
+        if (a.size == 0 && !LeverageMath.holdsPosition(levered, minValue)) return 0;
+        return _rewardAt(a.value, a.size, a.price, a.priceTime, st, timestamp);
     }
 
     /// @inheritdoc ILeveragedToken
@@ -405,6 +493,11 @@ contract LeveragedToken is
     /// @inheritdoc ILeveragedToken
     function setEquityCap(uint256 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setEquityCap(cap);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function setRewardSettings(RewardSettings calldata settings) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRewardSettings(settings);
     }
 
     /// @inheritdoc ILeveragedToken
@@ -507,6 +600,11 @@ contract LeveragedToken is
     function rebalanceSettings() external view returns (RebalanceSettings memory) {
         State memory st = _state;
         return RebalanceSettings(st.rebalanceInterval, st.band);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function rewardSettings() external view returns (RewardSettings memory) {
+        return _rewardSettings;
     }
 
     /// @inheritdoc ILeveragedToken
@@ -843,5 +941,18 @@ contract LeveragedToken is
         if (s.band == 0 || s.band >= WAD) revert LeveragedTokenInvalidSetting("band", s.band);
         (_state.rebalanceInterval, _state.band) = (s.interval, s.band);
         emit RebalanceSettingsUpdated(s);
+    }
+
+    function _setRewardSettings(RewardSettings memory r) private {
+        if (uint256(r.cap) * _collateralScale > MAX_REWARD_CAP_USD * WAD)
+            revert LeveragedTokenInvalidSetting("cap", r.cap);
+        if (r.rampTime == 0 || r.rampTime > MAX_REWARD_RAMP_TIME) {
+            revert LeveragedTokenInvalidSetting("rampTime", r.rampTime);
+        }
+        if (r.maxPerYearBps > MAX_REWARD_PER_YEAR_BPS) {
+            revert LeveragedTokenInvalidSetting("maxPerYearBps", r.maxPerYearBps);
+        }
+        _rewardSettings = r;
+        emit RewardSettingsUpdated(r);
     }
 }

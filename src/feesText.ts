@@ -1,6 +1,7 @@
 import { expm1 } from "./model/exactToken";
 import { formatAmount } from "./amounts";
 import { formatBps, formatRatePerYear } from "./format";
+import { USDC_DECIMALS } from "./units";
 
 const WAD = 10n ** 18n;
 
@@ -21,6 +22,7 @@ export function describeFees(fees: {
   fundingRatePerYear?: bigint; // the market's, signed WAD; longs pay when > 0
   long?: boolean;
   takerFeeBps?: bigint; // the market's
+  reward?: { cap: bigint; maxPerYearBps: bigint }; // the token's keeper reward (LeveragedToken.rewardSettings)
 }): string[] {
   const lines = [
     `Minting costs ${formatBps(fees.mintFeeBps)} of the USDC you pay in; redeeming costs ${formatBps(fees.redeemFeeBps)} of the USDC you take out.`,
@@ -37,5 +39,10 @@ export function describeFees(fees: {
   lines.push(
     `Every mint, redeem and rebalance pays the exchange's taker fee${taker} on the size it trades, out of the token's equity.`,
   );
+  if (fees.reward !== undefined && fees.reward.cap !== 0n && fees.reward.maxPerYearBps !== 0n) {
+    lines.push(
+      `Whoever rebalances the token when it is due is paid a reward out of its equity: at most ${formatAmount(fees.reward.cap, USDC_DECIMALS, 2)} USDC a rebalance and at most ${formatBps(fees.reward.maxPerYearBps)} of the equity a year in all.`,
+    );
+  }
   return lines;
 }

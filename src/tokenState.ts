@@ -32,6 +32,9 @@ export interface TokenState {
   redeemFeeBps: bigint;
   managementFeePerYear: bigint; // WAD
   feeRecipient: string;
+  rewardCap: bigint; // stablecoin units: the most a due rebalance pays its keeper
+  rewardRampTime: bigint; // seconds from due to the cap
+  rewardMaxPerYearBps: bigint; // the yearly bound of the keeper rewards, bps of equity
   pendingFeeShares: bigint;
   paused: boolean;
   wipedOut: boolean;
@@ -66,7 +69,7 @@ export async function readAll<T extends Record<string, Promise<unknown>>>(
 }
 
 export async function readTokenState(token: LeveragedToken): Promise<TokenState> {
-  const { band, fees, status, ...plain } = await readAll({
+  const { band, fees, status, reward, ...plain } = await readAll({
     address: token.getAddress(),
     name: token.name(),
     symbol: token.symbol(),
@@ -81,6 +84,7 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
     positionSize: token.positionSize(),
     positionNotional: unlessPriceRevert(token.positionNotional(), 0n),
     fees: token.fees(),
+    reward: token.rewardSettings(),
     pendingFeeShares: token.pendingManagementFeeShares(),
     paused: token.paused(),
     wipedOut: token.wipedOut(),
@@ -99,6 +103,9 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
     redeemFeeBps: fees.redeemFeeBps,
     managementFeePerYear: fees.managementFeePerYear,
     feeRecipient: fees.recipient,
+    rewardCap: reward.cap,
+    rewardRampTime: reward.rampTime,
+    rewardMaxPerYearBps: reward.maxPerYearBps,
   };
 }
 

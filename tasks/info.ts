@@ -119,6 +119,12 @@ task("lt:info", "Shows the full state of one token and of its exchange account")
           `mint ${bps(s.mintFeeBps)}, redeem ${bps(s.redeemFeeBps)}, management ${annual(s.managementFeePerYear)} a year to ${s.feeRecipient}`,
         ],
         [
+          "keeper reward",
+          s.rewardCap === 0n
+            ? "none"
+            : `up to ${formatUsdc(s.rewardCap)} USDC a due rebalance (after ${s.rewardRampTime} s), at most ${bps(s.rewardMaxPerYearBps)} of equity a year, out of equity`,
+        ],
+        [
           "equity cap",
           s.equityCap === NO_CAP
             ? "none"

@@ -38,6 +38,10 @@ contract FactoryUpkeep is AutomationCompatibleInterface {
     ILeveragedTokenFactory public immutable factory;
     /// @notice The batcher a perform rebalances through.
     BatchRebalancer public immutable batcher;
+    /// @notice Who is paid the keeper rewards of a perform's rebalances; the zero address for the perform's caller.
+    /// Registered with Chainlink Automation, the caller is the registry's forwarder, which could never withdraw
+    /// them: such a deployment names its operator (who pays the upkeep in LINK) here.
+    address public immutable rewardRecipient;
 
     /// @notice The zero address was given as the factory or the batcher.
     error FactoryUpkeepZeroAddress(address factory, address batcher);
@@ -48,12 +52,14 @@ contract FactoryUpkeep is AutomationCompatibleInterface {
 
     /// @param factory_ the factory whose tokens this upkeep rebalances
     /// @param batcher_ the BatchRebalancer a perform calls
-    constructor(ILeveragedTokenFactory factory_, BatchRebalancer batcher_) {
+    /// @param rewardRecipient_ who is paid the rewards (the zero address: each perform's caller)
+    constructor(ILeveragedTokenFactory factory_, BatchRebalancer batcher_, address rewardRecipient_) {
         if (address(factory_) == address(0) || address(batcher_) == address(0)) {
             revert FactoryUpkeepZeroAddress(address(factory_), address(batcher_));
         }
         factory = factory_;
         batcher = batcher_;
+        rewardRecipient = rewardRecipient_;
     }
 
     /// @notice Chainlink Automation: which tokens are due (retired and wiped-out tokens never are). Simulated by the
@@ -91,12 +97,14 @@ contract FactoryUpkeep is AutomationCompatibleInterface {
 
     /// @notice Chainlink Automation: rebalances the tokens `checkUpkeep` found due, `abi.encode(address[])`, in one
     /// batch. Anyone may call it with anything: a token no longer due (another keeper was first), or any other
-    /// address, is skipped; only a due token's rebalance happens, exactly as its own `rebalance()` would do it.
+    /// address, is skipped; only a due token's rebalance happens, exactly as its own `rebalance()` would do it. The
+    /// rewards go to `rewardRecipient`, or to the caller when it is the zero address.
     /// @param performData `abi.encode(address[] tokens)`, at most `MAX_PERFORM_TOKENS` of them
     function performUpkeep(bytes calldata performData) external override {
         ILeveragedToken[] memory tokens = abi.decode(performData, (ILeveragedToken[]));
         if (tokens.length > MAX_PERFORM_TOKENS) revert FactoryUpkeepTooManyTokens(tokens.length, MAX_PERFORM_TOKENS);
-        batcher.rebalance(tokens);
+        address recipient = rewardRecipient;
+        batcher.rebalanceFor(tokens, recipient == address(0) ? msg.sender : recipient);
     }
 
     /// @dev The factory indexes a check looks at: `[first, first + count)`, clamped to the tokens listed.

@@ -27,6 +27,14 @@ interface ILeveragedToken {
         address recipient; // receives mint and redeem fees (collateral) and management fees (shares)
     }
 
+    /// @notice What a due rebalance pays its caller (see `KeeperReward`): from 0 when it falls due up to `cap` after
+    /// `rampTime`, `cap` at once in an emergency, never above `maxPerYearBps` of the equity a year.
+    struct RewardSettings {
+        uint64 cap; // collateral units; 0: no reward
+        uint32 rampTime; // seconds from due to the cap
+        uint16 maxPerYearBps; // the yearly bound, bps of equity
+    }
+
     /// @notice Rebalance settings.
     struct RebalanceSettings {
         uint32 interval; // seconds between time-triggered rebalances
@@ -101,6 +109,8 @@ interface ILeveragedToken {
     event RebalanceSettingsUpdated(RebalanceSettings settings);
     /// @notice The equity cap changed (collateral units).
     event EquityCapUpdated(uint256 cap);
+    /// @notice The keeper reward's settings changed.
+    event RewardSettingsUpdated(RewardSettings settings);
 
     // ---------------------------------------------------------------------------------------------------------
     // Holders
@@ -161,8 +171,22 @@ interface ILeveragedToken {
     /// @notice Trades the position to `L x min(equity, equityCap) / price`: equity beyond the cap is not levered.
     /// Allowed when `rebalanceAction()` is not NONE, else reverts with `LeveragedTokenRebalanceNotDue` before any
     /// trade (a keeper that lost a race pays about what asking costs). When equity has reached 0 it wipes the token
-    /// out instead.
+    /// out instead. Pays the caller the reward of the rebalance (`rebalanceReward()`) into its margin account in the
+    /// token's market on the exchange (`IPerpExchange.transferMargin`), from which it withdraws when it likes.
     function rebalance() external;
+
+    /// @notice `rebalance()`, its reward paid to `keeper` instead of the caller (for a batch or an upkeep that
+    /// forwards it to its own caller).
+    function rebalanceFor(address keeper) external;
+
+    /// @notice What a rebalance in this block would pay its caller (collateral units): 0 when nothing is due, on a
+    /// price that is not fresh, for a wipe-out, and for a drift below the band before the interval has passed (a
+    /// donation can cause that one, the price or the clock never). See `RewardSettings` and `KeeperReward`.
+    function rebalanceReward() external view returns (uint256);
+
+    /// @notice `rebalanceReward()` at `timestamp` (e.g. the next block's) if the account and the price stay as they
+    /// are now.
+    function rebalanceRewardAt(uint256 timestamp) external view returns (uint256);
 
     /// @notice Which rebalance is due now: NONE, TIME or DRIFT. What keepers read. Never reverts. DRIFT when leverage
     /// on the levered equity (`min(equity, equityCap)`) is outside the band, when a dust account (equity below
@@ -196,6 +220,11 @@ interface ILeveragedToken {
     /// `type(uint256).max` for none, 0 to take no new money and hold no position. A finite cap is below 2^80 - 1
     /// units (1.2e18 USDC), else `LeveragedTokenInvalidSetting`. Redeems are never limited. Only DEFAULT_ADMIN_ROLE.
     function setEquityCap(uint256 cap) external;
+
+    /// @notice Sets the keeper reward: `cap` at most `MAX_REWARD_CAP_USD` in collateral units, `rampTime` from 1 second
+    /// to `MAX_REWARD_RAMP_TIME`, `maxPerYearBps` at most `MAX_REWARD_PER_YEAR_BPS`, else
+    /// `LeveragedTokenInvalidSetting`. Only DEFAULT_ADMIN_ROLE.
+    function setRewardSettings(RewardSettings calldata settings) external;
 
     /// @notice Stops minting (never redeeming). Only PAUSER_ROLE.
     function pause() external;
@@ -257,6 +286,9 @@ interface ILeveragedToken {
 
     /// @notice The rebalance settings.
     function rebalanceSettings() external view returns (RebalanceSettings memory);
+
+    /// @notice The keeper reward's settings.
+    function rewardSettings() external view returns (RewardSettings memory);
 
     /// @notice Whether minting is paused.
     function paused() external view returns (bool);

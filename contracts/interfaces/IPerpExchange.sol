@@ -74,6 +74,7 @@ interface IPerpExchange {
         uint256 price; // WAD, the price the value was computed at
         PriceStatus priceStatus; // whether that price would pass every check of a state change now, and if not why
         uint256 takerFeeBps; // the market's taker fee
+        uint256 priceTime; // unix seconds: the feed's `updatedAt` for that price (0 when the feed reverted)
     }
 
     /// @notice Where `tradeToLeverage` takes an account (a leveraged token's rebalance).
@@ -93,6 +94,7 @@ interface IPerpExchange {
         int256 valueAfter; // collateral units
         int256 sizeAfter; // base WAD: the target size
         uint256 marginAfter; // collateral units, settled
+        uint256 priceTime; // unix seconds: the feed's `updatedAt` for the price
     }
 
     /// @notice One payment out of a margin account (`tradeAndWithdraw`); an amount of 0 pays nothing.
@@ -145,6 +147,8 @@ interface IPerpExchange {
     event MarginDeposited(address indexed account, uint256 indexed marketId, address indexed from, uint256 amount);
     /// @notice Margin was withdrawn from an account.
     event MarginWithdrawn(address indexed account, uint256 indexed marketId, address indexed to, uint256 amount);
+    /// @notice `amount` of settled margin moved from `from`'s account to `to`'s in one market (`transferMargin`).
+    event MarginTransferred(address indexed from, address indexed to, uint256 indexed marketId, uint256 amount);
     /// @notice An account settled with the fund outside a trade: funding (a withdrawal, `settleFunding`), or
     /// unrealized profit realized into the margin to pay a withdrawal (`realizedPnl`); a trade reports its settlement
     /// in `Traded`.
@@ -222,6 +226,12 @@ interface IPerpExchange {
     /// cost basis moves by as much, so the value does not change). The account's value afterwards must still cover
     /// its maintenance margin.
     function withdraw(uint256 marketId, uint256 amount, address to) external;
+
+    /// @notice Moves `amount` of margin from the caller's account to `to`'s in the same market, taken as `withdraw`
+    /// takes it (funding settled, the unrealized profit it needs realized, the maintenance margin checked after) and
+    /// added to `to`'s settled margin: no stablecoin moves (a leveraged token pays its keepers' rewards so, and each
+    /// keeper withdraws when it likes).
+    function transferMargin(uint256 marketId, address to, uint256 amount) external;
 
     /// @notice Trades `sizeDelta` (signed, base units) at the mark price for the caller's account: opens,
     /// increases, reduces, closes or flips the position. Funding is settled first; realized PnL, funding and the

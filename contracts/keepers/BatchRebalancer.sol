@@ -10,18 +10,35 @@ import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
 /// gas, at any depth, reverts the whole batch instead: before each token the batch must still hold
 /// `GAS_RESERVE_PER_TOKEN`, enough for the most expensive rebalance (a wipe-out) with room to spare, so that no gas
 /// limit (nor an eth_estimateGas that searches for the least gas that does not revert) can leave a due token out as
-/// if it were not due.
+/// if it were not due. Each rebalance's keeper reward goes to the batch's caller (`rebalance`) or to whom it names
+/// (`rebalanceFor`): the batch pays out the sum of the rewards of what it rebalanced and keeps nothing.
 contract BatchRebalancer {
     /// @notice Gas the batch must hold before each token's rebalance (a rebalance costs about 100,000 at most).
     uint256 public constant GAS_RESERVE_PER_TOKEN = 300_000;
 
-    /// @notice A batch ran: `done` has bit i set when `tokens[i]` was rebalanced.
+    /// @notice A batch ran: `done` has bit i set when `tokens[i]` was rebalanced; `keeper` was paid their rewards.
     event BatchRebalanced(address indexed keeper, uint256 attempted, uint256 rebalanced, uint256 done);
 
-    /// @notice Rebalances every token of `tokens` whose rebalance is due (at most 256 tokens).
+    /// @notice Rebalances every token of `tokens` whose rebalance is due (at most 256 tokens); the caller is paid
+    /// their rewards.
     /// @return done bit i is set when `tokens[i]` was rebalanced
     /// @return rebalanced how many were
     function rebalance(ILeveragedToken[] calldata tokens) external returns (uint256 done, uint256 rebalanced) {
+        return _rebalance(tokens, msg.sender);
+    }
+
+    /// @notice `rebalance`, the rewards paid to `keeper` (a contract that forwards them to its own caller).
+    function rebalanceFor(
+        ILeveragedToken[] calldata tokens,
+        address keeper
+    ) external returns (uint256 done, uint256 rebalanced) {
+        return _rebalance(tokens, keeper);
+    }
+
+    function _rebalance(
+        ILeveragedToken[] calldata tokens,
+        address keeper
+    ) private returns (uint256 done, uint256 rebalanced) {
         uint256 count = tokens.length;
         if (count > 256) revert BatchRebalancerTooManyTokens(count, 256);
         for (uint256 i; i < count; ++i) {
@@ -33,7 +50,7 @@ contract BatchRebalancer {
             if (gasBefore < GAS_RESERVE_PER_TOKEN) revert BatchRebalancerOutOfGas(i);
             // A token with nothing due reverts with LeveragedTokenRebalanceNotDue before it trades: about what asking
             // `rebalanceAction()` first would cost (`npm run bench`: "rebalance not due (a lost race)").
-            try token.rebalance() {
+            try token.rebalanceFor(keeper) {
                 done |= 1 << i;
                 ++rebalanced;
             } catch {
@@ -41,7 +58,7 @@ contract BatchRebalancer {
                 if (gasleft() <= gasBefore / 64) revert BatchRebalancerOutOfGas(i);
             }
         }
-        emit BatchRebalanced(msg.sender, count, rebalanced, done);
+        emit BatchRebalanced(keeper, count, rebalanced, done);
     }
 
     /// @notice More tokens than one batch can report on.

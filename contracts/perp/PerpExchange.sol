@@ -87,6 +87,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         int256 cumulative; // the market's cumulative funding now
         int256 fundingOwed; // USD WAD since the last settlement, at `price` (0 when no price was read)
         uint256 price; // WAD; 0 when not read
+        uint256 priceTime; // the feed's updatedAt for `price`; 0 when not read
         uint256 takerFeeBps;
         uint256 initialMarginBps;
         uint256 maintenanceMarginBps;
@@ -141,7 +142,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         _symbols.push(symbol);
         _marketIdBySymbol[symbolHash] = marketId + 1;
         // A market must start with a price the exchange accepts.
-        m.lastPrice = uint112(_freshPrice(marketId, m));
+        (uint256 price, ) = _freshPrice(marketId, m);
+        m.lastPrice = uint112(price);
         emit MarketCreated(marketId, symbol, config);
     }
 
@@ -157,7 +159,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         _writeConfig(m, config);
         m.feedDecimals = feedDecimals;
         // Like a new market, the new settings must come with a price the exchange accepts.
-        m.lastPrice = uint112(_freshPrice(marketId, m));
+        (uint256 price, ) = _freshPrice(marketId, m);
+        m.lastPrice = uint112(price);
         emit MarketConfigUpdated(marketId, config);
     }
 
@@ -208,6 +211,18 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IPerpExchange
+    function transferMargin(uint256 marketId, address to, uint256 amount) external nonReentrant {
+        if (amount == 0) revert PerpZeroAmount();
+        if (to == address(0)) revert PerpZeroAddress();
+        Trader memory t = _trader(msg.sender, marketId, PriceRead.WITH_POSITION);
+        _debit(t, amount);
+        _store(t);
+        Account storage a = _accounts[to][marketId];
+        a.margin = (uint256(a.margin) + amount).toUint128();
+        emit MarginTransferred(msg.sender, to, marketId, amount);
+    }
+
+    /// @inheritdoc IPerpExchange
     function trade(
         uint256 marketId,
         int256 sizeDelta
@@ -244,6 +259,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             _store(t);
         }
         r.marginAfter = t.account.margin;
+        r.priceTime = t.priceTime;
     }
 
     /// @inheritdoc IPerpExchange
@@ -375,8 +391,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IPerpExchange
-    function markPrice(uint256 marketId) external view returns (uint256) {
-        return _freshPrice(marketId, _market(marketId));
+    function markPrice(uint256 marketId) external view returns (uint256 price) {
+        (price, ) = _freshPrice(marketId, _market(marketId));
     }
 
     /// @inheritdoc IPerpExchange
@@ -524,10 +540,12 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
 
     /// @dev The price for a state change: `_price`, reverting with PerpInvalidPrice or PerpStalePrice (with the
     /// feed's values) unless it is fresh.
-    function _freshPrice(uint256 marketId, MarketData storage m) private view returns (uint256 price) {
+    function _freshPrice(
+        uint256 marketId,
+        MarketData storage m
+    ) private view returns (uint256 price, uint256 updatedAt) {
         PriceStatus status;
         int256 answer;
-        uint256 updatedAt;
         (price, status, answer, updatedAt) = _price(m);
         if (status == PriceStatus.INVALID) revert PerpInvalidPrice(marketId, answer);
         if (status == PriceStatus.STALE) revert PerpStalePrice(marketId, updatedAt, m.maxPriceAge, block.timestamp);
@@ -545,7 +563,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function _accountState(address account, uint256 marketId) private view returns (AccountState memory s) {
         MarketData storage m = _market(marketId);
         Account memory a = _accounts[account][marketId];
-        (s.price, s.priceStatus, , ) = _price(m);
+        (s.price, s.priceStatus, , s.priceTime) = _price(m);
         (s.margin, s.size, s.openNotional) = (a.margin, a.size, a.openNotional);
         s.fundingOwed = PerpMath.accruedFunding(a.size, s.price, _currentCumulativeFunding(m) - a.fundingIndex);
         s.value = PerpMath.value(s.margin, s.size, s.openNotional, s.fundingOwed, s.price, _collateralScale);
@@ -566,7 +584,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         t.initialMarginBps = m.initialMarginBps;
         t.maintenanceMarginBps = m.maintenanceMarginBps;
         if (read == PriceRead.ALWAYS || (read == PriceRead.WITH_POSITION && a.size != 0)) {
-            t.price = _freshPrice(marketId, m);
+            (t.price, t.priceTime) = _freshPrice(marketId, m);
             t.fundingOwed = PerpMath.accruedFunding(a.size, t.price, t.cumulative - a.fundingIndex);
         }
     }
@@ -601,25 +619,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function _tradeAndWithdraw(uint256 marketId, int256 sizeDelta, Payout[2] memory payouts, uint256 total) private {
         Trader memory t = _trader(msg.sender, marketId, sizeDelta != 0 ? PriceRead.ALWAYS : PriceRead.WITH_POSITION);
         if (sizeDelta != 0) _trade(t, sizeDelta);
-        if (total != 0) {
-            _settleFunding(t);
-            uint256 marginBefore = t.account.margin;
-            if (total > marginBefore) _realize(t, total - marginBefore, total);
-            unchecked {
-                // total <= margin: what the margin lacked was realized above.
-                t.account.margin -= total;
-            }
-            if (t.account.size != 0) {
-                uint256 required = PerpMath.requirement(
-                    t.account.size,
-                    t.price,
-                    t.maintenanceMarginBps,
-                    _collateralScale
-                );
-                int256 value = PerpMath.valueOf(t.account, 0, t.price, _collateralScale);
-                if (value < int256(required)) revert PerpMarginRequirementNotMet(msg.sender, marketId, value, required);
-            }
-        }
+        if (total != 0) _debit(t, total);
         _store(t);
         for (uint256 i; i < 2; ++i) {
             Payout memory p = payouts[i];
@@ -627,6 +627,24 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             if (p.to == address(0)) revert PerpZeroAddress();
             _collateral.safeTransfer(p.to, p.amount);
             emit MarginWithdrawn(msg.sender, marketId, p.to, p.amount);
+        }
+    }
+
+    /// @dev Takes `total` out of a loaded account's margin (a withdrawal, a transfer): funding settled, the unrealized
+    /// profit the margin lacks realized, then the maintenance margin checked with a position left. The caller stores
+    /// the account and pays `total` out.
+    function _debit(Trader memory t, uint256 total) private {
+        _settleFunding(t);
+        uint256 marginBefore = t.account.margin;
+        if (total > marginBefore) _realize(t, total - marginBefore, total);
+        unchecked {
+            // total <= margin: what the margin lacked was realized above.
+            t.account.margin -= total;
+        }
+        if (t.account.size != 0) {
+            uint256 required = PerpMath.requirement(t.account.size, t.price, t.maintenanceMarginBps, _collateralScale);
+            int256 value = PerpMath.valueOf(t.account, 0, t.price, _collateralScale);
+            if (value < int256(required)) revert PerpMarginRequirementNotMet(t.owner, t.marketId, value, required);
         }
     }
 

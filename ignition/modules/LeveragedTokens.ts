@@ -124,8 +124,9 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
       ...prefixed("token", tokens),
     };
     // One Chainlink Automation upkeep for every token of the factory (the tokens keep their own upkeep too).
-    // Deployed last, so that the addresses of everything before it stay as they were.
-    const upkeep = (after: ContractFuture[]) => m.contract("FactoryUpkeep", [factory, batcher], { after });
+    // Deployed last, so that the addresses of everything before it stay as they were. Its keeper rewards go to the
+    // deployer (who registers and pays for the upkeep), not to the Automation forwarder that calls it.
+    const upkeep = (after: ContractFuture[]) => m.contract("FactoryUpkeep", [factory, batcher, deployer], { after });
     if (spec.dex.kind === "none") return { ...system, upkeep: upkeep([lens]) };
 
     const { router, dexFactory }: { router: ContractFuture; dexFactory: ArgumentType } =

@@ -16,12 +16,13 @@ export async function readMarketParams(exchange: PerpExchange, marketId: bigint 
 
 /** A token's settings, as `ExactTokenModel` takes them. */
 export async function readTokenParams(token: LeveragedToken): Promise<TokenParams> {
-  const [targetLeverage, fees, settings, initialNav, equityCap] = await Promise.all([
+  const [targetLeverage, fees, settings, initialNav, equityCap, reward] = await Promise.all([
     token.targetLeverage(),
     token.fees(),
     token.rebalanceSettings(),
     token.initialNav(),
     token.equityCap(),
+    token.rewardSettings(),
   ]);
   return {
     targetLeverage,
@@ -32,5 +33,6 @@ export async function readTokenParams(token: LeveragedToken): Promise<TokenParam
     managementFeePerYear: fees.managementFeePerYear,
     initialNav,
     equityCap: equityCap === 2n ** 256n - 1n ? undefined : equityCap,
+    reward: { cap: reward.cap, rampTime: reward.rampTime, maxPerYearBps: reward.maxPerYearBps },
   };
 }

@@ -32,10 +32,15 @@ describe("attack: rebalance spam and griefing", () => {
     const equityBefore = await s.long.equity();
     const notionalBefore = await s.long.positionNotional();
     await s.long.connect(s.attacker).rebalance();
-    // The one rebalance costs the holders only the taker fee on the traded notional (5 bps), rounded up.
+    // The one rebalance costs the holders only the taker fee on the traded notional (5 bps), rounded up, and the
+    // reward it paid its caller (into the caller's exchange account, within the reward's cap).
+    const reward = await s.exchange.margin(s.attacker.address, await s.long.marketId());
+    expect(reward)
+      .to.be.greaterThan(0n)
+      .and.at.most((await s.long.rewardSettings()).cap);
     const traded = notionalBefore - (await s.long.positionNotional());
     const takerFee = (traded * 5n) / 10_000n / 10n ** 12n + 2n;
-    expect(equityBefore - (await s.long.equity())).to.be.at.most(takerFee);
+    expect(equityBefore - (await s.long.equity())).to.be.at.most(takerFee + reward);
     const after = await state(s.long);
     const signers = await ethers.getSigners();
     for (let i = 0; i < 20; i++) {
@@ -90,7 +95,8 @@ describe("attack: rebalance spam and griefing", () => {
     }
     expect(rebalances).to.equal(1);
     expect(await s.long.rebalanceAction()).to.equal(0n);
-    await expectBooksBalance(s.exchange, s.usdc, s.accounts);
+    // The winner's reward sits in its exchange account: the books count every caller's.
+    await expectBooksBalance(s.exchange, s.usdc, [...s.accounts, ...signers.map((x) => x.address)]);
   });
 
   it("forcing a drift rebalance by donating costs the griefer its donation, which the holders keep", async () => {

@@ -84,7 +84,12 @@ describe("FactoryUpkeep: one Chainlink Automation upkeep for a factory's 200 tok
     const tx = await s.upkeep.connect(s.keeper).performUpkeep(performData, { gasLimit: PERFORM_GAS_LIMIT });
     await expect(tx)
       .to.emit(s.batcher, "BatchRebalanced")
-      .withArgs(await s.upkeep.getAddress(), due.length, due.length, (1n << BigInt(due.length)) - 1n);
+      .withArgs(await s.upkeep.rewardRecipient(), due.length, due.length, (1n << BigInt(due.length)) - 1n);
+    // The rewards went to the upkeep's rewardRecipient (the deployer), not to its caller or the upkeep itself.
+    expect(await s.upkeep.rewardRecipient()).to.equal((await ethers.getSigners())[0].address);
+    expect(await (await ethers.getContractAt("PerpExchange", s.book.exchange)).margin(s.keeper.address, 0)).to.equal(
+      0n,
+    );
     expect(await dueByFactory(s)).to.deep.equal([]);
     expect((await check(s)).upkeepNeeded).to.equal(false);
   });
@@ -141,7 +146,7 @@ describe("FactoryUpkeep: one Chainlink Automation upkeep for a factory's 200 tok
     const tx = await s.upkeep.connect(s.keeper).performUpkeep(forged);
     await expect(tx)
       .to.emit(s.batcher, "BatchRebalanced")
-      .withArgs(await s.upkeep.getAddress(), 4, 0, 0);
+      .withArgs(await s.upkeep.rewardRecipient(), 4, 0, 0);
     await expect(tx).to.not.emit(token, "Rebalanced");
     expect(await token.lastRebalanceTime()).to.equal(lastRebalance);
 
@@ -157,7 +162,7 @@ describe("FactoryUpkeep: one Chainlink Automation upkeep for a factory's 200 tok
     await expect(s.upkeep.checkUpkeep("0x123456"))
       .to.be.revertedWithCustomError(s.upkeep, "FactoryUpkeepInvalidCheckData")
       .withArgs(3);
-    await expect(ethers.deployContract("FactoryUpkeep", [ZeroAddress, s.book.batcher as string]))
+    await expect(ethers.deployContract("FactoryUpkeep", [ZeroAddress, s.book.batcher as string, ZeroAddress]))
       .to.be.revertedWithCustomError(s.upkeep, "FactoryUpkeepZeroAddress")
       .withArgs(ZeroAddress, s.book.batcher as string);
   });

@@ -114,7 +114,10 @@ describe(`LeveragedToken: stateful invariants (${RUNS} sequences of ${MIN_COMMAN
           totals.victims += model.victims;
           totals.probed += model.probed;
           totals.retired += model.retired;
-          for (const key of Object.keys(counts) as (keyof Counts)[]) counts[key] += model.counts[key];
+          for (const key of Object.keys(counts) as (keyof Counts)[]) {
+            if (key === "rewardUnits") counts.rewardUnits += model.counts.rewardUnits;
+            else counts[key] += model.counts[key];
+          }
           if (sequences % PROGRESS_EVERY === 0) {
             const seconds = Math.round((Date.now() - started) / 1000);
             console.log(`      ${sequences}/${RUNS} sequences, ${totals.commands} commands, ${seconds} s`);
@@ -136,7 +139,8 @@ describe(`LeveragedToken: stateful invariants (${RUNS} sequences of ${MIN_COMMAN
         `(${counts.settledOnProfit} charged to the position, ${counts.settleRoundings} lost a unit to rounding), ` +
         `${counts.traderLiquidations} liquidations; ${counts.longWaits} long waits; ${counts.capDeposits} cap deposits ` +
         `(then ${counts.capMints} mints, ${counts.capRefusals} refused for the cap); ${counts.badDebts} closes ` +
-        `booked bad debt (${counts.feeDebts} of a value >= 0 before the close's fee)`,
+        `booked bad debt (${counts.feeDebts} of a value >= 0 before the close's fee); ${counts.rewards} keeper ` +
+        `rewards paid, ${counts.rewardUnits} units in all`,
     );
     if (PATH) return; // a replay runs the one (shrunk) sequence of the path
     expect(sequences).to.equal(RUNS);
@@ -151,6 +155,7 @@ describe(`LeveragedToken: stateful invariants (${RUNS} sequences of ${MIN_COMMAN
       expect(counts.settlements, "traders' funding settlements").to.be.greaterThan(0);
       expect(counts.longWaits, "long waits").to.be.greaterThan(0);
       expect(counts.capDeposits, "deposits around a cap").to.be.greaterThan(0);
+      expect(counts.rewards, "keeper rewards paid").to.be.greaterThan(0);
     }
   });
 });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { LeveragedToken, MintRedeemer } from "../../typechain-types";
+import type { LeveragedToken, MintRedeemer, PerpExchange } from "../../typechain-types";
 import { ExactTokenModel, ModelRevert } from "../../src/model/exactToken";
 import { FEED_TO_WAD } from "../../src/model/fixedPoint";
 import { ExactTrader } from "../../src/model/perp/trader";
@@ -18,6 +18,8 @@ import type { ExchangeSystem, System } from "./system";
 export class MirroredMarket {
   readonly tokens: { token: LeveragedToken; address: string; model: ExactTokenModel }[] = [];
   readonly traders = new Map<string, ExactTrader>();
+  /** Keeper rewards credited to accounts that are not mirrored traders (their margin, which holds no position). */
+  readonly rewards = new Map<string, bigint>();
   /** The fund's stablecoin when the mirror started. */
   private fundAtStart = 0n;
   /** Fund deposits and withdrawals by the test since, and liquidators' rewards (cash that left the fund's books). */
@@ -43,6 +45,7 @@ export class MirroredMarket {
     copy.answer = this.answer;
     for (const t of this.tokens) copy.tokens.push({ ...t, model: t.model.clone() });
     for (const [address, trader] of this.traders) copy.traders.set(address, trader.clone());
+    for (const [address, reward] of this.rewards) copy.rewards.set(address, reward);
     return copy;
   }
 
@@ -89,8 +92,18 @@ export class MirroredMarket {
       return false;
     }
     const receipt = await mined(token.connect(keeper).rebalance());
-    replay(model, await blockTime(receipt), "rebalance", (x) => x.rebalance());
+    const { reward } = replay(model, await blockTime(receipt), "rebalance", (x) => x.rebalance());
+    expect(rewardPaid(receipt, this.s.exchange), "the keeper's reward, chain vs model").to.equal(reward);
+    this.credit(keeper.address, reward);
     return true;
+  }
+
+  /** A keeper reward of `amount` moved into `who`'s margin (`transferMargin`). */
+  credit(who: string, amount: bigint): void {
+    if (amount === 0n) return;
+    const trader = this.traders.get(who);
+    if (trader) trader.deposit(amount);
+    else this.rewards.set(who, (this.rewards.get(who) ?? 0n) + amount);
   }
 
   /** `who` mints for `amount`: the shares and the fee equal the model's. */
@@ -253,6 +266,11 @@ export class MirroredMarket {
       toFund += ledger.toFund;
       margins += chain.margin;
     }
+    for (const [address, reward] of this.rewards) {
+      const margin = await this.s.exchange.margin(address, this.s.btcMarket);
+      expect(margin, `${label}: ${address}'s keeper rewards, chain vs model`).to.equal(reward);
+      margins += margin;
+    }
     const fund = await this.s.exchange.fundBalance();
     expect(fund, `${label}: the fund's stablecoin, chain vs the models' ledgers`).to.equal(
       this.fundAtStart + this.fundFlows + toFund,
@@ -269,6 +287,15 @@ export class MirroredMarket {
 }
 
 /** Replays `what` on `model` at `time`; a model that refuses what the chain did is a mismatch. */
+/** The keeper reward a rebalance's receipt shows (the exchange's `MarginTransferred`), 0 when none. */
+export function rewardPaid(receipt: ContractTransactionReceipt, exchange: PerpExchange): bigint {
+  for (const log of receipt.logs) {
+    const parsed = exchange.interface.parseLog(log);
+    if (parsed?.name === "MarginTransferred") return parsed.args.amount as bigint;
+  }
+  return 0n;
+}
+
 export function replay<M extends { at(time: bigint): M }, T>(
   model: M,
   time: bigint,

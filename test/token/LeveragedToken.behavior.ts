@@ -270,7 +270,8 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
         await expect(token.rebalance()).to.be.revertedWithCustomError(token, "LeveragedTokenRebalanceNotDue");
         state = await leverageAt(token, system, price + outward);
         expect(state.action).to.equal(DRIFT);
-        await expect(token.rebalance()).to.emit(token, "Rebalanced");
+        // No keeper reward (rebalanceFor the zero address), so that the trade alone is measured: test/token/reward.test.ts
+        await expect(token.rebalanceFor(ethers.ZeroAddress)).to.emit(token, "Rebalanced");
         expect(await token.currentLeverage()).to.be.closeTo(L, leverageTolerance(await token.equity()));
         expect(await token.rebalanceAction()).to.equal(NONE);
       });
@@ -282,7 +283,7 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
       const equity = await token.equity();
       expect(equity).to.equal(usdc(1_000) - (usdc(300) * absL) / WAD);
       expect(await token.rebalanceAction()).to.equal(DRIFT);
-      await token.rebalance();
+      await token.rebalanceFor(ethers.ZeroAddress); // the trade alone: no keeper reward
       expect(await token.currentLeverage()).to.be.closeTo(L, leverageTolerance(equity));
       // without fees the trade costs at most the exchange's rounding: 1e-6 USDC, in the fund's favour
       const after = await token.equity();

@@ -4,11 +4,12 @@ import { ethers } from "hardhat";
 import { createToken, deploySystem, fund } from "../helpers/system";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
-/** PRODUCT.md's reference numbers (fees and funding 0, rebalanced at each listed price). */
+/** PRODUCT.md's reference numbers (fees, funding and the keeper reward 0, rebalanced at each listed price). */
 describe("LeveragedToken: reference numbers", () => {
   async function withToken(leverage: bigint) {
     const system = await deploySystem();
     const token = await createToken(system.factory, leverage);
+    await token.setRewardSettings({ cap: 0, rampTime: 600, maxPerYearBps: 0 });
     const [, alice] = await ethers.getSigners();
     await fund(system, alice, await token.getAddress(), usdc(1_000));
     await token.connect(alice).mint(usdc(1_000), 0, alice.address);

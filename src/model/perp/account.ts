@@ -31,6 +31,7 @@ export abstract class ExactPerpAccount<S extends PerpAccountState = PerpAccountS
     if (price <= 0n) throw new ModelRevert(`invalid price ${price}`);
     this.at(time);
     this.s.price = price;
+    this.s.priceTime = time;
     return this;
   }
 

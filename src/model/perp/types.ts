@@ -16,6 +16,7 @@ export const LIQUIDATOR_SHARE_BPS = 5_000n;
 export interface PerpAccountState {
   now: bigint;
   price: bigint; // WAD, the feed's latest answer
+  priceTime?: bigint; // unix seconds: when the feed published it (its updatedAt); the creation time when omitted
   cumulativeFunding: bigint; // the market's, accrued up to lastFundingUpdate
   lastFundingUpdate: bigint;
   margin: bigint; // collateral units, settled

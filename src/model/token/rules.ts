@@ -2,7 +2,7 @@
  * The exact model's token rules: LeveragedToken.sol's views, rebalancing, the management fee and the settings, over
  * its exchange account (`ExactPerpAccount`). Minting and redeeming are `ExactTokenModel`'s.
  */
-import { abs, BPS, COLLATERAL_SCALE, min, mulDivDown, mulDivTowardZero, WAD, YEAR } from "../fixedPoint";
+import { abs, BPS, COLLATERAL_SCALE, max, min, mulDivDown, mulDivTowardZero, WAD, YEAR } from "../fixedPoint";
 import { ExactPerpAccount } from "../perp/account";
 import {
   type MarketParams,
@@ -13,6 +13,8 @@ import {
   MINIMUM_SHARES,
   type TokenFees,
   type RebalanceEvent,
+  type RewardParams,
+  DEFAULT_REWARD,
   MAX_FEE_EXPONENT,
   expm1,
   ModelRevert,
@@ -92,8 +94,31 @@ export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> 
     return cap > equity ? cap - equity : 0n;
   }
 
-  /** LeveragedToken.rebalance: throws (like the contract reverts) when no rebalance is due. */
-  rebalance(): RebalanceEvent {
+  /** LeveragedToken.rebalanceRewardAt: what a rebalance at `time` (now by default) would pay, the account as now. */
+  rebalanceReward(time: bigint = this.s.now): bigint {
+    if (this.s.wipedOut || this.s.supply === 0n) return 0n;
+    const value = this.accountValue();
+    if (this.s.size === 0n && !this.holdsPosition(this.levered(value), this.s.supply)) return 0n;
+    return this.rewardAt(value, this.s.size, time);
+  }
+
+  /** LeveragedToken.rewardSettings. */
+  get reward(): RewardParams {
+    return this.params.reward ?? DEFAULT_REWARD;
+  }
+
+  /** LeveragedToken.setRewardSettings. */
+  setRewardSettings(reward: RewardParams): this {
+    this.params = { ...this.params, reward };
+    return this;
+  }
+
+  /**
+   * LeveragedToken.rebalance (a keeper is paid the reward: `rebalance`, `rebalanceFor`) or `performUpkeep`
+   * (`keeper` false: no reward); throws (like the contract reverts) when no rebalance is due. The reward leaves the
+   * account as the exchange's `transferMargin` takes it (funding settled, profit realized if the margin lacks it).
+   */
+  rebalance(keeper = true): RebalanceEvent {
     const value = this.accountValue();
     const size = this.s.size;
     const price = this.s.price;
@@ -112,9 +137,37 @@ export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> 
         sizeDelta: -size,
         equity: 0n,
         wipedOut: true,
+        reward: 0n,
       };
     }
-    return this.rebalanceNow(action, value, size, this.s.supply);
+    const reward = keeper ? this.rewardAt(value, size, this.s.now) : 0n;
+    const event = this.rebalanceNow(action, value, size, this.s.supply);
+    if (reward !== 0n) this.withdraw(reward);
+    return { ...event, reward };
+  }
+
+  /** LeveragedToken._rewardAt: the reward at `time` of a rebalance that finds the account at `value`, `size`. */
+  protected rewardAt(value: bigint, size: bigint, time: bigint): bigint {
+    const levered = this.levered(value);
+    const last = this.s.lastRebalance;
+    if (levered <= 0n || time <= last) return 0n;
+    const timeDue = last + this.params.interval;
+    let due = time >= timeDue;
+    let waited = due ? time - timeDue : 0n;
+    let emergency = false;
+    const current = abs(this.leverageOf(levered, size));
+    if (current > this.leverageBand().upper) {
+      due = true;
+      const since = max(last, this.s.priceTime ?? 0n);
+      if (time > since) waited = max(waited, time - since);
+      emergency = current >= mulDivDown(abs(this.params.targetLeverage), WAD + (this.params.band * 3n) / 2n, WAD);
+    }
+    if (!due) return 0n;
+    // KeeperReward.reward: the curve, at most the budget accrued since the last rebalance.
+    const r = this.reward;
+    const curve = emergency || waited >= r.rampTime ? r.cap : (r.cap * waited) / r.rampTime;
+    if (curve === 0n) return 0n;
+    return min(curve, mulDivDown(levered, r.maxPerYearBps * (time - last), BPS * YEAR));
   }
 
   /** Rebalances if due; returns the event or undefined. */
@@ -156,6 +209,7 @@ export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> 
       sizeDelta,
       equity: value,
       wipedOut: false,
+      reward: 0n,
     };
   }
 

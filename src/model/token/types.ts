@@ -15,7 +15,18 @@ export interface TokenParams {
   managementFeePerYear: bigint; // WAD
   initialNav: bigint; // collateral units per whole token while the supply is 0
   equityCap?: bigint; // collateral units: the most a mint takes equity to and a rebalance levers; none when omitted
+  reward?: RewardParams; // the keeper reward; DEFAULT_REWARD when omitted
 }
+
+/** LeveragedToken.RewardSettings: what a due rebalance pays its caller (see `KeeperReward`). */
+export interface RewardParams {
+  cap: bigint; // collateral units
+  rampTime: bigint; // seconds from due to the cap
+  maxPerYearBps: bigint; // the yearly bound, bps of equity
+}
+
+/** LeveragedToken's reward defaults for a 6-decimal stablecoin: up to 2 USDC after 10 minutes, 0.5% a year at most. */
+export const DEFAULT_REWARD: RewardParams = { cap: 2_000_000n, rampTime: 600n, maxPerYearBps: 50n };
 
 export { REBALANCE_ACTIONS, type RebalanceAction };
 /** LeveragedToken.MIN_POSITION_EQUITY: USD WAD of equity below which the account holds no position (dust). */
@@ -44,6 +55,7 @@ export interface RebalanceEvent {
   sizeDelta: bigint;
   equity: bigint; // collateral units, before the trade
   wipedOut: boolean; // this rebalance closed the position for good
+  reward: bigint; // collateral units paid to the keeper's exchange account (0 through performUpkeep)
 }
 
 export const DEFAULT_MARKET_PARAMS: MarketParams = {

@@ -94,6 +94,11 @@ export async function checkInvariants(m: Model, r: Real, command: string): Promi
   );
   expect(ex.failedViews, "exchange views that reverted").to.equal(fresh ? 0n : ex.failedViews & EXCHANGE_VALUING_VIEWS);
   expect(ex.sumOfMargins + ex.fund + m.stray, "books: margins + fund + stray").to.equal(ex.balance);
+  // The stranger's margin (in the sum above: it is a holder) is the keeper rewards it was paid: it never trades.
+  expect(
+    await r.s.exchange.margin(r.stranger.address, r.s.btcMarket),
+    "the keeper's rewards, chain vs models",
+  ).to.equal(m.counts.rewardUnits);
   expect(fresh, "freshness").to.equal(!m.stale);
   const now = BigInt(await time.latest()); // the time the views ran at
   expectAccounts(m, r, states, ex.fund, now, command);

@@ -74,6 +74,8 @@ export interface Counts {
   capRefusals: number; // the mints after them refused for the cap
   badDebts: number; // closes that booked bad debt
   feeDebts: number; // of those, closes of an account whose value before the close's own fee was >= 0
+  rewards: number; // rebalances that paid the stranger (their keeper) a reward
+  rewardUnits: bigint; // what they paid, collateral units: the stranger's margin (it never withdraws)
 }
 
 export const noCounts = (): Counts => ({
@@ -91,6 +93,8 @@ export const noCounts = (): Counts => ({
   capRefusals: 0,
   badDebts: 0,
   feeDebts: 0,
+  rewards: 0,
+  rewardUnits: 0n,
 });
 
 export interface Real {

@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { formatAmount, formatLeverage, formatPercent, formatToken, formatUsdc } from "../../../../src/amounts";
-import { connectExchange } from "../../../../src/contracts";
+import { connectExchange, connectToken } from "../../../../src/contracts";
 import { poolPrice, premium } from "../../../../src/dex/pool";
 import { readExchangeAccount } from "../../../../src/exchangeAccount";
 import { describeFees } from "../../../../src/feesText";
@@ -39,11 +39,18 @@ export default function TokenPage({ symbol }: { symbol: string }) {
     book && reader && address && marketId !== undefined
       ? async () => {
           const exchange = connectExchange(book.exchange, reader);
-          const [state, market] = await Promise.all([
+          const [state, market, reward] = await Promise.all([
             readExchangeAccount(exchange, address, marketId),
             exchange.market(marketId),
+            connectToken(address, reader).rewardSettings(),
           ]);
-          return { address, state, funding: market.config.fundingRatePerYear, takerFeeBps: market.config.takerFeeBps };
+          return {
+            address,
+            state,
+            funding: market.config.fundingRatePerYear,
+            takerFeeBps: market.config.takerFeeBps,
+            reward: { cap: reward.cap, maxPerYearBps: reward.maxPerYearBps },
+          };
         }
       : undefined,
     [book, reader, address, marketId],
@@ -180,6 +187,7 @@ export default function TokenPage({ symbol }: { symbol: string }) {
           managementFeePerYear: token.managementFeePerYear,
           fundingRatePerYear: acc?.funding,
           takerFeeBps: acc?.takerFeeBps,
+          reward: acc?.reward,
           long: token.targetLeverage > 0n,
         }).map((line) => (
           <li key={line}>{line}</li>

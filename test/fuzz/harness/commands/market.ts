@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { abs, COLLATERAL_SCALE, FEED_TO_WAD, WAD, YEAR } from "../../../../src/model/fixedPoint";
 import { attempt, eventsOf, expectOutcome, mined, mirror, mirrorPrice } from "../mirror";
+import { rewardPaid } from "../../../helpers/mirrored";
 import { Step } from "../step";
 import type { MarketParams, PerpAccountState } from "../../../../src/model/perp/types";
 import { LEVERAGES, MAINTENANCE_LEVERAGE, MAX_PRICE_AGE, TAKER_FEE_BPS, type Model, type Real } from "../world";
@@ -44,7 +45,12 @@ export const longWait = (weeks: number, seconds: number) =>
 export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch") =>
   new Step(`rebalance(token ${t}, ${via})`, async (m, r) => {
     const token = r.tokens[t];
-    const due = (await token.rebalanceAction()) !== 0n;
+    // Due or not at the transaction's own time (a view answers at the latest block's, a second earlier: an interval
+    // that ends in between made this check flaky). The model's action equals the chain's whenever the price is fresh
+    // (checks.ts); a stale price makes nothing due.
+    const at = BigInt(await time.latest()) + 1n;
+    const due = !m.stale && m.exact[t].clone().at(at).rebalanceAction() !== "none";
+    await time.setNextBlockTimestamp(at);
     const before = await token.lastRebalanceTime();
     const sizeBefore = await token.positionSize();
     const caller = r.stranger;
@@ -56,6 +62,7 @@ export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch
           : async () => (await ethers.getContractAt("BatchRebalancer", r.batch)).connect(caller).rebalance([token]);
     const outcome = await attempt(r, send);
     const label = `rebalance(token ${t}, ${via})`;
+    let reward = 0n;
     if (via === "batch") expect(outcome.ok, "a batch never reverts").to.equal(true);
     else if (due) expect(outcome.ok ? "ok" : outcome.name, label).to.equal("ok");
     else expectOutcome(outcome, [m.stale ? "PerpStalePrice" : "LeveragedTokenRebalanceNotDue"], label);
@@ -65,20 +72,30 @@ export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch
       const events = eventsOf(outcome.receipt, token, await token.getAddress()).map((e) => e.name);
       const did = events.includes("Rebalanced") || events.includes("WipedOut");
       if (via !== "batch") expect(did, `${label} succeeded without rebalancing`).to.equal(true);
-      if (did) await mirror(m, r, t, outcome.receipt, label, (model) => model.rebalance());
+      if (did) {
+        // The keeper reward goes to the stranger's exchange account (a batch passes it on; performUpkeep pays none).
+        const paid = via !== "performUpkeep";
+        ({ reward } = await mirror(m, r, t, outcome.receipt, label, (model) => model.rebalance(paid)));
+        expect(rewardPaid(outcome.receipt, r.s.exchange), `${label}: the keeper's reward, chain vs model`).to.equal(
+          reward,
+        );
+        if (reward > 0n) m.counts.rewards++;
+        m.counts.rewardUnits += reward;
+      }
     }
     const rebalanced = (await token.lastRebalanceTime()) !== before;
     expect(rebalanced && !due, "rebalanced although not due").to.equal(false);
     const size = await token.positionSize();
     if (rebalanced && !(await token.wipedOut()) && size !== 0n) {
-      // |l - L| <= |L| x (8 units + 2 x the taker fee of the rebalance's trade) / equity: equity is whole units,
-      // and the fee, paid after the trade was sized, lowers equity under an unchanged notional.
+      // |l - L| <= |L| x (8 units + 2 x (the taker fee of the rebalance's trade + its keeper reward)) / equity:
+      // equity is whole units, and the fee and the reward, paid after the trade was sized, lower equity under an
+      // unchanged notional.
       // Leverage is measured on the levered equity: at most the equity cap (what is beyond it is not levered).
       const [equity, cap] = await Promise.all([token.equity(), token.equityCap()]);
       const levered = equity < cap ? equity : cap;
       const traded = abs(sizeBefore - size);
       const feeUnits = (traded * (m.price * 10n ** 10n) * TAKER_FEE_BPS) / 10n ** 18n / 10_000n / 10n ** 12n + 1n;
-      const tolerance = (LEVERAGES[0] * (8n + 2n * feeUnits)) / (levered > 0n ? levered : 1n);
+      const tolerance = (LEVERAGES[0] * (8n + 2n * (feeUnits + reward))) / (levered > 0n ? levered : 1n);
       const notional = await token.positionNotional();
       const leverage = levered > 0n ? (notional * 10n ** 18n) / (levered * 10n ** 12n) : 0n;
       expect(leverage, "leverage on the levered equity after a rebalance").to.be.closeTo(LEVERAGES[t], tolerance);
