@@ -16,7 +16,7 @@ import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {ILeveragedToken} from "./interfaces/ILeveragedToken.sol";
 import {IPerpExchange} from "./interfaces/IPerpExchange.sol";
 import {PermitSignature, PermitSignatures} from "./interfaces/PermitSignature.sol";
-import {KeeperReward} from "./libraries/KeeperReward.sol";
+import {ITermsSource, KeeperReward} from "./libraries/KeeperReward.sol";
 import {LeverageMath} from "./libraries/LeverageMath.sol";
 import {ManagementFee} from "./libraries/ManagementFee.sol";
 import {PerpMath} from "./libraries/PerpMath.sol";
@@ -62,6 +62,7 @@ import {PerpMath} from "./libraries/PerpMath.sol";
 /// formulas are `LeverageMath`'s and `PerpMath`'s, each once with its rounding.
 contract LeveragedToken is
     ILeveragedToken,
+    ITermsSource,
     AutomationCompatibleInterface,
     ERC20Permit,
     AccessControl,
@@ -91,10 +92,11 @@ contract LeveragedToken is
     uint256 public constant MAX_REWARD_CAP_USD = 100;
     uint32 public constant MAX_REWARD_RAMP_TIME = 1 days;
     uint16 public constant MAX_REWARD_PER_YEAR_BPS = 100;
-    /// @notice Reward defaults: up to 2 USD (in collateral units) after 10 minutes, at most 0.5% of equity a year.
-    uint256 public constant DEFAULT_REWARD_CAP_USD = 2;
-    uint32 public constant DEFAULT_REWARD_RAMP_TIME = 10 minutes;
-    uint16 public constant DEFAULT_REWARD_PER_YEAR_BPS = 50;
+    /// @dev Reward defaults (`rewardSettings()` says them): up to 2 USD (in collateral units) after 10 minutes, at
+    /// most 0.5% of equity a year.
+    uint256 private constant DEFAULT_REWARD_CAP_USD = 2;
+    uint32 private constant DEFAULT_REWARD_RAMP_TIME = 10 minutes;
+    uint16 private constant DEFAULT_REWARD_PER_YEAR_BPS = 50;
     /// @notice Equity (USD, WAD) below which the account holds no position (a dust account): a trade this small
     /// cannot pay its rounded-up taker fee and still meet the exchange's initial margin, and a position on dust would
     /// carry price risk that nobody rebalances. A dust account's open position is closed by a drift rebalance.
@@ -355,67 +357,42 @@ contract LeveragedToken is
                 minValue: minValue,
                 maxValue: _cap(st),
                 bandLower: lower,
-                bandUpper: upper
+                bandUpper: upper,
+                keeper: keeper
             })
         );
         RebalanceAction action = _action(t.valueBefore, t.sizeBefore, t.price, supply, minValue, st);
         _requireDue(action, t.valueBefore, t.sizeBefore, t.price, st);
         if (t.valueBefore <= 0) {
-            // Nothing is left: the trade closed the position for good.
+            // Nothing is left: the trade closed the position for good (a value <= 0 earns no reward).
             _state.wipedOut = true;
             emit WipedOut(t.price, t.valueBefore, t.marginAfter);
             return;
         }
         _state.lastRebalance = uint32(block.timestamp);
         _emitRebalanced(action, t.valueBefore, t.sizeBefore, t.valueAfter, t.sizeAfter, t.price);
-        if (keeper == address(0)) return;
-        // The reward is the state before the trade's: the price, the clock and the value the rebalance found.
-        uint256 reward = _rewardAt(t.valueBefore, t.sizeBefore, t.price, t.priceTime, st, block.timestamp);
-        if (reward != 0) _exchange.transferMargin(_marketId, keeper, reward);
     }
 
-    /// @dev The reward (collateral units) of a rebalance at time `at` of an account found at `value`, `size`, `price`
-    /// (published at `priceTime`) with the token's state `st`, if one is due: it has waited since the interval
-    /// passed, or, above the band, since the later of the last rebalance and the price's round (the round that
-    /// took it there, or a later one: never longer than it waited). Nothing for a drift below the band before the
-    /// interval has passed (a donation lowers leverage; only the price raises it), for a dust account and for a
-    /// value <= 0 (`KeeperReward`'s budget is 0).
-    function _rewardAt(
-        int256 value,
-        int256 size,
-        uint256 price,
-        uint256 priceTime,
-        State memory st,
-        uint256 at
-    ) private view returns (uint256) {
-        int256 levered = LeverageMath.levered(value, _cap(st));
-        if (levered <= 0 || at <= st.lastRebalance) return 0;
-        (bool due, uint256 waited, bool emergency) = _waited(levered, size, price, priceTime, st, at);
-        if (!due) return 0;
-        return KeeperReward.reward(_rewardSettings, waited, emergency, uint256(levered), at - st.lastRebalance);
+    /// @inheritdoc ITermsSource
+    /// @dev What the exchange asks for when a rebalance may owe its keeper a reward (never for one within the band:
+    /// a keeper that lost a race pays for no read of the settings).
+    function keeperRewardTerms() external view returns (KeeperReward.Terms memory) {
+        return _rewardTerms(_state);
     }
 
-    /// @dev For `_rewardAt`: whether a rewarded rebalance is due at `at`, how long it has waited, and whether it is
-    /// an emergency.
-    function _waited(
-        int256 levered,
-        int256 size,
-        uint256 price,
-        uint256 priceTime,
-        State memory st,
-        uint256 at
-    ) private view returns (bool due, uint256 waited, bool emergency) {
-        uint256 timeDue = uint256(st.lastRebalance) + st.rebalanceInterval;
-        due = at >= timeDue;
-        if (due) waited = at - timeDue;
-        uint256 current = SignedMath.abs(_leverage(levered, size, price));
+    function _rewardTerms(State memory st) private view returns (KeeperReward.Terms memory) {
+        RewardSettings memory rs = _rewardSettings;
         (, uint256 upper) = LeverageMath.band(_targetLeverage, st.band);
-        if (current > upper) {
-            due = true;
-            uint256 since = Math.max(st.lastRebalance, priceTime);
-            if (at > since) waited = Math.max(waited, at - since);
-            emergency = current >= KeeperReward.emergencyLeverage(_targetLeverage, st.band);
-        }
+        return
+            KeeperReward.Terms({
+                cap: rs.cap,
+                rampTime: rs.rampTime,
+                maxPerYearBps: rs.maxPerYearBps,
+                lastRebalance: st.lastRebalance,
+                timeDue: uint256(st.lastRebalance) + st.rebalanceInterval,
+                upper: upper,
+                emergency: KeeperReward.emergencyLeverage(_targetLeverage, st.band)
+            });
     }
 
     /// @dev Reverts with `LeveragedTokenRebalanceNotDue` (the current leverage and the clock) when `action` is NONE.
@@ -449,7 +426,8 @@ contract LeveragedToken is
         int256 levered = LeverageMath.levered(a.value, _cap(st));
         uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
         if (a.size == 0 && !LeverageMath.holdsPosition(levered, minValue)) return 0;
-        return _rewardAt(a.value, a.size, a.price, a.priceTime, st, timestamp);
+        uint256 leverage = SignedMath.abs(_leverage(levered, a.size, a.price));
+        return KeeperReward.rewardAt(_rewardTerms(st), levered, leverage, a.priceTime, timestamp);
     }
 
     /// @inheritdoc ILeveragedToken

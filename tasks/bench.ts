@@ -26,6 +26,8 @@ const TARGETS: Record<string, number> = {
 
 /** The actions `--profile` traces. */
 const PROFILED = [
+  "rebalance long (time)",
+  "rebalance long (time), no reward",
   "rebalance long (drift)",
   "rebalance short (time)",
   "batch rebalance: 10 tokens",

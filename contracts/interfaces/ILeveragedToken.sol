@@ -172,7 +172,8 @@ interface ILeveragedToken {
     /// Allowed when `rebalanceAction()` is not NONE, else reverts with `LeveragedTokenRebalanceNotDue` before any
     /// trade (a keeper that lost a race pays about what asking costs). When equity has reached 0 it wipes the token
     /// out instead. Pays the caller the reward of the rebalance (`rebalanceReward()`) into its margin account in the
-    /// token's market on the exchange (`IPerpExchange.transferMargin`), from which it withdraws when it likes.
+    /// token's market on the exchange (paid by `IPerpExchange.tradeToLeverage` in the same call), from which it
+    /// withdraws when it likes.
     function rebalance() external;
 
     /// @notice `rebalance()`, its reward paid to `keeper` instead of the caller (for a batch or an upkeep that

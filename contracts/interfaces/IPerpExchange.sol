@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {KeeperReward} from "../libraries/KeeperReward.sol"; // solhint-disable-line no-unused-import
+
 /// @title IPerpExchange
 /// @notice A perpetual-futures venue with isolated margin: every (account, market) pair has its own stablecoin
 /// margin and one signed position. The insurance / liquidity fund is the counterparty of every trade: it pays
@@ -84,6 +86,7 @@ interface IPerpExchange {
         uint256 maxValue; // collateral units: the most value levered (a token's equity cap; beyond it, unlevered)
         uint256 bandLower; // WAD: with bandUpper, the |leverage| band within which nothing is traded (a token's
         uint256 bandUpper; // drift band); an empty band (bandLower > bandUpper) trades whenever the size differs
+        address keeper; // who is paid the keeper reward after the trade (0: none; see `tradeToLeverage`)
     }
 
     /// @notice What `tradeToLeverage` did: the account before and after, at one price.
@@ -95,6 +98,7 @@ interface IPerpExchange {
         int256 sizeAfter; // base WAD: the target size
         uint256 marginAfter; // collateral units, settled
         uint256 priceTime; // unix seconds: the feed's `updatedAt` for the price
+        uint256 reward; // collateral units paid to `keeper` (`KeeperReward.rewardAt`)
     }
 
     /// @notice One payment out of a margin account (`tradeAndWithdraw`); an amount of 0 pays nothing.
@@ -147,7 +151,8 @@ interface IPerpExchange {
     event MarginDeposited(address indexed account, uint256 indexed marketId, address indexed from, uint256 amount);
     /// @notice Margin was withdrawn from an account.
     event MarginWithdrawn(address indexed account, uint256 indexed marketId, address indexed to, uint256 amount);
-    /// @notice `amount` of settled margin moved from `from`'s account to `to`'s in one market (`transferMargin`).
+    /// @notice `amount` of settled margin moved from `from`'s account to `to`'s in one market: a leveraged token's
+    /// keeper reward (`tradeToLeverage`), which the keeper withdraws when it likes.
     event MarginTransferred(address indexed from, address indexed to, uint256 indexed marketId, uint256 amount);
     /// @notice An account settled with the fund outside a trade: funding (a withdrawal, `settleFunding`), or
     /// unrealized profit realized into the margin to pay a withdrawal (`realizedPnl`); a trade reports its settlement
@@ -227,12 +232,6 @@ interface IPerpExchange {
     /// its maintenance margin.
     function withdraw(uint256 marketId, uint256 amount, address to) external;
 
-    /// @notice Moves `amount` of margin from the caller's account to `to`'s in the same market, taken as `withdraw`
-    /// takes it (funding settled, the unrealized profit it needs realized, the maintenance margin checked after) and
-    /// added to `to`'s settled margin: no stablecoin moves (a leveraged token pays its keepers' rewards so, and each
-    /// keeper withdraws when it likes).
-    function transferMargin(uint256 marketId, address to, uint256 amount) external;
-
     /// @notice Trades `sizeDelta` (signed, base units) at the mark price for the caller's account: opens,
     /// increases, reduces, closes or flips the position. Funding is settled first; realized PnL, funding and the
     /// taker fee are settled with the fund. A trade that increases exposure must leave the account's value at or
@@ -248,7 +247,13 @@ interface IPerpExchange {
     /// Nothing is traded (no revert) when the position is at the target already, or when its |leverage| on the
     /// levered value is within the band [`bandLower`, `bandUpper`] (a leveraged token asks so when only a drift may
     /// be due, so that a rebalance that is not due costs no trade); otherwise as `trade` (funding settled, PnL
-    /// realized, taker fee, the initial margin checked when exposure grows).
+    /// realized, taker fee, the initial margin checked when exposure grows). Then, when `target.keeper` is not 0 and
+    /// a reward may be due (the band was empty, or the account was outside it), the caller is asked for its terms
+    /// (`ITermsSource.keeperRewardTerms`) and the reward `KeeperReward.rewardAt` gives for the account before the
+    /// trade (its levered value and leverage, the price's `updatedAt`, now) is moved from the caller's margin to the
+    /// keeper's, taken as `withdraw` takes it (the unrealized profit it needs realized, the maintenance margin
+    /// checked), with `MarginTransferred`: in the same call, so that a reward costs no second call and no second
+    /// price read, and a call within the band (a keeper that lost a race) asks for nothing.
     /// @return t the account before and after the trade, at the trade's price
     function tradeToLeverage(
         uint256 marketId,

@@ -4,19 +4,29 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
-import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
-
 /// @title KeeperReward
 /// @notice What a leveraged token pays whoever does a due rebalance: a Dutch auction of the tip. It starts at 0 when
 /// the rebalance falls due and rises linearly with the seconds it waits, reaching `cap` after `rampTime`; above the
 /// emergency leverage it is `cap` at once. Whatever the curve says, it never exceeds a budget that accrues at
 /// `maxPerYearBps` of the levered equity a year since the last rebalance: rewards over any stretch of time are at most
 /// `maxPerYearBps x` that time `x` the equity (a yearly bound in bp, enforced on chain). Every amount rounds down
-/// (in the holders' favour).
+/// (in the holders' favour). The token's views and the exchange's `tradeToLeverage` (which pays it in the same call
+/// as the trade, asking the token for its terms only when a reward may be due) both compute it here.
 library KeeperReward {
     uint256 private constant WAD = 1e18;
     uint256 private constant BPS = 10_000;
     uint256 private constant YEAR = 365 days;
+
+    /// @notice A token's reward terms now (`ITermsSource.keeperRewardTerms`).
+    struct Terms {
+        uint256 cap; // collateral units
+        uint256 rampTime; // seconds from due to the cap (> 0)
+        uint256 maxPerYearBps; // the budget's yearly rate, bps of levered equity
+        uint256 lastRebalance; // unix seconds
+        uint256 timeDue; // unix seconds: lastRebalance + the rebalance interval
+        uint256 upper; // WAD: the top of the |leverage| band
+        uint256 emergency; // WAD: the |leverage| from which the cap is paid at once (`emergencyLeverage`)
+    }
 
     /// @notice The |leverage| from which a rebalance is an emergency (the reward is its cap at once): half the band
     /// beyond its upper edge, `|target| x (1 + 1.5 x band)` (4.5x for a 3x token with a band of 1/3), rounded down.
@@ -24,20 +34,39 @@ library KeeperReward {
         return (SignedMath.abs(targetLeverage) * (WAD + (band * 3) / 2)) / WAD;
     }
 
-    /// @notice The reward (collateral units) of a rebalance that has waited `waited` seconds since it fell due:
-    /// `min(curve, budget)` with `curve = cap` for an emergency or once `waited >= rampTime`, else
-    /// `cap x waited / rampTime`, and `budget = equity x maxPerYearBps x sinceLast / (10,000 x 365 days)`.
-    /// @param equity the levered equity (collateral units) the budget is a share of
-    /// @param sinceLast seconds since the token's last rebalance
-    function reward(
-        ILeveragedToken.RewardSettings memory s,
-        uint256 waited,
-        bool emergency,
-        uint256 equity,
-        uint256 sinceLast
+    /// @notice The reward (collateral units) at time `at` of a rebalance that finds `levered` equity at |leverage|
+    /// `leverage`, the price published at `priceTime`: 0 for `levered <= 0` or at or before the last rebalance. It
+    /// has waited since `timeDue`, or, above the band, since the later of the last rebalance and `priceTime` (the
+    /// round that took it there, or a later one: never longer than it waited); below the band before `timeDue` it is
+    /// not due for a reward at all (a donation lowers leverage; only the price raises it). Then `min(curve, budget)`:
+    /// `curve = cap` in an emergency or once `waited >= rampTime`, else `cap x waited / rampTime`;
+    /// `budget = levered x maxPerYearBps x (at - lastRebalance) / (10,000 x 365 days)`.
+    function rewardAt(
+        Terms memory t,
+        int256 levered,
+        uint256 leverage,
+        uint256 priceTime,
+        uint256 at
     ) internal pure returns (uint256) {
-        uint256 curve = emergency || waited >= s.rampTime ? s.cap : (uint256(s.cap) * waited) / s.rampTime;
+        if (levered <= 0 || at <= t.lastRebalance) return 0;
+        bool due = at >= t.timeDue;
+        uint256 waited = due ? at - t.timeDue : 0;
+        bool emergency;
+        if (leverage > t.upper) {
+            due = true;
+            uint256 since = Math.max(t.lastRebalance, priceTime);
+            if (at > since) waited = Math.max(waited, at - since);
+            emergency = leverage >= t.emergency;
+        }
+        if (!due) return 0;
+        uint256 curve = emergency || waited >= t.rampTime ? t.cap : (t.cap * waited) / t.rampTime;
         if (curve == 0) return 0;
-        return Math.min(curve, Math.mulDiv(equity, uint256(s.maxPerYearBps) * sinceLast, BPS * YEAR));
+        return Math.min(curve, Math.mulDiv(uint256(levered), t.maxPerYearBps * (at - t.lastRebalance), BPS * YEAR));
     }
+}
+
+/// @notice What the exchange asks a leveraged token for when its `tradeToLeverage` may owe a keeper reward.
+interface ITermsSource {
+    /// @notice The token's keeper reward terms as of now (its settings, clock and band).
+    function keeperRewardTerms() external view returns (KeeperReward.Terms memory);
 }

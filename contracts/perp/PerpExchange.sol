@@ -12,6 +12,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
 import {IPerpExchange} from "../interfaces/IPerpExchange.sol";
+import {ITermsSource, KeeperReward} from "../libraries/KeeperReward.sol";
 import {LeverageMath} from "../libraries/LeverageMath.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 
@@ -211,18 +212,6 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IPerpExchange
-    function transferMargin(uint256 marketId, address to, uint256 amount) external nonReentrant {
-        if (amount == 0) revert PerpZeroAmount();
-        if (to == address(0)) revert PerpZeroAddress();
-        Trader memory t = _trader(msg.sender, marketId, PriceRead.WITH_POSITION);
-        _debit(t, amount);
-        _store(t);
-        Account storage a = _accounts[to][marketId];
-        a.margin = (uint256(a.margin) + amount).toUint128();
-        emit MarginTransferred(msg.sender, to, marketId, amount);
-    }
-
-    /// @inheritdoc IPerpExchange
     function trade(
         uint256 marketId,
         int256 sizeDelta
@@ -246,20 +235,34 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         r.valueBefore = PerpMath.valueOf(t.account, t.fundingOwed, t.price, _collateralScale);
         int256 levered = LeverageMath.levered(r.valueBefore, target.maxValue);
         uint256 scale = _collateralScale;
-        r.sizeAfter =
+        // Within a (non-empty) band nothing is traded, and no keeper reward can be due.
+        bool hold =
             target.bandLower <= target.bandUpper && // not an empty band
-            LeverageMath.holdsPosition(levered, target.minValue) &&
-            LeverageMath.inBand(levered, r.sizeBefore, t.price, target.bandLower, target.bandUpper, scale)
-                ? r.sizeBefore // within the band: nothing to do
-                : LeverageMath.targetSize(target.leverage, levered, t.price, target.minValue, scale);
-        if (r.sizeAfter == r.sizeBefore) {
-            r.valueAfter = r.valueBefore;
-        } else {
-            r.valueAfter = _trade(t, r.sizeAfter - r.sizeBefore);
-            _store(t);
-        }
-        r.marginAfter = t.account.margin;
+                LeverageMath.holdsPosition(levered, target.minValue) &&
+                LeverageMath.inBand(levered, r.sizeBefore, t.price, target.bandLower, target.bandUpper, scale);
+        r.sizeAfter =
+            hold ? r.sizeBefore : LeverageMath.targetSize(target.leverage, levered, t.price, target.minValue, scale);
+        bool traded = r.sizeAfter != r.sizeBefore;
+        r.valueAfter = traded ? _trade(t, r.sizeAfter - r.sizeBefore) : r.valueBefore;
         r.priceTime = t.priceTime;
+        address keeper = target.keeper;
+        if (keeper != address(0) && !hold) {
+            uint256 leverage = SignedMath.abs(LeverageMath.leverage(levered, r.sizeBefore, t.price, scale));
+            KeeperReward.Terms memory terms = ITermsSource(msg.sender).keeperRewardTerms();
+            r.reward = KeeperReward.rewardAt(terms, levered, leverage, t.priceTime, block.timestamp);
+            if (r.reward != 0) {
+                _debit(t, r.reward);
+                if (keeper == msg.sender) {
+                    t.account.margin += r.reward; // paid to itself: stored with the account below
+                } else {
+                    Account storage k = _accounts[keeper][marketId];
+                    k.margin = (uint256(k.margin) + r.reward).toUint128();
+                }
+                emit MarginTransferred(msg.sender, keeper, marketId, r.reward);
+            }
+        }
+        if (traded || r.reward != 0) _store(t);
+        r.marginAfter = t.account.margin;
     }
 
     /// @inheritdoc IPerpExchange
@@ -630,9 +633,9 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         }
     }
 
-    /// @dev Takes `total` out of a loaded account's margin (a withdrawal, a transfer): funding settled, the unrealized
-    /// profit the margin lacks realized, then the maintenance margin checked with a position left. The caller stores
-    /// the account and pays `total` out.
+    /// @dev Takes `total` out of a loaded account's margin (a withdrawal, a keeper reward): funding settled, the
+    /// unrealized profit the margin lacks realized, then the maintenance margin checked with a position left. The
+    /// caller stores the account and pays `total` out.
     function _debit(Trader memory t, uint256 total) private {
         _settleFunding(t);
         uint256 marginBefore = t.account.margin;

@@ -98,7 +98,7 @@ export class MirroredMarket {
     return true;
   }
 
-  /** A keeper reward of `amount` moved into `who`'s margin (`transferMargin`). */
+  /** A keeper reward of `amount` moved into `who`'s margin (`tradeToLeverage`, `MarginTransferred`). */
   credit(who: string, amount: bigint): void {
     if (amount === 0n) return;
     const trader = this.traders.get(who);

@@ -91,3 +91,8 @@ export async function inOneBlock(
 
 /** IPerpExchange.PriceStatus as the contracts return it (see PRICE_STATUSES in src/contractTypes.ts). */
 export const [FRESH, STALE, INVALID] = PRICE_STATUSES.map((_, i) => BigInt(i));
+
+/** The books identity over every account of the system and `more` (see `expectBooksBalance`). */
+export async function expectBooksOf(system: PerpSystem, more: string[]): Promise<void> {
+  await expectBooksBalance(system.exchange, system.usdc, [...system.accounts, ...more]);
+}

@@ -3,7 +3,7 @@ import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
-import { MaxUint256 } from "ethers";
+import { MaxUint256, ZeroAddress } from "ethers";
 import fc from "fast-check";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployPerp, expectPerpBooks, inOneBlock, openPosition, type PerpSystem } from "../helpers/perp";
@@ -48,9 +48,9 @@ async function expectTwins(s: PerpSystem) {
 /** An empty band (lower > upper): `tradeToLeverage` trades to the target whenever the size differs. */
 const NO_BAND = { bandLower: MaxUint256, bandUpper: 0n };
 
-/** A LeverageTarget: no cap and no band unless given. */
+/** A LeverageTarget: no cap, no band and no keeper reward unless given. */
 function target(leverage: bigint, minValue: bigint, rest: Partial<IPerpExchange.LeverageTargetStruct> = {}) {
-  return { leverage, minValue, maxValue: MaxUint256, ...NO_BAND, ...rest };
+  return { leverage, minValue, maxValue: MaxUint256, ...NO_BAND, keeper: ZeroAddress, ...rest };
 }
 
 /**
@@ -115,7 +115,7 @@ async function doStep(s: PerpSystem, step: Step): Promise<void> {
     const state = await exchange.accountState(bob.address, 0, pending);
     const delta = sizeAfter(step, state.value, state.size, state.price) - state.size;
     const { kind: _, ...leverageTarget } = step;
-    sends.push(() => exchange.connect(alice).tradeToLeverage(0, leverageTarget, GAS));
+    sends.push(() => exchange.connect(alice).tradeToLeverage(0, { ...leverageTarget, keeper: ZeroAddress }, GAS));
     if (delta !== 0n) sends.push(() => exchange.connect(bob).trade(0, delta, GAS));
   }
   await inOneBlock(at, sends);

@@ -118,7 +118,7 @@ describe("chain reads for the app (history, holding period, block search, exchan
     expect(lines[1]).to.contain("holding for a year costs 3.58% of your holding");
     expect(lines.at(-2)).to.contain("taker fee (0.05%)");
     expect(lines.at(-1)).to.equal(
-      "Whoever rebalances the token when it is due is paid a reward out of its equity: at most 2.00 USDC a rebalance and at most 0.50% of the equity a year in all.",
+      "Whoever rebalances the token when it is due is paid a reward out of its equity: at most 2 USDC a rebalance and at most 0.50% of the equity a year in all.",
     );
     const short = describeFees({
       mintFeeBps: 0n,

@@ -116,7 +116,7 @@ export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> 
   /**
    * LeveragedToken.rebalance (a keeper is paid the reward: `rebalance`, `rebalanceFor`) or `performUpkeep`
    * (`keeper` false: no reward); throws (like the contract reverts) when no rebalance is due. The reward leaves the
-   * account as the exchange's `transferMargin` takes it (funding settled, profit realized if the margin lacks it).
+   * account as the exchange's `tradeToLeverage` takes it (funding settled, profit realized if the margin lacks it).
    */
   rebalance(keeper = true): RebalanceEvent {
     const value = this.accountValue();
