@@ -158,6 +158,15 @@ export async function unlessPriceRevert<T>(read: Promise<T>, fallback: T): Promi
   }
 }
 
+/**
+ * Whether a call failed because it reverted (an ethers CALL_EXCEPTION, revert data anywhere in the error, or a
+ * node's "reverted" message), as opposed to a node that refused the request.
+ */
+export function isRevert(error: unknown): boolean {
+  if (isError(error, "CALL_EXCEPTION") || revertData(error) !== undefined) return true;
+  return error instanceof Error && /revert/i.test(error.message);
+}
+
 function revertData(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 6 && current && typeof current === "object"; depth++) {

@@ -1,14 +1,7 @@
-import { NonceManager, Wallet, ZeroAddress, type JsonRpcProvider, type Provider, type Signer } from "ethers";
-import { COLLATERAL_SCALE } from "../model/fixedPoint";
+import { NonceManager, Wallet, type JsonRpcProvider, type Provider, type Signer } from "ethers";
 import { devSigner } from "../bot/process";
-import { decodeRevert } from "../errors";
-import {
-  CONTRACT_INTERFACES,
-  FlashArbitrage__factory,
-  LeveragedToken__factory,
-  LeveragedTokenFactory__factory,
-  PerpExchange__factory,
-} from "../contracts";
+import { marketPriceReader } from "../bot/marketPrice";
+import { FlashArbitrage__factory, LeveragedToken__factory, LeveragedTokenFactory__factory } from "../contracts";
 import type { Logger } from "../logger";
 import type { AddressBook } from "../addressBook";
 import type { ArbitrageConfig } from "./config";
@@ -39,16 +32,10 @@ export async function nativePriceSource(
   provider: Provider,
 ): Promise<{ read: () => Promise<bigint>; source: string } | string> {
   if (nativePrice !== undefined) return { read: async () => nativePrice, source: "ARB_NATIVE_PRICE_USD" };
-  const tokenFactory = LeveragedTokenFactory__factory.connect(factory, provider);
-  const exchange = PerpExchange__factory.connect(await tokenFactory.exchange(), provider);
-  let marketId: bigint;
-  try {
-    marketId = await exchange.marketIdOf(nativeMarket);
-  } catch (error) {
-    if (decodeRevert(error, CONTRACT_INTERFACES)?.name !== "PerpUnknownSymbol") throw error;
+  const read = await marketPriceReader(factory, nativeMarket, provider);
+  if (!read) {
     return `the exchange has no ${nativeMarket} market to price gas with: set ARB_NATIVE_PRICE_USD (or --native-market)`;
   }
-  const read = async () => (await exchange.accountSnapshot(ZeroAddress, marketId)).price / COLLATERAL_SCALE;
   return { read, source: `the exchange's ${nativeMarket} price` };
 }
 

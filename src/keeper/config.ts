@@ -1,15 +1,17 @@
-import type { z } from "zod";
+import { z } from "zod";
 import {
   address,
   botSettings,
   ConfigError,
   collectSettings as collectFrom,
+  decimal,
   parseSettings,
   positiveInt,
   readBookOrFail,
   resolveEndpoint,
   setting,
   settingsSchema,
+  units,
   type Endpoint,
 } from "../bot/settings";
 
@@ -36,6 +38,45 @@ const SETTINGS = {
     "--max-batch",
     "KEEPER_MAX_BATCH",
     positiveInt("KEEPER_MAX_BATCH (tokens per batch transaction)", 256).default("50"),
+  ),
+  /**
+   * `operator`: rebalance everything that is due, at once (the deployer's keeper). `profit`: rebalance a due token
+   * only when its keeper reward at the next block covers the gas (x `profitMargin`, + `minProfit`).
+   */
+  mode: setting(
+    "--mode",
+    "KEEPER_MODE",
+    z
+      .enum(["operator", "profit"], { errorMap: () => ({ message: "KEEPER_MODE must be operator or profit" }) })
+      .default("operator"),
+  ),
+  /** Profit mode: the least reward left after gas x margin worth a transaction (USDC units; given in USDC). */
+  minProfit: setting("--min-profit", "KEEPER_MIN_PROFIT", units("KEEPER_MIN_PROFIT (USDC)", 6).default("0")),
+  /** Profit mode: the reward must be at least the gas cost times this. */
+  profitMargin: setting(
+    "--profit-margin",
+    "KEEPER_PROFIT_MARGIN",
+    decimal("KEEPER_PROFIT_MARGIN")
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 100, "KEEPER_PROFIT_MARGIN must be between 1 and 100 (e.g. 1.2)")
+      .default("1.2"),
+  ),
+  /**
+   * USD per ETH (USDC units), to price gas in USDC; undefined: the exchange's ETH market price (profit mode stops at
+   * start without either).
+   */
+  ethPrice: setting(
+    "--eth-price",
+    "KEEPER_ETH_PRICE",
+    units("KEEPER_ETH_PRICE (USD per ETH)", 6)
+      .refine((v) => v > 0n, "KEEPER_ETH_PRICE must be greater than 0")
+      .optional(),
+  ),
+  /** Seconds between blocks: profit mode asks for the reward at the latest block's time plus this. */
+  blockTime: setting(
+    "--block-time",
+    "KEEPER_BLOCK_TIME",
+    positiveInt("KEEPER_BLOCK_TIME (seconds between blocks)", 3_600).default("12"),
   ),
 };
 

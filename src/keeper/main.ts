@@ -1,8 +1,11 @@
 import { requireSupportedNode } from "../nodeVersion";
 requireSupportedNode();
-import { runBot, runMain, startBot } from "../bot/run";
+import { formatUnits } from "ethers";
+import { fail, runBot, runMain, startBot } from "../bot/run";
+import { USDC_DECIMALS } from "../units";
 import { parseConfig } from "./config";
-import { keeperContext, keeperSigner } from "./context";
+import { ethPriceSource, keeperContext, keeperSigner } from "./context";
+import { reportFields } from "./earnings";
 import { KeeperMetrics } from "./metrics";
 import { pendingTransactions, runOnce } from "./runOnce";
 
@@ -25,9 +28,27 @@ async function main(argv: string[]): Promise<number> {
     logger.warn({ lens: config.lens }, "no contract at the lens address; statuses from the factory");
     config = { ...config, lens: undefined };
   }
+  const price = await ethPriceSource(config, provider);
+  if (typeof price === "string") {
+    provider.destroy();
+    return fail(price);
+  }
   const metrics = new KeeperMetrics();
   const signer = await keeperSigner(config, provider, logger);
-  const context = keeperContext(config, provider, logger, { signer, metrics, stopping: bot.stop.stopping });
+  const context = keeperContext(config, provider, logger, {
+    signer,
+    metrics,
+    stopping: bot.stop.stopping,
+    ethPrice: price?.read,
+  });
+  const profit =
+    config.mode === "profit"
+      ? {
+          minProfit: formatUnits(config.minProfit, USDC_DECIMALS),
+          profitMargin: config.profitMargin,
+          blockTime: config.blockTime,
+        }
+      : {};
 
   return runBot(bot, {
     name: "keeper",
@@ -39,12 +60,15 @@ async function main(argv: string[]): Promise<number> {
       batcher: config.batcher ?? null,
       lens: config.lens ?? null,
       maxBatch: config.maxBatch,
+      mode: config.mode,
+      ...profit,
+      ethPrice: price ? `${formatUnits(await price.read(), USDC_DECIMALS)} (${price.source})` : null,
     },
     pass: async (pass) => {
       const report = await runOnce(context);
-      if (report.due.length > 0 || report.pending.length > 0 || report.failed.length > 0) {
-        logger.info({ pass, ...report }, "pass done");
-      }
+      // A pass whose due tokens all wait for their reward (profit mode) says so at debug only: it repeats each pass.
+      const acted = report.due.length > report.waiting.length || report.pending.length > 0 || report.failed.length > 0;
+      if (acted) logger.info({ pass, ...reportFields(report, price !== undefined) }, "pass done");
       return { failed: report.failed.length > 0 };
     },
   });

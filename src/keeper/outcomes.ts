@@ -5,6 +5,7 @@ import { rebalanceActionName } from "../contractTypes";
 import { describeError } from "../errors";
 import { isRpcFault } from "../rpc/faults";
 import { checkSent } from "../tx";
+import { countReceipt, earningsFields, latency, usd, type ReceiptEarnings } from "./earnings";
 import { txContext, type KeeperContext, type Outcome } from "./types";
 
 const BATCH_INTERFACE = BatchRebalancer__factory.createInterface();
@@ -58,20 +59,24 @@ export function logFailure({ metrics, logger }: KeeperContext, symbols: string[]
   return "failed";
 }
 
-/** The outcome of a mined single-token rebalance. */
+/** The outcome of a mined single-token rebalance; its gas (and its reward) count either way. */
 export async function logReceipt(
   context: KeeperContext,
   address: string,
   symbol: string,
   receipt: TransactionReceipt,
 ): Promise<Outcome> {
+  const earned = await countReceipt(context, receipt);
   if (receipt.status !== 1) {
     return notRebalanced(context, address, symbol, receipt.hash, {
       lost: "another keeper rebalanced first; our transaction reverted",
       failed: "rebalance transaction reverted",
     });
   }
-  return logRebalanced(context, address, symbol, receipt, { gasUsed: receipt.gasUsed.toString() });
+  return logRebalanced(context, address, symbol, receipt, earned, {
+    gasUsed: receipt.gasUsed.toString(),
+    ...earningsFields(earned),
+  });
 }
 
 /**
@@ -91,8 +96,12 @@ export async function logBatchReceipt(
     .find((parsed) => parsed?.name === "BatchRebalanced");
   const done: bigint = receipt.status === 1 && event ? event.args.done : 0n;
   const symbols = tokens.map((address) => state.symbols.get(address) ?? address);
+  const earned = await countReceipt(context, receipt);
   if (only.length === tokens.length && receipt.status !== 1) {
-    logger.error({ tokens: symbols, hash: receipt.hash }, "batch rebalance transaction reverted");
+    logger.error(
+      { tokens: symbols, hash: receipt.hash, ...earningsFields(earned, true) },
+      "batch rebalance transaction reverted",
+    );
   } else if (only.length === tokens.length) {
     logger.info(
       {
@@ -101,6 +110,7 @@ export async function logBatchReceipt(
         hash: receipt.hash,
         block: receipt.blockNumber,
         gasUsed: receipt.gasUsed.toString(),
+        ...earningsFields(earned, true),
       },
       "batch rebalanced",
     );
@@ -110,7 +120,7 @@ export async function logBatchReceipt(
     const i = tokens.indexOf(address);
     outcomes.push(
       isSet(done, i)
-        ? logRebalanced(context, address, symbols[i], receipt, { batch: true })
+        ? await logRebalanced(context, address, symbols[i], receipt, earned, { batch: true })
         : await notRebalanced(context, address, symbols[i], receipt.hash, {
             lost: "already rebalanced by another keeper",
             failed: "the batch did not rebalance the token; still due",
@@ -120,14 +130,20 @@ export async function logBatchReceipt(
   return outcomes;
 }
 
-/** Logs a mined rebalance of one token from its `Rebalanced` event (none: the token was wiped out). */
-function logRebalanced(
-  { logger, metrics, connectToken }: KeeperContext,
+/**
+ * Logs a mined rebalance of one token from its `Rebalanced` event (none: the token was wiped out), with the reward it
+ * paid us and how long it waited since due.
+ */
+async function logRebalanced(
+  context: KeeperContext,
   address: string,
   symbol: string,
   receipt: TransactionReceipt,
+  earned: ReceiptEarnings,
   extra: Record<string, unknown>,
-): Outcome {
+): Promise<Outcome> {
+  const { logger, metrics, connectToken } = context;
+  const waited = await latency(context, address, receipt);
   const token = connectToken(address);
   const event = receipt.logs
     .filter((log) => log.address.toLowerCase() === address.toLowerCase())
@@ -141,7 +157,9 @@ function logRebalanced(
       token: symbol,
       hash: receipt.hash,
       block: receipt.blockNumber,
+      reward: usd(earned.rewards.get(address.toLowerCase()) ?? 0n),
       ...extra,
+      ...waited,
       ...(event
         ? {
             trigger: triggerName(event.args.trigger),

@@ -1,8 +1,10 @@
+import type { BlockTag } from "ethers";
 import type { BatchRebalancer } from "../../typechain-types";
 import { CONTRACT_INTERFACES } from "../contracts";
-import { describeError } from "../errors";
+import { describeError, isRevert } from "../errors";
 import { isRpcFault } from "../rpc/faults";
 import { isSuperseded, retrying, submit, type SentTx } from "../tx";
+import { usd } from "./earnings";
 import { isSet, logBatchReceipt, logFailure, logReceipt, lostRace } from "./outcomes";
 import {
   NOT_DUE,
@@ -24,16 +26,56 @@ export async function rebalanceAlone(context: KeeperContext, token: DueToken): P
 }
 
 /**
- * One due token on its own: simulates `rebalance()`, then (unless dry run) sends it through the transaction layer
- * and logs the mined outcome. A simulation, an estimate or a send that finds it no longer due is a lost race.
+ * The overrides of a simulation: the sender, and the block to run it on. Ethers honours `blockTag` in a staticCall's
+ * overrides; TypeChain's type for a state-changing function leaves it out.
  */
-async function rebalanceToken(context: KeeperContext, { address, symbol, trigger }: DueToken): Promise<Outcome> {
-  const { logger, metrics, config, signer } = context;
+const simulationOverrides = (from: string | undefined, blockTag: BlockTag | undefined) =>
+  ({ from, ...(blockTag === undefined ? {} : { blockTag }) }) as { from?: string };
+
+/** Profit mode, where simulations run on the pending block (a rival's rebalance sent and not mined counts). */
+const profitMode = (context: KeeperContext) => context.config.mode === "profit";
+
+/**
+ * Runs a simulation (retrying RPC faults). In profit mode it runs on the pending block, so that a rebalance another
+ * keeper has sent and that is not mined yet makes it revert (not due): the keeper that lost the race sends nothing.
+ * A node that refuses the pending block (an error that is no revert, where the latest block answers) is remembered
+ * and logged once; simulations then use the latest block.
+ */
+export async function simulate<T>(
+  context: KeeperContext,
+  label: string,
+  call: (blockTag: BlockTag | undefined) => Promise<T>,
+): Promise<T> {
+  const retry = retrying(txContext(context));
+  if (!profitMode(context) || context.state.noPendingTag) return retry(label, () => call(undefined));
+  try {
+    return await retry(label, () => call("pending"));
+  } catch (error) {
+    if (isRevert(error) || isRpcFault(error)) throw error;
+    const result = await retry(label, () => call(undefined));
+    context.state.noPendingTag = true;
+    context.logger.warn(
+      { error: describeError(error, CONTRACT_INTERFACES) },
+      "the RPC does not simulate on the pending block; simulating on the latest",
+    );
+    return result;
+  }
+}
+
+/**
+ * Simulates a due token's `rebalance()` from the signer: undefined when it would rebalance, else its outcome,
+ * logged: another keeper was first (not due), or skipped (it reverts for another reason).
+ */
+export async function simulateRebalance(
+  context: KeeperContext,
+  { address, symbol, trigger }: DueToken,
+): Promise<Outcome | undefined> {
+  const { logger, metrics, signer } = context;
   const token = context.connectToken(address);
   const from = signer ? await signer.getAddress() : undefined;
-
   try {
-    await retrying(txContext(context))("simulate", () => token.rebalance.staticCall({ from }));
+    await simulate(context, "simulate", (blockTag) => token.rebalance.staticCall(simulationOverrides(from, blockTag)));
+    return undefined;
   } catch (error) {
     if (isSuperseded(error, [NOT_DUE])) return lostRace(context, { token: symbol, trigger });
     metrics?.errors.inc({ kind: "simulation" });
@@ -43,8 +85,26 @@ async function rebalanceToken(context: KeeperContext, { address, symbol, trigger
     );
     return "skipped";
   }
+}
+
+/** Profit mode's figures of a token it sends, for the logs. */
+const quoteFields = (token: DueToken) =>
+  token.quote ? { reward: usd(token.quote.reward), gasCost: usd(token.quote.gasCost) } : {};
+
+/**
+ * One due token on its own: simulates `rebalance()`, then (unless dry run) sends it through the transaction layer
+ * and logs the mined outcome. A simulation, an estimate or a send that finds it no longer due is a lost race.
+ */
+async function rebalanceToken(context: KeeperContext, due: DueToken): Promise<Outcome> {
+  const { logger, config, signer } = context;
+  const { address, symbol, trigger } = due;
+  const token = context.connectToken(address);
+  const from = signer ? await signer.getAddress() : undefined;
+
+  const simulated = await simulateRebalance(context, due);
+  if (simulated) return simulated;
   if (config.dryRun || !signer) {
-    logger.info({ token: symbol, trigger }, "dry run: would rebalance");
+    logger.info({ token: symbol, trigger, ...quoteFields(due) }, "dry run: would rebalance");
     return "simulated";
   }
 
@@ -54,7 +114,14 @@ async function rebalanceToken(context: KeeperContext, { address, symbol, trigger
     estimateGas: () => token.rebalance.estimateGas({ from }),
     supersededBy: [NOT_DUE],
     label: "rebalance",
-    what: { token: symbol, trigger },
+    what: { token: symbol, trigger, ...quoteFields(due) },
+    // Profit mode asks the pending block once more right before sending: a rival's rebalance sent meanwhile.
+    stillWanted: profitMode(context)
+      ? () =>
+          simulate(context, "simulate", (blockTag) =>
+            token.rebalance.staticCall(simulationOverrides(from, blockTag)),
+          ).then(() => true)
+      : undefined,
     onSent: (sent) => remember(context, sent, [address]),
   });
   if (result.kind === "superseded") return lostRace(context, { token: symbol, trigger });
@@ -76,8 +143,8 @@ export async function rebalanceBatch(context: KeeperContext, tokens: DueToken[])
   const addresses = tokens.map((t) => t.address);
   let done: bigint;
   try {
-    [done] = await retrying(txContext(context))("simulate batch", () =>
-      batcher.rebalance.staticCall(addresses, { from }),
+    [done] = await simulate(context, "simulate batch", (blockTag) =>
+      batcher.rebalance.staticCall(addresses, simulationOverrides(from, blockTag)),
     );
   } catch (error) {
     const symbols = tokens.map((t) => t.symbol);
@@ -123,7 +190,10 @@ async function sendBatch(context: KeeperContext, batch: DueToken[]): Promise<Out
   const batcher = context.batcher as BatchRebalancer;
   if (config.dryRun || !signer) {
     for (const token of batch) {
-      logger.info({ token: token.symbol, trigger: token.trigger, batch: true }, "dry run: would rebalance");
+      logger.info(
+        { token: token.symbol, trigger: token.trigger, batch: true, ...quoteFields(token) },
+        "dry run: would rebalance",
+      );
     }
     return batch.map(() => "simulated");
   }
@@ -135,10 +205,28 @@ async function sendBatch(context: KeeperContext, batch: DueToken[]): Promise<Out
     estimateGas: () => batcher.rebalance.estimateGas(addresses, { from }),
     // The batcher skips a token that is not due instead of reverting: the receipt tells.
     supersededBy: [],
+    // Profit mode asks the pending block once more right before sending: nothing left to do, nothing is sent.
+    stillWanted: profitMode(context)
+      ? async () => {
+          const [done] = await simulate(context, "simulate batch", (blockTag) =>
+            batcher.rebalance.staticCall(addresses, simulationOverrides(from, blockTag)),
+          );
+          return done !== 0n;
+        }
+      : undefined,
     label: "batch rebalance",
-    what: { tokens: batch.map((t) => t.symbol), triggers: batch.map((t) => t.trigger) },
+    what: {
+      tokens: batch.map((t) => t.symbol),
+      triggers: batch.map((t) => t.trigger),
+      ...(batch.every((t) => t.quote)
+        ? { reward: usd(batch.reduce((sum, t) => sum + (t.quote?.reward ?? 0n), 0n)) }
+        : {}),
+    },
     onSent: (sent) => remember(context, sent, addresses, addresses),
   });
+  if (result.kind === "superseded") {
+    return batch.map((t) => lostRace(context, { token: t.symbol, trigger: t.trigger, batch: true }));
+  }
   if (result.kind !== "mined") return batch.map(() => (result.kind === "pending" ? "pending" : "failed"));
   forget(context, addresses);
   return logBatchReceipt(context, result.receipt, addresses);

@@ -6,7 +6,9 @@ import { LENS_PAGE_SIZE, readTokenList } from "../lens";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError, unlessPriceRevert } from "../errors";
 import type { Retry } from "../tx";
+import { reportFields } from "./earnings";
 import { logFailure, resolvePending, triggerName } from "./outcomes";
+import { payingTokens, type PassBlock } from "./profit";
 import { rebalanceAlone, rebalanceBatch } from "./rebalance";
 import { pendingTransactions, txContext, type DueToken, type KeeperContext, type PassReport } from "./types";
 
@@ -22,6 +24,7 @@ interface TokenRead {
   retired: boolean;
   symbol?: string;
   navPerShare?: bigint; // stablecoin units per whole token
+  nextRebalance?: bigint; // unix seconds
 }
 
 /** Tokens per `keeperStatuses` call (the lens pages by LENS_PAGE_SIZE). */
@@ -33,13 +36,17 @@ const STATUS_PAGE = 100n;
  * then one NAV read per token for the metrics), then rebalances the tokens that are due. One due token (or no
  * batcher): one transaction per token, one at a time (see `rebalanceAlone`). Several due tokens and a batcher: one
  * BatchRebalancer transaction per `maxBatch` tokens (see `rebalanceBatch`). A token's (or a batch's) failure is logged and the pass goes on with the next. RPC
- * faults are retried with bounded backoff; if the statuses cannot be read at all, the pass throws.
+ * faults are retried with bounded backoff; if the statuses cannot be read at all, the pass throws. In profit mode
+ * only the due tokens whose keeper reward pays for the gas are sent (see `payingTokens`); the others wait. Every mined
+ * receipt's rewards and gas, and each rebalance's latency since due, are logged and counted (see `earnings.ts`).
  */
 export async function runOnce(context: KeeperContext): Promise<PassReport> {
   const { logger, metrics, config, state } = context;
   const retry = await beginPass(txContext(context), context);
+  state.pass = { blockTimes: new Map() };
+  const before = { ...state.earnings };
 
-  const statuses = await readTokens(context, retry);
+  const { statuses, block: read } = await readTokens(context, retry);
   const unknown = statuses.filter((s) => !state.symbols.has(s.token));
   // Through the lens the symbols come with the statuses; else concurrent calls go out as one JSON-RPC batch.
   const symbols = unknown.every((s) => s.symbol !== undefined)
@@ -60,11 +67,17 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
     skipped: [],
     failed: [],
     pending: [],
+    waiting: [],
+    earned: { rewards: 0n, gasWei: 0n, gasUsd: 0n },
   };
   const due: DueToken[] = [];
+  const newlyDue: TokenRead[] = [];
   for (const status of statuses) {
     // A retired token (wiped out, a successor listed) never has anything due again.
-    if (status.retired) continue;
+    if (status.retired) {
+      forgetDue(context, status.token);
+      continue;
+    }
     const symbol = state.symbols.get(status.token) ?? status.token;
     try {
       if (state.pending.has(status.token)) {
@@ -73,7 +86,11 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
         if (!resolved) report.pending.push(symbol);
         continue;
       }
-      if (Number(status.action) === 0) continue;
+      if (Number(status.action) === 0) {
+        forgetDue(context, status.token);
+        continue;
+      }
+      if (!state.dueSince.has(status.token)) newlyDue.push(status);
       report.due.push(symbol);
       due.push({ address: status.token, symbol, trigger: triggerName(status.action) });
     } catch (error) {
@@ -82,7 +99,27 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
     }
   }
 
-  const groups = context.batcher && due.length > 1 ? chunks(due, config.maxBatch) : due.map((token) => [token]);
+  let sending = due;
+  if (due.length > 0) {
+    const block = read ?? (await latestBlock(context, retry).catch((error: unknown) => error as Error));
+    if (block instanceof Error) {
+      // Without the block, profit mode cannot price the reward; operator mode sends all the same.
+      if (config.mode === "profit") {
+        const outcome = logFailure(
+          context,
+          due.map((t) => t.symbol),
+          block,
+        );
+        for (const token of due) report[outcome].push(token.symbol);
+        sending = [];
+      }
+    } else {
+      await markDue(context, newlyDue, block, retry);
+      if (config.mode === "profit") sending = await payingTokens(context, due, block, report);
+    }
+  }
+  const groups =
+    context.batcher && sending.length > 1 ? chunks(sending, config.maxBatch) : sending.map((token) => [token]);
   for (const group of groups) {
     if (context.stopping?.()) break;
     const outcomes =
@@ -90,9 +127,46 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
     group.forEach((token, i) => report[outcomes[i]].push(token.symbol));
   }
   metrics?.pendingTransactions.set(pendingTransactions(state));
+  if (config.mode === "profit") metrics?.waiting.set(report.waiting.length);
   metrics?.lastTick.set(Date.now() / 1000);
-  logger.debug({ ...report }, "pass done");
+  report.earned = {
+    rewards: state.earnings.rewards - before.rewards,
+    gasWei: state.earnings.gasWei - before.gasWei,
+    gasUsd: state.earnings.gasUsd - before.gasUsd,
+  };
+  logger.debug(reportFields(report, context.ethPrice !== undefined), "pass done");
   return report;
+}
+
+/** A token no longer due: its due event is over. */
+function forgetDue({ state }: KeeperContext, token: string): void {
+  state.dueSince.delete(token);
+  state.estimates.delete(token);
+}
+
+/** The latest block (a pass without the lens, which gives the block it read, when something is due). */
+async function latestBlock(context: KeeperContext, retry: Retry): Promise<PassBlock> {
+  const block = await retry("getBlock", () => context.provider.getBlock("latest"));
+  if (!block) throw new Error("the node has no latest block");
+  return { number: block.number, timestamp: block.timestamp };
+}
+
+/**
+ * Remembers since when each token newly seen due has been due (for the latency of its rebalance): this pass's
+ * block, and its `nextRebalanceTime` when that has passed (read here without the lens, one JSON-RPC batch).
+ */
+async function markDue(context: KeeperContext, tokens: TokenRead[], block: PassBlock, retry: Retry): Promise<void> {
+  if (tokens.length === 0) return;
+  let next: (bigint | undefined)[] = tokens.map((t) => t.nextRebalance);
+  if (next.some((n) => n === undefined)) {
+    next = await retry("nextRebalanceTime", () =>
+      Promise.all(tokens.map((t) => context.connectToken(t.token).nextRebalanceTime())),
+    ).catch(() => next);
+  }
+  tokens.forEach((t, i) => {
+    const at = next[i] === undefined ? block.timestamp : Math.min(Number(next[i]), block.timestamp);
+    context.state.dueSince.set(t.token, { block: block.number, timestamp: block.timestamp, dueAt: at });
+  });
 }
 
 /** `items` in consecutive groups of at most `size`. */
@@ -106,14 +180,14 @@ function chunks<T>(items: T[], size: number): T[][] {
  * Every token's status. With a lens: its pages (two requests for 200 tokens); should the lens call fail (a lens that
  * is not one, a token whose views revert), the pass logs it and reads the factory's statuses instead.
  */
-async function readTokens(context: KeeperContext, retry: Retry): Promise<TokenRead[]> {
+async function readTokens(context: KeeperContext, retry: Retry): Promise<{ statuses: TokenRead[]; block?: PassBlock }> {
   const { factory, lens, provider, logger } = context;
   if (lens) {
     try {
       const list = await retry("lens tokens", () =>
         readTokenList({ factory: factory.target as string, lens }, provider, { pageSize: LENS_PAGE_SIZE }),
       );
-      return list.tokens.map((t) => ({
+      const statuses = list.tokens.map((t) => ({
         token: t.address,
         action: BigInt(REBALANCE_ACTIONS.indexOf(t.action)),
         leverage: t.leverage,
@@ -121,7 +195,9 @@ async function readTokens(context: KeeperContext, retry: Retry): Promise<TokenRe
         retired: t.retired,
         symbol: t.symbol,
         navPerShare: t.navPerShare,
+        nextRebalance: t.nextRebalance,
       }));
+      return { statuses, block: { number: Number(list.blockNumber), timestamp: Number(list.timestamp) } };
     } catch (error) {
       logger.warn(
         { lens, error: describeError(error, CONTRACT_INTERFACES) },
@@ -137,7 +213,7 @@ async function readTokens(context: KeeperContext, retry: Retry): Promise<TokenRe
     );
     if (BigInt(page.length) < STATUS_PAGE) break;
   }
-  return statuses;
+  return { statuses };
 }
 
 async function recordTokenMetrics(context: KeeperContext, statuses: TokenRead[], retry: Retry) {

@@ -11,7 +11,17 @@ export interface PassConfig extends TxConfig {
   minBalance: bigint;
   /** At most this many tokens per batch transaction. */
   maxBatch: number;
+  /** `operator`: rebalance whatever is due. `profit`: only what the keeper reward pays for (see `profit.ts`). */
+  mode: KeeperMode;
+  /** Profit mode: the least reward left after gas x `profitMargin` worth a transaction (USDC units). */
+  minProfit: bigint;
+  /** Profit mode: the reward must cover the gas cost times this. */
+  profitMargin: number;
+  /** Seconds between blocks: profit mode prices the reward at the latest block's time plus this. */
+  blockTime: number;
 }
+
+export type KeeperMode = "operator" | "profit";
 
 /** A rebalance sent and not known to be mined: no other rebalance of its tokens is sent until it is resolved. */
 export interface PendingRebalance {
@@ -20,15 +30,56 @@ export interface PendingRebalance {
   batch?: string[];
 }
 
+/** Since when a token has been due, for the latency of its rebalance. */
+export interface DueSince {
+  /** The block of the first pass that saw it due, and that block's time (unix seconds). */
+  block: number;
+  timestamp: number;
+  /**
+   * When it fell due (unix seconds): the time trigger's `nextRebalanceTime` when that had passed by then, else the
+   * first pass's block time.
+   */
+  dueAt: number;
+}
+
+/** What this keeper's mined transactions earned and cost, from their receipts (since start). */
+export interface Earnings {
+  /** Keeper rewards paid to the signer (`MarginTransferred` to it), USDC units. */
+  rewards: bigint;
+  /** Gas paid, wei. */
+  gasWei: bigint;
+  /** Gas paid in USDC units, at the ETH price when each was mined; only when the keeper has an ETH price. */
+  gasUsd: bigint;
+}
+
 /** What the keeper remembers between passes. */
 export interface KeeperState {
   symbols: Map<string, string>;
   /** By token address; the tokens of a batch share one entry. */
   pending: Map<string, PendingRebalance>;
+  /** By token address: the tokens seen due and not yet seen rebalanced. */
+  dueSince: Map<string, DueSince>;
+  /** Profit mode, by token address: the gas estimate of a due token's rebalance, taken once per due event. */
+  estimates: Map<string, bigint>;
+  earnings: Earnings;
+  /** The receipts already counted in `earnings` (a pending batch is resolved token by token). */
+  counted: Set<string>;
+  /** Set when the RPC refused a simulation on the pending block: simulations then use the latest. */
+  noPendingTag?: boolean;
+  /** Block times and the ETH price read in this pass (cleared at its start). */
+  pass: { blockTimes: Map<number, number>; ethPrice?: Promise<bigint | undefined> };
 }
 
 export function newKeeperState(): KeeperState {
-  return { symbols: new Map(), pending: new Map() };
+  return {
+    symbols: new Map(),
+    pending: new Map(),
+    dueSince: new Map(),
+    estimates: new Map(),
+    earnings: { rewards: 0n, gasWei: 0n, gasUsd: 0n },
+    counted: new Set(),
+    pass: { blockTimes: new Map() },
+  };
 }
 
 /** Transactions sent and not yet mined (the tokens of a batch share one). */
@@ -50,6 +101,11 @@ export interface KeeperContext {
   logger: Logger;
   metrics?: KeeperMetrics;
   state: KeeperState;
+  /**
+   * USD per ETH in USDC units (the exchange's ETH price, or `KEEPER_ETH_PRICE`), read at most once a pass; undefined:
+   * gas is counted in ETH only (operator mode without an ETH price). Profit mode needs it.
+   */
+  ethPrice?: () => Promise<bigint>;
   /** True once SIGINT/SIGTERM arrived: the transaction in flight finishes, no new one starts. */
   stopping?: () => boolean;
 }
@@ -73,10 +129,14 @@ export interface PassReport {
   failed: string[];
   /** Sent and still not mined after every replacement; no other rebalance of the token until it resolves. */
   pending: string[];
+  /** Profit mode: due, but its reward at the next block does not cover the gas x margin yet; nothing was sent. */
+  waiting: string[];
+  /** What this pass's mined transactions earned and cost (USDC units, wei; gasUsd 0 without an ETH price). */
+  earned: Earnings;
 }
 
 /** What happened to one due token in a pass: the PassReport list it goes to. */
-export type Outcome = Exclude<keyof PassReport, "tokens" | "due">;
+export type Outcome = Exclude<keyof PassReport, "tokens" | "due" | "earned">;
 
 /** A token found due in this pass. */
 export interface DueToken {
@@ -84,7 +144,12 @@ export interface DueToken {
   symbol: string;
   /** TIME or DRIFT, as the logs say it. */
   trigger: string;
+  /** Profit mode: the reward at the next block and the gas cost (USDC units) that decided to send it. */
+  quote?: { reward: bigint; gasCost: bigint };
 }
+
+/** The exchange's event of a keeper reward: the token's margin moved to the keeper's account in its market. */
+export const MARGIN_TRANSFERRED = "MarginTransferred";
 
 /** The custom error of a rebalance that is not (or no longer) due. */
 export const NOT_DUE = "LeveragedTokenRebalanceNotDue";

@@ -17,6 +17,7 @@ export {
   checkSent,
   highestFee,
   logSendFailure,
+  offeredMaxFee,
   prepareRequest,
   sendAtNextNonce,
   sentFields,

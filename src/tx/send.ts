@@ -1,4 +1,4 @@
-import { formatUnits, type TransactionReceipt, type TransactionRequest } from "ethers";
+import { formatUnits, type FeeData, type TransactionReceipt, type TransactionRequest } from "ethers";
 import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { isNonceError, isRpcFault, sleep } from "../rpc/faults";
@@ -15,7 +15,7 @@ export async function prepareRequest(
   const estimate = await retry("estimateGas", estimateGas);
   const fees = await retry("getFeeData", () => provider.getFeeData());
   const marginPermille = BigInt(Math.round(config.gasLimitMargin * 1000));
-  const maxFeePerGas = min(fees.maxFeePerGas ?? fees.gasPrice ?? config.maxFeePerGas, config.maxFeePerGas);
+  const maxFeePerGas = offeredMaxFee(fees, config);
   const maxPriorityFeePerGas = min(fees.maxPriorityFeePerGas ?? 1_000_000_000n, maxFeePerGas);
   return {
     to,
@@ -27,15 +27,25 @@ export async function prepareRequest(
   };
 }
 
-/** Sends at the next nonce; after any error, the next transaction reads its nonce from the node again. */
+/** The maxFeePerGas a transaction is sent with: the node's suggestion (or its gas price), never above the cap. */
+export function offeredMaxFee(fees: FeeData, { maxFeePerGas: cap }: Pick<TxConfig, "maxFeePerGas">): bigint {
+  return min(fees.maxFeePerGas ?? fees.gasPrice ?? cap, cap);
+}
+
+/**
+ * Sends at the next nonce; after any error, the next transaction reads its nonce from the node again. `stillWanted`,
+ * when given, is asked last, with the nonce read and nothing left but the send: false sends nothing (undefined).
+ */
 export async function sendAtNextNonce(
   { signer }: TxContext,
   retry: Retry,
   request: TransactionRequest,
-): Promise<{ nonce: number; hash: string }> {
+  stillWanted?: () => Promise<boolean>,
+): Promise<{ nonce: number; hash: string } | undefined> {
   if (!signer) throw new Error("no signer: a read-only (dry run) context sends nothing");
   try {
     const nonce = await retry("getNonce", () => signer.getNonce("pending"));
+    if (stillWanted && !(await stillWanted())) return undefined;
     const sent = await signer.signer.sendTransaction({ ...request, nonce });
     signer.increment();
     return { nonce, hash: sent.hash };

@@ -21,6 +21,12 @@ export interface TxIntent {
   what: Record<string, unknown>;
   /** Called once it is sent, before the wait: remember it, so that nothing is sent again for it meanwhile. */
   onSent?: (sent: SentTx) => void;
+  /**
+   * Asked right before the send, after the estimate, the fees and the nonce: false (or a revert with one of
+   * `supersededBy`) means someone else was first meanwhile, and nothing is sent (`superseded`). Narrows the window in
+   * which two bots both send.
+   */
+  stillWanted?: () => Promise<boolean>;
 }
 
 export type Submitted =
@@ -53,14 +59,15 @@ export async function submit(context: TxContext, intent: TxIntent): Promise<Subm
   );
   if (!request) return { kind: "superseded" };
 
-  let first: { nonce: number; hash: string };
+  let first: { nonce: number; hash: string } | undefined;
   try {
-    first = await sendAtNextNonce(context, retry, request);
+    first = await sendAtNextNonce(context, retry, request, intent.stillWanted);
   } catch (error) {
     if (isSuperseded(error, intent.supersededBy)) return { kind: "superseded" };
     logSendFailure(context, intent.what, error);
     return { kind: "failed", error };
   }
+  if (!first) return { kind: "superseded" };
   context.logger.info({ ...intent.what, ...sentFields(first, request) }, `${intent.label} sent`);
   const sent: SentTx = { nonce: first.nonce, hashes: [first.hash] };
   intent.onSent?.(sent);

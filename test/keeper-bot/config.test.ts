@@ -65,6 +65,21 @@ describe("keeper: configuration", () => {
     );
   });
 
+  it("profit mode: --mode, KEEPER_MIN_PROFIT, KEEPER_PROFIT_MARGIN, KEEPER_ETH_PRICE, KEEPER_BLOCK_TIME", () => {
+    const env = { KEEPER_PRIVATE_KEY: KEY };
+    const defaults = parseConfig(["--network", "localhost"], env, book);
+    expect(defaults).to.include({ mode: "operator", minProfit: 0n, profitMargin: 1.2, blockTime: 12 });
+    expect(defaults.ethPrice).to.equal(undefined);
+    const profit = parseConfig(
+      ["--network", "localhost", "--mode", "profit", "--profit-margin=1.5", "--eth-price", "3000.25"],
+      { ...env, KEEPER_MIN_PROFIT: "0.05", KEEPER_BLOCK_TIME: "2", KEEPER_PROFIT_MARGIN: "3" },
+      book,
+    );
+    expect(profit).to.include({ mode: "profit", minProfit: 50_000n, profitMargin: 1.5, blockTime: 2 });
+    expect(profit.ethPrice).to.equal(3_000_250_000n);
+    expect(parseConfig(["--network", "localhost"], { ...env, KEEPER_MODE: "profit" }, book).mode).to.equal("profit");
+  });
+
   it("dry run needs no key; a factory address needs no address book", () => {
     const config = parseConfig(
       ["--factory", FACTORY, "--rpc-url", "http://127.0.0.1:9999", "--dry-run", "--chain-id", "5"],
@@ -160,6 +175,60 @@ describe("keeper: configuration", () => {
       ["--network", "localhost", "--batcher", "0x12"],
       { KEEPER_PRIVATE_KEY: KEY },
       "--batcher must be an address (0x and 40 hex digits)",
+    ],
+    [
+      "an unknown mode",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: KEY, KEEPER_MODE: "greedy" },
+      "KEEPER_MODE must be operator or profit",
+    ],
+    [
+      "a profit margin below 1",
+      ["--network", "localhost", "--profit-margin", "0.9"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_PROFIT_MARGIN must be between 1 and 100 (e.g. 1.2)",
+    ],
+    [
+      "a profit margin that is no number",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: KEY, KEEPER_PROFIT_MARGIN: "x2" },
+      "KEEPER_PROFIT_MARGIN must be a decimal number like 1.5",
+    ],
+    [
+      "a negative minimum profit",
+      ["--network", "localhost", "--min-profit", "-1"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_MIN_PROFIT (USDC) must be a decimal number like 1.5",
+    ],
+    [
+      "a minimum profit finer than a USDC unit",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: KEY, KEEPER_MIN_PROFIT: "0.0000001" },
+      "KEEPER_MIN_PROFIT (USDC) has at most 6 decimals",
+    ],
+    [
+      "an ETH price of 0",
+      ["--network", "localhost", "--eth-price", "0"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_ETH_PRICE must be greater than 0",
+    ],
+    [
+      "an ETH price that is no number",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: KEY, KEEPER_ETH_PRICE: "$3000" },
+      "KEEPER_ETH_PRICE (USD per ETH) must be a decimal number like 1.5",
+    ],
+    [
+      "a block time of 0",
+      ["--network", "localhost", "--block-time", "0"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_BLOCK_TIME (seconds between blocks) must be between 1 and 3600",
+    ],
+    [
+      "a block time in milliseconds",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: KEY, KEEPER_BLOCK_TIME: "0.25" },
+      "KEEPER_BLOCK_TIME (seconds between blocks) must be a whole number",
     ],
     ["an unknown flag", ["--netwrok", "localhost"], {}, "unknown option --netwrok (see docs/KEEPER.md)"],
     ["a flag without value", ["--network"], {}, "--network needs a value"],

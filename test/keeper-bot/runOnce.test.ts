@@ -20,6 +20,10 @@ const CONFIG: PassConfig = {
   rpcBackoffMs: 50,
   minBalance: parseUnits("0.05", 18),
   maxBatch: 50,
+  mode: "operator",
+  minProfit: 0n,
+  profitMargin: 1.2,
+  blockTime: 12,
 };
 
 describe("keeper: runOnce on the in-process chain", () => {

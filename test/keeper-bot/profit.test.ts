@@ -1,0 +1,345 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { NonceManager, formatEther, formatUnits, parseUnits, type Signer, type TransactionRequest } from "ethers";
+import { ethers } from "hardhat";
+import { ethPriceSource } from "../../src/keeper/context";
+import { createLogger } from "../../src/logger";
+import { KeeperMetrics } from "../../src/keeper/metrics";
+import { neededReward, pays } from "../../src/keeper/profit";
+import { simulateRebalance } from "../../src/keeper/rebalance";
+import { newKeeperState, runOnce, type KeeperContext, type PassConfig } from "../../src/keeper/runOnce";
+import { LeveragedToken__factory, PerpExchange__factory } from "../../typechain-types";
+import { deployKeeperChain, type KeeperChain } from "../helpers/keeperChain";
+import { marketConfig } from "../helpers/system";
+import { feedPrice, usdc } from "../helpers/units";
+
+/** The gas price the keepers of these tests send at: their cap, below which Hardhat's suggestion never falls. */
+const FEE = parseUnits("1", 9);
+/** USDC units per ETH. */
+const ETH_PRICE = usdc("3000");
+
+const CONFIG: PassConfig = {
+  dryRun: false,
+  gasLimitMargin: 1.25,
+  maxFeePerGas: FEE,
+  confirmations: 1,
+  txTimeoutMs: 30_000,
+  maxReplacements: 2,
+  rpcRetries: 2,
+  rpcBackoffMs: 50,
+  minBalance: parseUnits("0.05", 18),
+  maxBatch: 50,
+  mode: "profit",
+  minProfit: 0n,
+  profitMargin: 1.2,
+  blockTime: 1,
+};
+
+const EXCHANGE = PerpExchange__factory.createInterface();
+
+describe("keeper: profit mode (the keeper reward against the gas)", () => {
+  /**
+   * The keeper chain (BTC3L, BTC3S, BTC2L with 1,000 USDC each: a reward budget of about 0.014 USDC a day, which
+   * never pays for a rebalance) with 1,000,000 USDC more in each of `large` (their rewards reach the 2 USDC cap).
+   */
+  async function chainWith(large: ("BTC3L" | "BTC3S")[]) {
+    const [admin, keeperA, keeperB] = await ethers.getSigners();
+    const chain = await deployKeeperChain(admin);
+    for (const symbol of large) {
+      await chain.usdc.mint(admin.address, usdc("1000000"));
+      await chain.usdc.approve(chain.tokens[symbol], usdc("1000000"));
+      await chain.tokens[symbol].mint(usdc("1000000"), 1n, admin.address);
+    }
+    return { ...chain, keeperA, keeperB };
+  }
+  const oneLarge = () => chainWith(["BTC3L"]);
+  const twoLarge = () => chainWith(["BTC3L", "BTC3S"]);
+  type Chain = Awaited<ReturnType<typeof oneLarge>>;
+
+  /** A profit keeper signing with `signer`, with the chain's batcher, pricing ETH at 3,000 USDC. */
+  function keeper(chain: Chain, signer: Signer, options: { lens?: boolean; config?: Partial<PassConfig> } = {}) {
+    const logs: Record<string, unknown>[] = [];
+    const logger = createLogger("debug", "json", { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const nonceManager = new NonceManager(signer);
+    const context: KeeperContext = {
+      provider: ethers.provider,
+      signer: nonceManager,
+      factory: chain.factory.connect(nonceManager),
+      batcher: chain.batcher.connect(nonceManager),
+      lens: options.lens ? chain.book.lens : undefined,
+      connectToken: (address) => LeveragedToken__factory.connect(address, nonceManager),
+      config: { ...CONFIG, ...options.config },
+      logger,
+      metrics: new KeeperMetrics(),
+      ethPrice: async () => ETH_PRICE,
+      state: newKeeperState(),
+    };
+    return { context, logs };
+  }
+
+  /** Moves the chain to the moment BTC3L's time trigger falls due (its reward 0), with a fresh price. */
+  async function fallDue(chain: KeeperChain) {
+    await time.increaseTo((await chain.tokens.BTC3L.nextRebalanceTime()) - 1n);
+    await chain.btcFeed.updateAnswer(feedPrice("50000"));
+  }
+
+  /** The keeper's rewards in a receipt, from the exchange's MarginTransferred events. */
+  function rewardsIn(receipt: { logs: readonly { topics: readonly string[]; data: string }[] }, keeper: string) {
+    return receipt.logs
+      .map((log) => EXCHANGE.parseLog(log))
+      .filter((e) => e?.name === "MarginTransferred" && e.args.to === keeper)
+      .reduce((sum, e) => sum + (e?.args.amount as bigint), 0n);
+  }
+
+  /** The sample lines of a metric (`line` picks those of a histogram's part, e.g. its `_count`). */
+  const metric = async (context: KeeperContext, name: string, line = name) =>
+    (await context.metrics!.registry.getSingleMetricAsString(name)).split("\n").filter((l) => l.startsWith(line));
+
+  it("the decision: a positive reward that covers gas x margin + the minimum profit", () => {
+    const config = { profitMargin: 1.2, minProfit: 0n };
+    expect(neededReward(1_000_000n, config)).to.equal(1_200_000n);
+    expect(neededReward(1n, config)).to.equal(2n); // rounded up
+    expect(neededReward(1_000_000n, { profitMargin: 1.5, minProfit: 250_000n })).to.equal(1_750_000n);
+    expect(pays({ reward: 1_200_000n, needed: 1_200_000n })).to.equal(true);
+    expect(pays({ reward: 1_199_999n, needed: 1_200_000n })).to.equal(false);
+    expect(pays({ reward: 0n, needed: 0n })).to.equal(false); // free gas, no reward: nothing to earn
+  });
+
+  it("skips a due token whose reward does not cover the gas, and rebalances it once the reward has grown", async () => {
+    const chain = await loadFixture(oneLarge);
+    const { context, logs } = keeper(chain, chain.keeperA, { lens: true });
+    const nonce = await ethers.provider.getTransactionCount(chain.keeperA.address);
+    await fallDue(chain);
+
+    const early = await runOnce(context);
+    expect(early.due).to.include("BTC3L");
+    expect(early.waiting).to.include("BTC3L");
+    expect(early.rebalanced).to.deep.equal([]);
+    expect(await ethers.provider.getTransactionCount(chain.keeperA.address)).to.equal(nonce);
+    expect(await chain.tokens.BTC3L.rebalanceAction()).to.equal(1n); // still due: nobody rebalanced it
+    const waited = logs.find((l) => l.msg === "waiting: the reward does not cover the gas yet" && l.token === "BTC3L");
+    expect(Number(waited?.reward)).to.be.lessThan(Number(waited?.needed));
+    expect(Number(waited?.gasCost)).to.be.greaterThan(0);
+    expect(await metric(context, "keeper_tokens_waiting")).to.deep.equal([
+      `keeper_tokens_waiting ${early.waiting.length}`,
+    ]);
+
+    // Five minutes later the Dutch auction is at half its 2 USDC cap: enough. The small tokens (a budget of about
+    // 0.014 USDC a day) still do not pay.
+    await time.increase(300);
+    const later = await runOnce(context);
+    expect(later.due).to.deep.equal(["BTC3L", "BTC3S", "BTC2L"]);
+    expect(later.rebalanced).to.deep.equal(["BTC3L"]);
+    expect(later.waiting).to.deep.equal(["BTC3S", "BTC2L"]);
+    expect(await ethers.provider.getTransactionCount(chain.keeperA.address)).to.equal(nonce + 1);
+    expect(await chain.tokens.BTC3L.rebalanceAction()).to.equal(0n);
+    // One due token that pays: its own rebalance(), not a batch.
+    const sent = logs.find((l) => l.msg === "rebalance sent");
+    expect(sent).to.include({ token: "BTC3L", trigger: "TIME" });
+    expect(logs.some((l) => l.msg === "batch rebalance sent")).to.equal(false);
+    const quoted = usdc(String(sent?.reward));
+    expect(quoted).to.be.at.least(neededReward(usdc(String(sent?.gasCost)), CONFIG));
+    const receipt = await ethers.provider.getTransactionReceipt(String(sent?.hash));
+    const reward = rewardsIn(receipt!, chain.keeperA.address);
+    expect(reward).to.be.at.least(quoted); // mined no earlier than the block it was priced for
+    expect(reward).to.be.lessThanOrEqual(usdc("2"));
+    expect(later.earned.rewards).to.equal(reward);
+    expect(later.earned.gasWei).to.equal(receipt!.gasUsed * receipt!.gasPrice);
+    const rebalanced = logs.find((l) => l.msg === "rebalanced" && l.token === "BTC3L");
+    expect(usdc(String(rebalanced?.reward))).to.equal(reward);
+    // Due since its nextRebalanceTime, more than five minutes before the block that mined it.
+    expect(Number(rebalanced?.latencySeconds)).to.be.at.least(300);
+    expect(Number(rebalanced?.latencyBlocks)).to.be.at.least(1);
+  });
+
+  it("the reward lands in the keeper's margin on the exchange, withdrawable, and the metrics count it", async () => {
+    const chain = await loadFixture(oneLarge);
+    const { context } = keeper(chain, chain.keeperA);
+    const keeperAddress = chain.keeperA.address;
+    const marginBefore = await chain.exchange.margin(keeperAddress, chain.btcMarket);
+    await fallDue(chain);
+    await time.increase(600); // the cap
+    const report = await runOnce(context);
+    expect(report.rebalanced).to.deep.equal(["BTC3L"]);
+    expect(report.earned.rewards).to.equal(usdc("2"));
+
+    const margin = await chain.exchange.margin(keeperAddress, chain.btcMarket);
+    expect(margin - marginBefore).to.equal(report.earned.rewards);
+    const balanceBefore = await chain.usdc.balanceOf(keeperAddress);
+    await chain.exchange.connect(chain.keeperA).withdraw(chain.btcMarket, report.earned.rewards, keeperAddress);
+    expect((await chain.usdc.balanceOf(keeperAddress)) - balanceBefore).to.equal(usdc("2"));
+
+    const gasUsd = report.earned.gasUsd;
+    expect(gasUsd).to.equal((report.earned.gasWei * ETH_PRICE + 10n ** 18n - 1n) / 10n ** 18n);
+    expect(await metric(context, "keeper_rewards_usd_total")).to.deep.equal(["keeper_rewards_usd_total 2"]);
+    expect(await metric(context, "keeper_gas_spent_eth_total")).to.deep.equal([
+      `keeper_gas_spent_eth_total ${Number(formatEther(report.earned.gasWei))}`,
+    ]);
+    expect(await metric(context, "keeper_gas_spent_usd_total")).to.deep.equal([
+      `keeper_gas_spent_usd_total ${Number(formatUnits(gasUsd, 6))}`,
+    ]);
+    expect(await metric(context, "keeper_net_usd")).to.deep.equal([
+      `keeper_net_usd ${Number(formatUnits(usdc("2") - gasUsd, 6))}`,
+    ]);
+    expect(
+      await metric(context, "keeper_rebalance_latency_seconds", "keeper_rebalance_latency_seconds_count"),
+    ).to.deep.equal(["keeper_rebalance_latency_seconds_count 1"]);
+    // A second pass mines nothing more and counts nothing more.
+    const again = await runOnce(context);
+    expect(again.earned).to.deep.equal({ rewards: 0n, gasWei: 0n, gasUsd: 0n });
+    expect(await metric(context, "keeper_rewards_usd_total")).to.deep.equal(["keeper_rewards_usd_total 2"]);
+  });
+
+  it("several tokens that pay go in one batch, which pays the keeper the sum of their rewards", async () => {
+    const chain = await loadFixture(twoLarge);
+    const { context, logs } = keeper(chain, chain.keeperA);
+    const nonce = await ethers.provider.getTransactionCount(chain.keeperA.address);
+    await fallDue(chain);
+    await time.increase(400);
+    const report = await runOnce(context);
+    expect(report.rebalanced).to.deep.equal(["BTC3L", "BTC3S"]);
+    expect(report.waiting).to.deep.equal(["BTC2L"]);
+    expect(await ethers.provider.getTransactionCount(chain.keeperA.address)).to.equal(nonce + 1);
+    const batch = logs.find((l) => l.msg === "batch rebalanced");
+    expect(batch?.tokens).to.deep.equal(["BTC3L", "BTC3S"]);
+    const receipt = await ethers.provider.getTransactionReceipt(
+      String(logs.find((l) => l.msg === "batch rebalance sent")?.hash),
+    );
+    const reward = rewardsIn(receipt!, chain.keeperA.address);
+    expect(reward).to.be.greaterThan(0n);
+    expect(report.earned.rewards).to.equal(reward);
+    expect(usdc(String(batch?.rewards))).to.equal(reward);
+    const perToken = logs.filter((l) => l.msg === "rebalanced").map((l) => usdc(String(l.reward)));
+    expect(perToken).to.have.length(2);
+    expect(perToken[0] + perToken[1]).to.equal(reward);
+  });
+
+  it("two profit keepers racing: the one that finds the other's rebalance pending sends nothing", async () => {
+    const chain = await loadFixture(oneLarge);
+    const a = keeper(chain, chain.keeperA);
+    const b = keeper(chain, chain.keeperB);
+    await fallDue(chain);
+    await time.increase(300);
+    const nonceA = await ethers.provider.getTransactionCount(chain.keeperA.address);
+    const nonceB = await ethers.provider.getTransactionCount(chain.keeperB.address);
+    const from = await ethers.provider.getBlockNumber();
+
+    await ethers.provider.send("evm_setAutomine", [false]);
+    let first: Awaited<ReturnType<typeof runOnce>>;
+    try {
+      // A sends its rebalance; it waits in the mempool while B makes its pass.
+      const passA = runOnce(a.context);
+      while ((await ethers.provider.getTransactionCount(chain.keeperA.address, "pending")) === nonceA) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // The latest block still says due; a simulation on the pending block (profit mode's) says not.
+      const btc3l = { address: await chain.tokens.BTC3L.getAddress(), symbol: "BTC3L", trigger: "TIME" };
+      const operator = keeper(chain, chain.keeperB, { config: { mode: "operator" } });
+      expect(await simulateRebalance(operator.context, btc3l)).to.equal(undefined);
+      expect(await simulateRebalance(keeper(chain, chain.keeperB).context, btc3l)).to.equal("lostRace");
+      const second = await runOnce(b.context);
+      expect(second.due).to.include("BTC3L"); // the latest block still says due
+      expect(second.lostRace).to.deep.equal(["BTC3L"]);
+      expect(second.rebalanced).to.deep.equal([]);
+      expect(await ethers.provider.getTransactionCount(chain.keeperB.address, "pending")).to.equal(nonceB);
+      expect(b.logs.find((l) => l.msg === "already rebalanced by another keeper")?.token).to.equal("BTC3L");
+      expect(b.logs.filter((l) => Number(l.level) >= 50)).to.deep.equal([]);
+      await ethers.provider.send("evm_mine", []);
+      first = await passA;
+    } finally {
+      await ethers.provider.send("evm_setAutomine", [true]);
+    }
+    expect(first.rebalanced).to.deep.equal(["BTC3L"]);
+    const events = await chain.tokens.BTC3L.queryFilter(chain.tokens.BTC3L.filters.Rebalanced(), from + 1);
+    expect(events).to.have.length(1);
+    // B, passing again after the block, finds nothing due and still has sent nothing.
+    const after = await runOnce(b.context);
+    expect(after.due).to.not.include("BTC3L");
+    expect(await ethers.provider.getTransactionCount(chain.keeperB.address)).to.equal(nonceB);
+    expect(await metric(b.context, "keeper_rebalances_total")).to.deep.equal([
+      'keeper_rebalances_total{outcome="lost_race"} 1',
+    ]);
+  });
+
+  /** Has `rival` run when the keeper reads the fees for its transaction (after its estimate, before its send). */
+  function rivalBeforeSend(context: KeeperContext, rival: () => Promise<unknown>) {
+    let feeReads = 0;
+    context.provider = new Proxy(ethers.provider, {
+      get(target, property) {
+        // The first read prices the gas of the pass's decision; the second is the transaction's own.
+        if (property === "getFeeData") {
+          return async () => {
+            if (++feeReads === 2) await rival();
+            return target.getFeeData();
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    return () => feeReads;
+  }
+
+  for (const batched of [false, true]) {
+    it(`a rival's rebalance between the estimate and the send of ${batched ? "a batch" : "a rebalance"}: nothing is sent`, async () => {
+      const chain = await loadFixture(batched ? twoLarge : oneLarge);
+      const { context, logs } = keeper(chain, chain.keeperA);
+      await fallDue(chain);
+      await time.increase(400);
+      const [admin] = await ethers.getSigners();
+      const tokens = batched ? [chain.tokens.BTC3L, chain.tokens.BTC3S] : [chain.tokens.BTC3L];
+      const feeReads = rivalBeforeSend(context, () => chain.batcher.connect(admin).rebalance(tokens));
+      const nonce = await ethers.provider.getTransactionCount(chain.keeperA.address);
+
+      const report = await runOnce(context);
+      expect(feeReads()).to.equal(2);
+      expect(report.lostRace).to.deep.equal(batched ? ["BTC3L", "BTC3S"] : ["BTC3L"]);
+      expect(report.rebalanced).to.deep.equal([]);
+      expect(await ethers.provider.getTransactionCount(chain.keeperA.address)).to.equal(nonce);
+      expect(logs.some((l) => l.msg === "rebalance sent" || l.msg === "batch rebalance sent")).to.equal(false);
+      expect(logs.filter((l) => Number(l.level) >= 50)).to.deep.equal([]);
+    });
+  }
+
+  it("an RPC that refuses the pending block: simulations fall back to the latest, said once", async () => {
+    const chain = await loadFixture(oneLarge);
+    const { context, logs } = keeper(chain, chain.keeperA);
+    const refusing = {
+      provider: ethers.provider,
+      call: async (tx: TransactionRequest) => {
+        if (tx.blockTag === "pending") throw new Error("unsupported block tag: pending");
+        return ethers.provider.call(tx);
+      },
+    };
+    context.connectToken = (address) => LeveragedToken__factory.connect(address, refusing);
+    await fallDue(chain);
+    const btc3l = { address: await chain.tokens.BTC3L.getAddress(), symbol: "BTC3L", trigger: "TIME" };
+    expect(await simulateRebalance(context, btc3l)).to.equal(undefined);
+    expect(await simulateRebalance(context, btc3l)).to.equal(undefined);
+    expect(context.state.noPendingTag).to.equal(true);
+    expect(
+      logs.filter((l) => String(l.msg).startsWith("the RPC does not simulate on the pending block")),
+    ).to.have.length(1);
+  });
+
+  it("the ETH price: KEEPER_ETH_PRICE, else the exchange's ETH market; profit mode without either stops", async () => {
+    const chain = await loadFixture(oneLarge);
+    const factory = chain.book.factory;
+    const given = await ethPriceSource({ factory, ethPrice: usdc("2500"), mode: "profit" }, ethers.provider);
+    expect(typeof given === "object" && (await given.read())).to.equal(usdc("2500"));
+    // The keeper chain has a BTC market only.
+    expect(await ethPriceSource({ factory, ethPrice: undefined, mode: "profit" }, ethers.provider)).to.equal(
+      "--mode profit prices gas in USDC, and the exchange has no ETH market: set KEEPER_ETH_PRICE (or --eth-price) to the USD price of ETH, e.g. 3000",
+    );
+    expect(await ethPriceSource({ factory, ethPrice: undefined, mode: "operator" }, ethers.provider)).to.equal(
+      undefined,
+    );
+    // With an ETH market, its price.
+    const [admin] = await ethers.getSigners();
+    const feed = await ethers.deployContract("SettablePriceFeed", [8, "ETH / USD", admin, feedPrice("3100.5")]);
+    await chain.exchange.createMarket("ETH", marketConfig(await feed.getAddress()));
+    const market = await ethPriceSource({ factory, ethPrice: undefined, mode: "profit" }, ethers.provider);
+    expect(typeof market === "object" && market.source).to.equal("the exchange's ETH price");
+    expect(typeof market === "object" && (await market.read())).to.equal(usdc("3100.5"));
+  });
+});
