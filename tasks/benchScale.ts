@@ -15,7 +15,7 @@ import { feedAnswer, parseUsdc } from "../src/units";
 import { table } from "../src/format";
 import { parseConfig } from "../src/keeper/config";
 import { PROVIDER_OPTIONS } from "../src/bot/process";
-import { keeperContext } from "../src/keeper/context";
+import { ethPriceSource, keeperContext } from "../src/keeper/context";
 import { createLogger } from "../src/logger";
 import { KeeperMetrics } from "../src/keeper/metrics";
 import { runOnce, type KeeperContext } from "../src/keeper/runOnce";
@@ -180,9 +180,12 @@ export async function measureKeeperTicks(hre: HardhatRuntimeEnvironment, book: A
     );
     // Logged as in production (JSON lines), but not printed.
     const logger = createLogger(config.logLevel, "json", { write: () => undefined });
+    // The ETH price as the keeper's main finds it (the exchange's ETH market), to count its gas in USDC.
+    const price = await ethPriceSource(config, provider);
     const batched = keeperContext(config, provider, logger, {
       signer: new Wallet(wallet.privateKey, provider),
       metrics: new KeeperMetrics(),
+      ethPrice: typeof price === "object" ? price.read : undefined,
     });
     const perToken: KeeperContext = { ...batched, batcher: undefined };
     // An address book written before the lens: the factory's statuses, and one NAV read per token for the metrics.
