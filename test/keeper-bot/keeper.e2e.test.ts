@@ -124,6 +124,9 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     });
     keepers.push(wrongChain);
     const badInterval = keeper(1, { KEEPER_POLL_INTERVAL_MS: "soon" });
+    const badMargin = keeper(1, { KEEPER_MODE: "profit", KEEPER_PROFIT_MARGIN: "0.5" });
+    // The chain has a BTC market only: profit mode has no ETH price to weigh gas with unless given one.
+    const noEthPrice = keeper(1, {}, ["--mode", "profit"]);
     expect(await badKey.exited).to.equal(1);
     expect(badKey.stderr().trim()).to.equal("error: KEEPER_PRIVATE_KEY must be 32 bytes of hex (64 hex digits)");
     expect(await wrongChain.exited).to.equal(1);
@@ -133,6 +136,12 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     expect(await badInterval.exited).to.equal(1);
     expect(badInterval.stderr().trim()).to.equal(
       "error: KEEPER_POLL_INTERVAL_MS (poll interval, ms) must be a whole number",
+    );
+    expect(await badMargin.exited).to.equal(1);
+    expect(badMargin.stderr().trim()).to.equal("error: KEEPER_PROFIT_MARGIN must be between 1 and 100 (e.g. 1.2)");
+    expect(await noEthPrice.exited).to.equal(1);
+    expect(noEthPrice.stderr().trim()).to.equal(
+      "error: --mode profit prices gas in USDC, and the exchange has no ETH market: set KEEPER_ETH_PRICE (or --eth-price) to the USD price of ETH, e.g. 3000",
     );
   });
 
