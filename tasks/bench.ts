@@ -27,7 +27,6 @@ const TARGETS: Record<string, number> = {
 /** The actions `--profile` traces. */
 const PROFILED = [
   "rebalance long (time)",
-  "rebalance long (time), no reward",
   "rebalance long (drift)",
   "rebalance short (time)",
   "batch rebalance: 10 tokens",
