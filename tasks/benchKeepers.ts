@@ -1,14 +1,13 @@
 /**
  * The bench's "keepers anyone can run" section (informational: printed, never checked, not in gas-snapshot.json): two
- * profit-mode keepers (`runOnce` loops, each with its own key and JSON-RPC provider) race for the keeper rewards of
+ * profit-mode keepers (each its own process, `src/keeper/main.ts` as `npm run keeper` runs it, with its own key) race for the keeper rewards of
  * the local deployment's tokens on the in-process chain mining a block a second, the operator's keeper off, until
  * 200 due rebalances are done. Loaded by the bench task after compiling (it needs the TypeChain types).
  */
-import { Network, Wallet, formatUnits, parseEther, type TransactionReceipt } from "ethers";
+import { Wallet, formatUnits, parseEther, type TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
 import type { AddressBook } from "../src/addressBook";
-import { PROVIDER_OPTIONS } from "../src/bot/process";
 import {
   BatchRebalancer__factory,
   LeveragedToken__factory,
@@ -19,13 +18,10 @@ import {
 import { leverageWad } from "../src/deployment/listing";
 import { loadSpec } from "../src/deployment/spec";
 import { table } from "../src/format";
-import { parseConfig } from "../src/keeper/config";
-import { ethPriceSource, keeperContext } from "../src/keeper/context";
-import { runOnce, type KeeperContext } from "../src/keeper/runOnce";
 import { readTokenList, type TokenListing } from "../src/lens";
-import { createLogger } from "../src/logger";
 import { feedAnswer, parseUsdc, USDC_DECIMALS } from "../src/units";
-import { CountingProvider, servedChain } from "./benchScale";
+import { servedChain } from "./benchScale";
+import { startBot, type KeeperProcess } from "./localNode";
 
 /** Rebalances to wait for. */
 const REBALANCES = 200;
@@ -54,14 +50,16 @@ const quantile = (sorted: number[], q: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 const usd = (units: bigint) => formatUnits(units, USDC_DECIMALS);
 
-/** One profit keeper: its wallet, its context and what its passes reported. */
+/** One profit keeper: its wallet and its process (whose JSON log lines are collected). */
 interface Racer {
   name: string;
   wallet: Wallet;
-  provider: CountingProvider;
-  context: KeeperContext;
-  lostRaces: number;
+  process: KeeperProcess;
 }
+
+/** The due tokens a keeper found done (or sent) by the other and sent nothing for, from its log. */
+const lostRaces = (racer: Racer) =>
+  racer.process.logs.filter((line) => line.msg === "already rebalanced by another keeper").length;
 
 /**
  * Runs the race and returns the section: its title, its table, and a few notes. Leaves the chain automining again.
@@ -106,34 +104,39 @@ export async function measureKeepers(hre: HardhatRuntimeEnvironment): Promise<st
   const start = await list();
   const symbols = new Map(start.map((t) => [t.address, t.symbol]));
 
-  // Two keepers with fresh keys (their first reward in a market opens their margin slot there), each with its own
-  // provider to the chain served over HTTP, in profit mode at the L2's fee.
+  // Two keepers with fresh keys (their first reward in a market opens their margin slot there), each its own process
+  // (`src/keeper/main.ts`, as `npm run keeper` runs it) with its own provider to the chain served over HTTP, in profit
+  // mode at the L2's fee.
   const chainId = Number(book.chainId);
-  const { url, provider: firstProvider, close } = await servedChain(hre, chainId);
+  const { url, close } = await servedChain(hre, chainId);
   const racers: Racer[] = [];
   for (const [i, name] of ["A", "B"].entries()) {
     const wallet = new Wallet(Wallet.createRandom().privateKey);
     await send("hardhat_setBalance", [wallet.address, `0x${parseEther("10").toString(16)}`]);
-    const provider = i === 0 ? firstProvider : new CountingProvider(url, Network.from(chainId), PROVIDER_OPTIONS);
-    const config = parseConfig(
-      [
-        ...["--factory", book.factory, "--batcher", book.batcher as string, "--lens", book.lens as string],
-        ...["--rpc-url", url, "--chain-id", String(chainId), "--mode", "profit", "--block-time", "1"],
-        ...["--max-fee-gwei", FEE_GWEI, "--tx-timeout", "3000", "--max-replacements", "0"],
-      ],
-      { KEEPER_PRIVATE_KEY: wallet.privateKey },
-      () => {
-        throw new Error("no address book needed");
-      },
-    );
-    const price = await ethPriceSource(config, provider);
-    if (typeof price !== "object") throw new Error(`keeper bench: ${price ?? "no ETH price"}`);
-    const logger = createLogger("info", "json", { write: () => undefined });
-    const context = keeperContext(config, provider, logger, {
-      signer: new Wallet(wallet.privateKey, provider),
-      ethPrice: price.read,
+    const args = [
+      ...["--factory", book.factory, "--batcher", book.batcher as string, "--lens", book.lens as string],
+      ...["--rpc-url", url, "--chain-id", String(chainId), "--mode", "profit", "--block-time", "1"],
+      ...["--max-fee-gwei", FEE_GWEI, "--tx-timeout", "3000", "--max-replacements", "0"],
+    ];
+    const child = startBot("keeper", args, {
+      KEEPER_PRIVATE_KEY: wallet.privateKey,
+      KEEPER_POLL_INTERVAL_MS: String(POLL_MS[i]),
+      KEEPER_LOG_LEVEL: "info",
+      KEEPER_LOG_FORMAT: "json",
     });
-    racers.push({ name, wallet, provider, context, lostRaces: 0 });
+    racers.push({ name, wallet, process: child });
+  }
+  const stopKeepers = () => Promise.all(racers.map((r) => r.process.kill("SIGTERM")));
+  try {
+    // Both watching every token before the race starts.
+    const watching = (racer: Racer) => racer.process.logs.filter((line) => line.msg === "watching token").length;
+    for (const racer of racers) {
+      await racer.process.waitForLog(() => watching(racer) === addresses.length, 120_000);
+    }
+  } catch (error) {
+    await stopKeepers();
+    await close();
+    throw error;
   }
 
   // A block a second, the base fee far below the keepers' cap; the operator's keeper is off.
@@ -141,18 +144,6 @@ export async function measureKeepers(hre: HardhatRuntimeEnvironment): Promise<st
   await send("hardhat_setNextBlockBaseFeePerGas", ["0x3e8"]);
   await send("evm_setAutomine", [false]);
   await send("evm_setIntervalMining", [1000]);
-  let running = true;
-  const loops = racers.map(async (racer, i) => {
-    while (running) {
-      try {
-        const report = await runOnce(racer.context);
-        racer.lostRaces += report.lostRace.length;
-      } catch {
-        // a pass that could not read the tokens: the next one tries again
-      }
-      await sleep(POLL_MS[i]);
-    }
-  });
 
   /** Tokens whose rebalance pays a reward now or within a minute (a drift below the band pays none). */
   const rewardedDue = (tokens: TokenListing[], now: number) =>
@@ -219,11 +210,11 @@ export async function measureKeepers(hre: HardhatRuntimeEnvironment): Promise<st
       await round(Math.max(next, (await latest()).timestamp + 1));
     }
   } finally {
-    running = false;
-    await Promise.all(loops);
+    await stopKeepers();
   }
   const seconds = (Date.now() - started) / 1000;
-  const ethPrice = await racers[0].context.ethPrice!();
+  // USDC units per ETH, from the ETH market's feed (8 decimals), as the keepers priced their gas.
+  const ethPrice = parseUsdc(prices.ETH.toFixed(USDC_DECIMALS));
 
   // What a rebalance that is not due costs (what a keeper that lost the race and sent all the same pays).
   await send("evm_setIntervalMining", [0]);
@@ -244,7 +235,6 @@ export async function measureKeepers(hre: HardhatRuntimeEnvironment): Promise<st
   }
   const notDueGas = notDueReceipt.gasUsed;
   await close();
-  racers[1].provider.destroy();
 
   // Every block of the race, and every transaction the keepers sent.
   const to = notDueReceipt.blockNumber - 1;
@@ -359,10 +349,10 @@ export async function measureKeepers(hre: HardhatRuntimeEnvironment): Promise<st
       transactions: 0,
     };
     const gasUsd = (mine.gasWei * ethPrice) / 10n ** 18n;
-    return `keeper ${racer.name}: ${mine.rebalances} rebalances in ${mine.transactions} transactions, rewards ${usd(mine.rewards)} - gas ${usd(gasUsd)} = net ${usd(mine.rewards - gasUsd)} USDC, ${racer.lostRaces} times a due token was found done by the other first.`;
+    return `keeper ${racer.name}: ${mine.rebalances} rebalances in ${mine.transactions} transactions, rewards ${usd(mine.rewards)} - gas ${usd(gasUsd)} = net ${usd(mine.rewards - gasUsd)} USDC, ${lostRaces(racer)} times a due token was found done by the other first.`;
   });
   return [
-    `keepers anyone can run: two profit-mode keepers (runOnce loops every ${POLL_MS.join(" / ")} ms, each its own key and JSON-RPC provider) race over ${addresses.length} tokens with holders, 1-second blocks, gas at ${FEE_GWEI} gwei (their cap: an L2's), ETH at ${Number(usd(ethPrice)).toLocaleString("en-US")} USDC, the operator's keeper off`,
+    `keepers anyone can run: two profit-mode keepers (processes polling every ${POLL_MS.join(" / ")} ms, each its own key) race over ${addresses.length} tokens with holders, 1-second blocks, gas at ${FEE_GWEI} gwei (their cap: an L2's), ETH at ${Number(usd(ethPrice)).toLocaleString("en-US")} USDC, the operator's keeper off`,
     "",
     table(["figure", "value", "target"], rows),
     "",

@@ -1,5 +1,5 @@
 /**
- * A `hardhat node` child process on a loopback port, and Hardhat commands run as child processes: what the bench's
+ * A `hardhat node` child process on a loopback port, Hardhat commands and the bots run as child processes: what the bench's
  * start-up figure and the tests that play an operator's commands need.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -8,6 +8,7 @@ import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
 const HARDHAT_CLI = require.resolve("hardhat/internal/cli/cli");
+const TS_NODE = require.resolve("ts-node/dist/bin.js");
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -99,4 +100,79 @@ export function runHardhat(args: string[], env: Record<string, string>, timeoutM
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
+
+/** The keeper run as its own process (`ts-node --transpile-only src/keeper/main.ts`), its JSON logs collected. */
+export interface KeeperProcess {
+  logs: LogLine[];
+  /** The process started: the keeper, or npm. */
+  pid: number;
+  stderr(): string;
+  /** Resolves with the exit code (or 128 + signal number... as null code: -1). */
+  exited: Promise<number>;
+  /** Waits until a log line satisfies `match` (bounded), and returns it. */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  kill(signal?: NodeJS.Signals): Promise<number>;
+}
+
+/**
+ * Starts a bot (`keeper` or `arbitrage`: `src/<bot>/main.ts`) as its own process, its JSON logs collected; `viaNpm`:
+ * `npm run <bot> -- <args>`.
+ */
+export function startBot(
+  bot: "keeper" | "arbitrage",
+  args: string[],
+  env: Record<string, string>,
+  { viaNpm = false } = {},
+): KeeperProcess {
+  const [command, argv] = viaNpm
+    ? ["npm", ["run", "--silent", bot, "--", ...args]]
+    : [process.execPath, [TS_NODE, "--transpile-only", `src/${bot}/main.ts`, ...args]];
+  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });
+  const logs: LogLine[] = [];
+  let stderr = "";
+  let partial = "";
+  child.stdout.on("data", (data: Buffer) => {
+    const text = partial + data.toString();
+    const lines = text.split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
+  const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? -1)));
+  return {
+    logs,
+    pid: child.pid as number,
+    stderr: () => stderr,
+    exited,
+    async waitForLog(match, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const found = logs.find(match);
+        if (found) return found;
+        if (child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const found = logs.find(match);
+      if (found) return found;
+      throw new Error(
+        `${bot} log not seen (exit ${child.exitCode}); last lines:\n${logs
+          .slice(-15)
+          .map((l) => JSON.stringify(l))
+          .join("\n")}\nstderr: ${stderr.slice(-2000)}`,
+      );
+    },
+    async kill(signal = "SIGKILL") {
+      await stopChild(child, signal);
+      return exited;
+    },
+  };
 }

@@ -12,6 +12,7 @@ import {
   setting,
   settingsSchema,
   units,
+  wholeNumber,
   type Endpoint,
 } from "../bot/settings";
 
@@ -78,6 +79,16 @@ const SETTINGS = {
     "KEEPER_BLOCK_TIME",
     positiveInt("KEEPER_BLOCK_TIME (seconds between blocks)", 3_600).default("12"),
   ),
+  /**
+   * Profit mode: before its last look at the pending block, a rebalance waits a random delay of up to this many ms
+   * (default: a quarter of the block time), so that two keepers that saw the same block do not look in the same
+   * instant and both send. 0: no wait.
+   */
+  sendJitterMs: setting(
+    "--send-jitter-ms",
+    "KEEPER_SEND_JITTER_MS",
+    wholeNumber("KEEPER_SEND_JITTER_MS (ms)", 60_000).optional(),
+  ),
 };
 
 const DOCS = "docs/KEEPER.md";
@@ -87,9 +98,14 @@ const DOCS = "docs/KEEPER.md";
  * address book, and the RPC URL from the network's rules. No key on the local chain (31337) means the node's dev
  * account (`devAccount`).
  */
-export type KeeperConfig = Omit<z.output<ReturnType<typeof settingsSchema<typeof SETTINGS>>>, "rpcUrl" | "factory"> &
+export type KeeperConfig = Omit<
+  z.output<ReturnType<typeof settingsSchema<typeof SETTINGS>>>,
+  "rpcUrl" | "factory" | "sendJitterMs"
+> &
   Endpoint & {
     factory: string;
+    /** `--send-jitter-ms`, or a quarter of the block time. */
+    sendJitterMs: number;
     /** The address book's deployer, which the dev account must not be. */
     deployer?: string;
   };
@@ -122,5 +138,6 @@ export function parseConfig(
   const lens = settings.lens ?? book?.lens;
   const endpoint = resolveEndpoint("KEEPER", settings, book?.chainId, argv, env);
   if (!factory) throw new ConfigError("no factory: give --network <name> (an address book) or --factory 0x..");
-  return { ...settings, ...endpoint, factory, batcher, lens, deployer: book?.deployer };
+  const sendJitterMs = settings.sendJitterMs ?? settings.blockTime * 250;
+  return { ...settings, ...endpoint, factory, batcher, lens, sendJitterMs, deployer: book?.deployer };
 }

@@ -87,6 +87,20 @@ export async function simulateRebalance(
   }
 }
 
+/**
+ * Profit mode's last look before a transaction goes out: after a random wait of up to `sendJitterMs` (so that two
+ * keepers that saw the same block do not look in the same instant), `check` on the pending block; undefined (no last
+ * look) in operator mode.
+ */
+function lastLook(context: KeeperContext, check: () => Promise<boolean>): (() => Promise<boolean>) | undefined {
+  if (!profitMode(context)) return undefined;
+  const wait = Math.floor(Math.random() * context.config.sendJitterMs);
+  return async () => {
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return check();
+  };
+}
+
 /** Profit mode's figures of a token it sends, for the logs. */
 const quoteFields = (token: DueToken) =>
   token.quote ? { reward: usd(token.quote.reward), gasCost: usd(token.quote.gasCost) } : {};
@@ -116,12 +130,11 @@ async function rebalanceToken(context: KeeperContext, due: DueToken): Promise<Ou
     label: "rebalance",
     what: { token: symbol, trigger, ...quoteFields(due) },
     // Profit mode asks the pending block once more right before sending: a rival's rebalance sent meanwhile.
-    stillWanted: profitMode(context)
-      ? () =>
-          simulate(context, "simulate", (blockTag) =>
-            token.rebalance.staticCall(simulationOverrides(from, blockTag)),
-          ).then(() => true)
-      : undefined,
+    stillWanted: lastLook(context, () =>
+      simulate(context, "simulate", (blockTag) => token.rebalance.staticCall(simulationOverrides(from, blockTag))).then(
+        () => true,
+      ),
+    ),
     onSent: (sent) => remember(context, sent, [address]),
   });
   if (result.kind === "superseded") return lostRace(context, { token: symbol, trigger });
@@ -206,14 +219,12 @@ async function sendBatch(context: KeeperContext, batch: DueToken[]): Promise<Out
     // The batcher skips a token that is not due instead of reverting: the receipt tells.
     supersededBy: [],
     // Profit mode asks the pending block once more right before sending: nothing left to do, nothing is sent.
-    stillWanted: profitMode(context)
-      ? async () => {
-          const [done] = await simulate(context, "simulate batch", (blockTag) =>
-            batcher.rebalance.staticCall(addresses, simulationOverrides(from, blockTag)),
-          );
-          return done !== 0n;
-        }
-      : undefined,
+    stillWanted: lastLook(context, async () => {
+      const [done] = await simulate(context, "simulate batch", (blockTag) =>
+        batcher.rebalance.staticCall(addresses, simulationOverrides(from, blockTag)),
+      );
+      return done !== 0n;
+    }),
     label: "batch rebalance",
     what: {
       tokens: batch.map((t) => t.symbol),

@@ -19,6 +19,8 @@ export interface PassConfig extends TxConfig {
   profitMargin: number;
   /** Seconds between blocks: profit mode prices the reward at the latest block's time plus this. */
   blockTime: number;
+  /** Profit mode: the most a rebalance waits (ms, random) before its last look at the pending block. */
+  sendJitterMs: number;
 }
 
 export type KeeperMode = "operator" | "profit";

@@ -6,7 +6,8 @@ import { getAddress, JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { noArbitrageBand } from "../../src/arbitrage/plan";
 import { poolPrice } from "../../src/dex/pool";
 import { deployDexSystem, type DexSystem, type PooledSymbol } from "../helpers/dexSystem";
-import { hardhatAccountKey, startBot, type KeeperProcess, type LogLine } from "../helpers/keeperChain";
+import { hardhatAccountKey } from "../helpers/keeperChain";
+import { startBot, type KeeperProcess, type LogLine } from "../helpers/node";
 import { freePort, startNode, type LocalNode } from "../helpers/node";
 import { feedPrice } from "../helpers/units";
 

@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import hre from "hardhat";
 import { JsonRpcProvider, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
@@ -8,11 +6,8 @@ import { devPrivateKey } from "../../src/devAccounts";
 import { parseUsdc } from "../../src/units";
 import { BatchRebalancer__factory, connectSettableFeed, connectSystem, connectToken } from "../../src/contracts";
 import type { BatchRebalancer, LeveragedToken } from "../../typechain-types";
-import { startNode, stopChild, type LocalNode } from "./node";
+import { startBot, startNode, type KeeperProcess, type LocalNode } from "./node";
 import { DEFAULT_MARKET, oneMarketSpec, type System } from "./system";
-
-const ROOT = path.resolve(__dirname, "..", "..");
-const TS_NODE = require.resolve("ts-node/dist/bin.js");
 
 /** The private key of Hardhat's default account `index` (the well-known test mnemonic; one home: src/devAccounts). */
 export const hardhatAccountKey = devPrivateKey;
@@ -90,85 +85,10 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
   return body.result;
 }
 
-export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
-
-/** The keeper run as its own process (`ts-node --transpile-only src/keeper/main.ts`), its JSON logs collected. */
-export interface KeeperProcess {
-  logs: LogLine[];
-  /** The process started: the keeper, or npm. */
-  pid: number;
-  stderr(): string;
-  /** Resolves with the exit code (or 128 + signal number... as null code: -1). */
-  exited: Promise<number>;
-  /** Waits until a log line satisfies `match` (bounded), and returns it. */
-  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-  kill(signal?: NodeJS.Signals): Promise<number>;
-}
-
 /**
  * Starts the keeper as its own process; `viaNpm`: as operators do, `npm run keeper -- <args>` (the child is then
  * npm, and `pid` is npm's).
  */
 export function startKeeper(args: string[], env: Record<string, string>, { viaNpm = false } = {}): KeeperProcess {
   return startBot("keeper", args, env, { viaNpm });
-}
-
-/**
- * Starts a bot (`keeper` or `arbitrage`: `src/<bot>/main.ts`) as its own process, its JSON logs collected; `viaNpm`:
- * `npm run <bot> -- <args>`.
- */
-export function startBot(
-  bot: "keeper" | "arbitrage",
-  args: string[],
-  env: Record<string, string>,
-  { viaNpm = false } = {},
-): KeeperProcess {
-  const [command, argv] = viaNpm
-    ? ["npm", ["run", "--silent", bot, "--", ...args]]
-    : [process.execPath, [TS_NODE, "--transpile-only", `src/${bot}/main.ts`, ...args]];
-  const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });
-  const logs: LogLine[] = [];
-  let stderr = "";
-  let partial = "";
-  child.stdout.on("data", (data: Buffer) => {
-    const text = partial + data.toString();
-    const lines = text.split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        logs.push({ msg: line });
-      }
-    }
-  });
-  child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
-  const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? -1)));
-  return {
-    logs,
-    pid: child.pid as number,
-    stderr: () => stderr,
-    exited,
-    async waitForLog(match, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const found = logs.find(match);
-        if (found) return found;
-        if (child.exitCode !== null) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      const found = logs.find(match);
-      if (found) return found;
-      throw new Error(
-        `${bot} log not seen (exit ${child.exitCode}); last lines:\n${logs
-          .slice(-15)
-          .map((l) => JSON.stringify(l))
-          .join("\n")}\nstderr: ${stderr.slice(-2000)}`,
-      );
-    },
-    async kill(signal = "SIGKILL") {
-      await stopChild(child, signal);
-      return exited;
-    },
-  };
 }

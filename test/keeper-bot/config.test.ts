@@ -69,6 +69,7 @@ describe("keeper: configuration", () => {
     const env = { KEEPER_PRIVATE_KEY: KEY };
     const defaults = parseConfig(["--network", "localhost"], env, book);
     expect(defaults).to.include({ mode: "operator", minProfit: 0n, profitMargin: 1.2, blockTime: 12 });
+    expect(defaults.sendJitterMs).to.equal(3_000); // a quarter of the block time
     expect(defaults.ethPrice).to.equal(undefined);
     const profit = parseConfig(
       ["--network", "localhost", "--mode", "profit", "--profit-margin=1.5", "--eth-price", "3000.25"],
@@ -76,6 +77,11 @@ describe("keeper: configuration", () => {
       book,
     );
     expect(profit).to.include({ mode: "profit", minProfit: 50_000n, profitMargin: 1.5, blockTime: 2 });
+    expect(profit.sendJitterMs).to.equal(500);
+    const jitter = (argv: string[], extra: Record<string, string>) =>
+      parseConfig(["--network", "localhost", ...argv], { ...env, ...extra }, book).sendJitterMs;
+    expect(jitter([], { KEEPER_SEND_JITTER_MS: "0" })).to.equal(0);
+    expect(jitter(["--send-jitter-ms", "120"], { KEEPER_SEND_JITTER_MS: "0" })).to.equal(120);
     expect(profit.ethPrice).to.equal(3_000_250_000n);
     expect(parseConfig(["--network", "localhost"], { ...env, KEEPER_MODE: "profit" }, book).mode).to.equal("profit");
   });
@@ -229,6 +235,18 @@ describe("keeper: configuration", () => {
       ["--network", "localhost"],
       { KEEPER_PRIVATE_KEY: KEY, KEEPER_BLOCK_TIME: "0.25" },
       "KEEPER_BLOCK_TIME (seconds between blocks) must be a whole number",
+    ],
+    [
+      "a send jitter in seconds",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: KEY, KEEPER_SEND_JITTER_MS: "0.5" },
+      "KEEPER_SEND_JITTER_MS (ms) must be a whole number",
+    ],
+    [
+      "a send jitter of more than a minute",
+      ["--network", "localhost", "--send-jitter-ms", "60001"],
+      { KEEPER_PRIVATE_KEY: KEY },
+      "KEEPER_SEND_JITTER_MS (ms) must be at most 60000",
     ],
     ["an unknown flag", ["--netwrok", "localhost"], {}, "unknown option --netwrok (see docs/KEEPER.md)"],
     ["a flag without value", ["--network"], {}, "--network needs a value"],

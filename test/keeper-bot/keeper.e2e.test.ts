@@ -12,11 +12,9 @@ import {
   startKeeper,
   startNodeAt,
   type KeeperChain,
-  type KeeperProcess,
-  type LogLine,
   type NodeProcess,
 } from "../helpers/keeperChain";
-import { freePort } from "../helpers/node";
+import { freePort, type KeeperProcess, type LogLine } from "../helpers/node";
 import { feedPrice } from "../helpers/units";
 
 const NETWORK = "keepere2e";

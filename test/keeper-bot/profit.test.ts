@@ -33,6 +33,7 @@ const CONFIG: PassConfig = {
   minProfit: 0n,
   profitMargin: 1.2,
   blockTime: 1,
+  sendJitterMs: 0,
 };
 
 const EXCHANGE = PerpExchange__factory.createInterface();
@@ -300,6 +301,36 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
       expect(logs.filter((l) => Number(l.level) >= 50)).to.deep.equal([]);
     });
   }
+
+  it("the last look waits its random delay first: a rival's rebalance sent during the wait is seen, nothing is sent", async () => {
+    const chain = await loadFixture(oneLarge);
+    // A wait of 0.99 x 1,500 ms; the rival is sent 100 ms after the keeper read the fees for its transaction.
+    const { context, logs } = keeper(chain, chain.keeperA, { config: { sendJitterMs: 1_500 } });
+    await fallDue(chain);
+    await time.increase(400);
+    const [admin] = await ethers.getSigners();
+    let rival: Promise<unknown> | undefined;
+    const feeReads = rivalBeforeSend(context, async () => {
+      rival = new Promise((resolve) => setTimeout(resolve, 100)).then(() =>
+        chain.tokens.BTC3L.connect(admin).rebalance(),
+      );
+    });
+    const nonce = await ethers.provider.getTransactionCount(chain.keeperA.address);
+    const random = Math.random;
+    Math.random = () => 0.99;
+    let report: Awaited<ReturnType<typeof runOnce>>;
+    try {
+      report = await runOnce(context);
+    } finally {
+      Math.random = random;
+    }
+    await rival;
+    expect(feeReads()).to.equal(2);
+    expect(report.lostRace).to.deep.equal(["BTC3L"]);
+    expect(report.rebalanced).to.deep.equal([]);
+    expect(await ethers.provider.getTransactionCount(chain.keeperA.address)).to.equal(nonce);
+    expect(logs.some((l) => l.msg === "rebalance sent")).to.equal(false);
+  });
 
   it("an RPC that refuses the pending block: simulations fall back to the latest, said once", async () => {
     const chain = await loadFixture(oneLarge);

@@ -24,6 +24,7 @@ const CONFIG: PassConfig = {
   minProfit: 0n,
   profitMargin: 1.2,
   blockTime: 12,
+  sendJitterMs: 0,
 };
 
 describe("keeper: runOnce on the in-process chain", () => {
