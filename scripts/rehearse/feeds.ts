@@ -10,7 +10,7 @@ import { loadSpec } from "../../src/deployment/spec";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { RehearsalFeed__factory } from "../../typechain-types/factories/contracts/rehearsal/RehearsalFeed__factory";
 import type { RehearsalFeed } from "../../typechain-types/contracts/rehearsal/RehearsalFeed";
-import type { PricePath } from "./pricePath";
+import { rehearsalPricePath, type PricePath, type PricePathOptions } from "./pricePath";
 
 /** When a Chainlink feed publishes a round. */
 export interface FeedRule {
@@ -142,4 +142,34 @@ export class FeedDriver {
     this.sent.push({ at: now, answer: price, reason });
     return reason;
   }
+}
+
+/**
+ * Plants a feed at every Chainlink address of `network`'s spec, its first round at its price path's start (dated
+ * `startTime`, the chain's time), and returns a driver per feed: what a rehearsal of `network` ticks.
+ */
+export async function plantNetworkFeeds(
+  send: Send,
+  network: string,
+  owner: ContractRunner & { getAddress(): Promise<string> },
+  startTime: number,
+  paths: PricePathOptions,
+  rule: FeedRule = DEFAULT_FEED_RULE,
+): Promise<Record<string, FeedDriver>> {
+  const drivers: Record<string, FeedDriver> = {};
+  for (const [i, { symbol, address }] of specFeeds(network).entries()) {
+    const path = rehearsalPricePath(symbol, { ...paths, seed: paths.seed + i });
+    const answer = toAnswer(path.priceAt(0), 8);
+    const description = `${symbol} / USD`;
+    await plantFeed(send, {
+      address,
+      owner: await owner.getAddress(),
+      decimals: 8,
+      description,
+      answer,
+      updatedAt: startTime,
+    });
+    drivers[symbol] = new FeedDriver(address, owner, path, startTime, 8, rule);
+  }
+  return drivers;
 }

@@ -20,7 +20,7 @@ export interface PricePath {
 export interface PricePathOptions {
   /** How long the whole path takes to play. */
   minutes: number;
-  /** How many days of history (or of walk) it plays (default 30). */
+  /** How many days of history (or of walk) it plays (default: a day a minute). */
   days?: number;
   /** Picks the history's first day (when `from` is not given) and the walk. */
   seed: number;
@@ -54,7 +54,7 @@ const walk = (path: MarketPath, start: number, days: number) => {
 
 /** `asset`'s path: its real closes where data/ has them, else a seeded walk. */
 export function rehearsalPricePath(asset: string, options: PricePathOptions): PricePath {
-  const days = options.days ?? 30;
+  const days = options.days ?? Math.max(1, Math.round(options.minutes));
   const { minutes, seed } = options;
   if (!(minutes > 0) || !(days >= 1)) throw new Error(`a price path needs minutes > 0 and days >= 1`);
   const fallback = randomWalk(asset, options.volatility ?? 0.8, seed);

@@ -5,6 +5,7 @@ import {
   FeedDriver,
   FIRST_ROUND,
   plantFeed,
+  plantNetworkFeeds,
   roundDue,
   specFeeds,
   toAnswer,
@@ -65,6 +66,19 @@ describe("The rehearsal's Chainlink-like feeds", function () {
         expect(await feed.getRoundData(FIRST_ROUND)).to.deep.equal(round);
       }
       expect(await hre.ethers.provider.getCode("0x1b44F3514812d835EB1BDB0acB33d3fA3351Ee43")).to.not.equal("0x");
+    });
+
+    it("plants every Chainlink feed of Arbitrum Sepolia's spec, SOL's included, at its path's first price", async () => {
+      const [owner] = await hre.ethers.getSigners();
+      const start = await time.latest();
+      const drivers = await plantNetworkFeeds(send, "arbitrumSepolia", owner, start, { minutes: 5, seed: 1 });
+      expect(Object.keys(drivers)).to.deep.equal(["BTC", "ETH", "SOL"]);
+      for (const [symbol, driver] of Object.entries(drivers)) {
+        expect(await driver.feed.description()).to.equal(`${symbol} / USD`);
+        const [roundId, answer, , updatedAt] = await driver.feed.latestRoundData();
+        expect([roundId, answer, updatedAt]).to.deep.equal([FIRST_ROUND, driver.answerAt(start), BigInt(start)]);
+      }
+      expect(await drivers.BTC.tick(start + 1), "nothing moved yet").to.equal(undefined);
     });
 
     it("takes rounds from its owner only, and refuses a non-positive answer and an unknown round", async () => {

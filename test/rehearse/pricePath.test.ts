@@ -23,7 +23,7 @@ describe("The rehearsal's price paths", () => {
     const one = rehearsalPricePath("ETH", { minutes: 2, seed: 1 });
     expect(rehearsalPricePath("ETH", { minutes: 2, seed: 1 }).closes).to.deep.equal(one.closes);
     expect(rehearsalPricePath("ETH", { minutes: 2, seed: 2 }).closes).to.not.deep.equal(one.closes);
-    expect(one.closes).to.have.length(31);
+    expect(one.closes, "a day a minute").to.have.length(3);
   });
 
   it("walks randomly, seeded, from the start price for an asset with no data", () => {
