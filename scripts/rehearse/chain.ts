@@ -8,6 +8,7 @@
  */
 import { toQuantity } from "ethers";
 import { parseArgs } from "node:util";
+import { onStopRequest } from "../../src/lifecycle";
 import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
 import { freePort, startNode } from "../../tasks/localNode";
 import {
@@ -125,6 +126,18 @@ export async function startChain(network: TestnetName, options: ChainOptions = {
       stopping = true;
       await shaping;
       await node.stop();
+      // The node is the Hardhat CLI's child (`hardhat run` forks the script): it stops within a second of its parent.
+      for (
+        let i = 0;
+        i < 50 &&
+        (await rpc("eth_chainId", []).then(
+          () => true,
+          () => false,
+        ));
+        i++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
   };
 }
@@ -150,8 +163,7 @@ async function main() {
     console.log(JSON.stringify(chain.counters));
     process.exit(0);
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  onStopRequest(() => void stop());
 }
 
 if (require.main === module) {

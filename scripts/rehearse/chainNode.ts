@@ -1,10 +1,12 @@
 /**
  * `hardhat run scripts/rehearse/chainNode.ts`: a Hardhat node shaped like a public chain, started by `chain.ts` with
  * the shape in REHEARSE_CHAIN (JSON: chainId, blockMs, initialBaseFeePerGas, port). The hardhat network's config is
- * changed before its provider is first used, then the built-in `node` task serves it on loopback.
+ * changed before its provider is first used, then the built-in `node` task serves it on loopback. It stops on SIGINT,
+ * SIGTERM or when its parent (the Hardhat CLI) is gone.
  */
 import hre from "hardhat";
 import { TASK_NODE } from "hardhat/builtin-tasks/task-names";
+import { onStopRequest } from "../../src/lifecycle";
 
 interface NodeShape {
   chainId: number;
@@ -14,6 +16,8 @@ interface NodeShape {
 }
 
 async function main() {
+  // `hardhat run` forks this script: a signal to the Hardhat CLI alone would leave this node running.
+  onStopRequest(() => process.exit(0));
   const shape = JSON.parse(process.env.REHEARSE_CHAIN ?? "") as NodeShape;
   Object.assign(hre.network.config, {
     chainId: shape.chainId,

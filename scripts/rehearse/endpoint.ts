@@ -10,6 +10,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
+import { onStopRequest } from "../../src/lifecycle";
 import {
   DEFAULT_RULES,
   needsHead,
@@ -207,8 +208,7 @@ async function main() {
     console.log(JSON.stringify(endpoint.counters));
     process.exit(0);
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  onStopRequest(() => void stop());
 }
 
 if (require.main === module) {
