@@ -4,7 +4,16 @@
  * round only when the price moved by the feed's deviation threshold or its heartbeat passed, so that answers go
  * stale between rounds as they do on the real network.
  */
-import { AbiCoder, keccak256, toBeHex, toQuantity, toUtf8Bytes, zeroPadValue, type ContractRunner } from "ethers";
+import {
+  AbiCoder,
+  keccak256,
+  toBeHex,
+  toQuantity,
+  toUtf8Bytes,
+  zeroPadValue,
+  type ContractRunner,
+  type Provider,
+} from "ethers";
 import { deployedBytecode } from "../../artifacts/contracts/rehearsal/RehearsalFeed.sol/RehearsalFeed.json";
 import { loadSpec } from "../../src/deployment/spec";
 import { PROJECT_ROOT } from "../../src/projectRoot";
@@ -172,4 +181,26 @@ export async function plantNetworkFeeds(
     drivers[symbol] = new FeedDriver(address, owner, path, startTime, 8, rule);
   }
   return drivers;
+}
+
+/**
+ * Ticks every driver at each new block's time until `stopping()`; a tick that failed (the node busy, a reply lost) is
+ * told to `onError` and decided again at the next block, as a Chainlink node would.
+ */
+export async function driveFeeds(
+  drivers: Record<string, FeedDriver>,
+  provider: Provider,
+  options: { stopping: () => boolean; everyMs: number; onError?: (symbol: string, error: unknown) => void },
+): Promise<void> {
+  let seen = -1;
+  while (!options.stopping()) {
+    const block = await provider.getBlock("latest").catch(() => null);
+    if (block && block.number > seen) {
+      seen = block.number;
+      for (const [symbol, driver] of Object.entries(drivers)) {
+        await driver.tick(block.timestamp).catch((error: unknown) => options.onError?.(symbol, error));
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.everyMs));
+  }
 }

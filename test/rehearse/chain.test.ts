@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { id, JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { startChain, type RehearsalChain } from "../../scripts/rehearse/chain";
+import { driveFeeds, FIRST_ROUND, plantNetworkFeeds } from "../../scripts/rehearse/feeds";
 import { BaseFeeSchedule, DEFAULT_SHAPE_RULES, isDropped, NETWORK_SHAPES } from "../../scripts/rehearse/chainShape";
 
 type Block = { number: number; timestamp: number; baseFeePerGas: bigint };
@@ -117,6 +118,41 @@ describe("A chain shaped like a public network", function () {
       const again = await signer.sendTransaction({ to: signer.address, nonce: mined });
       expect((await again.wait())?.status).to.equal(1);
       expect(chain.counters.dropped).to.equal(1);
+    });
+
+    it("carries the network's planted feeds, which take a round as their price moves block after block", async () => {
+      const owner = await provider.getSigner(0);
+      const start = (await block("latest")).timestamp;
+      // Ten days from the June 2022 crash played in 30 s: a 0.5% move every second or so.
+      const paths = { minutes: 0.5, days: 10, seed: 1, from: "2022-06-10" };
+      const drivers = await plantNetworkFeeds((m, p) => provider.send(m, p), "arbitrumSepolia", owner, start, paths);
+      let stopping = false;
+      const errors: unknown[] = [];
+      const driving = driveFeeds(drivers, provider, {
+        stopping: () => stopping,
+        everyMs: 50,
+        onError: (_, e) => errors.push(e),
+      });
+      try {
+        await until("three BTC rounds mined", async () => {
+          const [roundId] = await drivers.BTC.feed.latestRoundData();
+          return roundId >= FIRST_ROUND + 3n ? true : undefined;
+        });
+      } finally {
+        stopping = true;
+        await driving;
+      }
+      expect(errors).to.deep.equal([]);
+      const btc = drivers.BTC;
+      const [roundId, answer] = await btc.feed.latestRoundData();
+      const mined = Number(roundId - FIRST_ROUND);
+      expect(btc.sent.slice(0, mined).every((s) => s.reason === "deviation")).to.equal(true);
+      expect(answer).to.equal(btc.sent[mined - 1].answer);
+      for (let i = 1; i <= mined; i++) {
+        const [, previous] = await btc.feed.getRoundData(FIRST_ROUND + BigInt(i - 1));
+        const moved = btc.sent[i - 1].answer - previous;
+        expect((moved < 0n ? -moved : moved) * 10_000n, `round ${i}`).to.be.at.least(50n * previous);
+      }
     });
 
     it("spikes the base fee tenfold for a few blocks, then lets it come back", async () => {
