@@ -12,6 +12,8 @@ import {
   type FeedRule,
 } from "../../scripts/rehearse/feeds";
 import type { PricePath } from "../../scripts/rehearse/pricePath";
+import { deployPerp } from "../helpers/perp";
+import { marketConfig } from "../helpers/system";
 import { RehearsalFeed__factory } from "../../typechain-types/factories/contracts/rehearsal/RehearsalFeed__factory";
 
 const send = (method: string, params: unknown[]) => hre.network.provider.request({ method, params });
@@ -79,6 +81,17 @@ describe("The rehearsal's Chainlink-like feeds", function () {
         expect([roundId, answer, updatedAt]).to.deep.equal([FIRST_ROUND, driver.answerAt(start), BigInt(start)]);
       }
       expect(await drivers.BTC.tick(start + 1), "nothing moved yet").to.equal(undefined);
+    });
+
+    it("is read by the project's exchange as a Chainlink feed: its price, and a stale answer refused", async () => {
+      const { exchange } = await deployPerp();
+      const feed = specFeeds("sepolia")[1].address;
+      await exchange.createMarket("ETH", marketConfig(feed, { maxPriceAge: 3_600 }));
+      const marketId = (await exchange.marketCount()) - 1n;
+      const [, answer] = await RehearsalFeed__factory.connect(feed, hre.ethers.provider).latestRoundData();
+      expect(await exchange.markPrice(marketId)).to.equal(answer * 10n ** 10n);
+      await time.increase(3_601);
+      await expect(exchange.markPrice(marketId)).to.be.revertedWithCustomError(exchange, "PerpStalePrice");
     });
 
     it("takes rounds from its owner only, and refuses a non-positive answer and an unknown round", async () => {
