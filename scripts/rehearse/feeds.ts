@@ -111,7 +111,8 @@ export function specFeeds(network: string): { symbol: string; address: string }[
 /**
  * Pushes rounds to one planted feed along a price path. `tick(now)` reads the feed's latest round (as a Chainlink
  * node reads the chain), sends a round when one is due, and sends nothing while its last round is still pending; a
- * round the node dropped from its mempool is decided again at the next tick.
+ * round the node dropped from its mempool is decided again at the next tick. The owner must sign locally (a Wallet):
+ * ethers' JsonRpcSigner waits forever for a transaction that the node dropped before ethers saw it.
  */
 export class FeedDriver {
   readonly feed: RehearsalFeed;

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { id, JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { startChain, type RehearsalChain } from "../../scripts/rehearse/chain";
+import { devPrivateKey } from "../../src/devAccounts";
 import { driveFeeds, FIRST_ROUND, plantNetworkFeeds } from "../../scripts/rehearse/feeds";
 import { BaseFeeSchedule, DEFAULT_SHAPE_RULES, isDropped, NETWORK_SHAPES } from "../../scripts/rehearse/chainShape";
 
@@ -95,33 +96,40 @@ describe("A chain shaped like a public network", function () {
     });
 
     it("drops a pending transaction now and then: it is gone, and its nonce is free to be sent again", async () => {
-      chain.rules.dropChance = 1;
-      const signer = await provider.getSigner(0);
+      // Signed here and sent raw: ethers' JsonRpcSigner would wait forever for a transaction dropped before it saw it.
+      const signer = new Wallet(devPrivateKey(5), provider);
       const sent: string[] = [];
-      // A transaction mined before the shaper's next look escapes; at a drop chance of 1 the next one will not.
-      const hash = await until(
-        "a dropped transaction",
-        async () => {
-          const tx = await signer.sendTransaction({ to: Wallet.createRandom().address, value: parseEther("0.001") });
-          sent.push(tx.hash);
-          await until("the transaction mined or dropped", async () =>
-            chain.droppedHashes.includes(tx.hash) || (await provider.getTransactionReceipt(tx.hash)) ? true : undefined,
-          );
-          return chain.droppedHashes.includes(tx.hash) ? tx.hash : undefined;
-        },
-        10,
-      );
-      chain.rules.dropChance = 0;
-      expect(await provider.getTransaction(hash)).to.equal(null);
-      const mined = sent.length - 1;
-      expect(await provider.getTransactionCount(signer.address, "latest")).to.equal(mined);
-      const again = await signer.sendTransaction({ to: signer.address, nonce: mined });
-      expect((await again.wait())?.status).to.equal(1);
-      expect(chain.counters.dropped).to.equal(1);
+      chain.rules.dropChance = 1;
+      try {
+        // A transaction mined before the shaper's next look escapes; at a drop chance of 1 the next one will not.
+        const hash = await until(
+          "a dropped transaction",
+          async () => {
+            const tx = await signer.sendTransaction({ to: Wallet.createRandom().address, value: parseEther("0.001") });
+            sent.push(tx.hash);
+            await until("the transaction mined or dropped", async () =>
+              chain.droppedHashes.includes(tx.hash) || (await provider.getTransactionReceipt(tx.hash))
+                ? true
+                : undefined,
+            );
+            return chain.droppedHashes.includes(tx.hash) ? tx.hash : undefined;
+          },
+          10,
+        );
+        chain.rules.dropChance = 0;
+        expect(await provider.getTransaction(hash)).to.equal(null);
+        const mined = sent.length - 1;
+        expect(await provider.getTransactionCount(signer.address, "pending")).to.equal(mined);
+        const again = await signer.sendTransaction({ to: signer.address, nonce: mined });
+        expect((await again.wait())?.status).to.equal(1);
+        expect(chain.counters.dropped).to.equal(1);
+      } finally {
+        chain.rules.dropChance = 0;
+      }
     });
 
     it("carries the network's planted feeds, which take a round as their price moves block after block", async () => {
-      const owner = await provider.getSigner(0);
+      const owner = new Wallet(devPrivateKey(6), provider);
       const start = (await block("latest")).timestamp;
       // Ten days from the June 2022 crash played in 30 s: a 0.5% move every second or so.
       const paths = { minutes: 0.5, days: 10, seed: 1, from: "2022-06-10" };
@@ -156,13 +164,12 @@ describe("A chain shaped like a public network", function () {
     });
 
     it("spikes the base fee tenfold for a few blocks, then lets it come back", async () => {
-      chain.rules.spikeChance = 1;
       const floor = NETWORK_SHAPES.arbitrumSepolia.baseFeeFloorWei;
+      chain.rules.spikeChance = 1;
       const spiked = await until("a spike", async () => {
         const latest = await block("latest");
         return latest.baseFeePerGas >= floor * 10n ? latest : undefined;
-      });
-      chain.rules.spikeChance = 0;
+      }).finally(() => (chain.rules.spikeChance = 0));
       await until("the base fee back", async () => {
         const latest = await block("latest");
         return latest.number > spiked.number && latest.baseFeePerGas < floor * 2n ? true : undefined;
