@@ -7,6 +7,7 @@
  * (`http://127.0.0.1:PORT/keeper`) and its own rate limit, as with a public provider.
  *
  *   ts-node --transpile-only scripts/rehearse/endpoint.ts --target http://127.0.0.1:8545 [--port 8645] [--seed 1]
+ *     [--rate 25] [--error-rate 0.01] [--drop-rate 0.005]
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
@@ -199,9 +200,25 @@ async function main() {
       target: { type: "string", default: "http://127.0.0.1:8545" },
       port: { type: "string", default: "0" },
       seed: { type: "string", default: String(DEFAULT_RULES.seed) },
+      rate: { type: "string", default: String(DEFAULT_RULES.ratePerSecond) },
+      "error-rate": { type: "string", default: String(DEFAULT_RULES.errorRate) },
+      "drop-rate": { type: "string", default: String(DEFAULT_RULES.dropRate) },
     },
   });
-  const endpoint = await startEndpoint({ target: values.target, port: Number(values.port), seed: Number(values.seed) });
+  const number = (name: string, text: string) => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number >= 0, not "${text}"`);
+    return value;
+  };
+  const endpoint = await startEndpoint({
+    target: values.target,
+    port: number("port", values.port),
+    seed: number("seed", values.seed),
+    ratePerSecond: number("rate", values.rate),
+    burst: number("rate", values.rate),
+    errorRate: number("error-rate", values["error-rate"]),
+    dropRate: number("drop-rate", values["drop-rate"]),
+  });
   console.log(`endpoint ${endpoint.url} -> ${values.target} (seed ${endpoint.rules.seed}); Ctrl-C prints the counters`);
   const stop = async () => {
     await endpoint.close();
