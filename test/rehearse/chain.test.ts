@@ -90,8 +90,11 @@ describe("A chain shaped like a public network", function () {
       const blocks = await Promise.all(Array.from({ length: 12 }, (_, i) => block(last.number - 11 + i)));
       const shared = blocks.slice(1).filter((b, i) => b.timestamp === blocks[i].timestamp);
       expect(shared.length, "blocks within the same second").to.be.greaterThan(0);
+      // Empty blocks: without the floor, 12 blocks would have taken the base fee below a fifth of it (0.875^12).
+      const floor = NETWORK_SHAPES.arbitrumSepolia.baseFeeFloorWei;
       expect(
-        blocks.slice(-6).every((b) => b.baseFeePerGas >= (NETWORK_SHAPES.arbitrumSepolia.baseFeeFloorWei * 7n) / 8n),
+        blocks.every((b) => b.baseFeePerGas >= floor / 2n),
+        "the floor holds (a lagging shaper aside)",
       ).to.equal(true);
     });
 
