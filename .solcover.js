@@ -10,7 +10,8 @@ process.env.FUZZ_SEED ??= "20250101";
 module.exports = {
   // automation/: FactoryUpkeep budgets its check by gasleft(), which instrumentation distorts (a page costs several
   // times its gas), so its 200-token tests hold only uninstrumented: `npm test` runs them (test/automation/).
-  skipFiles: ["mocks/", "automation/"],
+  // rehearsal/: a feed planted on a local node to rehearse a public chain (test/rehearse/), not a production contract.
+  skipFiles: ["mocks/", "automation/", "rehearsal/"],
   // json-summary: coverage/coverage-summary.json, which scripts/coverageCheck.ts reads (npm run coverage:check).
   istanbulReporter: ["html", "lcov", "text", "json", "json-summary"],
   mocha: { timeout: 600_000 },

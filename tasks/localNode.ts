@@ -38,14 +38,21 @@ export interface NodeOptions {
   timeoutMs?: number;
   /** How `stop()` ends it (SIGKILL to play a crash). */
   stopSignal?: NodeJS.Signals;
+  /** Hardhat's arguments instead of `node --hostname 127.0.0.1 --port <port>` (a script that starts the node itself,
+   * on `port`, which must then be given). */
+  args?: string[];
+  /** Extra environment variables of the child. */
+  env?: Record<string, string>;
 }
 
 export async function startNode(options: NodeOptions = {}): Promise<LocalNode> {
   const port = options.port ?? (await freePort());
   const timeoutMs = options.timeoutMs ?? 90_000;
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  const args = options.args ?? ["node", "--hostname", "127.0.0.1", "--port", String(port)];
+  const child = spawn(process.execPath, [HARDHAT_CLI, ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...options.env },
     stdio: "ignore",
   });
   const stopIt = () => stopChild(child, options.stopSignal ?? "SIGTERM");
