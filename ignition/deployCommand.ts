@@ -2,7 +2,8 @@
  * `npm run deploy -- --network <name> [--dry-run] [--tokens BTC3L,BTC3S]`: pre-flight (every external address of
  * the spec), the estimate (every step's gas and ETH at the current base fee, against the deployer's balance), then
  * the deployment. Nothing is sent when a check fails, when the balance does not cover the estimate, or on a dry run.
- * On a local chain (dev accounts hold 10,000 ETH) the real deployment skips the estimate; the dry run does it.
+ * `--skip-estimate` goes straight to the deployment (npm start does, on its fresh local node whose dev account holds
+ * 10,000 ETH).
  */
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -15,10 +16,10 @@ import { UserError } from "../src/errors";
 import { deploySystem, journalDir } from "./deploySystem";
 import { currentFees, estimateSteps } from "./estimate";
 
-const LOCAL_NETWORKS = new Set(["hardhat", "localhost"]);
-
 export interface DeployCommandOptions {
   dryRun?: boolean;
+  /** Deploy without pre-flight and estimate (a fresh local node). */
+  skipEstimate?: boolean;
   /** `--tokens` as typed: "BTC3L,BTC3S". */
   tokens?: string;
   /** Where output goes (the terminal). */
@@ -71,7 +72,7 @@ export async function deployCommand(
   if (network === "hardhat" && !options.dryRun) {
     log("note: the in-process hardhat network is gone when this command ends; use --network localhost");
   }
-  const estimate = options.dryRun || !LOCAL_NETWORKS.has(network);
+  const estimate = options.dryRun || !options.skipEstimate;
   let spec: DeploymentSpec;
   let tokens: string[] | undefined;
   if (estimate) {

@@ -167,7 +167,7 @@ function listener(options: DeployOptions): ExecutionEventListener | undefined {
  * are gone so that the deployment starts afresh instead of "resuming" into empty addresses. */
 async function discardStaleJournal(hre: HardhatRuntimeEnvironment, dir: string): Promise<void> {
   const addressesFile = path.join(dir, "deployed_addresses.json");
-  if (!existsSync(dir)) return;
+  if (!existsSync(path.join(dir, "journal.jsonl"))) return;
   const addresses = existsSync(addressesFile)
     ? (Object.values(JSON.parse(readFileSync(addressesFile, "utf8"))) as string[])
     : [];

@@ -10,6 +10,7 @@ import { HardhatArtifactResolver } from "@nomicfoundation/hardhat-ignition/helpe
 import { createProvider } from "hardhat/internal/core/providers/construction";
 import type { EIP1193Provider, HardhatRuntimeEnvironment } from "hardhat/types";
 import { existsSync } from "node:fs";
+import path from "node:path";
 import type { GasFees, StepGas } from "../src/deployment/cost";
 import type { DeploymentSpec } from "../src/deployment/spec";
 import { deploySystem, MODULE_ID, runPlan } from "./deploySystem";
@@ -52,7 +53,7 @@ export async function estimateSteps(
   const plan = runPlan(spec, deploymentDir, tokens);
   const toSend = sendingSteps(plan.module);
   const done =
-    deploymentDir !== undefined && existsSync(deploymentDir)
+    deploymentDir !== undefined && existsSync(path.join(deploymentDir, "journal.jsonl"))
       ? new Set((await status(deploymentDir, new HardhatArtifactResolver(hre))).successful)
       : new Set<string>();
   for (const id of done) toSend.delete(id);

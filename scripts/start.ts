@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
     console.log("deploying the system to the local node...");
     const env = { LOCALHOST_RPC_URL: rpcUrl };
     await Promise.all([
-      step("deploy", [HARDHAT, "run", "scripts/deploy.ts", "--network", "localhost"], env),
+      step("deploy", [HARDHAT, "deploy", "--network", "localhost", "--skip-estimate"], env),
       buildApp({ localRpcUrl: rpcUrl }),
     ]);
     const book = readAddressBook(ROOT, "localhost");

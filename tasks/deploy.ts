@@ -4,11 +4,12 @@ import { describeError } from "../src/errors";
 /** `npm run deploy -- --network <name> [--dry-run] [--tokens BTC3L,BTC3S]` (see ignition/deployCommand.ts). */
 task("deploy", "Deploys the system from deployments/specs/<network>.json and writes deployments/<network>.json")
   .addFlag("dryRun", "Checks the spec's addresses and prints every step's gas and ETH, sending nothing")
+  .addFlag("skipEstimate", "Deploys without the pre-flight checks and the estimate (a fresh local node)")
   .addOptionalParam("tokens", "Deploy the core and only these tokens now (comma-separated: BTC3L,BTC3S)")
-  .setAction(async (args: { dryRun: boolean; tokens?: string }, hre) => {
+  .setAction(async (args: { dryRun: boolean; skipEstimate: boolean; tokens?: string }, hre) => {
     const { deployCommand } = await import("../ignition/deployCommand");
     try {
-      await deployCommand(hre, { dryRun: args.dryRun, tokens: args.tokens });
+      await deployCommand(hre, { dryRun: args.dryRun, skipEstimate: args.skipEstimate, tokens: args.tokens });
     } catch (error) {
       console.error(`error: ${describeError(error, [])}`);
       process.exitCode = 1;

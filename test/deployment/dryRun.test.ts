@@ -1,0 +1,92 @@
+import { expect } from "chai";
+import hre, { ethers } from "hardhat";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseEther } from "ethers";
+import { deployCommand } from "../../ignition/deployCommand";
+import { deploySystem } from "../../ignition/deploySystem";
+import { currentFees, estimateSteps } from "../../ignition/estimate";
+import { deploymentCost, formatEth, formatGwei } from "../../src/deployment/cost";
+import { loadSpec, type DeploymentSpec } from "../../src/deployment/spec";
+import { plantFeed, plantUniswapRouter } from "../helpers/externals";
+
+const journal = () => mkdtempSync(path.join(tmpdir(), "lt-dry-run-"));
+
+/** The dry run (ignition/estimate.ts, ignition/deployCommand.ts) against what a deployment really spends. */
+describe("deploy --dry-run: every step's gas and ETH before anything is sent", function () {
+  this.timeout(300_000);
+  let snapshot: string;
+  beforeEach(async () => {
+    snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
+  });
+  afterEach(async () => {
+    await ethers.provider.send("evm_revert", [snapshot]);
+  });
+
+  it("estimates a testnet-shaped deployment (Chainlink feeds, an existing router) within 10% of the gas it spends", async () => {
+    const local = loadSpec(hre.config.paths.root, "localhost");
+    const feed = (price: bigint) => plantFeed(8, price * 10n ** 8n);
+    const btc = await feed(50_000n);
+    const eth = await feed(3_000n);
+    const spec: DeploymentSpec = {
+      ...local,
+      markets: local.markets.map((m) =>
+        m.symbol === "SOL"
+          ? m
+          : { ...m, feed: { kind: "chainlink", address: m.symbol === "BTC" ? btc : eth, source: "test" } },
+      ),
+      tokens: local.tokens.slice(0, 3),
+      dex: { kind: "existing", router: await plantUniswapRouter(), source: "test" },
+    };
+    const dir = journal();
+    const estimate = await estimateSteps(hre, spec, { deploymentDir: dir });
+
+    const sent: { id: string; hash: string }[] = [];
+    await deploySystem(hre, spec, { deploymentDir: dir, onConfirm: (id, hash) => sent.push({ id, hash }) });
+    const spent = new Map<string, bigint>();
+    for (const { id, hash } of sent) {
+      const step = id.replace("LeveragedTokens#", "");
+      spent.set(step, (spent.get(step) ?? 0n) + (await ethers.provider.getTransactionReceipt(hash))!.gasUsed);
+    }
+    const estimated = estimate.reduce((sum, s) => sum + s.gas, 0n);
+    const real = [...spent.values()].reduce((sum, gas) => sum + gas, 0n);
+    console.log(`      dry run ${estimated.toLocaleString("en-US")} gas, spent ${real.toLocaleString("en-US")} gas`);
+    expect(estimate.map((s) => s.step).sort()).to.deep.equal([...spent.keys()].sort());
+    expect(estimate.map((s) => s.step)).to.not.include.members(["BTCFeed", "UniswapV2Router02", "WETH9"]);
+    expect(real).to.be.greaterThan(0n);
+    const off = estimated > real ? estimated - real : real - estimated;
+    expect(off * 10n, `estimate ${estimated} vs spent ${real}`).to.be.lessThanOrEqual(real);
+
+    // A second dry run against the finished journal has nothing left to send.
+    expect(await estimateSteps(hre, spec, { deploymentDir: dir })).to.deep.equal([]);
+  });
+
+  it("prices the steps at the current base fee plus the tip, and refuses in one line when the balance falls short", async () => {
+    const [deployer] = await ethers.getSigners();
+    await ethers.provider.send("hardhat_setBalance", [deployer.address, "0x" + parseEther("0.01").toString(16)]);
+    const nonce = await ethers.provider.getTransactionCount(deployer.address);
+    const lines: string[] = [];
+    const failure = await deployCommand(hre, { dryRun: true, log: (l) => lines.push(l) }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    const output = lines.join("\n");
+    expect(output).to.match(/^\d+ steps to send on hardhat, at the current base fee [\d.]+ gwei \+ tip [\d.]+ gwei:/);
+    const total = /\ntotal\s+([\d,]+)\s+([\d.]+)\n/.exec(output);
+    expect(total, output).to.not.equal(null);
+    const fees = await currentFees(hre);
+    const gas = BigInt(total![1].replaceAll(",", ""));
+    expect(gas).to.be.greaterThan(40_000_000n); // nine tokens at about 5.4M gas each
+    const cost = deploymentCost([{ step: "all", gas }], fees, parseEther("0.01"));
+    expect(failure).to.equal(
+      `the deployer ${deployer.address} has 0.01 ETH on hardhat, ${formatEth(cost.wei - parseEther("0.01"))} short of the ${formatEth(cost.wei)} this deployment costs at ${formatGwei(fees.baseFeePerGas + fees.tipPerGas)} per gas: fund it (a faucet), wait for a lower base fee, or deploy fewer tokens now with --tokens`,
+    );
+
+    // The real deployment prints the same and stops before sending.
+    const real: string[] = [];
+    await expect(deployCommand(hre, { log: (l) => real.push(l) })).to.be.rejectedWith("short of the");
+    expect(real.join("\n")).to.contain(total![0].trim());
+    expect(await ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce);
+  });
+});
