@@ -1,7 +1,8 @@
 /**
- * A deployment that Ignition could not finish, said in one sentence with what to do in that case. Ignition sends a
- * failed or timed-out step again only once it is wiped from the journal, so "run it again" alone is right only for a
- * run that was interrupted (then it resumes).
+ * A deployment that Ignition could not finish, said in one sentence with what to do in that case. A step whose
+ * simulation failed sent nothing and is not journaled: once its cause is fixed, running the command again retries it.
+ * A step that failed on chain (a reverted transaction, a failed static call) or timed out is journaled as such, and
+ * Ignition sends it again only once it is wiped from the journal.
  */
 import path from "node:path";
 import { DeploymentResultType, type DeploymentResult } from "@nomicfoundation/ignition-core";
@@ -31,10 +32,17 @@ export function deploymentFailure(result: Failed, { network, deploymentDir }: Fa
   const specFile = `deployments/specs/${network}.json`;
   switch (result.type) {
     case DeploymentResultType.EXECUTION_ERROR: {
-      if (result.failed.length > 0) {
-        const { futureId, error } = result.failed[0];
+      const simulated = (error: string) => error.startsWith("Simulating the transaction failed");
+      if (result.failed.length > 0 && result.failed.every((f) => simulated(f.error))) {
         return new UserError(
-          `step ${firstOf(result.failed.map((f) => f.futureId))} failed (${firstLine(error)}) and will not be sent again as it is: fix the cause (${specFile}, or the deployer's balance), ${wipe(futureId)}`,
+          `step ${firstOf(result.failed.map((f) => f.futureId))} would revert (${firstLine(result.failed[0].error)}), so nothing was sent for it: fix the cause (${specFile}, or the deployer's balance), then run ${rerun} again to resume`,
+        );
+      }
+      if (result.failed.length > 0) {
+        const sent = result.failed.filter((f) => !simulated(f.error));
+        const { futureId, error } = sent[0];
+        return new UserError(
+          `step ${firstOf(sent.map((f) => f.futureId))} failed (${firstLine(error)}) and will not be sent again as it is: fix the cause (${specFile}, or the deployer's balance), ${wipe(futureId)}`,
         );
       }
       if (result.timedOut.length > 0) {
