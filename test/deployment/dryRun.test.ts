@@ -10,6 +10,7 @@ import { currentFees, estimateSteps } from "../../ignition/estimate";
 import { deploymentCost, formatEth, formatGwei } from "../../src/deployment/cost";
 import { loadSpec, type DeploymentSpec } from "../../src/deployment/spec";
 import { plantFeed, plantUniswapRouter } from "../helpers/externals";
+import { runHardhat } from "../helpers/node";
 
 const journal = () => mkdtempSync(path.join(tmpdir(), "lt-dry-run-"));
 
@@ -88,5 +89,18 @@ describe("deploy --dry-run: every step's gas and ETH before anything is sent", f
     await expect(deployCommand(hre, { log: (l) => real.push(l) })).to.be.rejectedWith("short of the");
     expect(real.join("\n")).to.contain(total![0].trim());
     expect(await ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce);
+  });
+
+  it("the command line: npm run deploy -- --dry-run --tokens BTC3L,BTC3S prints the core's and those tokens' steps only", async () => {
+    const run = await runHardhat(["deploy", "--dry-run", "--tokens", "BTC3L,BTC3S"], {});
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/\ncreateBTC3L\s+[\d,]+\s+[\d.]+\n/);
+    expect(run.stdout).to.match(/\ncreateBTC3S\s+[\d,]+\s+[\d.]+\n/);
+    expect(run.stdout).to.match(/\nPerpExchange\s+[\d,]+/);
+    expect(run.stdout).to.not.contain("createETH3L");
+    expect(run.stdout).to.match(/\ndeployer 0x[0-9a-fA-F]{40} has 10,000 ETH: enough\n/);
+    expect(run.stdout.trim().split("\n").at(-1)).to.equal(
+      "dry run: nothing was sent; run it without --dry-run to deploy",
+    );
   });
 });
