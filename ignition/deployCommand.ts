@@ -13,7 +13,7 @@ import { parseTokenChoice } from "../src/deployment/parts";
 import { preflightProblems } from "../src/deployment/preflight";
 import { loadSpec, specPath, type DeploymentSpec } from "../src/deployment/spec";
 import { UserError } from "../src/errors";
-import { deploySystem, journalDir } from "./deploySystem";
+import { deploySystem, discardStaleLocalJournal, journalDir } from "./deploySystem";
 import { currentFees, estimateSteps } from "./estimate";
 
 export interface DeployCommandOptions {
@@ -48,6 +48,8 @@ export async function prepareDeployment(
   const provider = hre.ethers.provider;
   const chainId = Number((await provider.getNetwork()).chainId);
   const deploymentDir = network === "hardhat" ? undefined : journalDir(hre, network, chainId);
+  // What the journal says is done must be true before the estimate leaves it out (a restarted local node).
+  if (deploymentDir) await discardStaleLocalJournal(hre, network, deploymentDir);
 
   const problems = await preflightProblems(provider, spec, { specFile, network });
   if (problems.length > 0) {

@@ -73,7 +73,7 @@ export async function deploySystem(
   const accounts = (await provider.request({ method: "eth_accounts" })) as string[];
   const inMemory = network === "hardhat" || options.provider !== undefined;
   const deploymentDir = options.deploymentDir ?? (inMemory ? undefined : journalDir(hre, network, chainId));
-  if (deploymentDir && LOCAL_NETWORKS.has(network)) await discardStaleJournal(hre, deploymentDir);
+  if (deploymentDir) await discardStaleLocalJournal(hre, network, deploymentDir);
 
   const { spec: runSpec, module } = runPlan(spec, deploymentDir, options.tokens);
   const networkConfig = options.provider ? undefined : hre.config.networks[hre.network.name];
@@ -165,7 +165,12 @@ function listener(options: DeployOptions): ExecutionEventListener | undefined {
 
 /** A local node forgets everything when restarted; Ignition's journal does not. Drop a journal whose contracts
  * are gone so that the deployment starts afresh instead of "resuming" into empty addresses. */
-async function discardStaleJournal(hre: HardhatRuntimeEnvironment, dir: string): Promise<void> {
+export async function discardStaleLocalJournal(
+  hre: HardhatRuntimeEnvironment,
+  network: string,
+  dir: string,
+): Promise<void> {
+  if (!LOCAL_NETWORKS.has(network)) return;
   const addressesFile = path.join(dir, "deployed_addresses.json");
   if (!existsSync(path.join(dir, "journal.jsonl"))) return;
   const addresses = existsSync(addressesFile)
