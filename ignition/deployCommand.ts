@@ -53,8 +53,9 @@ export async function prepareDeployment(
 
   const problems = await preflightProblems(provider, spec, { specFile, network });
   if (problems.length > 0) {
-    for (const problem of problems.slice(1)) options.log(`error: ${problem}`);
-    throw new UserError(problems[0]);
+    // One line each, in order; the last one ends the command.
+    for (const problem of problems.slice(0, -1)) options.log(`error: ${problem}`);
+    throw new UserError(problems[problems.length - 1]);
   }
   const [signer] = await hre.ethers.getSigners();
   if (!signer) throw new UserError(`network ${network} has no account to deploy with: set DEPLOYER_PRIVATE_KEY`);
@@ -89,7 +90,8 @@ export async function deployCommand(
     ({ spec, tokens } = prepared);
   } else {
     spec = loadSpec(root, network);
-    tokens = options.tokens === undefined ? undefined : parseTokenChoice(options.tokens, spec, specPath(root, network));
+    const specFile = path.relative(root, specPath(root, network));
+    tokens = options.tokens === undefined ? undefined : parseTokenChoice(options.tokens, spec, specFile);
   }
   const book = await deploySystem(hre, spec, { displayUi: true, tokens }).catch((error: unknown) => {
     if (error instanceof UserError) throw error;
