@@ -13,6 +13,7 @@ import { parseTokenChoice } from "../src/deployment/parts";
 import { preflightProblems } from "../src/deployment/preflight";
 import { loadSpec, specPath, type DeploymentSpec } from "../src/deployment/spec";
 import { UserError } from "../src/errors";
+import { networkRpcUrl } from "../src/networks";
 import { deploySystem, discardStaleLocalJournal, journalDir } from "./deploySystem";
 import { currentFees, estimateSteps } from "./estimate";
 
@@ -46,7 +47,12 @@ export async function prepareDeployment(
   const specFile = path.relative(root, specPath(root, network));
   const tokens = options.tokens === undefined ? undefined : parseTokenChoice(options.tokens, spec, specFile);
   const provider = hre.ethers.provider;
-  const chainId = Number((await provider.getNetwork()).chainId);
+  const chainId = await provider.getNetwork().then(
+    (n) => Number(n.chainId),
+    () => {
+      throw new UserError(unreachable(network));
+    },
+  );
   const deploymentDir = network === "hardhat" ? undefined : journalDir(hre, network, chainId);
   // What the journal says is done must be true before the estimate leaves it out (a restarted local node).
   if (deploymentDir) await discardStaleLocalJournal(hre, network, deploymentDir);
@@ -62,6 +68,15 @@ export async function prepareDeployment(
   const steps = await estimateSteps(hre, spec, { deploymentDir, tokens });
   const cost = deploymentCost(steps, await currentFees(hre), await provider.getBalance(signer.address));
   return { spec, tokens, deploymentDir, deployer: signer.address, cost };
+}
+
+/** Where the network's endpoint comes from, and what to do when it does not answer (never its URL: it may hold a key). */
+function unreachable(network: string): string {
+  const { variable } = networkRpcUrl(network, process.env);
+  if (network === "localhost") {
+    return `cannot reach the local node (${variable ?? "LOCALHOST_RPC_URL"}): start one (npx hardhat node) or point ${variable ?? "LOCALHOST_RPC_URL"} at one`;
+  }
+  return `cannot reach network ${network} through ${variable ?? "its RPC URL"}: check the URL and that the endpoint answers, then run the command again`;
 }
 
 /** The command: checks, estimate, and (unless a dry run) the deployment and its address book. */
@@ -98,9 +113,13 @@ export async function deployCommand(
     // The endpoint failed beyond the retries (or the process was stopped): what was sent is in Ignition's journal,
     // and a run that resumes checks each transaction by its nonce before sending anything again.
     const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-    throw new UserError(
-      `the deployment stopped half-way (${message}): run npm run deploy -- --network ${network} again to resume where it stopped`,
-    );
+    const rerun = `npm run deploy -- --network ${network}`;
+    if (/insufficient funds/i.test(message)) {
+      throw new UserError(
+        `the deployment stopped half-way: the deployer ran out of ETH for gas (${message}): fund it, then run ${rerun} again to resume where it stopped`,
+      );
+    }
+    throw new UserError(`the deployment stopped half-way (${message}): run ${rerun} again to resume where it stopped`);
   });
   const file = writeAddressBook(root, book);
   log(`\ndeployed to ${network} (chain ${book.chainId}); address book: ${path.relative(root, file)}`);
