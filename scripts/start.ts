@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole system live on this machine. Compiles, starts a Hardhat node on loopback, deploys with
- * `scripts/deploy.ts` (the Ignition module), builds and serves the app, and runs the services side by side: the
+ * `npm run deploy` (tasks/deploy.ts, the Ignition module), builds and serves the app, and runs the services side by side: the
  * market (moves the price feeds a day at a time), the keeper and the arbitrageur, each signing with its own dev
  * account. Prints the app's URL and one line per service; logs go to out/start/. Ctrl-C (SIGINT) or SIGTERM stops
  * everything and exits 0; a port in use, a failed step or a service that dies prints one line and exits 1, leaving
@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
     console.log("deploying the system to the local node...");
     const env = { LOCALHOST_RPC_URL: rpcUrl };
     await Promise.all([
-      step("deploy", [HARDHAT, "run", "scripts/deploy.ts", "--network", "localhost"], env),
+      step("deploy", [HARDHAT, "deploy", "--network", "localhost", "--skip-estimate"], env),
       buildApp({ localRpcUrl: rpcUrl }),
     ]);
     const book = readAddressBook(ROOT, "localhost");

@@ -6,3 +6,4 @@ import "./dex";
 import "./bench";
 import "./simulate";
 import "./trade";
+import "./deploy";

@@ -13,8 +13,13 @@ import { uniswapV2 } from "../../src/dex/uniswapV2";
  * the BatchRebalancer that keepers use, the token lens, the factory's Chainlink Automation upkeep, and optionally
  * Uniswap V2 with seeded pools. Every step has a stable id, so
  * a failed deployment resumes.
+ *
+ * `inParts` lays the module out for a deployment in parts (`npm run deploy -- --tokens ...`): the core (batcher,
+ * lens, periphery, upkeep) does not wait for the tokens and pools, so that a later run may add tokens without
+ * changing what the steps already done depended on (Ignition refuses a done step with a new dependency on a step not
+ * yet done). The spec's tokens are then in the order they are deployed in: those deployed before first.
  */
-export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTokens") {
+export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTokens", inParts = false) {
   return buildModule(moduleId, (m) => {
     const deployer = m.getAccount(0);
 
@@ -108,7 +113,9 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
 
     // Keepers rebalance many due tokens in one transaction through it. It needs nothing; deployed after the tokens,
     // it leaves the addresses of the contracts deployed before it as they were.
-    const batcher = m.contract("BatchRebalancer", [], { after: previousToken ? [previousToken] : [factory] });
+    const batcher = m.contract("BatchRebalancer", [], {
+      after: previousToken && !inParts ? [previousToken] : [factory],
+    });
     // Wallets and the app read every token in one call per page through it; read-only, deployed last for the same
     // reason as the batcher.
     const lens = m.contract("LeveragedTokenLens", [], { after: [batcher] });
@@ -177,7 +184,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     }
     // The periphery: wallets' best-price trades and the arbitrage that holds every pool at NAV. Deployed last, so
     // that the addresses of everything before them stay as they were.
-    const after = seeded.length > 0 ? seeded : [batcher];
+    const after = seeded.length > 0 && !inParts ? seeded : [batcher];
     const tradeRouter = m.contract("TradeRouter", [factory, dexFactory], { after });
     const arbitrage = m.contract("FlashArbitrage", [factory, dexFactory], { after: [tradeRouter] });
     return { ...system, router, tradeRouter, arbitrage, upkeep: upkeep([arbitrage]) };

@@ -163,10 +163,11 @@ export function listenForStop(): StopSignal {
   };
 }
 
-/** A bot's provider for its endpoint: resilient to dropped connections (logged at debug), on the checked chain. */
+/** A bot's provider for its endpoint: resilient to dropped connections and a busy endpoint (logged at debug), on the checked chain. */
 export function botProvider(rpcUrl: string, chainId: number, logger: Logger): ResilientJsonRpcProvider {
   return new ResilientJsonRpcProvider(rpcUrl, Network.from(chainId), PROVIDER_OPTIONS, {
-    onRetry: (method, attempt) => logger.debug({ method, attempt }, "connection dropped, asking again"),
+    onRetry: (method, attempt) =>
+      logger.debug({ method, attempt }, "connection dropped or endpoint busy, asking again"),
   });
 }
 

@@ -7,7 +7,13 @@ export type Fate =
   /** Close the connection before forwarding: the node never sees the request. */
   | "dropBefore"
   /** Forward it, then close the connection instead of answering: the node acted, the caller never hears. */
-  | "dropAfter";
+  | "dropAfter"
+  /** Answer HTTP 503 with a text page, as a busy public endpoint does, without forwarding it. */
+  | "busyBefore"
+  /** Forward it, then answer HTTP 503 instead of the node's answer: the node acted, the caller sees an error page. */
+  | "busyAfter"
+  /** Answer HTTP 429 (rate limited) with `Retry-After: 0`, without forwarding it. */
+  | "rateLimited";
 
 export interface FlakyProxy {
   url: string;
@@ -26,7 +32,8 @@ const readBody = (request: IncomingMessage) =>
 
 /**
  * A JSON-RPC proxy on a loopback port in front of `target` that drops connections as `fate` decides, the way a node
- * closing a pooled keep-alive connection does ("other side closed"): for tests of what survives it.
+ * closing a pooled keep-alive connection does ("other side closed"), or answers as a busy public endpoint does (503,
+ * 429): for tests of what survives it.
  */
 export async function startFlakyProxy(
   target: string,
@@ -43,10 +50,21 @@ export async function startFlakyProxy(
       request.socket.destroy();
       return;
     }
+    if (what === "busyBefore" || what === "rateLimited") {
+      const status = what === "busyBefore" ? 503 : 429;
+      response.writeHead(status, { "content-type": "text/plain", ...(status === 429 ? { "retry-after": "0" } : {}) });
+      response.end(status === 503 ? "Service Unavailable" : "Too Many Requests");
+      return;
+    }
     const answer = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
     const text = await answer.text();
     if (what === "dropAfter") {
       request.socket.destroy();
+      return;
+    }
+    if (what === "busyAfter") {
+      response.writeHead(503, { "content-type": "text/plain" });
+      response.end("Service Unavailable");
       return;
     }
     response.writeHead(answer.status, { "content-type": "application/json" });

@@ -9,7 +9,7 @@ import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
 import { MockStablecoin__factory } from "../../src/contracts";
 import { ResilientJsonRpcProvider } from "../../src/rpc/provider";
-import { isTransportError, requestResiliently } from "../../src/rpc/resilient";
+import { isBusyEndpointError, isTransportError, requestResiliently } from "../../src/rpc/resilient";
 import { startFlakyProxy, type Fate, type FlakyProxy } from "../helpers/flakyProxy";
 import { hardhatAccountKey } from "../helpers/keeperChain";
 import { runHardhat, startNode, stopChild, type LocalNode } from "../helpers/node";
@@ -206,5 +206,48 @@ describe("JSON-RPC that survives a dropped connection", function () {
     expect(isTransportError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))).to.equal(
       false,
     );
+  });
+
+  it("knows a busy endpoint's answer (503 page, 429 past Hardhat's retries, gateway timeout) from the node's", () => {
+    expect(isBusyEndpointError(new Error("HH110: Invalid JSON-RPC response received: Service Unavailable"))).to.equal(
+      true,
+    );
+    expect(isBusyEndpointError(new Error("Too Many Requests error received from rpc.example"))).to.equal(true);
+    expect(isBusyEndpointError(new Error("server response 502 Bad Gateway"))).to.equal(true);
+    expect(
+      isBusyEndpointError(new Error("outer", { cause: new Error("HH109: Network connection timed out.") })),
+    ).to.equal(true);
+    expect(isBusyEndpointError(new Error("execution reverted: 503"))).to.equal(false);
+    expect(isBusyEndpointError(new Error("HH108: Cannot connect to the network localhost."))).to.equal(false);
+  });
+
+  it("a write refused by a busy endpoint is sent again only after the node says it did not arrive", async () => {
+    const wallet = Wallet.createRandom();
+    const raw = await wallet.signTransaction({
+      to: wallet.address,
+      nonce: 3,
+      gasLimit: 21_000,
+      gasPrice: 1,
+      chainId: 1,
+    });
+    const sent: string[] = [];
+    let sends = 0;
+    const request = async (method: string) => {
+      sent.push(method);
+      if (method === "eth_sendRawTransaction" && ++sends === 1) {
+        throw new Error("HH110: Invalid JSON-RPC response received: Service Unavailable");
+      }
+      if (method === "eth_sendRawTransaction") return "0xhash";
+      if (method === "eth_getTransactionByHash") return null;
+      if (method === "eth_getTransactionCount") return "0x3"; // nonce 3 is still free: it did not arrive
+      throw new Error(`unexpected ${method}`);
+    };
+    expect(await requestResiliently(request, "eth_sendRawTransaction", [raw], { busyBaseMs: 1 })).to.equal("0xhash");
+    expect(sent).to.deep.equal([
+      "eth_sendRawTransaction",
+      "eth_getTransactionByHash",
+      "eth_getTransactionCount",
+      "eth_sendRawTransaction",
+    ]);
   });
 });

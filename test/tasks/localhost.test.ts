@@ -17,7 +17,7 @@ describe("deployment to a local node (child processes on a loopback port)", func
   after(async () => node?.stop());
 
   it("deploys the whole system, writes the address book, and the tasks read it", async () => {
-    const deploy = await runHardhat(["run", "scripts/deploy.ts", "--network", "localhost"], env);
+    const deploy = await runHardhat(["deploy", "--network", "localhost"], env);
     expect(deploy.code, deploy.stderr).to.equal(0);
     expect(deploy.stdout).to.contain("address book");
     const book = JSON.parse(readFileSync(path.join(env.LT_DEPLOYMENTS_DIR, "localhost.json"), "utf8"));

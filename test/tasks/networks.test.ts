@@ -52,7 +52,7 @@ describe("choosing a network (child processes)", function () {
       `network sepolia: SEPOLIA_RPC_URL is not an http(s) or ws(s) URL ${SEE}`,
     );
     await refused(
-      ["run", "scripts/deploy.ts", "--network", "baseSepolia"],
+      ["deploy", "--network", "baseSepolia"],
       { DEPLOYER_PRIVATE_KEY: KEY, BASE_SEPOLIA_RPC_URL: "" },
       `network baseSepolia: BASE_SEPOLIA_RPC_URL is not set ${SEE}`,
     );
