@@ -1,9 +1,11 @@
 import {
+  type FetchRequest,
   JsonRpcProvider,
   type JsonRpcApiProviderOptions,
   type JsonRpcError,
   type JsonRpcPayload,
   type JsonRpcResult,
+  type FetchResponse,
   type Networkish,
 } from "ethers";
 import { isIdempotent, requestResiliently, retryOnTransport, type ResilienceOptions } from "./resilient";
@@ -24,6 +26,22 @@ export class ResilientJsonRpcProvider extends JsonRpcProvider {
   ) {
     super(url, network, options);
     this.#resilience = resilience;
+  }
+
+  /**
+   * ethers' own answer to an HTTP 429 reads `Retry-After` as milliseconds (a public endpoint gives seconds), so it
+   * would ask again a dozen times within a few milliseconds and spend the rate limit it is told to wait out. Here a
+   * 429 waits what `Retry-After` says (seconds or an HTTP date, at most a minute; without one, ethers' own growing
+   * pause), then asks again, up to ethers' attempt limit.
+   */
+  override _getConnection(): FetchRequest {
+    const request = super._getConnection();
+    request.retryFunc = async () => false;
+    request.processFunc = async (_request: FetchRequest, response: FetchResponse) => {
+      if (response.statusCode === 429) response.throwThrottleError("rate limited", retryAfterMs(response));
+      return response;
+    };
+    return request;
   }
 
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
@@ -53,4 +71,15 @@ export class ResilientJsonRpcProvider extends JsonRpcProvider {
       throw error;
     }
   }
+}
+
+/** The longest `Retry-After` honoured, ms. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** A 429's `Retry-After` (whole seconds or an HTTP date) in ms, at most a minute; undefined without a readable one. */
+export function retryAfterMs(response: Pick<FetchResponse, "headers">, now = Date.now()): number | undefined {
+  const value = response.headers["retry-after"];
+  if (typeof value !== "string" || value.trim() === "") return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) ? Math.min(Math.max(0, Math.round(ms)), MAX_RETRY_AFTER_MS) : undefined;
 }
