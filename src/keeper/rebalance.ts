@@ -88,13 +88,15 @@ export async function simulateRebalance(
 }
 
 /**
- * Profit mode's last look before a transaction goes out: after a random wait of up to `sendJitterMs` (so that two
- * keepers that saw the same block do not look in the same instant), `check` on the pending block; undefined (no last
- * look) in operator mode.
+ * Profit mode's last look before a transaction goes out: `check` on the pending block, after a random wait of up to
+ * `sendJitterMs` when no rival is known (so that two keepers that saw the same block do not look in the same
+ * instant); undefined (no last look) in operator mode.
  */
 function lastLook(context: KeeperContext, check: () => Promise<boolean>): (() => Promise<boolean>) | undefined {
   if (!profitMode(context)) return undefined;
-  const wait = Math.floor(Math.random() * context.config.sendJitterMs);
+  // Keepers that know each other take turns (turns.ts) and need no wait.
+  const alone = context.state.turns.rivals.size === 0;
+  const wait = alone ? Math.floor(Math.random() * context.config.sendJitterMs) : 0;
   return async () => {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     return check();

@@ -10,6 +10,7 @@ import { reportFields } from "./earnings";
 import { logFailure, resolvePending, triggerName } from "./outcomes";
 import { payingTokens, type PassBlock } from "./profit";
 import { rebalanceAlone, rebalanceBatch } from "./rebalance";
+import { takeTurns } from "./turns";
 import { pendingTransactions, txContext, type DueToken, type KeeperContext, type PassReport } from "./types";
 
 export { newKeeperState, pendingTransactions } from "./types";
@@ -92,7 +93,7 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
       }
       if (!state.dueSince.has(status.token)) newlyDue.push(status);
       report.due.push(symbol);
-      due.push({ address: status.token, symbol, trigger: triggerName(status.action) });
+      due.push({ address: status.token, symbol, trigger: triggerName(status.action), round: status.nextRebalance });
     } catch (error) {
       report.failed.push(symbol);
       logFailure(context, [symbol], error);
@@ -115,7 +116,9 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
       }
     } else {
       await markDue(context, newlyDue, block, retry);
-      if (config.mode === "profit") sending = await payingTokens(context, due, block, report);
+      if (config.mode === "profit") {
+        sending = await takeTurns(context, await payingTokens(context, due, block, report), block, report);
+      }
     }
   }
   const groups =
@@ -142,6 +145,7 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
 function forgetDue({ state }: KeeperContext, token: string): void {
   state.dueSince.delete(token);
   state.estimates.delete(token);
+  state.turns.payingSince.delete(token);
 }
 
 /** The latest block (a pass without the lens, which gives the block it read, when something is due). */

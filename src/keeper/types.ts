@@ -19,8 +19,10 @@ export interface PassConfig extends TxConfig {
   profitMargin: number;
   /** Seconds between blocks: profit mode prices the reward at the latest block's time plus this. */
   blockTime: number;
-  /** Profit mode: the most a rebalance waits (ms, random) before its last look at the pending block. */
+  /** Profit mode: the most a rebalance waits (ms, random) before its last look at the pending block, alone. */
   sendJitterMs: number;
+  /** Profit mode: the blocks each keeper ahead in a token's turn order is given before the next one sends. */
+  turnBlocks: number;
 }
 
 export type KeeperMode = "operator" | "profit";
@@ -54,6 +56,23 @@ export interface Earnings {
   gasUsd: bigint;
 }
 
+/** Profit mode: what the keeper knows of its rivals (see `turns.ts`). */
+export interface TurnState {
+  /** Rivals by address (checksummed): the block of the last reward seen paid to each. */
+  rivals: Map<string, number>;
+  /** The last block scanned for rewards. */
+  scannedTo?: number;
+  /** The exchange (from the factory, read once). */
+  exchange?: string;
+  /**
+   * By token address: the first block at which its reward paid for this keeper, in which due event (the token's
+   * `nextRebalanceTime`).
+   */
+  payingSince: Map<string, { round: bigint; block: number }>;
+}
+
+export const newTurnState = (): TurnState => ({ rivals: new Map(), payingSince: new Map() });
+
 /** What the keeper remembers between passes. */
 export interface KeeperState {
   symbols: Map<string, string>;
@@ -66,6 +85,8 @@ export interface KeeperState {
   earnings: Earnings;
   /** The receipts already counted in `earnings` (a pending batch is resolved token by token). */
   counted: Set<string>;
+  /** Profit mode: the rival keepers and the turns (see `turns.ts`). */
+  turns: TurnState;
   /** Set when the RPC refused a simulation on the pending block: simulations then use the latest. */
   noPendingTag?: boolean;
   /** Block times and the ETH price read in this pass (cleared at its start). */
@@ -80,6 +101,7 @@ export function newKeeperState(): KeeperState {
     estimates: new Map(),
     earnings: { rewards: 0n, gasWei: 0n, gasUsd: 0n },
     counted: new Set(),
+    turns: newTurnState(),
     pass: { blockTimes: new Map() },
   };
 }
@@ -148,6 +170,8 @@ export interface DueToken {
   trigger: string;
   /** Profit mode: the reward at the next block and the gas cost (USDC units) that decided to send it. */
   quote?: { reward: bigint; gasCost: bigint };
+  /** Its `nextRebalanceTime` (through the lens): with the token, names its due event for the keepers' turns. */
+  round?: bigint;
 }
 
 /** The exchange's event of a keeper reward: the token's margin moved to the keeper's account in its market. */

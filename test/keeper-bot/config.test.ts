@@ -70,6 +70,8 @@ describe("keeper: configuration", () => {
     const defaults = parseConfig(["--network", "localhost"], env, book);
     expect(defaults).to.include({ mode: "operator", minProfit: 0n, profitMargin: 1.2, blockTime: 12 });
     expect(defaults.sendJitterMs).to.equal(3_000); // a quarter of the block time
+    expect(defaults.turnBlocks).to.equal(1);
+    expect(parseConfig(["--network", "localhost", "--turn-blocks", "3"], env, book).turnBlocks).to.equal(3);
     expect(defaults.ethPrice).to.equal(undefined);
     const profit = parseConfig(
       ["--network", "localhost", "--mode", "profit", "--profit-margin=1.5", "--eth-price", "3000.25"],
@@ -247,6 +249,12 @@ describe("keeper: configuration", () => {
       ["--network", "localhost", "--send-jitter-ms", "60001"],
       { KEEPER_PRIVATE_KEY: KEY },
       "KEEPER_SEND_JITTER_MS (ms) must be at most 60000",
+    ],
+    [
+      "a turn of 0 blocks",
+      ["--network", "localhost"],
+      { KEEPER_PRIVATE_KEY: KEY, KEEPER_TURN_BLOCKS: "0" },
+      "KEEPER_TURN_BLOCKS (blocks a turn) must be between 1 and 1000",
     ],
     ["an unknown flag", ["--netwrok", "localhost"], {}, "unknown option --netwrok (see docs/KEEPER.md)"],
     ["a flag without value", ["--network"], {}, "--network needs a value"],

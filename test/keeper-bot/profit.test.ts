@@ -1,12 +1,21 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { NonceManager, formatEther, formatUnits, parseUnits, type Signer, type TransactionRequest } from "ethers";
+import {
+  NonceManager,
+  formatEther,
+  getAddress,
+  formatUnits,
+  parseUnits,
+  type Signer,
+  type TransactionRequest,
+} from "ethers";
 import { ethers } from "hardhat";
 import { ethPriceSource } from "../../src/keeper/context";
 import { createLogger } from "../../src/logger";
 import { KeeperMetrics } from "../../src/keeper/metrics";
 import { neededReward, pays } from "../../src/keeper/profit";
 import { simulateRebalance } from "../../src/keeper/rebalance";
+import { turnOrder } from "../../src/keeper/turns";
 import { newKeeperState, runOnce, type KeeperContext, type PassConfig } from "../../src/keeper/runOnce";
 import { LeveragedToken__factory, PerpExchange__factory } from "../../typechain-types";
 import { deployKeeperChain, type KeeperChain } from "../helpers/keeperChain";
@@ -34,6 +43,7 @@ const CONFIG: PassConfig = {
   profitMargin: 1.2,
   blockTime: 1,
   sendJitterMs: 0,
+  turnBlocks: 1,
 };
 
 const EXCHANGE = PerpExchange__factory.createInterface();
@@ -330,6 +340,77 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
     expect(report.rebalanced).to.deep.equal([]);
     expect(await ethers.provider.getTransactionCount(chain.keeperA.address)).to.equal(nonce);
     expect(logs.some((l) => l.msg === "rebalance sent")).to.equal(false);
+  });
+
+  it("keepers that know each other take turns: each sends only what it leads, and takes over a turn that passed", async () => {
+    const chain = await loadFixture(twoLarge);
+    const a = keeper(chain, chain.keeperA, { lens: true });
+    const b = keeper(chain, chain.keeperB, { lens: true });
+    const large = { BTC3L: chain.tokens.BTC3L, BTC3S: chain.tokens.BTC3S };
+    const keepers = [getAddress(chain.keeperA.address), getAddress(chain.keeperB.address)];
+    /** The next due event of both large tokens, their rewards grown past the gas. */
+    const bothDue = async () => {
+      const next = [await large.BTC3L.nextRebalanceTime(), await large.BTC3S.nextRebalanceTime()];
+      await time.increaseTo(next[0] > next[1] ? next[0] : next[1]);
+      await chain.btcFeed.updateAnswer(feedPrice("50000"));
+      await time.increase(400);
+    };
+    const leaderOf = async (symbol: keyof typeof large) =>
+      turnOrder(await large[symbol].getAddress(), await large[symbol].nextRebalanceTime(), keepers)[0];
+    const sentBy = async (address: string) => ethers.provider.getTransactionCount(address);
+
+    // First due event: each earns a reward by hand, so that each has seen the other paid by the exchange.
+    await bothDue();
+    await large.BTC3L.connect(chain.keeperA).rebalance();
+    await large.BTC3S.connect(chain.keeperB).rebalance();
+
+    // Second: A passes, then B. Each sends exactly the large tokens it leads; A waits for B's.
+    await bothDue();
+    const leaders = { BTC3L: await leaderOf("BTC3L"), BTC3S: await leaderOf("BTC3S") };
+    const ledBy = (k: string) => (["BTC3L", "BTC3S"] as const).filter((t) => leaders[t] === k);
+    const before = [await sentBy(keepers[0]), await sentBy(keepers[1])];
+    const first = await runOnce(a.context);
+    const second = await runOnce(b.context);
+    expect(first.rebalanced).to.deep.equal(ledBy(keepers[0]));
+    for (const symbol of ledBy(keepers[1])) expect(first.waiting).to.include(symbol);
+    expect(second.rebalanced).to.deep.equal(ledBy(keepers[1]));
+    expect(second.lostRace).to.deep.equal([]);
+    for (const [i, k] of keepers.entries()) {
+      // One transaction for what it leads (a batch for two), none for the other's.
+      expect(await sentBy(k)).to.equal(before[i] + (ledBy(k).length > 0 ? 1 : 0));
+    }
+    for (const symbol of ["BTC3L", "BTC3S"] as const) expect(await large[symbol].rebalanceAction()).to.equal(0n);
+
+    // Third: the leader of BTC3L has stopped. The other waits its turn, then takes it a block later.
+    await bothDue();
+    const stopped = await leaderOf("BTC3L");
+    const running = stopped === keepers[0] ? b : a;
+    const runningAddress = stopped === keepers[0] ? keepers[1] : keepers[0];
+    const early = await runOnce(running.context);
+    expect(early.waiting).to.include("BTC3L");
+    expect(early.rebalanced).to.not.include("BTC3L");
+    expect(await large.BTC3L.rebalanceAction()).to.equal(1n);
+    await ethers.provider.send("evm_mine", []);
+    const late = await runOnce(running.context);
+    expect(late.rebalanced).to.include("BTC3L");
+    const takeover = running.logs.find((l) => l.msg === "taking the turn of keepers that let it pass");
+    expect(takeover).to.deep.include({ token: "BTC3L", missed: [stopped] });
+    expect(running.context.state.turns.rivals.has(stopped)).to.equal(false);
+    expect(running.context.state.turns.rivals.has(runningAddress)).to.equal(false);
+  });
+
+  it("the turn order: the same for every keeper, one leader per due event, spread over the keepers", () => {
+    const keepers = [1, 2, 3].map((i) => getAddress(`0x${String(i).repeat(40)}`));
+    const led = new Map<string, number>();
+    for (let i = 0; i < 60; i++) {
+      const token = getAddress(`0x${(i + 16).toString(16).padStart(40, "a")}`);
+      const order = turnOrder(token, 1_000n + BigInt(i), keepers);
+      expect(turnOrder(token, 1_000n + BigInt(i), [...keepers].reverse())).to.deep.equal(order);
+      expect([...order].sort()).to.deep.equal([...keepers].sort());
+      led.set(order[0], (led.get(order[0]) ?? 0) + 1);
+    }
+    // Each of three keepers leads some of sixty due events (a third each on average).
+    for (const k of keepers) expect(led.get(k) ?? 0).to.be.greaterThan(5);
   });
 
   it("an RPC that refuses the pending block: simulations fall back to the latest, said once", async () => {

@@ -25,6 +25,7 @@ const CONFIG: PassConfig = {
   profitMargin: 1.2,
   blockTime: 12,
   sendJitterMs: 0,
+  turnBlocks: 1,
 };
 
 describe("keeper: runOnce on the in-process chain", () => {
