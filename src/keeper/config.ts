@@ -96,7 +96,7 @@ const SETTINGS = {
   turnBlocks: setting(
     "--turn-blocks",
     "KEEPER_TURN_BLOCKS",
-    positiveInt("KEEPER_TURN_BLOCKS (blocks a turn)", 1_000).default("1"),
+    positiveInt("KEEPER_TURN_BLOCKS (blocks a turn)", 1_000).default("2"),
   ),
 };
 
