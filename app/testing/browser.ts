@@ -46,7 +46,9 @@ export async function launchBrowser(): Promise<Browser> {
   const libraryPath = [path.join(libs, "lib"), process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
   return chromium.launch({
     executablePath,
-    args: [...npmChromium.args, ...QUIET],
-    env: { ...process.env, LD_LIBRARY_PATH: libraryPath },
+    // Its flags are for a serverless function: in --single-process the browser ends with its last page.
+    args: [...npmChromium.args.filter((a) => a !== "--single-process"), ...QUIET],
+    // Under the C locale its pages' language is "en-US@posix", which Intl refuses (the charts' dates).
+    env: { ...process.env, LD_LIBRARY_PATH: libraryPath, LC_ALL: "en_US.UTF-8" },
   });
 }
