@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 
@@ -44,11 +44,21 @@ export async function launchBrowser(): Promise<Browser> {
     inflate(path.join(bin, "al2023.tar.br")),
   ]);
   const libraryPath = [path.join(libs, "lib"), process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath,
     // Its flags are for a serverless function: in --single-process the browser ends with its last page.
     args: [...npmChromium.args.filter((a) => a !== "--single-process"), ...QUIET],
     // Under the C locale its pages' language is "en-US@posix", which Intl refuses (the charts' dates).
     env: { ...process.env, LD_LIBRARY_PATH: libraryPath, LC_ALL: "en_US.UTF-8" },
   });
+  // The package reuses whatever browser an earlier version unpacked at the same place.
+  const wanted = (JSON.parse(readFileSync(path.join(bin, "..", "package.json"), "utf8")) as { version: string })
+    .version;
+  if (browser.version().split(".")[0] !== wanted.split(".")[0]) {
+    await browser.close();
+    throw new Error(
+      `${executablePath} is Chromium ${browser.version()}, unpacked by another version of @sparticuz/chromium than ${wanted}: delete it`,
+    );
+  }
+  return browser;
 }
