@@ -14,13 +14,6 @@ const CHOICE = process.env.LT_CHROMIUM;
 /** The flags that keep Chromium from calling hosts a closed network refuses. */
 const QUIET = ["--disable-background-networking", "--disable-component-update", "--no-first-run"];
 
-/** Which browser `launchBrowser` drives, in words, for a test's or the bench's log. */
-export function browserName(): string {
-  if (CHOICE && CHOICE !== "npm") return CHOICE;
-  if (CHOICE !== "npm" && existsSync(APT_CHROMIUM)) return APT_CHROMIUM;
-  return "@sparticuz/chromium (npm)";
-}
-
 /**
  * The browser the app's tests and bench drive, through playwright-core (which downloads no browser): `LT_CHROMIUM`'s
  * path when set; else Debian's chromium-headless-shell when installed; else the Chromium that `npm ci` brings

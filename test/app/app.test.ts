@@ -10,10 +10,10 @@ import { TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
 import { pageWidths, screenshot, startAppHarness, type AppHarness } from "./harness";
 
 /**
- * The app in a real browser (Debian's chromium-headless-shell through playwright-core) against a local node with the
- * system deployed, a test wallet injected and announced through EIP-6963, every control found by its role and
- * accessible name. The tests run in order on one chain: the holder mints, then redeems half, then buys. Each saves a
- * screenshot under out/app/.
+ * The app in a real browser (Chromium through playwright-core; app/testing/browser.ts picks which) against a local
+ * node with the system deployed, a test wallet injected and announced through EIP-6963, every control found by its
+ * role and accessible name. The tests run in order on one chain: the holder mints, then redeems half, then buys. Each
+ * page saved as a screenshot under out/app/ is first checked by axe-core.
  */
 describe("the app in a browser", function () {
   this.timeout(600_000);
