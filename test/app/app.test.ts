@@ -7,13 +7,13 @@ import { readTokenList } from "../../src/lens";
 import { feeUp } from "../../src/model/exactToken";
 import { valueAtNav } from "../../src/tokenState";
 import { TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
-import { screenshot, startAppHarness, type AppHarness } from "./harness";
+import { pageWidths, screenshot, startAppHarness, type AppHarness } from "./harness";
 
 /**
- * The app in a real browser (Debian's chromium-headless-shell through playwright-core) against a local node with the
- * system deployed, a test wallet injected and announced through EIP-6963, every control found by its role and
- * accessible name. The tests run in order on one chain: the holder mints, then redeems half, then buys. Each saves a
- * screenshot under out/app/.
+ * The app in a real browser (Chromium through playwright-core; app/testing/browser.ts picks which) against a local
+ * node with the system deployed, a test wallet injected and announced through EIP-6963, every control found by its
+ * role and accessible name. The tests run in order on one chain: the holder mints, then redeems half, then buys. Each
+ * page saved as a screenshot under out/app/ is first checked by axe-core.
  */
 describe("the app in a browser", function () {
   this.timeout(600_000);
@@ -78,6 +78,12 @@ describe("the app in a browser", function () {
     expect(shares > 0n).to.equal(true);
     const text = await done.textContent();
     expect(text).to.contain(`you now hold ${formatToken(shares, 6)} BTC3L`);
+    // The NAV is the one of the mint's own block, and the line says which.
+    const block = await h.provider.getBlockNumber();
+    const nav = await btc3l.navPerShare({ blockTag: block });
+    expect(text).to.contain(
+      `worth ${formatUsdc(valueAtNav(shares, nav))} USDC at NAV as of block ${block} (the trade's)`,
+    );
     const value = /worth ([\d,.]+) USDC at NAV/.exec(text ?? "")?.[1];
     // Worth 100 USDC less the 0.1% mint fee and the taker fee, at the NAV of the moment it was read.
     expect(Number(value?.replace(/,/g, ""))).to.be.within(99.5, 100);
@@ -199,4 +205,72 @@ describe("the app in a browser", function () {
     await page.getByRole("img", { name: /over 90 days/ }).waitFor();
     await screenshot(page, "7-decay");
   });
+
+  it("the trade tabs are tabs: arrow keys, Home and End move between them, each shows its own panel", async () => {
+    const page = await open("#/trade?token=BTC3L");
+    const tab = (name: string) => page.getByRole("tab", { name, exact: true });
+    const selected = async () => {
+      const focused = await page.evaluate(() => document.activeElement?.textContent);
+      const current = await page.getByRole("tab", { selected: true }).textContent();
+      const panel = await page.getByRole("tabpanel").getAttribute("aria-labelledby");
+      const panelTab = panel ? await page.locator(`#${panel}`).textContent() : undefined;
+      return { focused, current, panelTab };
+    };
+    await tab("Mint").focus();
+    await page.keyboard.press("ArrowRight");
+    expect(await selected()).to.deep.equal({ focused: "Redeem", current: "Redeem", panelTab: "Redeem" });
+    await page.keyboard.press("End");
+    expect(await selected()).to.deep.equal({ focused: "Sell", current: "Sell", panelTab: "Sell" });
+    await page.keyboard.press("ArrowRight"); // wraps around
+    expect(await selected()).to.deep.equal({ focused: "Mint", current: "Mint", panelTab: "Mint" });
+    await page.keyboard.press("ArrowLeft");
+    expect(await selected()).to.deep.equal({ focused: "Sell", current: "Sell", panelTab: "Sell" });
+    await page.keyboard.press("Home");
+    expect(await selected()).to.deep.equal({ focused: "Mint", current: "Mint", panelTab: "Mint" });
+    // Only the selected tab is in the tab order; Tab goes from it into its panel's first field.
+    expect(await tab("Redeem").getAttribute("tabindex")).to.equal("-1");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).to.equal("Amount");
+  });
+
+  for (const width of [1280, 390]) {
+    it(`every page at ${width} px wide: no horizontal scroll, no serious accessibility violation, a screenshot`, async () => {
+      const pages: { name: string; hash: string; ready: (page: Page) => Promise<unknown> }[] = [
+        {
+          name: "tokens",
+          hash: "#/",
+          ready: async (p) => {
+            await connect(p); // the widest list: with the "You hold" column
+            await p.getByRole("link", { name: `Trade ${Object.keys(h.book.tokens).at(-1)}` }).waitFor();
+          },
+        },
+        { name: "token", hash: "#/token/BTC3L", ready: (p) => p.getByRole("heading", { name: "Fees" }).waitFor() },
+        {
+          name: "trade",
+          hash: "#/trade?token=BTC3L",
+          ready: async (p) => {
+            await connect(p);
+            await p.getByRole("table", { name: "Your balances" }).waitFor();
+          },
+        },
+        { name: "decay", hash: "#/decay", ready: (p) => p.locator("canvas").nth(1).waitFor() },
+      ];
+      for (const { name, hash, ready } of pages) {
+        const page = await open(hash, { width });
+        await ready(page);
+        // Settled: nothing still reading or computing (a figure or a line ending in "…").
+        await page.waitForFunction(
+          () =>
+            !document.querySelector('[aria-busy="true"]') &&
+            ![...document.querySelectorAll("p, dd")].some((e) => e.textContent?.endsWith("…")),
+        );
+        const widths = await pageWidths(page);
+        expect(widths.scroll, `${name} at ${width} px`).to.be.at.most(widths.client);
+        // On a laptop's screen nothing is cut off inside the page either; on a phone a long table (the rebalance
+        // history) may scroll in its own box.
+        if (width >= 1280) expect(widths.scrollers, `${name} at ${width} px`).to.deep.equal([]);
+        await screenshot(page, `page-${name}-${width}`);
+      }
+    });
+  }
 });

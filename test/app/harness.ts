@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
@@ -26,8 +26,11 @@ export interface AppHarness {
   provider: JsonRpcProvider;
   app: ServedApp;
   browser: Browser;
-  /** A new page with the test wallet for `account` on `chainId` (the node's by default), at `hash`. */
-  open(hash: string, options?: { account?: string; chainId?: number; wallet?: boolean }): Promise<Page>;
+  /**
+   * A new page `width` pixels wide (1,400 by default) with the test wallet for `account` on `chainId` (the node's by
+   * default), at `hash`.
+   */
+  open(hash: string, options?: { account?: string; chainId?: number; wallet?: boolean; width?: number }): Promise<Page>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +57,7 @@ export async function startAppHarness(): Promise<AppHarness> {
     stops.push(() => browser.close());
     mkdirSync(SCREENSHOTS, { recursive: true });
     const open: AppHarness["open"] = async (hash, options = {}) => {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const page = await browser.newPage({ viewport: { width: options.width ?? 1400, height: 1000 } });
       if (options.wallet ?? true) {
         const account = options.account ?? ((await provider.send("eth_accounts", [])) as string[])[3];
         await page.addInitScript(installInjectedWallet, {
@@ -74,8 +77,41 @@ export async function startAppHarness(): Promise<AppHarness> {
   }
 }
 
-/** Saves the page under out/app/<name>.png. */
+/**
+ * Checks the page as it is with axe-core (injected from the npm package, never part of the app's bundle): throws one
+ * line naming every serious or critical violation, the rule and the elements it found.
+ */
+export async function checkAccessibility(page: Page): Promise<void> {
+  await page.addScriptTag({ content: AXE_SOURCE() });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
+    const results = await axe.run(document, { resultTypes: ["violations"] });
+    return results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  if (violations.length > 0) throw new Error(`${page.url()}: ${violations.join("; ")}`);
+}
+let axeSource: string | undefined;
+const AXE_SOURCE = () => (axeSource ??= readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"));
+
+/**
+ * The page's width and the width of its content (wider means a horizontal scroll bar), and the boxes inside it that
+ * scroll sideways (a table wider than its box), each named by its table's label or its class.
+ */
+export function pageWidths(page: Page): Promise<{ client: number; scroll: number; scrollers: string[] }> {
+  return page.evaluate(() => ({
+    client: document.documentElement.clientWidth,
+    scroll: document.documentElement.scrollWidth,
+    scrollers: [...document.querySelectorAll("body *")]
+      .filter((e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth)
+      .map((e) => e.querySelector("table")?.getAttribute("aria-label") ?? e.className),
+  }));
+}
+
+/** Checks the page with axe-core, then saves it under out/app/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
+  await checkAccessibility(page);
   const file = path.join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;

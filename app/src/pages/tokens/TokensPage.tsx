@@ -26,7 +26,7 @@ export function TokensPage() {
       {!data && !list.error && <p aria-busy="true">Reading the tokens…</p>}
       {data && (
         <div className="table-scroll">
-          <table aria-label="Tokens">
+          <table aria-label="Tokens" className="token-list">
             <thead>
               <tr>
                 <th scope="col">Token</th>
@@ -36,7 +36,9 @@ export function TokensPage() {
                 <th scope="col">Pool (premium)</th>
                 <th scope="col">Leverage</th>
                 <th scope="col">Next rebalance</th>
-                <th scope="col">Fees mint / redeem / year</th>
+                <th scope="col" className="col-fees">
+                  Fees mint / redeem / year
+                </th>
                 <th scope="col">Equity (USDC)</th>
                 <th scope="col">Cap headroom (USDC)</th>
                 <th scope="col">Status</th>
@@ -56,37 +58,43 @@ export function TokensPage() {
                       <a href={href.token(t.symbol)}>{t.symbol}</a>
                       <small>{t.name}</small>
                     </th>
-                    <td className="num" data-label="NAV">
+                    <td className="num" data-label="NAV (USDC)">
                       {navText(t)}
                     </td>
-                    <td className="num">
+                    <td className="num" data-label="24 h">
                       {before && isValued(t) && isValued(before)
                         ? formatChange(t.navPerShare, before.navPerShare)
                         : "-"}
                     </td>
-                    <td className="num">{formatUsdPrice(t.price)}</td>
-                    <td className="num">
+                    <td className="num" data-label="Underlying (USD)">
+                      {formatUsdPrice(t.price)}
+                    </td>
+                    <td className="num" data-label="Pool (premium)">
                       {pool === undefined || !isValued(t)
                         ? "-"
                         : `${formatUsdc(pool, 4)} (${formatPercent(premium(pool, t.navPerShare))})`}
                     </td>
-                    <td>{t.equity === 0n ? "no position" : <LeverageWithGauge token={t} />}</td>
-                    <td>{nextRebalance(t, data.timestamp)}</td>
-                    <td className="num">
+                    <td data-label="Leverage">{t.equity === 0n ? "no position" : <LeverageWithGauge token={t} />}</td>
+                    <td data-label="Next rebalance">{nextRebalance(t, data.timestamp)}</td>
+                    <td className="num col-fees" data-label="Fees mint / redeem / year">
                       {formatBps(t.mintFeeBps)} / {formatBps(t.redeemFeeBps)} /{" "}
                       {formatRatePerYear(t.managementFeePerYear)}
                     </td>
-                    <td className="num">{formatUsdc(t.equity)}</td>
-                    <td className="num">{capHeadroomText(t)}</td>
-                    <td>{tokenStatus(t)}</td>
+                    <td className="num" data-label="Equity (USDC)">
+                      {formatUsdc(t.equity)}
+                    </td>
+                    <td className="num" data-label="Cap headroom (USDC)">
+                      {capHeadroomText(t)}
+                    </td>
+                    <td data-label="Status">{tokenStatus(t)}</td>
                     {connection && (
-                      <td className="num">
+                      <td className="num holding" data-label="You hold">
                         {t.balance > 0n
                           ? `${formatToken(t.balance, 4)} (${formatUsdc(valueAtNav(t.balance, t.navPerShare))} USDC)`
                           : "-"}
                       </td>
                     )}
-                    <td>
+                    <td className="action">
                       <a href={href.trade(t.symbol)} aria-label={`Trade ${t.symbol}`}>
                         Trade
                       </a>

@@ -92,7 +92,8 @@ export function TradeForm({ side, token }: { side: Side; token: TokenListing }) 
   const submit = async () => {
     setError(undefined);
     setOutcome(undefined);
-    if (!book || !connection) return;
+    if (!book || !connection || !reader) return;
+    let hash: string | undefined;
     try {
       const amount = parseAmount(amountText, decimals, "Amount");
       const slippagePercent = parsePercent(slippageText, "Slippage", 50);
@@ -106,12 +107,22 @@ export function TradeForm({ side, token }: { side: Side; token: TokenListing }) 
         amount,
         slippagePercent,
         deadlineSeconds: deadlineSeconds(book.network),
-        onStep: (s) => setStep(s),
+        onStep: (s, detail) => {
+          setStep(s);
+          if (s === "done") hash = detail;
+        },
       });
+      // The balance and NAV as of the trade's own block: under `npm start` the market moves while the trade is pending
+      // and after, so the line names the block its NAV is from.
+      const receipt = hash ? await reader.getTransactionReceipt(hash) : null;
+      const blockTag = receipt?.blockNumber ?? (await reader.getBlockNumber());
       const read = connectToken(token.address, reader);
-      const [shares, nav] = await Promise.all([read.balanceOf(connection.account), read.navPerShare()]);
+      const [shares, nav] = await Promise.all([
+        read.balanceOf(connection.account, { blockTag }),
+        read.navPerShare({ blockTag }),
+      ]);
       setOutcome(
-        `Done: you now hold ${formatToken(shares, 6)} ${token.symbol}, worth ${formatUsdc(valueAtNav(shares, nav))} USDC at NAV.`,
+        `Done: you now hold ${formatToken(shares, 6)} ${token.symbol}, worth ${formatUsdc(valueAtNav(shares, nav))} USDC at NAV as of block ${blockTag}${receipt ? " (the trade's)" : ""}.`,
       );
       refresh();
     } catch (e) {

@@ -62,21 +62,32 @@ export default function TradePage(props: { token?: string; side?: string }) {
         )}
       </div>
       <div role="tablist" aria-label="Trade" className="tabs">
-        {SIDES.map((s) => (
+        {SIDES.map((s, i) => (
           <button
             key={s.side}
+            id={`tab-${s.side}`}
             type="button"
             role="tab"
             aria-selected={side === s.side}
-            aria-pressed={side === s.side}
+            aria-controls="trade-panel"
+            tabIndex={side === s.side ? 0 : -1}
             onClick={() => setSide(s.side)}
+            onKeyDown={(event) => {
+              const next = tabKeys(event.key, i, SIDES.length);
+              if (next === undefined) return;
+              event.preventDefault();
+              setSide(SIDES[next].side);
+              document.getElementById(`tab-${SIDES[next].side}`)?.focus();
+            }}
           >
             {s.label}
           </button>
         ))}
       </div>
-      <p className="note">{SIDES.find((s) => s.side === side)?.what}</p>
-      {token && <TradeForm key={`${token.address}-${side}`} side={side} token={token} />}
+      <div role="tabpanel" id="trade-panel" aria-labelledby={`tab-${side}`}>
+        <p className="note">{SIDES.find((s) => s.side === side)?.what}</p>
+        {token && <TradeForm key={`${token.address}-${side}`} side={side} token={token} />}
+      </div>
       {days > HOLDING_WARNING_DAYS && token && (
         <p className="warning" role="note">
           You have held {token.symbol} for {days} days. These tokens are built for holding a few days: over weeks the
@@ -92,6 +103,15 @@ export default function TradePage(props: { token?: string; side?: string }) {
       {connection && list.data && <Balances />}
     </section>
   );
+}
+
+/** The tab an arrow key, Home or End moves to from tab `i` of `count` (wrapping around), or undefined for another key. */
+function tabKeys(key: string, i: number, count: number): number | undefined {
+  if (key === "ArrowRight") return (i + 1) % count;
+  if (key === "ArrowLeft") return (i - 1 + count) % count;
+  if (key === "Home") return 0;
+  if (key === "End") return count - 1;
+  return undefined;
 }
 
 /** The connected account's stablecoin and tokens, valued at NAV, and the faucet. */
