@@ -16,14 +16,17 @@ import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { startChain, type RehearsalChain } from "./chain";
 import { startEndpoint, type Endpoint } from "./endpoint";
-import { driveFeeds, plantNetworkFeeds, type FeedDriver } from "./feeds";
+import { driveFeeds, FeedDriver, plantNetworkFeeds, specFeeds } from "./feeds";
+import { rehearsalPricePath, type PricePath } from "./pricePath";
 import { finish, hardhat, npmRun, type Child } from "./processes";
 import { percentile, reportTable, writeReport, type RehearsalReport } from "./report";
 
 export interface RehearseOptions {
   network: TestnetName;
-  /** The whole run, deployment included; the bots run for what is left (at least `minBotSeconds`). */
+  /** How long the keeper and the arbitrageur run once the deployment is done (at least `minBotSeconds`). */
   minutes: number;
+  /** Days of price history the feeds play per minute (default 1; more gives bigger moves in a short run). */
+  daysPerMinute?: number;
   seed: number;
   /** What the faucet gives the deployer (default 0.5 ETH). */
   faucetEth?: string;
@@ -42,6 +45,8 @@ const DRY_TOTAL = /^total\s+([\d,]+)\s+([\d.]+)/m;
 const DRY_STEPS = /(\d+) steps to send/;
 /** Tokens deployed first when the faucet cannot cover the whole spec (docs/TESTNETS.md, step 5). */
 const FIRST_PART = "BTC3L,BTC3S";
+/** What the price path adds to `--minutes` for the deployment before the bots start. */
+const DEPLOY_ALLOWANCE_MINUTES = 10;
 
 type LogLine = { level?: number; msg?: string; [key: string]: unknown };
 const jsonLines = (child: Child): LogLine[] =>
@@ -62,7 +67,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const { network, minutes, seed } = options;
   const log = options.log ?? ((line: string) => console.log(line));
   const stopping = options.stopping ?? (() => false);
-  const startedAt = Date.now();
+  const daysPerMinute = options.daysPerMinute ?? 1;
   const notes: string[] = [];
   const { chainId, rpcVariable } = TESTNETS[network];
   const work = path.join(PROJECT_ROOT, "out", "rehearsal", network, "work");
@@ -80,9 +85,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   /** Keeps a child to stop at the end, and its output in work/logs/<name>.log once it exits. */
   const keep = (name: string, child: Child): Child => {
     children.push(child);
-    void child.exited.then(() =>
-      writeFileSync(path.join(logs, `${children.length}-${name}.log`), `${child.lines.join("\n")}\n`),
-    );
+    const file = path.join(logs, `${children.length}-${name}.log`);
+    void child.exited.then(() => writeFileSync(file, `${child.lines.join("\n")}\n`));
     return child;
   };
   let feedsStopped = false;
@@ -94,20 +98,28 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     log(`${network}-shaped chain ${chain.url} (a block every ${chain.shape.blockMs} ms), endpoint ${endpointUrl}`);
     const direct = new JsonRpcProvider(chain.url, Network.from(chainId), { staticNetwork: true, pollingInterval: 200 });
     const send = (method: string, params: unknown[]) => direct.send(method, params);
-    const fund = (address: string, eth: string) =>
-      send("hardhat_setBalance", [address, toQuantity(parseEther(eth))]);
+    const fund = (address: string, eth: string) => send("hardhat_setBalance", [address, toQuantity(parseEther(eth))]);
 
     // The feeds: Chainlink's addresses with planted code, driven along the price path for the whole run.
     const feedOwner = Wallet.createRandom().connect(direct);
     await fund(feedOwner.address, "100");
-    const startBlock = await direct.getBlock("latest");
-    const drivers: Record<string, FeedDriver> = await plantNetworkFeeds(
-      send,
-      network,
-      feedOwner,
-      startBlock?.timestamp ?? Math.floor(Date.now() / 1000),
-      { minutes, seed },
-    );
+    const startTime = (await direct.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
+    // A day of prices a minute while the deployment runs; `daysPerMinute` once the bots start (`speedUpAt`). The
+    // path is long enough for the deployment's allowance and the bots' minutes at that speed.
+    const pathMinutes = DEPLOY_ALLOWANCE_MINUTES + minutes * daysPerMinute;
+    const pathOptions = { minutes: pathMinutes, days: pathMinutes, seed };
+    const clock = { speedUpAt: Infinity };
+    const warped = (path: PricePath): PricePath => ({
+      ...path,
+      priceAt: (t) => path.priceAt(t <= clock.speedUpAt ? t : clock.speedUpAt + (t - clock.speedUpAt) * daysPerMinute),
+    });
+    const planted = await plantNetworkFeeds(send, network, feedOwner, startTime, pathOptions);
+    const drivers: Record<string, FeedDriver> = {};
+    for (const [i, { symbol, address }] of specFeeds(network).entries()) {
+      if (!planted[symbol]) continue;
+      const path = warped(rehearsalPricePath(symbol, { ...pathOptions, seed: seed + i }));
+      drivers[symbol] = new FeedDriver(address, feedOwner, path, startTime);
+    }
     let feedErrors = 0;
     feeding = driveFeeds(drivers, direct, {
       stopping: () => feedsStopped,
@@ -149,9 +161,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     };
     let parts: (string | undefined)[] = [undefined];
     let estimate = await dryRun();
-    log(`dry run: ${estimate.steps ?? "?"} steps, ${estimate.gas ?? "?"} gas, ${estimate.eth ?? "?"} ETH (exit ${estimate.code})`);
+    log(
+      `dry run: ${estimate.steps ?? "?"} steps, ${estimate.gas ?? "?"} gas, ${estimate.eth ?? "?"} ETH (exit ${estimate.code})`,
+    );
     if (estimate.code !== 0 && /short of/.test(estimate.line)) {
-      notes.push(`the faucet's ${faucetEth} ETH does not cover the whole spec (${estimate.line}); deploying ${FIRST_PART} first`);
+      notes.push(
+        `the faucet's ${faucetEth} ETH does not cover the whole spec (${estimate.line}); deploying ${FIRST_PART} first`,
+      );
       parts = [FIRST_PART];
       estimate = await dryRun(FIRST_PART);
       if (estimate.code !== 0 && /short of/.test(estimate.line)) {
@@ -224,6 +240,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     await fund(keeperKey.address, "1");
     await fund(arbKey.address, "1");
     const pollMs = String(Math.max(1_000, Math.min(12_000, chain.shape.blockMs)));
+    clock.speedUpAt = ((await direct.getBlock("latest"))?.timestamp ?? startTime) - startTime;
     const roundsBefore = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0);
     const keeper = deployOk
       ? npmRun("keeper", ["--network", network, "--mode", "operator", "--poll-interval", pollMs], {
@@ -277,7 +294,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           }
         })
       : [];
-    const botsUntil = Math.max(startedAt + minutes * 60_000, Date.now() + (options.minBotSeconds ?? 30) * 1_000);
+    const botsUntil = Date.now() + Math.max(minutes * 60, options.minBotSeconds ?? 30) * 1_000;
     await Promise.all(holderRuns);
     while (deployOk && Date.now() < botsUntil && !stopping()) await sleep(500);
 
@@ -376,6 +393,7 @@ async function main() {
       seed: { type: "string", default: "1" },
       "faucet-eth": { type: "string", default: "0.5" },
       holders: { type: "string", default: "2" },
+      "days-per-minute": { type: "string", default: "1" },
     },
   });
   const network = values.network;
@@ -390,6 +408,7 @@ async function main() {
     seed: Number(values.seed),
     faucetEth: values["faucet-eth"],
     holders: Number(values.holders),
+    daysPerMinute: Number(values["days-per-minute"]),
     stopping: () => stop,
   });
   const file = writeReport(PROJECT_ROOT, report);

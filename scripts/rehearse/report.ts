@@ -65,7 +65,10 @@ export function reportTable(report: RehearsalReport): string {
       "deploy",
       `${deploy.ok ? "ok" : "FAILED"}, resumed after kill: ${deploy.resumedAfterKill ? "yes" : "no"}, parts: ${deploy.parts.join(" then ")}`,
     ],
-    ["deploy spent", `${deploy.transactions} transactions, ${deploy.gas.toLocaleString("en-US")} gas, ${deploy.ethSpent} ETH`],
+    [
+      "deploy spent",
+      `${deploy.transactions} transactions, ${deploy.gas.toLocaleString("en-US")} gas, ${deploy.ethSpent} ETH`,
+    ],
     [
       "dry run said",
       `${deploy.dryRunGas === null ? "-" : deploy.dryRunGas.toLocaleString("en-US")} gas, ${show(deploy.dryRunEth)} ETH`,
