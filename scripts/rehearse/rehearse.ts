@@ -121,10 +121,14 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       drivers[symbol] = new FeedDriver(address, feedOwner, path, startTime);
     }
     let feedErrors = 0;
+    let firstFeedError: string | undefined;
     feeding = driveFeeds(drivers, direct, {
       stopping: () => feedsStopped,
       everyMs: Math.max(100, Math.min(1_000, chain.shape.blockMs / 2)),
-      onError: () => (feedErrors += 1),
+      onError: (symbol, error) => {
+        feedErrors += 1;
+        firstFeedError ??= `${symbol}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`;
+      },
     });
     log(`feeds planted at the spec's addresses: ${Object.keys(drivers).join(", ")}`);
 
@@ -240,7 +244,6 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     await fund(keeperKey.address, "1");
     await fund(arbKey.address, "1");
     const pollMs = String(Math.max(1_000, Math.min(12_000, chain.shape.blockMs)));
-    clock.speedUpAt = ((await direct.getBlock("latest"))?.timestamp ?? startTime) - startTime;
     const roundsBefore = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0);
     const keeper = deployOk
       ? npmRun("keeper", ["--network", network, "--mode", "operator", "--poll-interval", pollMs], {
@@ -296,7 +299,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       : [];
     const botsUntil = Date.now() + Math.max(minutes * 60, options.minBotSeconds ?? 30) * 1_000;
     await Promise.all(holderRuns);
-    while (deployOk && Date.now() < botsUntil && !stopping()) await sleep(500);
+    // The holders traded at a day a minute; now the prices speed up, for the keeper's and the arbitrageur's sake.
+    clock.speedUpAt = ((await direct.getBlock("latest"))?.timestamp ?? startTime) - startTime;
+    const speedUntil = Date.now() + (options.minBotSeconds ?? 30) * 1_000;
+    while (deployOk && Date.now() < Math.max(botsUntil, speedUntil) && !stopping()) await sleep(500);
 
     const keeperLogs = keeper ? jsonLines(keeper) : [];
     const arbLogs = arbitrageur ? jsonLines(arbitrageur) : [];
@@ -328,6 +334,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     else if (blocks.length < rebalanced.length) notes.push("some rebalances were logged without their latency");
     if (premiums.length === 0)
       notes.push("the arbitrageur sent no arbitrage: no premium after a feed update to report");
+    if (feedErrors > 0)
+      notes.push(`${feedErrors} feed ticks failed (decided again at the next block); the first: ${firstFeedError}`);
     notes.push("app: not run by this rehearsal yet (npm run app through the headless browser)");
     notes.push(...exitedEarly);
 

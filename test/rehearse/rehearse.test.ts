@@ -21,8 +21,10 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
       minutes: 1,
       seed: 1,
       holders: 2,
-      // A month of prices in the bots' minute: a 3x token's band (about -11% / +33%, a short's +6.7% / -11%) is crossed.
-      daysPerMinute: 30,
+      // Once the holders are done, a month of prices in 30 s: a 3x token's band (about -11% / +33%, a short's
+      // +6.7% / -11%) is crossed.
+      daysPerMinute: 60,
+      minBotSeconds: 30,
       log: (line) => lines.push(line),
     });
     const file = writeReport(PROJECT_ROOT, report);
