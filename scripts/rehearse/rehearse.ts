@@ -16,6 +16,7 @@ import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { startChain, type RehearsalChain } from "./chain";
 import { startEndpoint, type Endpoint } from "./endpoint";
+import { plantSpecRouter } from "./dex";
 import { driveFeeds, FeedDriver, plantNetworkFeeds, specFeeds } from "./feeds";
 import { rehearsalPricePath, type PricePath } from "./pricePath";
 import { finish, hardhat, npmRun, type Child } from "./processes";
@@ -131,6 +132,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       },
     });
     log(`feeds planted at the spec's addresses: ${Object.keys(drivers).join(", ")}`);
+    const dexPlanter = Wallet.createRandom().connect(direct);
+    await fund(dexPlanter.address, "100");
+    const router = await plantSpecRouter(direct, dexPlanter, network, chainId);
+    if (router) log(`Uniswap V2 planted at the spec's router ${router}`);
 
     // The deployer, funded like a faucet; the tools' env: the endpoint through the network's own RPC variable.
     let faucetEth = options.faucetEth ?? "0.5";
