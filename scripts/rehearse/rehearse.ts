@@ -17,7 +17,7 @@ import { PROJECT_ROOT } from "../../src/projectRoot";
 import { startChain, type RehearsalChain } from "./chain";
 import { startEndpoint, type Endpoint } from "./endpoint";
 import { plantSpecRouter } from "./dex";
-import { driveFeeds, FeedDriver, plantNetworkFeeds, specFeeds } from "./feeds";
+import { driveFeeds, FeedDriver, plantFeed, specFeeds, toAnswer } from "./feeds";
 import { rehearsalPricePath, type PricePath } from "./pricePath";
 import { finish, hardhat, npmRun, type Child } from "./processes";
 import { percentile, reportTable, writeReport, type RehearsalReport } from "./report";
@@ -102,8 +102,6 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     const fund = (address: string, eth: string) => send("hardhat_setBalance", [address, toQuantity(parseEther(eth))]);
 
     // The feeds: Chainlink's addresses with planted code, driven along the price path for the whole run.
-    const feedOwner = Wallet.createRandom().connect(direct);
-    await fund(feedOwner.address, "100");
     const startTime = (await direct.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
     // A day of prices a minute while the deployment runs; `daysPerMinute` once the bots start (`speedUpAt`). The
     // path is long enough for the deployment's allowance and the bots' minutes at that speed.
@@ -114,12 +112,22 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       ...path,
       priceAt: (t) => path.priceAt(t <= clock.speedUpAt ? t : clock.speedUpAt + (t - clock.speedUpAt) * daysPerMinute),
     });
-    const planted = await plantNetworkFeeds(send, network, feedOwner, startTime, pathOptions);
+    // Each feed has its own owner (a Chainlink node of its own): one shared signer's rounds replace each other.
     const drivers: Record<string, FeedDriver> = {};
     for (const [i, { symbol, address }] of specFeeds(network).entries()) {
-      if (!planted[symbol]) continue;
+      const owner = Wallet.createRandom().connect(direct);
+      await fund(owner.address, "100");
       const path = warped(rehearsalPricePath(symbol, { ...pathOptions, seed: seed + i }));
-      drivers[symbol] = new FeedDriver(address, feedOwner, path, startTime);
+      const answer = toAnswer(path.priceAt(0), 8);
+      await plantFeed(send, {
+        address,
+        owner: owner.address,
+        decimals: 8,
+        description: `${symbol} / USD`,
+        answer,
+        updatedAt: startTime,
+      });
+      drivers[symbol] = new FeedDriver(address, owner, path, startTime);
     }
     let feedErrors = 0;
     let firstFeedError: string | undefined;

@@ -21,9 +21,9 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
       minutes: 1,
       seed: 1,
       holders: 2,
-      // Once the holders are done, a month of prices in 30 s: a 3x token's band (about -11% / +33%, a short's
+      // Once the holders are done, two months of prices in 30 s: a 3x token's band (about -11% / +33%, a short's
       // +6.7% / -11%) is crossed.
-      daysPerMinute: 60,
+      daysPerMinute: 120,
       minBotSeconds: 30,
       log: (line) => lines.push(line),
     });
