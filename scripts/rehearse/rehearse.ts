@@ -249,6 +249,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const off = (Number(gas) / estimate.gas - 1) * 100;
       if (Math.abs(off) > 10) notes.push(`the deployment's gas is ${off.toFixed(1)}% off the dry run's estimate`);
     }
+    if (estimate.eth !== null && Number(estimate.eth) > 0) {
+      const off = (Number(ethSpent) / Number(estimate.eth) - 1) * 100;
+      if (Math.abs(off) > 10)
+        notes.push(
+          `the deployment's ETH is ${off.toFixed(1)}% off the dry run's estimate (the base fee moved while it ran)`,
+        );
+    }
     if (!killed) notes.push("the deployment ended before half its transactions were mined: it was not killed");
 
     // The bots and the holders, while the feeds move.
