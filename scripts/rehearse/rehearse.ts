@@ -46,8 +46,9 @@ const DRY_TOTAL = /^total\s+([\d,]+)\s+([\d.]+)/m;
 const DRY_STEPS = /(\d+) steps to send/;
 /** Tokens deployed first when the faucet cannot cover the whole spec (docs/TESTNETS.md, step 5). */
 const FIRST_PART = "BTC3L,BTC3S";
-/** What the price path adds to `--minutes` for the deployment before the bots start. */
-const DEPLOY_ALLOWANCE_MINUTES = 10;
+/** What the price path adds to `--minutes` for the deployment before the bots start (Sepolia's took 15 minutes:
+ * Ignition waits 5 confirmations a batch, a minute at 12 s a block; with 10 the path had ended before the bots ran). */
+const DEPLOY_ALLOWANCE_MINUTES = 60;
 
 type LogLine = { level?: number; msg?: string; [key: string]: unknown };
 const jsonLines = (child: Child): LogLine[] =>
