@@ -17,6 +17,20 @@ import { networkRpcUrl } from "../src/networks";
 import { deploySystem, discardStaleLocalJournal, journalDir } from "./deploySystem";
 import { currentFees, estimateSteps } from "./estimate";
 
+/** How many times a deployment resumes by itself after the network dropped one of its transactions. */
+const DROPPED_RESUMES = 3;
+
+/**
+ * Whether Ignition stopped because the network dropped one of its pending transactions: IGN401 (all of a step's
+ * transactions dropped), or IGN405 with the node's nonce below the journal's (a dropped transaction that Ignition had
+ * not yet looked up; a nonce above it is another sender, which resuming would not fix).
+ */
+export function droppedByNetwork(message: string): boolean {
+  if (/IGN401|were dropped/.test(message)) return true;
+  const nonces = /IGN405: The next nonce for \S+ should be (\d+), but is (\d+)/.exec(message);
+  return nonces !== null && Number(nonces[2]) < Number(nonces[1]);
+}
+
 export interface DeployCommandOptions {
   dryRun?: boolean;
   /** Deploy without pre-flight and estimate (a fresh local node). */
@@ -108,7 +122,16 @@ export async function deployCommand(
     const specFile = path.relative(root, specPath(root, network));
     tokens = options.tokens === undefined ? undefined : parseTokenChoice(options.tokens, spec, specFile);
   }
-  const book = await deploySystem(hre, spec, { displayUi: true, tokens }).catch((error: unknown) => {
+  // A transaction the network dropped from its mempool (IGN401) is sent again by Ignition when it resumes from its
+  // journal, at the same nonce: resume here, a few times, rather than ask the user to run the command again.
+  const deployResuming = async (attempt = 1): Promise<Awaited<ReturnType<typeof deploySystem>>> =>
+    deploySystem(hre, spec, { displayUi: true, tokens }).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (attempt > DROPPED_RESUMES || !droppedByNetwork(message)) throw error;
+      log(`a transaction was dropped by the network before it was mined: resuming (${attempt} of ${DROPPED_RESUMES})`);
+      return deployResuming(attempt + 1);
+    });
+  const book = await deployResuming().catch((error: unknown) => {
     if (error instanceof UserError) throw error;
     // The endpoint failed beyond the retries (or the process was stopped): what was sent is in Ignition's journal,
     // and a run that resumes checks each transaction by its nonce before sending anything again.

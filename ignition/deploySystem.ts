@@ -37,9 +37,13 @@ export interface DeployOptions {
   onConfirm?: (futureId: string, hash: string) => void;
 }
 
-/** Where a network's Ignition journal lives (`ignition/deployments/<network>-<chain id>`). */
+/** Where a network's Ignition journal lives (`ignition/deployments/<network>-<chain id>`, or under
+ * `LT_IGNITION_DEPLOYMENTS_DIR` when set: a rehearsal keeps its journal away from the real network's). */
 export const journalDir = (hre: HardhatRuntimeEnvironment, network: string, chainId: number) =>
-  path.join(hre.config.paths.ignition, "deployments", `${network}-${chainId}`);
+  path.join(
+    process.env.LT_IGNITION_DEPLOYMENTS_DIR ?? path.join(hre.config.paths.ignition, "deployments"),
+    `${network}-${chainId}`,
+  );
 
 /** The module's id: Ignition's future ids are `<module>#<name>`. */
 export const MODULE_ID = "LeveragedTokens";

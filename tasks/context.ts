@@ -1,5 +1,11 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { getAddress, type BaseContract, type ContractTransactionResponse } from "ethers";
+import {
+  getAddress,
+  Transaction,
+  type BaseContract,
+  type ContractTransactionResponse,
+  type ContractTransactionReceipt,
+} from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
@@ -92,10 +98,45 @@ type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactio
 export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
   await method.staticCall(...args);
   const tx = await method(...args);
-  const receipt = await tx.wait();
+  const receipt = await waitMined(tx);
   if (!receipt || receipt.status !== 1) throw new Error(`${label}: transaction ${tx.hash} failed`);
   console.log(`${label}: ${tx.hash} (gas ${receipt.gasUsed})`);
   return receipt;
+}
+
+/** How long `waitMined` waits for a receipt in all. */
+const MINED_WITHIN_MS = 10 * 60_000;
+
+/**
+ * Waits for `tx`'s receipt. A public mempool sometimes drops a pending transaction (`tx.wait()` then waits forever):
+ * one the node no longer knows is broadcast again exactly as signed (the same hash at the same nonce, so it can never
+ * be mined twice). Gives up in one line when the nonce was used by another transaction or after ten minutes.
+ */
+export async function waitMined(
+  tx: ContractTransactionResponse,
+  pollMs = 1_000,
+): Promise<ContractTransactionReceipt | null> {
+  const provider = tx.provider;
+  const signed = tx.signature ? Transaction.from({ ...tx, signature: tx.signature }).serialized : undefined;
+  const deadline = Date.now() + MINED_WITHIN_MS;
+  for (;;) {
+    // Mined: ethers' own wait answers at once, with the contract's events decoded.
+    if (await provider.getTransactionReceipt(tx.hash)) return tx.wait();
+    if ((await provider.getTransaction(tx.hash)) === null) {
+      if ((await provider.getTransactionCount(tx.from, "latest")) > tx.nonce) {
+        throw new UserError(
+          `transaction ${tx.hash} was dropped and its nonce ${tx.nonce} used by another: check the account's history`,
+        );
+      }
+      if (signed) await provider.broadcastTransaction(signed).catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      throw new UserError(
+        `transaction ${tx.hash} was not mined within 10 minutes: look it up, then run the command again`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }
 
 /** Adds `amount` of allowance for `spender` when the current one is short (simulated and sent like `send`). */

@@ -1,0 +1,453 @@
+/**
+ * The whole rehearsal of a public testnet, on this machine: a chain shaped like the network (`chain.ts`), a public-RPC-
+ * like endpoint in front of it (`endpoint.ts`), the network's Chainlink feeds planted and driven (`feeds.ts`), a
+ * deployer funded like a faucet, and the project's real commands run as child processes against the endpoint through
+ * the network's own RPC variable: the deploy's dry run, the deploy (killed half-way and run again), the keeper, the
+ * arbitrageur and holders' `lt:*` tasks. Writes `out/rehearsal/<network>/report.json` and prints a table.
+ *
+ *   npm run rehearse -- --network <sepolia|arbitrumSepolia|baseSepolia> [--minutes 5] [--seed 1] [--faucet-eth 0.5]
+ */
+import { formatEther, JsonRpcProvider, Network, parseEther, toQuantity, Wallet } from "ethers";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { onStopRequest } from "../../src/lifecycle";
+import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+import { startChain, type RehearsalChain } from "./chain";
+import { startEndpoint, type Endpoint } from "./endpoint";
+import { plantSpecRouter } from "./dex";
+import { driveFeeds, FeedDriver, plantFeed, specFeeds, toAnswer } from "./feeds";
+import { rehearsalPricePath, type PricePath } from "./pricePath";
+import { finish, hardhat, npmRun, type Child } from "./processes";
+import { percentile, reportTable, writeReport, type RehearsalReport } from "./report";
+
+export interface RehearseOptions {
+  network: TestnetName;
+  /** How long the keeper and the arbitrageur run once the deployment is done (at least `minBotSeconds`). */
+  minutes: number;
+  /** Days of price history the feeds play per minute (default 1; more gives bigger moves in a short run). */
+  daysPerMinute?: number;
+  seed: number;
+  /** What the faucet gives the deployer (default 0.5 ETH). */
+  faucetEth?: string;
+  /** How many holders run the lt:* tasks (default 2). */
+  holders?: number;
+  /** The least time the keeper and the arbitrageur run, in seconds (default 30). */
+  minBotSeconds?: number;
+  /** Where the progress goes (default the terminal). */
+  log?: (line: string) => void;
+  /** Set to stop early (Ctrl-C). */
+  stopping?: () => boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const DRY_TOTAL = /^total\s+([\d,]+)\s+([\d.]+)/m;
+const DRY_STEPS = /(\d+) steps to send/;
+/** Tokens deployed first when the faucet cannot cover the whole spec (docs/TESTNETS.md, step 5). */
+const FIRST_PART = "BTC3L,BTC3S";
+/** What the price path adds to `--minutes` for the deployment before the bots start (Sepolia's took 15 minutes:
+ * Ignition waits 5 confirmations a batch, a minute at 12 s a block; with 10 the path had ended before the bots ran). */
+const DEPLOY_ALLOWANCE_MINUTES = 60;
+
+type LogLine = { level?: number; msg?: string; [key: string]: unknown };
+const jsonLines = (child: Child): LogLine[] =>
+  child.stdout.flatMap((line) => {
+    if (!line.startsWith("{")) return [];
+    try {
+      return [JSON.parse(line) as LogLine];
+    } catch {
+      return [];
+    }
+  });
+const lastLine = (child: Child): string =>
+  [...child.stderr, ...child.stdout].filter((l) => l.trim() !== "").slice(-1)[0] ?? "(no output)";
+const errorLines = (child: Child): string[] =>
+  child.stderr.filter((l) => l.trim() !== "" && !/ExperimentalWarning|--trace-warnings/.test(l));
+
+export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
+  const { network, minutes, seed } = options;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const stopping = options.stopping ?? (() => false);
+  const daysPerMinute = options.daysPerMinute ?? 1;
+  const notes: string[] = [];
+  const { chainId, rpcVariable } = TESTNETS[network];
+  const work = path.join(PROJECT_ROOT, "out", "rehearsal", network, "work");
+  rmSync(work, { recursive: true, force: true });
+  const dirs = {
+    LT_DEPLOYMENTS_DIR: path.join(work, "deployments"),
+    LT_IGNITION_DEPLOYMENTS_DIR: path.join(work, "ignition"),
+  };
+
+  let chain: RehearsalChain | undefined;
+  let endpoint: Endpoint | undefined;
+  const children: Child[] = [];
+  const logs = path.join(work, "logs");
+  mkdirSync(logs, { recursive: true });
+  /** Keeps a child to stop at the end, and its output in work/logs/<name>.log once it exits. */
+  const keep = (name: string, child: Child): Child => {
+    children.push(child);
+    const file = path.join(logs, `${children.length}-${name}.log`);
+    void child.exited.then(() => writeFileSync(file, `${child.lines.join("\n")}\n`));
+    return child;
+  };
+  let feedsStopped = false;
+  let feeding: Promise<void> | undefined;
+  try {
+    chain = await startChain(network, { seed });
+    endpoint = await startEndpoint({ target: chain.url, seed });
+    const endpointUrl = endpoint.url;
+    log(`${network}-shaped chain ${chain.url} (a block every ${chain.shape.blockMs} ms), endpoint ${endpointUrl}`);
+    const direct = new JsonRpcProvider(chain.url, Network.from(chainId), { staticNetwork: true, pollingInterval: 200 });
+    const send = (method: string, params: unknown[]) => direct.send(method, params);
+    const fund = (address: string, eth: string) => send("hardhat_setBalance", [address, toQuantity(parseEther(eth))]);
+
+    // The feeds: Chainlink's addresses with planted code, driven along the price path for the whole run.
+    const startTime = (await direct.getBlock("latest"))?.timestamp ?? Math.floor(Date.now() / 1000);
+    // A day of prices a minute while the deployment runs; `daysPerMinute` once the bots start (`speedUpAt`). The
+    // path is long enough for the deployment's allowance and the bots' minutes at that speed.
+    const pathMinutes = DEPLOY_ALLOWANCE_MINUTES + minutes * daysPerMinute;
+    const pathOptions = { minutes: pathMinutes, days: pathMinutes, seed };
+    const clock = { speedUpAt: Infinity };
+    const warped = (path: PricePath): PricePath => ({
+      ...path,
+      priceAt: (t) => path.priceAt(t <= clock.speedUpAt ? t : clock.speedUpAt + (t - clock.speedUpAt) * daysPerMinute),
+    });
+    // Each feed has its own owner (a Chainlink node of its own): one shared signer's rounds replace each other.
+    const drivers: Record<string, FeedDriver> = {};
+    for (const [i, { symbol, address }] of specFeeds(network).entries()) {
+      const owner = Wallet.createRandom().connect(direct);
+      await fund(owner.address, "100");
+      const path = warped(rehearsalPricePath(symbol, { ...pathOptions, seed: seed + i }));
+      const answer = toAnswer(path.priceAt(0), 8);
+      await plantFeed(send, {
+        address,
+        owner: owner.address,
+        decimals: 8,
+        description: `${symbol} / USD`,
+        answer,
+        updatedAt: startTime,
+      });
+      drivers[symbol] = new FeedDriver(address, owner, path, startTime);
+    }
+    let feedErrors = 0;
+    let firstFeedError: string | undefined;
+    feeding = driveFeeds(drivers, direct, {
+      stopping: () => feedsStopped,
+      everyMs: Math.max(100, Math.min(1_000, chain.shape.blockMs / 2)),
+      onError: (symbol, error) => {
+        feedErrors += 1;
+        firstFeedError ??= `${symbol}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`;
+      },
+    });
+    log(`feeds planted at the spec's addresses: ${Object.keys(drivers).join(", ")}`);
+    const dexPlanter = Wallet.createRandom().connect(direct);
+    await fund(dexPlanter.address, "100");
+    const router = await plantSpecRouter(direct, dexPlanter, network, chainId);
+    if (router) log(`Uniswap V2 planted at the spec's router ${router}`);
+
+    // The deployer, funded like a faucet; the tools' env: the endpoint through the network's own RPC variable.
+    let faucetEth = options.faucetEth ?? "0.5";
+    const deployer = Wallet.createRandom();
+    await fund(deployer.address, faucetEth);
+    const toolEnv = (tool: string, key: string): Record<string, string> => ({
+      ...dirs,
+      [rpcVariable]: `${endpointUrl}/${tool}`,
+      DEPLOYER_PRIVATE_KEY: key,
+    });
+    const deployEnv = toolEnv("deployer", deployer.privateKey);
+
+    // The dry run: its estimate, or its refusal (then the deployment goes in parts, or the faucet is raised).
+    const dryRun = async (tokens?: string) => {
+      const child = npmRun(
+        "deploy",
+        ["--network", network, "--dry-run", ...(tokens ? ["--tokens", tokens] : [])],
+        deployEnv,
+      );
+      keep("dry-run", child);
+      const { code } = await finish(child, 600_000);
+      const out = child.stdout.join("\n");
+      const total = DRY_TOTAL.exec(out);
+      const steps = DRY_STEPS.exec(out);
+      return {
+        code,
+        line: lastLine(child),
+        gas: total ? Number(total[1].replace(/,/g, "")) : null,
+        eth: total ? total[2] : null,
+        steps: steps ? Number(steps[1]) : null,
+      };
+    };
+    let parts: (string | undefined)[] = [undefined];
+    let estimate = await dryRun();
+    log(
+      `dry run: ${estimate.steps ?? "?"} steps, ${estimate.gas ?? "?"} gas, ${estimate.eth ?? "?"} ETH (exit ${estimate.code})`,
+    );
+    if (estimate.code !== 0 && /short of/.test(estimate.line)) {
+      notes.push(
+        `the faucet's ${faucetEth} ETH does not cover the whole spec (${estimate.line}); deploying ${FIRST_PART} first`,
+      );
+      parts = [FIRST_PART];
+      estimate = await dryRun(FIRST_PART);
+      if (estimate.code !== 0 && /short of/.test(estimate.line)) {
+        const needed = /short of the ([\d.]+) ETH/.exec(estimate.line)?.[1];
+        const raised = needed ? (Number(needed) * 1.5).toFixed(3) : "2";
+        notes.push(`even ${FIRST_PART} was short (${estimate.line}): faucet raised to ${raised} ETH`);
+        await fund(deployer.address, raised);
+        faucetEth = raised;
+        estimate = await dryRun(FIRST_PART);
+      }
+    }
+    if (estimate.code !== 0) notes.push(`the dry run refused: ${estimate.line}`);
+    const funded = await direct.getBalance(deployer.address);
+
+    // The deployment: killed once after half its transactions are mined, then run again until it ends.
+    const deployFrom = await direct.getBlockNumber();
+    const half = Math.max(1, Math.floor((estimate.steps ?? 20) / 2));
+    let killed = false;
+    let resumedOk = false;
+    let deployOk = false;
+    for (const tokens of parts) {
+      const args = ["--network", network, ...(tokens ? ["--tokens", tokens] : [])];
+      const first = keep("deploy", npmRun("deploy", args, deployEnv));
+      let firstDone = false;
+      void first.exited.then(() => (firstDone = true));
+      while (!killed && !firstDone) {
+        if ((await direct.getTransactionCount(deployer.address, "latest")) >= half) {
+          await first.stop("SIGKILL");
+          killed = true;
+          log(`deploy killed after ${half} transactions were mined`);
+          break;
+        }
+        await sleep(200);
+      }
+      let { code } = await finish(first, 900_000);
+      if (killed && !resumedOk) {
+        const again = keep("deploy-again", npmRun("deploy", args, deployEnv));
+        ({ code } = await finish(again, 900_000));
+        resumedOk = code === 0;
+        log(`deploy run again: ${code === 0 ? "finished" : `failed: ${lastLine(again)}`}`);
+      } else if (code !== 0) {
+        log(`deploy failed (exit ${code}):`);
+        for (const line of first.lines.filter((l) => l.trim() !== "").slice(-8)) log(`  ${line}`);
+      }
+      deployOk = code === 0;
+      if (!deployOk) break;
+    }
+    const deployTo = await direct.getBlockNumber();
+    let transactions = 0;
+    let gas = 0n;
+    for (let n = deployFrom + 1; n <= deployTo; n++) {
+      const block = await direct.getBlock(n, true);
+      for (const tx of block?.prefetchedTransactions ?? []) {
+        if (tx.from !== deployer.address) continue;
+        transactions += 1;
+        gas += (await direct.getTransactionReceipt(tx.hash))?.gasUsed ?? 0n;
+      }
+    }
+    const ethSpent = formatEther(funded - (await direct.getBalance(deployer.address)));
+    log(`deploy ${deployOk ? "ok" : "FAILED"}: ${transactions} transactions, ${gas} gas, ${ethSpent} ETH`);
+    if (estimate.gas !== null && gas > 0n) {
+      const off = (Number(gas) / estimate.gas - 1) * 100;
+      if (Math.abs(off) > 10) notes.push(`the deployment's gas is ${off.toFixed(1)}% off the dry run's estimate`);
+    }
+    if (estimate.eth !== null && Number(estimate.eth) > 0) {
+      const off = (Number(ethSpent) / Number(estimate.eth) - 1) * 100;
+      if (Math.abs(off) > 10)
+        notes.push(
+          `the deployment's ETH is ${off.toFixed(1)}% off the dry run's estimate (the base fee moved while it ran)`,
+        );
+    }
+    if (!killed) notes.push("the deployment ended before half its transactions were mined: it was not killed");
+
+    // The bots and the holders, while the feeds move.
+    const keeperKey = Wallet.createRandom();
+    const arbKey = Wallet.createRandom();
+    await fund(keeperKey.address, "1");
+    await fund(arbKey.address, "1");
+    const pollMs = String(Math.max(1_000, Math.min(12_000, chain.shape.blockMs)));
+    const roundsBefore = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0);
+    const keeper = deployOk
+      ? npmRun("keeper", ["--network", network, "--mode", "operator", "--poll-interval", pollMs], {
+          ...toolEnv("keeper", deployer.privateKey),
+          KEEPER_PRIVATE_KEY: keeperKey.privateKey,
+        })
+      : undefined;
+    const arbitrageur = deployOk
+      ? npmRun("arbitrage", ["--network", network, "--poll-interval", pollMs], {
+          ...toolEnv("arbitrage", deployer.privateKey),
+          ARB_PRIVATE_KEY: arbKey.privateKey,
+        })
+      : undefined;
+    if (keeper) keep("keeper", keeper);
+    if (arbitrageur) keep("arbitrage", arbitrageur);
+
+    const holderTasks = (symbol: string): string[][] => [
+      ["lt:faucet", "--amount", "1000"],
+      ["lt:mint", "--token", symbol, "--amount", "100"],
+      ["lt:list"],
+      ["lt:buy", "--token", symbol, "--usdc", "50"],
+      ["lt:sell", "--token", symbol, "--shares", "0.1"],
+      ["lt:redeem", "--token", symbol, "--all"],
+    ];
+    let tasks = 0;
+    let refused = 0;
+    let failed = 0;
+    const holderRuns = deployOk
+      ? Array.from({ length: options.holders ?? 2 }, async (_, i) => {
+          const holder = Wallet.createRandom();
+          await fund(holder.address, "1");
+          for (const task of holderTasks(i % 2 === 0 ? "BTC3L" : "BTC3S")) {
+            if (stopping()) return;
+            const child = keep(
+              `holder${i + 1}-${task[0].slice(3)}`,
+              hardhat([...task, "--network", network], toolEnv(`holder${i + 1}`, holder.privateKey)),
+            );
+            const { code, timedOut } = await finish(child, 300_000);
+            tasks += 1;
+            const errors = errorLines(child);
+            if (code === 0) {
+              log(`holder ${i + 1}: ${task[0]} ok`);
+            } else if (!timedOut && errors.length === 1) {
+              refused += 1;
+              log(`holder ${i + 1}: ${task[0]} refused: ${errors[0]}`);
+            } else {
+              failed += 1;
+              log(`holder ${i + 1}: ${task[0]} FAILED (${timedOut ? "ran past 5 minutes" : `exit ${code}`}):`);
+              for (const line of errors.slice(-10)) log(`  ${line}`);
+            }
+          }
+        })
+      : [];
+    const botsUntil = Date.now() + Math.max(minutes * 60, options.minBotSeconds ?? 30) * 1_000;
+    await Promise.all(holderRuns);
+    // The holders traded at a day a minute; now the prices speed up, for the keeper's and the arbitrageur's sake.
+    clock.speedUpAt = ((await direct.getBlock("latest"))?.timestamp ?? startTime) - startTime;
+    const speedUntil = Date.now() + (options.minBotSeconds ?? 30) * 1_000;
+    while (deployOk && Date.now() < Math.max(botsUntil, speedUntil) && !stopping()) await sleep(500);
+
+    const keeperLogs = keeper ? jsonLines(keeper) : [];
+    const arbLogs = arbitrageur ? jsonLines(arbitrageur) : [];
+    const exitedEarly: string[] = [];
+    for (const [name, bot] of [
+      ["keeper", keeper],
+      ["arbitrageur", arbitrageur],
+    ] as const) {
+      if (!bot) continue;
+      const exited = await Promise.race([bot.exited.then(() => true), sleep(0).then(() => false)]);
+      if (exited) exitedEarly.push(`${name} exited early: ${lastLine(bot)}`);
+      await bot.stop("SIGTERM");
+    }
+    feedsStopped = true;
+    await feeding;
+    feeding = undefined;
+
+    const rebalanced = keeperLogs.filter((l) => l.msg === "rebalanced");
+    const blocks = rebalanced.flatMap((l) => (typeof l.latencyBlocks === "number" ? [l.latencyBlocks] : []));
+    const seconds = rebalanced.flatMap((l) => (typeof l.latencySeconds === "number" ? [l.latencySeconds] : []));
+    const arbitraged = arbLogs.filter((l) => l.msg === "arbitraged");
+    const premiums = arbitraged.flatMap((l) =>
+      typeof l.premiumAfter === "string" ? [Math.abs(Number(l.premiumAfter))] : [],
+    );
+    const rounds = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0) - roundsBefore;
+    const botErrors = [...keeperLogs, ...arbLogs].filter((l) => (l.level ?? 0) >= 50);
+    for (const line of botErrors.slice(0, 10)) log(`bot error: ${line.msg ?? JSON.stringify(line)}`);
+    if (rebalanced.length === 0) notes.push("the keeper rebalanced nothing: no latency to report");
+    else if (blocks.length < rebalanced.length) notes.push("some rebalances were logged without their latency");
+    if (premiums.length === 0)
+      notes.push("the arbitrageur sent no arbitrage: no premium after a feed update to report");
+    if (feedErrors > 0)
+      notes.push(`${feedErrors} feed ticks failed (decided again at the next block); the first: ${firstFeedError}`);
+    notes.push("app: not run by this rehearsal yet (npm run app through the headless browser)");
+    notes.push(...exitedEarly);
+
+    const report: RehearsalReport = {
+      network,
+      chainId,
+      minutes,
+      seed,
+      faucetEth,
+      deploy: {
+        ok: deployOk,
+        resumedAfterKill: killed && resumedOk,
+        transactions,
+        gas: Number(gas),
+        ethSpent,
+        dryRunEth: estimate.eth,
+        dryRunGas: estimate.gas,
+        parts: parts.map((p) => p ?? "the whole spec"),
+      },
+      keeper: {
+        rebalances: rebalanced.length,
+        latencyBlocks: { p50: percentile(blocks, 50), p95: percentile(blocks, 95), max: percentile(blocks, 100) },
+        latencySeconds: { p50: percentile(seconds, 50), p95: percentile(seconds, 95) },
+        replaced: keeperLogs.filter((l) => l.msg === "stuck transaction replaced with a higher fee").length,
+        failed: keeperLogs.filter((l) => (l.level ?? 0) >= 50).length,
+      },
+      arbitrage: {
+        updates: rounds,
+        arbitraged: arbitraged.length,
+        premiumAfterUpdate: { p50: percentile(premiums, 50), p95: percentile(premiums, 95) },
+      },
+      holders: { tasks, refused, failed },
+      rpc: {
+        requests: endpoint.counters.requests,
+        rateLimited: endpoint.counters.rateLimited,
+        logsRangeRefused: endpoint.counters.logsRangeRefused,
+        errorsInjected: endpoint.counters.errorsInjected,
+        connectionsDropped: endpoint.counters.connectionsDropped,
+      },
+      chain: { ...chain.counters },
+      app: { tokenListMs: null },
+      errors: {
+        seen: botErrors.length + refused + failed + feedErrors + (deployOk ? 0 : 1),
+        unrecovered: (deployOk ? 0 : 1) + failed + exitedEarly.length,
+      },
+      notes,
+    };
+    return report;
+  } finally {
+    feedsStopped = true;
+    await feeding?.catch(() => undefined);
+    for (const child of children) await child.stop("SIGTERM");
+    await endpoint?.close();
+    await chain?.stop();
+  }
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      network: { type: "string", default: "sepolia" },
+      minutes: { type: "string", default: "5" },
+      seed: { type: "string", default: "1" },
+      "faucet-eth": { type: "string", default: "0.5" },
+      holders: { type: "string", default: "2" },
+      "days-per-minute": { type: "string", default: "1" },
+    },
+  });
+  const network = values.network;
+  if (!isTestnet(network)) throw new Error(`--network must be one of ${Object.keys(TESTNETS).join(", ")}`);
+  const minutes = Number(values.minutes);
+  if (!(minutes > 0)) throw new Error("--minutes must be a positive number");
+  let stop = false;
+  onStopRequest(() => (stop = true));
+  const report = await rehearse({
+    network,
+    minutes,
+    seed: Number(values.seed),
+    faucetEth: values["faucet-eth"],
+    holders: Number(values.holders),
+    daysPerMinute: Number(values["days-per-minute"]),
+    stopping: () => stop,
+  });
+  const file = writeReport(PROJECT_ROOT, report);
+  console.log(`\n${reportTable(report)}\n\nreport: ${path.relative(PROJECT_ROOT, file)}`);
+  process.exit(report.errors.unrecovered === 0 && report.deploy.ok ? 0 : 1);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The rehearsal's report: `out/rehearsal/<network>/report.json` and a table on the terminal. A figure that could not
+ * be measured is `null`, with its reason in `unmeasured` (printed under the table), never a made-up number.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+type Num = number | null;
+
+export interface RehearsalReport {
+  network: string;
+  chainId: number;
+  minutes: number;
+  seed: number;
+  faucetEth: string;
+  deploy: {
+    ok: boolean;
+    resumedAfterKill: boolean;
+    transactions: number;
+    gas: number;
+    ethSpent: string;
+    dryRunEth: string | null;
+    dryRunGas: number | null;
+    parts: string[];
+  };
+  keeper: {
+    rebalances: number;
+    latencyBlocks: { p50: Num; p95: Num; max: Num };
+    latencySeconds: { p50: Num; p95: Num };
+    replaced: number;
+    failed: number;
+  };
+  arbitrage: { updates: number; arbitraged: number; premiumAfterUpdate: { p50: Num; p95: Num } };
+  holders: { tasks: number; refused: number; failed: number };
+  rpc: {
+    requests: number;
+    rateLimited: number;
+    logsRangeRefused: number;
+    errorsInjected: number;
+    connectionsDropped: number;
+  };
+  chain: { blocks: number; spikes: number; dropped: number };
+  app: { tokenListMs: Num };
+  errors: { seen: number; unrecovered: number };
+  /** Why a figure is null or what was done in its stead, one line each. */
+  notes: string[];
+}
+
+/** The nearest-rank percentile of `values` (null when there are none). */
+export function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const show = (value: unknown): string => (value === null ? "-" : String(value));
+
+/** The report as rows for the terminal. */
+export function reportTable(report: RehearsalReport): string {
+  const { deploy, keeper, arbitrage, holders, rpc, chain, app, errors } = report;
+  const rows: [string, string][] = [
+    ["network", `${report.network} (chain ${report.chainId}), ${report.minutes} min, seed ${report.seed}`],
+    ["faucet", `${report.faucetEth} ETH`],
+    [
+      "deploy",
+      `${deploy.ok ? "ok" : "FAILED"}, resumed after kill: ${deploy.resumedAfterKill ? "yes" : "no"}, parts: ${deploy.parts.join(" then ")}`,
+    ],
+    [
+      "deploy spent",
+      `${deploy.transactions} transactions, ${deploy.gas.toLocaleString("en-US")} gas, ${deploy.ethSpent} ETH`,
+    ],
+    [
+      "dry run said",
+      `${deploy.dryRunGas === null ? "-" : deploy.dryRunGas.toLocaleString("en-US")} gas, ${show(deploy.dryRunEth)} ETH`,
+    ],
+    [
+      "keeper",
+      `${keeper.rebalances} rebalances, latency blocks p50 ${show(keeper.latencyBlocks.p50)} p95 ${show(keeper.latencyBlocks.p95)} max ${show(keeper.latencyBlocks.max)}, seconds p50 ${show(keeper.latencySeconds.p50)} p95 ${show(keeper.latencySeconds.p95)}, ${keeper.replaced} replaced, ${keeper.failed} failed`,
+    ],
+    [
+      "arbitrage",
+      `${arbitrage.updates} feed updates, ${arbitrage.arbitraged} arbitrages, |premium| after p50 ${show(arbitrage.premiumAfterUpdate.p50)} p95 ${show(arbitrage.premiumAfterUpdate.p95)}`,
+    ],
+    ["holders", `${holders.tasks} tasks, ${holders.refused} refused in one line, ${holders.failed} failed`],
+    [
+      "rpc",
+      `${rpc.requests} requests, ${rpc.rateLimited} rate-limited, ${rpc.logsRangeRefused} logs refused, ${rpc.errorsInjected} 5xx, ${rpc.connectionsDropped} dropped`,
+    ],
+    ["chain", `${chain.blocks} blocks, ${chain.spikes} base-fee spikes, ${chain.dropped} transactions dropped`],
+    ["app", app.tokenListMs === null ? "-" : `token list in ${app.tokenListMs} ms`],
+    ["errors", `${errors.seen} seen, ${errors.unrecovered} unrecovered`],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const lines = rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`);
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  return lines.join("\n");
+}
+
+/** Writes `out/rehearsal/<network>/report.json` under `root`; returns its path. */
+export function writeReport(root: string, report: RehearsalReport): string {
+  const dir = path.join(root, "out", "rehearsal", report.network);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "report.json");
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

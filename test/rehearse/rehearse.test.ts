@@ -1,0 +1,45 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { percentile, writeReport, type RehearsalReport } from "../../scripts/rehearse/report";
+import { rehearse } from "../../scripts/rehearse/rehearse";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+
+describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
+  this.timeout(900_000);
+
+  it("takes nearest-rank percentiles, null for none", () => {
+    expect(percentile([], 50)).to.equal(null);
+    expect(percentile([3, 1, 2], 50)).to.equal(2);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)).to.equal(10);
+    expect(percentile([4, 1], 100)).to.equal(4);
+  });
+
+  it("deploys within the faucet (killed half-way and resumed), keeps, arbitrages and serves holders, and writes the report", async () => {
+    const lines: string[] = [];
+    const report: RehearsalReport = await rehearse({
+      network: "arbitrumSepolia",
+      minutes: 1,
+      seed: 1,
+      holders: 2,
+      // Once the holders are done, two months of prices in 30 s: a 3x token's band (about -11% / +33%, a short's
+      // +6.7% / -11%) is crossed.
+      daysPerMinute: 120,
+      minBotSeconds: 30,
+      log: (line) => lines.push(line),
+    });
+    const file = writeReport(PROJECT_ROOT, report);
+    const written = JSON.parse(readFileSync(file, "utf8")) as RehearsalReport;
+    const context = lines.join("\n");
+    expect(written.network).to.equal("arbitrumSepolia");
+    expect(written.chainId).to.equal(421614);
+    expect(written.deploy.ok, context).to.equal(true);
+    expect(written.deploy.resumedAfterKill, context).to.equal(true);
+    expect(written.deploy.transactions).to.be.greaterThan(0);
+    expect(written.deploy.dryRunEth).to.not.equal(null);
+    expect(written.holders.tasks).to.equal(12);
+    expect(written.holders.failed, context).to.equal(0);
+    expect(written.keeper.rebalances, context).to.be.greaterThan(0);
+    expect(written.rpc.requests).to.be.greaterThan(0);
+    expect(written.errors.unrecovered, context).to.equal(0);
+  });
+});
