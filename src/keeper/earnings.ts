@@ -1,18 +1,15 @@
 import { formatEther, formatUnits, type TransactionReceipt } from "ethers";
-import { CONTRACT_INTERFACES, PerpExchange__factory } from "../contracts";
+import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { USDC_DECIMALS } from "../units";
 import { retrying } from "../tx";
-import { MARGIN_TRANSFERRED, txContext, type KeeperContext, type PassReport } from "./types";
+import { EXCHANGE_INTERFACE, MARGIN_TRANSFERRED_TOPIC, txContext, type KeeperContext, type PassReport } from "./types";
 
 /**
  * What the keeper's mined transactions earned and cost, from their receipts: the keeper rewards (the exchange's
  * `MarginTransferred` events from a token to the signer), the gas (gas used x effective gas price, in ETH and, with an
  * ETH price, in USDC), and how long each rebalance waited from due to mined.
  */
-
-const EXCHANGE = PerpExchange__factory.createInterface();
-const TRANSFER_TOPIC = EXCHANGE.getEvent(MARGIN_TRANSFERRED).topicHash;
 
 export const usd = (units: bigint) => formatUnits(units, USDC_DECIMALS);
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
@@ -54,8 +51,8 @@ export async function countReceipt(context: KeeperContext, receipt: TransactionR
   const rewards = new Map<string, bigint>();
   let total = 0n;
   for (const log of receipt.logs) {
-    if (log.topics[0] !== TRANSFER_TOPIC) continue;
-    const parsed = EXCHANGE.parseLog(log);
+    if (log.topics[0] !== MARGIN_TRANSFERRED_TOPIC) continue;
+    const parsed = EXCHANGE_INTERFACE.parseLog(log);
     if (!parsed || (parsed.args.to as string).toLowerCase() !== keeper) continue;
     const from = (parsed.args.from as string).toLowerCase();
     const amount = parsed.args.amount as bigint;

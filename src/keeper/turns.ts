@@ -1,8 +1,15 @@
 import { getAddress, solidityPackedKeccak256 } from "ethers";
-import { CONTRACT_INTERFACES, PerpExchange__factory } from "../contracts";
+import { CONTRACT_INTERFACES } from "../contracts";
 import { describeError } from "../errors";
 import { retrying } from "../tx";
-import { MARGIN_TRANSFERRED, txContext, type DueToken, type KeeperContext, type PassReport } from "./types";
+import {
+  EXCHANGE_INTERFACE,
+  MARGIN_TRANSFERRED_TOPIC,
+  txContext,
+  type DueToken,
+  type KeeperContext,
+  type PassReport,
+} from "./types";
 import type { PassBlock } from "./profit";
 
 /**
@@ -16,9 +23,6 @@ import type { PassBlock } from "./profit";
  * delays each of its tokens once. A keeper that knows of no rival sends at once, after its random wait
  * (`KEEPER_SEND_JITTER_MS`).
  */
-
-const EXCHANGE = PerpExchange__factory.createInterface();
-const TRANSFER_TOPIC = EXCHANGE.getEvent(MARGIN_TRANSFERRED).topicHash;
 
 /** How far back the first scan for rivals looks, and the longest range one `eth_getLogs` asks (public RPCs cap it). */
 export const RIVAL_LOOKBACK_BLOCKS = 5_000;
@@ -47,13 +51,13 @@ export async function learnRivals(context: KeeperContext, me: string, block: Pas
   const logs = await retry("getLogs", () =>
     context.provider.getLogs({
       address: turns.exchange,
-      topics: [TRANSFER_TOPIC],
+      topics: [MARGIN_TRANSFERRED_TOPIC],
       fromBlock,
       toBlock: block.number,
     }),
   );
   for (const log of logs) {
-    const keeper = getAddress(EXCHANGE.parseLog(log)?.args.to as string);
+    const keeper = getAddress(EXCHANGE_INTERFACE.parseLog(log)?.args.to as string);
     if (keeper !== me) turns.rivals.set(keeper, log.blockNumber);
   }
   turns.scannedTo = block.number;

@@ -1,6 +1,7 @@
 import type { NonceManager, Provider } from "ethers";
 import type { Logger } from "pino";
 import type { BatchRebalancer, LeveragedToken, LeveragedTokenFactory } from "../../typechain-types";
+import { PerpExchange__factory } from "../contracts";
 import type { SentTx, TxConfig, TxContext } from "../tx";
 import type { KeeperMetrics } from "./metrics";
 
@@ -176,6 +177,10 @@ export interface DueToken {
 
 /** The exchange's event of a keeper reward: the token's margin moved to the keeper's account in its market. */
 export const MARGIN_TRANSFERRED = "MarginTransferred";
+
+/** The exchange's interface, to read `MARGIN_TRANSFERRED` logs, and that event's topic. */
+export const EXCHANGE_INTERFACE = PerpExchange__factory.createInterface();
+export const MARGIN_TRANSFERRED_TOPIC = EXCHANGE_INTERFACE.getEvent(MARGIN_TRANSFERRED).topicHash;
 
 /** The custom error of a rebalance that is not (or no longer) due. */
 export const NOT_DUE = "LeveragedTokenRebalanceNotDue";
