@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// solhint-disable-next-line max-line-length
-import {AutomationCompatibleInterface} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
@@ -60,14 +58,7 @@ import {PerpMath} from "./libraries/PerpMath.sol";
 /// (`depositAndTrade`), one for a redeem's trade and payouts (`tradeAndWithdraw`, paying the redeemer and the fee
 /// recipient straight from the exchange), one for a rebalance (`tradeToLeverage`, which reads the price once). The
 /// formulas are `LeverageMath`'s and `PerpMath`'s, each once with its rounding.
-contract LeveragedToken is
-    ILeveragedToken,
-    ITermsSource,
-    AutomationCompatibleInterface,
-    ERC20Permit,
-    AccessControl,
-    ReentrancyGuardTransient
-{
+contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice May pause and unpause minting.
@@ -280,6 +271,25 @@ contract LeveragedToken is
     }
 
     /// @inheritdoc ILeveragedToken
+    /// @dev A mint that a rebalance-first's taker fee makes room for may take a little more than this (ERC-4626:
+    /// "underestimate if necessary").
+    function maxMint(address) external view returns (uint256) {
+        State memory st = _state;
+        if (st.paused || st.wipedOut) return 0;
+        IPerpExchange.AccountState memory a = _account();
+        if (a.priceStatus != IPerpExchange.PriceStatus.FRESH || (a.value <= 0 && totalSupply() != 0)) return 0;
+        uint256 cap = _cap(st);
+        if (cap == type(uint256).max) return cap;
+        return LeverageMath.grossForNet(LeverageMath.headroom(cap, a.value), _fees.mintFeeBps);
+    }
+
+    /// @inheritdoc ILeveragedToken
+    function maxRedeem(address owner) external view returns (uint256) {
+        if (!_state.wipedOut && _account().priceStatus != IPerpExchange.PriceStatus.FRESH) return 0;
+        return balanceOf(owner);
+    }
+
+    /// @inheritdoc ILeveragedToken
     /// @dev `mint`'s own quote (`_quoteMint`), without acting on it: exact in every branch. Ignores pause and the
     /// equity cap.
     function previewMint(uint256 collateralIn) external view returns (uint256) {
@@ -319,23 +329,8 @@ contract LeveragedToken is
         _rebalance(keeper);
     }
 
-    /// @notice Chainlink Automation, one registration per token: `checkUpkeep` is `rebalanceAction() != NONE` (the
-    /// action abi-encoded as `performData`), `performUpkeep` is `rebalance()` and ignores its argument. These stay
-    /// beside the factory-wide `FactoryUpkeep` (one registration for every token of a factory) for a token that is
-    /// automated on its own, e.g. one whose operator pays for its upkeep.
-    function checkUpkeep(bytes calldata) external view override returns (bool upkeepNeeded, bytes memory performData) {
-        (RebalanceAction action, , , ) = keeperStatus();
-        return (action != RebalanceAction.NONE, abi.encode(action));
-    }
-
-    /// @notice See `checkUpkeep`. Pays no reward: whoever registered the upkeep pays Chainlink for it, and the
-    /// registry's forwarder that calls it could never withdraw one.
-    function performUpkeep(bytes calldata) external override nonReentrant {
-        _rebalance(address(0));
-    }
-
-    /// @dev The rebalance behind `rebalance`, `rebalanceFor` and `performUpkeep`: its reward goes to `keeper`
-    /// (none for the zero address).
+    /// @dev The rebalance behind `rebalance` and `rebalanceFor`: its reward goes to `keeper` (none for the zero
+    /// address, e.g. a `TokenUpkeep`'s).
     function _rebalance(address keeper) private {
         State memory st = _state;
         uint256 supply = totalSupply();

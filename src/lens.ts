@@ -41,6 +41,7 @@ export interface TokenListing extends Pick<
   | "wipedOut"
   | "equityCap"
   | "capHeadroom"
+  | "maxMint"
   | "priceStatus"
 > {
   marketSymbol: string; // the exchange market's base asset, e.g. "BTC"
@@ -51,6 +52,8 @@ export interface TokenListing extends Pick<
   pool?: Pool;
   /** The account's balance (0 when no account was asked about). */
   balance: bigint;
+  /** The token's maxRedeem for the account: its balance, or 0 while the price is not fresh (0 without an account). */
+  maxRedeem: bigint;
 }
 
 export interface TokenList {
@@ -164,10 +167,12 @@ function toListing(v: LensView): TokenListing {
     retired: v.retired,
     equityCap: v.equityCap,
     capHeadroom: v.capHeadroom,
+    maxMint: v.maxMint,
     pool:
       v.pool === NO_ADDRESS
         ? undefined
         : { pair: v.pool, tokenReserve: v.poolTokenReserve, stableReserve: v.poolCollateralReserve },
     balance: v.balance,
+    maxRedeem: v.maxRedeem,
   };
 }

@@ -1,7 +1,9 @@
+import { ZeroAddress } from "ethers";
 import type { LeveragedToken } from "../typechain-types";
 import { priceStatusName, rebalanceActionName, type PriceStatus, type RebalanceAction } from "./contractTypes";
 import { unlessPriceRevert } from "./errors";
 import { formatUsdc } from "./format";
+import { MAX_UINT256 } from "./model/token/types";
 
 /** What `shares` (18 decimals) are worth at `navPerShare` (stablecoin units per whole token), rounded down. */
 export const valueAtNav = (shares: bigint, navPerShare: bigint): bigint => (shares * navPerShare) / 10n ** 18n;
@@ -40,6 +42,7 @@ export interface TokenState {
   wipedOut: boolean;
   equityCap: bigint; // stablecoin units; 2^256 - 1 for none
   capHeadroom: bigint; // stablecoin units a mint may still deposit
+  maxMint: bigint; // stablecoin units a mint may take in now, its fee included (the token's maxMint; 2^256 - 1: no cap)
   priceStatus: PriceStatus; // of the price the exchange values the token's position at
 }
 
@@ -90,6 +93,7 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
     wipedOut: token.wipedOut(),
     equityCap: token.equityCap(),
     capHeadroom: unlessPriceRevert(token.capHeadroom(), 0n),
+    maxMint: token.maxMint(ZeroAddress), // the same for every receiver
   });
   return {
     ...plain,
@@ -110,7 +114,7 @@ export async function readTokenState(token: LeveragedToken): Promise<TokenState>
 }
 
 /** No equity cap: the largest uint256, as the factory's defaults set it when none is given. */
-export const NO_CAP = 2n ** 256n - 1n;
+export const NO_CAP = MAX_UINT256;
 
 /** What a mint may still add under a token's equity cap, in USDC: "no cap", "full" or the amount. */
 export function capHeadroomText(t: { equityCap: bigint; capHeadroom: bigint }): string {

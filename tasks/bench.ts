@@ -169,20 +169,23 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
 
   await network.provider.send("evm_increaseTime", [86_400]);
   await feeds[0].updateAnswer(price(51_000));
-  // As an Automation node simulates it: an eth_call from the zero address; its gas less the 21,000 base.
+  // A token's own Automation upkeep (a TokenUpkeep beside it), as a node simulates its check: an eth_call from the
+  // zero address; its gas less the 21,000 base.
+  const longUpkeep = await ethers.deployContract("TokenUpkeep", [long]);
+  const shortUpkeep = await ethers.deployContract("TokenUpkeep", [short]);
   const estimate = await ethers.provider.estimateGas({
     from: ethers.ZeroAddress,
-    to: await long.getAddress(),
-    data: long.interface.encodeFunctionData("checkUpkeep", ["0x"]),
+    to: await longUpkeep.getAddress(),
+    data: longUpkeep.interface.encodeFunctionData("checkUpkeep", ["0x"]),
   });
-  gas["checkUpkeep (eth_call)"] = Number(estimate) - 21_000;
+  gas["token upkeep: checkUpkeep (eth_call)"] = Number(estimate) - 21_000;
   // The keeper reward's own cost: the same rebalance without it (rebalanceFor the zero address), then with it.
   const beforeReward = await network.provider.send("evm_snapshot", []);
   const unpaid = await measured("rebalance long (time), no reward", long.rebalanceFor(ethers.ZeroAddress));
   await network.provider.send("evm_revert", [beforeReward]);
   const paid = await measured("rebalance long (time)", long.rebalance());
   gas["keeper reward: on top of a rebalance"] = paid - unpaid;
-  await measured("performUpkeep short (time)", short.performUpkeep("0x"));
+  await measured("token upkeep: performUpkeep short (time)", shortUpkeep.performUpkeep("0x"));
   await feeds[0].updateAnswer(price(44_000));
   await measured("rebalance long (drift)", long.rebalance());
   await feeds[0].updateAnswer(price(57_000));

@@ -155,9 +155,19 @@ interface ILeveragedToken {
         address receiver
     ) external returns (uint256 collateralOut);
 
+    /// @notice The most collateral `mint` takes in now (its mint fee included), ERC-4626's `maxMint` in collateral:
+    /// the equity cap's headroom grossed up for the mint fee, `type(uint256).max` without a cap, and 0 whenever a
+    /// mint would revert whatever its size: paused, wiped out (retired tokens are), due to be (a value <= 0), or at
+    /// a price that is not FRESH. Never reverts. The same for every receiver.
+    function maxMint(address receiver) external view returns (uint256 collateralIn);
+
+    /// @notice The most shares `owner` can redeem now, ERC-4626's `maxRedeem`: its balance, never limited by the cap
+    /// or a pause; 0 while the price is not FRESH (a redeem would revert) unless the token is wiped out. Never reverts.
+    function maxRedeem(address owner) external view returns (uint256 shares);
+
     /// @notice What `mint(collateralIn, ...)` would give now, exactly: the same rounding, fees, taker fee, dead shares
     /// and rebalance first. 0 when the mint would revert for being wiped out (or due to be). Ignores pause and the
-    /// equity cap (`paused()`, `capHeadroom()`).
+    /// equity cap (`maxMint`).
     function previewMint(uint256 collateralIn) external view returns (uint256 shares);
 
     /// @notice What `redeem(shares, ...)` would pay now, exactly, in every branch (fees, taker fee, rebalance first,

@@ -46,10 +46,13 @@ contract LeveragedTokenLens {
         uint256 equityCap; // collateral units; type(uint256).max: no cap
         uint256 capHeadroom; // collateral units a mint may still deposit under the cap (0 once wiped out, and 0 while
         // a position is valued at a price that is not FRESH)
+        uint256 maxMint; // the token's maxMint: the most collateral a mint takes in now, its fee included (0 when
+        // paused, wiped out or not FRESH; type(uint256).max: no cap)
         address pool; // the token/collateral Uniswap V2 pair, or 0
         uint256 poolTokenReserve; // 18 decimals
         uint256 poolCollateralReserve; // collateral units
         uint256 balance; // the token balance of the account asked about (0 for address 0)
+        uint256 maxRedeem; // the token's maxRedeem for that account: its balance, or 0 while the price is not FRESH
     }
 
     /// @notice What the page shows around the tokens: the time it was read at, and the account's collateral.
@@ -157,7 +160,11 @@ contract LeveragedTokenLens {
         v.paused = token.paused();
         v.wipedOut = token.wipedOut();
         v.equityCap = token.equityCap();
-        if (account != address(0)) v.balance = IERC20(address(token)).balanceOf(account);
+        v.maxMint = token.maxMint(account);
+        if (account != address(0)) {
+            v.balance = IERC20(address(token)).balanceOf(account);
+            v.maxRedeem = token.maxRedeem(account);
+        }
         if (dexFactory != address(0)) _readPool(v, dexFactory, collateral);
     }
 

@@ -118,6 +118,16 @@ library LeverageMath {
         return Math.mulDiv(amount, bps, BPS, Math.Rounding.Ceil);
     }
 
+    /// @notice The most a mint may take in whose net of its fee (`amount - fee(amount, bps)`) is at most `net`:
+    /// since the fee rounds up, that net is `amount x (10,000 - bps) / 10,000` rounded down, so the most is
+    /// `((net + 1) x 10,000 - 1) / (10,000 - bps)` rounded down. 0 for a net of 0 (no room: a mint that deposits
+    /// nothing mints nothing); `type(uint256).max` when the formula does not fit (no limit).
+    function grossForNet(uint256 net, uint256 bps) internal pure returns (uint256) {
+        if (net == 0) return 0;
+        if (net >= type(uint256).max / BPS) return type(uint256).max;
+        return ((net + 1) * BPS - 1) / (BPS - bps);
+    }
+
     /// @notice The size a mint of `net` collateral adds, so that leverage is the same after the mint and the
     /// exchange's taker fee `t` (which the minter pays): the equity added is `a = net / (1 + |l| t)` and the size
     /// grows by `size x a / value`, i.e. `size x net / (value + |notional| t)`, or by `L x net / (price x (1 + |L|

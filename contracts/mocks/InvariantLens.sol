@@ -25,6 +25,7 @@ contract InvariantLens {
         uint256 action; // RebalanceAction
         uint256 margin; // the token's margin on the exchange
         uint256 capHeadroom;
+        uint256 maxMint; // maxMint(address(0))
         int256 positionNotional; // USD WAD
         uint256 equityCap; // collateral units; type(uint256).max: none
         uint256 bandUpper; // leverageBand's upper bound, WAD
@@ -101,7 +102,7 @@ contract InvariantLens {
             abi.encodeCall(ILeveragedToken.positionNotional, ()),
             abi.encodeCall(ILeveragedToken.leverageBand, ()),
             abi.encodeCall(ILeveragedToken.keeperStatus, ()),
-            abi.encodeWithSignature("checkUpkeep(bytes)", ""),
+            abi.encodeCall(ILeveragedToken.maxMint, (address(0))),
             abi.encodeCall(ILeveragedToken.nextRebalanceTime, ()),
             abi.encodeCall(ILeveragedToken.rebalanceSettings, ()),
             abi.encodeCall(ILeveragedToken.lastRebalanceTime, ()),
@@ -137,6 +138,7 @@ contract InvariantLens {
                 (uint256, int256, uint256, IPerpExchange.PriceStatus)
             );
         }
+        if (r.failedViews & (1 << 9) == 0) r.maxMint = abi.decode(results[9], (uint256));
         if (r.failedViews & (1 << 13) == 0) r.capHeadroom = abi.decode(results[13], (uint256));
         if (r.failedViews & (1 << 14) == 0) r.equityCap = abi.decode(results[14], (uint256));
     }

@@ -1,6 +1,7 @@
 /** The exact model's settings, read from the contracts they model. */
 import type { LeveragedToken, PerpExchange } from "../../typechain-types";
 import type { MarketParams, TokenParams } from "./exactToken";
+import { MAX_UINT256 } from "./token/types";
 
 /** A market's settings that move money, as `ExactTokenModel` takes them. */
 export async function readMarketParams(exchange: PerpExchange, marketId: bigint | number): Promise<MarketParams> {
@@ -32,7 +33,7 @@ export async function readTokenParams(token: LeveragedToken): Promise<TokenParam
     redeemFeeBps: fees.redeemFeeBps,
     managementFeePerYear: fees.managementFeePerYear,
     initialNav,
-    equityCap: equityCap === 2n ** 256n - 1n ? undefined : equityCap,
+    equityCap: equityCap === MAX_UINT256 ? undefined : equityCap,
     reward: { cap: reward.cap, rampTime: reward.rampTime, maxPerYearBps: reward.maxPerYearBps },
   };
 }

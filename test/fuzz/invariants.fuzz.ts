@@ -12,7 +12,7 @@ import { fixture, freshModel, noCounts, type Counts, type Real } from "./harness
  * mint, redeem (part, all, or `type(uint256).max`), transfer, permit + transferFrom, a mint and a redeem through
  * PreviewProbe (each preview must equal its action), price moves (small, large, gaps from -60% to +150%), time jumps
  * (refreshed, or leaving the price stale) and long waits (1-6 weeks of funding, then a fresh price), rebalance (direct,
- * performUpkeep, batch), fee and equity-cap changes, pause/unpause, settings changes by strangers, a mint + redeem in
+ * rebalanceFor(0) as an upkeep does, batch), fee and equity-cap changes, pause/unpause, settings changes by strangers, a mint + redeem in
  * one call, liquidations by anyone (as it is, or after a price push under the maintenance margin or under water) and
  * gaps that leave an account under water; the attacker's moves: redeeming down to 1-1000 share units, mints of 1-100
  * units, donations of up to 1,000,000 USDC to the token's exchange account, to the token and to the exchange,

@@ -70,7 +70,9 @@ describe("LeveragedTokenLens", () => {
         retired: false,
         equityCap: state.equityCap,
         capHeadroom: state.capHeadroom,
+        maxMint: state.maxMint,
         balance: await token.balanceOf(holder),
+        maxRedeem: await token.maxRedeem(holder),
       });
       expect(listing.positionSize, `${listing.symbol} size`).to.equal(state.positionSize);
     }
@@ -179,6 +181,8 @@ describe("LeveragedTokenLens", () => {
         ]);
     }
     expect(list.tokens.filter((t) => t.positionSize !== 0n).length).to.be.greaterThan(0);
+    // nothing can be minted at a stale price (every mint reverts on it), whatever the position
+    expect(list.tokens.map((t) => t.maxMint)).to.deep.equal(Array(9).fill(0n));
     // equity is still given, valued at the stale price (funding accrued over the day), flagged by priceStatus
     expect(list.tokens.map((t) => t.equity > 0n)).to.deep.equal(equities.map((e) => e > 0n));
   });

@@ -1,8 +1,9 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { LeveragedToken } from "../../typechain-types";
-import { MINIMUM_SHARES } from "../../src/model/exactToken";
+import { grossForNet, MINIMUM_SHARES } from "../../src/model/exactToken";
 import { signPermit } from "../../src/permit";
 import { createToken, deploySystem, fund, type System } from "../helpers/system";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
@@ -306,6 +307,33 @@ export function shouldBehaveLikeLeveragedToken(leverage: bigint) {
       await expect(token.connect(alice).redeem(wad(1), 0, alice.address)).to.emit(token, "Redeemed");
       await token.unpause();
       await expect(token.connect(bob).mint(usdc(100), 0, bob.address)).to.emit(token, "Minted");
+    });
+  });
+
+  describe("ERC-4626's limits: maxMint -> previewMint -> mint, maxRedeem -> previewRedeem -> redeem", () => {
+    it("maxMint is the cap's headroom grossed up for the mint fee, and a mint of exactly it goes through", async () => {
+      const { token, admin, bob } = await loadFixture(withTakerFee);
+      await token.connect(admin).setEquityCap((await token.equity()) + usdc(500));
+      const max = await token.maxMint(bob.address);
+      expect(max).to.equal(grossForNet(await token.capHeadroom(), 30n));
+      const shares = await token.previewMint(max);
+      await expect(token.connect(bob).mint(max, shares, bob.address)).to.emit(token, "Minted");
+      expect(await token.balanceOf(bob.address)).to.equal(shares);
+      // What is left is what the mint's taker fee (10 bps of at most 3 x 500 USDC) took of its deposit.
+      expect(await token.capHeadroom()).to.be.lessThan(usdc("1.6"));
+      expect(await token.maxMint(bob.address)).to.equal(grossForNet(await token.capHeadroom(), 30n));
+    });
+
+    it("maxRedeem is the owner's balance, paused or not, and redeeming it pays previewRedeem", async () => {
+      const { token, alice, carol } = await loadFixture(withTakerFee);
+      await token.pause();
+      expect(await token.maxMint(alice.address)).to.equal(0n);
+      const max = await token.maxRedeem(alice.address);
+      expect([max, await token.maxRedeem(carol.address)]).to.deep.equal([await token.balanceOf(alice.address), 0n]);
+      const out = await token.previewRedeem(max);
+      await expect(token.connect(alice).redeem(max, out, alice.address))
+        .to.emit(token, "Redeemed")
+        .withArgs(alice.address, alice.address, max, out, anyValue);
     });
   });
 

@@ -1,6 +1,8 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import fc from "fast-check";
 import { ethers } from "hardhat";
+import { feeUp, grossForNet, MAX_UINT256 } from "../../src/model/token/types";
 import { feedPrice, usdc } from "../helpers/units";
 import { attackSystem } from "../attacks/setup";
 
@@ -59,5 +61,63 @@ describe("LeveragedToken: equity cap", () => {
   it("the preview ignores the cap (as ERC-4626's previews ignore limits): the headroom view says it", async () => {
     const { long } = await loadFixture(capped);
     expect(await long.previewMint(usdc(50_000))).to.be.greaterThan(0n);
+  });
+
+  describe("maxMint and maxRedeem (ERC-4626's limits)", () => {
+    it("maxMint is exactly the largest mint the cap lets through: one unit more reverts with the cap", async () => {
+      const { long, bob } = await loadFixture(capped);
+      const max = await long.maxMint(bob.address);
+      expect(max).to.equal(grossForNet(await long.capHeadroom(), 10n));
+      await expect(long.connect(bob).mint(max + 1n, 0, bob.address)).to.be.revertedWithCustomError(
+        long,
+        "LeveragedTokenEquityCapExceeded",
+      );
+      await expect(long.connect(bob).mint(max, 0, bob.address)).to.emit(long, "Minted");
+      expect([await long.capHeadroom(), await long.maxMint(bob.address)]).to.deep.equal([0n, 0n]);
+    });
+
+    it("maxMint is 0 while paused, above the cap and once wiped out; no limit without a cap", async () => {
+      const { long, admin, bob, btcFeed } = await loadFixture(capped);
+      await long.connect(admin).pause();
+      expect(await long.maxMint(bob.address)).to.equal(0n);
+      await long.connect(admin).unpause();
+      await long.connect(admin).setEquityCap(ethers.MaxUint256);
+      expect(await long.maxMint(bob.address)).to.equal(MAX_UINT256);
+      await long.connect(admin).setEquityCap(usdc(10_000));
+      await btcFeed.updateAnswer(feedPrice(75_000)); // +50% at 3x: equity 15,000, above the cap
+      expect(await long.maxMint(bob.address)).to.equal(0n);
+      await btcFeed.updateAnswer(feedPrice(30_000)); // -40% at 3x: a gap past zero, a wipe-out is due
+      expect(await long.maxMint(bob.address)).to.equal(0n);
+      await long.rebalance();
+      expect(await long.wipedOut()).to.equal(true);
+      expect(await long.maxMint(bob.address)).to.equal(0n);
+    });
+
+    it("maxRedeem is the owner's balance, whatever the cap or a pause; 0 on a stale price until it is fresh", async () => {
+      const { long, admin, alice, bob, btcFeed } = await loadFixture(capped);
+      const balance = await long.balanceOf(alice.address);
+      await long.connect(admin).pause();
+      await long.connect(admin).setEquityCap(0);
+      expect([await long.maxRedeem(alice.address), await long.maxRedeem(bob.address)]).to.deep.equal([balance, 0n]);
+      await time.increase(3_601); // the feed's answer is now older than the market's maxPriceAge
+      expect(await long.maxRedeem(alice.address)).to.equal(0n);
+      await btcFeed.updateAnswer(feedPrice(50_000));
+      const max = await long.maxRedeem(alice.address);
+      expect(max).to.equal(balance);
+      await expect(long.connect(alice).redeem(max, 0, alice.address)).to.emit(long, "Redeemed");
+    });
+
+    it("grossForNet: the net of its fee is at most the headroom, and one unit more would exceed it (property)", () => {
+      fc.assert(
+        fc.property(fc.bigInt({ min: 0n, max: 2n ** 128n }), fc.bigInt({ min: 0n, max: 100n }), (net, bps) => {
+          const gross = grossForNet(net, bps);
+          expect(gross - feeUp(gross, bps)).to.be.at.most(net);
+          if (net > 0n) expect(gross + 1n - feeUp(gross + 1n, bps)).to.be.greaterThan(net);
+          else expect(gross).to.equal(0n); // no room: nothing, not a mint that deposits 0
+        }),
+        { numRuns: 500 },
+      );
+      expect(grossForNet(MAX_UINT256, 10n)).to.equal(MAX_UINT256);
+    });
   });
 });

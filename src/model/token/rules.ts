@@ -18,6 +18,8 @@ import {
   MAX_FEE_EXPONENT,
   expm1,
   ModelRevert,
+  MAX_UINT256,
+  grossForNet,
 } from "./types";
 
 export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> {
@@ -89,9 +91,17 @@ export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> 
   /** LeveragedToken.capHeadroom: what a mint may still deposit under the equity cap. */
   capHeadroom(): bigint {
     if (this.s.wipedOut) return 0n;
-    const cap = this.params.equityCap ?? 2n ** 256n - 1n; // no cap: the largest uint256, as on chain
+    const cap = this.params.equityCap ?? MAX_UINT256; // no cap: the largest uint256, as on chain
     const equity = this.equity();
     return cap > equity ? cap - equity : 0n;
+  }
+
+  /** LeveragedToken.maxMint while minting is not paused and the price is fresh (on chain it is 0 otherwise): the
+   * cap's headroom grossed up for the mint fee, no limit without a cap, 0 once wiped out or due to be. */
+  maxMint(): bigint {
+    if (this.s.wipedOut || (this.s.supply !== 0n && this.accountValue() <= 0n)) return 0n;
+    if (this.params.equityCap === undefined) return MAX_UINT256;
+    return grossForNet(this.capHeadroom(), this.params.mintFeeBps);
   }
 
   /** LeveragedToken.rebalanceRewardAt: what a rebalance at `time` (now by default) would pay, the account as now. */

@@ -92,3 +92,13 @@ export function expm1(x: bigint): bigint {
 export function feeUp(amount: bigint, bps: bigint): bigint {
   return divCeil(amount * bps, BPS);
 }
+
+/** LeverageMath.grossForNet: the most a mint may take in whose net of its fee (`feeUp`) is at most `net`; 0 for 0. */
+export function grossForNet(net: bigint, bps: bigint): bigint {
+  if (net === 0n) return 0n;
+  if (net >= MAX_UINT256 / BPS) return MAX_UINT256;
+  return ((net + 1n) * BPS - 1n) / (BPS - bps);
+}
+
+/** The largest uint256: "no limit" (no equity cap, a `maxMint` without one), as on chain. */
+export const MAX_UINT256 = 2n ** 256n - 1n;

@@ -34,6 +34,10 @@ function expectModelState(m: Model, reports: Reports, fresh: boolean, now: bigin
       expect(t.currentLeverage, `${label}: currentLeverage`).to.equal(x.currentLeverage());
       expect(t.capHeadroom, `${label}: capHeadroom`).to.equal(x.capHeadroom());
     }
+    // maxMint never reverts: 0 while paused or on a price that is not fresh, else the model's.
+    const mintable = m.paused[i] || !fresh ? 0n : x.maxMint();
+    expect(t.maxMint, `${label}: maxMint`).to.equal(mintable);
+    expect(t.failedViews & (1n << 9n), `${label}: maxMint reverted`).to.equal(0n);
     expect(t.keeperEquity, `${label}: keeperStatus equity`).to.equal(x.equity());
     expect(t.keeperLeverage, `${label}: keeperStatus leverage`).to.equal(x.currentLeverage());
     expect(t.totalSupply, `${label}: totalSupply`).to.equal(x.supply);

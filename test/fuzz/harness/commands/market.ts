@@ -42,7 +42,7 @@ export const longWait = (weeks: number, seconds: number) =>
     m.counts.longWaits++;
   });
 
-export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch") =>
+export const rebalance = (t: number, via: "rebalance" | "unpaid" | "batch") =>
   new Step(`rebalance(token ${t}, ${via})`, async (m, r) => {
     const token = r.tokens[t];
     // Due or not at the transaction's own time (a view answers at the latest block's, a second earlier: an interval
@@ -57,8 +57,8 @@ export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch
     const send =
       via === "rebalance"
         ? () => token.connect(caller).rebalance()
-        : via === "performUpkeep"
-          ? () => token.connect(caller).performUpkeep("0x")
+        : via === "unpaid"
+          ? () => token.connect(caller).rebalanceFor(ethers.ZeroAddress) // as a TokenUpkeep rebalances
           : async () => (await ethers.getContractAt("BatchRebalancer", r.batch)).connect(caller).rebalance([token]);
     const outcome = await attempt(r, send);
     const label = `rebalance(token ${t}, ${via})`;
@@ -73,8 +73,8 @@ export const rebalance = (t: number, via: "rebalance" | "performUpkeep" | "batch
       const did = events.includes("Rebalanced") || events.includes("WipedOut");
       if (via !== "batch") expect(did, `${label} succeeded without rebalancing`).to.equal(true);
       if (did) {
-        // The keeper reward goes to the stranger's exchange account (a batch passes it on; performUpkeep pays none).
-        const paid = via !== "performUpkeep";
+        // The keeper reward goes to the stranger's exchange account (a batch passes it on; rebalanceFor(0) pays none).
+        const paid = via !== "unpaid";
         ({ reward } = await mirror(m, r, t, outcome.receipt, label, (model) => model.rebalance(paid)));
         expect(rewardPaid(outcome.receipt, r.s.exchange), `${label}: the keeper's reward, chain vs model`).to.equal(
           reward,

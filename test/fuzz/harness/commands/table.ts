@@ -63,7 +63,7 @@ export const COMMANDS: { arbitrary: fc.Arbitrary<Step>; weight: number }[] = [
   },
   {
     arbitrary: fc
-      .tuple(token, fc.constantFrom("rebalance" as const, "performUpkeep" as const, "batch" as const))
+      .tuple(token, fc.constantFrom("rebalance" as const, "unpaid" as const, "batch" as const))
       .map(([t, via]) => rebalance(t, via)),
     weight: 2,
   },
