@@ -131,7 +131,7 @@ describe("lt:* tasks (in-process network)", () => {
     await expectRefused(
       "lt:mint",
       { token: "BTC3L", amount: "10", slippage: "0.5" },
-      "BTC3L is at its equity cap: it can take 0 USDC more, the mint would add 9.99 USDC (mint less or later)",
+      "BTC3L is at its equity cap: a mint can take at most 0.000001 USDC now (its fee included), asked for 10 USDC (mint less or later)",
     );
     expect((await runTask("lt:set-cap", { token: "BTC3L", usdc: "none" })).exitCode).to.equal(0);
     await time.increase(86_401);
