@@ -2,11 +2,22 @@ import { task } from "hardhat/config";
 import { parseAmount, parsePercent } from "../src/amounts";
 import { formatAmount, formatPercent, formatToken, formatUsdc } from "../src/format";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
+import {
+  costSentence,
+  DEFAULT_HOLDING_DAYS,
+  MAX_HOLDING_DAYS,
+  holdingCost,
+  outcomeRange,
+  rangeOptions,
+} from "../src/holder/cost";
+import { recentCloses } from "../src/holder/volatility";
+import { runMonteCarlo } from "../src/model/monteCarlo";
+import { assetFile, loadCandles } from "../src/backtest/candleFile";
+import { ASSET_FILES } from "../src/backtest/candles";
 import { poolPrice, premium, type Pool } from "../src/dex/pool";
-import type { RouteQuote, TradeQuote } from "../src/dex/quotes";
+import type { Route, RouteQuote, TradeQuote } from "../src/dex/quotes";
 import { UserError } from "../src/errors";
 import type { FlowStep, HolderAction, HolderSession, RedeemInput } from "../src/holder/flows";
-import type { Route } from "../src/dex/quotes";
 import { priceStatusName } from "../src/contractTypes";
 import type { LeveragedToken } from "../typechain-types";
 import { DEADLINE_SECONDS, parseRecipient, waitMined, withContext, type TaskContext } from "./context";
@@ -59,31 +70,22 @@ function describeQuote(quote: TradeQuote, symbol: string, nav: bigint, pool: Poo
   return lines;
 }
 
-/** `--days`: a whole number of days from 1 to 3,650. */
+/** `--days`: a whole number of days from 1 to MAX_HOLDING_DAYS. */
 function parseDays(input: string): number {
   const days = Number(input);
-  if (!/^\d+$/.test(input.trim()) || days < 1 || days > 3650) {
-    throw new UserError(`--days must be a whole number of days from 1 to 3650, not "${input}"`);
+  if (!/^\d+$/.test(input.trim()) || days < 1 || days > MAX_HOLDING_DAYS) {
+    throw new UserError(`--days must be a whole number of days from 1 to ${MAX_HOLDING_DAYS}, not "${input}"`);
   }
   return days;
 }
 
 /** The cost line before a mint or a buy of `amount` by `route`, held `days` (src/holder/cost.ts). */
 async function printCost(ctx: TaskContext, token: string, amount: bigint, route: Route, days: number) {
-  const [{ readHolding, holdingCost, costSentence, rangeOptions, outcomeRange }, { runMonteCarlo }, candles] =
-    await Promise.all([
-      import("../src/holder/cost"),
-      import("../src/model/monteCarlo"),
-      import("../src/backtest/candleFile"),
-    ]);
-  const { ASSET_FILES } = await import("../src/backtest/candles");
-  const { recentCloses } = await import("../src/holder/volatility");
+  const { readHolding } = await import("../src/holder/costInputs"); // reads the contracts: loaded when it runs
   const local = ctx.hre.network.name === "localhost" || ctx.hre.network.name === "hardhat";
   // On a local chain, data/'s daily closes where the feed has too few recent rounds.
   const closes = async (market: string) =>
-    local && ASSET_FILES[market]
-      ? recentCloses(candles.loadCandles(candles.assetFile(ctx.hre.config.paths.root, market)))
-      : undefined;
+    local && ASSET_FILES[market] ? recentCloses(loadCandles(assetFile(ctx.hre.config.paths.root, market))) : undefined;
   const { input, names, volatilitySource } = await readHolding(ctx.signer, token, { amount, route, days }, closes);
   const volatility = input.volatility;
   const range =
@@ -157,23 +159,40 @@ async function runFlow(
   console.log(resultLine(result));
 }
 
-task("lt:mint", "Mints a leveraged token with stablecoin at NAV (with a permit where the stablecoin takes one)")
-  .addParam("token", "symbol (BTC3L) or address")
-  .addParam("amount", "stablecoin to pay, in whole units (e.g. 1000)")
-  .addOptionalParam("slippage", "the most NAV may move against you, in percent", "0.5")
-  .addOptionalParam("to", "who receives the tokens (default: the signer)")
-  .addOptionalParam("days", "the holding period the cost line is for, in days", "30")
-  .setAction(
-    withContext<{ token: string; amount: string; slippage: string; to?: string; days: string }>(async (args, ctx) => {
-      ctx.erc20Decimals = USDC_DECIMALS; // a refused allowance or balance is the stablecoin's
-      const amount = parseAmount(args.amount, USDC_DECIMALS, "--amount");
-      const slippagePercent = parsePercent(args.slippage, "--slippage", 50);
-      const receiver = parseRecipient(args.to, ctx.signer.address);
-      const days = parseDays(args.days);
-      const token = await ctx.resolveToken(args.token);
-      await runFlow(ctx, "mint", token, { token: await token.getAddress(), amount, slippagePercent, receiver }, days);
-    }),
-  );
+/** lt:mint and lt:buy: pay `--<amountParam>` USDC for the token, the cost of holding printed first. */
+function payTask(name: "lt:mint" | "lt:buy", description: string, amountParam: "amount" | "usdc") {
+  task(name, description)
+    .addParam("token", "symbol (BTC3L) or address")
+    .addParam(amountParam, "stablecoin to pay, in whole units (e.g. 100)")
+    .addOptionalParam("slippage", "the most the price may move against you, in percent", "0.5")
+    .addOptionalParam("to", "who receives the tokens (default: the signer)")
+    .addOptionalParam("days", "the holding period the cost line is for, in days", String(DEFAULT_HOLDING_DAYS))
+    .setAction(
+      withContext<Record<"token" | "slippage" | "days" | typeof amountParam, string> & { to?: string }>(
+        async (args, ctx) => {
+          ctx.erc20Decimals = USDC_DECIMALS; // a refused allowance or balance is the stablecoin's
+          const amount = parseAmount(args[amountParam], USDC_DECIMALS, `--${amountParam}`);
+          const slippagePercent = parsePercent(args.slippage, "--slippage", 50);
+          const receiver = parseRecipient(args.to, ctx.signer.address);
+          const days = parseDays(args.days);
+          const token = await ctx.resolveToken(args.token);
+          const input = { token: await token.getAddress(), amount, slippagePercent, receiver };
+          await runFlow(ctx, name === "lt:mint" ? "mint" : "buy", token, input, days);
+        },
+      ),
+    );
+}
+
+payTask(
+  "lt:mint",
+  "Mints a leveraged token with stablecoin at NAV (with a permit where the stablecoin takes one)",
+  "amount",
+);
+payTask(
+  "lt:buy",
+  "Buys a token with USDC by the better route: the Uniswap pool or a mint at NAV (TradeRouter)",
+  "usdc",
+);
 
 task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
   .addParam("token", "symbol (BTC3L) or address")
@@ -195,24 +214,6 @@ task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
         slippagePercent,
         receiver,
       });
-    }),
-  );
-
-task("lt:buy", "Buys a token with USDC by the better route: the Uniswap pool or a mint at NAV (TradeRouter)")
-  .addParam("token", "symbol (BTC3L) or address")
-  .addParam("usdc", "stablecoin to pay, in whole units (e.g. 100)")
-  .addOptionalParam("slippage", "the most the price may move against you, in percent", "0.5")
-  .addOptionalParam("to", "who receives the tokens (default: the signer)")
-  .addOptionalParam("days", "the holding period the cost line is for, in days", "30")
-  .setAction(
-    withContext<{ token: string; usdc: string; slippage: string; to?: string; days: string }>(async (args, ctx) => {
-      ctx.erc20Decimals = USDC_DECIMALS; // a refused allowance or balance is the stablecoin's
-      const amount = parseAmount(args.usdc, USDC_DECIMALS, "--usdc");
-      const slippagePercent = parsePercent(args.slippage, "--slippage", 50);
-      const receiver = parseRecipient(args.to, ctx.signer.address);
-      const days = parseDays(args.days);
-      const token = await ctx.resolveToken(args.token);
-      await runFlow(ctx, "buy", token, { token: await token.getAddress(), amount, slippagePercent, receiver }, days);
     }),
   );
 

@@ -1,12 +1,9 @@
-import type { ContractRunner } from "ethers";
-import { connectExchange, connectToken } from "../contracts";
 import { POOL_FEE_PER_MILLE } from "../dex/constantProduct";
 import type { Route } from "../dex/quotes";
 import { formatAmount, formatUsdc } from "../format";
 import { WAD } from "../model/fixedPoint";
 import { flatUnderlyingReturn, type MonteCarloOptions, type MonteCarloResult } from "../model/monteCarlo";
 import { expm1, feeUp } from "../model/token/types";
-import { recentVolatility, type PricePoint } from "./volatility";
 
 /*
  * The cost of holding a token before a mint or a buy, the one formula the CLI (lt:mint, lt:buy --days N) and the
@@ -18,6 +15,8 @@ import { recentVolatility, type PricePoint } from "./volatility";
 
 /** The default holding period of the cost line, in days. */
 export const DEFAULT_HOLDING_DAYS = 30;
+/** The longest holding period the cost line takes (ten years). */
+export const MAX_HOLDING_DAYS = 3650;
 /** Paths of the Monte Carlo behind the range (the Decay page's count). */
 export const COST_PATHS = 5_000;
 
@@ -133,52 +132,4 @@ export function costSentence(
     ? `; 5-95% of outcomes end ${percent(range.p5)} to ${percent(range.p95)} against ${L}x ${names.market}'s move`
     : "";
   return fees + drag + outcomes;
-}
-
-/** What the cost line needs read from the chain, and the recent volatility (see ./volatility). */
-export interface HoldingContext {
-  input: HoldingInput;
-  names: { symbol: string; market: string };
-  /** Where the volatility comes from, in words; undefined when none is known. */
-  volatilitySource?: string;
-}
-
-/**
- * Reads the token's leverage and fees, its market's funding rate and feed, and the recent volatility (the feed's
- * rounds, else `closes`: data/'s daily closes of the market, given on a local chain) for a holding of `amount`
- * paid in by `route` for `days`.
- */
-export async function readHolding(
-  runner: ContractRunner,
-  token: string,
-  holding: { amount: bigint; route: Route; days: number },
-  closes?: (market: string) => Promise<PricePoint[] | undefined>,
-): Promise<HoldingContext> {
-  const read = connectToken(token, runner);
-  const [symbol, leverage, fees, marketId, exchange] = await Promise.all([
-    read.symbol(),
-    read.targetLeverage(),
-    read.fees(),
-    read.marketId(),
-    read.exchange(),
-  ]);
-  const market = await connectExchange(exchange, runner).market(marketId);
-  const local = closes ? await closes(market.symbol) : undefined;
-  const recent = await recentVolatility(
-    runner,
-    market.config.feed,
-    local && { points: local, name: `${market.symbol}'s last ${local.length} daily closes in data/` },
-  );
-  return {
-    input: {
-      ...holding,
-      leverage,
-      mintFeeBps: fees.mintFeeBps,
-      managementFeePerYear: fees.managementFeePerYear,
-      fundingRatePerYear: market.config.fundingRatePerYear,
-      volatility: recent?.volatility,
-    },
-    names: { symbol, market: market.symbol },
-    volatilitySource: recent?.source,
-  };
 }

@@ -193,18 +193,7 @@ export async function mint(session: HolderSession, input: TradeInput): Promise<T
         permit,
       )
     : await sendStep(session, `mint ${symbol}`, token.mint, input.amount, minShares, receiver);
-  const minted = eventOf(receipt, token, "Minted").args;
-  return {
-    action: "mint",
-    symbol,
-    amountIn: minted.collateralIn as bigint,
-    amountOut: minted.shares as bigint,
-    fee: minted.fee as bigint,
-    route: "nav",
-    permit: permit !== undefined,
-    hash: receipt.hash,
-    blockNumber: receipt.blockNumber,
-  };
+  return atNav("mint", symbol, token, receipt, permit !== undefined);
 }
 
 /**
@@ -235,15 +224,28 @@ export async function redeem(session: HolderSession, input: RedeemInput): Promis
     withSlippage(expectedUsdc, input.slippagePercent),
     receiver,
   );
-  const redeemed = eventOf(receipt, token, "Redeemed").args;
+  return atNav("redeem", symbol, token, receipt, false);
+}
+
+/** A mint's or a redeem's result, from its Minted or Redeemed event. */
+function atNav(
+  action: "mint" | "redeem",
+  symbol: string,
+  token: BaseContract,
+  receipt: ContractTransactionReceipt,
+  permit: boolean,
+): TradeResult {
+  const minting = action === "mint";
+  const event = eventOf(receipt, token, minting ? "Minted" : "Redeemed").args;
+  const [shares, collateral] = [event.shares as bigint, (minting ? event.collateralIn : event.collateralOut) as bigint];
   return {
-    action: "redeem",
+    action,
     symbol,
-    amountIn: redeemed.shares as bigint,
-    amountOut: redeemed.collateralOut as bigint,
-    fee: redeemed.fee as bigint,
+    amountIn: minting ? collateral : shares,
+    amountOut: minting ? shares : collateral,
+    fee: event.fee as bigint,
     route: "nav",
-    permit: false,
+    permit,
     hash: receipt.hash,
     blockNumber: receipt.blockNumber,
   };

@@ -12,6 +12,18 @@ import { feeUp } from "../../src/model/token/types";
 import { deployLocalSystem } from "../helpers/tasks";
 import { feedPrice, usdc } from "../helpers/units";
 
+/** The steps of a trade with a permit: the quote (or both routes), the permit asked and signed, one transaction. */
+const WITH_PERMIT = (quote: "quote" | "routes") => [
+  "check",
+  quote,
+  "permit",
+  "permit",
+  "simulate",
+  "confirm",
+  "pending",
+  "mined",
+];
+
 /** The holder's flows (src/holder/flows.ts) on the in-process chain with the local deployment (fees on, a pool). */
 describe("the holder's flows: check -> permit or approve -> simulate -> send -> result", () => {
   async function local() {
@@ -47,7 +59,7 @@ describe("the holder's flows: check -> permit or approve -> simulate -> send -> 
     const { s, names, steps } = session(book, holder);
     const nonce = await ethers.provider.getTransactionCount(holder.address);
     const result = await mint(s, { token: book.tokens.BTC3L, amount: usdc(1000), slippagePercent: 0.5 });
-    expect(names()).to.deep.equal(["check", "quote", "permit", "permit", "simulate", "confirm", "pending", "mined"]);
+    expect(names()).to.deep.equal(WITH_PERMIT("quote"));
     expect(steps.filter((x) => x.step === "mined").map((x) => (x as { label: string }).label)).to.deep.equal([
       "mint BTC3L (with a permit)",
     ]);
@@ -94,16 +106,7 @@ describe("the holder's flows: check -> permit or approve -> simulate -> send -> 
     const bought = session(book, holder);
     const nonce = await ethers.provider.getTransactionCount(holder.address);
     const b = await buy(bought.s, { token: book.tokens.BTC3L, amount: usdc(100), slippagePercent: 0.5 });
-    expect(bought.names()).to.deep.equal([
-      "check",
-      "routes",
-      "permit",
-      "permit",
-      "simulate",
-      "confirm",
-      "pending",
-      "mined",
-    ]);
+    expect(bought.names()).to.deep.equal(WITH_PERMIT("routes"));
     expect(await ethers.provider.getTransactionCount(holder.address)).to.equal(nonce + 1);
     const routes = bought.steps.find((x) => x.step === "routes") as Extract<FlowStep, { step: "routes" }>;
     expect(b.route).to.equal(routes.quote.best);
@@ -112,16 +115,7 @@ describe("the holder's flows: check -> permit or approve -> simulate -> send -> 
 
     const sold = session(book, holder);
     const s = await sell(sold.s, { token: book.tokens.BTC3L, amount: b.amountOut / 2n, slippagePercent: 0.5 });
-    expect(sold.names()).to.deep.equal([
-      "check",
-      "routes",
-      "permit",
-      "permit",
-      "simulate",
-      "confirm",
-      "pending",
-      "mined",
-    ]);
+    expect(sold.names()).to.deep.equal(WITH_PERMIT("routes"));
     expect(s).to.include({ action: "sell", amountIn: b.amountOut / 2n, permit: true });
     expect(await btc3l.balanceOf(holder.address)).to.equal(b.amountOut - b.amountOut / 2n);
   });

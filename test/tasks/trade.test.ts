@@ -5,7 +5,8 @@ import { writeAddressBook } from "../../src/addressBook";
 import { deployLocalSystem, runTask } from "../helpers/tasks";
 import { usdc } from "../helpers/units";
 import { assetFile, loadCandles } from "../../src/backtest/candleFile";
-import { costSentence, holdingCost, outcomeRange, rangeOptions, readHolding } from "../../src/holder/cost";
+import { costSentence, holdingCost, outcomeRange, rangeOptions } from "../../src/holder/cost";
+import { readHolding } from "../../src/holder/costInputs";
 import { recentCloses } from "../../src/holder/volatility";
 import { runMonteCarlo } from "../../src/model/monteCarlo";
 

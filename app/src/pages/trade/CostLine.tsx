@@ -6,11 +6,11 @@ import {
   costSentence,
   DEFAULT_HOLDING_DAYS,
   holdingCost,
+  MAX_HOLDING_DAYS,
   outcomeRange,
   rangeOptions,
-  readHolding,
-  type HoldingContext,
 } from "../../../../src/holder/cost";
+import { readHolding, type HoldingContext } from "../../../../src/holder/costInputs";
 import { recentCloses } from "../../../../src/holder/volatility";
 import type { TokenListing } from "../../../../src/lens";
 import { PRICE_FILES } from "../../chain/priceFiles";
@@ -45,7 +45,7 @@ export function CostLine(props: { token: TokenListing; amountText: string; route
   const [holding, setHolding] = useState<HoldingContext>();
   const [failed, setFailed] = useState<string>();
   const days = Math.round(Number(props.daysText));
-  const daysValid = Number.isInteger(days) && days >= 1 && days <= 3650;
+  const daysValid = Number.isInteger(days) && days >= 1 && days <= MAX_HOLDING_DAYS;
   let amount: bigint | undefined;
   try {
     amount = parseAmount(props.amountText, USDC_DECIMALS, "Amount");
@@ -76,7 +76,12 @@ export function CostLine(props: { token: TokenListing; amountText: string; route
   }, [book, reader, props.token.address, amount, route, days, daysValid]);
 
   if (!route || amount === undefined) return null;
-  if (!daysValid) return <p>Days held must be a whole number from 1 to 3650 ({DEFAULT_HOLDING_DAYS} by default).</p>;
+  if (!daysValid)
+    return (
+      <p>
+        Days held must be a whole number from 1 to {MAX_HOLDING_DAYS} ({DEFAULT_HOLDING_DAYS} by default).
+      </p>
+    );
   if (failed) return <p>The cost of holding could not be read: {failed}</p>;
   if (!holding) return <p aria-busy="true">Estimating the cost of holding…</p>;
   const answer = answers.cost;

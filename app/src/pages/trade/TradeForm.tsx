@@ -19,6 +19,7 @@ import {
   type HolderAction as Side,
   type TradeResult,
 } from "../../../../src/holder/flows";
+import { DEFAULT_HOLDING_DAYS } from "../../../../src/holder/cost";
 import type { TokenListing } from "../../../../src/lens";
 import { valueAtNav } from "../../../../src/tokenState";
 import { useSession } from "../../chain/session";
@@ -71,7 +72,7 @@ export function TradeForm({ side, token }: { side: Side; token: TokenListing }) 
   const [preview, setPreview] = useState<Preview>();
   const [step, setStep] = useState<Step>();
   const [authorize, setAuthorize] = useState("Permit");
-  const [daysText, setDaysText] = useState("30");
+  const [daysText, setDaysText] = useState(String(DEFAULT_HOLDING_DAYS));
   const [error, setError] = useState<string>();
   const [outcome, setOutcome] = useState<string>();
   const paysUsdc = side === "mint" || side === "buy";
