@@ -49,28 +49,33 @@ const FEED_ABI = [
   "function latestRoundData() view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)",
   "function getRoundData(uint80 roundId) view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)",
 ];
-/** The most rounds read back (a Chainlink feed has a few a day; one request each). */
+/** The most rounds read back (a Chainlink feed has a few a day), asked ROUND_BATCH at a time (one JSON-RPC batch). */
 const MAX_ROUNDS = 120;
+const ROUND_BATCH = 20;
+
+type Round = [bigint, bigint, bigint, bigint];
 
 /**
- * The feed's rounds of the last VOLATILITY_WINDOW_DAYS before its latest, read back one round at a time (a round id
- * that does not exist, the phase's first, ends the walk), as price points ascending by time.
+ * The feed's rounds of the last VOLATILITY_WINDOW_DAYS before its latest (and the one the window starts from), read
+ * back from the latest round id (a round id that does not exist, the phase's first, ends the walk), as price points
+ * ascending by time.
  */
 export async function feedRounds(runner: ContractRunner, feed: string): Promise<PricePoint[]> {
   const contract = new Contract(feed, FEED_ABI, runner);
-  const latest = (await contract.latestRoundData()) as [bigint, bigint, bigint, bigint];
+  const latest = (await contract.latestRoundData()) as Round;
   const since = Number(latest[3]) - VOLATILITY_WINDOW_DAYS * 86_400;
   const points: PricePoint[] = [{ time: Number(latest[3]), price: Number(latest[1]) }];
-  for (let id = latest[0] - 1n, n = 1; id > 0n && n < MAX_ROUNDS; id -= 1n, n += 1) {
-    const round = (await contract.getRoundData(id).catch(() => undefined)) as
-      [bigint, bigint, bigint, bigint] | undefined;
-    if (!round || round[3] === 0n) break;
-    const time = Number(round[3]);
-    if (time < since) {
-      points.push({ time, price: Number(round[1]) }); // the price the window starts from
-      break;
+  for (let next = latest[0] - 1n; next > 0n && points.length < MAX_ROUNDS;) {
+    const ids = Array.from({ length: ROUND_BATCH }, (_, i) => next - BigInt(i)).filter((id) => id > 0n);
+    next -= BigInt(ROUND_BATCH);
+    const rounds = await Promise.all(
+      ids.map((id) => (contract.getRoundData(id) as Promise<Round>).catch(() => undefined)),
+    );
+    for (const round of rounds) {
+      if (!round || round[3] === 0n) return points.reverse();
+      points.push({ time: Number(round[3]), price: Number(round[1]) });
+      if (Number(round[3]) < since) return points.reverse(); // the price the window starts from
     }
-    points.push({ time, price: Number(round[1]) });
   }
   return points.reverse();
 }
