@@ -118,10 +118,14 @@ export function costSentence(
   const L = leverageNumber(input.leverage);
   const usdc = (v: bigint) => formatUsdc(v);
   const rate = `${formatAmount(input.fundingRatePerYear, 16, 2, true).replace(/\.?0+$/, "")}%/yr`;
+  // A short receives funding at a positive rate (a long at a negative one): it is said so, never as a negative cost.
+  const funding = cost.funding < 0n ? `funding received ${usdc(-cost.funding)}` : `funding ${usdc(cost.funding)}`;
+  const total =
+    cost.fees < 0n ? `gains about ${usdc(-cost.fees)} USDC net of fees` : `costs about ${usdc(cost.fees)} USDC in fees`;
   const fees =
-    `Holding ${usdc(input.amount)} USDC of ${names.symbol} for ${input.days} day${input.days === 1 ? "" : "s"} costs about ` +
-    `${usdc(cost.fees)} USDC in fees (${input.route === "pool" ? "pool fee" : "mint fee"} ${usdc(cost.entryFee)}, ` +
-    `management fee ${usdc(cost.managementFee)}, funding ${usdc(cost.funding)} at today's ${rate})`;
+    `Holding ${usdc(input.amount)} USDC of ${names.symbol} for ${input.days} day${input.days === 1 ? "" : "s"} ${total} ` +
+    `(${input.route === "pool" ? "pool fee" : "mint fee"} ${usdc(cost.entryFee)}, ` +
+    `management fee ${usdc(cost.managementFee)}, ${funding} at today's ${rate})`;
   if (!cost.drag || input.volatility === undefined) {
     return `${fees}; the volatility drag is not estimated: no recent volatility of ${names.market} is known`;
   }

@@ -89,6 +89,11 @@ describe("the cost before a trade (src/holder/cost.ts)", () => {
         "funding 24.63 at today's 10%/yr) and an expected 8.5% (84.86 USDC) in volatility drag at BTC's recent 60% " +
         "volatility; 5-95% of outcomes end -21.0% to +3.1% against 3x BTC's move",
     );
+    // A short receives the funding a long pays: said so, and the total as a gain when it outweighs the fees.
+    const short = { ...INPUT, leverage: wad(-3), volatility: undefined };
+    expect(costSentence(short, holdingCost(short), { symbol: "BTC3S", market: "BTC" })).to.match(
+      /^Holding 1,000 USDC of BTC3S for 30 days gains about 20\.64 USDC net of fees \(mint fee 1, management fee 2\.99, funding received 24\.63 at today's 10%\/yr\); /,
+    );
     expect(costSentence({ ...INPUT, route: "pool", volatility: undefined }, cost, names)).to.match(
       /\(pool fee 1, .*; the volatility drag is not estimated: no recent volatility of BTC is known$/,
     );
