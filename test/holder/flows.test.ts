@@ -1,7 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import type { AddressBook } from "../../src/addressBook";
 import { connectSettableFeed, connectStablecoin, connectToken } from "../../src/contracts";
 import { describeError } from "../../src/errors";
 import { buy, mint, redeem, sell, type FlowStep, type HolderSession } from "../../src/holder/flows";
@@ -9,6 +8,7 @@ import { grossUpForFee, tokenLimits } from "../../src/holder/limits";
 import { feedRounds, recentVolatility } from "../../src/holder/volatility";
 import { CONTRACT_INTERFACES } from "../../src/contracts";
 import { feeUp } from "../../src/model/token/types";
+import { systemOnHookedCoin } from "../helpers/hookedCoin";
 import { deployLocalSystem } from "../helpers/tasks";
 import { feedPrice, usdc } from "../helpers/units";
 
@@ -36,7 +36,7 @@ describe("the holder's flows: check -> permit or approve -> simulate -> send -> 
   }
 
   /** A session for `signer` that records every step. */
-  function session(book: AddressBook, signer: HolderSession["signer"]) {
+  function session(book: HolderSession["book"], signer: HolderSession["signer"]) {
     const steps: FlowStep[] = [];
     const s: HolderSession = { signer, book, deadlineSeconds: 1200, onStep: (step) => void steps.push(step) };
     return { s, steps, names: () => steps.map((x) => x.step) };
@@ -79,6 +79,27 @@ describe("the holder's flows: check -> permit or approve -> simulate -> send -> 
     expect(result.permit).to.equal(false);
     expect(names()).to.deep.equal(["check", "quote", "simulate", "confirm", "pending", "mined"]);
     expect(await stablecoin.allowance(holder.address, book.tokens.ETH3L)).to.equal(0n);
+  });
+
+  it("approves exactly the amount first where the stablecoin takes no permits, then mints", async () => {
+    const [admin, , , , , holder] = await ethers.getSigners();
+    const coin = await ethers.deployContract("ReentrantStablecoin"); // an ERC-20 without EIP-2612
+    const { token } = await systemOnHookedCoin(coin, admin.address);
+    await coin.mint(holder.address, usdc(1000));
+    const book = { network: "hardhat", stablecoin: await coin.getAddress() };
+    const { s, names, steps } = session(book, holder);
+    const nonce = await ethers.provider.getTransactionCount(holder.address);
+    const result = await mint(s, { token: await token.getAddress(), amount: usdc(400), slippagePercent: 0.5 });
+    const approval = ["simulate", "confirm", "pending", "mined"];
+    expect(names()).to.deep.equal(["check", "quote", "approve", ...approval, ...approval]);
+    expect(steps.filter((x) => x.step === "mined").map((x) => (x as { label: string }).label)).to.deep.equal([
+      "approve USDC",
+      "mint BTC3L",
+    ]);
+    expect(await ethers.provider.getTransactionCount(holder.address)).to.equal(nonce + 2);
+    expect(result).to.include({ action: "mint", amountIn: usdc(400), permit: false });
+    expect(await coin.allowance(holder.address, await token.getAddress())).to.equal(0n); // exactly the amount
+    expect(await token.balanceOf(holder.address)).to.equal(result.amountOut);
   });
 
   it("redeems a part, then all: the whole balance as the redeem finds it", async () => {
