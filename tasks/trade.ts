@@ -1,29 +1,46 @@
 import { task } from "hardhat/config";
-import type { ContractTransactionReceipt } from "ethers";
-import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
+import { parseAmount, parsePercent } from "../src/amounts";
 import { formatAmount, formatPercent, formatToken, formatUsdc } from "../src/format";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
-import { findPool, poolPrice, premium, type Pool } from "../src/dex/pool";
-import type { RouteQuote, TradeQuote } from "../src/dex/quotes";
+import {
+  costSentence,
+  DEFAULT_HOLDING_DAYS,
+  MAX_HOLDING_DAYS,
+  holdingCost,
+  outcomeRange,
+  rangeOptions,
+} from "../src/holder/cost";
+import { recentCloses } from "../src/holder/volatility";
+import { runMonteCarlo } from "../src/model/monteCarlo";
+import { assetFile, loadCandles } from "../src/backtest/candleFile";
+import { ASSET_FILES } from "../src/backtest/candles";
+import { poolPrice, premium, type Pool } from "../src/dex/pool";
+import type { Route, RouteQuote, TradeQuote } from "../src/dex/quotes";
 import { UserError } from "../src/errors";
-import type { TradeRouter } from "../typechain-types";
-import { parseRecipient, send, tradeDeadline, withContext, type TaskContext } from "./context";
+import type { FlowStep, HolderAction, HolderSession, RedeemInput } from "../src/holder/flows";
+import { priceStatusName } from "../src/contractTypes";
+import type { LeveragedToken } from "../typechain-types";
+import { DEADLINE_SECONDS, parseRecipient, waitMined, withContext, type TaskContext } from "./context";
 
-/** The deployment's TradeRouter; an address book written before it is a UserError. */
-async function tradeRouter(ctx: TaskContext): Promise<TradeRouter> {
-  const address = ctx.system.book.dex?.tradeRouter;
-  if (!address) {
-    throw new UserError(
-      `deployments/${ctx.hre.network.name}.json has no TradeRouter (it predates it, or has no DEX): npm run deploy -- --network ${ctx.hre.network.name}`,
-    );
-  }
-  const { connectTradeRouter } = await import("../src/contracts");
-  return connectTradeRouter(address, ctx.signer);
-}
+/*
+ * A holder's four trades, lt:mint, lt:redeem, lt:buy and lt:sell: each runs its flow of src/holder/flows.ts (the one
+ * the app runs: checks, permit or approval, simulation, the transaction, the result from its event) and prints its
+ * steps. Before a mint or a buy, the cost of holding for --days (src/holder/cost.ts).
+ */
 
-async function tokenPool(ctx: TaskContext, token: string): Promise<Pool | undefined> {
-  const dex = ctx.system.book.dex;
-  return dex ? findPool(ctx.signer, dex.factory, token, ctx.system.book.stablecoin) : undefined;
+/**
+ * What a quote is based on: the block it was read at and the token's market price there ("block 57, BTC at 50,000.00
+ * USD").
+ */
+async function quoteBasis({ system }: TaskContext, token: LeveragedToken, blockTag: number) {
+  const [marketId, address] = await Promise.all([token.marketId(), token.getAddress()]);
+  const [market, snapshot] = await Promise.all([
+    system.exchange.market(marketId, { blockTag }),
+    system.exchange.accountSnapshot(address, marketId, { blockTag }),
+  ]);
+  const status = priceStatusName(snapshot.priceStatus);
+  const price = `${formatAmount(snapshot.price, 18, 2, true)} USD${status === "fresh" ? "" : ` (${status})`}`;
+  return `block ${blockTag}, ${market.symbol} at ${price}`;
 }
 
 /** The two quotes, the pool's premium and the better route, as lines. */
@@ -53,64 +70,150 @@ function describeQuote(quote: TradeQuote, symbol: string, nav: bigint, pool: Poo
   return lines;
 }
 
-/** The route the router took, from its event in the receipt. */
-function routeTaken(router: TradeRouter, receipt: ContractTransactionReceipt, buying: boolean) {
-  const event = receipt.logs
-    .map((log) => (log.address === receipt.to ? router.interface.parseLog(log) : null))
-    .find((parsed) => parsed?.name === (buying ? "Bought" : "Sold"));
-  if (!event) throw new Error(`no ${buying ? "Bought" : "Sold"} event in ${receipt.hash}`);
-  const route = Number(event.args.route) === 0 ? "pool" : buying ? "mint" : "redeem";
-  return { route, amountOut: (buying ? event.args.sharesOut : event.args.collateralOut) as bigint };
+/** `--days`: a whole number of days from 1 to MAX_HOLDING_DAYS. */
+function parseDays(input: string): number {
+  const days = Number(input);
+  if (!/^\d+$/.test(input.trim()) || days < 1 || days > MAX_HOLDING_DAYS) {
+    throw new UserError(`--days must be a whole number of days from 1 to ${MAX_HOLDING_DAYS}, not "${input}"`);
+  }
+  return days;
 }
 
-/** Whether a token implements EIP-2612 (the mock stablecoin and every leveraged token do; a testnet's may not). */
-async function supportsPermit(token: { nonces(owner: string): Promise<bigint> }, owner: string): Promise<boolean> {
-  return token.nonces(owner).then(
-    () => true,
-    () => false,
+/** The cost line before a mint or a buy of `amount` by `route`, held `days` (src/holder/cost.ts). */
+async function printCost(ctx: TaskContext, token: string, amount: bigint, route: Route, days: number) {
+  const { readHolding } = await import("../src/holder/costInputs"); // reads the contracts: loaded when it runs
+  const local = ctx.hre.network.name === "localhost" || ctx.hre.network.name === "hardhat";
+  // On a local chain, data/'s daily closes where the feed has too few recent rounds.
+  const closes = async (market: string) =>
+    local && ASSET_FILES[market] ? recentCloses(loadCandles(assetFile(ctx.hre.config.paths.root, market))) : undefined;
+  const { input, names, volatilitySource } = await readHolding(ctx.signer, token, { amount, route, days }, closes);
+  const volatility = input.volatility;
+  const range =
+    volatility === undefined ? undefined : outcomeRange(runMonteCarlo(rangeOptions({ ...input, volatility })).summary);
+  const sentence = costSentence(input, holdingCost(input), names, range);
+  console.log(
+    `cost: ${sentence}${volatilitySource ? ` (volatility from ${volatilitySource})` : ""}; more on the app's Decay page (#/decay)`,
   );
 }
 
-task("lt:buy", "Buys a token with USDC by the better route: the Uniswap pool or a mint at NAV (TradeRouter)")
-  .addParam("token", "symbol (BTC3L) or address")
-  .addParam("usdc", "stablecoin to pay, in whole units (e.g. 100)")
-  .addOptionalParam("slippage", "the most the price may move against you, in percent", "0.5")
-  .addOptionalParam("to", "who receives the tokens (default: the signer)")
-  .setAction(
-    withContext<{ token: string; usdc: string; slippage: string; to?: string }>(async (args, ctx) => {
-      const { signer, system } = ctx;
-      ctx.erc20Decimals = USDC_DECIMALS; // a refused allowance or balance is the stablecoin's
-      const amount = parseAmount(args.usdc, USDC_DECIMALS, "--usdc");
-      const slippage = parsePercent(args.slippage, "--slippage", 50);
-      const receiver = parseRecipient(args.to, signer.address);
-      const token = await ctx.resolveToken(args.token);
-      const [symbol, address, router] = [await token.symbol(), await token.getAddress(), await tradeRouter(ctx)];
-      const balance = await system.stablecoin.balanceOf(signer.address);
-      if (balance < amount)
-        throw new UserError(`not enough USDC: you have ${formatUsdc(balance)}, asked for ${args.usdc}`);
-      const { quoteBuy } = await import("../src/dex/quotes");
-      const pool = await tokenPool(ctx, address);
-      const quote = await quoteBuy(token, pool, amount);
-      console.log(`buy ${symbol} with ${formatUsdc(amount)} USDC`);
-      for (const line of describeQuote(quote, symbol, await token.navPerShare(), pool)) console.log(line);
-      if (!quote.best) throw new UserError(`neither route can sell ${symbol} now: ${quote.nav.unavailable}`);
-
-      const minOut = withSlippage(quote.amountOut, slippage);
-      const deadline = await tradeDeadline(ctx);
-      const routerAddress = await router.getAddress();
-      const short = (await system.stablecoin.allowance(signer.address, routerAddress)) < amount;
-      let receipt: ContractTransactionReceipt;
-      if (short && (await supportsPermit(system.stablecoin, signer.address))) {
-        const { signPermitSignature } = await import("../src/permit");
-        const permit = await signPermitSignature(signer, system.stablecoin, routerAddress, amount, deadline);
-        console.log(`  permit signed for ${formatUsdc(amount)} USDC to the TradeRouter (no approval transaction)`);
-        receipt = await send(`buy ${symbol}`, router.buyWithPermit, address, amount, minOut, receiver, permit);
-      } else {
-        if (short) await send("approve USDC", system.stablecoin.approve, routerAddress, amount);
-        receipt = await send(`buy ${symbol}`, router.buy, address, amount, minOut, receiver, deadline);
+/** Runs `action`'s flow for the task, printing its steps and its result line. */
+async function runFlow(
+  ctx: TaskContext,
+  action: HolderAction,
+  token: LeveragedToken,
+  input: RedeemInput,
+  days?: number,
+) {
+  const { FLOWS, redeem, resultLine } = await import("../src/holder/flows");
+  const address = await token.getAddress();
+  const onStep = async (step: FlowStep) => {
+    switch (step.step) {
+      case "quote": {
+        const [what, got] =
+          step.action === "mint"
+            ? [`${formatUsdc(step.amountIn)} USDC`, `${formatToken(step.expected)} ${step.symbol}`]
+            : [`${formatToken(step.amountIn)} ${step.symbol}`, `${formatUsdc(step.expected)} USDC`];
+        console.log(`quote: about ${got} for ${what} (${await quoteBasis(ctx, token, step.blockTag)})`);
+        if (step.action === "mint" && days !== undefined) await printCost(ctx, address, step.amountIn, "nav", days);
+        break;
       }
-      const taken = routeTaken(router, receipt, true);
-      console.log(`bought ${formatToken(taken.amountOut)} ${symbol} for ${formatUsdc(amount)} USDC by ${taken.route}`);
+      case "routes": {
+        const buying = step.action === "buy";
+        const { quote } = step;
+        console.log(
+          buying
+            ? `buy ${step.symbol} with ${formatUsdc(quote.amountIn)} USDC`
+            : `sell ${formatToken(quote.amountIn)} ${step.symbol} for USDC`,
+        );
+        for (const line of describeQuote(quote, step.symbol, await token.navPerShare(), step.pool)) console.log(line);
+        if (buying && quote.best && days !== undefined) await printCost(ctx, address, quote.amountIn, quote.best, days);
+        break;
+      }
+      case "permit":
+        if (step.signed) {
+          const amount = step.coin === "USDC" ? formatUsdc(step.amount) : formatToken(step.amount);
+          const spender = step.spender === ctx.system.book.dex?.tradeRouter ? "the TradeRouter" : await token.symbol();
+          console.log(`  permit signed for ${amount} ${step.coin} to ${spender} (no approval transaction)`);
+        }
+        break;
+      case "mined":
+        console.log(`${step.label}: ${step.hash} (gas ${step.gasUsed})`);
+        break;
+      default:
+        break;
+    }
+  };
+  const session: HolderSession = {
+    signer: ctx.signer,
+    book: ctx.system.book,
+    deadlineSeconds: DEADLINE_SECONDS,
+    onStep,
+    waitMined: (tx) => waitMined(tx),
+  };
+  const { amount } = input;
+  if (action !== "redeem" && amount === "all") throw new Error(`${action} takes an amount, not "all"`);
+  const result =
+    action === "redeem" || amount === "all"
+      ? await redeem(session, input)
+      : await FLOWS[action](session, { ...input, amount });
+  console.log(resultLine(result));
+}
+
+/** lt:mint and lt:buy: pay `--<amountParam>` USDC for the token, the cost of holding printed first. */
+function payTask(name: "lt:mint" | "lt:buy", description: string, amountParam: "amount" | "usdc") {
+  task(name, description)
+    .addParam("token", "symbol (BTC3L) or address")
+    .addParam(amountParam, "stablecoin to pay, in whole units (e.g. 100)")
+    .addOptionalParam("slippage", "the most the price may move against you, in percent", "0.5")
+    .addOptionalParam("to", "who receives the tokens (default: the signer)")
+    .addOptionalParam("days", "the holding period the cost line is for, in days", String(DEFAULT_HOLDING_DAYS))
+    .setAction(
+      withContext<Record<"token" | "slippage" | "days" | typeof amountParam, string> & { to?: string }>(
+        async (args, ctx) => {
+          ctx.erc20Decimals = USDC_DECIMALS; // a refused allowance or balance is the stablecoin's
+          const amount = parseAmount(args[amountParam], USDC_DECIMALS, `--${amountParam}`);
+          const slippagePercent = parsePercent(args.slippage, "--slippage", 50);
+          const receiver = parseRecipient(args.to, ctx.signer.address);
+          const days = parseDays(args.days);
+          const token = await ctx.resolveToken(args.token);
+          const input = { token: await token.getAddress(), amount, slippagePercent, receiver };
+          await runFlow(ctx, name === "lt:mint" ? "mint" : "buy", token, input, days);
+        },
+      ),
+    );
+}
+
+payTask(
+  "lt:mint",
+  "Mints a leveraged token with stablecoin at NAV (with a permit where the stablecoin takes one)",
+  "amount",
+);
+payTask(
+  "lt:buy",
+  "Buys a token with USDC by the better route: the Uniswap pool or a mint at NAV (TradeRouter)",
+  "usdc",
+);
+
+task("lt:redeem", "Redeems a leveraged token for stablecoin at NAV")
+  .addParam("token", "symbol (BTC3L) or address")
+  .addOptionalParam("shares", "tokens to redeem, in whole units (e.g. 10)")
+  .addFlag("all", "redeem the whole balance")
+  .addOptionalParam("slippage", "the most NAV may move against you, in percent", "0.5")
+  .addOptionalParam("to", "who receives the stablecoin (default: the signer)")
+  .setAction(
+    withContext<{ token: string; shares?: string; all: boolean; slippage: string; to?: string }>(async (args, ctx) => {
+      ctx.erc20Decimals = TOKEN_DECIMALS;
+      if (args.all === (args.shares !== undefined)) throw new UserError("give either --shares N or --all");
+      const slippagePercent = parsePercent(args.slippage, "--slippage", 50);
+      const receiver = parseRecipient(args.to, ctx.signer.address);
+      const token = await ctx.resolveToken(args.token);
+      const shares = args.all ? "all" : parseAmount(args.shares ?? "", TOKEN_DECIMALS, "--shares");
+      await runFlow(ctx, "redeem", token, {
+        token: await token.getAddress(),
+        amount: shares,
+        slippagePercent,
+        receiver,
+      });
     }),
   );
 
@@ -121,39 +224,11 @@ task("lt:sell", "Sells a token for USDC by the better route: the Uniswap pool or
   .addOptionalParam("to", "who receives the stablecoin (default: the signer)")
   .setAction(
     withContext<{ token: string; shares: string; slippage: string; to?: string }>(async (args, ctx) => {
-      const { signer } = ctx;
       ctx.erc20Decimals = TOKEN_DECIMALS;
-      const shares = parseAmount(args.shares, TOKEN_DECIMALS, "--shares");
-      const slippage = parsePercent(args.slippage, "--slippage", 50);
-      const receiver = parseRecipient(args.to, signer.address);
+      const amount = parseAmount(args.shares, TOKEN_DECIMALS, "--shares");
+      const slippagePercent = parsePercent(args.slippage, "--slippage", 50);
+      const receiver = parseRecipient(args.to, ctx.signer.address);
       const token = await ctx.resolveToken(args.token);
-      const [symbol, address, router] = [await token.symbol(), await token.getAddress(), await tradeRouter(ctx)];
-      const balance = await token.balanceOf(signer.address);
-      if (balance < shares) {
-        throw new UserError(`not enough ${symbol}: you have ${formatToken(balance)}, asked for ${args.shares}`);
-      }
-      const { quoteSell } = await import("../src/dex/quotes");
-      const pool = await tokenPool(ctx, address);
-      const quote = await quoteSell(token, pool, shares);
-      console.log(`sell ${formatToken(shares)} ${symbol} for USDC`);
-      for (const line of describeQuote(quote, symbol, await token.navPerShare(), pool)) console.log(line);
-      if (!quote.best) throw new UserError(`neither route can buy ${symbol} now: ${quote.nav.unavailable}`);
-
-      const minOut = withSlippage(quote.amountOut, slippage);
-      const deadline = await tradeDeadline(ctx);
-      const routerAddress = await router.getAddress();
-      let receipt: ContractTransactionReceipt;
-      if ((await token.allowance(signer.address, routerAddress)) < shares) {
-        const { signPermitSignature } = await import("../src/permit");
-        const permit = await signPermitSignature(signer, token, routerAddress, shares, deadline);
-        console.log(
-          `  permit signed for ${formatToken(shares)} ${symbol} to the TradeRouter (no approval transaction)`,
-        );
-        receipt = await send(`sell ${symbol}`, router.sellWithPermit, address, shares, minOut, receiver, permit);
-      } else {
-        receipt = await send(`sell ${symbol}`, router.sell, address, shares, minOut, receiver, deadline);
-      }
-      const taken = routeTaken(router, receipt, false);
-      console.log(`sold ${formatToken(shares)} ${symbol} for ${formatUsdc(taken.amountOut, 6)} USDC by ${taken.route}`);
+      await runFlow(ctx, "sell", token, { token: await token.getAddress(), amount, slippagePercent, receiver });
     }),
   );

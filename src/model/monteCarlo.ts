@@ -33,6 +33,9 @@ export interface MonteCarloResult {
     probabilityOfLoss: number;
     probabilityOfWipeOut: number;
     underlyingMedian: number;
+    /** The 5% and 95% quantiles over paths of the token's return minus L x the underlying's (the same path's). */
+    againstUnderlyingP5: number;
+    againstUnderlyingP95: number;
     /** Median over paths of |token - approximation| with each path's realized variance. */
     medianApproximationError: number;
   };
@@ -61,6 +64,7 @@ export function runMonteCarlo(input: MonteCarloOptions): MonteCarloResult {
   const tokenReturns = new Float64Array(paths);
   const underlyingReturns = new Float64Array(paths);
   const errors = new Float64Array(paths);
+  const againstUnderlying = new Float64Array(paths);
   let wipeOuts = 0;
   for (let p = 0; p < paths; p += 1) {
     let logPrice = 0;
@@ -81,12 +85,14 @@ export function runMonteCarlo(input: MonteCarloOptions): MonteCarloResult {
     const ratio = Math.exp(logPrice);
     tokenReturns[p] = nav - 1;
     underlyingReturns[p] = ratio - 1;
+    againstUnderlying[p] = nav - 1 - L * (ratio - 1);
     const approx = ratio ** L * Math.exp((-(L * L - L) * sumSquares) / 2);
     errors[p] = Math.abs(nav - approx);
   }
   tokenReturns.sort();
   underlyingReturns.sort();
   errors.sort();
+  againstUnderlying.sort();
   const T = days * dt;
   let losses = 0;
   for (const r of tokenReturns) if (r < 0) losses += 1;
@@ -107,6 +113,8 @@ export function runMonteCarlo(input: MonteCarloOptions): MonteCarloResult {
       probabilityOfLoss: losses / paths,
       probabilityOfWipeOut: wipeOuts / paths,
       underlyingMedian: quantile(Array.from(underlyingReturns), 0.5),
+      againstUnderlyingP5: quantile(Array.from(againstUnderlying), 0.05),
+      againstUnderlyingP95: quantile(Array.from(againstUnderlying), 0.95),
       medianApproximationError: quantile(Array.from(errors), 0.5),
     },
     theory: {

@@ -4,7 +4,12 @@ import type { Page } from "playwright-core";
 import { formatToken, formatUsdc } from "../../src/amounts";
 import { connectStablecoin, connectToken, INTERFACES } from "../../src/contracts";
 import { readTokenList } from "../../src/lens";
-import { feeUp } from "../../src/model/exactToken";
+import { loadCandles } from "../../src/backtest/candleFile";
+import { costSentence, holdingCost, outcomeRange, rangeOptions } from "../../src/holder/cost";
+import { readHolding } from "../../src/holder/costInputs";
+import { tokenLimits } from "../../src/holder/limits";
+import { recentCloses } from "../../src/holder/volatility";
+import { runMonteCarlo } from "../../src/model/monteCarlo";
 import { valueAtNav } from "../../src/tokenState";
 import { TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
 import { pageWidths, screenshot, startAppHarness, type AppHarness } from "./harness";
@@ -59,7 +64,7 @@ describe("the app in a browser", function () {
     await screenshot(page, "1-tokens");
   });
 
-  it("connects the injected wallet, draws test USDC and mints 100 USDC of BTC3L: balance and value at NAV shown", async () => {
+  it("connects the injected wallet, draws test USDC and mints 100 USDC of BTC3L with one permit signature and one transaction, the cost of holding shown first", async () => {
     const page = await open("#/trade?token=BTC3L");
     await connect(page);
     await page.getByRole("button", { name: "Get test USDC from the faucet" }).click();
@@ -69,9 +74,35 @@ describe("the app in a browser", function () {
     await page.getByRole("tab", { name: "Mint" }).click();
     await page.getByLabel("Amount").fill("100");
     await page.getByText(/You get about .* BTC3L/).waitFor();
+    // The cost of holding 30 days, the sentence src/holder/cost.ts makes of the chain's figures and data/'s closes
+    // (the local feed has too few rounds), its range from the Monte Carlo in the page's worker.
+    const cost = page.getByLabel("Cost of holding");
+    await cost.waitFor();
+    const holding = await readHolding(
+      h.provider,
+      h.book.tokens.BTC3L,
+      { amount: 100_000_000n, route: "nav", days: 30 },
+      async (market) => recentCloses(loadCandles(`data/${market.toLowerCase()}-usd-daily.csv`)),
+    );
+    const volatility = holding.input.volatility!;
+    const range = outcomeRange(runMonteCarlo(rangeOptions({ ...holding.input, volatility })).summary);
+    expect(await cost.textContent()).to.equal(
+      `${costSentence(holding.input, holdingCost(holding.input), holding.names, range)} (volatility from ${holding.volatilitySource}); more on the Decay page.`,
+    );
+    expect(await cost.getByRole("link", { name: "Decay page" }).getAttribute("href")).to.equal("#/decay");
+    const nonce = await h.provider.getTransactionCount(holder);
+    const before = (await sent(page)).length; // the faucet's transaction came before
     await page.getByRole("button", { name: "Mint", exact: true }).click();
     const done = page.getByRole("status");
     await done.getByText(/^Done/).waitFor({ timeout: 120_000 });
+    // One signature (the stablecoin's permit) and one transaction (mintWithPermit): no approval.
+    const asked = (await sent(page)).slice(before);
+    expect(asked.filter((m) => m === "eth_signTypedData_v4")).to.have.length(1);
+    expect(asked.filter((m) => m === "eth_sendTransaction")).to.have.length(1);
+    expect(await h.provider.getTransactionCount(holder)).to.equal(nonce + 1);
+    const mined = await h.provider.getBlock("latest", false);
+    const tx = await h.provider.getTransaction(mined!.transactions[0]);
+    expect(INTERFACES.token.parseTransaction(tx!)?.name).to.equal("mintWithPermit");
 
     const btc3l = token("BTC3L");
     const shares = await btc3l.balanceOf(holder);
@@ -140,7 +171,7 @@ describe("the app in a browser", function () {
     await alert.waitFor();
     const usdc = await connectStablecoin(h.book.stablecoin, h.provider).balanceOf(holder);
     expect(await alert.textContent()).to.equal(
-      `not enough USDC: you have ${formatUsdc(usdc)}, the mint needs ${formatUsdc(1_000_000_000_000n)}`,
+      `not enough USDC: you have ${formatUsdc(usdc)}, the mint needs ${formatUsdc(1_000_000_000_000n)} (pay at most ${formatUsdc(usdc)})`,
     );
     expect(await sent(page)).to.not.include("eth_sendTransaction");
     expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);
@@ -152,8 +183,8 @@ describe("the app in a browser", function () {
     const admin = await h.provider.getSigner(0);
     const eth2l = token("ETH2L").connect(admin);
     await (await eth2l.setEquityCap(10_000_000n)).wait();
-    const [headroom, fees] = await Promise.all([eth2l.capHeadroom(), eth2l.fees()]);
-    const net = 100_000_000n - feeUp(100_000_000n, fees.mintFeeBps);
+    const headroom = await eth2l.capHeadroom();
+    const { maxMint } = await tokenLimits(eth2l, holder);
 
     const list = await open("#/");
     const row = list.getByRole("table", { name: "Tokens" }).getByRole("row", { name: "ETH2L", exact: true });
@@ -167,7 +198,7 @@ describe("the app in a browser", function () {
     const alert = page.getByRole("alert");
     await alert.waitFor();
     expect(await alert.textContent()).to.equal(
-      `ETH2L is at its equity cap: it can take ${formatUsdc(headroom)} USDC more, the mint would add ${formatUsdc(net)} USDC (mint less or later)`,
+      `ETH2L is at its equity cap: a mint can take at most ${formatUsdc(maxMint, 6)} USDC now (its fee included), asked for 100 USDC (mint less or later)`,
     );
     expect(await sent(page)).to.not.include("eth_sendTransaction");
     expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);

@@ -65,6 +65,12 @@ describe("lt:* tasks (in-process network)", () => {
     // One signature and one transaction: a permit of the stablecoin and the mint together, no approval first.
     expect(minted.stdout).to.match(/^mint ETH3L \(with a permit\): 0x[0-9a-f]{64} \(gas \d+\)$/m);
     expect(minted.stdout).to.not.contain("approve USDC");
+    // Before the mint, the cost of holding 30 days (--days), the one sentence of src/holder/cost.ts; the local feed
+    // has too few rounds, so the volatility is data/'s.
+    expect(minted.stdout).to.match(
+      /^cost: Holding 1,000 USDC of ETH3L for 30 days costs about [\d.]+ USDC in fees \(mint fee 1, management fee [\d.]+, funding [\d.]+ at today's 10%\/yr\) and an expected [\d.]+% \([\d.]+ USDC\) in volatility drag at ETH's recent \d+% volatility; 5-95% of outcomes end -[\d.]+% to \+[\d.]+% against 3x ETH's move \(volatility from ETH's last 31 daily closes in data\/\); more on the app's Decay page \(#\/decay\)$/m,
+    );
+    expect(minted.stdout.indexOf("cost: ")).to.be.below(minted.stdout.indexOf("mint ETH3L (with a permit)"));
     // 1,000 USDC less the 0.1% mint fee, and the 0.05% taker fee on a 3x position, at NAV 100; the first mint of a
     // token also locks its dead shares (1e-6 token)
     expect(await eth3l.balanceOf(operator.address)).to.be.closeTo(wad("9.975036"), wad("0.000001"));
@@ -105,6 +111,11 @@ describe("lt:* tasks (in-process network)", () => {
     );
     await expectRefused("lt:mint", { token: "BTC3L", amount: "1000000000", slippage: "0.5" }, "not enough USDC");
     await expectRefused(
+      "lt:mint",
+      { token: "BTC3L", amount: "10", slippage: "0.5", days: "0" },
+      '--days must be a whole number of days from 1 to 3650, not "0"',
+    );
+    await expectRefused(
       "lt:redeem",
       { token: "BTC3L", shares: "5", slippage: "0.5", all: true },
       "either --shares N or --all",
@@ -131,7 +142,7 @@ describe("lt:* tasks (in-process network)", () => {
     await expectRefused(
       "lt:mint",
       { token: "BTC3L", amount: "10", slippage: "0.5" },
-      "BTC3L is at its equity cap: it can take 0 USDC more, the mint would add 9.99 USDC (mint less or later)",
+      "BTC3L is at its equity cap: a mint can take at most 0.000001 USDC now (its fee included), asked for 10 USDC (mint less or later)",
     );
     expect((await runTask("lt:set-cap", { token: "BTC3L", usdc: "none" })).exitCode).to.equal(0);
     await time.increase(86_401);

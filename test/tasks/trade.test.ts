@@ -4,6 +4,11 @@ import hre, { ethers } from "hardhat";
 import { writeAddressBook } from "../../src/addressBook";
 import { deployLocalSystem, runTask } from "../helpers/tasks";
 import { usdc } from "../helpers/units";
+import { assetFile, loadCandles } from "../../src/backtest/candleFile";
+import { costSentence, holdingCost, outcomeRange, rangeOptions } from "../../src/holder/cost";
+import { readHolding } from "../../src/holder/costInputs";
+import { recentCloses } from "../../src/holder/volatility";
+import { runMonteCarlo } from "../../src/model/monteCarlo";
 
 describe("lt:buy, lt:sell and the pool in lt:info (in-process network)", () => {
   async function local() {
@@ -39,6 +44,19 @@ describe("lt:buy, lt:sell and the pool in lt:info (in-process network)", () => {
     expect(atNav.stdout).to.match(/ {2}mint +0\.997\d* BTC3L/);
     expect(atNav.stdout).to.match(/better: mint \([\d.]+% more\)/);
     expect(atNav.stdout).to.contain("permit signed for 100 USDC to the TradeRouter (no approval transaction)");
+    // The cost of holding, for the route taken, at the default 30 days: the sentence of src/holder/cost.ts.
+    const holding = await readHolding(
+      ethers.provider,
+      await btc3l.getAddress(),
+      { amount: usdc(100), route: "nav", days: 30 },
+      async (market) => recentCloses(loadCandles(assetFile(hre.config.paths.root, market))),
+    );
+    const range = outcomeRange(
+      runMonteCarlo(rangeOptions({ ...holding.input, volatility: holding.input.volatility! })).summary,
+    );
+    expect(atNav.stdout).to.contain(
+      `cost: ${costSentence(holding.input, holdingCost(holding.input), holding.names, range)} (volatility from BTC's last 31 daily closes in data/); more on the app's Decay page (#/decay)`,
+    );
     const [, bought] = /bought ([\d.]+) BTC3L for 100 USDC by mint/.exec(atNav.stdout) ?? [];
     expect(bought, atNav.stdout).to.not.equal(undefined);
     // The operator is also the fee recipient: the mint accrued it a few management fee shares as well.
@@ -49,11 +67,14 @@ describe("lt:buy, lt:sell and the pool in lt:info (in-process network)", () => {
 
     // BTC +10%: BTC3L's NAV +30%, the pool lags: buying takes the pool, selling a redeem.
     expect((await runTask("lt:set-price", { market: "BTC", price: "55000" })).exitCode).to.equal(0);
-    const cheap = await runTask("lt:buy", { token: "BTC3L", usdc: "100" });
+    const cheap = await runTask("lt:buy", { token: "BTC3L", usdc: "100", days: "7" });
     expect(cheap.exitCode, cheap.stderr).to.equal(0);
     expect(cheap.stdout).to.match(/-2\d\.\d\d% to NAV/);
     expect(cheap.stdout).to.match(/better: pool/);
     expect(cheap.stdout).to.match(/bought [\d.]+ BTC3L for 100 USDC by pool/);
+    expect(cheap.stdout).to.match(
+      /^cost: Holding 100 USDC of BTC3L for 7 days costs about [\d.]+ USDC in fees \(pool fee 0\.3, /m,
+    );
     const sold = await runTask("lt:sell", { token: "BTC3L", shares: "0.5" });
     expect(sold.exitCode, sold.stderr).to.equal(0);
     expect(sold.stdout).to.match(/ {2}redeem +[\d.]+ USDC/);

@@ -1,16 +1,16 @@
-import { useEffect, useMemo, useRef, useState } from "react";
-import btcCsv from "../../../../data/btc-usd-daily.csv?url";
-import ethCsv from "../../../../data/eth-usd-daily.csv?url";
+import { useEffect, useMemo, useState } from "react";
+import { PRICE_FILES } from "../../chain/priceFiles";
 import { flatUnderlyingReturn } from "../../../../src/model/monteCarlo";
 import { LineChart } from "../../components/LineChart";
-import type { DecayRequest, DecayResponse } from "./decay.worker";
+import type { DecayResponse } from "./decay.worker";
+import { useDecayWorker } from "./useDecayWorker";
 import { NumberField } from "../../components/NumberField";
 
 const LEVERAGES = [3, 2, -1, -3];
 const PATHS = 5_000;
 const ASSETS: Record<string, { url: string; years: string[] }> = {
-  BTC: { url: btcCsv, years: range(2015, 2025) },
-  ETH: { url: ethCsv, years: range(2018, 2025) },
+  BTC: { url: PRICE_FILES.BTC, years: range(2015, 2025) },
+  ETH: { url: PRICE_FILES.ETH, years: range(2018, 2025) },
 };
 
 function range(from: number, to: number): string[] {
@@ -18,31 +18,6 @@ function range(from: number, to: number): string[] {
 }
 
 const pct = (x: number, places = 1) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(places)}%`;
-
-/** Runs requests in the decay worker; the answer to an older request than the latest is dropped. */
-function useDecayWorker() {
-  const worker = useRef<Worker>(undefined);
-  const latest = useRef<Record<string, number>>({});
-  const [answers, setAnswers] = useState<Record<string, DecayResponse>>({});
-  useEffect(() => {
-    const w = new Worker(new URL("./decay.worker.ts", import.meta.url), { type: "module" });
-    w.onmessage = (event: MessageEvent<DecayResponse>) => {
-      const kind = Object.keys(latest.current).find((k) => latest.current[k] === event.data.id);
-      if (kind) setAnswers((a) => ({ ...a, [kind]: event.data }));
-    };
-    worker.current = w;
-    return () => w.terminate();
-  }, []);
-  const ask = (
-    slot: string,
-    request: DecayRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never,
-  ) => {
-    const id = (latest.current[slot] ?? 0) + 1 + Math.floor(Math.random() * 1e6);
-    latest.current[slot] = id;
-    worker.current?.postMessage({ ...request, id });
-  };
-  return { answers, ask };
-}
 
 /** Why leveraged tokens decay, interactively: Monte Carlo outcomes, the flat-market cost, a real year back-tested. */
 export default function DecayPage() {

@@ -4,11 +4,11 @@
  */
 import { parseCandles } from "../../../../src/backtest/candles";
 import { runBacktest } from "../../../../src/backtest/run";
-import { runMonteCarlo } from "../../../../src/model/monteCarlo";
+import { runMonteCarlo, type MonteCarloOptions } from "../../../../src/model/monteCarlo";
 import { histogram, quantile } from "../../../../src/model/statistics";
 
 export type DecayRequest =
-  | { id: number; kind: "monteCarlo"; leverage: number; volatility: number; days: number; paths: number; seed: number }
+  | ({ id: number; kind: "monteCarlo" } & MonteCarloOptions)
   | { id: number; kind: "backtest"; csvUrl: string; asset: string; year: string; leverage: number };
 
 export type DecayResponse =

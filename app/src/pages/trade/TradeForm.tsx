@@ -10,18 +10,49 @@ import {
 import { CONTRACT_INTERFACES, connectToken } from "../../../../src/contracts";
 import type { TradeQuote } from "../../../../src/dex/quotes";
 import { describeError } from "../../../../src/errors";
+import {
+  FLOWS,
+  quoteTrade,
+  redeem,
+  resultLine,
+  type FlowStep,
+  type HolderAction as Side,
+  type TradeResult,
+} from "../../../../src/holder/flows";
+import { DEFAULT_HOLDING_DAYS } from "../../../../src/holder/cost";
 import type { TokenListing } from "../../../../src/lens";
 import { valueAtNav } from "../../../../src/tokenState";
 import { useSession } from "../../chain/session";
-import { ACTIONS, quoteTrade, type Side, type Step } from "./actions";
 import { NumberField } from "../../components/NumberField";
+import { CostLine } from "./CostLine";
 
-const STEPS: { step: Step; label: string }[] = [
-  { step: "approve", label: "Approve" },
-  { step: "confirm", label: "Confirm" },
-  { step: "pending", label: "Pending" },
-  { step: "done", label: "Done" },
-];
+/** The steps of a trade as the page draws them (src/holder/flows.ts reports them). */
+type Step = "check" | "authorize" | "simulate" | "confirm" | "pending" | "done";
+const STEP_LABELS: Record<Exclude<Step, "authorize">, string> = {
+  check: "Check",
+  simulate: "Simulate",
+  confirm: "Confirm",
+  pending: "Pending",
+  done: "Done",
+};
+const STEP_ORDER: Step[] = ["check", "authorize", "simulate", "confirm", "pending", "done"];
+
+/** A flow's step as the page's; an approval's own transaction stays under "authorize". */
+function pageStep(step: FlowStep, current: Step | undefined): Step | undefined {
+  switch (step.step) {
+    case "check":
+    case "quote":
+    case "routes":
+      return "check";
+    case "permit":
+    case "approve":
+      return "authorize";
+    case "mined":
+      return current;
+    default:
+      return step.label.startsWith("approve ") ? "authorize" : step.step;
+  }
+}
 const SUBMIT: Record<Side, string> = { mint: "Mint", redeem: "Redeem", buy: "Buy", sell: "Sell" };
 /** A trade's deadline: a few minutes on a public chain; a week of chain time on the local node, whose market
  * moves a day every few seconds. */
@@ -40,6 +71,8 @@ export function TradeForm({ side, token }: { side: Side; token: TokenListing }) 
   const [slippageText, setSlippageText] = useState("0.5");
   const [preview, setPreview] = useState<Preview>();
   const [step, setStep] = useState<Step>();
+  const [authorize, setAuthorize] = useState("Permit");
+  const [daysText, setDaysText] = useState(String(DEFAULT_HOLDING_DAYS));
   const [error, setError] = useState<string>();
   const [outcome, setOutcome] = useState<string>();
   const paysUsdc = side === "mint" || side === "buy";
@@ -67,17 +100,7 @@ export function TradeForm({ side, token }: { side: Side; token: TokenListing }) 
             ? { kind: "mint", out: await read.previewMint(amount) }
             : side === "redeem"
               ? { kind: "redeem", out: await read.previewRedeem(amount) }
-              : {
-                  kind: "quote",
-                  quote: await quoteTrade({
-                    side,
-                    book,
-                    token: token.address,
-                    pool: token.pool?.pair,
-                    amount,
-                    runner: reader,
-                  }),
-                };
+              : { kind: "quote", quote: (await quoteTrade(reader, book, side, token.address, amount)).quote };
         if (live) setPreview(next);
       } catch (e) {
         if (live) setPreview({ kind: "error", message: describeError(e, CONTRACT_INTERFACES) });
@@ -87,42 +110,38 @@ export function TradeForm({ side, token }: { side: Side; token: TokenListing }) 
       live = false;
       window.clearTimeout(timer);
     };
-  }, [amountText, side, token.address, token.pool?.pair, book, reader, decimals, token.navPerShare]);
+  }, [amountText, side, token.address, book, reader, decimals, token.navPerShare]);
 
   const submit = async () => {
     setError(undefined);
     setOutcome(undefined);
     if (!book || !connection || !reader) return;
-    let hash: string | undefined;
     try {
       const amount = parseAmount(amountText, decimals, "Amount");
       const slippagePercent = parsePercent(slippageText, "Slippage", 50);
-      await ACTIONS[side]({
-        side,
-        book,
+      const session = {
         signer: await signer(),
-        account: connection.account,
-        token: token.address,
-        pool: token.pool?.pair,
-        amount,
-        slippagePercent,
+        book,
         deadlineSeconds: deadlineSeconds(book.network),
-        onStep: (s, detail) => {
-          setStep(s);
-          if (s === "done") hash = detail;
+        onStep: (flowStep: FlowStep) => {
+          if (flowStep.step === "permit") setAuthorize("Sign permit");
+          if (flowStep.step === "approve") setAuthorize("Approve");
+          setStep((current) => pageStep(flowStep, current));
         },
-      });
+      };
+      const input = { token: token.address, amount, slippagePercent };
+      const result: TradeResult = side === "redeem" ? await redeem(session, input) : await FLOWS[side](session, input);
+      setStep("done");
       // The balance and NAV as of the trade's own block: under `npm start` the market moves while the trade is pending
       // and after, so the line names the block its NAV is from.
-      const receipt = hash ? await reader.getTransactionReceipt(hash) : null;
-      const blockTag = receipt?.blockNumber ?? (await reader.getBlockNumber());
+      const blockTag = result.blockNumber;
       const read = connectToken(token.address, reader);
       const [shares, nav] = await Promise.all([
         read.balanceOf(connection.account, { blockTag }),
         read.navPerShare({ blockTag }),
       ]);
       setOutcome(
-        `Done: you now hold ${formatToken(shares, 6)} ${token.symbol}, worth ${formatUsdc(valueAtNav(shares, nav))} USDC at NAV as of block ${blockTag}${receipt ? " (the trade's)" : ""}.`,
+        `Done: ${resultLine(result)}; you now hold ${formatToken(shares, 6)} ${token.symbol}, worth ${formatUsdc(valueAtNav(shares, nav))} USDC at NAV as of block ${blockTag} (the trade's).`,
       );
       refresh();
     } catch (e) {
@@ -148,23 +167,34 @@ export function TradeForm({ side, token }: { side: Side; token: TokenListing }) 
         placeholder={paysUsdc ? "100" : "1"}
       />
       <NumberField label="Slippage (%)" name="Slippage" value={slippageText} onChange={setSlippageText} size={5} />
+      {paysUsdc && (
+        <NumberField label="Days held" name="Days held" value={daysText} onChange={setDaysText} whole size={4} />
+      )}
       <button type="submit" disabled={!connection || busy}>
         {SUBMIT[side]}
       </button>
       <div className="preview" aria-live="polite" style={{ flexBasis: "100%" }}>
         <PreviewText preview={preview} side={side} token={token} />
+        {paysUsdc && preview && preview.kind !== "error" && preview.kind !== "redeem" && (
+          <CostLine
+            token={token}
+            amountText={amountText}
+            route={preview.kind === "quote" ? preview.quote.best : "nav"}
+            daysText={daysText}
+          />
+        )}
       </div>
       {step && (
         <ol className="steps" aria-label="Progress">
-          {STEPS.map(({ step: s, label }, i) => {
-            const current = STEPS.findIndex((x) => x.step === step);
+          {STEP_ORDER.filter((s) => s !== "authorize" || side !== "redeem").map((s) => {
+            const current = STEP_ORDER.indexOf(step);
             return (
               <li
                 key={s}
                 aria-current={s === step ? "step" : undefined}
-                className={i < current || step === "done" ? "done" : undefined}
+                className={STEP_ORDER.indexOf(s) < current || step === "done" ? "done" : undefined}
               >
-                {label}
+                {s === "authorize" ? authorize : STEP_LABELS[s]}
               </li>
             );
           })}

@@ -8,7 +8,7 @@ import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { usePoll } from "../../chain/usePoll";
 import { href } from "../../route";
-import type { Side } from "./actions";
+import type { HolderAction as Side } from "../../../../src/holder/flows";
 import { TradeForm } from "./TradeForm";
 
 const SIDES: { side: Side; label: string; what: string }[] = [
