@@ -71,8 +71,8 @@ export async function requireUsdc(
 }
 
 /**
- * Throws unless `owner` may redeem (or sell, `verb`) `shares` (> 0) of `token`: at most its `maxRedeem`; returns the
- * token's symbol.
+ * Throws unless `owner` may redeem (or sell, `verb`) `shares` (> 0) of `token`: at most its `maxRedeem` (a sale: its
+ * balance); returns the token's symbol.
  */
 export async function requireShares(
   token: LeveragedToken,
@@ -81,7 +81,10 @@ export async function requireShares(
   verb: "redeem" | "sell",
   blockTag?: number,
 ): Promise<string> {
-  const [symbol, { maxRedeem }] = await Promise.all([token.symbol(), tokenLimits(token, owner, blockTag)]);
+  const [symbol, limits] = await Promise.all([token.symbol(), tokenLimits(token, owner, blockTag)]);
+  // A redeem at a refused price meets its revert (described by src/errors.ts); a sale on the pool needs no price.
+  if (verb === "redeem" && limits.redeemClosed === "price") throw limits.priceError;
+  const maxRedeem = verb === "redeem" ? limits.maxRedeem : limits.balance;
   if (shares === 0n) {
     throw new UserError(
       maxRedeem === 0n ? `you hold no ${symbol} (buy or mint some first)` : `the amount must be greater than 0`,

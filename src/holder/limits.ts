@@ -1,62 +1,56 @@
-import { MaxUint256 } from "ethers";
 import type { LeveragedToken } from "../../typechain-types";
-import { isPriceRevert } from "../errors";
-import { BPS } from "../model/fixedPoint";
+import { priceStatusName } from "../contractTypes";
 
 /**
- * How much of a token a holder may mint or redeem now, ERC-4626-shaped: the one place the CLI and the app read the
- * token's limits from. Today it derives them from what the token offers (`paused`, `wipedOut`, `capHeadroom`,
- * `fees`, `balanceOf`); once the token has `maxMint(receiver)` and `maxRedeem(owner)` this function reads those
- * instead, and nothing else changes.
+ * How much of a token a holder may mint, redeem or sell now: the one place the CLI and the app read the token's
+ * limits from, the token's own ERC-4626 views (`maxMint(receiver)`, `maxRedeem(owner)`), with the reason when
+ * minting or redeeming is closed.
  */
 
 /** What reading the limits needs of a token (a connected LeveragedToken has it all). */
-export type LimitedToken = Pick<LeveragedToken, "paused" | "wipedOut" | "capHeadroom" | "fees" | "balanceOf">;
+export type LimitedToken = Pick<
+  LeveragedToken,
+  "paused" | "wipedOut" | "keeperStatus" | "maxMint" | "maxRedeem" | "balanceOf" | "previewMint"
+>;
 
 export interface TokenLimits {
   /** Stablecoin units a mint may take now, its mint fee included (MaxUint256: no cap); 0 while minting is closed. */
   maxMint: bigint;
-  /** Shares `owner` may redeem now: its balance (never limited by the cap or a pause). */
+  /** Shares the owner may redeem now (the token's `maxRedeem`): its balance, 0 while the price is refused. */
   maxRedeem: bigint;
+  /** The owner's balance: what it may sell on the pool, which needs no price. */
+  balance: bigint;
   /**
    * Why minting is closed, when it is: paused by the operator, the token wiped out (retired tokens are), or the
-   * price refused (stale or invalid: `priceError` is the token's revert, which a mint would meet too).
+   * price refused (stale or invalid: `priceError` is the revert a mint would meet).
    */
   mintClosed?: "paused" | "wipedOut" | "price";
+  /** Redeeming is closed only while the price is refused (never by the cap or a pause; always after a wipe-out). */
+  redeemClosed?: "price";
   priceError?: unknown;
 }
 
-/**
- * The limits of `token` for `account` (as minter and as owner) at `blockTag` (latest by default). At a stale or
- * invalid price minting is closed (`capHeadroom` values the account, and reverts as a mint would); redeeming is not
- * limited by it (the redeem meets the price itself, and a sale on the pool does not).
- */
+/** The limits of `token` for `account` (as minter and as owner) at `blockTag` (latest by default). */
 export async function tokenLimits(token: LimitedToken, account: string, blockTag?: number): Promise<TokenLimits> {
-  const [paused, wipedOut, maxRedeem] = await Promise.all([
+  const [paused, wipedOut, status, balance, maxMint, maxRedeem] = await Promise.all([
     token.paused({ blockTag }),
     token.wipedOut({ blockTag }),
+    token.keeperStatus({ blockTag }),
     token.balanceOf(account, { blockTag }),
+    token.maxMint(account, { blockTag }),
+    token.maxRedeem(account, { blockTag }),
   ]);
-  // A wiped-out token mints no more, paused or not (and a retired token is a wiped-out one).
-  if (wipedOut) return { maxMint: 0n, maxRedeem, mintClosed: "wipedOut" };
-  if (paused) return { maxMint: 0n, maxRedeem, mintClosed: "paused" };
-  try {
-    const [headroom, fees] = await Promise.all([token.capHeadroom({ blockTag }), token.fees({ blockTag })]);
-    return { maxMint: grossUpForFee(headroom, fees.mintFeeBps), maxRedeem };
-  } catch (error) {
-    if (!isPriceRevert(error)) throw error;
-    return { maxMint: 0n, maxRedeem, mintClosed: "price", priceError: error };
+  const limits: TokenLimits = { maxMint, maxRedeem, balance };
+  // A wiped-out token mints no more, paused or not, and redeems at any price (its part of the margin left).
+  if (wipedOut) return { ...limits, mintClosed: "wipedOut" };
+  if (priceStatusName(status.priceStatus) !== "fresh") {
+    // The revert a mint or a redeem meets at this price (PerpStalePrice(...) or PerpInvalidPrice(...)), for
+    // src/errors.ts to describe.
+    const priceError = await token.previewMint(1n, { blockTag }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    return { ...limits, mintClosed: paused ? "paused" : "price", redeemClosed: "price", priceError };
   }
-}
-
-/**
- * The most collateral a mint may take when the equity cap leaves `headroom` for what it deposits: the mint fee
- * (`ceil(amount x bps / 10,000)`, as the token rounds it) comes off first, so the largest `amount` with
- * `amount - ceil(amount x bps / 10,000) <= headroom`. No cap (MaxUint256) stays no cap.
- */
-export function grossUpForFee(headroom: bigint, feeBps: bigint): bigint {
-  if (headroom === MaxUint256) return MaxUint256;
-  // amount - ceil(amount x b / B) = floor(amount x (B - b) / B) <= headroom  <=>  amount x (B - b) < (headroom + 1) x B
-  const keep = BPS - feeBps;
-  return ((headroom + 1n) * BPS - 1n) / keep;
+  return paused ? { ...limits, mintClosed: "paused" } : limits;
 }
