@@ -18,6 +18,7 @@ import {ITermsSource, KeeperReward} from "./libraries/KeeperReward.sol";
 import {LeverageMath} from "./libraries/LeverageMath.sol";
 import {ManagementFee} from "./libraries/ManagementFee.sol";
 import {PerpMath} from "./libraries/PerpMath.sol";
+import {TokenQuotes} from "./libraries/TokenQuotes.sol";
 
 /// @title LeveragedToken
 /// @notice One leveraged token: a market of the exchange and a signed target leverage (BTC3L, ETH1S, ...).
@@ -51,13 +52,13 @@ import {PerpMath} from "./libraries/PerpMath.sol";
 ///   exchange account, a rally past the cap) is not levered: the position never exceeds what the cap allows at the
 ///   top of the band, whoever deposits what. Redeems are never limited.
 ///
-/// One quote path per action, ERC-4626 style: `mint` and `previewMint` run the same `_quoteMint`, and `redeem` and
-/// `previewRedeem` the same `_quoteRedeem`, over one `Snapshot` of the exchange account (`accountState`). A quote
-/// replays the trades with `PerpMath`, the code the exchange trades with, so a preview is exactly what the action
-/// does and the action executes what its quote says: one exchange call for a mint's deposit and trade
-/// (`depositAndTrade`), one for a redeem's trade and payouts (`tradeAndWithdraw`, paying the redeemer and the fee
-/// recipient straight from the exchange), one for a rebalance (`tradeToLeverage`, which reads the price once). The
-/// formulas are `LeverageMath`'s and `PerpMath`'s, each once with its rounding.
+/// One quote path per action, ERC-4626 style: `mint` and `previewMint` run the same `TokenQuotes.quoteMint`, and
+/// `redeem` and `previewRedeem` the same `quoteRedeem`, over one `Snapshot` of the exchange account
+/// (`accountState`). A quote replays the trades with `PerpMath`, the code the exchange trades with, so a preview is
+/// exactly what the action does and the action executes what its quote says: one exchange call for a mint's deposit
+/// and trade (`depositAndTrade`), one for a redeem's trade and payouts (`tradeAndWithdraw`, paying the redeemer and
+/// the fee recipient straight from the exchange), one for a rebalance (`tradeToLeverage`, which reads the price
+/// once). The formulas are `LeverageMath`'s and `PerpMath`'s, each once with its rounding.
 contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -124,48 +125,6 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
 
     /// @dev `State.equityCap` for no cap (`equityCap()` then says type(uint256).max).
     uint80 private constant NO_CAP = type(uint80).max;
-
-    /// @dev What every quote and view starts from (memory only): the exchange account now (`accountState`) and the
-    /// supply it is shared by (the management fee accrued for an action, counted pending for a view).
-    struct Snapshot {
-        IPerpExchange.AccountState account;
-        uint256 supply;
-    }
-
-    /// @dev A rebalance that a mint or redeem does first (above the band, or a dust account's position), as quoted.
-    // solhint-disable-next-line gas-struct-packing
-    struct RebalanceFirst {
-        bool due;
-        int256 valueBefore; // collateral units
-        int256 sizeBefore; // base WAD
-        int256 sizeDelta; // base WAD: to the target size
-        int256 valueAfter; // collateral units
-    }
-
-    /// @dev What a mint of some collateral does, as `_quoteMint` finds it.
-    // solhint-disable-next-line gas-struct-packing
-    struct MintQuote {
-        bool refused; // the value is <= 0 (a wipe-out is due, or the rebalance's fee took what was left)
-        uint256 fee; // the mint fee, collateral units
-        uint256 net; // what is deposited
-        uint256 assigned; // first mint: shares for equity found at zero supply, to the fee recipient
-        RebalanceFirst rebalance;
-        int256 valueBefore; // what the mint is priced against (after the rebalance first)
-        int256 sizeDelta; // the mint's own trade
-        uint256 shares; // for the minter, the first mint's dead shares included
-    }
-
-    /// @dev What a redeem of some shares does, as `_quoteRedeem` finds it.
-    // solhint-disable-next-line gas-struct-packing
-    struct RedeemQuote {
-        RebalanceFirst rebalance;
-        bool wipesOut; // the value (after the rebalance first) is <= 0: the redeem wipes the token out
-        int256 value; // the value the redeem found (after the rebalance first)
-        int256 sizeDelta; // the redeem's own trade (the whole position when it closes it)
-        uint256 marginLeft; // the settled margin after the trade
-        uint256 gross; // what the redeemer's shares are worth
-        uint256 fee; // the redeem fee out of `gross`
-    }
 
     IPerpExchange private immutable _exchange;
     uint256 private immutable _marketId;
@@ -250,8 +209,8 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         _burn(msg.sender, shares); // reverts with ERC20InsufficientBalance beyond the caller's balance
 
         // After a wipe-out the redeem pays its part of what margin is left, whatever the price.
-        Snapshot memory s = _snapshot(supply, !_state.wipedOut);
-        RedeemQuote memory q = _quoteRedeem(s, shares);
+        TokenQuotes.Snapshot memory s = _snapshot(supply, !_state.wipedOut);
+        TokenQuotes.RedeemQuote memory q = TokenQuotes.quoteRedeem(_terms(_state), s, shares, _fees.redeemFeeBps);
         uint256 price = s.account.price;
         if (q.rebalance.due) _rebalanceFirst(q.rebalance, price);
         if (q.wipesOut) {
@@ -290,23 +249,28 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     }
 
     /// @inheritdoc ILeveragedToken
-    /// @dev `mint`'s own quote (`_quoteMint`), without acting on it: exact in every branch. Ignores pause and the
-    /// equity cap.
+    /// @dev `mint`'s own quote (`TokenQuotes.quoteMint`), without acting on it: exact in every branch. Ignores
+    /// pause and the equity cap.
     function previewMint(uint256 collateralIn) external view returns (uint256) {
         if (_state.wipedOut || collateralIn == 0) return 0;
-        Snapshot memory s = _snapshot(totalSupply() + pendingManagementFeeShares(), true);
-        MintQuote memory q = _quoteMint(s, collateralIn);
+        TokenQuotes.Snapshot memory s = _snapshot(totalSupply() + pendingManagementFeeShares(), true);
+        TokenQuotes.MintQuote memory q = TokenQuotes.quoteMint(_terms(_state), s, collateralIn, _fees.mintFeeBps);
         if (q.refused) return 0;
         if (s.supply != 0) return q.shares;
         return q.shares > MINIMUM_SHARES ? q.shares - MINIMUM_SHARES : 0;
     }
 
     /// @inheritdoc ILeveragedToken
-    /// @dev `redeem`'s own quote (`_quoteRedeem`), without acting on it: exact in every branch.
+    /// @dev `redeem`'s own quote (`TokenQuotes.quoteRedeem`), without acting on it: exact in every branch.
     function previewRedeem(uint256 shares) external view returns (uint256) {
         uint256 supply = totalSupply() + pendingManagementFeeShares();
         if (shares == 0 || shares > supply) return 0;
-        RedeemQuote memory q = _quoteRedeem(_snapshot(supply, !_state.wipedOut), shares);
+        TokenQuotes.RedeemQuote memory q = TokenQuotes.quoteRedeem(
+            _terms(_state),
+            _snapshot(supply, !_state.wipedOut),
+            shares,
+            _fees.redeemFeeBps
+        );
         return q.gross - q.fee;
     }
 
@@ -356,7 +320,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
                 keeper: keeper
             })
         );
-        RebalanceAction action = _action(t.valueBefore, t.sizeBefore, t.price, supply, minValue, st);
+        RebalanceAction action = TokenQuotes.action(_terms(st), t.valueBefore, t.sizeBefore, t.price, supply, minValue);
         _requireDue(action, t.valueBefore, t.sizeBefore, t.price, st);
         if (t.valueBefore <= 0) {
             // Nothing is left: the trade closed the position for good (a value <= 0 earns no reward).
@@ -442,7 +406,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         // Nothing is due while the price would not pass the exchange's checks: the rebalance would revert.
         if (priceStatus == IPerpExchange.PriceStatus.FRESH) {
             uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
-            action = _action(a.value, a.size, a.price, supply, minValue, _state);
+            action = TokenQuotes.action(_terms(_state), a.value, a.size, a.price, supply, minValue);
         }
         leverage = _leverage(a.value, a.size, a.price);
         equity_ = a.value > 0 ? uint256(a.value) : 0;
@@ -603,124 +567,11 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     }
 
     // -------------------------------------------------------------------------------------------------------------
-    // Quotes: what a mint or redeem does, from one snapshot (the previews stop here; the actions act on them)
-    // -------------------------------------------------------------------------------------------------------------
-
-    /// @dev What a mint of `collateralIn` does from `s`: the mint fee comes off the top; at zero supply equity found
-    /// in the account is assigned to the fee recipient at the initial NAV; a value <= 0 refuses the mint; above the
-    /// band, or with a dust account's position, the due rebalance is done first; then the net is deposited and the
-    /// position grows by `mintSizeDelta`, and the shares are priced on the equity actually added.
-    function _quoteMint(Snapshot memory s, uint256 collateralIn) private view returns (MintQuote memory q) {
-        IPerpExchange.AccountState memory acc = s.account;
-        q.fee = LeverageMath.fee(collateralIn, _fees.mintFeeBps);
-        q.net = collateralIn - q.fee;
-        PerpMath.Account memory a = PerpMath.Account(acc.margin, acc.size, acc.openNotional);
-        int256 funding = acc.fundingOwed;
-        int256 value = acc.value;
-        uint256 supply = s.supply;
-        if (supply == 0) {
-            q.assigned = LeverageMath.unclaimedEquityShares(value, _initialNav); // no position at zero supply
-            supply = q.assigned;
-        } else if (value <= 0) {
-            q.refused = true; // a wipe-out is due: never a mint priced against a value <= 0
-            return q;
-        } else if (_rebalancesFirst(LeverageMath.levered(value, _cap(_state)), a.size, acc.price, supply)) {
-            (value, funding) = _quoteRebalanceFirst(q.rebalance, a, value, funding, acc, supply);
-            if (value <= 0) {
-                q.refused = true; // the rebalance's fee took what was left
-                return q;
-            }
-        }
-        q.valueBefore = value;
-        uint256 live = s.supply == 0 ? 0 : LeverageMath.liveValue(uint256(value), supply);
-        q.sizeDelta = LeverageMath.mintSizeDelta(
-            q.net,
-            value,
-            a.size,
-            acc.price,
-            _targetLeverage,
-            acc.takerFeeBps,
-            live,
-            _collateralScale
-        );
-        a.margin += q.net;
-        (int256 valueAfter, ) = _quoteTrade(a, q.sizeDelta, funding, acc);
-        q.shares = LeverageMath.sharesFor(valueAfter - value, value, supply, _initialNav);
-    }
-
-    /// @dev What a redeem of `shares` does from `s`: after a wipe-out, its part of the margin left; otherwise the
-    /// holders who stay keep `value x (supply - shares) / supply` rounded up and the redeemer gets what the trade
-    /// leaves beyond that; the whole position is closed when what stays is dust; above
-    /// the band the due rebalance is done first; a value <= 0 wipes the token out. The redeem fee comes out of it.
-    function _quoteRedeem(Snapshot memory s, uint256 shares) private view returns (RedeemQuote memory q) {
-        IPerpExchange.AccountState memory acc = s.account;
-        uint256 supply = s.supply;
-        if (_state.wipedOut) {
-            q.gross = LeverageMath.proRata(acc.margin, shares, supply);
-        } else {
-            PerpMath.Account memory a = PerpMath.Account(acc.margin, acc.size, acc.openNotional);
-            int256 funding = acc.fundingOwed;
-            int256 value = acc.value;
-            bool closeAll = value <= 0 || LeverageMath.leavesDust(value, shares, supply, _collateralScale);
-            // Above its band the account may be under the exchange's maintenance margin, where it refuses a
-            // withdrawal: a redeem that leaves a position does the due rebalance first (as a mint does).
-            if (!closeAll && _isOverLevered(LeverageMath.levered(value, _cap(_state)), a.size, acc.price)) {
-                (value, funding) = _quoteRebalanceFirst(q.rebalance, a, value, funding, acc, supply);
-            }
-            q.value = value;
-            if (value <= 0) {
-                // Nothing is left (under water, or the rebalance's fee took the rest): the position is closed for good
-                // and the redeemer gets its part of what margin is left.
-                q.wipesOut = true;
-                q.sizeDelta = -a.size;
-                _quoteTrade(a, q.sizeDelta, funding, acc);
-                q.gross = LeverageMath.proRata(a.margin, shares, supply);
-            } else {
-                q.sizeDelta = LeverageMath.redeemSizeDelta(closeAll, a.size, shares, supply);
-                (int256 valueAfter, ) = _quoteTrade(a, q.sizeDelta, funding, acc);
-                // The stayers' part is what stays; the redeemer gets the rest, whatever part of it is unrealized profit
-                // (the exchange realizes what the withdrawal needs beyond the settled margin).
-                q.gross = LeverageMath.redeemerPart(value, valueAfter, shares, supply);
-            }
-            q.marginLeft = a.margin;
-        }
-        q.fee = LeverageMath.fee(q.gross, _fees.redeemFeeBps);
-    }
-
-    /// @dev Quotes the rebalance a mint or redeem does first, from a positive value, into `r` and onto `a`; returns
-    /// the value after and the funding still owed (0 once a trade settled it).
-    function _quoteRebalanceFirst(
-        RebalanceFirst memory r,
-        PerpMath.Account memory a,
-        int256 value,
-        int256 funding,
-        IPerpExchange.AccountState memory acc,
-        uint256 supply
-    ) private view returns (int256 valueAfter, int256 fundingAfter) {
-        (r.due, r.valueBefore, r.sizeBefore) = (true, value, a.size);
-        uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
-        int256 levered = LeverageMath.levered(value, _cap(_state));
-        r.sizeDelta = LeverageMath.targetSize(_targetLeverage, levered, acc.price, minValue, _collateralScale) - a.size;
-        (r.valueAfter, fundingAfter) = _quoteTrade(a, r.sizeDelta, funding, acc);
-        valueAfter = r.valueAfter;
-    }
-
-    /// @dev Replays a trade of `sizeDelta` (none if 0) on `a` as the exchange does it (`PerpMath.replay`) at the
-    /// snapshot's price and taker fee; returns the account's value after and the funding still owed.
-    function _quoteTrade(
-        PerpMath.Account memory a,
-        int256 sizeDelta,
-        int256 funding,
-        IPerpExchange.AccountState memory acc
-    ) private view returns (int256, int256) {
-        return PerpMath.replay(a, sizeDelta, acc.price, acc.takerFeeBps, funding, _collateralScale);
-    }
-
-    // -------------------------------------------------------------------------------------------------------------
     // Internals
     // -------------------------------------------------------------------------------------------------------------
 
-    /// @dev The mint behind `mint` and `mintWithPermit`: acts on `_quoteMint`, the quote `previewMint` returns.
+    /// @dev The mint behind `mint` and `mintWithPermit`: acts on `TokenQuotes.quoteMint`, the quote `previewMint`
+    /// returns.
     function _mintShares(
         uint256 collateralIn,
         uint256 minSharesOut,
@@ -733,8 +584,8 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         if (st.wipedOut) revert LeveragedTokenWipedOut();
         _accrueManagementFee();
 
-        Snapshot memory s = _snapshot(totalSupply(), true);
-        MintQuote memory q = _quoteMint(s, collateralIn);
+        TokenQuotes.Snapshot memory s = _snapshot(totalSupply(), true);
+        TokenQuotes.MintQuote memory q = TokenQuotes.quoteMint(_terms(st), s, collateralIn, _fees.mintFeeBps);
         if (q.refused) revert LeveragedTokenWipedOut();
         address recipient = _fees.recipient;
         if (q.assigned != 0) {
@@ -769,7 +620,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     }
 
     /// @dev Does the rebalance a mint or redeem quoted first.
-    function _rebalanceFirst(RebalanceFirst memory r, uint256 price) private {
+    function _rebalanceFirst(TokenQuotes.RebalanceFirst memory r, uint256 price) private {
         _state.lastRebalance = uint32(block.timestamp);
         if (r.sizeDelta != 0) _exchange.trade(_marketId, r.sizeDelta);
         _emitRebalanced(
@@ -800,51 +651,13 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         );
     }
 
-    /// @dev The due action for an account state with `supply` shares (`minValue`: their `minPositionValue`); NONE
-    /// once wiped out or with no supply. The band and the dust rule apply to the levered value (at most the cap).
-    function _action(
-        int256 value,
-        int256 size,
-        uint256 price,
-        uint256 supply,
-        uint256 minValue,
-        State memory st
-    ) private view returns (RebalanceAction) {
-        if (st.wipedOut || supply == 0) return RebalanceAction.NONE;
-        // Only a gap or a liquidation takes a value to 0 or below (a dust account holds no position): wipe it out.
-        if (value <= 0) return RebalanceAction.DRIFT;
-        int256 levered = LeverageMath.levered(value, _cap(st));
-        // A dust account holds no position: one left open (the price moved it into dust) is closed.
-        if (!LeverageMath.holdsPosition(levered, minValue))
-            return size != 0 ? RebalanceAction.DRIFT : RebalanceAction.NONE;
-        (uint256 lower, uint256 upper) = LeverageMath.band(_targetLeverage, st.band);
-        if (!LeverageMath.inBand(levered, size, price, lower, upper, _collateralScale)) return RebalanceAction.DRIFT;
-        if (block.timestamp >= uint256(st.lastRebalance) + st.rebalanceInterval) return RebalanceAction.TIME;
-        return RebalanceAction.NONE;
-    }
-
-    /// @dev Whether a mint must do the due drift rebalance first, for a positive levered value: above the band the
-    /// account may be under the exchange's margin requirements, and a dust account's position must be closed.
-    function _rebalancesFirst(int256 value, int256 size, uint256 price, uint256 supply) private view returns (bool) {
-        if (size == 0) return false;
-        return
-            !LeverageMath.holdsPosition(value, LeverageMath.minPositionValue(supply, _collateralScale)) ||
-            _isOverLevered(value, size, price);
-    }
-
-    /// @dev Whether |leverage| on a positive levered value is above the band.
-    function _isOverLevered(int256 value, int256 size, uint256 price) private view returns (bool) {
-        (, uint256 upper) = LeverageMath.band(_targetLeverage, _state.band);
-        return SignedMath.abs(_leverage(value, size, price)) > upper;
-    }
-
     function _leverage(int256 value, int256 size, uint256 price) private view returns (int256) {
         return LeverageMath.leverage(value, size, price, _collateralScale);
     }
 
     /// @dev The exchange account and `supply`; with `fresh`, reverts with the exchange's named price error (stale
     /// or invalid, with its values) unless a state change could use the price.
-    function _snapshot(uint256 supply, bool fresh) private view returns (Snapshot memory s) {
+    function _snapshot(uint256 supply, bool fresh) private view returns (TokenQuotes.Snapshot memory s) {
         s.account = _account();
         s.supply = supply;
         // `markPrice` reverts with PerpStalePrice or PerpInvalidPrice exactly when the price is not fresh.
@@ -860,6 +673,20 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     function _valuedAccount() private view returns (IPerpExchange.AccountState memory a) {
         a = _account();
         if (a.size != 0 && a.priceStatus != IPerpExchange.PriceStatus.FRESH) _exchange.markPrice(_marketId);
+    }
+
+    /// @dev What the quotes and the band rules read of this token: its immutables and `st`'s settings.
+    function _terms(State memory st) private view returns (TokenQuotes.Terms memory) {
+        return
+            TokenQuotes.Terms({
+                targetLeverage: _targetLeverage,
+                scale: _collateralScale,
+                initialNav: _initialNav,
+                band: st.band,
+                cap: _cap(st),
+                timeDue: uint256(st.lastRebalance) + st.rebalanceInterval,
+                wipedOut: st.wipedOut
+            });
     }
 
     /// @dev The equity cap in collateral units (type(uint256).max for none).
