@@ -74,7 +74,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     uint256 public constant MAX_REDEEM_FEE_BPS = 100;
     uint256 public constant MAX_MANAGEMENT_FEE_PER_YEAR = 0.1e18;
     /// @notice The most |L| may be.
-    uint256 public constant MAX_LEVERAGE = 10e18;
+    uint256 public constant MAX_LEVERAGE = LeverageMath.MAX_LEVERAGE;
     /// @notice Defaults: management fee 0.01% a day (3.65% a year), rebalance every day, band +-1/3 of |L|.
     uint64 public constant DEFAULT_MANAGEMENT_FEE_PER_YEAR = 0.0365e18;
     uint32 public constant DEFAULT_REBALANCE_INTERVAL = 1 days;

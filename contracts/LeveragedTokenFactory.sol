@@ -11,6 +11,7 @@ import {ILeveragedTokenFactory} from "./interfaces/ILeveragedTokenFactory.sol";
 import {IPerpExchange} from "./interfaces/IPerpExchange.sol";
 import {LeveragedToken} from "./LeveragedToken.sol";
 import {LeveragedTokenDeployer} from "./LeveragedTokenDeployer.sol";
+import {LeverageMath} from "./libraries/LeverageMath.sol";
 
 /// @title LeveragedTokenFactory
 /// @notice Creates the leveraged tokens of one exchange and is their registry.
@@ -19,7 +20,6 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
     bytes32 public constant TOKEN_CREATOR_ROLE = keccak256("TOKEN_CREATOR_ROLE");
 
     uint256 private constant WAD = 1e18;
-    uint256 private constant MAX_LEVERAGE = 10;
 
     IPerpExchange private immutable _exchange;
     LeveragedTokenDeployer private immutable _deployer;
@@ -64,8 +64,11 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
         uint256 marketId,
         int256 leverage
     ) external onlyRole(TOKEN_CREATOR_ROLE) returns (ILeveragedToken token) {
+        // A whole number of times, at most the token's bound.
         uint256 times = SignedMath.abs(leverage) / WAD;
-        if (leverage == 0 || SignedMath.abs(leverage) % WAD != 0 || times > MAX_LEVERAGE) {
+        if (
+            leverage == 0 || SignedMath.abs(leverage) % WAD != 0 || SignedMath.abs(leverage) > LeverageMath.MAX_LEVERAGE
+        ) {
             revert FactoryInvalidLeverage(leverage);
         }
         address existing = _tokenFor[marketId][leverage];

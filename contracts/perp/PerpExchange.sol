@@ -42,7 +42,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     uint256 public constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
     int256 public constant MAX_FUNDING_RATE_PER_YEAR = 10e18;
     /// @notice The most |leverage| `tradeToLeverage` takes: no market allows more (an initial margin of 1 bps).
-    uint256 public constant MAX_LEVERAGE = BPS * WAD;
+    uint256 public constant MAX_TRADE_LEVERAGE = BPS * WAD;
 
     struct MarketData {
         // slot 0
@@ -131,14 +131,11 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         uint256 existing = _marketIdBySymbol[symbolHash];
         if (existing != 0) revert PerpDuplicateMarket(symbol, existing - 1);
         _validateConfig(config);
-        uint8 feedDecimals = config.feed.decimals();
-        if (feedDecimals > 18) revert PerpInvalidConfig("feedDecimals", int256(uint256(feedDecimals)));
 
         marketId = _marketCount;
         _marketCount = uint64(marketId + 1);
         MarketData storage m = _markets[marketId];
         _writeConfig(m, config);
-        m.feedDecimals = feedDecimals;
         m.fundingCheckpoint = uint40(block.timestamp);
         _symbols.push(symbol);
         _marketIdBySymbol[symbolHash] = marketId + 1;
@@ -152,13 +149,10 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     function updateMarketConfig(uint256 marketId, MarketConfig calldata config) external onlyRole(MARKET_ADMIN_ROLE) {
         MarketData storage m = _market(marketId);
         _validateConfig(config);
-        uint8 feedDecimals = config.feed.decimals();
-        if (feedDecimals > 18) revert PerpInvalidConfig("feedDecimals", int256(uint256(feedDecimals)));
         // Funding accrued at the old rate up to now is kept in the checkpoint; the new rate runs from now.
         m.cumulativeFundingAtCheckpoint = _currentCumulativeFunding(m).toInt112();
         m.fundingCheckpoint = uint40(block.timestamp);
         _writeConfig(m, config);
-        m.feedDecimals = feedDecimals;
         // Like a new market, the new settings must come with a price the exchange accepts.
         (uint256 price, ) = _freshPrice(marketId, m);
         m.lastPrice = uint112(price);
@@ -228,7 +222,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         uint256 marketId,
         LeverageTarget calldata target
     ) external nonReentrant returns (LeverageTrade memory r) {
-        if (SignedMath.abs(target.leverage) > MAX_LEVERAGE) revert PerpInvalidLeverage(target.leverage);
+        if (SignedMath.abs(target.leverage) > MAX_TRADE_LEVERAGE) revert PerpInvalidLeverage(target.leverage);
         Trader memory t = _trader(msg.sender, marketId, PriceRead.ALWAYS);
         r.price = t.price;
         r.sizeBefore = t.account.size;
@@ -510,7 +504,11 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         }
     }
 
+    /// @dev Writes a validated config and its feed's decimals, which must be at most 18 (prices are scaled up to WAD).
     function _writeConfig(MarketData storage m, MarketConfig calldata c) private {
+        uint8 feedDecimals = c.feed.decimals();
+        if (feedDecimals > 18) revert PerpInvalidConfig("feedDecimals", int256(uint256(feedDecimals)));
+        m.feedDecimals = feedDecimals;
         m.feed = c.feed;
         m.maxPriceAge = c.maxPriceAge;
         m.takerFeeBps = c.takerFeeBps;
