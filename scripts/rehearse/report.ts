@@ -30,7 +30,8 @@ export interface RehearsalReport {
     replaced: number;
     failed: number;
   };
-  arbitrage: { updates: number; arbitraged: number; premiumAfterUpdate: { p50: Num; p95: Num } };
+  /** `premiumAfterUpdate`: |premium| (a fraction) of each token's pool after each feed update (premiums.ts). */
+  arbitrage: { updates: number; arbitraged: number; premiumAfterUpdate: { p50: Num; p95: Num }; samples: number };
   holders: { tasks: number; refused: number; failed: number };
   rpc: {
     requests: number;
@@ -40,7 +41,8 @@ export interface RehearsalReport {
     connectionsDropped: number;
   };
   chain: { blocks: number; spikes: number; dropped: number };
-  app: { tokenListMs: Num };
+  /** From the wallet's connection to every token listed; from a click on a token to its history shown. */
+  app: { tokenListMs: Num; tokenPageMs: Num };
   errors: { seen: number; unrecovered: number };
   /** Why a figure is null or what was done in its stead, one line each. */
   notes: string[];
@@ -87,7 +89,7 @@ export function reportTable(report: RehearsalReport): string {
       `${rpc.requests} requests, ${rpc.rateLimited} rate-limited, ${rpc.logsRangeRefused} logs refused, ${rpc.errorsInjected} 5xx, ${rpc.connectionsDropped} dropped`,
     ],
     ["chain", `${chain.blocks} blocks, ${chain.spikes} base-fee spikes, ${chain.dropped} transactions dropped`],
-    ["app", app.tokenListMs === null ? "-" : `token list in ${app.tokenListMs} ms`],
+    ["app", `token list in ${show(app.tokenListMs)} ms, token page's history in ${show(app.tokenPageMs)} ms`],
     ["errors", `${errors.seen} seen, ${errors.unrecovered} unrecovered`],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
@@ -96,9 +98,8 @@ export function reportTable(report: RehearsalReport): string {
   return lines.join("\n");
 }
 
-/** Writes `out/rehearsal/<network>/report.json` under `root`; returns its path. */
-export function writeReport(root: string, report: RehearsalReport): string {
-  const dir = path.join(root, "out", "rehearsal", report.network);
+/** Writes `report.json` into `dir` (the run's directory, e.g. out/rehearsal/<network>); returns its path. */
+export function writeReport(dir: string, report: RehearsalReport): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "report.json");
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { percentile, writeReport, type RehearsalReport } from "../../scripts/rehearse/report";
-import { rehearse } from "../../scripts/rehearse/rehearse";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { rehearsalDir, rehearse } from "../../scripts/rehearse/rehearse";
 
 describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
   this.timeout(900_000);
@@ -27,7 +26,7 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
       minBotSeconds: 30,
       log: (line) => lines.push(line),
     });
-    const file = writeReport(PROJECT_ROOT, report);
+    const file = writeReport(rehearsalDir("arbitrumSepolia"), report);
     const written = JSON.parse(readFileSync(file, "utf8")) as RehearsalReport;
     const context = lines.join("\n");
     expect(written.network).to.equal("arbitrumSepolia");
