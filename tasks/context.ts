@@ -1,6 +1,7 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
   getAddress,
+  isError,
   Transaction,
   type BaseContract,
   type ContractTransactionResponse,
@@ -10,7 +11,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
 import { addressBookPath, readAddressBook } from "../src/addressBook";
-import { UserError } from "../src/errors";
+import { MinedRevertError, UserError } from "../src/errors";
 import type { System } from "../src/contracts";
 import { describeError } from "../src/errors";
 import type { LeveragedToken } from "../typechain-types";
@@ -98,10 +99,33 @@ type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactio
 export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
   await method.staticCall(...args);
   const tx = await method(...args);
-  const receipt = await waitMined(tx);
+  const receipt = await waitMined(tx).catch(async (error: unknown) => {
+    throw await explainMinedRevert(label, tx, error);
+  });
   if (!receipt || receipt.status !== 1) throw new Error(`${label}: transaction ${tx.hash} failed`);
   console.log(`${label}: ${tx.hash} (gas ${receipt.gasUsed})`);
   return receipt;
+}
+
+/**
+ * A transaction mined with status 0 (ethers' bare "transaction execution reverted") as a `MinedRevertError`: the same
+ * call replayed at the block it was mined in, whose revert names the cause (the state that made it fail is there).
+ * Any other error is returned as it is.
+ */
+export async function explainMinedRevert(
+  label: string,
+  tx: ContractTransactionResponse,
+  error: unknown,
+): Promise<unknown> {
+  if (!isError(error, "CALL_EXCEPTION") || !error.receipt) return error;
+  const { blockNumber } = error.receipt;
+  const replay = await tx.provider
+    .call({ from: tx.from, to: tx.to, data: tx.data, value: tx.value, blockTag: blockNumber })
+    .then(
+      () => undefined,
+      (replayed: unknown) => replayed,
+    );
+  return new MinedRevertError(label, tx.hash, blockNumber, replay);
 }
 
 /** How long `waitMined` waits for a receipt in all. */
