@@ -13,7 +13,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { addressBookSchema, type AddressBook } from "../../src/addressBook";
-import { readTokenList } from "../../src/lens";
 import { onStopRequest } from "../../src/lifecycle";
 import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
 import { PROJECT_ROOT } from "../../src/projectRoot";
@@ -21,9 +20,9 @@ import { readAppThroughEndpoint, type AppReading } from "./app";
 import { startChain, type RehearsalChain } from "./chain";
 import { startEndpoint, type Endpoint } from "./endpoint";
 import { plantSpecRouter } from "./dex";
-import { driveFeeds, FeedDriver, plantFeed, specFeeds, toAnswer } from "./feeds";
+import type { FeedDriver } from "./feeds";
 import { rehearsalPricePath, type PricePath } from "./pricePath";
-import { finish, hardhat, npmRun, type Child } from "./processes";
+import { finish, hardhat, npmRun, spawnChild, type Child } from "./processes";
 import { PremiumSampler } from "./premiums";
 import { percentile, reportTable, writeReport, type RehearsalReport } from "./report";
 
@@ -87,6 +86,9 @@ const errorLines = (child: Child): string[] =>
 
 export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
   const { network, minutes, seed } = options;
+  // Loaded here, not at the top: they read the compiled contracts, which main() compiles first on a fresh checkout.
+  const { driveFeeds, FeedDriver, plantFeed, specFeeds, toAnswer } = await import("./feeds");
+  const { readTokenList } = await import("../../src/lens");
   const log = options.log ?? ((line: string) => console.log(line));
   const stopping = options.stopping ?? (() => false);
   const daysPerMinute = options.daysPerMinute ?? 1;
@@ -503,6 +505,12 @@ async function main() {
   if (!(minutes > 0)) throw new Error("--minutes must be a positive number");
   let stop = false;
   onStopRequest(() => (stop = true));
+  // The feeds' code and the contracts' ABIs come from the compiled artifacts (a fresh checkout has none).
+  const compile = spawnChild("npx", ["hardhat", "compile", "--quiet"], {});
+  if ((await finish(compile, 900_000)).code !== 0) {
+    const last = compile.lines.filter((l) => l.trim() !== "").slice(-1)[0] ?? "(no output)";
+    throw new Error(`the contracts did not compile (npx hardhat compile): ${last}`);
+  }
   const report = await rehearse({
     network,
     minutes,
