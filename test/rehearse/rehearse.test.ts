@@ -39,6 +39,11 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
     expect(written.holders.failed, context).to.equal(0);
     expect(written.keeper.rebalances, context).to.be.greaterThan(0);
     expect(written.rpc.requests).to.be.greaterThan(0);
+    // The app served for the network listed every token and a token's history through the endpoint.
+    expect(written.app.tokenListMs, context).to.not.equal(null);
+    expect(written.app.tokenPageMs, context).to.not.equal(null);
+    // A premium sampled after the feed updates of the bots' time (the prices play 120 days a minute then).
+    expect(written.arbitrage.samples, context).to.be.greaterThan(0);
     expect(written.errors.unrecovered, context).to.equal(0);
   });
 });
