@@ -408,6 +408,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     const rebalanced = keeperLogs.filter((l) => l.msg === "rebalanced");
     const blocks = rebalanced.flatMap((l) => (typeof l.latencyBlocks === "number" ? [l.latencyBlocks] : []));
     const seconds = rebalanced.flatMap((l) => (typeof l.latencySeconds === "number" ? [l.latencySeconds] : []));
+    // The bounds differ by trigger: the time trigger's, and a band breach's ("DRIFT").
+    const blocksOf = (trigger: string) => {
+      const of = rebalanced.flatMap((l) =>
+        l.trigger === trigger && typeof l.latencyBlocks === "number" ? [l.latencyBlocks] : [],
+      );
+      return { count: of.length, p50: percentile(of, 50), p95: percentile(of, 95), max: percentile(of, 100) };
+    };
     const arbitraged = arbLogs.filter((l) => l.msg === "arbitraged");
     const premiums = (sampler?.samples ?? []).map((s) => s.premium);
     const rounds = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0) - roundsBefore;
@@ -450,6 +457,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         rebalances: rebalanced.length,
         latencyBlocks: { p50: percentile(blocks, 50), p95: percentile(blocks, 95), max: percentile(blocks, 100) },
         latencySeconds: { p50: percentile(seconds, 50), p95: percentile(seconds, 95) },
+        latencyBlocksByTrigger: { time: blocksOf("TIME"), band: blocksOf("DRIFT") },
         replaced: keeperLogs.filter((l) => l.msg === "stuck transaction replaced with a higher fee").length,
         failed: keeperLogs.filter((l) => (l.level ?? 0) >= 50).length,
       },

@@ -27,6 +27,8 @@ export interface RehearsalReport {
     rebalances: number;
     latencyBlocks: { p50: Num; p95: Num; max: Num };
     latencySeconds: { p50: Num; p95: Num };
+    /** The latency in blocks of the rebalances of each trigger: time, and a band breach. */
+    latencyBlocksByTrigger: Record<"time" | "band", { count: number; p50: Num; p95: Num; max: Num }>;
     replaced: number;
     failed: number;
   };
@@ -78,6 +80,15 @@ export function reportTable(report: RehearsalReport): string {
     [
       "keeper",
       `${keeper.rebalances} rebalances, latency blocks p50 ${show(keeper.latencyBlocks.p50)} p95 ${show(keeper.latencyBlocks.p95)} max ${show(keeper.latencyBlocks.max)}, seconds p50 ${show(keeper.latencySeconds.p50)} p95 ${show(keeper.latencySeconds.p95)}, ${keeper.replaced} replaced, ${keeper.failed} failed`,
+    ],
+    [
+      "keeper by trigger",
+      (["time", "band"] as const)
+        .map((t) => {
+          const l = keeper.latencyBlocksByTrigger[t];
+          return `${t}: ${l.count}, blocks p95 ${show(l.p95)} max ${show(l.max)}`;
+        })
+        .join("; "),
     ],
     [
       "arbitrage",
