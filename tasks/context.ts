@@ -3,6 +3,7 @@ import {
   getAddress,
   isError,
   Transaction,
+  Wallet,
   type BaseContract,
   type ContractTransactionResponse,
   type ContractTransactionReceipt,
@@ -60,6 +61,8 @@ async function loadContext(hre: HardhatRuntimeEnvironment): Promise<TaskContext>
   }
   const [signer] = await hre.ethers.getSigners();
   if (!signer) throw new UserError(`network ${network} has no account to sign with (DEPLOYER_PRIVATE_KEY)`);
+  const { accounts } = hre.network.config;
+  if (Array.isArray(accounts) && typeof accounts[0] === "string") signLocally(signer, accounts[0]);
   const { connectSystem, resolveToken } = await contracts();
   const system = connectSystem(book, signer);
   return { hre, signer, system, resolveToken: (symbolOrAddress) => resolveToken(system, symbolOrAddress, signer) };
@@ -89,6 +92,18 @@ export function withContext<Args>(action: (args: Args, ctx: TaskContext) => Prom
       process.exitCode = 1;
     }
   };
+}
+
+/**
+ * Makes `signer` (a network's configured key) sign each transaction itself and broadcast it signed: Hardhat's signer
+ * sends it and then asks the node for it until the node knows it, forever, so a transaction the network dropped
+ * before that first look hung the task (found by the rehearsal: lt:mint ran past 5 minutes with nothing printed).
+ * The response of a broadcast is built from the signed bytes, which `waitMined` sends again if the network drops it.
+ */
+export function signLocally(signer: HardhatEthersSigner, key: string): void {
+  const wallet = new Wallet(key, signer.provider);
+  if (wallet.address !== signer.address) return;
+  signer.sendTransaction = (tx) => wallet.sendTransaction(tx);
 }
 
 type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactionResponse>) & {
