@@ -5,7 +5,7 @@
  * `--skip-estimate` goes straight to the deployment (npm start does, on its fresh local node whose dev account holds
  * 10,000 ETH).
  */
-import { formatUnits } from "ethers";
+import { formatUnits, Wallet } from "ethers";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { writeAddressBook, type AddressBook } from "../src/addressBook";
@@ -17,19 +17,20 @@ import { UserError } from "../src/errors";
 import { networkRpcUrl } from "../src/networks";
 import { deploySystem, discardStaleLocalJournal, journalDir } from "./deploySystem";
 import { currentFees, estimateSteps } from "./estimate";
+import { resendDropped } from "./resendDropped";
 
-/** A base fee more than this many times the estimate's is a spike that the deployment waits out instead of paying. */
+/** A fee more than this many times the estimate's is a spike that the deployment waits out instead of paying. */
 export const SPIKE_FACTOR = 2n;
 /** How long a deployment waits for a spike to pass before it stops. */
 const SPIKE_WAIT_MS = 10 * 60_000;
 
 /**
- * The max fee per gas the deployment offers at most: Ignition's own (twice the base fee plus the tip) at a base fee
- * `SPIKE_FACTOR` times the estimate's. Within it the ETH spent stays near the estimate; a spike (a public testnet's
+ * The max fee per gas the deployment offers at most: `SPIKE_FACTOR` times Ignition's own offer (twice the base fee
+ * plus the tip) at the estimate's fees. Within it the ETH spent stays near the estimate; a spike (a public testnet's
  * base fee can jump tenfold for a few blocks) stops Ignition before it sends, with IGN407.
  */
 export function feeCeiling(fees: GasFees): bigint {
-  return 2n * SPIKE_FACTOR * fees.baseFeePerGas + fees.tipPerGas;
+  return SPIKE_FACTOR * (2n * fees.baseFeePerGas + fees.tipPerGas);
 }
 
 /** Whether Ignition stopped before sending because the network's fee was above the ceiling (IGN407). */
@@ -128,13 +129,13 @@ export async function waitOutSpike(hre: HardhatRuntimeEnvironment, ceiling: bigi
     }
     if (!said && fees) {
       log(
-        `the base fee jumped to ${gwei(fees.baseFeePerGas)}, more than ${SPIKE_FACTOR}x the estimate's: waiting for it to fall before sending more`,
+        `the base fee jumped to ${gwei(fees.baseFeePerGas)}: the fee offered would be more than ${SPIKE_FACTOR}x the estimate's; waiting for it to fall before sending more`,
       );
       said = true;
     }
     if (Date.now() > until) {
       throw new UserError(
-        `the base fee stayed above ${gwei((ceiling - (fees?.tipPerGas ?? 0n)) / 2n)} (${SPIKE_FACTOR}x the estimate's) for ${SPIKE_WAIT_MS / 60_000} minutes: run npm run deploy -- --network ${hre.network.name} again to resume at the new fee, with a new estimate`,
+        `the base fee stayed above ${gwei((ceiling - (fees?.tipPerGas ?? 0n)) / 2n)} (a fee ${SPIKE_FACTOR}x the estimate's) for ${SPIKE_WAIT_MS / 60_000} minutes: run npm run deploy -- --network ${hre.network.name} again to resume at the new fee, with a new estimate`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -156,6 +157,7 @@ export async function deployCommand(
   let spec: DeploymentSpec;
   let tokens: string[] | undefined;
   let ceiling: bigint | undefined;
+  let journal: string | undefined;
   if (estimate) {
     const prepared = await prepareDeployment(hre, { tokens: options.tokens, log });
     log(costReport(prepared.cost, prepared.deployer, network));
@@ -167,6 +169,7 @@ export async function deployCommand(
     }
     ({ spec, tokens } = prepared);
     ceiling = prepared.cost.baseFeePerGas > 0n ? feeCeiling(prepared.cost) : undefined;
+    journal = prepared.deploymentDir && path.join(prepared.deploymentDir, "journal.jsonl");
   } else {
     spec = loadSpec(root, network);
     const specFile = path.relative(root, specPath(root, network));
@@ -184,6 +187,12 @@ export async function deployCommand(
       }
       if (attempt > DROPPED_RESUMES || !droppedByNetwork(message)) throw error;
       log(`a transaction was dropped by the network before it was mined: resuming (${attempt} of ${DROPPED_RESUMES})`);
+      const { accounts } = hre.network.config;
+      if (journal && Array.isArray(accounts) && typeof accounts[0] === "string") {
+        const signer = new Wallet(accounts[0], hre.ethers.provider);
+        const resent = await resendDropped(journal, hre.ethers.provider, signer);
+        if (resent.length > 0) log(`sent again at their own nonces: ${resent.join(", ")}`);
+      }
       return deployResuming(attempt + 1);
     });
   const book = await deployResuming().catch((error: unknown) => {
