@@ -334,6 +334,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     ];
     let tasks = 0;
     let refused = 0;
+    let reverted = 0;
     let failed = 0;
     const holderRuns = deployOk
       ? Array.from({ length: options.holders ?? 2 }, async (_, i) => {
@@ -350,8 +351,12 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
             const errors = errorLines(child);
             if (code === 0) {
               log(`holder ${i + 1}: ${task[0]} ok`);
-            } else if (!timedOut && errors.length === 1 && !/reverted in block/.test(errors[0])) {
-              // One line before sending; a transaction that reverted once mined (tasks/context.ts) is a failure.
+            } else if (!timedOut && errors.length === 1 && /reverted in block/.test(errors[0])) {
+              // One line, but after sending: its transaction passed its simulation and reverted once mined
+              // (tasks/context.ts), which the issue's "refuses in one line before sending" does not allow.
+              reverted += 1;
+              log(`holder ${i + 1}: ${task[0]} REVERTED once mined: ${errors[0]}`);
+            } else if (!timedOut && errors.length === 1) {
               refused += 1;
               log(`holder ${i + 1}: ${task[0]} refused: ${errors[0]}`);
             } else {
@@ -428,6 +433,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       notes.push(
         `premium after update: ${premiums.length} samples (token and update), ${sampler?.samples.filter((s) => s.acted).length} after an arbitrage, the rest after the wait; ${sampler?.unsampled ?? 0} updates came too late to sample`,
       );
+    if (reverted > 0)
+      notes.push(
+        `${reverted} holder tasks sent a transaction that reverted once mined (one line naming the cause; only gas spent): not a refusal before sending`,
+      );
     if (samplerErrors > 0) notes.push(`${samplerErrors} premium samples failed to read the chain (tried again)`);
     if (feedErrors > 0)
       notes.push(`${feedErrors} feed ticks failed (decided again at the next block); the first: ${firstFeedError}`);
@@ -467,7 +476,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         premiumAfterUpdate: { p50: percentile(premiums, 50), p95: percentile(premiums, 95) },
         samples: premiums.length,
       },
-      holders: { tasks, refused, failed },
+      holders: { tasks, refused, reverted, failed },
       rpc: {
         requests: endpoint.counters.requests,
         rateLimited: endpoint.counters.rateLimited,
@@ -479,7 +488,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       app: { tokenListMs: appReading?.tokenListMs ?? null, tokenPageMs: appReading?.tokenPageMs ?? null },
       errors: {
         seen:
-          botErrors.length + refused + failed + feedErrors + (deployOk ? 0 : 1) + (appReading?.problems.length ?? 0),
+          botErrors.length +
+          refused +
+          reverted +
+          failed +
+          feedErrors +
+          (deployOk ? 0 : 1) +
+          (appReading?.problems.length ?? 0),
         unrecovered: (deployOk ? 0 : 1) + failed + exitedEarly.length + appFailed,
       },
       notes,

@@ -34,7 +34,8 @@ export interface RehearsalReport {
   };
   /** `premiumAfterUpdate`: |premium| (a fraction) of each token's pool after each feed update (premiums.ts). */
   arbitrage: { updates: number; arbitraged: number; premiumAfterUpdate: { p50: Num; p95: Num }; samples: number };
-  holders: { tasks: number; refused: number; failed: number };
+  /** `reverted`: sent, and reverted once mined (said in one line); `failed`: anything else that was not one line. */
+  holders: { tasks: number; refused: number; reverted: number; failed: number };
   rpc: {
     requests: number;
     rateLimited: number;
@@ -94,7 +95,10 @@ export function reportTable(report: RehearsalReport): string {
       "arbitrage",
       `${arbitrage.updates} feed updates, ${arbitrage.arbitraged} arbitrages, |premium| after p50 ${show(arbitrage.premiumAfterUpdate.p50)} p95 ${show(arbitrage.premiumAfterUpdate.p95)}`,
     ],
-    ["holders", `${holders.tasks} tasks, ${holders.refused} refused in one line, ${holders.failed} failed`],
+    [
+      "holders",
+      `${holders.tasks} tasks, ${holders.refused} refused in one line, ${holders.reverted} reverted once mined, ${holders.failed} failed`,
+    ],
     [
       "rpc",
       `${rpc.requests} requests, ${rpc.rateLimited} rate-limited, ${rpc.logsRangeRefused} logs refused, ${rpc.errorsInjected} 5xx, ${rpc.connectionsDropped} dropped`,
