@@ -25,6 +25,8 @@ export class MinedRevertError extends Error {
     readonly hash: string,
     readonly blockNumber: number,
     readonly replay: unknown,
+    /** Set when it ran out of gas: its gas limit, all used. */
+    readonly outOfGas?: bigint,
   ) {
     super(`${label}: transaction ${hash} reverted in block ${blockNumber}`);
   }
@@ -204,9 +206,12 @@ export function describeError(error: unknown, interfaces: Interface[], options: 
   if (error instanceof MinedRevertError) {
     const cause = decodeRevert(error.replay, interfaces, options);
     const hint = cause && HINTS[cause.name];
-    const why = cause
-      ? ` with ${cause.text}${hint ? ` (${hint})` : ""}`
-      : ", though its simulation had passed (the chain changed before it was mined)";
+    const why =
+      error.outOfGas !== undefined
+        ? `: it ran out of gas (all of its limit of ${error.outOfGas}, estimated before the chain changed)`
+        : cause
+          ? ` with ${cause.text}${hint ? ` (${hint})` : ""}`
+          : ", though its simulation had passed (the chain changed before it was mined)";
     return `${error.message}${why}: only its gas was spent; check the figures and run the command again`;
   }
   const decoded = decodeRevert(error, interfaces, options);

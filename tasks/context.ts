@@ -108,12 +108,23 @@ export function signLocally(signer: HardhatEthersSigner, key: string): void {
 
 type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactionResponse>) & {
   staticCall(...args: A): Promise<unknown>;
+  estimateGas(...args: A): Promise<bigint>;
 };
+
+/**
+ * The gas limit a task's transaction gets: its estimate plus a quarter. The estimate is for the chain as it is when
+ * the task sends; by the block that mines it, the pool, the NAV or a rebalance may have changed the path it takes
+ * (found by the Sepolia rehearsal: an lt:sell with the bare estimate ran out of gas, gas used = limit, once mined).
+ */
+export const GAS_LIMIT_MARGIN_PERCENT = 125n;
 
 /** Simulates a contract call, then sends it and waits for its receipt; prints one line with its hash and gas. */
 export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
   await method.staticCall(...args);
-  const tx = await method(...args);
+  const gasLimit = ((await method.estimateGas(...args)) * GAS_LIMIT_MARGIN_PERCENT) / 100n;
+  const tx = await (method as unknown as (...a: unknown[]) => Promise<ContractTransactionResponse>)(...args, {
+    gasLimit,
+  });
   const receipt = await waitMined(tx).catch(async (error: unknown) => {
     throw await explainMinedRevert(label, tx, error);
   });
@@ -133,7 +144,8 @@ export async function explainMinedRevert(
   error: unknown,
 ): Promise<unknown> {
   if (!isError(error, "CALL_EXCEPTION") || !error.receipt) return error;
-  const { blockNumber } = error.receipt;
+  const { blockNumber, gasUsed } = error.receipt;
+  if (gasUsed >= tx.gasLimit) return new MinedRevertError(label, tx.hash, blockNumber, undefined, tx.gasLimit);
   const replay = await tx.provider
     .call({ from: tx.from, to: tx.to, data: tx.data, value: tx.value, blockTag: blockNumber })
     .then(

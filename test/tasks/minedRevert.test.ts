@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { parseUnits } from "ethers";
-import { send } from "../../tasks/context";
+import { GAS_LIMIT_MARGIN_PERCENT, send } from "../../tasks/context";
 import { describeError, MinedRevertError } from "../../src/errors";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,6 +43,22 @@ describe("a task's transaction that passed its simulation and reverted once mine
     } finally {
       await network.provider.send("evm_setAutomine", [true]);
     }
+  });
+
+  it("gives a task's transaction its estimate plus a quarter as gas limit", async () => {
+    const [owner, spender] = await ethers.getSigners();
+    const usdc = await ethers.deployContract("MockStablecoin", ["Mock USD Coin", "USDC", owner.address, 1n, 1n]);
+    const estimate = await usdc.approve.estimateGas(spender.address, 5n);
+    const receipt = await send("approve", usdc.approve, spender.address, 5n);
+    const tx = await ethers.provider.getTransaction(receipt.hash);
+    expect(tx?.gasLimit).to.equal((estimate * GAS_LIMIT_MARGIN_PERCENT) / 100n);
+  });
+
+  it("says when it ran out of gas", () => {
+    const error = new MinedRevertError("sell BTC3S", `0x${"cd".repeat(32)}`, 91, undefined, 277_697n);
+    expect(describeError(error, [])).to.equal(
+      `sell BTC3S: transaction 0x${"cd".repeat(32)} reverted in block 91: it ran out of gas (all of its limit of 277697, estimated before the chain changed): only its gas was spent; check the figures and run the command again`,
+    );
   });
 
   it("says the simulation had passed when the call no longer reverts at that block", () => {
