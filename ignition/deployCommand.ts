@@ -5,10 +5,11 @@
  * `--skip-estimate` goes straight to the deployment (npm start does, on its fresh local node whose dev account holds
  * 10,000 ETH).
  */
+import { formatUnits, Wallet } from "ethers";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { writeAddressBook, type AddressBook } from "../src/addressBook";
-import { costReport, deploymentCost, shortfall, type DeploymentCost } from "../src/deployment/cost";
+import { costReport, deploymentCost, shortfall, type DeploymentCost, type GasFees } from "../src/deployment/cost";
 import { parseTokenChoice } from "../src/deployment/parts";
 import { preflightProblems } from "../src/deployment/preflight";
 import { loadSpec, specPath, type DeploymentSpec } from "../src/deployment/spec";
@@ -16,6 +17,25 @@ import { UserError } from "../src/errors";
 import { networkRpcUrl } from "../src/networks";
 import { deploySystem, discardStaleLocalJournal, journalDir } from "./deploySystem";
 import { currentFees, estimateSteps } from "./estimate";
+import { resendDropped } from "./resendDropped";
+
+/** A fee more than this many times the estimate's is a spike that the deployment waits out instead of paying. */
+export const SPIKE_FACTOR = 2n;
+/** How long a deployment waits for a spike to pass before it stops. */
+const SPIKE_WAIT_MS = 10 * 60_000;
+
+/**
+ * The max fee per gas the deployment offers at most: `SPIKE_FACTOR` times Ignition's own offer (twice the base fee
+ * plus the tip) at the estimate's fees. Within it the ETH spent stays near the estimate; a spike (a public testnet's
+ * base fee can jump tenfold for a few blocks) stops Ignition before it sends, with IGN407.
+ */
+export function feeCeiling(fees: GasFees): bigint {
+  return SPIKE_FACTOR * (2n * fees.baseFeePerGas + fees.tipPerGas);
+}
+
+/** Whether Ignition stopped before sending because the network's fee was above the ceiling (IGN407). */
+export const feeAboveCeiling = (message: string): boolean =>
+  /IGN407|max fee per gas exceeds the configured limit/.test(message);
 
 /** How many times a deployment resumes by itself after the network dropped one of its transactions. */
 const DROPPED_RESUMES = 3;
@@ -93,6 +113,35 @@ function unreachable(network: string): string {
   return `cannot reach network ${network} through ${variable ?? "its RPC URL"}: check the URL and that the endpoint answers, then run the command again`;
 }
 
+/**
+ * Waits until Ignition's fee (twice the latest base fee plus the tip) is back under `ceiling`; a UserError when it
+ * stays above for `SPIKE_WAIT_MS` (the fee rose for good: a new run estimates at the new fee).
+ */
+export async function waitOutSpike(hre: HardhatRuntimeEnvironment, ceiling: bigint, log: (line: string) => void) {
+  const gwei = (wei: bigint) => `${formatUnits(wei, "gwei")} gwei`;
+  const until = Date.now() + SPIKE_WAIT_MS;
+  let said = false;
+  for (;;) {
+    const fees = await currentFees(hre).catch(() => undefined);
+    if (fees && 2n * fees.baseFeePerGas + fees.tipPerGas <= ceiling) {
+      if (said) log(`the base fee is back at ${gwei(fees.baseFeePerGas)}: resuming`);
+      return;
+    }
+    if (!said && fees) {
+      log(
+        `the base fee jumped to ${gwei(fees.baseFeePerGas)}: the fee offered would be more than ${SPIKE_FACTOR}x the estimate's; waiting for it to fall before sending more`,
+      );
+      said = true;
+    }
+    if (Date.now() > until) {
+      throw new UserError(
+        `the base fee stayed above ${gwei((ceiling - (fees?.tipPerGas ?? 0n)) / 2n)} (a fee ${SPIKE_FACTOR}x the estimate's) for ${SPIKE_WAIT_MS / 60_000} minutes: run npm run deploy -- --network ${hre.network.name} again to resume at the new fee, with a new estimate`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+  }
+}
+
 /** The command: checks, estimate, and (unless a dry run) the deployment and its address book. */
 export async function deployCommand(
   hre: HardhatRuntimeEnvironment,
@@ -107,6 +156,8 @@ export async function deployCommand(
   const estimate = options.dryRun || !options.skipEstimate;
   let spec: DeploymentSpec;
   let tokens: string[] | undefined;
+  let ceiling: bigint | undefined;
+  let journal: string | undefined;
   if (estimate) {
     const prepared = await prepareDeployment(hre, { tokens: options.tokens, log });
     log(costReport(prepared.cost, prepared.deployer, network));
@@ -117,6 +168,8 @@ export async function deployCommand(
       return undefined;
     }
     ({ spec, tokens } = prepared);
+    ceiling = prepared.cost.baseFeePerGas > 0n ? feeCeiling(prepared.cost) : undefined;
+    journal = prepared.deploymentDir && path.join(prepared.deploymentDir, "journal.jsonl");
   } else {
     spec = loadSpec(root, network);
     const specFile = path.relative(root, specPath(root, network));
@@ -124,11 +177,22 @@ export async function deployCommand(
   }
   // A transaction the network dropped from its mempool (IGN401) is sent again by Ignition when it resumes from its
   // journal, at the same nonce: resume here, a few times, rather than ask the user to run the command again.
+  // A base-fee spike above the ceiling (IGN407, before anything is sent at that fee) is waited out, then resumed.
   const deployResuming = async (attempt = 1): Promise<Awaited<ReturnType<typeof deploySystem>>> =>
-    deploySystem(hre, spec, { displayUi: true, tokens }).catch((error: unknown) => {
+    deploySystem(hre, spec, { displayUi: true, tokens, maxFeePerGasLimit: ceiling }).catch(async (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
+      if (ceiling !== undefined && feeAboveCeiling(message)) {
+        await waitOutSpike(hre, ceiling, log);
+        return deployResuming(attempt);
+      }
       if (attempt > DROPPED_RESUMES || !droppedByNetwork(message)) throw error;
       log(`a transaction was dropped by the network before it was mined: resuming (${attempt} of ${DROPPED_RESUMES})`);
+      const { accounts } = hre.network.config;
+      if (journal && Array.isArray(accounts) && typeof accounts[0] === "string") {
+        const signer = new Wallet(accounts[0], hre.ethers.provider);
+        const resent = await resendDropped(journal, hre.ethers.provider, signer);
+        if (resent.length > 0) log(`sent again at their own nonces: ${resent.join(", ")}`);
+      }
       return deployResuming(attempt + 1);
     });
   const book = await deployResuming().catch((error: unknown) => {

@@ -33,6 +33,12 @@ export interface DeployOptions {
   tokens?: string[];
   /** How often Ignition looks for receipts (50 ms on local networks, Ignition's own setting elsewhere). */
   pollingMs?: number;
+  /**
+   * The most Ignition may offer as max fee per gas (wei): above it Ignition stops with IGN407 before sending, and the
+   * deploy command waits for the base fee to fall (a spike) and resumes. The network's `ignition.maxFeePerGasLimit`
+   * when not given.
+   */
+  maxFeePerGasLimit?: bigint;
   /** Told of each confirmed transaction of a step (the dry run's gas per step). */
   onConfirm?: (futureId: string, hash: string) => void;
 }
@@ -92,7 +98,7 @@ export async function deploySystem(
     ignitionModule: module,
     deploymentParameters: {},
     accounts,
-    maxFeePerGasLimit: networkConfig?.ignition.maxFeePerGasLimit,
+    maxFeePerGasLimit: options.maxFeePerGasLimit ?? networkConfig?.ignition.maxFeePerGasLimit,
     maxPriorityFeePerGas: networkConfig?.ignition.maxPriorityFeePerGas,
     maxRetries: hre.config.ignition.maxRetries,
     retryInterval: hre.config.ignition.retryInterval,

@@ -13,6 +13,25 @@ export class UserError extends Error {
   override name = "UserError";
 }
 
+/**
+ * A transaction that was simulated before it was sent, sent, and reverted once mined: the chain changed in between
+ * (the price or the pool moved, a feed went stale, another transaction came first). `replay` is the error of the same
+ * call at the block it was mined in, which names the cause; undefined when the call no longer reverts there.
+ */
+export class MinedRevertError extends Error {
+  override name = "MinedRevertError";
+  constructor(
+    readonly label: string,
+    readonly hash: string,
+    readonly blockNumber: number,
+    readonly replay: unknown,
+    /** Set when it ran out of gas: its gas limit, all used. */
+    readonly outOfGas?: bigint,
+  ) {
+    super(`${label}: transaction ${hash} reverted in block ${blockNumber}`);
+  }
+}
+
 /** What to do about the custom errors a user can run into, by name. */
 const HINTS: Record<string, string> = {
   EnforcedPause: "minting is paused by the operator; redeeming still works",
@@ -184,6 +203,17 @@ function revertData(error: unknown): string | undefined {
 /** One line for the user: a decoded custom error with its hint, a UserError's message, or the error's message. */
 export function describeError(error: unknown, interfaces: Interface[], options: DescribeOptions = {}): string {
   if (error instanceof UserError) return error.message;
+  if (error instanceof MinedRevertError) {
+    const cause = decodeRevert(error.replay, interfaces, options);
+    const hint = cause && HINTS[cause.name];
+    const why =
+      error.outOfGas !== undefined
+        ? `: it ran out of gas (all of its limit of ${error.outOfGas}, estimated before the chain changed)`
+        : cause
+          ? ` with ${cause.text}${hint ? ` (${hint})` : ""}`
+          : ", though its simulation had passed (the chain changed before it was mined)";
+    return `${error.message}${why}: only its gas was spent; check the figures and run the command again`;
+  }
   const decoded = decodeRevert(error, interfaces, options);
   if (decoded) {
     const hint = HINTS[decoded.name];

@@ -1,7 +1,9 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
   getAddress,
+  isError,
   Transaction,
+  Wallet,
   type BaseContract,
   type ContractTransactionResponse,
   type ContractTransactionReceipt,
@@ -10,7 +12,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
 import { addressBookPath, readAddressBook } from "../src/addressBook";
-import { UserError } from "../src/errors";
+import { MinedRevertError, UserError } from "../src/errors";
 import type { System } from "../src/contracts";
 import { describeError } from "../src/errors";
 import type { LeveragedToken } from "../typechain-types";
@@ -59,6 +61,8 @@ async function loadContext(hre: HardhatRuntimeEnvironment): Promise<TaskContext>
   }
   const [signer] = await hre.ethers.getSigners();
   if (!signer) throw new UserError(`network ${network} has no account to sign with (DEPLOYER_PRIVATE_KEY)`);
+  const { accounts } = hre.network.config;
+  if (Array.isArray(accounts) && typeof accounts[0] === "string") signLocally(signer, accounts[0]);
   const { connectSystem, resolveToken } = await contracts();
   const system = connectSystem(book, signer);
   return { hre, signer, system, resolveToken: (symbolOrAddress) => resolveToken(system, symbolOrAddress, signer) };
@@ -90,18 +94,65 @@ export function withContext<Args>(action: (args: Args, ctx: TaskContext) => Prom
   };
 }
 
+/**
+ * Makes `signer` (a network's configured key) sign each transaction itself and broadcast it signed: Hardhat's signer
+ * sends it and then asks the node for it until the node knows it, forever, so a transaction the network dropped
+ * before that first look hung the task (found by the rehearsal: lt:mint ran past 5 minutes with nothing printed).
+ * The response of a broadcast is built from the signed bytes, which `waitMined` sends again if the network drops it.
+ */
+export function signLocally(signer: HardhatEthersSigner, key: string): void {
+  const wallet = new Wallet(key, signer.provider);
+  if (wallet.address !== signer.address) return;
+  signer.sendTransaction = (tx) => wallet.sendTransaction(tx);
+}
+
 type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactionResponse>) & {
   staticCall(...args: A): Promise<unknown>;
+  estimateGas(...args: A): Promise<bigint>;
 };
+
+/**
+ * The gas limit a task's transaction gets: its estimate plus a quarter. The estimate is for the chain as it is when
+ * the task sends; by the block that mines it, the pool, the NAV or a rebalance may have changed the path it takes
+ * (found by the Sepolia rehearsal: an lt:sell with the bare estimate ran out of gas, gas used = limit, once mined).
+ */
+export const GAS_LIMIT_MARGIN_PERCENT = 125n;
 
 /** Simulates a contract call, then sends it and waits for its receipt; prints one line with its hash and gas. */
 export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
   await method.staticCall(...args);
-  const tx = await method(...args);
-  const receipt = await waitMined(tx);
+  const gasLimit = ((await method.estimateGas(...args)) * GAS_LIMIT_MARGIN_PERCENT) / 100n;
+  const tx = await (method as unknown as (...a: unknown[]) => Promise<ContractTransactionResponse>)(...args, {
+    gasLimit,
+  });
+  const receipt = await waitMined(tx).catch(async (error: unknown) => {
+    throw await explainMinedRevert(label, tx, error);
+  });
   if (!receipt || receipt.status !== 1) throw new Error(`${label}: transaction ${tx.hash} failed`);
   console.log(`${label}: ${tx.hash} (gas ${receipt.gasUsed})`);
   return receipt;
+}
+
+/**
+ * A transaction mined with status 0 (ethers' bare "transaction execution reverted") as a `MinedRevertError`: the same
+ * call replayed at the block it was mined in, whose revert names the cause (the state that made it fail is there).
+ * Any other error is returned as it is.
+ */
+export async function explainMinedRevert(
+  label: string,
+  tx: ContractTransactionResponse,
+  error: unknown,
+): Promise<unknown> {
+  if (!isError(error, "CALL_EXCEPTION") || !error.receipt) return error;
+  const { blockNumber, gasUsed } = error.receipt;
+  if (gasUsed >= tx.gasLimit) return new MinedRevertError(label, tx.hash, blockNumber, undefined, tx.gasLimit);
+  const replay = await tx.provider
+    .call({ from: tx.from, to: tx.to, data: tx.data, value: tx.value, blockTag: blockNumber })
+    .then(
+      () => undefined,
+      (replayed: unknown) => replayed,
+    );
+  return new MinedRevertError(label, tx.hash, blockNumber, replay);
 }
 
 /** How long `waitMined` waits for a receipt in all. */

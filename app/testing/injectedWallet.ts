@@ -19,12 +19,32 @@ export function installInjectedWallet(options: InjectedWalletOptions & { name: s
   let chain = `0x${options.chainId.toString(16)}`;
   const listeners: Record<string, ((...args: unknown[]) => void)[]> = {};
   const emit = (event: string, value: unknown) => (listeners[event] ?? []).forEach((f) => f(value));
+  // As a browser wallet's RPC client does (MetaMask's retries up to 5 times): a 429 (after its Retry-After), a 5xx
+  // or a dropped connection is asked again, so that a public RPC's hiccup is not the page's error.
+  const post = async (body: string): Promise<Response> => {
+    for (let attempt = 1; ; attempt++) {
+      let response: Response | undefined;
+      try {
+        response = await fetch(options.rpcUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+      } catch (error) {
+        if (attempt >= 5) throw error;
+      }
+      if (response && response.status !== 429 && response.status < 500) return response;
+      if (response && attempt >= 5) return response;
+      const after = Number(response?.headers.get("retry-after"));
+      const waitMs = Number.isFinite(after) && after > 0 ? Math.min(after, 10) * 1000 : 250 * 2 ** attempt;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  };
   const forward = async (method: string, params: unknown) => {
-    const response = await fetch(options.rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: log.length, method, params }),
-    });
+    const response = await post(JSON.stringify({ jsonrpc: "2.0", id: log.length, method, params }));
+    if (!response.ok && !(response.headers.get("content-type") ?? "").includes("json")) {
+      throw new Error(`the RPC answered HTTP ${response.status}`);
+    }
     const body = (await response.json()) as {
       result?: unknown;
       error?: { code: number; message: string; data?: unknown };

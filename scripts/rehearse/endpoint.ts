@@ -65,8 +65,17 @@ const readBody = (request: IncomingMessage) =>
     request.on("error", reject);
   });
 
+/**
+ * What public RPCs answer a page's request with (the app's wallet reads from the page): any origin, and the 429's
+ * Retry-After readable by the page.
+ */
+const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "retry-after",
+};
+
 const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
+  response.writeHead(status, { ...CORS, "content-type": "application/json", ...headers });
   response.end(JSON.stringify(body));
 };
 
@@ -129,7 +138,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   const inject = (fault: Fault, request: IncomingMessage, response: ServerResponse): boolean => {
     if (fault.kind === "error") {
       counters.errorsInjected += 1;
-      response.writeHead(fault.status, { "content-type": "text/plain" });
+      response.writeHead(fault.status, { ...CORS, "content-type": "text/plain" });
       response.end(STATUS_CODES[fault.status]);
       return true;
     }
@@ -142,6 +151,16 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (request.method === "OPTIONS") {
+      // A browser's CORS preflight: answered at once, neither counted nor limited.
+      response.writeHead(204, {
+        ...CORS,
+        "access-control-allow-methods": "POST, OPTIONS",
+        "access-control-allow-headers": "content-type",
+        "access-control-max-age": "86400",
+      });
+      return response.end();
+    }
     const index = counters.requests++;
     const body = await readBody(request);
     let parsed: JsonRpcCall | JsonRpcCall[];
@@ -172,7 +191,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (response.headersSent || request.socket.destroyed) return;
-      response.writeHead(502, { "content-type": "text/plain" });
+      response.writeHead(502, { ...CORS, "content-type": "text/plain" });
       response.end(`Bad Gateway: ${error instanceof Error ? error.message : String(error)}`);
     });
   });

@@ -27,11 +27,15 @@ export interface RehearsalReport {
     rebalances: number;
     latencyBlocks: { p50: Num; p95: Num; max: Num };
     latencySeconds: { p50: Num; p95: Num };
+    /** The latency in blocks of the rebalances of each trigger: time, and a band breach. */
+    latencyBlocksByTrigger: Record<"time" | "band", { count: number; p50: Num; p95: Num; max: Num }>;
     replaced: number;
     failed: number;
   };
-  arbitrage: { updates: number; arbitraged: number; premiumAfterUpdate: { p50: Num; p95: Num } };
-  holders: { tasks: number; refused: number; failed: number };
+  /** `premiumAfterUpdate`: |premium| (a fraction) of each token's pool after each feed update (premiums.ts). */
+  arbitrage: { updates: number; arbitraged: number; premiumAfterUpdate: { p50: Num; p95: Num }; samples: number };
+  /** `reverted`: sent, and reverted once mined (said in one line); `failed`: anything else that was not one line. */
+  holders: { tasks: number; refused: number; reverted: number; failed: number };
   rpc: {
     requests: number;
     rateLimited: number;
@@ -40,7 +44,8 @@ export interface RehearsalReport {
     connectionsDropped: number;
   };
   chain: { blocks: number; spikes: number; dropped: number };
-  app: { tokenListMs: Num };
+  /** From the wallet's connection to every token listed; from a click on a token to its history shown. */
+  app: { tokenListMs: Num; tokenPageMs: Num };
   errors: { seen: number; unrecovered: number };
   /** Why a figure is null or what was done in its stead, one line each. */
   notes: string[];
@@ -78,16 +83,28 @@ export function reportTable(report: RehearsalReport): string {
       `${keeper.rebalances} rebalances, latency blocks p50 ${show(keeper.latencyBlocks.p50)} p95 ${show(keeper.latencyBlocks.p95)} max ${show(keeper.latencyBlocks.max)}, seconds p50 ${show(keeper.latencySeconds.p50)} p95 ${show(keeper.latencySeconds.p95)}, ${keeper.replaced} replaced, ${keeper.failed} failed`,
     ],
     [
+      "keeper by trigger",
+      (["time", "band"] as const)
+        .map((t) => {
+          const l = keeper.latencyBlocksByTrigger[t];
+          return `${t}: ${l.count}, blocks p95 ${show(l.p95)} max ${show(l.max)}`;
+        })
+        .join("; "),
+    ],
+    [
       "arbitrage",
       `${arbitrage.updates} feed updates, ${arbitrage.arbitraged} arbitrages, |premium| after p50 ${show(arbitrage.premiumAfterUpdate.p50)} p95 ${show(arbitrage.premiumAfterUpdate.p95)}`,
     ],
-    ["holders", `${holders.tasks} tasks, ${holders.refused} refused in one line, ${holders.failed} failed`],
+    [
+      "holders",
+      `${holders.tasks} tasks, ${holders.refused} refused in one line, ${holders.reverted} reverted once mined, ${holders.failed} failed`,
+    ],
     [
       "rpc",
       `${rpc.requests} requests, ${rpc.rateLimited} rate-limited, ${rpc.logsRangeRefused} logs refused, ${rpc.errorsInjected} 5xx, ${rpc.connectionsDropped} dropped`,
     ],
     ["chain", `${chain.blocks} blocks, ${chain.spikes} base-fee spikes, ${chain.dropped} transactions dropped`],
-    ["app", app.tokenListMs === null ? "-" : `token list in ${app.tokenListMs} ms`],
+    ["app", `token list in ${show(app.tokenListMs)} ms, token page's history in ${show(app.tokenPageMs)} ms`],
     ["errors", `${errors.seen} seen, ${errors.unrecovered} unrecovered`],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
@@ -96,9 +113,8 @@ export function reportTable(report: RehearsalReport): string {
   return lines.join("\n");
 }
 
-/** Writes `out/rehearsal/<network>/report.json` under `root`; returns its path. */
-export function writeReport(root: string, report: RehearsalReport): string {
-  const dir = path.join(root, "out", "rehearsal", report.network);
+/** Writes `report.json` into `dir` (the run's directory, e.g. out/rehearsal/<network>); returns its path. */
+export function writeReport(dir: string, report: RehearsalReport): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "report.json");
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

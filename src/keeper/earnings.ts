@@ -112,10 +112,29 @@ export async function blockTime(context: KeeperContext, block: number): Promise<
   }
 }
 
+/** How far back `latency` looks for the block in which a time trigger fell due. */
+const DUE_BLOCK_LOOKBACK = 32;
+
+/**
+ * The block in which a token fell due: the pass's block, or for a time trigger that passed before it (`dueAt` earlier
+ * than the pass's block) the first block stamped at or after `dueAt`, found by stepping back (a pass runs every poll
+ * interval, so the block it read may be a block or more after the one where the token fell due).
+ */
+async function dueBlock(context: KeeperContext, due: { block: number; dueAt: number }): Promise<number> {
+  let first = due.block;
+  for (let n = due.block - 1; n >= 0 && due.block - n <= DUE_BLOCK_LOOKBACK; n--) {
+    const time = await blockTime(context, n);
+    if (time === undefined || time < due.dueAt) break;
+    first = n;
+  }
+  return first;
+}
+
 /**
  * How long a token's mined rebalance waited: from when it fell due (the time trigger's `nextRebalanceTime`, or the
- * first pass that saw it due) to the block that mined it, in seconds and in blocks (from that first pass's block);
- * observed in the metrics, and forgotten (the token is no longer due). Undefined when this keeper never saw it due.
+ * first pass that saw it due) to the block that mined it, in seconds and in blocks (from the block in which it fell
+ * due, `dueBlock`); observed in the metrics, and forgotten (the token is no longer due). Undefined when this keeper
+ * never saw it due.
  */
 export async function latency(
   context: KeeperContext,
@@ -129,7 +148,7 @@ export async function latency(
   const mined = await blockTime(context, receipt.blockNumber);
   if (mined === undefined) return undefined;
   const latencySeconds = Math.max(0, mined - due.dueAt);
-  const latencyBlocks = Math.max(0, receipt.blockNumber - due.block);
+  const latencyBlocks = Math.max(0, receipt.blockNumber - (await dueBlock(context, due)));
   metrics?.latencySeconds.observe(latencySeconds);
   metrics?.latencyBlocks.observe(latencyBlocks);
   return { latencySeconds, latencyBlocks };

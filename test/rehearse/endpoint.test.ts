@@ -106,6 +106,25 @@ describe("The rehearsal endpoint (a public-RPC-like proxy)", function () {
     expect(node.seen.length, "a refused request never reaches the node").to.equal(25 + 1 + 2);
   });
 
+  it("answers a page's CORS preflight without counting it, and lets any origin read answers and a 429's Retry-After", async () => {
+    await start({ ratePerSecond: 1, burst: 1 });
+    const preflight = await fetch(endpoint.url, {
+      method: "OPTIONS",
+      headers: { origin: "http://127.0.0.1:5173", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).to.equal(204);
+    expect(preflight.headers.get("access-control-allow-origin")).to.equal("*");
+    expect(preflight.headers.get("access-control-allow-headers")).to.equal("content-type");
+    expect(endpoint.counters.requests, "a preflight is not a request").to.equal(0);
+    const answered = await post(endpoint.url, call(1, "eth_chainId"));
+    expect(answered.headers.get("access-control-allow-origin")).to.equal("*");
+    const refused = await post(endpoint.url, call(2, "eth_chainId"));
+    expect(refused.status).to.equal(429);
+    expect(refused.headers.get("access-control-allow-origin")).to.equal("*");
+    expect(refused.headers.get("access-control-expose-headers")).to.equal("retry-after");
+    expect(node.seen).to.deep.equal(["eth_chainId"]);
+  });
+
   it("refuses eth_getLogs over 10,000 blocks without asking the node, alone or inside a batch", async () => {
     await start();
     const wide = call(1, "eth_getLogs", [{ fromBlock: "earliest", toBlock: "latest" }]);

@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { percentile, writeReport, type RehearsalReport } from "../../scripts/rehearse/report";
-import { rehearse } from "../../scripts/rehearse/rehearse";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { rehearsalDir, rehearse } from "../../scripts/rehearse/rehearse";
 
 describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
   this.timeout(900_000);
@@ -27,7 +26,7 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
       minBotSeconds: 30,
       log: (line) => lines.push(line),
     });
-    const file = writeReport(PROJECT_ROOT, report);
+    const file = writeReport(rehearsalDir("arbitrumSepolia"), report);
     const written = JSON.parse(readFileSync(file, "utf8")) as RehearsalReport;
     const context = lines.join("\n");
     expect(written.network).to.equal("arbitrumSepolia");
@@ -40,6 +39,11 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
     expect(written.holders.failed, context).to.equal(0);
     expect(written.keeper.rebalances, context).to.be.greaterThan(0);
     expect(written.rpc.requests).to.be.greaterThan(0);
+    // The app served for the network listed every token and a token's history through the endpoint.
+    expect(written.app.tokenListMs, context).to.not.equal(null);
+    expect(written.app.tokenPageMs, context).to.not.equal(null);
+    // A premium sampled after the feed updates of the bots' time (the prices play 120 days a minute then).
+    expect(written.arbitrage.samples, context).to.be.greaterThan(0);
     expect(written.errors.unrecovered, context).to.equal(0);
   });
 });

@@ -1,0 +1,133 @@
+/**
+ * A transaction of the deployment that the network dropped, sent again by the deploy command itself before Ignition
+ * resumes. Ignition marks it to be sent again at its nonce, but processes a batch's futures that have no nonce yet
+ * first (it sorts them under the sender "0xFFFF...", which sorts before a lowercase address), and the first of those
+ * asks for the next nonce while the dropped one's is still free: IGN405 "should be 11, but is 10", at every resume
+ * (found by the Base Sepolia rehearsal: four resumes, four IGN405, the deployment stopped half-way).
+ */
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import type { Provider, Signer } from "ethers";
+
+interface JournalBigint {
+  _kind: "bigint";
+  value: string;
+}
+type JournalLine = {
+  type?: string;
+  futureId?: string;
+  networkInteractionId?: number;
+  nonce?: number;
+  networkInteraction?: { type?: string; id?: number; to?: string; data?: string; value?: JournalBigint };
+  transaction?: { hash?: string; fees?: Record<string, JournalBigint> };
+};
+
+/** A dropped transaction to send again: what Ignition asked for, at its nonce, with the fees it last offered. */
+export interface DroppedSend {
+  futureId: string;
+  networkInteractionId: number;
+  nonce: number;
+  to?: string;
+  data: string;
+  value: bigint;
+  hashes: string[];
+  fees: { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; gasPrice?: bigint };
+}
+
+/** The onchain interactions of a journal that Ignition marked dropped and has not sent again, by nonce. */
+export function droppedInJournal(journal: string): DroppedSend[] {
+  type State = Partial<DroppedSend> & { dropped: boolean; done: boolean };
+  const states = new Map<string, State>();
+  const key = (l: JournalLine) => `${l.futureId} ${l.networkInteractionId ?? l.networkInteraction?.id}`;
+  for (const text of journal.split("\n")) {
+    if (!text.trim()) continue;
+    const line = JSON.parse(text) as JournalLine;
+    if (line.type === "NETWORK_INTERACTION_REQUEST" && line.networkInteraction?.type === "ONCHAIN_INTERACTION") {
+      const i = line.networkInteraction;
+      states.set(key(line), {
+        futureId: line.futureId,
+        networkInteractionId: i.id,
+        to: i.to,
+        data: i.data ?? "0x",
+        value: BigInt(i.value?.value ?? "0"),
+        hashes: [],
+        dropped: false,
+        done: false,
+      });
+      continue;
+    }
+    const state = states.get(key(line));
+    if (!state) continue;
+    switch (line.type) {
+      case "TRANSACTION_PREPARE_SEND":
+        state.nonce = line.nonce;
+        break;
+      case "TRANSACTION_SEND":
+        state.nonce = line.nonce;
+        state.hashes = [...(state.hashes ?? []), line.transaction?.hash ?? ""];
+        state.fees = Object.fromEntries(
+          Object.entries(line.transaction?.fees ?? {}).map(([name, v]) => [name, BigInt(v.value)]),
+        );
+        state.dropped = false;
+        break;
+      case "ONCHAIN_INTERACTION_DROPPED":
+        state.dropped = true;
+        break;
+      case "ONCHAIN_INTERACTION_REPLACED_BY_USER":
+        state.nonce = undefined;
+        state.dropped = false;
+        break;
+      case "TRANSACTION_CONFIRM":
+      case "ONCHAIN_INTERACTION_TIMEOUT":
+        state.done = true;
+        break;
+    }
+  }
+  return [...states.values()]
+    .filter((s) => s.dropped && !s.done && s.nonce !== undefined)
+    .map(({ dropped: _dropped, done: _done, ...s }) => s as DroppedSend)
+    .sort((a, b) => a.nonce - b.nonce);
+}
+
+const bigint = (value: bigint): JournalBigint => ({ _kind: "bigint", value: value.toString() });
+
+/**
+ * Sends again, signed by `signer` at their own nonces, the journal's dropped transactions whose nonce is the next the
+ * node expects (and whose hashes it no longer knows), and records each in the journal as Ignition records a send, so
+ * that the resumed deployment waits for it instead of asking for a new nonce. Returns the futures sent again.
+ */
+export async function resendDropped(journalFile: string, provider: Provider, signer: Signer): Promise<string[]> {
+  if (!existsSync(journalFile)) return [];
+  const sent: string[] = [];
+  const from = await signer.getAddress();
+  for (const dropped of droppedInJournal(readFileSync(journalFile, "utf8"))) {
+    if ((await provider.getTransactionCount(from, "pending")) !== dropped.nonce) break;
+    const known = await Promise.all(dropped.hashes.map((h) => provider.getTransaction(h).catch(() => null)));
+    if (known.some((tx) => tx !== null)) continue;
+    const fees =
+      dropped.fees.maxFeePerGas !== undefined
+        ? { maxFeePerGas: dropped.fees.maxFeePerGas, maxPriorityFeePerGas: dropped.fees.maxPriorityFeePerGas }
+        : { gasPrice: dropped.fees.gasPrice };
+    const tx = await signer.sendTransaction({
+      to: dropped.to,
+      data: dropped.data,
+      value: dropped.value,
+      nonce: dropped.nonce,
+      ...fees,
+    });
+    const journalFees = Object.fromEntries(
+      Object.entries(fees).flatMap(([name, v]) => (v === undefined ? [] : [[name, bigint(v)]])),
+    );
+    appendFileSync(
+      journalFile,
+      `${JSON.stringify({
+        futureId: dropped.futureId,
+        networkInteractionId: dropped.networkInteractionId,
+        nonce: dropped.nonce,
+        transaction: { fees: journalFees, hash: tx.hash },
+        type: "TRANSACTION_SEND",
+      })}\n`,
+    );
+    sent.push(dropped.futureId);
+  }
+  return sent;
+}

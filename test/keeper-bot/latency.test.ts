@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import { ethers, network } from "hardhat";
+import type { TransactionReceipt } from "ethers";
+import { latency } from "../../src/keeper/earnings";
+import { createLogger } from "../../src/logger";
+import { newKeeperState, type KeeperContext } from "../../src/keeper/runOnce";
+
+describe("keeper: a rebalance's latency in blocks", () => {
+  /** Mines `n` blocks 12 s apart; their numbers and timestamps. */
+  async function mineEvery12s(n: number) {
+    const blocks: { number: number; timestamp: number }[] = [];
+    let last = (await ethers.provider.getBlock("latest"))!.timestamp;
+    for (let i = 0; i < n; i++) {
+      last += 12;
+      await network.provider.send("evm_mine", [last]);
+      blocks.push({ number: await ethers.provider.getBlockNumber(), timestamp: last });
+    }
+    return blocks;
+  }
+
+  const context = () =>
+    ({
+      provider: ethers.provider,
+      config: { rpcRetries: 1, rpcBackoffMs: 10 },
+      logger: createLogger("silent", "json"),
+      state: newKeeperState(),
+    }) as unknown as KeeperContext;
+
+  it("counts a time trigger from the block in which it fell due, not from the later pass that saw it", async () => {
+    const blocks = await mineEvery12s(6);
+    const ctx = context();
+    // nextRebalanceTime fell between blocks[0] and blocks[1]: due in blocks[1]; the keeper's pass read blocks[3].
+    ctx.state.dueSince.set("0xtoken", {
+      block: blocks[3].number,
+      timestamp: blocks[3].timestamp,
+      dueAt: blocks[0].timestamp + 5,
+    });
+    const waited = await latency(ctx, "0xtoken", { blockNumber: blocks[5].number } as TransactionReceipt);
+    expect(waited).to.deep.equal({ latencySeconds: blocks[5].timestamp - blocks[0].timestamp - 5, latencyBlocks: 4 });
+  });
+
+  it("counts a token seen due at the pass's block (a band breach) from that block", async () => {
+    const blocks = await mineEvery12s(4);
+    const ctx = context();
+    ctx.state.dueSince.set("0xtoken", {
+      block: blocks[2].number,
+      timestamp: blocks[2].timestamp,
+      dueAt: blocks[2].timestamp,
+    });
+    const waited = await latency(ctx, "0xtoken", { blockNumber: blocks[3].number } as TransactionReceipt);
+    expect(waited).to.deep.equal({ latencySeconds: 12, latencyBlocks: 1 });
+  });
+});
