@@ -1,18 +1,11 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import {
-  getAddress,
-  isError,
-  Transaction,
-  Wallet,
-  type BaseContract,
-  type ContractTransactionResponse,
-  type ContractTransactionReceipt,
-} from "ethers";
+import { getAddress, Wallet, type BaseContract, type ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
 import { addressBookPath, readAddressBook } from "../src/addressBook";
-import { MinedRevertError, UserError } from "../src/errors";
+import { UserError } from "../src/errors";
+import { explainMinedRevert, waitMined, withGasMargin } from "../src/tx/mined";
 import type { System } from "../src/contracts";
 import { describeError } from "../src/errors";
 import type { LeveragedToken } from "../typechain-types";
@@ -111,17 +104,10 @@ type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactio
   estimateGas(...args: A): Promise<bigint>;
 };
 
-/**
- * The gas limit a task's transaction gets: its estimate plus a quarter. The estimate is for the chain as it is when
- * the task sends; by the block that mines it, the pool, the NAV or a rebalance may have changed the path it takes
- * (found by the Sepolia rehearsal: an lt:sell with the bare estimate ran out of gas, gas used = limit, once mined).
- */
-export const GAS_LIMIT_MARGIN_PERCENT = 125n;
-
 /** Simulates a contract call, then sends it and waits for its receipt; prints one line with its hash and gas. */
 export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
   await method.staticCall(...args);
-  const gasLimit = ((await method.estimateGas(...args)) * GAS_LIMIT_MARGIN_PERCENT) / 100n;
+  const gasLimit = withGasMargin(await method.estimateGas(...args));
   const tx = await (method as unknown as (...a: unknown[]) => Promise<ContractTransactionResponse>)(...args, {
     gasLimit,
   });
@@ -131,63 +117,6 @@ export async function send<A extends unknown[]>(label: string, method: Sendable<
   if (!receipt || receipt.status !== 1) throw new Error(`${label}: transaction ${tx.hash} failed`);
   console.log(`${label}: ${tx.hash} (gas ${receipt.gasUsed})`);
   return receipt;
-}
-
-/**
- * A transaction mined with status 0 (ethers' bare "transaction execution reverted") as a `MinedRevertError`: the same
- * call replayed at the block it was mined in, whose revert names the cause (the state that made it fail is there).
- * Any other error is returned as it is.
- */
-export async function explainMinedRevert(
-  label: string,
-  tx: ContractTransactionResponse,
-  error: unknown,
-): Promise<unknown> {
-  if (!isError(error, "CALL_EXCEPTION") || !error.receipt) return error;
-  const { blockNumber, gasUsed } = error.receipt;
-  if (gasUsed >= tx.gasLimit) return new MinedRevertError(label, tx.hash, blockNumber, undefined, tx.gasLimit);
-  const replay = await tx.provider
-    .call({ from: tx.from, to: tx.to, data: tx.data, value: tx.value, blockTag: blockNumber })
-    .then(
-      () => undefined,
-      (replayed: unknown) => replayed,
-    );
-  return new MinedRevertError(label, tx.hash, blockNumber, replay);
-}
-
-/** How long `waitMined` waits for a receipt in all. */
-const MINED_WITHIN_MS = 10 * 60_000;
-
-/**
- * Waits for `tx`'s receipt. A public mempool sometimes drops a pending transaction (`tx.wait()` then waits forever):
- * one the node no longer knows is broadcast again exactly as signed (the same hash at the same nonce, so it can never
- * be mined twice). Gives up in one line when the nonce was used by another transaction or after ten minutes.
- */
-export async function waitMined(
-  tx: ContractTransactionResponse,
-  pollMs = 1_000,
-): Promise<ContractTransactionReceipt | null> {
-  const provider = tx.provider;
-  const signed = tx.signature ? Transaction.from({ ...tx, signature: tx.signature }).serialized : undefined;
-  const deadline = Date.now() + MINED_WITHIN_MS;
-  for (;;) {
-    // Mined: ethers' own wait answers at once, with the contract's events decoded.
-    if (await provider.getTransactionReceipt(tx.hash)) return tx.wait();
-    if ((await provider.getTransaction(tx.hash)) === null) {
-      if ((await provider.getTransactionCount(tx.from, "latest")) > tx.nonce) {
-        throw new UserError(
-          `transaction ${tx.hash} was dropped and its nonce ${tx.nonce} used by another: check the account's history`,
-        );
-      }
-      if (signed) await provider.broadcastTransaction(signed).catch(() => undefined);
-    }
-    if (Date.now() > deadline) {
-      throw new UserError(
-        `transaction ${tx.hash} was not mined within 10 minutes: look it up, then run the command again`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
 }
 
 /** Adds `amount` of allowance for `spender` when the current one is short (simulated and sent like `send`). */

@@ -20,7 +20,8 @@ import { UserError } from "../src/errors";
 import type { FlowStep, HolderAction, HolderSession, RedeemInput } from "../src/holder/flows";
 import { priceStatusName } from "../src/contractTypes";
 import type { LeveragedToken } from "../typechain-types";
-import { DEADLINE_SECONDS, parseRecipient, waitMined, withContext, type TaskContext } from "./context";
+import { waitMined } from "../src/tx/mined";
+import { DEADLINE_SECONDS, parseRecipient, withContext, type TaskContext } from "./context";
 
 /*
  * A holder's four trades, lt:mint, lt:redeem, lt:buy and lt:sell: each runs its flow of src/holder/flows.ts (the one

@@ -34,7 +34,9 @@ export async function checkMint(
   if (limits.mintClosed === "price") throw limits.priceError; // PerpStalePrice(...): described in src/errors.ts
   if (amount > limits.maxMint) {
     throw new UserError(
-      `${symbol} is at its equity cap: a mint can take at most ${formatUsdc(limits.maxMint, 6)} USDC now (its fee included), asked for ${formatUsdc(amount)} USDC (mint less or later)`,
+      limits.maxMint === 0n
+        ? `${symbol} is at its equity cap: it takes no mint now, asked for ${formatUsdc(amount)} USDC (buy on the pool, or mint later)`
+        : `${symbol} is at its equity cap: a mint can take at most ${formatUsdc(limits.maxMint, 6)} USDC now (its fee included), asked for ${formatUsdc(amount)} USDC (mint less or later)`,
     );
   }
   const expectedShares = await token.previewMint(amount, { blockTag }); // reverts on a stale or invalid price

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { parseUnits } from "ethers";
-import { GAS_LIMIT_MARGIN_PERCENT, send } from "../../tasks/context";
+import { send } from "../../tasks/context";
+import { GAS_LIMIT_MARGIN_PERCENT } from "../../src/tx/mined";
 import { describeError, MinedRevertError } from "../../src/errors";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { parseEther } from "ethers";
-import { signLocally, waitMined } from "../../tasks/context";
+import { signLocally } from "../../tasks/context";
+import { waitMined } from "../../src/tx/mined";
 
 /** Hardhat's first dev account's key (public: every Hardhat install prints it). */
 const FIRST_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";

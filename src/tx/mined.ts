@@ -1,0 +1,75 @@
+import { isError, Transaction, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import { MinedRevertError, UserError } from "../errors";
+
+/*
+ * Sending a transaction through a public RPC and seeing it mined: the gas limit's margin, a transaction the mempool
+ * dropped sent again as signed, and a revert once mined explained by replaying it at its block. Plain ethers: the
+ * lt:* tasks and the holder's flows (CLI and app) use it.
+ */
+
+/**
+ * The gas limit a holder's or a task's transaction gets: its estimate plus a quarter. The estimate is for the chain as it is when
+ * the task sends; by the block that mines it, the pool, the NAV or a rebalance may have changed the path it takes
+ * (found by the Sepolia rehearsal: an lt:sell with the bare estimate ran out of gas, gas used = limit, once mined).
+ */
+export const GAS_LIMIT_MARGIN_PERCENT = 125n;
+
+/** `estimate` plus the margin: the gas limit to send with. */
+export const withGasMargin = (estimate: bigint): bigint => (estimate * GAS_LIMIT_MARGIN_PERCENT) / 100n;
+
+/**
+ * A transaction mined with status 0 (ethers' bare "transaction execution reverted") as a `MinedRevertError`: the same
+ * call replayed at the block it was mined in, whose revert names the cause (the state that made it fail is there).
+ * Any other error is returned as it is.
+ */
+export async function explainMinedRevert(
+  label: string,
+  tx: ContractTransactionResponse,
+  error: unknown,
+): Promise<unknown> {
+  if (!isError(error, "CALL_EXCEPTION") || !error.receipt) return error;
+  const { blockNumber, gasUsed } = error.receipt;
+  if (gasUsed >= tx.gasLimit) return new MinedRevertError(label, tx.hash, blockNumber, undefined, tx.gasLimit);
+  const replay = await tx.provider
+    .call({ from: tx.from, to: tx.to, data: tx.data, value: tx.value, blockTag: blockNumber })
+    .then(
+      () => undefined,
+      (replayed: unknown) => replayed,
+    );
+  return new MinedRevertError(label, tx.hash, blockNumber, replay);
+}
+
+/** How long `waitMined` waits for a receipt in all. */
+const MINED_WITHIN_MS = 10 * 60_000;
+
+/**
+ * Waits for `tx`'s receipt. A public mempool sometimes drops a pending transaction (`tx.wait()` then waits forever):
+ * one the node no longer knows is broadcast again exactly as signed (the same hash at the same nonce, so it can never
+ * be mined twice). Gives up in one line when the nonce was used by another transaction or after ten minutes.
+ */
+export async function waitMined(
+  tx: ContractTransactionResponse,
+  pollMs = 1_000,
+): Promise<ContractTransactionReceipt | null> {
+  const provider = tx.provider;
+  const signed = tx.signature ? Transaction.from({ ...tx, signature: tx.signature }).serialized : undefined;
+  const deadline = Date.now() + MINED_WITHIN_MS;
+  for (;;) {
+    // Mined: ethers' own wait answers at once, with the contract's events decoded.
+    if (await provider.getTransactionReceipt(tx.hash)) return tx.wait();
+    if ((await provider.getTransaction(tx.hash)) === null) {
+      if ((await provider.getTransactionCount(tx.from, "latest")) > tx.nonce) {
+        throw new UserError(
+          `transaction ${tx.hash} was dropped and its nonce ${tx.nonce} used by another: check the account's history`,
+        );
+      }
+      if (signed) await provider.broadcastTransaction(signed).catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      throw new UserError(
+        `transaction ${tx.hash} was not mined within 10 minutes: look it up, then run the command again`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
