@@ -41,4 +41,6 @@ export const pairAbi = parseAbi([
   "event Burn(address indexed sender, uint256 amount0, uint256 amount1, address indexed to)",
 ]);
 
-export const feedAbi = parseAbi(["event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt)"]);
+export const feedAbi = parseAbi([
+  "event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt)",
+]);

@@ -27,7 +27,8 @@ export interface IndexerSettings {
 
 function load(): IndexerSettings {
   const file = process.env.LT_INDEXER_SETTINGS;
-  if (!file) throw new Error("LT_INDEXER_SETTINGS is not set: start the indexer with npm run indexer -- --network <name>");
+  if (!file)
+    throw new Error("LT_INDEXER_SETTINGS is not set: start the indexer with npm run indexer -- --network <name>");
   return JSON.parse(readFileSync(file, "utf8")) as IndexerSettings;
 }
 

@@ -517,7 +517,14 @@ async function bookExchangeCost(
   const keeperReward = cost.keeperReward ?? 0n;
   await context.db
     .insert(exchangeCost)
-    .values({ txHash: event.transaction.hash, account, takerFee, fundingPaid, keeperReward, keeper: cost.keeper ?? null })
+    .values({
+      txHash: event.transaction.hash,
+      account,
+      takerFee,
+      fundingPaid,
+      keeperReward,
+      keeper: cost.keeper ?? null,
+    })
     .onConflictDoUpdate((r) => ({
       takerFee: r.takerFee + takerFee,
       fundingPaid: r.fundingPaid + fundingPaid,
@@ -635,7 +642,10 @@ ponder.on("Pool:Burn", async ({ event, context }) => liquidity(context, event, "
 ponder.on("Feed:AnswerUpdated", async ({ event, context }) => {
   const marketId = settings.feeds[lower(event.log.address)];
   if (marketId === undefined) return;
-  const rows = await context.db.sql.select().from(token).where(eq(token.marketId, BigInt(marketId)));
+  const rows = await context.db.sql
+    .select()
+    .from(token)
+    .where(eq(token.marketId, BigInt(marketId)));
   for (const t of rows) await snapshot(context, t, event.block.number, event.block.timestamp);
 });
 

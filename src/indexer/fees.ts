@@ -66,7 +66,17 @@ export function feesReport(body: FeesBody, period: "day" | "month"): string {
   lines.push("fees earned by the operator and what the tokens paid the exchange (USDC)");
   lines.push(
     table(
-      ["token", period, "mint fees", "redeem fees", "management", "taker fees", "funding paid", "keeper rewards", "rebalances"],
+      [
+        "token",
+        period,
+        "mint fees",
+        "redeem fees",
+        "management",
+        "taker fees",
+        "funding paid",
+        "keeper rewards",
+        "rebalances",
+      ],
       rows.map((r) => [
         r.symbol,
         r.period,

@@ -64,7 +64,9 @@ async function main(): Promise<number> {
     () => undefined,
   );
   return new Promise((resolve) => {
-    indexer.child.once("exit", (code, signal) => resolve(signal === "SIGTERM" || signal === "SIGINT" ? 0 : (code ?? 0)));
+    indexer.child.once("exit", (code, signal) =>
+      resolve(signal === "SIGTERM" || signal === "SIGINT" ? 0 : (code ?? 0)),
+    );
   });
 }
 

@@ -70,7 +70,11 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
   const settings = indexerSettings(options.book, options.rpcUrl, startBlock, pglite, options.refreshInterval ?? 1_000);
   writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
 
-  const env: NodeJS.ProcessEnv = { ...process.env, LT_INDEXER_SETTINGS: settingsFile, PONDER_TELEMETRY_DISABLED: "true" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LT_INDEXER_SETTINGS: settingsFile,
+    PONDER_TELEMETRY_DISABLED: "true",
+  };
   delete env.DATABASE_URL;
   delete env.DATABASE_PRIVATE_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;

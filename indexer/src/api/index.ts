@@ -22,7 +22,9 @@ const plain = (row: Row) =>
 const WAD = 10n ** 18n;
 const isAddress = (s: string) => /^0x[0-9a-fA-F]{40}$/.test(s);
 
-app.get("/info", (c) => c.json({ network: settings.network, chainId: settings.chainId, startBlock: settings.startBlock }));
+app.get("/info", (c) =>
+  c.json({ network: settings.network, chainId: settings.chainId, startBlock: settings.startBlock }),
+);
 
 app.get("/portfolio/:account", async (c) => {
   const account = c.req.param("account");
