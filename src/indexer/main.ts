@@ -53,7 +53,8 @@ async function main(): Promise<number> {
     databaseUrl,
     fresh,
   });
-  const database = databaseUrl ? `Postgres ${redactUrl(databaseUrl)}` : `PGlite in out/indexer/${network}/pglite`;
+  const where = databaseUrl ? `Postgres ${redactUrl(databaseUrl)}` : `PGlite in out/indexer/${network}/pglite`;
+  const database = `${where}, schema ${indexer.schema}`;
   console.log(`indexer     ${indexer.url} (${network}, from block ${indexer.startBlock}; ${database})`);
   console.log(`  API       ${indexer.url}/portfolio/<address>, ${indexer.url}/fees, ${indexer.url}/graphql`);
   const stop = () => void indexer.stop();

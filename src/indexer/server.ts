@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 import type { AddressBook } from "../addressBook";
 import { DEFAULT_INDEXER_PORT } from "./constants";
-import { deploymentBlock, indexerSettings } from "./settings";
+import { deploymentBlock, indexerSettings, type IndexerSettings } from "./settings";
 
 /*
  * Starts the indexer (Ponder, in indexer/) for one network as a child process: writes its settings, runs
@@ -22,7 +23,7 @@ export interface IndexerOptions {
   dataDir: string;
   /** Postgres instead of PGlite. */
   databaseUrl?: string;
-  /** The database schema (Postgres) the tables go in; default lt_<network>. */
+  /** The database schema the tables go in; default lt_<network>_<hash of the chain, settings and code>. */
   schema?: string;
   /** Start from an empty database (PGlite: its directory is removed first). */
   fresh?: boolean;
@@ -36,7 +37,32 @@ export interface RunningIndexer {
   url: string;
   child: ChildProcess;
   startBlock: number;
+  schema: string;
   stop(): Promise<void>;
+}
+
+/** Every file of the indexer's code: a change to any of them is a new build that indexes from the start. */
+function indexerSources(root: string): string[] {
+  const dir = path.join(root, "indexer");
+  const files = ["ponder.config.ts", "ponder.schema.ts", "abis.ts", "settings.ts"].map((f) => path.join(dir, f));
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith(".ts") ? [path.join(d, e.name)] : [],
+    );
+  return [...files, ...walk(path.join(dir, "src")).sort(), path.join(root, "src", "indexer", "ledger.ts")];
+}
+
+/**
+ * The database schema of one chain and one build: lt_<network>_<hash of the start block's hash, the settings and the
+ * indexer's code>. Ponder resumes a schema only with the build that wrote it, so a restart of the same build resumes
+ * where it stopped, and a new build (or a new chain at the same addresses, as a fresh local node gives) starts a
+ * schema of its own from the start block.
+ */
+function defaultSchema(root: string, network: string, startHash: string, settings: IndexerSettings): string {
+  const { rpcUrl: _url, pgliteDirectory: _dir, ...chosen } = settings;
+  const hash = createHash("sha256").update(startHash).update(JSON.stringify(chosen));
+  for (const file of indexerSources(root)) hash.update(readFileSync(file));
+  return `lt_${network.toLowerCase().replace(/[^a-z0-9_]/g, "_")}_${hash.digest("hex").slice(0, 10)}`;
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -52,6 +78,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
   const port = options.port ?? DEFAULT_INDEXER_PORT;
   const provider = new JsonRpcProvider(options.rpcUrl, undefined, { staticNetwork: true });
   let startBlock: number;
+  let startHash = "";
   try {
     const chainId = Number((await provider.getNetwork()).chainId);
     if (chainId !== options.book.chainId) {
@@ -60,6 +87,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       );
     }
     startBlock = await deploymentBlock(provider, options.book.exchange);
+    startHash = (await provider.getBlock(startBlock))?.hash ?? "";
   } finally {
     provider.destroy();
   }
@@ -78,7 +106,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
   delete env.DATABASE_URL;
   delete env.DATABASE_PRIVATE_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
-  const schema = options.schema ?? `lt_${options.book.network}`.toLowerCase();
+  const schema = options.schema ?? defaultSchema(options.root, options.book.network, startHash, settings);
   const bin = path.join(options.root, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
   const args = [bin, "--root", path.join(options.root, "indexer"), "--log-level", "warn", "start"];
   args.push("--port", String(port), "--hostname", "127.0.0.1", "--schema", schema);
@@ -109,7 +137,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     if (await answers(`${url}/health`)) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, child, startBlock, stop };
+  return { url, child, startBlock, schema, stop };
 }
 
 /** Waits until the indexer has indexed up to the chain's head (Ponder's /ready), at most `timeoutMs`. */

@@ -7,7 +7,7 @@ import { indexerGet } from "../../src/indexer/client";
 import type { FeesBody } from "../../src/indexer/fees";
 import { hardhatAccountKey } from "../helpers/keeperChain";
 import { usdc, WAD } from "../helpers/units";
-import { startIndexedChain, type IndexedChain } from "./harness";
+import { eventually, startIndexedChain, type IndexedChain } from "./harness";
 
 /*
  * The indexer against the chain: random holders mint, redeem, transfer, buy and sell on the pool (directly and
@@ -178,6 +178,12 @@ describe("indexer: differential property against the chain (hardhat node + Ponde
     // A price at the head: every BTC token gets its NAV read at the latest block.
     await wait(s.btcFeed.updateAnswer(price));
     await chain.synced();
+    await eventually(checkHolders);
+    await eventually(checkRebalances);
+  }
+
+  async function checkHolders(): Promise<void> {
+    const { s } = chain;
     for (const h of holders) {
       const portfolio = await chain.portfolio(h.address);
       let indexed = 0n;
@@ -195,7 +201,11 @@ describe("indexer: differential property against the chain (hardhat node + Ponde
       const expected = usdcDelta + transfers.get(h.address)! + holdings;
       expect(indexed, `realized + unrealized of ${h.address}`).to.equal(expected);
     }
-    // Every rebalance, with the exchange's taker fee it paid.
+  }
+
+  /** Every rebalance, with the exchange's taker fee it paid. */
+  async function checkRebalances(): Promise<void> {
+    const { s } = chain;
     const fees = await indexerGet<FeesBody>(chain.indexer.url, "/fees");
     for (const t of TOKENS) {
       const token = s.tokens[t];

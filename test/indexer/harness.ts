@@ -56,3 +56,20 @@ export async function startIndexedChain(
     },
   };
 }
+
+/**
+ * Runs `check` until it passes, at most `timeoutMs`: the indexer reports a block as indexed (its /status) a moment
+ * before a read may see all of that block's rows, so a check of its data waits for them rather than fails.
+ */
+export async function eventually(check: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
