@@ -310,11 +310,13 @@ task(
     // Informational figures: not in the snapshot, never checked. Loaded now: they need the compiled types.
     const { measureListStartup } = await import("./benchStartup");
     const { measureApp } = await import("./benchApp");
+    const { measureIndexer } = await import("./benchIndexer");
     try {
       console.log(`\n${await measureKeeperTicks(hre, book)}`);
       console.log(`\n${measureMonteCarlo()}`);
       console.log(`\n${await measureListStartup(hre)}`);
       console.log(`\n${await measureApp(hre, book)}`);
+      console.log(`\n${await measureIndexer(hre)}`);
     } catch (error) {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
       process.exitCode = 1;

@@ -1,5 +1,6 @@
 import { requireSupportedNode } from "../nodeVersion";
 requireSupportedNode();
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import dotenv from "dotenv";
 import { readAddressBook } from "../addressBook";
@@ -44,31 +45,57 @@ async function main(): Promise<number> {
   }
   const book = readAddressBook(PROJECT_ROOT, network);
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  const indexer = await startIndexer({
-    root: PROJECT_ROOT,
-    book,
-    rpcUrl: rpc.url,
-    port,
-    dataDir: path.join(PROJECT_ROOT, "out", "indexer", network),
-    databaseUrl,
-    fresh,
-  });
-  const where = databaseUrl ? `Postgres ${redactUrl(databaseUrl)}` : `PGlite in out/indexer/${network}/pglite`;
-  const database = `${where}, schema ${indexer.schema}`;
-  console.log(`indexer     ${indexer.url} (${network}, from block ${indexer.startBlock}; ${database})`);
-  console.log(`  API       ${indexer.url}/portfolio/<address>, ${indexer.url}/fees, ${indexer.url}/graphql`);
-  const stop = () => void indexer.stop();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  waitReady(indexer.url, 24 * 3600_000).then(
-    () => console.log(`indexer     caught up with ${redactUrl(rpc.url!)}`),
-    () => undefined,
-  );
-  return new Promise((resolve) => {
-    indexer.child.once("exit", (code, signal) =>
-      resolve(signal === "SIGTERM" || signal === "SIGINT" ? 0 : (code ?? 0)),
+  // Every signal (a terminal's Ctrl-C reaches Ponder too, then a supervisor's SIGTERM follows) stops Ponder, from
+  // the moment it is spawned; this process ends when Ponder has.
+  let ponder: ChildProcess | undefined;
+  let stopping = false;
+  const stop = () => {
+    if (!ponder) process.exit(0);
+    if (stopping) return;
+    stopping = true;
+    ponder.kill("SIGTERM");
+    setTimeout(() => ponder?.kill("SIGKILL"), 5_000).unref();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  // A parent that is gone (npm start killed hard) stops the indexer too, so that none is left running.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop(), 1_000).unref();
+  const ended = new Promise<number>((resolve) => {
+    const onSpawn = (child: ChildProcess) => {
+      ponder = child;
+      child.once("exit", (code, signal) => resolve(stopping || signal ? 0 : (code ?? 0)));
+    };
+    startIndexer({
+      root: PROJECT_ROOT,
+      book,
+      rpcUrl: rpc.url!,
+      port,
+      dataDir: path.join(PROJECT_ROOT, "out", "indexer", network),
+      databaseUrl,
+      fresh,
+      onSpawn,
+    }).then(
+      (indexer) => {
+        const where = databaseUrl ? `Postgres ${redactUrl(databaseUrl)}` : `PGlite in out/indexer/${network}/pglite`;
+        console.log(
+          `indexer     ${indexer.url} (${network}, from block ${indexer.startBlock}; ${where}, schema ${indexer.schema})`,
+        );
+        console.log(`  API       ${indexer.url}/portfolio/<address>, ${indexer.url}/fees, ${indexer.url}/graphql`);
+        waitReady(indexer.url, 24 * 3600_000).then(
+          () => console.log(`indexer     caught up with ${redactUrl(rpc.url!)}`),
+          () => undefined,
+        );
+      },
+      (error: Error) => {
+        if (stopping) return;
+        console.error(`error: ${error.message}`);
+        ponder?.kill("SIGKILL");
+        resolve(1);
+      },
     );
   });
+  return ended;
 }
 
 main().then(

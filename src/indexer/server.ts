@@ -29,6 +29,8 @@ export interface IndexerOptions {
   fresh?: boolean;
   /** Blocks between two refreshes of every NAV; default 1,000. */
   refreshInterval?: number;
+  /** Called with Ponder's process as soon as it is spawned (so that a caller can stop it before it answers). */
+  onSpawn?: (child: ChildProcess) => void;
   /** Where Ponder's output goes (a file descriptor or "inherit"); default "inherit". */
   output?: "inherit" | "ignore" | number;
 }
@@ -116,21 +118,23 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     env,
     stdio: ["ignore", output, output],
   });
+  options.onSpawn?.(child);
   const url = `http://127.0.0.1:${port}`;
   let exited: number | null = null;
   child.on("exit", (code) => (exited = code ?? 1));
 
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  // SIGTERM (Ponder shuts down in about 2 s), SIGKILL after 5 s; every call waits for the same end.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
       child.once("exit", () => {
         clearTimeout(timer);
         resolve();
       });
       child.kill("SIGTERM");
-    });
-  };
+    }));
   // Ponder's /health answers once its server is up; /ready once the history is indexed.
   for (;;) {
     if (exited !== null) throw new Error(`the indexer exited with code ${exited} before it answered at ${url}`);

@@ -41,20 +41,22 @@ export async function startIndexedChain(
     output: log,
     ...database,
   });
-  return {
+  const chain: IndexedChain = {
     node,
     provider,
     s,
     indexer,
     dataDir,
-    synced: async () => waitForBlock(indexer.url, await provider.getBlockNumber()),
-    portfolio: (account) => readPortfolio(indexer.url, account),
+    // `chain.indexer`, not `indexer`: a test may replace it with a restarted one.
+    synced: async () => waitForBlock(chain.indexer.url, await provider.getBlockNumber()),
+    portfolio: (account) => readPortfolio(chain.indexer.url, account),
     stop: async () => {
-      await indexer.stop();
+      await chain.indexer.stop();
       provider.destroy();
       await node.stop();
     },
   };
+  return chain;
 }
 
 /**
