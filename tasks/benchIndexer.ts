@@ -54,15 +54,17 @@ export async function measureIndexer(hre: HardhatRuntimeEnvironment): Promise<st
     let nonce = await provider.getTransactionCount(book.deployer);
     const each = 10n ** 15n;
     for (let i = 0; i < HOLDERS; i += PER_BLOCK) {
-      const batch = Array.from({ length: Math.min(PER_BLOCK, HOLDERS - i) }, (_, j) => i + j);
-      await Promise.all(
-        batch.map(async (k) => {
-          const data = token.interface.encodeFunctionData("transfer", [holderAddress(k), each]);
-          await provider.send("eth_sendTransaction", [
-            { from: book.deployer, to: book.tokens.BTC3L, data, gas: "0x186a0", nonce: `0x${(nonce++).toString(16)}` },
-          ]);
-        }),
-      );
+      // 50 at a time: one JSON-RPC batch each.
+      for (let j = i; j < Math.min(i + PER_BLOCK, HOLDERS); j += 50) {
+        const batch = Array.from({ length: Math.min(50, HOLDERS - j) }, (_, k) => j + k);
+        await Promise.all(
+          batch.map((k) => {
+            const data = token.interface.encodeFunctionData("transfer", [holderAddress(k), each]);
+            const tx = { from: book.deployer, to: book.tokens.BTC3L, data, gas: "0x186a0" };
+            return provider.send("eth_sendTransaction", [{ ...tx, nonce: `0x${(nonce++).toString(16)}` }]);
+          }),
+        );
+      }
       await provider.send("evm_mine", []);
     }
     await provider.send("evm_setAutomine", [true]);

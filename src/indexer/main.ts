@@ -6,7 +6,7 @@ import dotenv from "dotenv";
 import { readAddressBook } from "../addressBook";
 import { NETWORK_NAMES, networkRpcUrl, redactUrl } from "../networks";
 import { PROJECT_ROOT } from "../projectRoot";
-import { DEFAULT_INDEXER_PORT, startIndexer, waitReady } from "./server";
+import { DEFAULT_INDEXER_PORT, startIndexer, stopPonder, waitReady } from "./server";
 
 /*
  * `npm run indexer -- --network <name> [--port 42069] [--fresh]`: indexes the network's address book with Ponder
@@ -53,8 +53,7 @@ async function main(): Promise<number> {
     if (!ponder) process.exit(0);
     if (stopping) return;
     stopping = true;
-    ponder.kill("SIGTERM");
-    setTimeout(() => ponder?.kill("SIGKILL"), 5_000).unref();
+    void stopPonder(ponder);
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

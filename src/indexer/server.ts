@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -67,6 +67,42 @@ function defaultSchema(root: string, network: string, startHash: string, setting
   return `lt_${network.toLowerCase().replace(/[^a-z0-9_]/g, "_")}_${hash.digest("hex").slice(0, 10)}`;
 }
 
+/** The processes `pid` started (Ponder's esbuild service), from `ps`; none where `ps` cannot tell. */
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Stops Ponder: SIGTERM (it shuts down in about 2 s), SIGKILL after 5 s, then whatever it started and left (its
+ * esbuild service) by PID; resolves when it has exited.
+ */
+export function stopPonder(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+    const started = childrenOf(child.pid);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      for (const pid of started) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
 async function answers(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
@@ -123,18 +159,8 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
   let exited: number | null = null;
   child.on("exit", (code) => (exited = code ?? 1));
 
-  // SIGTERM (Ponder shuts down in about 2 s), SIGKILL after 5 s; every call waits for the same end.
   let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      child.once("exit", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill("SIGTERM");
-    }));
+  const stop = () => (stopping ??= stopPonder(child));
   // Ponder's /health answers once its server is up; /ready once the history is indexed.
   for (;;) {
     if (exited !== null) throw new Error(`the indexer exited with code ${exited} before it answered at ${url}`);
