@@ -68,4 +68,11 @@ describe("the app's Portfolio page in a browser, from the indexer", function () 
     expect(csv.split("\n")[0]).to.equal("date,token,action,shares,USDC,NAV,fee,tx hash");
     await screenshot(page, "portfolio");
   });
+
+  it("the token page draws the pool's premium over time and lists the rebalances from the indexer", async () => {
+    await page.goto(`${h.app.url}#/token/BTC3L`);
+    await page.getByRole("heading", { name: "Pool premium to NAV over time" }).waitFor();
+    await page.getByRole("heading", { name: "Rebalance history" }).waitFor();
+    await screenshot(page, "token-indexed");
+  });
 });
