@@ -245,8 +245,8 @@ describe("indexer: differential property against the chain (hardhat node + Ponde
         actions += run.length;
         await check();
       }),
-      { numRuns: 3, endOnFailure: true },
+      { numRuns: 2, endOnFailure: true },
     );
-    expect(actions).to.be.greaterThan(30);
+    expect(actions).to.be.greaterThan(20);
   });
 });
