@@ -256,8 +256,15 @@ task(
   .addFlag("check", "fail when a figure is more than 1% above the snapshot")
   .addFlag("update", "write the figures to gas-snapshot.json")
   .addFlag("profile", "only where the gas of each profiled action goes, from its trace (no snapshot check)")
-  .setAction(async (args: { check: boolean; update: boolean; profile: boolean }, hre) => {
+  .addFlag("indexer", "only the indexer's figures: a node child, 10,000 holders, Ponder and Chromium (a few minutes)")
+  .setAction(async (args: { check: boolean; update: boolean; profile: boolean; indexer: boolean }, hre) => {
     if (hre.network.name !== "hardhat") throw new Error("the benchmark runs on the in-process hardhat network");
+    if (args.indexer) {
+      await hre.run("compile", { quiet: true });
+      const { measureIndexer } = await import("./benchIndexer");
+      console.log(await measureIndexer(hre));
+      return;
+    }
     await hre.run("compile", { quiet: true });
     const { gas, hashes, contracts } = await measure(hre);
     if (args.profile) {
@@ -310,13 +317,11 @@ task(
     // Informational figures: not in the snapshot, never checked. Loaded now: they need the compiled types.
     const { measureListStartup } = await import("./benchStartup");
     const { measureApp } = await import("./benchApp");
-    const { measureIndexer } = await import("./benchIndexer");
     try {
       console.log(`\n${await measureKeeperTicks(hre, book)}`);
       console.log(`\n${measureMonteCarlo()}`);
       console.log(`\n${await measureListStartup(hre)}`);
       console.log(`\n${await measureApp(hre, book)}`);
-      console.log(`\n${await measureIndexer(hre)}`);
     } catch (error) {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
       process.exitCode = 1;
