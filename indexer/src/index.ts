@@ -51,7 +51,10 @@ async function tokenRow(context: Context, address: Hex): Promise<TokenRow | null
   return context.db.find(token, { address });
 }
 
-/** Reads the token's NAV, equity and leverage at `block` once per block, and keeps them per block and per day. */
+/**
+ * Reads the token's NAV, equity and leverage at `block` once per block and keeps them per block and per day; later
+ * events of the block that change the token's state keep it again themselves (keepBlock).
+ */
 async function snapshot(context: Context, t: TokenRow, block: bigint, timestamp: bigint): Promise<TokenRow> {
   let row = t;
   if (t.navBlock < block) {
@@ -71,8 +74,8 @@ async function snapshot(context: Context, t: TokenRow, block: bigint, timestamp:
     row = await context.db
       .update(token, { address })
       .set({ nav, equity, currentLeverage, navBlock: block, navTimestamp: timestamp });
+    await keepBlock(context, row, block, timestamp);
   }
-  await keepBlock(context, row, block, timestamp);
   return row;
 }
 
@@ -314,8 +317,11 @@ ponder.on("LeveragedToken:Transfer", async ({ event, context }) => {
     t = await context.db
       .update(token, { address })
       .set({ supply: from === ZERO ? t.supply + shares : t.supply - shares });
+    t = await snapshot(context, t, block, event.block.timestamp);
+    await keepBlock(context, t, block, event.block.timestamp); // the supply moved
+  } else {
+    t = await snapshot(context, t, block, event.block.timestamp); // a transfer moves no state of the token
   }
-  t = await snapshot(context, t, block, event.block.timestamp);
   const nav = t.nav;
   const value = valueAt(shares, nav);
   const id = idOf(event);
@@ -581,7 +587,8 @@ ponder.on("Pool:Sync", async ({ event, context }) => {
     : [event.args.reserve1, event.args.reserve0];
   const poolPrice = shares === 0n ? null : (usdc * WAD) / shares;
   const row = await context.db.update(token, { address }).set({ poolPrice });
-  await snapshot(context, row, event.block.number, event.block.timestamp);
+  const fresh = await snapshot(context, row, event.block.number, event.block.timestamp);
+  await keepBlock(context, fresh, event.block.number, event.block.timestamp); // the pool's price moved
 });
 
 ponder.on("Pool:Swap", async ({ event, context }) => {
