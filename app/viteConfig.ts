@@ -15,6 +15,8 @@ export interface AppServerOptions {
   localRpcUrl?: string;
   /** Address books: LT_DEPLOYMENTS_DIR, else deployments/. */
   deploymentsDir?: string;
+  /** The indexer's API for the Portfolio page; INDEXER_URL when not given. */
+  indexerUrl?: string;
   /** Port of the preview or dev server (loopback). */
   port?: number;
 }
@@ -48,7 +50,15 @@ export function appViteConfig(options: AppServerOptions = {}): InlineConfig {
     base: "./",
     logLevel: "warn",
     clearScreen: false,
-    plugins: [browserOnly(), react(), chainConfigPlugin({ deploymentsDir, localRpcUrl: options.localRpcUrl })],
+    plugins: [
+      browserOnly(),
+      react(),
+      chainConfigPlugin({
+        deploymentsDir,
+        localRpcUrl: options.localRpcUrl,
+        indexerUrl: options.indexerUrl ?? (process.env.INDEXER_URL || undefined),
+      }),
+    ],
     build: {
       outDir: APP_DIST,
       emptyOutDir: true,

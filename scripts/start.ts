@@ -6,7 +6,7 @@
  * everything and exits 0; a port in use, a failed step or a service that dies prints one line and exits 1, leaving
  * no process behind.
  *
- *   npm start [-- --port 5173] [--rpc-port 8545] [--speed 3] [--from 2021-01-01] [--random-walk] [--seed 1]
+ *   npm start [-- --port 5173] [--rpc-port 8545] [--indexer-port 42069] [--speed 3] [--from 2021-01-01] [--random-walk] [--seed 1]
  *             [--no-market]
  */
 import { requireSupportedNode } from "../src/nodeVersion";
@@ -21,7 +21,7 @@ import { parseDate } from "../src/backtest/candles";
 import { FIRST_USER_ACCOUNT } from "../src/devAccounts";
 import { SEED_USDC, seedEmptyTokens } from "../src/start/seed";
 import { lastErrorLine, Supervisor, type RunningChild } from "../src/start/supervisor";
-import { SERVICES, type StartContext, type StartOptions } from "../src/start/services";
+import { indexerUrl, SERVICES, type StartContext, type StartOptions } from "../src/start/services";
 import { buildApp, serveApp } from "../app/server/serve";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -38,6 +38,7 @@ export function parseStartOptions(argv: string[]): StartOptions {
     options: {
       port: { type: "string", default: "5173" },
       "rpc-port": { type: "string", default: "8545" },
+      "indexer-port": { type: "string", default: "42069" },
       speed: { type: "string", default: "3" },
       from: { type: "string", default: "2021-01-01" },
       "random-walk": { type: "boolean", default: false },
@@ -58,6 +59,7 @@ export function parseStartOptions(argv: string[]): StartOptions {
   return {
     port: port(values.port, "--port"),
     rpcPort: port(values["rpc-port"], "--rpc-port"),
+    indexerPort: port(values["indexer-port"], "--indexer-port"),
     speedSeconds: speed,
     from: parseDate(values.from, "--from"),
     randomWalk: values["random-walk"],
@@ -105,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
   const options = parseStartOptions(argv);
   await assertPortFree(options.rpcPort, "--rpc-port");
   await assertPortFree(options.port, "--port");
+  await assertPortFree(options.indexerPort, "--indexer-port");
 
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
@@ -156,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
     const seeded = await seedEmptyTokens(book, deployer);
     provider.destroy();
     if (seeded.length > 0) console.log(`minted ${SEED_USDC} USDC of ${seeded.join(", ")} so that every NAV moves`);
-    app = await serveApp({ port: options.port, localRpcUrl: rpcUrl });
+    app = await serveApp({ port: options.port, localRpcUrl: rpcUrl, indexerUrl: indexerUrl(options) });
     const context: StartContext = { root: ROOT, logDir: shown(LOG_DIR), rpcUrl, book, options };
     const services = SERVICES.filter((s) => s.enabled?.(options) ?? true);
     console.log(`\nleveraged tokens are live: open ${app.url}`);

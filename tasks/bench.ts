@@ -259,8 +259,15 @@ task(
   .addFlag("check", "fail when a figure is more than 1% above the snapshot")
   .addFlag("update", "write the figures to gas-snapshot.json")
   .addFlag("profile", "only where the gas of each profiled action goes, from its trace (no snapshot check)")
-  .setAction(async (args: { check: boolean; update: boolean; profile: boolean }, hre) => {
+  .addFlag("indexer", "only the indexer's figures: a node child, 10,000 holders, Ponder and Chromium (a few minutes)")
+  .setAction(async (args: { check: boolean; update: boolean; profile: boolean; indexer: boolean }, hre) => {
     if (hre.network.name !== "hardhat") throw new Error("the benchmark runs on the in-process hardhat network");
+    if (args.indexer) {
+      await hre.run("compile", { quiet: true });
+      const { measureIndexer } = await import("./benchIndexer");
+      console.log(await measureIndexer(hre));
+      return;
+    }
     await hre.run("compile", { quiet: true });
     const { gas, hashes, contracts } = await measure(hre);
     if (args.profile) {

@@ -7,3 +7,4 @@ import "./bench";
 import "./simulate";
 import "./trade";
 import "./deploy";
+import "./indexer";

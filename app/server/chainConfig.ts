@@ -17,6 +17,8 @@ export interface ChainConfigOptions {
   /** The directory of `<network>.json` address books (deployments/, or LT_DEPLOYMENTS_DIR). */
   deploymentsDir: string;
   localRpcUrl?: string;
+  /** The indexer's API for the Portfolio page (INDEXER_URL, or the one npm start runs). */
+  indexerUrl?: string;
 }
 
 /** The address books of `dir`; files that are not address books are skipped. */
@@ -38,7 +40,7 @@ export function readChainConfig(options: ChainConfigOptions): ChainConfig {
       // half-written or not JSON: skipped
     }
   }
-  return { books, localRpcUrl: options.localRpcUrl };
+  return { books, localRpcUrl: options.localRpcUrl, indexerUrl: options.indexerUrl };
 }
 
 /** Serves `chain-config.json` from the dev and preview servers, and writes it into a production build. */

@@ -9,6 +9,7 @@ import { href, useRoute, type Route } from "./route";
 const TokenPage = lazy(() => import("./pages/token/TokenPage"));
 const TradePage = lazy(() => import("./pages/trade/TradePage"));
 const DecayPage = lazy(() => import("./pages/decay/DecayPage"));
+const PortfolioPage = lazy(() => import("./pages/portfolio/PortfolioPage"));
 
 export function App() {
   return (
@@ -37,6 +38,7 @@ function Shell() {
         <nav aria-label="Pages">
           {link("tokens", href.tokens, "Tokens")}
           {link("trade", href.trade(), "Trade")}
+          {link("portfolio", href.portfolio, "Portfolio")}
           {link("decay", href.decay, "Decay")}
         </nav>
         {book && <span className="network">{book.network}</span>}
@@ -51,6 +53,7 @@ function Shell() {
             <TradePage token={route.query.get("token") ?? undefined} side={route.query.get("side") ?? undefined} />
           )}
           {route.page === "decay" && <DecayPage />}
+          {route.page === "portfolio" && <PortfolioPage />}
         </Suspense>
       </main>
     </>

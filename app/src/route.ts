@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
 
-/** The page from the URL's hash: `#/`, `#/token/BTC3L`, `#/trade?token=BTC3L`, `#/decay`. */
+/** The page from the URL's hash: `#/`, `#/token/BTC3L`, `#/trade?token=BTC3L`, `#/decay`, `#/portfolio`. */
 export interface Route {
-  page: "tokens" | "token" | "trade" | "decay";
+  page: "tokens" | "token" | "trade" | "decay" | "portfolio";
   param?: string;
   query: URLSearchParams;
 }
@@ -12,7 +12,7 @@ export function parseRoute(hash: string): Route {
   const [, page = "", param] = path.split("/");
   const query = new URLSearchParams(search);
   if (page === "token" && param) return { page: "token", param: decodeURIComponent(param), query };
-  if (page === "trade" || page === "decay") return { page, query };
+  if (page === "trade" || page === "decay" || page === "portfolio") return { page, query };
   return { page: "tokens", query };
 }
 
@@ -32,4 +32,5 @@ export const href = {
   trade: (symbol?: string, side?: string) =>
     `#/trade${symbol ? `?token=${encodeURIComponent(symbol)}${side ? `&side=${side}` : ""}` : ""}`,
   decay: "#/decay",
+  portfolio: "#/portfolio",
 };

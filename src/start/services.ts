@@ -7,6 +7,7 @@ import { devPrivateKey, SERVICE_ACCOUNTS } from "../devAccounts";
 export interface StartOptions {
   port: number; // the app's
   rpcPort: number; // the node's
+  indexerPort: number; // the indexer's API
   speedSeconds: number; // seconds per market day
   from: string; // the history's first day (YYYY-MM-DD)
   randomWalk: boolean;
@@ -53,6 +54,9 @@ const botArgs = (main: string, rpcUrl: string) => [
   String(POLL_MS),
 ];
 
+/** The indexer's API under npm start, which the app's Portfolio page reads. */
+export const indexerUrl = (options: StartOptions) => `http://127.0.0.1:${options.indexerPort}`;
+
 const account = (index: number) => {
   const address = computeAddress(devPrivateKey(index));
   return `account ${index} (${address.slice(0, 6)}…${address.slice(-4)})`;
@@ -94,5 +98,21 @@ export const SERVICES: ServiceSpec[] = [
     env: () => ({ ARB_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.arbitrageur) }),
     describe: ({ logDir }) =>
       `holds every pool at NAV by minting or redeeming against it when that pays; ${account(SERVICE_ACCOUNTS.arbitrageur)}; log ${logDir}/arbitrageur.log`,
+  },
+  {
+    name: "indexer",
+    // A fresh chain every time: --fresh starts the embedded database from nothing.
+    args: ({ root, options }) => [
+      ...TS_NODE,
+      path.join(root, "src/indexer/main.ts"),
+      "--network",
+      "localhost",
+      "--port",
+      String(options.indexerPort),
+      "--fresh",
+    ],
+    env: ({ rpcUrl }) => ({ LOCALHOST_RPC_URL: rpcUrl }),
+    describe: ({ logDir, options }) =>
+      `${indexerUrl(options)} (Ponder, PGlite in out/indexer/localhost/): positions, PnL and fees for the Portfolio page and lt:portfolio; log ${logDir}/indexer.log`,
   },
 ];

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
@@ -10,7 +10,8 @@ import { loadSpec } from "../../src/deployment/spec";
 import { buildApp, serveApp, type ServedApp } from "../../app/server/serve";
 import { launchBrowser } from "../../app/testing/browser";
 import { installInjectedWallet, TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
-import { startNode, type LocalNode } from "../helpers/node";
+import { startIndexer } from "../../src/indexer/server";
+import { freePort, startNode, type LocalNode } from "../helpers/node";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const SCREENSHOTS = path.join(ROOT, "out", "app");
@@ -26,6 +27,8 @@ export interface AppHarness {
   provider: JsonRpcProvider;
   app: ServedApp;
   browser: Browser;
+  /** The indexer's API, when started with `{ indexer: true }`. */
+  indexerUrl?: string;
   /**
    * A new page `width` pixels wide (1,400 by default) with the test wallet for `account` on `chainId` (the node's by
    * default), at `hash`.
@@ -34,7 +37,7 @@ export interface AppHarness {
   stop(): Promise<void>;
 }
 
-export async function startAppHarness(): Promise<AppHarness> {
+export async function startAppHarness(options: { indexer?: boolean } = {}): Promise<AppHarness> {
   const node = await startNode();
   const deploymentsDir = mkdtempSync(path.join(os.tmpdir(), "lt-app-"));
   const stops: (() => Promise<void> | void)[] = [() => node.stop(), () => rmSync(deploymentsDir, { recursive: true })];
@@ -50,8 +53,23 @@ export async function startAppHarness(): Promise<AppHarness> {
     });
     const book: AddressBook = { ...deployed, network: "localhost" };
     writeFileSync(path.join(deploymentsDir, "localhost.json"), JSON.stringify(book, null, 2));
+    let indexerUrl: string | undefined;
+    if (options.indexer) {
+      // The indexer (a Ponder child) for the Portfolio page, its output in its data directory.
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), "lt-app-indexer-"));
+      const indexer = await startIndexer({
+        root: ROOT,
+        book,
+        rpcUrl: node.url,
+        port: await freePort(),
+        dataDir,
+        output: openSync(path.join(dataDir, "ponder.log"), "a"),
+      });
+      stops.push(() => indexer.stop());
+      indexerUrl = indexer.url;
+    }
     await buildApp({ deploymentsDir });
-    const app = await serveApp({ port: 0, localRpcUrl: node.url, deploymentsDir });
+    const app = await serveApp({ port: 0, localRpcUrl: node.url, deploymentsDir, indexerUrl });
     stops.push(() => app.close());
     const browser = await launchBrowser();
     stops.push(() => browser.close());
@@ -70,7 +88,7 @@ export async function startAppHarness(): Promise<AppHarness> {
       await page.goto(`${app.url}${hash}`);
       return page;
     };
-    return { node, book, provider, app, browser, open, stop };
+    return { node, book, provider, app, browser, open, stop, indexerUrl };
   } catch (error) {
     await stop();
     throw error;

@@ -100,14 +100,23 @@ describe("npm start", function () {
   });
 
   it("brings up node, app, market and keeper: the market moves days, the keeper rebalances; Ctrl-C stops all, exit 0", async () => {
-    const [rpcPort, appPort] = [await freePort(), await freePort()];
-    const started = npmStart(["--rpc-port", String(rpcPort), "--port", String(appPort), "--speed", "1"]);
+    const [rpcPort, appPort, indexerPort] = [await freePort(), await freePort(), await freePort()];
+    const started = npmStart([
+      "--rpc-port",
+      String(rpcPort),
+      "--port",
+      String(appPort),
+      "--indexer-port",
+      String(indexerPort),
+      "--speed",
+      "1",
+    ]);
     try {
       await waitFor("the ready lines", () => started.output().includes("Ctrl-C stops everything"), 600_000, started);
       const lines = started.output().split("\n");
       const url = `http://127.0.0.1:${appPort}/`;
       expect(lines).to.include(`leveraged tokens are live: open ${url}`);
-      for (const service of ["node", "market", "keeper", "arbitrageur", "app"]) {
+      for (const service of ["node", "market", "keeper", "arbitrageur", "indexer", "app"]) {
         expect(
           lines.filter((l) => l.startsWith(`  ${service} `)),
           service,
@@ -160,8 +169,16 @@ describe("npm start", function () {
   });
 
   it("a service that dies stops everything with one line naming it, and exit code 1", async () => {
-    const [rpcPort, appPort] = [await freePort(), await freePort()];
-    const started = npmStart(["--rpc-port", String(rpcPort), "--port", String(appPort), "--no-market"]);
+    const [rpcPort, appPort, indexerPort] = [await freePort(), await freePort(), await freePort()];
+    const started = npmStart([
+      "--rpc-port",
+      String(rpcPort),
+      "--port",
+      String(appPort),
+      "--indexer-port",
+      String(indexerPort),
+      "--no-market",
+    ]);
     try {
       await waitFor("the ready lines", () => started.output().includes("Ctrl-C stops everything"), 600_000, started);
       expect(started.output()).to.not.match(/^ {2}market /m);

@@ -7,6 +7,8 @@ import { addressBookSchema, type AddressBook } from "../../../src/addressBookSch
 export interface ChainConfig {
   books: AddressBook[];
   localRpcUrl?: string;
+  /** The indexer's API (npm run indexer) when the server knows one: the Portfolio page reads it. */
+  indexerUrl?: string;
 }
 
 /** Networks whose nodes hand out dev accounts (Hardhat's). */
@@ -15,12 +17,12 @@ const LOCAL_NETWORKS = new Set(["localhost", "hardhat"]);
 export async function loadChainConfig(): Promise<ChainConfig> {
   const response = await fetch("./chain-config.json", { cache: "no-store" });
   if (!response.ok) throw new Error(`the app's server has no chain-config.json (HTTP ${response.status})`);
-  const raw = (await response.json()) as { books?: unknown[]; localRpcUrl?: string };
+  const raw = (await response.json()) as { books?: unknown[]; localRpcUrl?: string; indexerUrl?: string };
   const books = (raw.books ?? []).flatMap((book) => {
     const parsed = addressBookSchema.safeParse(book);
     return parsed.success ? [parsed.data] : [];
   });
-  return { books, localRpcUrl: raw.localRpcUrl };
+  return { books, localRpcUrl: raw.localRpcUrl, indexerUrl: raw.indexerUrl };
 }
 
 /** The address book deployed on `chainId`, if any. */

@@ -6,6 +6,7 @@ import { readExchangeAccount } from "../../../../src/exchangeAccount";
 import { describeFees } from "../../../../src/feesText";
 import { formatUsdPrice } from "../../../../src/format";
 import { readTokenHistory, rebased } from "../../../../src/history";
+import { readIndexedHistory } from "../../../../src/indexer/history";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { usePoll } from "../../chain/usePoll";
@@ -25,13 +26,20 @@ const dateTime = (seconds: number) => new Date(seconds * 1000).toISOString().sli
 
 /** One token: its NAV against its market since it was created, its rebalances, its exchange account, its fees. */
 export default function TokenPage({ symbol }: { symbol: string }) {
-  const { book, reader } = useSession();
+  const { book, reader, config } = useSession();
+  const indexerUrl = config?.indexerUrl;
   const { list, find } = useTokenData();
   const token = find(symbol);
   const address = token?.address;
   const history = usePoll(
     book && reader && address ? () => readTokenHistory(reader, book, address) : undefined,
     [book, reader, address],
+    HISTORY_INTERVAL_MS,
+  );
+  // With an indexer: the rebalances and the pool's premium over time from it.
+  const indexed = usePoll(
+    indexerUrl && address ? () => readIndexedHistory(indexerUrl, address) : undefined,
+    [indexerUrl, address],
     HISTORY_INTERVAL_MS,
   );
   const marketId = token?.marketId;
@@ -176,8 +184,31 @@ export default function TokenPage({ symbol }: { symbol: string }) {
         </p>
       )}
 
+      {indexed.data && indexed.data.premium.length > 1 && (
+        <>
+          <h2>Pool premium to NAV over time</h2>
+          <LineChart
+            label={`${token.symbol}'s pool price against its NAV, in percent, at ${indexed.data.premium.length} blocks from the indexer`}
+            x={indexed.data.premium.map((p) => p.timestamp)}
+            series={[
+              {
+                label: "premium (%)",
+                values: indexed.data.premium.map((p) => Number(p.premiumBps) / 100),
+                color: "#2458d6",
+              },
+            ]}
+            time
+            yFormat={(v) => `${v.toFixed(1)}%`}
+          />
+        </>
+      )}
+
       <h2>Rebalance history</h2>
-      <RebalanceTable records={history.data?.rebalances ?? []} market={token.marketSymbol} />
+      {indexed.error && <p role="alert">Could not read the indexer: {indexed.error}</p>}
+      <RebalanceTable
+        records={indexed.data?.rebalances ?? history.data?.rebalances ?? []}
+        market={token.marketSymbol}
+      />
 
       <h2>Fees</h2>
       <ul>

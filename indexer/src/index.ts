@@ -1,0 +1,662 @@
+import { ponder, type Context } from "ponder:registry";
+import {
+  activity,
+  exchangeCost,
+  operatorFees,
+  pending,
+  position,
+  rebalance,
+  token,
+  tokenBlock,
+  tokenDay,
+} from "ponder:schema";
+import { eq } from "ponder";
+import { addCost, addProceeds, acquire, dispose, valueAt, WAD, type Ledger } from "../../src/indexer/ledger";
+import { tokenAbi } from "../abis";
+import { settings } from "../settings";
+
+type Hex = `0x${string}`;
+type TokenRow = typeof token.$inferSelect;
+type DayFlows = Partial<
+  Pick<
+    typeof tokenDay.$inferSelect,
+    | "mintedUsdc"
+    | "redeemedUsdc"
+    | "poolVolumeUsdc"
+    | "mintFees"
+    | "redeemFees"
+    | "managementFeeUsdc"
+    | "takerFees"
+    | "fundingPaid"
+    | "keeperRewards"
+    | "rebalances"
+  >
+>;
+
+const ZERO: Hex = "0x0000000000000000000000000000000000000000";
+const DEAD: Hex = "0x000000000000000000000000000000000000dead";
+const STABLE_SCALE = 10n ** 12n; // USD WAD -> stablecoin units (6 decimals)
+const passThrough = new Set(settings.passThrough.map((a) => a.toLowerCase()));
+const pools = new Map(Object.entries(settings.pools).map(([pair, t]) => [pair.toLowerCase(), t.toLowerCase() as Hex]));
+const poolOf = new Map([...pools].map(([pair, t]) => [t, pair as Hex]));
+
+const lower = (a: string) => a.toLowerCase() as Hex;
+/** Addresses whose shares are no holder's: the zero address, the dead shares, the pools, the router. */
+const isHolder = (a: Hex) => a !== ZERO && a !== DEAD && !pools.has(a) && !passThrough.has(a);
+const dayOf = (timestamp: bigint) => new Date(Number(timestamp) * 1000).toISOString().slice(0, 10);
+const premiumBps = (poolPrice: bigint | null, nav: bigint) =>
+  poolPrice === null || nav === 0n ? null : ((poolPrice - nav) * 10_000n) / nav;
+
+async function tokenRow(context: Context, address: Hex): Promise<TokenRow | null> {
+  return context.db.find(token, { address });
+}
+
+/**
+ * Reads the token's NAV, equity and leverage at `block` once per block and keeps them per block and per day; later
+ * events of the block that change the token's state keep it again themselves (keepBlock).
+ */
+async function snapshot(context: Context, t: TokenRow, block: bigint, timestamp: bigint): Promise<TokenRow> {
+  let row = t;
+  if (t.navBlock < block) {
+    const address = t.address;
+    const read = async <T>(functionName: "navPerShare" | "equity" | "currentLeverage", fallback: T) => {
+      try {
+        return (await context.client.readContract({ abi: tokenAbi, address, functionName, blockNumber: block })) as T;
+      } catch {
+        return fallback; // a stale or invalid price: the token's views revert as a mint would; keep the last
+      }
+    };
+    const [nav, equity, currentLeverage] = await Promise.all([
+      read("navPerShare", t.nav),
+      read("equity", t.equity),
+      read("currentLeverage", t.currentLeverage),
+    ]);
+    row = await context.db
+      .update(token, { address })
+      .set({ nav, equity, currentLeverage, navBlock: block, navTimestamp: timestamp });
+    await keepBlock(context, row, block, timestamp);
+  }
+  return row;
+}
+
+async function keepBlock(context: Context, t: TokenRow, block: bigint, timestamp: bigint, flows: DayFlows = {}) {
+  const state = {
+    timestamp,
+    nav: t.nav,
+    equity: t.equity,
+    leverage: t.currentLeverage,
+    supply: t.supply,
+    poolPrice: t.poolPrice,
+    premiumBps: premiumBps(t.poolPrice, t.nav),
+  };
+  await context.db
+    .insert(tokenBlock)
+    .values({ token: t.address, block, ...state })
+    .onConflictDoUpdate(state);
+  const day = {
+    closeNav: t.nav,
+    equity: t.equity,
+    leverage: t.currentLeverage,
+    supply: t.supply,
+    poolPrice: t.poolPrice,
+    premiumBps: premiumBps(t.poolPrice, t.nav),
+  };
+  await context.db
+    .insert(tokenDay)
+    .values({
+      token: t.address,
+      day: dayOf(timestamp),
+      openNav: t.nav,
+      highNav: t.nav,
+      lowNav: t.nav,
+      ...day,
+      mintedUsdc: flows.mintedUsdc ?? 0n,
+      redeemedUsdc: flows.redeemedUsdc ?? 0n,
+      poolVolumeUsdc: flows.poolVolumeUsdc ?? 0n,
+      mintFees: flows.mintFees ?? 0n,
+      redeemFees: flows.redeemFees ?? 0n,
+      managementFeeUsdc: flows.managementFeeUsdc ?? 0n,
+      takerFees: flows.takerFees ?? 0n,
+      fundingPaid: flows.fundingPaid ?? 0n,
+      keeperRewards: flows.keeperRewards ?? 0n,
+      rebalances: flows.rebalances ?? 0,
+    })
+    .onConflictDoUpdate((r) => ({
+      ...day,
+      highNav: t.nav > r.highNav ? t.nav : r.highNav,
+      lowNav: t.nav < r.lowNav ? t.nav : r.lowNav,
+      mintedUsdc: r.mintedUsdc + (flows.mintedUsdc ?? 0n),
+      redeemedUsdc: r.redeemedUsdc + (flows.redeemedUsdc ?? 0n),
+      poolVolumeUsdc: r.poolVolumeUsdc + (flows.poolVolumeUsdc ?? 0n),
+      mintFees: r.mintFees + (flows.mintFees ?? 0n),
+      redeemFees: r.redeemFees + (flows.redeemFees ?? 0n),
+      managementFeeUsdc: r.managementFeeUsdc + (flows.managementFeeUsdc ?? 0n),
+      takerFees: r.takerFees + (flows.takerFees ?? 0n),
+      fundingPaid: r.fundingPaid + (flows.fundingPaid ?? 0n),
+      keeperRewards: r.keeperRewards + (flows.keeperRewards ?? 0n),
+      rebalances: r.rebalances + (flows.rebalances ?? 0),
+    }));
+}
+
+type PositionRow = typeof position.$inferSelect;
+
+async function loadPosition(context: Context, account: Hex, t: TokenRow): Promise<PositionRow> {
+  const found = await context.db.find(position, { account, token: t.address });
+  const p: PositionRow = found ?? {
+    account,
+    token: t.address,
+    shares: 0n,
+    costBasis: 0n,
+    realizedPnl: 0n,
+    usdcPaid: 0n,
+    usdcReceived: 0n,
+    feesPaid: 0n,
+    dilution: 0n,
+    dilutionIndex: t.dilutionIndex,
+    trades: 0,
+    updatedBlock: 0n,
+  };
+  // The management fee's dilution since the position was last touched.
+  return {
+    ...p,
+    dilution: p.dilution + (p.shares * (t.dilutionIndex - p.dilutionIndex)) / WAD,
+    dilutionIndex: t.dilutionIndex,
+  };
+}
+
+async function updatePosition(
+  context: Context,
+  account: Hex,
+  t: TokenRow,
+  block: bigint,
+  change: (ledger: Ledger) => Ledger,
+  extra: Partial<Pick<PositionRow, "usdcPaid" | "usdcReceived" | "feesPaid">> = {},
+  trade = false,
+) {
+  const p = await loadPosition(context, account, t);
+  const ledger = change({ shares: p.shares, costBasis: p.costBasis, realizedPnl: p.realizedPnl });
+  const row: PositionRow = {
+    ...p,
+    ...ledger,
+    usdcPaid: p.usdcPaid + (extra.usdcPaid ?? 0n),
+    usdcReceived: p.usdcReceived + (extra.usdcReceived ?? 0n),
+    feesPaid: p.feesPaid + (extra.feesPaid ?? 0n),
+    trades: p.trades + (trade ? 1 : 0),
+    updatedBlock: block,
+  };
+  const { account: _a, token: _t, ...values } = row;
+  await context.db.insert(position).values(row).onConflictDoUpdate(values);
+}
+
+interface EventBase {
+  block: { number: bigint; timestamp: bigint };
+  transaction: { hash: Hex };
+  log: { logIndex: number; address: Hex };
+}
+
+const idOf = (event: EventBase) => `${event.transaction.hash}-${event.log.logIndex}`;
+
+async function addActivity(
+  context: Context,
+  event: EventBase,
+  values: { account: Hex; token: Hex; action: string; shares: bigint; usdc: bigint; nav: bigint; fee?: bigint },
+) {
+  await context.db.insert(activity).values({
+    id: idOf(event),
+    block: event.block.number,
+    timestamp: event.block.timestamp,
+    txHash: event.transaction.hash,
+    logIndex: event.log.logIndex,
+    fee: 0n,
+    ...values,
+  });
+}
+
+async function takePending(context: Context, txHash: Hex, via: Hex, side: "in" | "out") {
+  const row = await context.db.find(pending, { txHash, via, side });
+  if (row) await context.db.delete(pending, { txHash, via, side });
+  return row;
+}
+
+async function bookFees(
+  context: Context,
+  t: TokenRow,
+  fees: { mintFees?: bigint; redeemFees?: bigint; managementFeeShares?: bigint; managementFeeUsdc?: bigint },
+) {
+  const operator = t.feeRecipient;
+  if (!operator) return;
+  await context.db
+    .insert(operatorFees)
+    .values({
+      operator,
+      token: t.address,
+      mintFees: fees.mintFees ?? 0n,
+      redeemFees: fees.redeemFees ?? 0n,
+      managementFeeShares: fees.managementFeeShares ?? 0n,
+      managementFeeUsdc: fees.managementFeeUsdc ?? 0n,
+    })
+    .onConflictDoUpdate((r) => ({
+      mintFees: r.mintFees + (fees.mintFees ?? 0n),
+      redeemFees: r.redeemFees + (fees.redeemFees ?? 0n),
+      managementFeeShares: r.managementFeeShares + (fees.managementFeeShares ?? 0n),
+      managementFeeUsdc: r.managementFeeUsdc + (fees.managementFeeUsdc ?? 0n),
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The factory
+// ---------------------------------------------------------------------------------------------------------------
+
+ponder.on("Factory:TokenCreated", async ({ event, context }) => {
+  const address = lower(event.args.token);
+  let feeRecipient: Hex | null = null;
+  try {
+    const fees = await context.client.readContract({
+      abi: tokenAbi,
+      address,
+      functionName: "fees",
+      blockNumber: event.block.number,
+    });
+    feeRecipient = lower(fees.recipient);
+  } catch {
+    feeRecipient = null;
+  }
+  const t: TokenRow = {
+    address,
+    symbol: event.args.symbol,
+    marketId: event.args.marketId,
+    leverage: event.args.leverage,
+    createdBlock: event.block.number,
+    createdAt: event.block.timestamp,
+    retired: false,
+    wipedOut: false,
+    feeRecipient,
+    pool: poolOf.get(address) ?? null,
+    supply: 0n,
+    nav: 0n,
+    equity: 0n,
+    currentLeverage: 0n,
+    poolPrice: null,
+    navBlock: 0n,
+    navTimestamp: event.block.timestamp,
+    mintFees: 0n,
+    redeemFees: 0n,
+    managementFeeShares: 0n,
+    managementFeeUsdc: 0n,
+    takerFees: 0n,
+    fundingPaid: 0n,
+    keeperRewards: 0n,
+    rebalances: 0,
+    mintedUsdc: 0n,
+    redeemedUsdc: 0n,
+    dilutionIndex: 0n,
+  };
+  await context.db.insert(token).values(t);
+  await snapshot(context, t, event.block.number, event.block.timestamp);
+});
+
+ponder.on("Factory:TokenRetired", async ({ event, context }) => {
+  const t = await tokenRow(context, lower(event.args.token));
+  if (t) await context.db.update(token, { address: t.address }).set({ retired: true });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The tokens
+// ---------------------------------------------------------------------------------------------------------------
+
+ponder.on("LeveragedToken:Transfer", async ({ event, context }) => {
+  const address = lower(event.log.address);
+  let t = await tokenRow(context, address);
+  if (!t) return;
+  const from = lower(event.args.from);
+  const to = lower(event.args.to);
+  const shares = event.args.value;
+  const block = event.block.number;
+  const txHash = event.transaction.hash;
+  if (from === ZERO || to === ZERO) {
+    t = await context.db
+      .update(token, { address })
+      .set({ supply: from === ZERO ? t.supply + shares : t.supply - shares });
+    t = await snapshot(context, t, block, event.block.timestamp);
+    await keepBlock(context, t, block, event.block.timestamp); // the supply moved
+  } else {
+    t = await snapshot(context, t, block, event.block.timestamp); // a transfer moves no state of the token
+  }
+  const nav = t.nav;
+  const value = valueAt(shares, nav);
+  const id = idOf(event);
+
+  if (isHolder(from)) {
+    if (to === ZERO || pools.has(to) || passThrough.has(to)) {
+      // The stablecoin side comes later in the transaction: Redeemed, or the pool's Swap / Mint.
+      const via = to === ZERO ? address : to;
+      const action = to === ZERO ? "redeem" : pools.has(to) ? "sell" : "redeem";
+      await updatePosition(context, from, t, block, (p) => dispose(p, shares, 0n), {}, true);
+      await addActivity(context, event, { account: from, token: address, action, shares: -shares, usdc: 0n, nav });
+      await context.db
+        .insert(pending)
+        .values({ txHash, via, side: "out", account: from, token: address, shares, activityId: id })
+        .onConflictDoUpdate({ account: from, shares, activityId: id });
+    } else {
+      await updatePosition(context, from, t, block, (p) => dispose(p, shares, value), { usdcReceived: value }, true);
+      await addActivity(context, event, {
+        account: from,
+        token: address,
+        action: "transfer-out",
+        shares: -shares,
+        usdc: value,
+        nav,
+      });
+    }
+  }
+  if (isHolder(to)) {
+    if (from === ZERO || pools.has(from)) {
+      const via = from === ZERO ? address : from;
+      const action = from === ZERO ? "mint" : "buy";
+      await updatePosition(context, to, t, block, (p) => acquire(p, shares, 0n), {}, true);
+      const activityId = isHolder(from) ? `${id}-in` : id;
+      await context.db.insert(activity).values({
+        id: activityId,
+        account: to,
+        token: address,
+        block,
+        timestamp: event.block.timestamp,
+        txHash,
+        logIndex: event.log.logIndex,
+        action,
+        shares,
+        usdc: 0n,
+        nav,
+        fee: 0n,
+      });
+      await context.db
+        .insert(pending)
+        .values({ txHash, via, side: "in", account: to, token: address, shares, activityId })
+        .onConflictDoUpdate({ account: to, shares, activityId });
+    } else {
+      await updatePosition(context, to, t, block, (p) => acquire(p, shares, value), { usdcPaid: value }, true);
+      await context.db.insert(activity).values({
+        id: isHolder(from) ? `${id}-in` : id,
+        account: to,
+        token: address,
+        block,
+        timestamp: event.block.timestamp,
+        txHash,
+        logIndex: event.log.logIndex,
+        action: "transfer-in",
+        shares,
+        usdc: -value,
+        nav,
+        fee: 0n,
+      });
+    }
+  }
+});
+
+ponder.on("LeveragedToken:Minted", async ({ event, context }) => {
+  const address = lower(event.log.address);
+  const t = await tokenRow(context, address);
+  if (!t) return;
+  const { collateralIn, fee, shares } = event.args;
+  const receiver = lower(event.args.receiver);
+  const p = await takePending(context, event.transaction.hash, address, "in");
+  if (p && p.account === receiver) {
+    await updatePosition(context, receiver, t, event.block.number, (l) => addCost(l, shares, collateralIn), {
+      usdcPaid: collateralIn,
+      feesPaid: fee,
+    });
+    await context.db.update(activity, { id: p.activityId }).set({ action: "mint", usdc: -collateralIn, fee });
+  }
+  const row = await context.db
+    .update(token, { address })
+    .set((r) => ({ mintFees: r.mintFees + fee, mintedUsdc: r.mintedUsdc + collateralIn }));
+  await bookFees(context, row, { mintFees: fee });
+  await keepBlock(context, row, event.block.number, event.block.timestamp, { mintedUsdc: collateralIn, mintFees: fee });
+});
+
+ponder.on("LeveragedToken:Redeemed", async ({ event, context }) => {
+  const address = lower(event.log.address);
+  const t = await tokenRow(context, address);
+  if (!t) return;
+  const { collateralOut, fee } = event.args;
+  const owner = lower(event.args.owner);
+  // A redeem by the router: the seller is who sent it the shares earlier in the transaction.
+  const p = await takePending(context, event.transaction.hash, passThrough.has(owner) ? owner : address, "out");
+  if (p) {
+    await updatePosition(context, p.account, t, event.block.number, (l) => addProceeds(l, collateralOut), {
+      usdcReceived: collateralOut,
+      feesPaid: fee,
+    });
+    await context.db.update(activity, { id: p.activityId }).set({ action: "redeem", usdc: collateralOut, fee });
+  }
+  const row = await context.db
+    .update(token, { address })
+    .set((r) => ({ redeemFees: r.redeemFees + fee, redeemedUsdc: r.redeemedUsdc + collateralOut }));
+  await bookFees(context, row, { redeemFees: fee });
+  await keepBlock(context, row, event.block.number, event.block.timestamp, {
+    redeemedUsdc: collateralOut,
+    redeemFees: fee,
+  });
+});
+
+ponder.on("LeveragedToken:ManagementFeeAccrued", async ({ event, context }) => {
+  const address = lower(event.log.address);
+  const t = await tokenRow(context, address);
+  if (!t) return;
+  const shares = event.args.shares;
+  const value = valueAt(shares, t.nav);
+  const p = await takePending(context, event.transaction.hash, address, "in");
+  if (p) await context.db.update(activity, { id: p.activityId }).set({ action: "fee-shares" });
+  // Every other share paid its part of the fee's value: the dilution index grows by the value per share.
+  const others = t.supply - shares;
+  const row = await context.db.update(token, { address }).set((r) => ({
+    managementFeeShares: r.managementFeeShares + shares,
+    managementFeeUsdc: r.managementFeeUsdc + value,
+    dilutionIndex: others > 0n ? r.dilutionIndex + (value * WAD) / others : r.dilutionIndex,
+  }));
+  await bookFees(context, row, { managementFeeShares: shares, managementFeeUsdc: value });
+  await keepBlock(context, row, event.block.number, event.block.timestamp, { managementFeeUsdc: value });
+});
+
+ponder.on("LeveragedToken:UnclaimedEquityAssigned", async ({ event, context }) => {
+  const address = lower(event.log.address);
+  const p = await takePending(context, event.transaction.hash, address, "in");
+  if (p) await context.db.update(activity, { id: p.activityId }).set({ action: "unclaimed-equity" });
+});
+
+ponder.on("LeveragedToken:Rebalanced", async ({ event, context }) => {
+  const address = lower(event.log.address);
+  const t = await tokenRow(context, address);
+  if (!t) return;
+  const cost = await context.db.find(exchangeCost, { txHash: event.transaction.hash, account: address });
+  const trigger = ["NONE", "TIME", "DRIFT"][event.args.trigger] ?? String(event.args.trigger);
+  await context.db.insert(rebalance).values({
+    id: idOf(event),
+    token: address,
+    block: event.block.number,
+    timestamp: event.block.timestamp,
+    txHash: event.transaction.hash,
+    trigger,
+    leverageBefore: event.args.leverageBefore,
+    leverageAfter: event.args.leverageAfter,
+    sizeDelta: event.args.sizeDelta,
+    price: event.args.price,
+    equity: event.args.equity,
+    takerFee: cost?.takerFee ?? 0n,
+    fundingPaid: cost?.fundingPaid ?? 0n,
+    keeperReward: cost?.keeperReward ?? 0n,
+    keeper: cost?.keeper ?? null,
+  });
+  const row = await context.db.update(token, { address }).set((r) => ({ rebalances: r.rebalances + 1 }));
+  const fresh = await snapshot(context, row, event.block.number, event.block.timestamp);
+  await keepBlock(context, fresh, event.block.number, event.block.timestamp, { rebalances: 1 });
+});
+
+ponder.on("LeveragedToken:WipedOut", async ({ event, context }) => {
+  const address = lower(event.log.address);
+  const t = await tokenRow(context, address);
+  if (!t) return;
+  const row = await context.db.update(token, { address }).set({ wipedOut: true });
+  await snapshot(context, row, event.block.number, event.block.timestamp);
+});
+
+ponder.on("LeveragedToken:FeesUpdated", async ({ event, context }) => {
+  const address = lower(event.log.address);
+  const t = await tokenRow(context, address);
+  if (t) await context.db.update(token, { address }).set({ feeRecipient: lower(event.args.fees.recipient) });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The exchange: what a token's trades and rebalances cost
+// ---------------------------------------------------------------------------------------------------------------
+
+async function bookExchangeCost(
+  context: Context,
+  event: EventBase,
+  account: Hex,
+  cost: { takerFee?: bigint; fundingPaid?: bigint; keeperReward?: bigint; keeper?: Hex },
+) {
+  const t = await tokenRow(context, account);
+  if (!t) return; // not a leveraged token's account
+  const takerFee = cost.takerFee ?? 0n;
+  const fundingPaid = cost.fundingPaid ?? 0n;
+  const keeperReward = cost.keeperReward ?? 0n;
+  await context.db
+    .insert(exchangeCost)
+    .values({
+      txHash: event.transaction.hash,
+      account,
+      takerFee,
+      fundingPaid,
+      keeperReward,
+      keeper: cost.keeper ?? null,
+    })
+    .onConflictDoUpdate((r) => ({
+      takerFee: r.takerFee + takerFee,
+      fundingPaid: r.fundingPaid + fundingPaid,
+      keeperReward: r.keeperReward + keeperReward,
+      keeper: cost.keeper ?? r.keeper,
+    }));
+  const row = await context.db.update(token, { address: account }).set((r) => ({
+    takerFees: r.takerFees + takerFee,
+    fundingPaid: r.fundingPaid + fundingPaid,
+    keeperRewards: r.keeperRewards + keeperReward,
+  }));
+  await keepBlock(context, row, event.block.number, event.block.timestamp, {
+    takerFees: takerFee,
+    fundingPaid,
+    keeperRewards: keeperReward,
+  });
+}
+
+ponder.on("Exchange:Traded", async ({ event, context }) => {
+  const s = event.args.settlement;
+  await bookExchangeCost(context, event, lower(event.args.account), {
+    takerFee: s.fee / STABLE_SCALE,
+    fundingPaid: s.fundingPaid / STABLE_SCALE,
+  });
+});
+
+ponder.on("Exchange:AccountSettled", async ({ event, context }) => {
+  await bookExchangeCost(context, event, lower(event.args.account), {
+    takerFee: event.args.fee / STABLE_SCALE,
+    fundingPaid: event.args.fundingPaid / STABLE_SCALE,
+  });
+});
+
+ponder.on("Exchange:MarginTransferred", async ({ event, context }) => {
+  await bookExchangeCost(context, event, lower(event.args.from), {
+    keeperReward: event.args.amount,
+    keeper: lower(event.args.to),
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The pools
+// ---------------------------------------------------------------------------------------------------------------
+
+const usdcIsToken0 = (t: Hex) => settings.stablecoin.toLowerCase() < t;
+
+ponder.on("Pool:Sync", async ({ event, context }) => {
+  const address = pools.get(lower(event.log.address));
+  if (!address) return;
+  const t = await tokenRow(context, address);
+  if (!t) return;
+  const [usdc, shares] = usdcIsToken0(address)
+    ? [event.args.reserve0, event.args.reserve1]
+    : [event.args.reserve1, event.args.reserve0];
+  const poolPrice = shares === 0n ? null : (usdc * WAD) / shares;
+  const row = await context.db.update(token, { address }).set({ poolPrice });
+  const fresh = await snapshot(context, row, event.block.number, event.block.timestamp);
+  await keepBlock(context, fresh, event.block.number, event.block.timestamp); // the pool's price moved
+});
+
+ponder.on("Pool:Swap", async ({ event, context }) => {
+  const pair = lower(event.log.address);
+  const address = pools.get(pair);
+  if (!address) return;
+  const t = await tokenRow(context, address);
+  if (!t) return;
+  const a = event.args;
+  const [usdcIn, usdcOut] = usdcIsToken0(address) ? [a.amount0In, a.amount0Out] : [a.amount1In, a.amount1Out];
+  const buyer = await takePending(context, event.transaction.hash, pair, "in");
+  if (buyer) {
+    await updatePosition(context, buyer.account, t, event.block.number, (l) => addCost(l, buyer.shares, usdcIn), {
+      usdcPaid: usdcIn,
+    });
+    await context.db.update(activity, { id: buyer.activityId }).set({ usdc: -usdcIn });
+  }
+  const seller = await takePending(context, event.transaction.hash, pair, "out");
+  if (seller) {
+    await updatePosition(context, seller.account, t, event.block.number, (l) => addProceeds(l, usdcOut), {
+      usdcReceived: usdcOut,
+    });
+    await context.db.update(activity, { id: seller.activityId }).set({ usdc: usdcOut });
+  }
+  await keepBlock(context, t, event.block.number, event.block.timestamp, { poolVolumeUsdc: usdcIn + usdcOut });
+});
+
+/** Liquidity added or removed: the shares moved at NAV, as a transfer to or from the pool. */
+async function liquidity(context: Context, event: EventBase, side: "in" | "out") {
+  const pair = lower(event.log.address);
+  const address = pools.get(pair);
+  if (!address) return;
+  const t = await tokenRow(context, address);
+  if (!t) return;
+  const p = await takePending(context, event.transaction.hash, pair, side);
+  if (!p) return;
+  const value = valueAt(p.shares, t.nav);
+  if (side === "out") {
+    await updatePosition(context, p.account, t, event.block.number, (l) => addProceeds(l, value), {
+      usdcReceived: value,
+    });
+    await context.db.update(activity, { id: p.activityId }).set({ action: "add-liquidity", usdc: value });
+  } else {
+    await updatePosition(context, p.account, t, event.block.number, (l) => addCost(l, p.shares, value), {
+      usdcPaid: value,
+    });
+    await context.db.update(activity, { id: p.activityId }).set({ action: "remove-liquidity", usdc: -value });
+  }
+}
+
+ponder.on("Pool:Mint", async ({ event, context }) => liquidity(context, event, "out"));
+ponder.on("Pool:Burn", async ({ event, context }) => liquidity(context, event, "in"));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Prices: every token of a market at a new price, and every token every `refreshInterval` blocks
+// ---------------------------------------------------------------------------------------------------------------
+
+ponder.on("Feed:AnswerUpdated", async ({ event, context }) => {
+  const marketId = settings.feeds[lower(event.log.address)];
+  if (marketId === undefined) return;
+  const rows = await context.db.sql
+    .select()
+    .from(token)
+    .where(eq(token.marketId, BigInt(marketId)));
+  for (const t of rows) await snapshot(context, t, event.block.number, event.block.timestamp);
+});
+
+ponder.on("Refresh:block", async ({ event, context }) => {
+  const rows = await context.db.sql.select().from(token);
+  for (const t of rows) await snapshot(context, t, event.block.number, event.block.timestamp);
+});

@@ -1,0 +1,145 @@
+import { formatUnits, getAddress } from "ethers";
+import { TOKEN_DECIMALS, USDC_DECIMALS } from "../units";
+
+/*
+ * A holder's portfolio as the indexer's /portfolio/:account gives it, and the forms people take away: JSON in human
+ * units (`lt:portfolio --json`) and a CSV of every transaction. Free of Node, for the app too.
+ */
+
+type Raw = Record<string, string | number | boolean | null>;
+
+export interface PortfolioPosition {
+  token: string;
+  symbol: string;
+  shares: bigint;
+  nav: bigint;
+  navBlock: number;
+  value: bigint;
+  costBasis: bigint;
+  realizedPnl: bigint;
+  unrealizedPnl: bigint;
+  usdcPaid: bigint;
+  usdcReceived: bigint;
+  feesPaid: bigint;
+  dilution: bigint;
+  trades: number;
+}
+
+export interface PortfolioActivity {
+  timestamp: number;
+  block: number;
+  txHash: string;
+  symbol: string;
+  token: string;
+  action: string;
+  shares: bigint;
+  usdc: bigint;
+  nav: bigint;
+  fee: bigint;
+}
+
+export interface Portfolio {
+  account: string;
+  positions: PortfolioPosition[];
+  activity: PortfolioActivity[];
+}
+
+const big = (v: unknown) => BigInt(String(v ?? "0"));
+
+export function parsePortfolio(body: { account: string; positions: Raw[]; activity: Raw[] }): Portfolio {
+  return {
+    account: getAddress(body.account),
+    positions: body.positions.map((p) => ({
+      token: getAddress(String(p.token)),
+      symbol: String(p.symbol),
+      shares: big(p.shares),
+      nav: big(p.nav),
+      navBlock: Number(p.navBlock),
+      value: big(p.value),
+      costBasis: big(p.costBasis),
+      realizedPnl: big(p.realizedPnl),
+      unrealizedPnl: big(p.unrealizedPnl),
+      usdcPaid: big(p.usdcPaid),
+      usdcReceived: big(p.usdcReceived),
+      feesPaid: big(p.feesPaid),
+      dilution: big(p.dilution),
+      trades: Number(p.trades),
+    })),
+    activity: body.activity.map((a) => ({
+      timestamp: Number(a.timestamp),
+      block: Number(a.block),
+      txHash: String(a.txHash),
+      symbol: String(a.symbol),
+      token: getAddress(String(a.token)),
+      action: String(a.action),
+      shares: big(a.shares),
+      usdc: big(a.usdc),
+      nav: big(a.nav),
+      fee: big(a.fee),
+    })),
+  };
+}
+
+export interface PortfolioTotals {
+  value: bigint;
+  costBasis: bigint;
+  realizedPnl: bigint;
+  unrealizedPnl: bigint;
+  feesPaid: bigint;
+}
+
+export function portfolioTotals(positions: PortfolioPosition[]): PortfolioTotals {
+  const sum = (f: (p: PortfolioPosition) => bigint) => positions.reduce((s, p) => s + f(p), 0n);
+  return {
+    value: sum((p) => p.value),
+    costBasis: sum((p) => p.costBasis),
+    realizedPnl: sum((p) => p.realizedPnl),
+    unrealizedPnl: sum((p) => p.unrealizedPnl),
+    feesPaid: sum((p) => p.feesPaid),
+  };
+}
+
+const usdc = (v: bigint) => formatUnits(v, USDC_DECIMALS);
+const shares = (v: bigint) => formatUnits(v, TOKEN_DECIMALS);
+
+/** `lt:portfolio --json`: every amount a decimal string in human units. */
+export function portfolioJson(portfolio: Portfolio) {
+  const totals = portfolioTotals(portfolio.positions);
+  return {
+    account: portfolio.account,
+    positions: portfolio.positions.map((p) => ({
+      symbol: p.symbol,
+      shares: shares(p.shares),
+      costBasisUsdc: usdc(p.costBasis),
+      realizedPnlUsdc: usdc(p.realizedPnl),
+      unrealizedPnlUsdc: usdc(p.unrealizedPnl),
+      feesPaidUsdc: usdc(p.feesPaid),
+    })),
+    totals: {
+      valueUsdc: usdc(totals.value),
+      costBasisUsdc: usdc(totals.costBasis),
+      realizedPnlUsdc: usdc(totals.realizedPnl),
+      unrealizedPnlUsdc: usdc(totals.unrealizedPnl),
+      feesPaidUsdc: usdc(totals.feesPaid),
+    },
+  };
+}
+
+export const CSV_HEADER = ["date", "token", "action", "shares", "USDC", "NAV", "fee", "tx hash"];
+
+const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** One row per transaction: date (UTC, ISO 8601), token, action, shares (signed), USDC (+ received, - paid), NAV, fee. */
+export function portfolioCsv(activity: PortfolioActivity[]): string {
+  const rows = activity.map((a) => [
+    new Date(a.timestamp * 1000).toISOString().replace(".000Z", "Z"),
+    a.symbol,
+    a.action,
+    shares(a.shares),
+    usdc(a.usdc),
+    usdc(a.nav),
+    usdc(a.fee),
+    a.txHash,
+  ]);
+  return [CSV_HEADER, ...rows].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
+}
