@@ -49,11 +49,13 @@ async function main(): Promise<number> {
   // the moment it is spawned; this process ends when Ponder has.
   let ponder: ChildProcess | undefined;
   let stopping = false;
+  let end: (code: number) => void = () => undefined;
   const stop = () => {
     if (!ponder) process.exit(0);
     if (stopping) return;
     stopping = true;
-    void stopPonder(ponder);
+    // Ends once Ponder and what it started are gone.
+    void stopPonder(ponder).then(() => end(0));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
@@ -61,9 +63,11 @@ async function main(): Promise<number> {
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && stop(), 1_000).unref();
   const ended = new Promise<number>((resolve) => {
+    end = resolve;
     const onSpawn = (child: ChildProcess) => {
       ponder = child;
-      child.once("exit", (code, signal) => resolve(stopping || signal ? 0 : (code ?? 0)));
+      // Stopped by a signal: `stop` ends when Ponder's children are gone too.
+      child.once("exit", (code, signal) => stopping || resolve(signal ? 0 : (code ?? 0)));
     };
     startIndexer({
       root: PROJECT_ROOT,

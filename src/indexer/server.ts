@@ -79,9 +79,20 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/** Whether process `pid` still exists (a signal 0 reaches it). */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Stops Ponder: SIGTERM (it shuts down in about 2 s), SIGKILL after 5 s, then whatever it started and left (its
- * esbuild service) by PID; resolves when it has exited.
+ * esbuild service) by PID; resolves when all of them are gone (at most 3 s after the kill), so that whoever stops
+ * the indexer leaves no process behind.
  */
 export function stopPonder(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -97,7 +108,12 @@ export function stopPonder(child: ChildProcess): Promise<void> {
           // gone already
         }
       }
-      resolve();
+      const until = Date.now() + 3_000;
+      const poll = setInterval(() => {
+        if (started.some(exists) && Date.now() < until) return;
+        clearInterval(poll);
+        resolve();
+      }, 50);
     });
     child.kill("SIGTERM");
   });
