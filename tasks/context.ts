@@ -1,11 +1,11 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { getAddress, Wallet, type BaseContract, type ContractTransactionResponse } from "ethers";
+import { getAddress, Wallet, type BaseContract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
 import { addressBookPath, readAddressBook } from "../src/addressBook";
 import { UserError } from "../src/errors";
-import { explainMinedRevert, waitMined, withGasMargin } from "../src/tx/mined";
+import { minedReceipt, sendWithMargin, waitMined, type Sendable } from "../src/tx/mined";
 import type { System } from "../src/contracts";
 import { describeError } from "../src/errors";
 import type { LeveragedToken } from "../typechain-types";
@@ -99,22 +99,11 @@ export function signLocally(signer: HardhatEthersSigner, key: string): void {
   signer.sendTransaction = (tx) => wallet.sendTransaction(tx);
 }
 
-type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactionResponse>) & {
-  staticCall(...args: A): Promise<unknown>;
-  estimateGas(...args: A): Promise<bigint>;
-};
-
 /** Simulates a contract call, then sends it and waits for its receipt; prints one line with its hash and gas. */
 export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
   await method.staticCall(...args);
-  const gasLimit = withGasMargin(await method.estimateGas(...args));
-  const tx = await (method as unknown as (...a: unknown[]) => Promise<ContractTransactionResponse>)(...args, {
-    gasLimit,
-  });
-  const receipt = await waitMined(tx).catch(async (error: unknown) => {
-    throw await explainMinedRevert(label, tx, error);
-  });
-  if (!receipt || receipt.status !== 1) throw new Error(`${label}: transaction ${tx.hash} failed`);
+  const tx = await sendWithMargin(method, args);
+  const receipt = await minedReceipt(label, tx, waitMined);
   console.log(`${label}: ${tx.hash} (gas ${receipt.gasUsed})`);
   return receipt;
 }

@@ -13,7 +13,7 @@ import { quoteBuy, quoteSell, type Route, type TradeQuote } from "../dex/quotes"
 import { UserError } from "../errors";
 import { formatToken, formatUsdc } from "../format";
 import { signPermitSignature } from "../permit";
-import { explainMinedRevert, withGasMargin } from "../tx/mined";
+import { minedReceipt, sendWithMargin, type Sendable } from "../tx/mined";
 import { checkMint, checkRedeem, requireShares, requireUsdc } from "./checks";
 
 /*
@@ -84,11 +84,6 @@ export interface TradeResult {
   blockNumber: number;
 }
 
-type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactionResponse>) & {
-  staticCall(...args: A): Promise<unknown>;
-  estimateGas(...args: A): Promise<bigint>;
-};
-
 /**
  * Simulates `method(...args)`, sends it with its estimate plus a margin as its gas limit, waits for it; reports each
  * step under `label`. A transaction that reverts once mined is a `MinedRevertError` naming its block and its cause.
@@ -101,16 +96,10 @@ async function sendStep<A extends unknown[]>(
 ): Promise<ContractTransactionReceipt> {
   await session.onStep({ step: "simulate", label });
   await method.staticCall(...args);
-  const gasLimit = withGasMargin(await method.estimateGas(...args));
   await session.onStep({ step: "confirm", label });
-  const tx = await (method as unknown as (...a: unknown[]) => Promise<ContractTransactionResponse>)(...args, {
-    gasLimit,
-  });
+  const tx = await sendWithMargin(method, args);
   await session.onStep({ step: "pending", label, hash: tx.hash });
-  const receipt = await (session.waitMined ? session.waitMined(tx) : tx.wait()).catch(async (error: unknown) => {
-    throw await explainMinedRevert(label, tx, error);
-  });
-  if (!receipt || receipt.status !== 1) throw new Error(`${label}: transaction ${tx.hash} failed`);
+  const receipt = await minedReceipt(label, tx, session.waitMined);
   await session.onStep({
     step: "mined",
     label,

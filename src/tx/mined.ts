@@ -17,6 +17,37 @@ export const GAS_LIMIT_MARGIN_PERCENT = 125n;
 /** `estimate` plus the margin: the gas limit to send with. */
 export const withGasMargin = (estimate: bigint): bigint => (estimate * GAS_LIMIT_MARGIN_PERCENT) / 100n;
 
+/** A contract method as ethers gives it: sent by a call, simulated by `staticCall`, estimated by `estimateGas`. */
+export type Sendable<A extends unknown[]> = ((...args: A) => Promise<ContractTransactionResponse>) & {
+  staticCall(...args: A): Promise<unknown>;
+  estimateGas(...args: A): Promise<bigint>;
+};
+
+/** Sends `method(...args)` (simulated first by the caller) with its estimate plus the margin as its gas limit. */
+export async function sendWithMargin<A extends unknown[]>(
+  method: Sendable<A>,
+  args: A,
+): Promise<ContractTransactionResponse> {
+  const gasLimit = withGasMargin(await method.estimateGas(...args));
+  return (method as unknown as (...a: unknown[]) => Promise<ContractTransactionResponse>)(...args, { gasLimit });
+}
+
+/**
+ * `tx`'s receipt once mined, waited for by `wait` (ethers' own by default): a revert once mined is a
+ * `MinedRevertError` (`explainMinedRevert`), a receipt that is missing or not a success an error naming `label`.
+ */
+export async function minedReceipt(
+  label: string,
+  tx: ContractTransactionResponse,
+  wait: (tx: ContractTransactionResponse) => Promise<ContractTransactionReceipt | null> = (t) => t.wait(),
+): Promise<ContractTransactionReceipt> {
+  const receipt = await wait(tx).catch(async (error: unknown) => {
+    throw await explainMinedRevert(label, tx, error);
+  });
+  if (!receipt || receipt.status !== 1) throw new Error(`${label}: transaction ${tx.hash} failed`);
+  return receipt;
+}
+
 /**
  * A transaction mined with status 0 (ethers' bare "transaction execution reverted") as a `MinedRevertError`: the same
  * call replayed at the block it was mined in, whose revert names the cause (the state that made it fail is there).
