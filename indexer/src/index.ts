@@ -93,14 +93,9 @@ async function keepBlock(context: Context, t: TokenRow, block: bigint, timestamp
     .insert(tokenBlock)
     .values({ token: t.address, block, ...state })
     .onConflictDoUpdate(state);
-  const day = {
-    closeNav: t.nav,
-    equity: t.equity,
-    leverage: t.currentLeverage,
-    supply: t.supply,
-    poolPrice: t.poolPrice,
-    premiumBps: premiumBps(t.poolPrice, t.nav),
-  };
+  // The day's row closes on the block's state.
+  const { timestamp: _timestamp, nav: closeNav, ...closing } = state;
+  const day = { closeNav, ...closing };
   await context.db
     .insert(tokenDay)
     .values({
