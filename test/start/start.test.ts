@@ -32,6 +32,13 @@ function npmStart(args: string[]): Started {
   return { child, output: () => output, exited, deployments };
 }
 
+/** `npm start` with its node, app and indexer on free ports, and `flags`. */
+async function startOnFreePorts(...flags: string[]) {
+  const [rpcPort, appPort, indexerPort] = [await freePort(), await freePort(), await freePort()];
+  const ports = ["--rpc-port", String(rpcPort), "--port", String(appPort), "--indexer-port", String(indexerPort)];
+  return { rpcPort, appPort, started: npmStart([...ports, ...flags]) };
+}
+
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, started?: Started) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -100,17 +107,7 @@ describe("npm start", function () {
   });
 
   it("brings up node, app, market and keeper: the market moves days, the keeper rebalances; Ctrl-C stops all, exit 0", async () => {
-    const [rpcPort, appPort, indexerPort] = [await freePort(), await freePort(), await freePort()];
-    const started = npmStart([
-      "--rpc-port",
-      String(rpcPort),
-      "--port",
-      String(appPort),
-      "--indexer-port",
-      String(indexerPort),
-      "--speed",
-      "1",
-    ]);
+    const { rpcPort, appPort, started } = await startOnFreePorts("--speed", "1");
     try {
       await waitFor("the ready lines", () => started.output().includes("Ctrl-C stops everything"), 600_000, started);
       const lines = started.output().split("\n");
@@ -169,16 +166,7 @@ describe("npm start", function () {
   });
 
   it("a service that dies stops everything with one line naming it, and exit code 1", async () => {
-    const [rpcPort, appPort, indexerPort] = [await freePort(), await freePort(), await freePort()];
-    const started = npmStart([
-      "--rpc-port",
-      String(rpcPort),
-      "--port",
-      String(appPort),
-      "--indexer-port",
-      String(indexerPort),
-      "--no-market",
-    ]);
+    const { rpcPort, started } = await startOnFreePorts("--no-market");
     try {
       await waitFor("the ready lines", () => started.output().includes("Ctrl-C stops everything"), 600_000, started);
       expect(started.output()).to.not.match(/^ {2}market /m);
