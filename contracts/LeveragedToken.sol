@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
-import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -19,6 +15,8 @@ import {LeverageMath} from "./libraries/LeverageMath.sol";
 import {ManagementFee} from "./libraries/ManagementFee.sol";
 import {PerpMath} from "./libraries/PerpMath.sol";
 import {TokenQuotes} from "./libraries/TokenQuotes.sol";
+import {CloneERC20Permit} from "./token/CloneERC20Permit.sol";
+import {TokenConfig} from "./token/TokenConfig.sol";
 
 /// @title LeveragedToken
 /// @notice One leveraged token: a market of the exchange and a signed target leverage (BTC3L, ETH1S, ...).
@@ -59,36 +57,12 @@ import {TokenQuotes} from "./libraries/TokenQuotes.sol";
 /// and trade (`depositAndTrade`), one for a redeem's trade and payouts (`tradeAndWithdraw`, paying the redeemer and
 /// the fee recipient straight from the exchange), one for a rebalance (`tradeToLeverage`, which reads the price
 /// once). The formulas are `LeverageMath`'s and `PerpMath`'s, each once with its rounding.
-contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessControl, ReentrancyGuardTransient {
+///
+/// Each token is a clone of one implementation (see `LeveragedTokenFactory`): what it is fixed to, what its admins
+/// set and how it reads its exchange account are in `TokenConfig`; the ERC-20 with its permit in `CloneERC20Permit`.
+contract LeveragedToken is TokenConfig, CloneERC20Permit, ITermsSource, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @notice May pause and unpause minting.
-    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    /// @notice May change the fees and their recipient.
-    bytes32 public constant FEE_MANAGER_ROLE = keccak256("FEE_MANAGER_ROLE");
-
-    uint256 private constant WAD = 1e18;
-
-    /// @notice Hard caps of the fees.
-    uint256 public constant MAX_MINT_FEE_BPS = 100;
-    uint256 public constant MAX_REDEEM_FEE_BPS = 100;
-    uint256 public constant MAX_MANAGEMENT_FEE_PER_YEAR = 0.1e18;
-    /// @notice The most |L| may be.
-    uint256 public constant MAX_LEVERAGE = LeverageMath.MAX_LEVERAGE;
-    /// @notice Defaults: management fee 0.01% a day (3.65% a year), rebalance every day, band +-1/3 of |L|.
-    uint64 public constant DEFAULT_MANAGEMENT_FEE_PER_YEAR = 0.0365e18;
-    uint32 public constant DEFAULT_REBALANCE_INTERVAL = 1 days;
-    uint64 public constant DEFAULT_BAND = uint64(WAD / 3);
-    /// @notice Hard bounds of the keeper reward (see `RewardSettings`): a cap of at most 100 USD in collateral units,
-    /// a ramp of at most a day, at most 1% of equity a year.
-    uint256 public constant MAX_REWARD_CAP_USD = 100;
-    uint32 public constant MAX_REWARD_RAMP_TIME = 1 days;
-    uint16 public constant MAX_REWARD_PER_YEAR_BPS = 100;
-    /// @dev Reward defaults (`rewardSettings()` says them): up to 2 USD (in collateral units) after 10 minutes, at
-    /// most 0.5% of equity a year.
-    uint256 private constant DEFAULT_REWARD_CAP_USD = 2;
-    uint32 private constant DEFAULT_REWARD_RAMP_TIME = 10 minutes;
-    uint16 private constant DEFAULT_REWARD_PER_YEAR_BPS = 50;
     /// @notice Equity (USD, WAD) below which the account holds no position (a dust account): a trade this small
     /// cannot pay its rounded-up taker fee and still meet the exchange's initial margin, and a position on dust would
     /// carry price risk that nobody rebalances. A dust account's open position is closed by a drift rebalance.
@@ -98,75 +72,17 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     /// @notice Where the locked shares live: an address nobody controls.
     address public constant DEAD_SHARES_HOLDER = address(0xdEaD);
 
-    /// @notice Everything a token is created with.
-    struct TokenParams {
-        string name; // e.g. "BTC 3x Long"
-        string symbol; // e.g. "BTC3L"
-        IPerpExchange exchange;
-        uint256 marketId;
-        int256 targetLeverage; // signed WAD, 0 < |L| <= 10
-        uint256 initialNav; // collateral units per whole token while the supply is 0
-        uint256 equityCap; // collateral units; a mint may not take equity above it
-        address admin; // DEFAULT_ADMIN_ROLE, PAUSER_ROLE and FEE_MANAGER_ROLE
-        Fees fees;
-        RebalanceSettings rebalanceSettings;
+    /// @dev The implementation every token's clone runs: set up once here, so that nobody can initialize it.
+    constructor() {
+        _state.lastRebalance = 1;
     }
 
-    /// @dev The rebalance settings, the two clocks, the equity cap and the flags: one slot, read once by an action.
-    struct State {
-        uint32 rebalanceInterval; // seconds
-        uint64 band; // WAD
-        uint32 lastRebalance; // unix seconds (to 2106)
-        uint32 lastFeeAccrual; // unix seconds (to 2106)
-        uint80 equityCap; // collateral units; NO_CAP for none
-        bool wipedOut;
-        bool paused; // minting paused by a PAUSER_ROLE (here rather than OpenZeppelin's Pausable: no slot of its own)
-    }
-
-    /// @dev `State.equityCap` for no cap (`equityCap()` then says type(uint256).max).
-    uint80 private constant NO_CAP = type(uint80).max;
-
-    IPerpExchange private immutable _exchange;
-    uint256 private immutable _marketId;
-    IERC20 private immutable _collateral;
-    /// @dev 10 ** (18 - collateral decimals): USD WAD per collateral unit.
-    uint256 private immutable _collateralScale;
-    int256 private immutable _targetLeverage;
-    uint256 private immutable _initialNav;
-
-    Fees private _fees;
-    State private _state;
-    RewardSettings private _rewardSettings;
-
-    constructor(TokenParams memory p) ERC20(p.name, p.symbol) ERC20Permit(p.name) {
-        if (address(p.exchange) == address(0) || p.admin == address(0)) revert LeveragedTokenZeroAddress();
-        if (p.targetLeverage == 0 || SignedMath.abs(p.targetLeverage) > MAX_LEVERAGE) {
-            revert LeveragedTokenInvalidLeverage(p.targetLeverage);
-        }
-        if (p.initialNav == 0) revert LeveragedTokenInvalidSetting("initialNav", 0);
-        p.exchange.takerFeeBps(p.marketId); // reverts with PerpUnknownMarket for an unknown market
-        IERC20 collateral_ = p.exchange.collateral();
-        _exchange = p.exchange;
-        _marketId = p.marketId;
-        _collateral = collateral_;
-        _collateralScale = 10 ** (18 - IERC20Metadata(address(collateral_)).decimals());
-        _targetLeverage = p.targetLeverage;
-        _initialNav = p.initialNav;
-
-        _grantRole(DEFAULT_ADMIN_ROLE, p.admin);
-        _grantRole(PAUSER_ROLE, p.admin);
-        _grantRole(FEE_MANAGER_ROLE, p.admin);
-        _setFees(p.fees);
-        _setRebalanceSettings(p.rebalanceSettings);
-        _setEquityCap(p.equityCap);
-        uint256 unit = WAD / _collateralScale; // one whole collateral unit (one USD for a USD stablecoin)
-        _setRewardSettings(
-            RewardSettings(uint64(DEFAULT_REWARD_CAP_USD * unit), DEFAULT_REWARD_RAMP_TIME, DEFAULT_REWARD_PER_YEAR_BPS)
-        );
-        _state.lastRebalance = uint32(block.timestamp);
-        _state.lastFeeAccrual = uint32(block.timestamp);
+    /// @inheritdoc ILeveragedToken
+    function initialize(InitParams calldata params) external {
+        _initConfig(params);
+        _initERC20(params.name, params.symbol);
         // The exchange pulls deposits from this contract; one approval for its lifetime.
-        collateral_.forceApprove(address(p.exchange), type(uint256).max);
+        _collateral().forceApprove(address(_exchange()), type(uint256).max);
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -174,11 +90,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     // -------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ILeveragedToken
-    function mint(
-        uint256 collateralIn,
-        uint256 minSharesOut,
-        address receiver
-    ) external nonReentrant returns (uint256 shares) {
+    function mint(uint256 collateralIn, uint256 minSharesOut, address receiver) external returns (uint256 shares) {
         return _mintShares(collateralIn, minSharesOut, receiver);
     }
 
@@ -188,10 +100,10 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         uint256 minSharesOut,
         address receiver,
         PermitSignature calldata signature
-    ) external nonReentrant returns (uint256 shares) {
+    ) external returns (uint256 shares) {
         // A permit seen in the mempool can be submitted by anyone first; then the allowance is already there and the
         // mint goes on (OpenZeppelin's advice on permit front-running). Without it the transfer below reverts.
-        PermitSignatures.tryPermit(signature, address(_collateral), collateralIn);
+        PermitSignatures.tryPermit(signature, address(_collateral()), collateralIn);
         return _mintShares(collateralIn, minSharesOut, receiver);
     }
 
@@ -224,7 +136,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
             IPerpExchange.Payout[2] memory payouts;
             payouts[0] = IPerpExchange.Payout(receiver, collateralOut);
             payouts[1] = IPerpExchange.Payout(_fees.recipient, q.fee);
-            _exchange.tradeAndWithdraw(_marketId, q.sizeDelta, payouts);
+            _exchange().tradeAndWithdraw(_marketId(), q.sizeDelta, payouts);
         }
         emit Redeemed(msg.sender, receiver, shares, collateralOut, q.fee);
     }
@@ -284,18 +196,18 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     /// the drift band, within which it trades nothing: a rebalance that is not due (a keeper that lost a race)
     /// reverts for about what asking costs, never after a whole trade. The management fee is left pending (see the
     /// contract's header).
-    function rebalance() external nonReentrant {
+    function rebalance() external {
         _rebalance(msg.sender);
     }
 
     /// @inheritdoc ILeveragedToken
-    function rebalanceFor(address keeper) external nonReentrant {
+    function rebalanceFor(address keeper) external {
         _rebalance(keeper);
     }
 
     /// @dev The rebalance behind `rebalance` and `rebalanceFor`: its reward goes to `keeper` (none for the zero
     /// address, e.g. a `TokenUpkeep`'s).
-    function _rebalance(address keeper) private {
+    function _rebalance(address keeper) private nonReentrant {
         State memory st = _state;
         uint256 supply = totalSupply();
         if (st.wipedOut || supply == 0) {
@@ -306,13 +218,13 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         // Before the interval has passed only a drift can be due: the exchange is given the band, within which it
         // trades nothing, so that a rebalance that is not due (a keeper that lost a race) reverts without a trade.
         (uint256 lower, uint256 upper) = block.timestamp < uint256(st.lastRebalance) + st.rebalanceInterval
-            ? LeverageMath.band(_targetLeverage, st.band)
+            ? LeverageMath.band(_targetLeverage(), st.band)
             : (type(uint256).max, 0); // an empty band: trade to the target
-        uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
-        IPerpExchange.LeverageTrade memory t = _exchange.tradeToLeverage(
-            _marketId,
+        uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale());
+        IPerpExchange.LeverageTrade memory t = _exchange().tradeToLeverage(
+            _marketId(),
             IPerpExchange.LeverageTarget({
-                leverage: _targetLeverage,
+                leverage: _targetLeverage(),
                 minValue: minValue,
                 maxValue: _cap(st),
                 bandLower: lower,
@@ -339,37 +251,6 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         return _rewardTerms(_state);
     }
 
-    function _rewardTerms(State memory st) private view returns (KeeperReward.Terms memory) {
-        RewardSettings memory rs = _rewardSettings;
-        (, uint256 upper) = LeverageMath.band(_targetLeverage, st.band);
-        return
-            KeeperReward.Terms({
-                cap: rs.cap,
-                rampTime: rs.rampTime,
-                maxPerYearBps: rs.maxPerYearBps,
-                lastRebalance: st.lastRebalance,
-                timeDue: uint256(st.lastRebalance) + st.rebalanceInterval,
-                upper: upper,
-                emergency: KeeperReward.emergencyLeverage(_targetLeverage, st.band)
-            });
-    }
-
-    /// @dev Reverts with `LeveragedTokenRebalanceNotDue` (the current leverage and the clock) when `action` is NONE.
-    function _requireDue(
-        RebalanceAction action,
-        int256 value,
-        int256 size,
-        uint256 price,
-        State memory st
-    ) private view {
-        if (action != RebalanceAction.NONE) return;
-        revert LeveragedTokenRebalanceNotDue(
-            _leverage(value, size, price),
-            st.lastRebalance,
-            uint256(st.lastRebalance) + st.rebalanceInterval
-        );
-    }
-
     /// @inheritdoc ILeveragedToken
     function rebalanceReward() external view returns (uint256) {
         return rebalanceRewardAt(block.timestamp);
@@ -383,7 +264,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         if (a.priceStatus != IPerpExchange.PriceStatus.FRESH || st.wipedOut || supply == 0) return 0;
         // A dust account without a position has nothing to rebalance (with one, a drift closes it).
         int256 levered = LeverageMath.levered(a.value, _cap(st));
-        uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
+        uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale());
         if (a.size == 0 && !LeverageMath.holdsPosition(levered, minValue)) return 0;
         uint256 leverage = SignedMath.abs(_leverage(levered, a.size, a.price));
         return KeeperReward.rewardAt(_rewardTerms(st), levered, leverage, a.priceTime, timestamp);
@@ -405,7 +286,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         priceStatus = a.priceStatus;
         // Nothing is due while the price would not pass the exchange's checks: the rebalance would revert.
         if (priceStatus == IPerpExchange.PriceStatus.FRESH) {
-            uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale);
+            uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale());
             action = TokenQuotes.action(_terms(_state), a.value, a.size, a.price, supply, minValue);
         }
         leverage = _leverage(a.value, a.size, a.price);
@@ -413,67 +294,8 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     }
 
     // -------------------------------------------------------------------------------------------------------------
-    // Admin
-    // -------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc ILeveragedToken
-    function setFees(Fees calldata newFees) external onlyRole(FEE_MANAGER_ROLE) {
-        _accrueManagementFee();
-        _setFees(newFees);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function setRebalanceSettings(RebalanceSettings calldata settings) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setRebalanceSettings(settings);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function setEquityCap(uint256 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setEquityCap(cap);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function setRewardSettings(RewardSettings calldata settings) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setRewardSettings(settings);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function pause() external onlyRole(PAUSER_ROLE) {
-        if (_state.paused) revert EnforcedPause();
-        _state.paused = true;
-        emit Paused(msg.sender);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function unpause() external onlyRole(PAUSER_ROLE) {
-        if (!_state.paused) revert ExpectedPause();
-        _state.paused = false;
-        emit Unpaused(msg.sender);
-    }
-
-    // -------------------------------------------------------------------------------------------------------------
     // Views
     // -------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc ILeveragedToken
-    function exchange() external view returns (IPerpExchange) {
-        return _exchange;
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function marketId() external view returns (uint256) {
-        return _marketId;
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function targetLeverage() external view returns (int256) {
-        return _targetLeverage;
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function initialNav() external view returns (uint256) {
-        return _initialNav;
-    }
 
     /// @inheritdoc ILeveragedToken
     function equity() public view returns (uint256) {
@@ -484,7 +306,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     /// @inheritdoc ILeveragedToken
     function navPerShare() external view returns (uint256) {
         uint256 supply = totalSupply() + pendingManagementFeeShares();
-        if (supply == 0) return _initialNav;
+        if (supply == 0) return _initialNav();
         return Math.mulDiv(equity(), WAD, supply);
     }
 
@@ -506,57 +328,10 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     }
 
     /// @inheritdoc ILeveragedToken
-    function leverageBand() external view returns (uint256 lower, uint256 upper) {
-        return LeverageMath.band(_targetLeverage, _state.band);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function lastRebalanceTime() external view returns (uint256) {
-        return _state.lastRebalance;
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function nextRebalanceTime() external view returns (uint256) {
-        State memory st = _state;
-        return uint256(st.lastRebalance) + st.rebalanceInterval;
-    }
-
-    /// @inheritdoc ILeveragedToken
     function pendingManagementFeeShares() public view returns (uint256) {
         State memory st = _state;
         if (st.wipedOut) return 0;
         return ManagementFee.feeShares(totalSupply(), _fees.managementFeePerYear, block.timestamp - st.lastFeeAccrual);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function fees() external view returns (Fees memory) {
-        return _fees;
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function rebalanceSettings() external view returns (RebalanceSettings memory) {
-        State memory st = _state;
-        return RebalanceSettings(st.rebalanceInterval, st.band);
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function rewardSettings() external view returns (RewardSettings memory) {
-        return _rewardSettings;
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function paused() external view returns (bool) {
-        return _state.paused;
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function wipedOut() external view returns (bool) {
-        return _state.wipedOut;
-    }
-
-    /// @inheritdoc ILeveragedToken
-    function equityCap() external view returns (uint256) {
-        return _cap(_state);
     }
 
     /// @inheritdoc ILeveragedToken
@@ -576,7 +351,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         uint256 collateralIn,
         uint256 minSharesOut,
         address receiver
-    ) private returns (uint256 shares) {
+    ) private nonReentrant returns (uint256 shares) {
         State memory st = _state;
         if (st.paused) revert EnforcedPause();
         if (collateralIn == 0) revert LeveragedTokenZeroAmount();
@@ -597,9 +372,9 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         if (q.rebalance.due) _rebalanceFirst(q.rebalance, s.account.price);
         _checkCap(q.valueBefore, q.net);
 
-        _collateral.safeTransferFrom(msg.sender, address(this), collateralIn);
-        if (q.fee != 0) _collateral.safeTransfer(recipient, q.fee);
-        if (q.net != 0 || q.sizeDelta != 0) _exchange.depositAndTrade(_marketId, q.net, q.sizeDelta);
+        _collateral().safeTransferFrom(msg.sender, address(this), collateralIn);
+        if (q.fee != 0) _collateral().safeTransfer(recipient, q.fee);
+        if (q.net != 0 || q.sizeDelta != 0) _exchange().depositAndTrade(_marketId(), q.net, q.sizeDelta);
 
         shares = q.shares;
         if (s.supply == 0) {
@@ -622,7 +397,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
     /// @dev Does the rebalance a mint or redeem quoted first.
     function _rebalanceFirst(TokenQuotes.RebalanceFirst memory r, uint256 price) private {
         _state.lastRebalance = uint32(block.timestamp);
-        if (r.sizeDelta != 0) _exchange.trade(_marketId, r.sizeDelta);
+        if (r.sizeDelta != 0) _exchange().trade(_marketId(), r.sizeDelta);
         _emitRebalanced(
             RebalanceAction.DRIFT,
             r.valueBefore,
@@ -651,50 +426,7 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
         );
     }
 
-    function _leverage(int256 value, int256 size, uint256 price) private view returns (int256) {
-        return LeverageMath.leverage(value, size, price, _collateralScale);
-    }
-
-    /// @dev The exchange account and `supply`; with `fresh`, reverts with the exchange's named price error (stale
-    /// or invalid, with its values) unless a state change could use the price.
-    function _snapshot(uint256 supply, bool fresh) private view returns (TokenQuotes.Snapshot memory s) {
-        s.account = _account();
-        s.supply = supply;
-        // `markPrice` reverts with PerpStalePrice or PerpInvalidPrice exactly when the price is not fresh.
-        if (fresh && s.account.priceStatus != IPerpExchange.PriceStatus.FRESH) _exchange.markPrice(_marketId);
-    }
-
-    function _account() private view returns (IPerpExchange.AccountState memory) {
-        return _exchange.accountState(address(this), _marketId);
-    }
-
-    /// @dev The exchange account for a view that values it: with a position, reverts with the exchange's named price
-    /// error unless a mint or redeem could use the price (without one, the value does not depend on the price).
-    function _valuedAccount() private view returns (IPerpExchange.AccountState memory a) {
-        a = _account();
-        if (a.size != 0 && a.priceStatus != IPerpExchange.PriceStatus.FRESH) _exchange.markPrice(_marketId);
-    }
-
-    /// @dev What the quotes and the band rules read of this token: its immutables and `st`'s settings.
-    function _terms(State memory st) private view returns (TokenQuotes.Terms memory) {
-        return
-            TokenQuotes.Terms({
-                targetLeverage: _targetLeverage,
-                scale: _collateralScale,
-                initialNav: _initialNav,
-                band: st.band,
-                cap: _cap(st),
-                timeDue: uint256(st.lastRebalance) + st.rebalanceInterval,
-                wipedOut: st.wipedOut
-            });
-    }
-
-    /// @dev The equity cap in collateral units (type(uint256).max for none).
-    function _cap(State memory st) private pure returns (uint256) {
-        return st.equityCap == NO_CAP ? type(uint256).max : st.equityCap;
-    }
-
-    function _accrueManagementFee() private {
+    function _accrueManagementFee() internal override {
         State memory st = _state;
         if (st.lastFeeAccrual == block.timestamp) return;
         _state.lastFeeAccrual = uint32(block.timestamp);
@@ -706,53 +438,5 @@ contract LeveragedToken is ILeveragedToken, ITermsSource, ERC20Permit, AccessCon
             _mint(recipient, shares);
             emit ManagementFeeAccrued(recipient, shares);
         }
-    }
-
-    function _setFees(Fees memory f) private {
-        if (f.recipient == address(0)) revert LeveragedTokenZeroAddress();
-        if (f.mintFeeBps > MAX_MINT_FEE_BPS)
-            revert LeveragedTokenFeeTooHigh("mintFeeBps", f.mintFeeBps, MAX_MINT_FEE_BPS);
-        if (f.redeemFeeBps > MAX_REDEEM_FEE_BPS) {
-            revert LeveragedTokenFeeTooHigh("redeemFeeBps", f.redeemFeeBps, MAX_REDEEM_FEE_BPS);
-        }
-        if (f.managementFeePerYear > MAX_MANAGEMENT_FEE_PER_YEAR) {
-            revert LeveragedTokenFeeTooHigh(
-                "managementFeePerYear",
-                f.managementFeePerYear,
-                MAX_MANAGEMENT_FEE_PER_YEAR
-            );
-        }
-        _fees = f;
-        emit FeesUpdated(f);
-    }
-
-    function _setEquityCap(uint256 cap) private {
-        if (cap == type(uint256).max) {
-            _state.equityCap = NO_CAP;
-        } else {
-            if (cap >= NO_CAP) revert LeveragedTokenInvalidSetting("equityCap", cap);
-            _state.equityCap = uint80(cap);
-        }
-        emit EquityCapUpdated(cap);
-    }
-
-    function _setRebalanceSettings(RebalanceSettings memory s) private {
-        if (s.interval == 0) revert LeveragedTokenInvalidSetting("interval", 0);
-        if (s.band == 0 || s.band >= WAD) revert LeveragedTokenInvalidSetting("band", s.band);
-        (_state.rebalanceInterval, _state.band) = (s.interval, s.band);
-        emit RebalanceSettingsUpdated(s);
-    }
-
-    function _setRewardSettings(RewardSettings memory r) private {
-        if (uint256(r.cap) * _collateralScale > MAX_REWARD_CAP_USD * WAD)
-            revert LeveragedTokenInvalidSetting("cap", r.cap);
-        if (r.rampTime == 0 || r.rampTime > MAX_REWARD_RAMP_TIME) {
-            revert LeveragedTokenInvalidSetting("rampTime", r.rampTime);
-        }
-        if (r.maxPerYearBps > MAX_REWARD_PER_YEAR_BPS) {
-            revert LeveragedTokenInvalidSetting("maxPerYearBps", r.maxPerYearBps);
-        }
-        _rewardSettings = r;
-        emit RewardSettingsUpdated(r);
     }
 }

@@ -106,10 +106,10 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
   await stable.mint(admin, usdc(100_000_000));
   await stable.approve(exchange, usdc(100_000_000));
   await exchange.depositToFund(usdc(10_000_000));
-  const deployer = await ethers.deployContract("LeveragedTokenDeployer");
+  const implementation = await ethers.deployContract("LeveragedToken");
   const factory = await ethers.deployContract("LeveragedTokenFactory", [
     exchange,
-    deployer,
+    implementation,
     admin,
     {
       fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: wad("0.0365"), recipient },

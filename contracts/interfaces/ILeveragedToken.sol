@@ -41,6 +41,16 @@ interface ILeveragedToken {
         uint64 band; // WAD; drift band is |L| x (1 - band) .. |L| x (1 + band)
     }
 
+    /// @notice What a token is set up with by `initialize`, besides what its clone carries (`TokenArgs`).
+    struct InitParams {
+        string name; // e.g. "BTC 3x Long"
+        string symbol; // e.g. "BTC3L"
+        address admin; // DEFAULT_ADMIN_ROLE, PAUSER_ROLE and FEE_MANAGER_ROLE
+        Fees fees;
+        RebalanceSettings rebalanceSettings;
+        uint256 equityCap; // collateral units; a mint may not take equity above it (type(uint256).max: none)
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Errors
     // ---------------------------------------------------------------------------------------------------------
@@ -49,6 +59,8 @@ interface ILeveragedToken {
     error EnforcedPause();
     /// @notice `unpause()` while not paused (OpenZeppelin's Pausable's name).
     error ExpectedPause();
+    /// @notice `initialize` on a token that is set up already (or on the implementation the clones run).
+    error LeveragedTokenAlreadyInitialized();
     /// @notice An amount of zero was given.
     error LeveragedTokenZeroAmount();
     /// @notice The zero address was given as receiver, recipient or admin.
@@ -115,6 +127,12 @@ interface ILeveragedToken {
     // ---------------------------------------------------------------------------------------------------------
     // Holders
     // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Sets up a token just created as a clone (the factory does it in the same transaction): the name,
+    /// symbol, admin, fees, settings and clocks. Checks the clone's arguments (`TokenArgs`): reverts with
+    /// `LeveragedTokenInvalidLeverage`, `LeveragedTokenInvalidSetting`, `LeveragedTokenZeroAddress` or the exchange's
+    /// `PerpUnknownMarket`; once set up, with `LeveragedTokenAlreadyInitialized`.
+    function initialize(InitParams calldata params) external;
 
     /// @notice Pays `collateralIn` stablecoin (pulled from the caller) for new shares at NAV. The mint fee is taken
     /// first; the rest is deposited as margin and the position grows in proportion (by `L x net / price` when there

@@ -67,6 +67,9 @@ interface ILeveragedTokenFactory {
     /// @notice The exchange every token trades on.
     function exchange() external view returns (IPerpExchange);
 
+    /// @notice The `LeveragedToken` every token created here runs as a clone of.
+    function implementation() external view returns (address);
+
     /// @notice The settings new tokens start with.
     function tokenDefaults() external view returns (TokenDefaults memory);
 

@@ -78,11 +78,11 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
     });
     m.call(exchange, "depositToFund", [fund], { id: "depositInsuranceFund", after: [approveFund] });
 
-    const tokenDeployer = m.contract("LeveragedTokenDeployer");
+    const tokenImplementation = m.contract("LeveragedToken", [], { id: "LeveragedTokenImplementation" });
     const d = spec.tokenDefaults;
     const factory = m.contract("LeveragedTokenFactory", [
       exchange,
-      tokenDeployer,
+      tokenImplementation,
       deployer,
       {
         fees: {
@@ -124,7 +124,7 @@ export function buildSystemModule(spec: DeploymentSpec, moduleId = "LeveragedTok
       stablecoin,
       exchange,
       factory,
-      tokenDeployer,
+      tokenImplementation,
       batcher,
       lens,
       ...prefixed("feed", feeds),

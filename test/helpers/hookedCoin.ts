@@ -29,10 +29,10 @@ export async function systemOnHookedCoin(
   await coin.mint(admin.address, usdc(1_000_000));
   await coin.approve(exchangeAddress, usdc(1_000_000));
   await exchange.depositToFund(usdc(1_000_000));
-  const deployer = await ethers.deployContract("LeveragedTokenDeployer");
+  const implementation = await ethers.deployContract("LeveragedToken");
   const factory = await ethers.deployContract("LeveragedTokenFactory", [
     exchangeAddress,
-    await deployer.getAddress(),
+    await implementation.getAddress(),
     admin.address,
     {
       fees: { mintFeeBps: 10, redeemFeeBps: 10, managementFeePerYear: 0n, recipient: feeRecipient },

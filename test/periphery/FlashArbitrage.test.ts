@@ -147,11 +147,11 @@ describe("FlashArbitrage: mint/redeem arbitrage against the real Uniswap V2 pool
     const s = await loadFixture(system);
     const [admin] = await ethers.getSigners();
     // A real token of the same exchange, created by another factory: not listed by ours.
-    const deployer = await ethers.deployContract("LeveragedTokenDeployer");
+    const implementation = await ethers.deployContract("LeveragedToken");
     const { fees, rebalanceSettings, initialNav, equityCap } = await s.factory.tokenDefaults();
     const other = await ethers.deployContract("LeveragedTokenFactory", [
       s.book.exchange,
-      deployer,
+      implementation,
       admin.address,
       {
         fees: { mintFeeBps: fees[0], redeemFeeBps: fees[1], managementFeePerYear: fees[2], recipient: fees[3] },

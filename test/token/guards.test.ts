@@ -47,9 +47,9 @@ async function system() {
   for (const role of [await s.factory.TOKEN_CREATOR_ROLE(), ethers.ZeroHash]) {
     await s.factory.grantRole(role, callerAddress);
   }
-  const deployer = await ethers.deployContract("LeveragedTokenDeployer");
+  const implementation = await ethers.deployContract("LeveragedToken");
   const interfaces = [s.long.interface, s.exchange.interface, s.factory.interface, s.usdc.interface];
-  return { ...s, caller, callerAddress, deployer, interfaces };
+  return { ...s, caller, callerAddress, implementation, interfaces };
 }
 
 describe("coverage: guards and corners of the token and the factory, from mined transactions", () => {
@@ -110,30 +110,44 @@ describe("coverage: guards and corners of the token and the factory, from mined 
     );
   });
 
-  it("the constructor: zero exchange, zero admin, leverage 0 and 11, initial NAV 0 (through the deployer)", async () => {
+  it("initialize: a clone's zero exchange, zero admin, leverage 0 and 11, initial NAV 0, unknown market; once only", async () => {
     const s = await loadFixture(system);
+    const cloner = await ethers.deployContract("TokenCloner");
+    const implementation = await s.implementation.getAddress();
+    const args = {
+      exchange: await s.exchange.getAddress(),
+      marketId: 0,
+      collateral: await s.usdc.getAddress(),
+      scale: 10n ** 12n,
+      targetLeverage: wad(3),
+      initialNav: usdc(100),
+    };
     const params = {
       name: "BTC 3x Long",
       symbol: "X",
-      exchange: await s.exchange.getAddress(),
-      marketId: 0,
-      targetLeverage: wad(3),
-      initialNav: usdc(100),
-      equityCap: ethers.MaxUint256,
       admin: s.admin.address,
       fees: { mintFeeBps: 0, redeemFeeBps: 0, managementFeePerYear: 0n, recipient: s.feeRecipient },
       rebalanceSettings: { interval: 60, band: wad("0.1") },
+      equityCap: ethers.MaxUint256,
+    };
+    const clone = (a: Partial<typeof args>, p: Partial<typeof params> = {}) => {
+      const x = { ...args, ...a };
+      const init = { ...params, ...p };
+      return [implementation, x.exchange, x.marketId, x.collateral, x.scale, x.targetLeverage, x.initialNav, init];
     };
     await runAll(
       s.caller,
       [
-        [s.deployer, "deploy", [{ ...params, exchange: ethers.ZeroAddress }], "LeveragedTokenZeroAddress"],
-        [s.deployer, "deploy", [{ ...params, admin: ethers.ZeroAddress }], "LeveragedTokenZeroAddress"],
-        [s.deployer, "deploy", [{ ...params, targetLeverage: 0 }], "LeveragedTokenInvalidLeverage"],
-        [s.deployer, "deploy", [{ ...params, targetLeverage: wad(11) }], "LeveragedTokenInvalidLeverage"],
-        [s.deployer, "deploy", [{ ...params, targetLeverage: -wad(11) }], "LeveragedTokenInvalidLeverage"],
-        [s.deployer, "deploy", [{ ...params, initialNav: 0 }], "LeveragedTokenInvalidSetting"],
-        [s.deployer, "deploy", [params], "ok"],
+        [cloner, "cloneAndInitialize", clone({ exchange: ethers.ZeroAddress }), "LeveragedTokenZeroAddress"],
+        [cloner, "cloneAndInitialize", clone({}, { admin: ethers.ZeroAddress }), "LeveragedTokenZeroAddress"],
+        [cloner, "cloneAndInitialize", clone({ targetLeverage: 0n }), "LeveragedTokenInvalidLeverage"],
+        [cloner, "cloneAndInitialize", clone({ targetLeverage: wad(11) }), "LeveragedTokenInvalidLeverage"],
+        [cloner, "cloneAndInitialize", clone({ targetLeverage: -wad(11) }), "LeveragedTokenInvalidLeverage"],
+        [cloner, "cloneAndInitialize", clone({ initialNav: 0n }), "LeveragedTokenInvalidSetting"],
+        [cloner, "cloneAndInitialize", clone({ marketId: 99 }), "PerpUnknownMarket"],
+        [cloner, "cloneAndInitialize", clone({}), "ok"],
+        [s.implementation, "initialize", [params], "LeveragedTokenAlreadyInitialized"],
+        [s.long, "initialize", [params], "LeveragedTokenAlreadyInitialized"],
       ],
       s.interfaces,
     );
@@ -164,7 +178,7 @@ describe("coverage: guards and corners of the token and the factory, from mined 
     expect(await short.currentLeverage()).to.equal(-MAX);
   });
 
-  it("the factory: invalid, duplicate and unknown tokens, an empty page, zero defaults, zero constructor addresses", async () => {
+  it("the factory: invalid, duplicate and unknown tokens, an empty page, zero defaults, zero constructor addresses, an implementation without code", async () => {
     const s = await loadFixture(system);
     const { factory, caller } = s;
     const d = await factory.tokenDefaults();
@@ -202,11 +216,16 @@ describe("coverage: guards and corners of the token and the factory, from mined 
     expect(await factory.keeperStatuses(5, 10)).to.deep.equal([]);
 
     const Factory = await ethers.getContractFactory("LeveragedTokenFactory");
-    const [exchange, deployer, admin] = [await s.exchange.getAddress(), await s.deployer.getAddress(), s.admin.address];
+    const [exchange, implementation, admin] = [
+      await s.exchange.getAddress(),
+      await s.implementation.getAddress(),
+      s.admin.address,
+    ];
     for (const args of [
-      [ethers.ZeroAddress, deployer, admin],
+      [ethers.ZeroAddress, implementation, admin],
       [exchange, ethers.ZeroAddress, admin],
-      [exchange, deployer, ethers.ZeroAddress],
+      [exchange, admin, admin], // an implementation without code
+      [exchange, implementation, ethers.ZeroAddress],
     ]) {
       await expect(
         Factory.deploy(args[0], args[1], args[2], defaults, { gasLimit: 10_000_000 }),
