@@ -7,8 +7,8 @@
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { summaryTable, writeDemoCharts } from "./demo/report";
-import { STORIES, type Outcome, type Story } from "./demo/stories";
-import { createWorld, pct } from "./demo/world";
+import { STORIES } from "./demo/stories";
+import { createWorld, pct, type Outcome, type Story } from "./demo/world";
 
 export interface DemoResult {
   stories: Story[];

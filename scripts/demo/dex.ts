@@ -14,8 +14,7 @@ import { quoteBuy, quoteSell } from "../../src/dex/quotes";
 import { table } from "../../src/format";
 import { createLogger } from "../../src/logger";
 import { connectTradeRouter } from "../../src/contracts";
-import type { Story } from "./stories";
-import { DAY, pct, START_PRICE, usdc, type DemoWorld } from "./world";
+import { DAY, pct, START_PRICE, usdc, type DemoWorld, type Story } from "./world";
 
 const MOVES = [0.1, -0.1, -0.3];
 const BUY = parseUsdc(1_000);

@@ -2,8 +2,7 @@
 import { writeChart } from "../../src/charts/render";
 import { groupedBars, lines } from "../../src/charts/specs";
 import { table } from "../../src/format";
-import type { Outcome, Story } from "./stories";
-import { pct } from "./world";
+import { pct, type Outcome, type Story } from "./world";
 
 /** Every story's outcomes in one table: BTC, the token, and the rule of thumb. */
 export function summaryTable(outcomes: Outcome[]): string {

@@ -7,22 +7,7 @@ import { formatLeverage } from "../../src/format";
 import { parseUsdc } from "../../src/units";
 import { table } from "../../src/format";
 import { dexAtNav } from "./dex";
-import { DAY, pct, START_PRICE, usdc, usdcNumber, type DemoWorld } from "./world";
-
-export interface Outcome {
-  name: string;
-  underlying: number;
-  token: number;
-  ruleOfThumb: number;
-}
-
-export interface Story {
-  title: string;
-  table: string;
-  outcomes: Outcome[];
-  /** Day by day, for the story's own chart (the choppy week). */
-  days?: { day: number; series: string; value: number }[];
-}
+import { DAY, pct, START_PRICE, usdc, usdcNumber, type DemoWorld, type Outcome, type Story } from "./world";
 
 const MINT = parseUsdc(1_000);
 const sinceStart = (price: number) => price / START_PRICE - 1;

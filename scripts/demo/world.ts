@@ -1,6 +1,7 @@
 /**
  * The demo's world: the system deployed on the in-process chain exactly as `npm run deploy` does, four funded
- * wallets, typed contracts, and the few moves the stories make (time passes, BTC moves, the keeper acts).
+ * wallets, typed contracts, the few moves the stories make (time passes, BTC moves, the keeper acts), and what a
+ * story returns (Story, its Outcomes).
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
@@ -24,6 +25,23 @@ export const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 export const usdc = (units: bigint) => formatAmount(units, USDC_DECIMALS, 2);
 /** A stablecoin amount as a float, for returns in the tables (never for money). */
 export const usdcNumber = (units: bigint) => Number(units) / 10 ** USDC_DECIMALS;
+
+/** One outcome of a story: the underlying's return, the token's, and what the rule of thumb predicts. */
+export interface Outcome {
+  name: string;
+  underlying: number;
+  token: number;
+  ruleOfThumb: number;
+}
+
+/** What a story returns: its table and its outcomes (stories.ts and dex.ts play them, report.ts draws them). */
+export interface Story {
+  title: string;
+  table: string;
+  outcomes: Outcome[];
+  /** Day by day, for the story's own chart (the choppy week). */
+  days?: { day: number; series: string; value: number }[];
+}
 
 export interface DemoWorld {
   book: AddressBook;

@@ -8,7 +8,7 @@ import { Wallet } from "ethers";
 import type { Browser } from "playwright-core";
 import { launchBrowser } from "../../app/testing/browser";
 import { installInjectedWallet, TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
-import { freePort } from "../../tasks/localNode";
+import { freePort } from "../localNode";
 import { finish, npmRun, type Child } from "./processes";
 
 export interface AppReading {

@@ -10,7 +10,7 @@ import { toQuantity } from "ethers";
 import { parseArgs } from "node:util";
 import { onStopRequest } from "../../src/lifecycle";
 import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
-import { freePort, startNode } from "../../tasks/localNode";
+import { freePort, startNode } from "../localNode";
 import {
   BaseFeeSchedule,
   DEFAULT_SHAPE_RULES,

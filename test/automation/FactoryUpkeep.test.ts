@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { AbiCoder, ZeroAddress } from "ethers";
 import hre, { ethers } from "hardhat";
 import { feedAnswer } from "../../src/units";
-import { TOKENS, deployScaleSystem } from "../../tasks/benchScale";
+import { TOKENS, deployScaleSystem } from "../../bench/benchScale";
 
 /** Chainlink Automation's limits the upkeep is built for: a check's gas, a perform's gas and perform data. */
 const CHECK_GAS_LIMIT = 10_000_000n;

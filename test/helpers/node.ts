@@ -1,2 +1,2 @@
-// The local node and command helpers live beside the bench that uses them too.
-export * from "../../tasks/localNode";
+// The local node and command helpers live in scripts/localNode.ts: the bench and the rehearsal use them too.
+export * from "../../scripts/localNode";

@@ -11,7 +11,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
 import { loadSpec } from "../src/deployment/spec";
 import { table } from "../src/format";
-import { startNode } from "./localNode";
+import { startNode } from "../scripts/localNode";
 
 const HARDHAT_CLI = require.resolve("hardhat/internal/cli/cli");
 

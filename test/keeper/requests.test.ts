@@ -7,7 +7,7 @@ import { keeperContext } from "../../src/keeper/context";
 import { KeeperMetrics } from "../../src/keeper/metrics";
 import { runOnce, type KeeperContext } from "../../src/keeper/runOnce";
 import { createLogger } from "../../src/logger";
-import { TOKENS, deployScaleSystem, servedChain } from "../../tasks/benchScale";
+import { TOKENS, deployScaleSystem, servedChain } from "../../bench/benchScale";
 
 /**
  * The JSON-RPC requests of an idle keeper pass over the benchmark's 200 tokens, counted at the keeper's transport

@@ -19,7 +19,7 @@ import { loadSpec } from "../src/deployment/spec";
 import { table } from "../src/format";
 import { startIndexer, waitForBlock } from "../src/indexer/server";
 import { parseUsdc } from "../src/units";
-import { freePort, startNode } from "./localNode";
+import { freePort, startNode } from "../scripts/localNode";
 
 const HOLDERS = 10_000;
 const PER_BLOCK = 200;

@@ -21,7 +21,7 @@ import { table } from "../src/format";
 import { readTokenList, type TokenListing } from "../src/lens";
 import { feedAnswer, parseUsdc, USDC_DECIMALS } from "../src/units";
 import { servedChain } from "./benchScale";
-import { startBot, type KeeperProcess } from "./localNode";
+import { startBot, type KeeperProcess } from "../scripts/localNode";
 
 /** Rebalances to wait for. */
 const REBALANCES = 200;
