@@ -11,7 +11,8 @@ import {SignedWad} from "./SignedWad.sol";
 /// @notice A leveraged token's formulas, each once, with its rounding: current leverage and the drift band, the levered
 /// value under the equity cap, the target size, the size a mint adds, shares for equity added, the redeemer's part, the
 /// fees, and the rules that keep a token safe at tiny supply (dead shares, the holders' live value, dust).
-/// `LeveragedToken` quotes and acts with them, and the exchange sizes a rebalance with `targetSize`.
+/// `LeveragedToken` quotes and acts with them. Leverage, the levered value, the band test and the target size are the
+/// exchange's formulas (`PerpMath`, with which its `tradeToLeverage` sizes a rebalance), re-used here by name.
 /// @dev Always in favour of the token and the holders who stay, never the caller: shares and payouts round down,
 /// what stayers keep and fees round up, sizes round toward zero. Units: values and amounts in collateral units (a
 /// value is signed: an account can be under water), shares 18 decimals, leverage and the band WAD, sizes base WAD,
@@ -32,12 +33,9 @@ library LeverageMath {
     // Leverage and the band
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Current leverage: `notional x WAD / value`, signed, rounded toward zero; 0 without a position; the
-    /// largest magnitude (signed like the position) at a value <= 0.
+    /// @notice Current leverage: `PerpMath.leverage` (the exchange's formula, signed WAD rounded toward zero).
     function leverage(int256 value, int256 size, uint256 price, uint256 scale) internal pure returns (int256) {
-        if (size == 0) return 0;
-        if (value <= 0) return size > 0 ? type(int256).max : type(int256).min;
-        return (PerpMath.notional(size, price) * int256(WAD)) / (value * int256(scale));
+        return PerpMath.leverage(value, size, price, scale);
     }
 
     /// @notice The drift band's bounds on |leverage|: `|L| x (1 - band)` and `|L| x (1 + band)`, rounded down.
@@ -46,8 +44,7 @@ library LeverageMath {
         return ((target * (WAD - width)) / WAD, (target * (WAD + width)) / WAD);
     }
 
-    /// @notice Whether |leverage| of `size` on a positive `value` at `price` is within the band [`lower`, `upper`],
-    /// bounds included; never for an empty band (`lower > upper`).
+    /// @notice Whether |leverage| is within the band [`lower`, `upper`]: `PerpMath.inBand`.
     function inBand(
         int256 value,
         int256 size,
@@ -56,12 +53,11 @@ library LeverageMath {
         uint256 upper,
         uint256 scale
     ) internal pure returns (bool) {
-        uint256 current = SignedMath.abs(leverage(value, size, price, scale));
-        return current >= lower && current <= upper;
+        return PerpMath.inBand(value, size, price, lower, upper, scale);
     }
 
-    /// @notice The size that puts an account of `value` at `targetLeverage`: `L x value / price` rounded toward zero,
-    /// or none when the value holds no position (below `minValue`: a dust account, or one under water).
+    /// @notice The size that puts an account of `value` at `targetLeverage`: `PerpMath.targetSize` (rounded toward
+    /// zero; none below `minValue`), the size the exchange's `tradeToLeverage` trades to.
     function targetSize(
         int256 targetLeverage,
         int256 value,
@@ -69,14 +65,13 @@ library LeverageMath {
         uint256 minValue,
         uint256 scale
     ) internal pure returns (int256) {
-        if (!holdsPosition(value, minValue)) return 0;
-        return (targetLeverage * (value * int256(scale))) / int256(price);
+        return PerpMath.targetSize(targetLeverage, value, price, minValue, scale);
     }
 
-    /// @notice The part of a value a token levers: at most its equity cap, `min(value, cap)`; a value <= 0 as it is.
+    /// @notice The part of a value a token levers, under its equity cap: `PerpMath.levered`, `min(value, cap)`.
     /// What the account holds beyond the cap (a direct deposit, a rally past it) is not levered.
     function levered(int256 value, uint256 cap) internal pure returns (int256) {
-        return value > 0 && uint256(value) > cap ? int256(cap) : value; // cap < value: it fits int256
+        return PerpMath.levered(value, cap);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -104,11 +99,11 @@ library LeverageMath {
             Math.mulDiv(Math.ceilDiv(MIN_POSITION_EQUITY, scale), supply, supply - MINIMUM_SHARES, Math.Rounding.Ceil);
     }
 
-    /// @notice Whether an account of `value` holds a position: above 0 and at least `minValue`, which a token sets to
-    /// `minPositionValue(supply)`, so that its holders' part besides the dead shares is not dust. (The dead shares'
-    /// part, which a donation can make large, is never levered alone.)
+    /// @notice Whether an account of `value` holds a position: `PerpMath.holdsPosition` (above 0 and at least
+    /// `minValue`), with `minValue` the token's `minPositionValue(supply)`, so that its holders' part besides the dead
+    /// shares is not dust. (The dead shares' part, which a donation can make large, is never levered alone.)
     function holdsPosition(int256 value, uint256 minValue) internal pure returns (bool) {
-        return value > 0 && uint256(value) >= minValue;
+        return PerpMath.holdsPosition(value, minValue);
     }
 
     // ---------------------------------------------------------------------------------------------------------
