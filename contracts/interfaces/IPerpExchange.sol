@@ -245,7 +245,7 @@ interface IPerpExchange {
     function trade(uint256 marketId, int256 sizeDelta) external returns (uint256 price, int256 valueAfter);
 
     /// @notice Trades the caller's position to `target.leverage` (signed WAD) on at most `target.maxValue`:
-    /// `leverage x min(value, maxValue) / price` rounded toward zero (`LeverageMath.targetSize`), where the value is
+    /// `leverage x min(value, maxValue) / price` rounded toward zero (`PerpMath.targetSize`), where the value is
     /// the account's before the trade, funding pending included; to no position when that levered value is below
     /// `target.minValue` or <= 0. One call and one price read for what would otherwise be `accountState` and `trade`.
     /// Nothing is traded (no revert) when the position is at the target already, or when its |leverage| on the

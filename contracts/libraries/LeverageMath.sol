@@ -4,20 +4,19 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
-import {PerpMath} from "./PerpMath.sol";
 import {SignedWad} from "./SignedWad.sol";
 
 /// @title LeverageMath
-/// @notice A leveraged token's formulas, each once, with its rounding: current leverage and the drift band, the levered
-/// value under the equity cap, the target size, the size a mint adds, shares for equity added, the redeemer's part, the
-/// fees, and the rules that keep a token safe at tiny supply (dead shares, the holders' live value, dust).
-/// `LeveragedToken` quotes and acts with them. Leverage, the levered value, the band test and the target size are the
-/// exchange's formulas (`PerpMath`, with which its `tradeToLeverage` sizes a rebalance), re-used here by name.
+/// @notice A leveraged token's formulas, each once, with its rounding: the drift band, the size a mint adds, shares for
+/// equity added, the redeemer's part, the fees, and the rules that keep a token safe at tiny supply (dead shares, the
+/// holders' live value, dust). `LeveragedToken` quotes and acts with them. Current leverage, the levered value under
+/// the equity cap, the band test, the target size and whether a value holds a position are the exchange's formulas
+/// (`PerpMath`, with which its `tradeToLeverage` sizes a rebalance): the token uses them from there.
 /// @dev Always in favour of the token and the holders who stay, never the caller: shares and payouts round down,
 /// what stayers keep and fees round up, sizes round toward zero. Units: values and amounts in collateral units (a
 /// value is signed: an account can be under water), shares 18 decimals, leverage and the band WAD, sizes base WAD,
 /// prices USD WAD; `scale` is 10^(18 - collateral decimals). Products of bounded quantities (sizes and values as
-/// the exchange stores them, leverage up to `PerpMath`'s bounds) are plain checked arithmetic; anything scaled by a
+/// the exchange stores them, leverage up to the exchange's bounds) are plain checked arithmetic; anything scaled by a
 /// caller's amount or the supply goes through `Math.mulDiv`.
 library LeverageMath {
     uint256 internal constant WAD = 1e18;
@@ -33,45 +32,10 @@ library LeverageMath {
     // Leverage and the band
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Current leverage: `PerpMath.leverage` (the exchange's formula, signed WAD rounded toward zero).
-    function leverage(int256 value, int256 size, uint256 price, uint256 scale) internal pure returns (int256) {
-        return PerpMath.leverage(value, size, price, scale);
-    }
-
     /// @notice The drift band's bounds on |leverage|: `|L| x (1 - band)` and `|L| x (1 + band)`, rounded down.
     function band(int256 targetLeverage, uint256 width) internal pure returns (uint256 lower, uint256 upper) {
         uint256 target = SignedMath.abs(targetLeverage);
         return ((target * (WAD - width)) / WAD, (target * (WAD + width)) / WAD);
-    }
-
-    /// @notice Whether |leverage| is within the band [`lower`, `upper`]: `PerpMath.inBand`.
-    function inBand(
-        int256 value,
-        int256 size,
-        uint256 price,
-        uint256 lower,
-        uint256 upper,
-        uint256 scale
-    ) internal pure returns (bool) {
-        return PerpMath.inBand(value, size, price, lower, upper, scale);
-    }
-
-    /// @notice The size that puts an account of `value` at `targetLeverage`: `PerpMath.targetSize` (rounded toward
-    /// zero; none below `minValue`), the size the exchange's `tradeToLeverage` trades to.
-    function targetSize(
-        int256 targetLeverage,
-        int256 value,
-        uint256 price,
-        uint256 minValue,
-        uint256 scale
-    ) internal pure returns (int256) {
-        return PerpMath.targetSize(targetLeverage, value, price, minValue, scale);
-    }
-
-    /// @notice The part of a value a token levers, under its equity cap: `PerpMath.levered`, `min(value, cap)`.
-    /// What the account holds beyond the cap (a direct deposit, a rally past it) is not levered.
-    function levered(int256 value, uint256 cap) internal pure returns (int256) {
-        return PerpMath.levered(value, cap);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -92,18 +56,13 @@ library LeverageMath {
 
     /// @notice The least account value that holds a position with `supply` shares: the one whose live value is not
     /// dust. With `T = ceil(MIN_POSITION_EQUITY / scale)`, `floor(v x (s - M) / s) >= T` exactly when
-    /// `v >= ceil(T x s / (s - M))`; none (the largest uint256) while the dead shares are all the supply.
+    /// `v >= ceil(T x s / (s - M))`; none (the largest uint256) while the dead shares are all the supply. A token's
+    /// `minValue` for `PerpMath.holdsPosition`, so that its holders' part besides the dead shares is not dust (the dead
+    /// shares' part, which a donation can make large, is never levered alone).
     function minPositionValue(uint256 supply, uint256 scale) internal pure returns (uint256) {
         if (supply <= MINIMUM_SHARES) return type(uint256).max;
         return
             Math.mulDiv(Math.ceilDiv(MIN_POSITION_EQUITY, scale), supply, supply - MINIMUM_SHARES, Math.Rounding.Ceil);
-    }
-
-    /// @notice Whether an account of `value` holds a position: `PerpMath.holdsPosition` (above 0 and at least
-    /// `minValue`), with `minValue` the token's `minPositionValue(supply)`, so that its holders' part besides the dead
-    /// shares is not dust. (The dead shares' part, which a donation can make large, is never levered alone.)
-    function holdsPosition(int256 value, uint256 minValue) internal pure returns (bool) {
-        return PerpMath.holdsPosition(value, minValue);
     }
 
     // ---------------------------------------------------------------------------------------------------------

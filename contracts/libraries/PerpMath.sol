@@ -223,7 +223,8 @@ library PerpMath {
         return accountValue > 0 && uint256(accountValue) > cap ? int256(cap) : accountValue;
     }
 
-    /// @notice Whether an account of `accountValue` holds a position: above 0 and at least `minValue` (exact).
+    /// @notice Whether an account of `accountValue` holds a position: above 0 and at least `minValue` (exact; a
+    /// leveraged token's dust rule, `LeverageMath.minPositionValue`).
     function holdsPosition(int256 accountValue, uint256 minValue) internal pure returns (bool) {
         return accountValue > 0 && uint256(accountValue) >= minValue;
     }

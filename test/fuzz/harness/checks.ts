@@ -94,7 +94,7 @@ export async function checkInvariants(m: Model, r: Real, command: string): Promi
   expect(ex.sumOfMargins + ex.fund + m.stray, "books: margins + fund + stray").to.equal(ex.balance);
   // The stranger's margin (in the sum above: it is a holder) is the keeper rewards it was paid: it never trades.
   expect(
-    await r.s.exchange.margin(r.stranger.address, r.s.btcMarket),
+    (await r.s.exchange.accountState(r.stranger.address, r.s.btcMarket)).margin,
     "the keeper's rewards, chain vs models",
   ).to.equal(m.counts.rewardUnits);
   expect(fresh, "freshness").to.equal(!m.stale);
@@ -217,7 +217,7 @@ export async function everyoneLeaves(m: Model, r: Real, order: number[]): Promis
       const receipt = await mined(r.s.exchange.connect(who).trade(r.s.btcMarket, -size));
       await mirrorTrader(m, r, j, receipt, "close", (x) => x.trade(-size));
     }
-    const margin = await r.s.exchange.margin(who.address, r.s.btcMarket);
+    const margin = (await r.s.exchange.accountState(who.address, r.s.btcMarket)).margin;
     if (margin === 0n) continue;
     const receipt = await mined(r.s.exchange.connect(who).withdraw(r.s.btcMarket, margin, who.address));
     await mirrorTrader(m, r, j, receipt, "withdraw all", (x) => x.withdraw(margin));
