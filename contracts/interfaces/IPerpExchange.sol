@@ -71,8 +71,7 @@ interface IPerpExchange {
     /// average entry price `|openNotional| x WAD / |size|` (rounded down; 0 without a position), and a margin
     /// requirement `PerpMath.requirement(size, price, bps, scale)` (rounded up) with the market's `bps` (`market`).
     struct AccountState {
-        int256 value; // collateral units: margin + unrealized PnL - funding owed, rounded in favour of the fund (< 0:
-        // under water)
+        int256 value; // collateral units: margin + unrealized PnL - funding owed, rounded down (< 0: under water)
         uint256 margin; // collateral units, settled
         int256 size; // base asset, 18 decimals, signed
         int256 openNotional; // USD WAD, signed like size
@@ -328,7 +327,7 @@ interface IPerpExchange {
     /// @notice The stablecoin in the insurance / liquidity fund.
     function fundBalance() external view returns (uint256);
 
-    /// @notice An account's position.
+    /// @notice An account's position, with the funding index it last settled at (which `accountState` does not give).
     function position(address account, uint256 marketId) external view returns (Position memory);
 
     /// @notice Whether `liquidate(account, marketId)` would succeed now: a position whose value is under its

@@ -23,7 +23,8 @@ library LeverageMath {
     uint256 internal constant BPS = 10_000;
     /// @notice Equity (USD WAD) below which an account holds no position: a dust account.
     uint256 internal constant MIN_POSITION_EQUITY = 0.01e18;
-    /// @notice The most |target leverage| a token may have (WAD): 10x, long or short.
+    /// @notice The most |target leverage| a token may have (WAD): 10x, long or short. (A product rule, not the
+    /// exchange's bound on what it trades to, `PerpExchange.MAX_TRADE_LEVERAGE`.)
     uint256 internal constant MAX_LEVERAGE = 10e18;
     /// @notice The shares a token's first mint locks for good (dead shares).
     uint256 internal constant MINIMUM_SHARES = 1e12;

@@ -9,8 +9,9 @@ import {SignedWad} from "./SignedWad.sol";
 
 /// @title PerpMath
 /// @notice The perpetual exchange's formulas, each once: an account's value, a fill and its cost basis, the taker fee,
-/// funding, margin requirements, and a whole trade settled into the margin. `PerpExchange` trades and previews with
-/// them, and a leveraged token quotes its mints and redeems with the same code, so a quote is what the trade does.
+/// funding, margin requirements and the margin check, a whole trade settled into the margin, and the leverage and
+/// target size `tradeToLeverage` trades to. `PerpExchange` trades and previews with them, and a leveraged token quotes
+/// its mints, redeems and rebalances with the same code, so a quote is what the trade does.
 /// @dev Rounding is always in favour of the exchange's fund (against the trader): notional down (toward negative
 /// infinity), cost basis up, fee, funding paid and margin requirements up, funding received down, the margin's change
 /// down, realizable profit down. What an account owes is never forgiven while it holds a position: what its margin

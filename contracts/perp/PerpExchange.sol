@@ -31,7 +31,8 @@ contract PerpExchange is PerpMarkets, ReentrancyGuardTransient {
 
     /// @notice Share of a liquidation penalty paid to the liquidator (bps); the rest goes to the fund.
     uint256 public constant LIQUIDATOR_SHARE_BPS = 5_000;
-    /// @notice The most |leverage| `tradeToLeverage` takes: no market allows more (an initial margin of 1 bps).
+    /// @notice The most |leverage| (WAD) `tradeToLeverage` takes: 10,000x, what the least initial margin a market may
+    /// have (1 bps) allows. The exchange's bound, not a token's (`LeverageMath.MAX_LEVERAGE`, 10x).
     uint256 public constant MAX_TRADE_LEVERAGE = PerpMath.BPS * PerpMath.WAD;
 
     struct Account {

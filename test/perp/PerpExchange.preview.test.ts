@@ -55,7 +55,7 @@ async function previewThenDo(s: PerpSystem, timestamp: number, marginIn: bigint,
   return { preview, before, after };
 }
 
-describe("PerpExchange: previewTrade and accountSnapshot", () => {
+describe("PerpExchange: previewTrade and accountState", () => {
   it("match deposit + trade through open, increase, reduce, flip and close, with fees and funding", async () => {
     const s = await loadFixture(feeAndFundingFixture);
     const { btcFeed, exchange, alice } = s;
