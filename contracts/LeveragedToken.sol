@@ -46,7 +46,7 @@ import {TokenConfig} from "./token/TokenConfig.sol";
 ///   `navPerShare()` and the previews say 0.
 /// - An operator-set cap on equity (`equityCap`), as Index Coop's and Seamless's tokens have: a mint whose deposit
 ///   would take equity above it reverts with the cap and the headroom, and a rebalance levers at most the cap
-///   (`LeverageMath.levered`), so that equity the account holds beyond it (a deposit straight into the token's
+///   (`PerpMath.levered`), so that equity the account holds beyond it (a deposit straight into the token's
 ///   exchange account, a rally past the cap) is not levered: the position never exceeds what the cap allows at the
 ///   top of the band, whoever deposits what. Redeems are never limited.
 ///
@@ -263,9 +263,9 @@ contract LeveragedToken is TokenConfig, CloneERC20Permit, ITermsSource, Reentran
         IPerpExchange.AccountState memory a = _account();
         if (a.priceStatus != IPerpExchange.PriceStatus.FRESH || st.wipedOut || supply == 0) return 0;
         // A dust account without a position has nothing to rebalance (with one, a drift closes it).
-        int256 levered = LeverageMath.levered(a.value, _cap(st));
+        int256 levered = PerpMath.levered(a.value, _cap(st));
         uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale());
-        if (a.size == 0 && !LeverageMath.holdsPosition(levered, minValue)) return 0;
+        if (a.size == 0 && !PerpMath.holdsPosition(levered, minValue)) return 0;
         uint256 leverage = SignedMath.abs(_leverage(levered, a.size, a.price));
         return KeeperReward.rewardAt(_rewardTerms(st), levered, leverage, a.priceTime, timestamp);
     }

@@ -1,11 +1,11 @@
 import type { PerpExchange } from "../typechain-types";
 import { priceStatusName, type PriceStatus } from "./contractTypes";
-import { requirement, unrealizedPnl } from "./model/perp/math";
+import { entryPrice, requirement, unrealizedPnl } from "./model/perp/math";
 
 /**
  * An account's state on the perpetual exchange in one market, as `lt:info` and the app show it: one `accountState`
  * (which never reverts), valued at `markPrice`, which `priceStatus` describes (a stale or invalid price is shown as
- * such: the exchange's own valuing views revert then).
+ * such: the exchange's views that need a price revert then). Entry price, PnL and margin from it (`./model/perp/math`).
  */
 export interface ExchangeAccount {
   margin: bigint; // stablecoin units, settled
@@ -25,15 +25,11 @@ export async function readExchangeAccount(
   account: string,
   marketId: bigint,
 ): Promise<ExchangeAccount> {
-  const [state, entryPrice, market] = await Promise.all([
-    exchange.accountState(account, marketId),
-    exchange.entryPrice(account, marketId),
-    exchange.market(marketId),
-  ]);
+  const [state, market] = await Promise.all([exchange.accountState(account, marketId), exchange.market(marketId)]);
   return {
     margin: state.margin,
     size: state.size,
-    entryPrice,
+    entryPrice: entryPrice(state.size, state.openNotional),
     unrealizedPnl: unrealizedPnl(state.size, state.openNotional, state.price),
     fundingOwed: state.fundingOwed,
     accountValue: state.value,

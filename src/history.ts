@@ -110,7 +110,7 @@ export async function readTokenHistory(
     Promise.all(wanted.map((n) => provider.getBlock(n))),
     // A block whose price was stale or invalid has no NAV (the token's view reverts as a mint would): no point.
     Promise.all(blocks.map((n) => unlessPriceRevert(token.navPerShare({ blockTag: n }), undefined))),
-    Promise.all(blocks.map((n) => exchange.accountSnapshot(tokenAddress, marketId, { blockTag: n }))),
+    Promise.all(blocks.map((n) => exchange.accountState(tokenAddress, marketId, { blockTag: n }))),
   ]);
   const timeOf = new Map(wanted.map((n, i) => [n, times[i]?.timestamp ?? 0]));
 

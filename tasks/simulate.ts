@@ -63,10 +63,10 @@ task("lt:simulate", "Replays daily closes from a CSV on a local chain and compar
 
         // The model starts from the chain's state right after that mint.
         const address = await token.getAddress();
-        const [state, position, margin, marketParams, tokenParams] = await Promise.all([
+        const [state, position, { margin }, marketParams, tokenParams] = await Promise.all([
           system.exchange.market(market.id),
           system.exchange.position(address, market.id),
-          system.exchange.margin(address, market.id),
+          system.exchange.accountState(address, market.id),
           readMarketParams(system.exchange, market.id),
           readTokenParams(token),
         ]);

@@ -37,7 +37,7 @@ async function quoteBasis({ system }: TaskContext, token: LeveragedToken, blockT
   const [marketId, address] = await Promise.all([token.marketId(), token.getAddress()]);
   const [market, snapshot] = await Promise.all([
     system.exchange.market(marketId, { blockTag }),
-    system.exchange.accountSnapshot(address, marketId, { blockTag }),
+    system.exchange.accountState(address, marketId, { blockTag }),
   ]);
   const status = priceStatusName(snapshot.priceStatus);
   const price = `${formatAmount(snapshot.price, 18, 2, true)} USD${status === "fresh" ? "" : ` (${status})`}`;

@@ -66,9 +66,12 @@ interface IPerpExchange {
     }
 
     /// @notice Everything a trade of an account depends on, as of now (what `accountState` returns): enough for an
-    /// integrator to compute exactly what a deposit, trade or withdrawal would do, with `PerpMath`.
+    /// integrator to compute exactly what a deposit, trade or withdrawal would do, with `PerpMath`. At `price`: the
+    /// notional is `PerpMath.notional(size, price)` (rounded down), the unrealized PnL `notional - openNotional`, the
+    /// average entry price `|openNotional| x WAD / |size|` (rounded down; 0 without a position), and a margin
+    /// requirement `PerpMath.requirement(size, price, bps, scale)` (rounded up) with the market's `bps` (`market`).
     struct AccountState {
-        int256 value; // collateral units: margin + unrealized PnL - funding owed, as `accountValue`
+        int256 value; // collateral units: margin + unrealized PnL - funding owed, rounded down (< 0: under water)
         uint256 margin; // collateral units, settled
         int256 size; // base asset, 18 decimals, signed
         int256 openNotional; // USD WAD, signed like size
@@ -237,11 +240,11 @@ interface IPerpExchange {
     /// taker fee are settled with the fund. A trade that increases exposure must leave the account's value at or
     /// above its initial margin.
     /// @return price the mark price (WAD) the trade was filled at
-    /// @return valueAfter the account's value right after the trade (as `accountValue` would answer)
+    /// @return valueAfter the account's value right after the trade (as `accountState` would answer)
     function trade(uint256 marketId, int256 sizeDelta) external returns (uint256 price, int256 valueAfter);
 
     /// @notice Trades the caller's position to `target.leverage` (signed WAD) on at most `target.maxValue`:
-    /// `leverage x min(value, maxValue) / price` rounded toward zero (`LeverageMath.targetSize`), where the value is
+    /// `leverage x min(value, maxValue) / price` rounded toward zero (`PerpMath.targetSize`), where the value is
     /// the account's before the trade, funding pending included; to no position when that levered value is below
     /// `target.minValue` or <= 0. One call and one price read for what would otherwise be `accountState` and `trade`.
     /// Nothing is traded (no revert) when the position is at the target already, or when its |leverage| on the
@@ -281,11 +284,10 @@ interface IPerpExchange {
     function settleFunding(uint256 marketId) external;
 
     // ---------------------------------------------------------------------------------------------------------
-    // Views. Those that value an account at the mark price (`accountValue`, `unrealizedPnl`, `fundingOwed`,
-    // `notional`, the margin requirements) revert with the price's named error, as a state change would, while the
-    // account holds a position and the price is not FRESH; `accountState` and `accountSnapshot` never revert for a
-    // known market and say what the price is (`PriceStatus`); `isLiquidatable` is false unless `liquidate` could
-    // read the price.
+    // Views. `accountState` is an account's one view: it never reverts for a known market and says what the price
+    // is (`PriceStatus`); what else an account's numbers are follows from it with `PerpMath` (see `AccountState`).
+    // `previewTrade` and `markPrice` revert with the price's named error unless it is FRESH, as a state change
+    // would; `isLiquidatable` is false unless `liquidate` could read the price.
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice The stablecoin used as margin.
@@ -300,17 +302,10 @@ interface IPerpExchange {
     /// @notice A market's settings and state.
     function market(uint256 marketId) external view returns (MarketState memory);
 
-    /// @notice The account's value, its signed size, the price the value was computed at and that price's status
-    /// (see `PriceStatus`), as `accountState` gives them. Never reverts for a known market.
-    function accountSnapshot(
-        address account,
-        uint256 marketId
-    ) external view returns (int256 value, int256 size, uint256 price, PriceStatus priceStatus);
-
     /// @notice The account's value before and after depositing `marginIn` and then trading `sizeDelta`, exactly as
     /// `deposit` followed by `trade` would leave it (funding settled, PnL realized, fee charged, rounding included).
     /// Reverts on a stale, zero or negative price, like `trade`. `sizeDelta` may be 0: a deposit alone, which settles
-    /// nothing (funding stays pending in the value, as `accountValue` counts it).
+    /// nothing (funding stays pending in the value, as `accountState` counts it).
     function previewTrade(
         address account,
         uint256 marketId,
@@ -332,34 +327,8 @@ interface IPerpExchange {
     /// @notice The stablecoin in the insurance / liquidity fund.
     function fundBalance() external view returns (uint256);
 
-    /// @notice An account's settled margin (collateral units).
-    function margin(address account, uint256 marketId) external view returns (uint256);
-
-    /// @notice An account's position.
+    /// @notice An account's position, with the funding index it last settled at (which `accountState` does not give).
     function position(address account, uint256 marketId) external view returns (Position memory);
-
-    /// @notice The average entry price (WAD) of an account's position; 0 without a position.
-    function entryPrice(address account, uint256 marketId) external view returns (uint256);
-
-    /// @notice size x mark price - openNotional, USD WAD, signed.
-    function unrealizedPnl(address account, uint256 marketId) external view returns (int256);
-
-    /// @notice Funding the account owes and has not settled, USD WAD (< 0: it is owed funding).
-    function fundingOwed(address account, uint256 marketId) external view returns (int256);
-
-    /// @notice margin + unrealized PnL - funding owed, in collateral units, rounded in favour of the fund.
-    /// Negative when the account is under water.
-    function accountValue(address account, uint256 marketId) external view returns (int256);
-
-    /// @notice size x mark price, USD WAD, signed like the size.
-    function notional(address account, uint256 marketId) external view returns (int256);
-
-    /// @notice The maintenance margin: |notional| x maintenanceMarginBps, in collateral units rounded up.
-    /// (The liquidation penalty, |notional| x liquidationPenaltyBps, is also rounded up, capped by the margin left.)
-    function marginRequirement(address account, uint256 marketId) external view returns (uint256);
-
-    /// @notice The initial margin: |notional| x initialMarginBps, in collateral units rounded up.
-    function initialMarginRequirement(address account, uint256 marketId) external view returns (uint256);
 
     /// @notice Whether `liquidate(account, marketId)` would succeed now: a position whose value is under its
     /// maintenance margin at a FRESH price (false while the price is stale or invalid, as `liquidate` reverts then).

@@ -148,7 +148,8 @@ contract LeveragedTokenLens {
         (v.bandLower, v.bandUpper) = token.leverageBand();
         v.lastRebalance = token.lastRebalanceTime();
         v.nextRebalance = token.nextRebalanceTime();
-        (, v.positionSize, v.price, v.priceStatus) = exchange.accountSnapshot(address(token), v.marketId);
+        IPerpExchange.AccountState memory account_ = exchange.accountState(address(token), v.marketId);
+        (v.positionSize, v.price, v.priceStatus) = (account_.size, account_.price, account_.priceStatus);
         // NAV and the headroom value the account: given only at a price a mint or redeem would use (or without a
         // position, when they do not depend on the price), where the token's own views answer them.
         if (v.positionSize == 0 || v.priceStatus == IPerpExchange.PriceStatus.FRESH) {

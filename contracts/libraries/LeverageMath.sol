@@ -4,26 +4,27 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
-import {PerpMath} from "./PerpMath.sol";
 import {SignedWad} from "./SignedWad.sol";
 
 /// @title LeverageMath
-/// @notice A leveraged token's formulas, each once, with its rounding: current leverage and the drift band, the levered
-/// value under the equity cap, the target size, the size a mint adds, shares for equity added, the redeemer's part, the
-/// fees, and the rules that keep a token safe at tiny supply (dead shares, the holders' live value, dust).
-/// `LeveragedToken` quotes and acts with them, and the exchange sizes a rebalance with `targetSize`.
+/// @notice A leveraged token's formulas, each once, with its rounding: the drift band, the size a mint adds, shares for
+/// equity added, the redeemer's part, the fees, and the rules that keep a token safe at tiny supply (dead shares, the
+/// holders' live value, dust). `LeveragedToken` quotes and acts with them. Current leverage, the levered value under
+/// the equity cap, the band test, the target size and whether a value holds a position are the exchange's formulas
+/// (`PerpMath`, with which its `tradeToLeverage` sizes a rebalance): the token uses them from there.
 /// @dev Always in favour of the token and the holders who stay, never the caller: shares and payouts round down,
 /// what stayers keep and fees round up, sizes round toward zero. Units: values and amounts in collateral units (a
 /// value is signed: an account can be under water), shares 18 decimals, leverage and the band WAD, sizes base WAD,
 /// prices USD WAD; `scale` is 10^(18 - collateral decimals). Products of bounded quantities (sizes and values as
-/// the exchange stores them, leverage up to `PerpMath`'s bounds) are plain checked arithmetic; anything scaled by a
+/// the exchange stores them, leverage up to the exchange's bounds) are plain checked arithmetic; anything scaled by a
 /// caller's amount or the supply goes through `Math.mulDiv`.
 library LeverageMath {
     uint256 internal constant WAD = 1e18;
     uint256 internal constant BPS = 10_000;
     /// @notice Equity (USD WAD) below which an account holds no position: a dust account.
     uint256 internal constant MIN_POSITION_EQUITY = 0.01e18;
-    /// @notice The most |target leverage| a token may have (WAD): 10x, long or short.
+    /// @notice The most |target leverage| a token may have (WAD): 10x, long or short. (A product rule, not the
+    /// exchange's bound on what it trades to, `PerpExchange.MAX_TRADE_LEVERAGE`.)
     uint256 internal constant MAX_LEVERAGE = 10e18;
     /// @notice The shares a token's first mint locks for good (dead shares).
     uint256 internal constant MINIMUM_SHARES = 1e12;
@@ -32,51 +33,10 @@ library LeverageMath {
     // Leverage and the band
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Current leverage: `notional x WAD / value`, signed, rounded toward zero; 0 without a position; the
-    /// largest magnitude (signed like the position) at a value <= 0.
-    function leverage(int256 value, int256 size, uint256 price, uint256 scale) internal pure returns (int256) {
-        if (size == 0) return 0;
-        if (value <= 0) return size > 0 ? type(int256).max : type(int256).min;
-        return (PerpMath.notional(size, price) * int256(WAD)) / (value * int256(scale));
-    }
-
     /// @notice The drift band's bounds on |leverage|: `|L| x (1 - band)` and `|L| x (1 + band)`, rounded down.
     function band(int256 targetLeverage, uint256 width) internal pure returns (uint256 lower, uint256 upper) {
         uint256 target = SignedMath.abs(targetLeverage);
         return ((target * (WAD - width)) / WAD, (target * (WAD + width)) / WAD);
-    }
-
-    /// @notice Whether |leverage| of `size` on a positive `value` at `price` is within the band [`lower`, `upper`],
-    /// bounds included; never for an empty band (`lower > upper`).
-    function inBand(
-        int256 value,
-        int256 size,
-        uint256 price,
-        uint256 lower,
-        uint256 upper,
-        uint256 scale
-    ) internal pure returns (bool) {
-        uint256 current = SignedMath.abs(leverage(value, size, price, scale));
-        return current >= lower && current <= upper;
-    }
-
-    /// @notice The size that puts an account of `value` at `targetLeverage`: `L x value / price` rounded toward zero,
-    /// or none when the value holds no position (below `minValue`: a dust account, or one under water).
-    function targetSize(
-        int256 targetLeverage,
-        int256 value,
-        uint256 price,
-        uint256 minValue,
-        uint256 scale
-    ) internal pure returns (int256) {
-        if (!holdsPosition(value, minValue)) return 0;
-        return (targetLeverage * (value * int256(scale))) / int256(price);
-    }
-
-    /// @notice The part of a value a token levers: at most its equity cap, `min(value, cap)`; a value <= 0 as it is.
-    /// What the account holds beyond the cap (a direct deposit, a rally past it) is not levered.
-    function levered(int256 value, uint256 cap) internal pure returns (int256) {
-        return value > 0 && uint256(value) > cap ? int256(cap) : value; // cap < value: it fits int256
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -97,18 +57,13 @@ library LeverageMath {
 
     /// @notice The least account value that holds a position with `supply` shares: the one whose live value is not
     /// dust. With `T = ceil(MIN_POSITION_EQUITY / scale)`, `floor(v x (s - M) / s) >= T` exactly when
-    /// `v >= ceil(T x s / (s - M))`; none (the largest uint256) while the dead shares are all the supply.
+    /// `v >= ceil(T x s / (s - M))`; none (the largest uint256) while the dead shares are all the supply. A token's
+    /// `minValue` for `PerpMath.holdsPosition`, so that its holders' part besides the dead shares is not dust (the dead
+    /// shares' part, which a donation can make large, is never levered alone).
     function minPositionValue(uint256 supply, uint256 scale) internal pure returns (uint256) {
         if (supply <= MINIMUM_SHARES) return type(uint256).max;
         return
             Math.mulDiv(Math.ceilDiv(MIN_POSITION_EQUITY, scale), supply, supply - MINIMUM_SHARES, Math.Rounding.Ceil);
-    }
-
-    /// @notice Whether an account of `value` holds a position: above 0 and at least `minValue`, which a token sets to
-    /// `minPositionValue(supply)`, so that its holders' part besides the dead shares is not dust. (The dead shares'
-    /// part, which a donation can make large, is never levered alone.)
-    function holdsPosition(int256 value, uint256 minValue) internal pure returns (bool) {
-        return value > 0 && uint256(value) >= minValue;
     }
 
     // ---------------------------------------------------------------------------------------------------------

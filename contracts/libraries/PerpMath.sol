@@ -9,8 +9,9 @@ import {SignedWad} from "./SignedWad.sol";
 
 /// @title PerpMath
 /// @notice The perpetual exchange's formulas, each once: an account's value, a fill and its cost basis, the taker fee,
-/// funding, margin requirements, and a whole trade settled into the margin. `PerpExchange` trades and previews with
-/// them, and a leveraged token quotes its mints and redeems with the same code, so a quote is what the trade does.
+/// funding, margin requirements and the margin check, a whole trade settled into the margin, and the leverage and
+/// target size `tradeToLeverage` trades to. `PerpExchange` trades and previews with them, and a leveraged token quotes
+/// its mints, redeems and rebalances with the same code, so a quote is what the trade does.
 /// @dev Rounding is always in favour of the exchange's fund (against the trader): notional down (toward negative
 /// infinity), cost basis up, fee, funding paid and margin requirements up, funding received down, the margin's change
 /// down, realizable profit down. What an account owes is never forgiven while it holds a position: what its margin
@@ -74,6 +75,19 @@ library PerpMath {
     /// up.
     function requirement(int256 size, uint256 price, uint256 bps, uint256 scale) internal pure returns (uint256) {
         return Math.ceilDiv(SignedMath.abs(size) * price * bps, WAD * BPS * scale);
+    }
+
+    /// @notice The margin check: whether `accountValue` (collateral units) covers the margin `bps` of a position of
+    /// `size` at `price` requires (`requirement`, rounded up), and that requirement. A value equal to it covers it.
+    function coversMargin(
+        int256 accountValue,
+        int256 size,
+        uint256 price,
+        uint256 bps,
+        uint256 scale
+    ) internal pure returns (bool covered, uint256 required) {
+        required = requirement(size, price, bps, scale);
+        covered = accountValue >= int256(required);
     }
 
     /// @notice The taker fee of trading `sizeDelta` at `price`: `|sizeDelta| x price x feeBps`, USD WAD, rounded up.
@@ -175,6 +189,58 @@ library PerpMath {
         s.fundingPaid = fundingOwed;
         s.fee = takerFee(sizeDelta, price, takerFeeBps);
         (s.marginDelta, s.badDebt) = settle(a, s.realizedPnl - fundingOwed - int256(s.fee), scale);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Leverage: what `PerpExchange.tradeToLeverage` sizes a position with (and a leveraged token, via LeverageMath)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Current leverage: `notional x WAD / accountValue`, signed WAD, rounded toward zero (the notional
+    /// itself rounded down); 0 without a position; the largest magnitude (signed like the position) at a value <= 0.
+    function leverage(int256 accountValue, int256 size, uint256 price, uint256 scale) internal pure returns (int256) {
+        if (size == 0) return 0;
+        if (accountValue <= 0) return size > 0 ? type(int256).max : type(int256).min;
+        return (notional(size, price) * int256(WAD)) / (accountValue * int256(scale));
+    }
+
+    /// @notice Whether |leverage| of `size` on a positive `accountValue` at `price` is within the band [`lower`,
+    /// `upper`], bounds included (|leverage| rounded toward zero, as `leverage`); never for an empty band.
+    function inBand(
+        int256 accountValue,
+        int256 size,
+        uint256 price,
+        uint256 lower,
+        uint256 upper,
+        uint256 scale
+    ) internal pure returns (bool) {
+        uint256 current = SignedMath.abs(leverage(accountValue, size, price, scale));
+        return current >= lower && current <= upper;
+    }
+
+    /// @notice The part of an account's value that is levered: `min(accountValue, cap)`, exact; a value <= 0 as it is.
+    /// What the account holds beyond the cap is not levered.
+    function levered(int256 accountValue, uint256 cap) internal pure returns (int256) {
+        // cap < accountValue: it fits int256
+        return accountValue > 0 && uint256(accountValue) > cap ? int256(cap) : accountValue;
+    }
+
+    /// @notice Whether an account of `accountValue` holds a position: above 0 and at least `minValue` (exact; a
+    /// leveraged token's dust rule, `LeverageMath.minPositionValue`).
+    function holdsPosition(int256 accountValue, uint256 minValue) internal pure returns (bool) {
+        return accountValue > 0 && uint256(accountValue) >= minValue;
+    }
+
+    /// @notice The size that puts an account at `targetLeverage`: `L x accountValue / price`, base WAD, rounded toward
+    /// zero; none when the value holds no position (`holdsPosition`: below `minValue`, or <= 0).
+    function targetSize(
+        int256 targetLeverage,
+        int256 accountValue,
+        uint256 price,
+        uint256 minValue,
+        uint256 scale
+    ) internal pure returns (int256) {
+        if (!holdsPosition(accountValue, minValue)) return 0;
+        return (targetLeverage * (accountValue * int256(scale))) / int256(price);
     }
 
     /// @notice A trade of `sizeDelta` (none if 0) replayed on a copy `a` of an account, as `trade` does it, and the

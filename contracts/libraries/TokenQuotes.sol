@@ -92,7 +92,7 @@ library TokenQuotes {
         } else if (value <= 0) {
             q.refused = true; // a wipe-out is due: never a mint priced against a value <= 0
             return q;
-        } else if (_rebalancesFirst(k, LeverageMath.levered(value, k.cap), a.size, acc.price, supply)) {
+        } else if (_rebalancesFirst(k, PerpMath.levered(value, k.cap), a.size, acc.price, supply)) {
             (value, funding) = _quoteRebalanceFirst(k, q.rebalance, a, value, funding, acc, supply);
             if (value <= 0) {
                 q.refused = true; // the rebalance's fee took what was left
@@ -142,7 +142,7 @@ library TokenQuotes {
             bool closeAll = value <= 0 || LeverageMath.leavesDust(value, shares, supply, k.scale);
             // Above its band the account may be under the exchange's maintenance margin, where it refuses a
             // withdrawal: a redeem that leaves a position does the due rebalance first (as a mint does).
-            if (!closeAll && _isOverLevered(k, LeverageMath.levered(value, k.cap), a.size, acc.price)) {
+            if (!closeAll && _isOverLevered(k, PerpMath.levered(value, k.cap), a.size, acc.price)) {
                 (value, funding) = _quoteRebalanceFirst(k, q.rebalance, a, value, funding, acc, supply);
             }
             q.value = value;
@@ -182,11 +182,11 @@ library TokenQuotes {
         valueAfter = r.valueAfter;
     }
 
-    /// @notice The size a rebalance trades to on `value` shared by `supply` shares (`LeverageMath.targetSize` of the
+    /// @notice The size a rebalance trades to on `value` shared by `supply` shares (`PerpMath.targetSize` of the
     /// levered value, none for a dust account).
     function _targetSize(Terms memory k, int256 value, uint256 price, uint256 supply) private pure returns (int256) {
         uint256 minValue = LeverageMath.minPositionValue(supply, k.scale);
-        return LeverageMath.targetSize(k.targetLeverage, LeverageMath.levered(value, k.cap), price, minValue, k.scale);
+        return PerpMath.targetSize(k.targetLeverage, PerpMath.levered(value, k.cap), price, minValue, k.scale);
     }
 
     /// @notice Replays a trade of `sizeDelta` (none if 0) on `a` as the exchange does it (`PerpMath.replay`) at the
@@ -214,12 +214,12 @@ library TokenQuotes {
         if (k.wipedOut || supply == 0) return ILeveragedToken.RebalanceAction.NONE;
         // Only a gap or a liquidation takes a value to 0 or below (a dust account holds no position): wipe it out.
         if (value <= 0) return ILeveragedToken.RebalanceAction.DRIFT;
-        int256 levered = LeverageMath.levered(value, k.cap);
+        int256 levered = PerpMath.levered(value, k.cap);
         // A dust account holds no position: one left open (the price moved it into dust) is closed.
-        if (!LeverageMath.holdsPosition(levered, minValue))
+        if (!PerpMath.holdsPosition(levered, minValue))
             return size != 0 ? ILeveragedToken.RebalanceAction.DRIFT : ILeveragedToken.RebalanceAction.NONE;
         (uint256 lower, uint256 upper) = LeverageMath.band(k.targetLeverage, k.band);
-        if (!LeverageMath.inBand(levered, size, price, lower, upper, k.scale)) {
+        if (!PerpMath.inBand(levered, size, price, lower, upper, k.scale)) {
             return ILeveragedToken.RebalanceAction.DRIFT;
         }
         if (block.timestamp >= k.timeDue) return ILeveragedToken.RebalanceAction.TIME;
@@ -237,13 +237,13 @@ library TokenQuotes {
     ) private pure returns (bool) {
         if (size == 0) return false;
         return
-            !LeverageMath.holdsPosition(value, LeverageMath.minPositionValue(supply, k.scale)) ||
+            !PerpMath.holdsPosition(value, LeverageMath.minPositionValue(supply, k.scale)) ||
             _isOverLevered(k, value, size, price);
     }
 
     /// @notice Whether |leverage| on a positive levered value is above the band.
     function _isOverLevered(Terms memory k, int256 value, int256 size, uint256 price) private pure returns (bool) {
         (, uint256 upper) = LeverageMath.band(k.targetLeverage, k.band);
-        return SignedMath.abs(LeverageMath.leverage(value, size, price, k.scale)) > upper;
+        return SignedMath.abs(PerpMath.leverage(value, size, price, k.scale)) > upper;
     }
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -13,8 +11,8 @@ import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
 import {IPerpExchange} from "../interfaces/IPerpExchange.sol";
 import {ITermsSource, KeeperReward} from "../libraries/KeeperReward.sol";
-import {LeverageMath} from "../libraries/LeverageMath.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
+import {PerpMarkets} from "./PerpMarkets.sol";
 
 /// @title PerpExchange
 /// @notice A mock perpetual-futures exchange for local chains and testnets: isolated margin per (account, market),
@@ -23,43 +21,19 @@ import {PerpMath} from "../libraries/PerpMath.sol";
 /// @dev Books: the stablecoin balance of this contract always equals the sum of all margins plus the fund.
 /// Every amount that moves between an account and the fund is rounded in favour of the fund, so the exchange can
 /// never owe more than it holds; a payment the fund cannot make reverts with `PerpInsufficientFund`.
-contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient {
+contract PerpExchange is PerpMarkets, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using SafeCast for int256;
 
-    /// @notice May create markets and change their settings.
-    bytes32 public constant MARKET_ADMIN_ROLE = keccak256("MARKET_ADMIN_ROLE");
     /// @notice May take stablecoin out of the insurance / liquidity fund.
     bytes32 public constant FUND_MANAGER_ROLE = keccak256("FUND_MANAGER_ROLE");
 
-    uint256 private constant WAD = 1e18;
-    uint256 private constant BPS = 10_000;
     /// @notice Share of a liquidation penalty paid to the liquidator (bps); the rest goes to the fund.
     uint256 public constant LIQUIDATOR_SHARE_BPS = 5_000;
-    /// @notice Upper bounds of the market settings.
-    uint256 public constant MAX_TAKER_FEE_BPS = 100;
-    uint256 public constant MAX_LIQUIDATION_PENALTY_BPS = 1_000;
-    int256 public constant MAX_FUNDING_RATE_PER_YEAR = 10e18;
-    /// @notice The most |leverage| `tradeToLeverage` takes: no market allows more (an initial margin of 1 bps).
-    uint256 public constant MAX_TRADE_LEVERAGE = BPS * WAD;
-
-    struct MarketData {
-        // slot 0
-        AggregatorV3Interface feed;
-        uint32 maxPriceAge; // seconds
-        uint16 takerFeeBps;
-        uint16 initialMarginBps;
-        uint16 maintenanceMarginBps;
-        uint16 liquidationPenaltyBps;
-        // slot 1: what a trade reads besides slot 0; nothing of the market is written by a trade
-        int96 fundingRatePerYear; // WAD fraction of notional a year
-        uint40 fundingCheckpoint; // unix seconds: when the rate last changed
-        uint8 feedDecimals;
-        int112 cumulativeFundingAtCheckpoint; // sum of fundingRatePerYear x seconds up to fundingCheckpoint
-        // slot 2
-        uint112 lastPrice; // WAD, the last price a market-admin change or a liquidation accepted
-    }
+    /// @notice The most |leverage| (WAD) `tradeToLeverage` takes: 10,000x, what the least initial margin a market may
+    /// have (1 bps) allows. The exchange's bound, not a token's (`LeverageMath.MAX_LEVERAGE`, 10x).
+    uint256 public constant MAX_TRADE_LEVERAGE = PerpMath.BPS * PerpMath.WAD;
 
     struct Account {
         // slot 0
@@ -98,66 +72,20 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     /// @dev 10 ** (18 - collateral decimals): USD WAD per collateral unit.
     uint256 private immutable _collateralScale;
 
-    // One slot, read by every trade: the fund and the number of markets.
-    uint128 private _fund;
-    uint64 private _marketCount;
-    mapping(uint256 marketId => MarketData) private _markets;
-    string[] private _symbols;
-    mapping(bytes32 symbolHash => uint256 marketIdPlusOne) private _marketIdBySymbol;
     mapping(address account => mapping(uint256 marketId => Account)) private _accounts;
 
-    constructor(IERC20Metadata collateral_, address admin) {
-        if (address(collateral_) == address(0) || admin == address(0)) revert PerpZeroAddress();
+    constructor(IERC20Metadata collateral_, address admin) PerpMarkets(admin) {
+        if (address(collateral_) == address(0)) revert PerpZeroAddress();
         uint8 decimals = collateral_.decimals();
         if (decimals > 18) revert PerpInvalidConfig("collateralDecimals", int256(uint256(decimals)));
         _collateral = collateral_;
         _collateralScale = 10 ** (18 - decimals);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(MARKET_ADMIN_ROLE, admin);
         _grantRole(FUND_MANAGER_ROLE, admin);
     }
 
     // -------------------------------------------------------------------------------------------------------------
-    // Admin
+    // Fund manager
     // -------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc IPerpExchange
-    function createMarket(
-        string calldata symbol,
-        MarketConfig calldata config
-    ) external onlyRole(MARKET_ADMIN_ROLE) returns (uint256 marketId) {
-        if (bytes(symbol).length == 0) revert PerpInvalidConfig("symbol", 0);
-        bytes32 symbolHash = keccak256(bytes(symbol));
-        uint256 existing = _marketIdBySymbol[symbolHash];
-        if (existing != 0) revert PerpDuplicateMarket(symbol, existing - 1);
-        _validateConfig(config);
-
-        marketId = _marketCount;
-        _marketCount = uint64(marketId + 1);
-        MarketData storage m = _markets[marketId];
-        _writeConfig(m, config);
-        m.fundingCheckpoint = uint40(block.timestamp);
-        _symbols.push(symbol);
-        _marketIdBySymbol[symbolHash] = marketId + 1;
-        // A market must start with a price the exchange accepts.
-        (uint256 price, ) = _freshPrice(marketId, m);
-        m.lastPrice = uint112(price);
-        emit MarketCreated(marketId, symbol, config);
-    }
-
-    /// @inheritdoc IPerpExchange
-    function updateMarketConfig(uint256 marketId, MarketConfig calldata config) external onlyRole(MARKET_ADMIN_ROLE) {
-        MarketData storage m = _market(marketId);
-        _validateConfig(config);
-        // Funding accrued at the old rate up to now is kept in the checkpoint; the new rate runs from now.
-        m.cumulativeFundingAtCheckpoint = _currentCumulativeFunding(m).toInt112();
-        m.fundingCheckpoint = uint40(block.timestamp);
-        _writeConfig(m, config);
-        // Like a new market, the new settings must come with a price the exchange accepts.
-        (uint256 price, ) = _freshPrice(marketId, m);
-        m.lastPrice = uint112(price);
-        emit MarketConfigUpdated(marketId, config);
-    }
 
     /// @inheritdoc IPerpExchange
     function withdrawFromFund(uint256 amount, address to) external onlyRole(FUND_MANAGER_ROLE) nonReentrant {
@@ -227,21 +155,21 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         r.price = t.price;
         r.sizeBefore = t.account.size;
         r.valueBefore = PerpMath.valueOf(t.account, t.fundingOwed, t.price, _collateralScale);
-        int256 levered = LeverageMath.levered(r.valueBefore, target.maxValue);
+        int256 levered = PerpMath.levered(r.valueBefore, target.maxValue);
         uint256 scale = _collateralScale;
         // Within a (non-empty) band nothing is traded, and no keeper reward can be due.
         bool hold =
             target.bandLower <= target.bandUpper && // not an empty band
-                LeverageMath.holdsPosition(levered, target.minValue) &&
-                LeverageMath.inBand(levered, r.sizeBefore, t.price, target.bandLower, target.bandUpper, scale);
+                PerpMath.holdsPosition(levered, target.minValue) &&
+                PerpMath.inBand(levered, r.sizeBefore, t.price, target.bandLower, target.bandUpper, scale);
         r.sizeAfter =
-            hold ? r.sizeBefore : LeverageMath.targetSize(target.leverage, levered, t.price, target.minValue, scale);
+            hold ? r.sizeBefore : PerpMath.targetSize(target.leverage, levered, t.price, target.minValue, scale);
         bool traded = r.sizeAfter != r.sizeBefore;
         r.valueAfter = traded ? _trade(t, r.sizeAfter - r.sizeBefore) : r.valueBefore;
         r.priceTime = t.priceTime;
         address keeper = target.keeper;
         if (keeper != address(0) && !hold) {
-            uint256 leverage = SignedMath.abs(LeverageMath.leverage(levered, r.sizeBefore, t.price, scale));
+            uint256 leverage = SignedMath.abs(PerpMath.leverage(levered, r.sizeBefore, t.price, scale));
             KeeperReward.Terms memory terms = ITermsSource(msg.sender).keeperRewardTerms();
             r.reward = KeeperReward.rewardAt(terms, levered, leverage, t.priceTime, block.timestamp);
             if (r.reward != 0) {
@@ -286,11 +214,9 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         m.lastPrice = uint112(t.price);
 
         int256 size = t.account.size;
-        uint256 maintenance = PerpMath.requirement(size, t.price, t.maintenanceMarginBps, _collateralScale);
         int256 value = PerpMath.valueOf(t.account, t.fundingOwed, t.price, _collateralScale);
-        if (size == 0 || value >= int256(maintenance)) {
-            revert PerpNotLiquidatable(account, marketId, value, maintenance);
-        }
+        (bool covered, uint256 maintenance) = _coversMargin(value, size, t.price, t.maintenanceMarginBps);
+        if (size == 0 || covered) revert PerpNotLiquidatable(account, marketId, value, maintenance);
         // The position is closed at the mark price, without a taker fee.
         t.takerFeeBps = 0;
         _trade(t, -size);
@@ -299,7 +225,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             PerpMath.requirement(size, t.price, m.liquidationPenaltyBps, _collateralScale),
             t.account.margin
         );
-        uint256 reward = (penalty * LIQUIDATOR_SHARE_BPS) / BPS;
+        uint256 reward = (penalty * LIQUIDATOR_SHARE_BPS) / PerpMath.BPS;
         unchecked {
             // penalty <= margin (the min above) and reward <= penalty (LIQUIDATOR_SHARE_BPS <= BPS).
             t.account.margin -= penalty;
@@ -327,47 +253,6 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IPerpExchange
-    function marketCount() external view returns (uint256) {
-        return _marketCount;
-    }
-
-    /// @inheritdoc IPerpExchange
-    function marketIdOf(string calldata symbol) external view returns (uint256) {
-        uint256 idPlusOne = _marketIdBySymbol[keccak256(bytes(symbol))];
-        if (idPlusOne == 0) revert PerpUnknownSymbol(symbol);
-        return idPlusOne - 1;
-    }
-
-    /// @inheritdoc IPerpExchange
-    function market(uint256 marketId) external view returns (MarketState memory state) {
-        MarketData storage m = _market(marketId);
-        state.symbol = _symbols[marketId];
-        state.config = MarketConfig({
-            feed: m.feed,
-            maxPriceAge: m.maxPriceAge,
-            takerFeeBps: m.takerFeeBps,
-            initialMarginBps: m.initialMarginBps,
-            maintenanceMarginBps: m.maintenanceMarginBps,
-            liquidationPenaltyBps: m.liquidationPenaltyBps,
-            fundingRatePerYear: m.fundingRatePerYear
-        });
-        state.feedDecimals = m.feedDecimals;
-        // cumulativeFunding is accrued up to now, so it is reported as of now
-        state.lastFundingUpdate = uint40(block.timestamp);
-        state.cumulativeFunding = _currentCumulativeFunding(m);
-        state.lastPrice = m.lastPrice;
-    }
-
-    /// @inheritdoc IPerpExchange
-    function accountSnapshot(
-        address account,
-        uint256 marketId
-    ) external view returns (int256 value, int256 size, uint256 price, PriceStatus priceStatus) {
-        AccountState memory s = _accountState(account, marketId);
-        return (s.value, s.size, s.price, s.priceStatus);
-    }
-
-    /// @inheritdoc IPerpExchange
     function accountState(address account, uint256 marketId) external view returns (AccountState memory) {
         return _accountState(account, marketId);
     }
@@ -388,24 +273,8 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IPerpExchange
-    function markPrice(uint256 marketId) external view returns (uint256 price) {
-        (price, ) = _freshPrice(marketId, _market(marketId));
-    }
-
-    /// @inheritdoc IPerpExchange
-    function takerFeeBps(uint256 marketId) external view returns (uint256) {
-        return _market(marketId).takerFeeBps;
-    }
-
-    /// @inheritdoc IPerpExchange
     function fundBalance() external view returns (uint256) {
         return _fund;
-    }
-
-    /// @inheritdoc IPerpExchange
-    function margin(address account, uint256 marketId) external view returns (uint256) {
-        _market(marketId);
-        return _accounts[account][marketId].margin;
     }
 
     /// @inheritdoc IPerpExchange
@@ -416,155 +285,22 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IPerpExchange
-    function entryPrice(address account, uint256 marketId) external view returns (uint256) {
-        _market(marketId);
-        Account storage a = _accounts[account][marketId];
-        if (a.size == 0) return 0;
-        return Math.mulDiv(SignedMath.abs(a.openNotional), WAD, SignedMath.abs(a.size));
-    }
-
-    /// @inheritdoc IPerpExchange
-    function unrealizedPnl(address account, uint256 marketId) external view returns (int256) {
-        AccountState memory s = _valuedState(account, marketId);
-        return PerpMath.notional(s.size, s.price) - s.openNotional;
-    }
-
-    /// @inheritdoc IPerpExchange
-    function fundingOwed(address account, uint256 marketId) external view returns (int256) {
-        return _valuedState(account, marketId).fundingOwed;
-    }
-
-    /// @inheritdoc IPerpExchange
-    function accountValue(address account, uint256 marketId) external view returns (int256) {
-        return _valuedState(account, marketId).value;
-    }
-
-    /// @inheritdoc IPerpExchange
-    function notional(address account, uint256 marketId) external view returns (int256) {
-        AccountState memory s = _valuedState(account, marketId);
-        return PerpMath.notional(s.size, s.price);
-    }
-
-    /// @inheritdoc IPerpExchange
-    function marginRequirement(address account, uint256 marketId) external view returns (uint256) {
-        return _requirementNow(account, marketId, true);
-    }
-
-    /// @inheritdoc IPerpExchange
-    function initialMarginRequirement(address account, uint256 marketId) external view returns (uint256) {
-        return _requirementNow(account, marketId, false);
-    }
-
-    /// @inheritdoc IPerpExchange
     function isLiquidatable(address account, uint256 marketId) external view returns (bool) {
         AccountState memory s = _accountState(account, marketId);
         if (s.size == 0 || s.priceStatus != PriceStatus.FRESH) return false;
-        uint256 maintenance = _markets[marketId].maintenanceMarginBps;
-        return s.value < int256(PerpMath.requirement(s.size, s.price, maintenance, _collateralScale));
+        (bool covered, ) = _coversMargin(s.value, s.size, s.price, _markets[marketId].maintenanceMarginBps);
+        return !covered;
     }
 
     // -------------------------------------------------------------------------------------------------------------
     // Internals
     // -------------------------------------------------------------------------------------------------------------
 
-    /// @dev The maintenance (or initial) margin requirement of an account's position, at a fresh price.
-    function _requirementNow(address account, uint256 marketId, bool maintenance) private view returns (uint256) {
-        AccountState memory s = _valuedState(account, marketId);
-        MarketData storage m = _markets[marketId];
-        uint256 bps = maintenance ? m.maintenanceMarginBps : m.initialMarginBps;
-        return PerpMath.requirement(s.size, s.price, bps, _collateralScale);
-    }
-
-    /// @dev `_accountState` for a view that values the account: with a position, the price must be one a state
-    /// change would accept (else the named price error, as the state change would revert); without one, the value
-    /// does not depend on the price.
-    function _valuedState(address account, uint256 marketId) private view returns (AccountState memory s) {
-        s = _accountState(account, marketId);
-        if (s.size != 0 && s.priceStatus != PriceStatus.FRESH) _freshPrice(marketId, _markets[marketId]);
-    }
-
-    function _market(uint256 marketId) private view returns (MarketData storage) {
-        if (marketId >= _marketCount) revert PerpUnknownMarket(marketId);
-        return _markets[marketId];
-    }
-
-    function _validateConfig(MarketConfig calldata c) private pure {
-        if (address(c.feed) == address(0)) revert PerpZeroAddress();
-        if (c.maxPriceAge == 0) revert PerpInvalidConfig("maxPriceAge", 0);
-        if (c.takerFeeBps > MAX_TAKER_FEE_BPS) revert PerpInvalidConfig("takerFeeBps", int256(uint256(c.takerFeeBps)));
-        if (c.maintenanceMarginBps == 0) revert PerpInvalidConfig("maintenanceMarginBps", 0);
-        if (c.initialMarginBps < c.maintenanceMarginBps || c.initialMarginBps > BPS) {
-            revert PerpInvalidConfig("initialMarginBps", int256(uint256(c.initialMarginBps)));
-        }
-        if (c.liquidationPenaltyBps > MAX_LIQUIDATION_PENALTY_BPS || c.liquidationPenaltyBps > c.maintenanceMarginBps) {
-            revert PerpInvalidConfig("liquidationPenaltyBps", int256(uint256(c.liquidationPenaltyBps)));
-        }
-        if (SignedMath.abs(c.fundingRatePerYear) > uint256(MAX_FUNDING_RATE_PER_YEAR)) {
-            revert PerpInvalidConfig("fundingRatePerYear", c.fundingRatePerYear);
-        }
-    }
-
-    /// @dev Writes a validated config and its feed's decimals, which must be at most 18 (prices are scaled up to WAD).
-    function _writeConfig(MarketData storage m, MarketConfig calldata c) private {
-        uint8 feedDecimals = c.feed.decimals();
-        if (feedDecimals > 18) revert PerpInvalidConfig("feedDecimals", int256(uint256(feedDecimals)));
-        m.feedDecimals = feedDecimals;
-        m.feed = c.feed;
-        m.maxPriceAge = c.maxPriceAge;
-        m.takerFeeBps = c.takerFeeBps;
-        m.initialMarginBps = c.initialMarginBps;
-        m.maintenanceMarginBps = c.maintenanceMarginBps;
-        m.liquidationPenaltyBps = c.liquidationPenaltyBps;
-        m.fundingRatePerYear = int96(c.fundingRatePerYear); // |rate| <= MAX_FUNDING_RATE_PER_YEAR fits 96 bits
-    }
-
-    /// @dev The one price reader. The feed's answer as WAD and its status: FRESH when a state change may use it;
-    /// STALE when it is older than `maxPriceAge` (views still show it); INVALID when it is zero, negative, beyond
-    /// uint112 once scaled, or the feed reverted (answer 0), in which case the price is the last one the exchange
-    /// accepted. `answer` and `updatedAt` are the feed's, for the named errors.
-    function _price(
-        MarketData storage m
-    ) private view returns (uint256 price, PriceStatus status, int256 answer, uint256 updatedAt) {
-        try m.feed.latestRoundData() returns (uint80, int256 answer_, uint256, uint256 updatedAt_, uint80) {
-            (answer, updatedAt) = (answer_, updatedAt_);
-        } catch {} // solhint-disable-line no-empty-blocks
-        if (answer > 0 && uint256(answer) <= type(uint112).max) {
-            price = uint256(answer) * 10 ** (18 - m.feedDecimals);
-            if (price <= type(uint112).max) {
-                // `now - updatedAt > maxPriceAge`, written so that no updatedAt can overflow it
-                bool stale = updatedAt < block.timestamp && block.timestamp - updatedAt > m.maxPriceAge;
-                return (price, stale ? PriceStatus.STALE : PriceStatus.FRESH, answer, updatedAt);
-            }
-        }
-        return (m.lastPrice, PriceStatus.INVALID, answer, updatedAt);
-    }
-
-    /// @dev The price for a state change: `_price`, reverting with PerpInvalidPrice or PerpStalePrice (with the
-    /// feed's values) unless it is fresh.
-    function _freshPrice(
-        uint256 marketId,
-        MarketData storage m
-    ) private view returns (uint256 price, uint256 updatedAt) {
-        PriceStatus status;
-        int256 answer;
-        (price, status, answer, updatedAt) = _price(m);
-        if (status == PriceStatus.INVALID) revert PerpInvalidPrice(marketId, answer);
-        if (status == PriceStatus.STALE) revert PerpStalePrice(marketId, updatedAt, m.maxPriceAge, block.timestamp);
-    }
-
-    /// @dev The market's cumulative funding now. The rate only changes with the config, so it is computed, never
-    /// accrued in storage: `cumulativeFundingAtCheckpoint + rate x (now - fundingCheckpoint)`, the same sum.
-    function _currentCumulativeFunding(MarketData storage m) private view returns (int256) {
-        return
-            m.cumulativeFundingAtCheckpoint +
-            int256(m.fundingRatePerYear) * int256(block.timestamp - m.fundingCheckpoint);
-    }
-
     /// @dev An account as a view sees it now (see `AccountState`).
     function _accountState(address account, uint256 marketId) private view returns (AccountState memory s) {
         MarketData storage m = _market(marketId);
         Account memory a = _accounts[account][marketId];
-        (s.price, s.priceStatus, , s.priceTime) = _price(m);
+        (s.price, s.priceStatus, s.priceTime) = _price(m);
         (s.margin, s.size, s.openNotional) = (a.margin, a.size, a.openNotional);
         s.fundingOwed = PerpMath.accruedFunding(a.size, s.price, _currentCumulativeFunding(m) - a.fundingIndex);
         s.value = PerpMath.value(s.margin, s.size, s.openNotional, s.fundingOwed, s.price, _collateralScale);
@@ -608,12 +344,7 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
         _settleWithFund(s.marginDelta);
         emit Traded(t.owner, t.marketId, sizeDelta, t.price, t.account.size, t.account.openNotional, s);
         valueAfter = PerpMath.valueOf(t.account, 0, t.price, _collateralScale);
-        if (growsExposure) {
-            uint256 required = PerpMath.requirement(t.account.size, t.price, t.initialMarginBps, _collateralScale);
-            if (valueAfter < int256(required)) {
-                revert PerpMarginRequirementNotMet(t.owner, t.marketId, valueAfter, required);
-            }
-        }
+        if (growsExposure) _requireMargin(t, valueAfter, t.initialMarginBps);
     }
 
     /// @dev `trade` (if `sizeDelta` is not 0) then `withdraw` of `total`, paid out as `payouts` say.
@@ -643,10 +374,26 @@ contract PerpExchange is IPerpExchange, AccessControl, ReentrancyGuardTransient 
             t.account.margin -= total;
         }
         if (t.account.size != 0) {
-            uint256 required = PerpMath.requirement(t.account.size, t.price, t.maintenanceMarginBps, _collateralScale);
-            int256 value = PerpMath.valueOf(t.account, 0, t.price, _collateralScale);
-            if (value < int256(required)) revert PerpMarginRequirementNotMet(t.owner, t.marketId, value, required);
+            _requireMargin(t, PerpMath.valueOf(t.account, 0, t.price, _collateralScale), t.maintenanceMarginBps);
         }
+    }
+
+    /// @dev The margin check (`PerpMath.coversMargin`): whether `value` covers the margin `bps` of a position of
+    /// `size` at `price` requires, and that requirement (collateral units, rounded up).
+    function _coversMargin(
+        int256 value,
+        int256 size,
+        uint256 price,
+        uint256 bps
+    ) private view returns (bool covered, uint256 required) {
+        return PerpMath.coversMargin(value, size, price, bps, _collateralScale);
+    }
+
+    /// @dev Reverts with `PerpMarginRequirementNotMet` unless a loaded account's `value` (funding settled) covers the
+    /// margin `bps` of its position requires (`_coversMargin`).
+    function _requireMargin(Trader memory t, int256 value, uint256 bps) private view {
+        (bool covered, uint256 required) = _coversMargin(value, t.account.size, t.price, bps);
+        if (!covered) revert PerpMarginRequirementNotMet(t.owner, t.marketId, value, required);
     }
 
     /// @dev Settles a loaded account's funding owed (a withdrawal, `settleFunding`) with `PerpMath.settle` (what the

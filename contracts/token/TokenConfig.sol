@@ -9,6 +9,7 @@ import {ILeveragedToken} from "../interfaces/ILeveragedToken.sol";
 import {IPerpExchange} from "../interfaces/IPerpExchange.sol";
 import {KeeperReward} from "../libraries/KeeperReward.sol";
 import {LeverageMath} from "../libraries/LeverageMath.sol";
+import {PerpMath} from "../libraries/PerpMath.sol";
 import {TokenArgs} from "../libraries/TokenArgs.sol";
 import {TokenQuotes} from "../libraries/TokenQuotes.sol";
 
@@ -242,7 +243,7 @@ abstract contract TokenConfig is ILeveragedToken, AccessControl {
     }
 
     function _leverage(int256 value, int256 size, uint256 price) internal view returns (int256) {
-        return LeverageMath.leverage(value, size, price, _collateralScale());
+        return PerpMath.leverage(value, size, price, _collateralScale());
     }
 
     /// @dev The exchange account and `supply`; with `fresh`, reverts with the exchange's named price error (stale

@@ -22,5 +22,5 @@ export async function marketPriceReader(
     if (decodeRevert(error, CONTRACT_INTERFACES)?.name !== "PerpUnknownSymbol") throw error;
     return undefined;
   }
-  return async () => (await exchange.accountSnapshot(ZeroAddress, marketId)).price / COLLATERAL_SCALE;
+  return async () => (await exchange.accountState(ZeroAddress, marketId)).price / COLLATERAL_SCALE;
 }

@@ -45,7 +45,7 @@ describe("attack: gaps between two rebalances", () => {
         const margins: Record<string, bigint> = {};
         for (const [symbol, token] of Object.entries(s.tokens)) {
           worth[symbol] = await token.equity();
-          margins[symbol] = await exchange.margin(await token.getAddress(), 0);
+          margins[symbol] = (await exchange.accountState(await token.getAddress(), 0)).margin;
         }
         expect(worth[gap.wipedOut]).to.equal(0n);
 
@@ -60,7 +60,9 @@ describe("attack: gaps between two rebalances", () => {
         const holders = order === "alice first" ? [s.alice, s.bob] : [s.bob, s.alice];
         for (const [symbol, token] of Object.entries(s.tokens)) {
           const others = Object.entries(s.tokens).filter(([other]) => other !== symbol);
-          const othersBefore = await Promise.all(others.map(async ([, t]) => exchange.margin(await t.getAddress(), 0)));
+          const othersBefore = await Promise.all(
+            others.map(async ([, t]) => (await exchange.accountState(await t.getAddress(), 0)).margin),
+          );
           let paid = 0n;
           for (const holder of holders) {
             const before = await stable.balanceOf(holder.address);
@@ -74,14 +76,16 @@ describe("attack: gaps between two rebalances", () => {
           // Paid no more than the token's own account was worth; the other tokens' margins did not move.
           expect(paid, `${symbol} paid`).to.be.at.most(worth[symbol]);
           if (symbol === gap.wipedOut) expect(paid).to.equal(0n);
-          const othersAfter = await Promise.all(others.map(async ([, t]) => exchange.margin(await t.getAddress(), 0)));
+          const othersAfter = await Promise.all(
+            others.map(async ([, t]) => (await exchange.accountState(await t.getAddress(), 0)).margin),
+          );
           expect(othersAfter).to.deep.equal(othersBefore);
           expect(await token.totalSupply()).to.equal(MINIMUM_SHARES); // only the dead shares stay
           await expectBooksBalance(exchange, stable, s.accounts);
         }
         // Every token's account holds at most the dead shares' part (1e-7 of it) and the fund holds the rest.
         for (const token of Object.values(s.tokens)) {
-          expect(await exchange.margin(await token.getAddress(), 0)).to.be.at.most(usdc("0.001"));
+          expect((await exchange.accountState(await token.getAddress(), 0)).margin).to.be.at.most(usdc("0.001"));
           expect(await token.positionSize()).to.equal(0n);
         }
         expect(await exchange.fundBalance()).to.be.greaterThan(0n);

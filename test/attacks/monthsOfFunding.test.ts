@@ -39,13 +39,13 @@ describe("attack: months of funding in a rally (review of 73f15f8, findings 1-3)
       const { s, m: shared, bob } = await loadFixture(profitableLong);
       const m = shared.clone();
       // Its settled margin out: what is left is unrealized profit.
-      await m.traderWithdraw(bob, (await s.exchange.margin(bob.address, 0)) - 1n);
+      await m.traderWithdraw(bob, (await s.exchange.accountState(bob.address, 0)).margin - 1n);
       const fundBefore = await s.exchange.fundBalance();
       let owedTotal = 0n;
       for (let month = 1; month <= 12; month++) {
         await time.increase(30 * 86_400);
         await m.push(feedPrice(75_000));
-        const owed = await s.exchange.fundingOwed(bob.address, 0);
+        const owed = (await s.exchange.accountState(bob.address, 0)).fundingOwed;
         const valueBefore = (await s.exchange.accountState(bob.address, 0)).value;
         await m.settleFunding(bob);
         owedTotal += owed;
@@ -116,7 +116,7 @@ describe("attack: months of funding in a rally (review of 73f15f8, findings 1-3)
         answer = (answer * 101n) / 100n;
         await m.push(answer);
         await m.rebalanceIfDue(token, keeper);
-        if ((await m.s.exchange.margin(await token.getAddress(), 0)) === 0n) return day;
+        if ((await m.s.exchange.accountState(await token.getAddress(), 0)).margin === 0n) return day;
       }
       return days;
     }
@@ -130,7 +130,10 @@ describe("attack: months of funding in a rally (review of 73f15f8, findings 1-3)
         const m = shared.clone();
         const day = await rallyUntilMarginGone(m, token, keeper, 200);
         const address = await token.getAddress();
-        expect(await s.exchange.margin(address, 0), `the settled margin is gone after ${day} days`).to.equal(0n);
+        expect(
+          (await s.exchange.accountState(address, 0)).margin,
+          `the settled margin is gone after ${day} days`,
+        ).to.equal(0n);
         const value = (await s.exchange.accountState(address, 0)).value;
         expect(value, "while the token is worth far more than the 9,040 USDC minted").to.be.greaterThan(usdc(45_000));
 

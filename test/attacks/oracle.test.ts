@@ -69,14 +69,6 @@ describe("attack: stale, zero and negative prices on every path that reads a pri
         ["currentLeverage", () => token.currentLeverage()],
         ["positionNotional", () => token.positionNotional()],
         ["capHeadroom", () => token.capHeadroom()],
-        ...[tokenAddress, bob.address].flatMap((account): [string, () => Promise<unknown>][] => [
-          ["exchange.accountValue", () => exchange.accountValue(account, ETH)],
-          ["exchange.unrealizedPnl", () => exchange.unrealizedPnl(account, ETH)],
-          ["exchange.fundingOwed", () => exchange.fundingOwed(account, ETH)],
-          ["exchange.notional", () => exchange.notional(account, ETH)],
-          ["exchange.marginRequirement", () => exchange.marginRequirement(account, ETH)],
-          ["exchange.initialMarginRequirement", () => exchange.initialMarginRequirement(account, ETH)],
-        ]),
       ];
       for (const [what, call] of reverting) {
         await expect(call(), what).to.be.revertedWithCustomError(exchange, broken.error);
@@ -104,7 +96,7 @@ describe("attack: stale, zero and negative prices on every path that reads a pri
         [0n, status],
       ]);
       await token.pendingManagementFeeShares();
-      const snapshot = await exchange.accountSnapshot(tokenAddress, ETH);
+      const snapshot = await exchange.accountState(tokenAddress, ETH);
       expect([snapshot.priceStatus, snapshot.price]).to.deep.equal([status, wad(3_000)]);
       for (const account of [tokenAddress, bob.address]) {
         expect(await exchange.isLiquidatable(account, ETH)).to.equal(false);

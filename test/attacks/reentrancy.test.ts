@@ -61,7 +61,7 @@ describe("attack: a collateral token with transfer hooks re-entering the token",
           alice: await s.coin.balanceOf(s.alice.address),
           shares: await s.token.balanceOf(s.alice.address),
           supply: await s.token.totalSupply(),
-          margin: await s.exchange.margin(s.tokenAddress, 0),
+          margin: (await s.exchange.accountState(s.tokenAddress, 0)).margin,
         };
         // Bubbling: the whole outer call fails with the guard's error and nothing moves.
         await s.coin.arm(target, data, true);
@@ -69,7 +69,7 @@ describe("attack: a collateral token with transfer hooks re-entering the token",
         expect(await s.coin.balanceOf(s.alice.address)).to.equal(before.alice);
         expect(await s.token.balanceOf(s.alice.address)).to.equal(before.shares);
         expect(await s.token.totalSupply()).to.equal(before.supply);
-        expect(await s.exchange.margin(s.tokenAddress, 0)).to.equal(before.margin);
+        expect((await s.exchange.accountState(s.tokenAddress, 0)).margin).to.equal(before.margin);
 
         // Swallowed: the outer call completes exactly as without the hook; the re-entry failed on the guard.
         await s.coin.arm(target, data, false);
@@ -184,13 +184,13 @@ async function exchangeState(s: RouteSystem) {
     alice: await s.coin.balanceOf(s.alice.address),
     shares: await s.token.balanceOf(s.alice.address),
     supply: await s.token.totalSupply(),
-    tokenMargin: await s.exchange.margin(s.tokenAddress, 0),
+    tokenMargin: (await s.exchange.accountState(s.tokenAddress, 0)).margin,
     tokenSize: (await s.exchange.position(s.tokenAddress, 0)).size,
-    coinMargin: await s.exchange.margin(s.coinAddress, 0),
+    coinMargin: (await s.exchange.accountState(s.coinAddress, 0)).margin,
     coinSize: coinPosition.size,
     coinFundingIndex: coinPosition.fundingIndex,
     coinBalance: await s.coin.balanceOf(s.coinAddress),
-    bobMargin: await s.exchange.margin(s.bob.address, 0),
+    bobMargin: (await s.exchange.accountState(s.bob.address, 0)).margin,
     bobSize: bobPosition.size,
     fund: await s.exchange.fundBalance(),
     exchangeBalance: await s.coin.balanceOf(s.exchangeAddress),

@@ -54,7 +54,7 @@ describe("attack: an unused token (dust supply, dust equity)", () => {
     const { long, alice, bob, exchange } = s;
     await long.connect(alice).mint(usdc(1_000), 0, alice.address);
     await s.btcFeed.updateAnswer(feedPrice(30_000)); // -40% at 3x: the account is worth about -200 USDC
-    expect(await exchange.accountValue(await long.getAddress(), 0)).to.be.lessThan(0n);
+    expect((await exchange.accountState(await long.getAddress(), 0)).value).to.be.lessThan(0n);
     expect(await long.navPerShare()).to.equal(0n);
     expect(await long.previewMint(usdc(10_000))).to.equal(0n);
     expect(await long.previewRedeem(await long.balanceOf(alice.address))).to.equal(0n);

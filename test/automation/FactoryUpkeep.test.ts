@@ -87,9 +87,9 @@ describe("FactoryUpkeep: one Chainlink Automation upkeep for a factory's 200 tok
       .withArgs(await s.upkeep.rewardRecipient(), due.length, due.length, (1n << BigInt(due.length)) - 1n);
     // The rewards went to the upkeep's rewardRecipient (the deployer), not to its caller or the upkeep itself.
     expect(await s.upkeep.rewardRecipient()).to.equal((await ethers.getSigners())[0].address);
-    expect(await (await ethers.getContractAt("PerpExchange", s.book.exchange)).margin(s.keeper.address, 0)).to.equal(
-      0n,
-    );
+    expect(
+      (await (await ethers.getContractAt("PerpExchange", s.book.exchange)).accountState(s.keeper.address, 0)).margin,
+    ).to.equal(0n);
     expect(await dueByFactory(s)).to.deep.equal([]);
     expect((await check(s)).upkeepNeeded).to.equal(false);
   });

@@ -78,7 +78,7 @@ describe("TokenUpkeep: Chainlink Automation for one token", () => {
     await expect(upkeep.connect(keeper).performUpkeep("0x")).to.emit(token, "Rebalanced");
     const marketId = await token.marketId();
     for (const who of [keeper.address, await upkeep.getAddress()]) {
-      expect(await exchange.margin(who, marketId), who).to.equal(0n);
+      expect((await exchange.accountState(who, marketId)).margin, who).to.equal(0n);
     }
   });
 

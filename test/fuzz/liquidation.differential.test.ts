@@ -91,7 +91,7 @@ describe("ExactTokenModel.liquidate: differential replay on chain", () => {
           const position = await system.exchange.position(account, 0);
           expect(position.size).to.equal(m.size, `size ${where}`);
           expect(position.openNotional).to.equal(m.state.openNotional, `open notional ${where}`);
-          expect(await system.exchange.margin(account, 0)).to.equal(m.state.margin, `margin ${where}`);
+          expect((await system.exchange.accountState(account, 0)).margin).to.equal(m.state.margin, `margin ${where}`);
           expect(await token.currentLeverage()).to.equal(m.currentLeverage(), `leverage ${where}`);
           expect(REBALANCE_ACTIONS[Number(await token.rebalanceAction())]).to.equal(m.rebalanceAction(), where);
           expect(await system.exchange.isLiquidatable(account, 0)).to.equal(m.isLiquidatable(), `liq. ${where}`);

@@ -8,7 +8,7 @@ export async function sumOfMargins(exchange: PerpExchange, accounts: AddressLike
   let sum = 0n;
   for (const account of accounts) {
     const address = await resolveAddress(account);
-    for (let id = 0n; id < markets; id++) sum += await exchange.margin(address, id);
+    for (let id = 0n; id < markets; id++) sum += (await exchange.accountState(address, id)).margin;
   }
   return sum;
 }

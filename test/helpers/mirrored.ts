@@ -56,7 +56,7 @@ export class MirroredMarket {
     await factory.createToken(this.s.btcMarket, leverage);
     const token = await ethers.getContractAt("LeveragedToken", await factory.tokenFor(this.s.btcMarket, leverage));
     const market = await readMarketParams(this.s.exchange, this.s.btcMarket);
-    const [, , price] = await this.s.exchange.accountSnapshot(await token.getAddress(), this.s.btcMarket);
+    const { price } = await this.s.exchange.accountState(await token.getAddress(), this.s.btcMarket);
     const model = new ExactTokenModel(market, await readTokenParams(token), await token.lastRebalanceTime(), price);
     this.tokens.push({ token, address: await token.getAddress(), model });
     return token;
@@ -267,7 +267,7 @@ export class MirroredMarket {
       margins += chain.margin;
     }
     for (const [address, reward] of this.rewards) {
-      const margin = await this.s.exchange.margin(address, this.s.btcMarket);
+      const margin = (await this.s.exchange.accountState(address, this.s.btcMarket)).margin;
       expect(margin, `${label}: ${address}'s keeper rewards, chain vs model`).to.equal(reward);
       margins += margin;
     }

@@ -1,9 +1,10 @@
 import { PRICE_STATUSES } from "../../src/contractTypes";
+import { entryPrice, notional, requirement, unrealizedPnl } from "../../src/model/perp/math";
 import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
 import { ethers, network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { MockV3Aggregator } from "../../typechain-types";
+import type { MockV3Aggregator, PerpExchange } from "../../typechain-types";
 import { deployExchange, marketConfig, type ExchangeSystem, type MarketSettings } from "./system";
 import { expectBooksBalance } from "./books";
 import { feedPrice, usdc } from "./units";
@@ -95,4 +96,20 @@ export const [FRESH, STALE, INVALID] = PRICE_STATUSES.map((_, i) => BigInt(i));
 /** The books identity over every account of the system and `more` (see `expectBooksBalance`). */
 export async function expectBooksOf(system: PerpSystem, more: string[]): Promise<void> {
   await expectBooksBalance(system.exchange, system.usdc, [...system.accounts, ...more]);
+}
+
+/**
+ * An account's figures that follow from `accountState` (one call, which never reverts) and the market's margins, at
+ * the state's price, with the contracts' rounding (`src/model/perp/math.ts`): what the exchange's per-field views
+ * (`notional`, `unrealizedPnl`, `entryPrice`, the margin requirements) answered before they were folded into it.
+ */
+export async function accountFigures(exchange: PerpExchange, account: string, marketId: bigint | number) {
+  const [s, { config }] = await Promise.all([exchange.accountState(account, marketId), exchange.market(marketId)]);
+  return {
+    notional: notional(s.size, s.price),
+    unrealizedPnl: unrealizedPnl(s.size, s.openNotional, s.price),
+    entryPrice: entryPrice(s.size, s.openNotional),
+    maintenanceMargin: requirement(s.size, s.price, config.maintenanceMarginBps),
+    initialMargin: requirement(s.size, s.price, config.initialMarginBps),
+  };
 }

@@ -167,14 +167,14 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
     const chain = await loadFixture(oneLarge);
     const { context } = keeper(chain, chain.keeperA);
     const keeperAddress = chain.keeperA.address;
-    const marginBefore = await chain.exchange.margin(keeperAddress, chain.btcMarket);
+    const marginBefore = (await chain.exchange.accountState(keeperAddress, chain.btcMarket)).margin;
     await fallDue(chain);
     await time.increase(600); // the cap
     const report = await runOnce(context);
     expect(report.rebalanced).to.deep.equal(["BTC3L"]);
     expect(report.earned.rewards).to.equal(usdc("2"));
 
-    const margin = await chain.exchange.margin(keeperAddress, chain.btcMarket);
+    const margin = (await chain.exchange.accountState(keeperAddress, chain.btcMarket)).margin;
     expect(margin - marginBefore).to.equal(report.earned.rewards);
     const balanceBefore = await chain.usdc.balanceOf(keeperAddress);
     await chain.exchange.connect(chain.keeperA).withdraw(chain.btcMarket, report.earned.rewards, keeperAddress);

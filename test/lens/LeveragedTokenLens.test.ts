@@ -42,7 +42,7 @@ describe("LeveragedTokenLens", () => {
       const token = await ethers.getContractAt("LeveragedToken", listing.address);
       const state = await readTokenState(token);
       const exchange = await ethers.getContractAt("PerpExchange", book.exchange);
-      const [, size, price] = await exchange.accountSnapshot(listing.address, state.marketId);
+      const { size, price } = await exchange.accountState(listing.address, state.marketId);
       expect(listing, listing.symbol).to.deep.include({
         name: state.name,
         symbol: state.symbol,

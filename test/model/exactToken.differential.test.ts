@@ -104,7 +104,7 @@ describe("ExactTokenModel: differential replay on chain", () => {
         const position = await system.exchange.position(account, 0);
         expect(position.size).to.equal(m.size, `size at ${where}`);
         expect(position.openNotional).to.equal(m.state.openNotional, `open notional at ${where}`);
-        expect(await system.exchange.margin(account, 0)).to.equal(m.state.margin, `margin at ${where}`);
+        expect((await system.exchange.accountState(account, 0)).margin).to.equal(m.state.margin, `margin at ${where}`);
         expect(await t.token.currentLeverage()).to.equal(m.currentLeverage(), `leverage at ${where}`);
         expect(rebalanceActionName(await t.token.rebalanceAction())).to.equal(m.rebalanceAction(), where);
         expect(await t.token.wipedOut()).to.equal(m.wipedOut, `wipe-out at ${where}`);

@@ -123,24 +123,17 @@ describe("PerpExchange: administration, validation and the fund", () => {
         ["liquidate", () => ex.liquidate(a, id)],
         ["settleFunding", () => ex.settleFunding(id)],
         ["market", () => exchange.market(id)],
-        ["accountSnapshot", () => exchange.accountSnapshot(a, id)],
+        ["accountState", () => exchange.accountState(a, id)],
         ["previewTrade", () => exchange.previewTrade(a, id, 0, 0)],
         ["markPrice", () => exchange.markPrice(id)],
-        ["margin", () => exchange.margin(a, id)],
+        ["takerFeeBps", () => exchange.takerFeeBps(id)],
         ["position", () => exchange.position(a, id)],
-        ["entryPrice", () => exchange.entryPrice(a, id)],
-        ["unrealizedPnl", () => exchange.unrealizedPnl(a, id)],
-        ["fundingOwed", () => exchange.fundingOwed(a, id)],
-        ["accountValue", () => exchange.accountValue(a, id)],
-        ["notional", () => exchange.notional(a, id)],
-        ["marginRequirement", () => exchange.marginRequirement(a, id)],
-        ["initialMarginRequirement", () => exchange.initialMarginRequirement(a, id)],
         ["isLiquidatable", () => exchange.isLiquidatable(a, id)],
       ];
       for (const [name, call] of calls) {
         await expect(call(), name).to.be.revertedWithCustomError(exchange, "PerpUnknownMarket").withArgs(id);
       }
-      expect(calls).to.have.length(20);
+      expect(calls).to.have.length(13);
     });
 
     describe("config validation (createMarket and updateMarketConfig)", () => {
@@ -255,13 +248,13 @@ describe("PerpExchange: administration, validation and the fund", () => {
         .to.emit(exchange, "MarketConfigUpdated")
         .withArgs(0n, [await btcFeed.getAddress(), 3600n, 10n, 500n, 250n, 100n, 0n]);
       await openPosition(s, alice, usdc(1000), wad("0.06"));
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(997));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(997));
 
       const feed18 = await ethers.deployContract("MockV3Aggregator", [18, wad(60_000)]);
       await exchange.updateMarketConfig(0, marketConfig(await feed18.getAddress()));
       expect((await exchange.market(0)).feedDecimals).to.equal(18n);
       expect(await exchange.markPrice(0)).to.equal(wad(60_000));
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1597));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(1597));
       expect(await exchange.marketIdOf("BTC")).to.equal(0n);
       expect((await exchange.market(0)).lastPrice).to.equal(wad(60_000));
       await expectPerpBooks(s);
@@ -384,7 +377,7 @@ describe("PerpExchange: administration, validation and the fund", () => {
       await exchange.connect(bob).trade(0, wad("0.01"));
       expect(await exchange.fundBalance()).to.equal(usdc(100));
       await exchange.connect(alice).trade(0, -wad("0.01"));
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1600));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1600));
       expect(await exchange.fundBalance()).to.equal(0n);
       await exchange.connect(carol).depositToFund(usdc(1));
       await expectPerpBooks(s);
@@ -409,7 +402,7 @@ describe("PerpExchange: administration, validation and the fund", () => {
       await time.setNextBlockTimestamp(t0 + d + 10);
       await exchange.connect(bob).settleFunding(0);
       const gainAfter = toCollateral(-fundingOwed(-wad("0.06"), wad(50_000), wad("0.1") * BigInt(d + 10)));
-      expect(await exchange.margin(bob.address, 0)).to.equal(usdc(1000) + gainAfter);
+      expect((await exchange.accountState(bob.address, 0)).margin).to.equal(usdc(1000) + gainAfter);
       expect(await exchange.fundBalance()).to.equal(usdc(100) + 1n - gainAfter);
       await expectPerpBooks(s);
     });

@@ -59,10 +59,12 @@ describe("PerpExchange: funding", () => {
     await time.increaseTo(t0 + 10 * 86_400);
     expect((await exchange.market(0)).cumulativeFunding).to.equal(cumulativeAtOpen + RATE * 864_000n);
     const aliceOwed10d = fundingOwed(wad("0.06"), P50K, RATE * 864_000n);
-    expect(await exchange.fundingOwed(alice.address, 0)).to.equal(aliceOwed10d);
-    expect(await exchange.fundingOwed(bob.address, 0)).to.equal(fundingOwed(-wad("0.06"), P50K, RATE * 863_999n));
-    expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1000) + toCollateral(-aliceOwed10d));
-    expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000));
+    expect((await exchange.accountState(alice.address, 0)).fundingOwed).to.equal(aliceOwed10d);
+    expect((await exchange.accountState(bob.address, 0)).fundingOwed).to.equal(
+      fundingOwed(-wad("0.06"), P50K, RATE * 863_999n),
+    );
+    expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(1000) + toCollateral(-aliceOwed10d));
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1000));
 
     // both settle exactly 30 days after opening
     const paid = fundingOwed(wad("0.06"), P50K, RATE * BigInt(d));
@@ -76,10 +78,10 @@ describe("PerpExchange: funding", () => {
     await expect(exchange.connect(bob).settleFunding(0))
       .to.emit(exchange, "AccountSettled")
       .withArgs(bob.address, 0n, 0n, received, 0n, usdc("24.657534"), 0n);
-    expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) - usdc("24.657535"));
-    expect(await exchange.margin(bob.address, 0)).to.equal(usdc(1000) + usdc("24.657534"));
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1000) - usdc("24.657535"));
+    expect((await exchange.accountState(bob.address, 0)).margin).to.equal(usdc(1000) + usdc("24.657534"));
     expect(await exchange.fundBalance()).to.equal(FUND + 1n);
-    expect(await exchange.fundingOwed(bob.address, 0)).to.equal(0n);
+    expect((await exchange.accountState(bob.address, 0)).fundingOwed).to.equal(0n);
     expect((await exchange.position(bob.address, 0)).fundingIndex).to.equal(cumulativeAtOpen + RATE * BigInt(d + 1));
     await expectPerpBooks(s);
   });
@@ -97,7 +99,7 @@ describe("PerpExchange: funding", () => {
     expect(received < 0n && paid > 0n).to.equal(true);
     expect(paid).to.equal(-received + 1n);
     // the view at the block before the settlement, with the same price
-    expect(await exchange.fundingOwed(alice.address, 0)).to.equal(
+    expect((await exchange.accountState(alice.address, 0)).fundingOwed).to.equal(
       fundingOwed(wad("0.06"), price, -RATE * BigInt(d - 1)),
     );
 
@@ -109,8 +111,8 @@ describe("PerpExchange: funding", () => {
     await expect(exchange.connect(bob).settleFunding(0))
       .to.emit(exchange, "AccountSettled")
       .withArgs(bob.address, 0n, 0n, paid, 0n, toCollateral(-paid), 0n);
-    expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) + toCollateral(-received));
-    expect(await exchange.margin(bob.address, 0)).to.equal(usdc(1000) + toCollateral(-paid));
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1000) + toCollateral(-received));
+    expect((await exchange.accountState(bob.address, 0)).margin).to.equal(usdc(1000) + toCollateral(-paid));
     // the long's gain is rounded down and the short's payment up: the fund keeps the difference
     expect(toCollateral(-received) + toCollateral(-paid)).to.equal(-1n);
     expect(await exchange.fundBalance()).to.equal(FUND + 1n);
@@ -134,7 +136,7 @@ describe("PerpExchange: funding", () => {
       .to.emit(exchange, "Traded")
       .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, f1, 0n, toCollateral(-f1), 0n]);
     margin += toCollateral(-f1);
-    expect(await exchange.margin(alice.address, 0)).to.equal(margin);
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(margin);
     expect((await exchange.position(alice.address, 0)).fundingIndex).to.equal(
       (await exchange.market(0)).cumulativeFunding,
     );
@@ -172,14 +174,14 @@ describe("PerpExchange: funding", () => {
     const f4 = fundingOwed(wad("0.05"), p55, RATE * BigInt(t4 - t3));
     await time.setNextBlockTimestamp(t4);
     await sellSettling(f4);
-    expect(await exchange.margin(alice.address, 0)).to.equal(margin);
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(margin);
 
     // without a position, time passing costs nothing
     await time.increase(30 * 86_400);
-    expect(await exchange.fundingOwed(alice.address, 0)).to.equal(0n);
+    expect((await exchange.accountState(alice.address, 0)).fundingOwed).to.equal(0n);
     await expect(exchange.connect(alice).settleFunding(0)).not.to.emit(exchange, "AccountSettled");
     await expect(exchange.connect(alice).withdraw(0, usdc(1), alice.address)).not.to.emit(exchange, "AccountSettled");
-    expect(await exchange.margin(alice.address, 0)).to.equal(margin - usdc(1));
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(margin - usdc(1));
     expect(await exchange.fundBalance()).to.equal(FUND + usdc(10_000) - margin - usdc(1));
     await expectPerpBooks(s);
   });
@@ -192,10 +194,10 @@ describe("PerpExchange: funding", () => {
     const t0 = await soon();
     await time.setNextBlockTimestamp(t0);
     await exchange.connect(carol).trade(0, wad("0.02"));
-    expect(await exchange.margin(carol.address, 0)).to.equal(usdc(1000));
+    expect((await exchange.accountState(carol.address, 0)).margin).to.equal(usdc(1000));
     await time.setNextBlockTimestamp(t0 + 86_400);
     await exchange.connect(carol).settleFunding(0);
-    expect(await exchange.margin(carol.address, 0)).to.equal(
+    expect((await exchange.accountState(carol.address, 0)).margin).to.equal(
       usdc(1000) + toCollateral(-fundingOwed(wad("0.02"), P50K, RATE * DAY)),
     );
   });
@@ -227,17 +229,17 @@ describe("PerpExchange: funding", () => {
     await expect(exchange.connect(alice).settleFunding(0))
       .to.emit(exchange, "AccountSettled")
       .withArgs(alice.address, 0n, 0n, expected, 0n, toCollateral(-expected), 0n);
-    expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) + toCollateral(-expected));
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1000) + toCollateral(-expected));
 
     // a switch to a negative rate turns the long into a receiver from then on
     const t3 = t2 + 100;
     await time.setNextBlockTimestamp(t3);
     await exchange.updateMarketConfig(0, { ...config, fundingRatePerYear: -newRate });
     await time.increaseTo(t3 + 86_400);
-    expect(await exchange.fundingOwed(alice.address, 0)).to.equal(
+    expect((await exchange.accountState(alice.address, 0)).fundingOwed).to.equal(
       fundingOwed(wad("0.06"), P50K, newRate * 100n - newRate * DAY),
     );
-    expect(await exchange.fundingOwed(alice.address, 0)).to.be.lessThan(0n);
+    expect((await exchange.accountState(alice.address, 0)).fundingOwed).to.be.lessThan(0n);
     await expectPerpBooks(s);
   });
 
@@ -258,10 +260,10 @@ describe("PerpExchange: funding", () => {
     await time.increaseTo(t0 + Number(d) - 1);
     const owedNow = fundingOwed(wad("0.4"), P50K, maxRate * (d - 1n));
     // 20,000 x 1000% x 30 / 365 = 16,438 USDC: deep under water, and the views say so without reverting
-    expect(await exchange.accountValue(alice.address, 0)).to.equal(
+    expect((await exchange.accountState(alice.address, 0)).value).to.equal(
       accountValue(usdc(1000), wad("0.4"), openNotional, P50K, owedNow),
     );
-    expect(await exchange.accountValue(alice.address, 0)).to.be.lessThan(-usdc(15_000));
+    expect((await exchange.accountState(alice.address, 0)).value).to.be.lessThan(-usdc(15_000));
     expect(await exchange.isLiquidatable(alice.address, 0)).to.equal(true);
 
     // Settling takes the whole margin and charges the rest to the position's cost basis: no bad debt yet, and the
@@ -274,9 +276,9 @@ describe("PerpExchange: funding", () => {
     await expect(exchange.connect(alice).settleFunding(0))
       .to.emit(exchange, "AccountSettled")
       .withArgs(alice.address, 0n, 0n, owed, 0n, -usdc(1000), 0n);
-    expect(await exchange.margin(alice.address, 0)).to.equal(0n);
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(0n);
     expect((await exchange.position(alice.address, 0)).openNotional).to.equal(openNotional + shortfall * 10n ** 12n);
-    expect(await exchange.accountValue(alice.address, 0)).to.equal(valueBefore);
+    expect((await exchange.accountState(alice.address, 0)).value).to.equal(valueBefore);
     expect(await exchange.fundBalance()).to.equal(fundBefore + usdc(1000));
     await expectPerpBooks(s);
 
@@ -295,7 +297,7 @@ describe("PerpExchange: funding", () => {
         missing,
       ]);
     expect(missing).to.be.greaterThan(-valueBefore);
-    expect(await exchange.accountValue(alice.address, 0)).to.equal(0n);
+    expect((await exchange.accountState(alice.address, 0)).value).to.equal(0n);
     await expectPerpBooks(s);
   });
 

@@ -59,12 +59,12 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
     const s = await loadFixture(rebalancedADayAgo);
     await time.setNextBlockTimestamp(s.last + DAY + 300n);
     const balance = await s.usdc.balanceOf(await s.exchange.getAddress());
-    const value = await s.exchange.accountValue(s.address, 0);
+    const value = (await s.exchange.accountState(s.address, 0)).value;
     await expect(rebalance(s.account, s.keeper.address))
       .to.emit(s.exchange, "MarginTransferred")
       .withArgs(s.address, s.keeper.address, 0, CAP / 2n);
-    expect(await s.exchange.margin(s.keeper.address, 0)).to.equal(CAP / 2n);
-    expect(await s.exchange.accountValue(s.address, 0)).to.equal(value - CAP / 2n);
+    expect((await s.exchange.accountState(s.keeper.address, 0)).margin).to.equal(CAP / 2n);
+    expect((await s.exchange.accountState(s.address, 0)).value).to.equal(value - CAP / 2n);
     expect(await s.usdc.balanceOf(await s.exchange.getAddress())).to.equal(balance);
     await expect(s.exchange.connect(s.keeper).withdraw(0, CAP / 2n, s.keeper.address)).to.changeTokenBalance(
       s.usdc,
@@ -80,23 +80,23 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
     const withdraw = s.exchange.interface.encodeFunctionData("withdraw", [0, usdc(999), s.alice.address]);
     await s.account.forward(withdraw); // 1 USDC of settled margin left
     await s.account.setTerms(terms(s.last, { upper: 0n, emergency: 0n })); // an emergency: the cap at once
-    const value = await s.exchange.accountValue(s.address, 0);
+    const value = (await s.exchange.accountState(s.address, 0)).value;
     await expect(rebalance(s.account, s.keeper.address, true)).not.to.emit(s.exchange, "MarginTransferred");
     // To about 6x on 601 USD: the position grows, so nothing is realized by the trade and the margin stays at 1 USDC.
     await expect(rebalance(s.account, s.keeper.address, false, wad(6)))
       .to.emit(s.exchange, "AccountSettled") // the realization
       .and.to.emit(s.exchange, "MarginTransferred")
       .withArgs(s.address, s.keeper.address, 0, CAP);
-    expect(await s.exchange.margin(s.keeper.address, 0)).to.equal(CAP);
-    expect(await s.exchange.margin(s.address, 0)).to.equal(0n);
-    const after = await s.exchange.accountValue(s.address, 0);
+    expect((await s.exchange.accountState(s.keeper.address, 0)).margin).to.equal(CAP);
+    expect((await s.exchange.accountState(s.address, 0)).margin).to.equal(0n);
+    const after = (await s.exchange.accountState(s.address, 0)).value;
     expect(after).to.be.within(value - CAP - 1n, value - CAP); // less the cap and the trade's unit of rounding
     await expectBooksOf(s, [s.address]);
     // Paid to itself: the value moves by no more than the small trade's unit of rounding, and the books hold.
     await expect(rebalance(s.account, s.address, false, wad(6)))
       .to.emit(s.exchange, "MarginTransferred")
       .withArgs(s.address, s.address, 0, CAP);
-    expect(await s.exchange.accountValue(s.address, 0)).to.be.within(after - 1n, after);
+    expect((await s.exchange.accountState(s.address, 0)).value).to.be.within(after - 1n, after);
     await expectBooksOf(s, [s.address]);
   });
 
@@ -105,7 +105,7 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
     const at = s.last + DAY + 300n;
     await s.account.setTerms(terms(s.last, { maxPerYearBps: 50n }));
     await time.setNextBlockTimestamp(at);
-    const levered = await s.exchange.accountValue(s.address, 0);
+    const levered = (await s.exchange.accountState(s.address, 0)).value;
     const budget = (levered * 50n * (at - s.last)) / (10_000n * 365n * DAY); // 13,746 units: about 0.0137 USDC
     await expect(rebalance(s.account, s.keeper.address))
       .to.emit(s.exchange, "MarginTransferred")
@@ -117,6 +117,6 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
     await expect(rebalance(s.account, ethers.ZeroAddress)).not.to.emit(s.exchange, "MarginTransferred");
     await s.account.setTerms(terms(s.last, { timeDue: s.last + 10n * DAY }));
     await expect(rebalance(s.account, s.keeper.address)).not.to.emit(s.exchange, "MarginTransferred");
-    expect(await s.exchange.margin(s.keeper.address, 0)).to.equal(0n);
+    expect((await s.exchange.accountState(s.keeper.address, 0)).margin).to.equal(0n);
   });
 });

@@ -2,7 +2,7 @@ import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { marketConfig } from "../helpers/system";
-import { deployPerp, expectPerpBooks, openPosition, type PerpSystem } from "../helpers/perp";
+import { accountFigures, deployPerp, expectPerpBooks, openPosition, type PerpSystem } from "../helpers/perp";
 import { FEED_TO_WAD, mulDivDown, mulDivUp } from "../../src/model/fixedPoint";
 import { accountValue, fundingOwed, rawPenalty, requirement, toCollateral } from "../helpers/perpMath";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
@@ -90,7 +90,7 @@ async function expectLiquidation(s: PerpSystem, size: bigint, answer: bigint) {
     ]);
   await expect(tx).to.emit(exchange, "Traded").withArgs(s.alice.address, 0n, -size, e.price, 0n, 0n, anyValue);
   await expect(tx).to.changeTokenBalances(token, [keeper, exchange], [e.reward, -e.reward]);
-  expect(await exchange.margin(s.alice.address, 0)).to.equal(e.marginLeft);
+  expect((await exchange.accountState(s.alice.address, 0)).margin).to.equal(e.marginLeft);
   expect(await exchange.fundBalance()).to.equal(fundBefore - e.marginDelta + e.fundPenalty);
   const position = await exchange.position(s.alice.address, 0);
   expect([position.size, position.openNotional]).to.deep.equal([0n, 0n]);
@@ -120,8 +120,8 @@ describe("PerpExchange: liquidation", () => {
     const above = at(size, threshold + 1n);
     expect(above.liquidatable).to.equal(false);
     expect(await exchange.isLiquidatable(s.alice.address, 0)).to.equal(false);
-    expect(await exchange.accountValue(s.alice.address, 0)).to.equal(above.value);
-    expect(await exchange.marginRequirement(s.alice.address, 0)).to.equal(above.maintenance);
+    expect((await exchange.accountState(s.alice.address, 0)).value).to.equal(above.value);
+    expect((await accountFigures(exchange, s.alice.address, 0)).maintenanceMargin).to.equal(above.maintenance);
     await expect(exchange.connect(keeper).liquidate(s.alice.address, 0))
       .to.be.revertedWithCustomError(exchange, "PerpNotLiquidatable")
       .withArgs(s.alice.address, 0n, above.value, above.maintenance);
@@ -188,8 +188,8 @@ describe("PerpExchange: liquidation", () => {
     await aliceAt50k(s, size);
     await btcFeed.updateAnswer(feedPrice(30_000));
     // under water: the views say so without reverting
-    expect(await exchange.accountValue(s.alice.address, 0)).to.equal(-usdc(200));
-    expect((await exchange.accountSnapshot(s.alice.address, 0)).value).to.equal(-usdc(200));
+    expect((await exchange.accountState(s.alice.address, 0)).value).to.equal(-usdc(200));
+    expect((await exchange.accountState(s.alice.address, 0)).value).to.equal(-usdc(200));
     const e = await expectLiquidation(s, size, feedPrice(30_000));
     expect([e.realizedPnl, e.marginDelta, e.badDebt]).to.deep.equal([-wad(1200), -usdc(1000), usdc(200)]);
     expect([e.penalty, e.reward, e.fundPenalty, e.marginLeft]).to.deep.equal([0n, 0n, 0n, 0n]);
@@ -227,7 +227,7 @@ describe("PerpExchange: liquidation", () => {
     await expect(tx)
       .to.emit(exchange, "Liquidated")
       .withArgs(s.alice.address, 0n, keeper.address, size, P50K, penalty / 2n, penalty - penalty / 2n);
-    expect(await exchange.margin(s.alice.address, 0)).to.equal(0n);
+    expect((await exchange.accountState(s.alice.address, 0)).margin).to.equal(0n);
     await expectPerpBooks(s);
   });
 

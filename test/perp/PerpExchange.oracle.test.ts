@@ -2,6 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { marketConfig } from "../helpers/system";
 import {
+  accountFigures,
   deployPerpWithMockFeed,
   expectPerpBooks,
   FRESH,
@@ -103,7 +104,7 @@ describe("PerpExchange: prices", () => {
       // a fresh round makes everything work again
       await s.ethFeed.updateAnswer(feedPrice(2_900));
       await s.exchange.connect(s.alice).trade(ETH, -wad("0.5"));
-      expect(await s.exchange.margin(s.alice.address, ETH)).to.equal(usdc(950));
+      expect((await s.exchange.accountState(s.alice.address, ETH)).margin).to.equal(usdc(950));
       await expectPerpBooks(s);
     });
 
@@ -116,10 +117,10 @@ describe("PerpExchange: prices", () => {
       const pushedAt = await time.latest();
 
       await time.increaseTo(pushedAt + MAX_AGE - 1);
-      expect((await exchange.accountSnapshot(bob.address, 0)).priceStatus).to.equal(0n);
+      expect((await exchange.accountState(bob.address, 0)).priceStatus).to.equal(0n);
       await time.setNextBlockTimestamp(pushedAt + MAX_AGE);
       await exchange.connect(alice).trade(0, wad("0.01")); // exactly maxPriceAge old: accepted
-      expect((await exchange.accountSnapshot(bob.address, 0)).priceStatus).to.equal(0n);
+      expect((await exchange.accountState(bob.address, 0)).priceStatus).to.equal(0n);
 
       await time.setNextBlockTimestamp(pushedAt + MAX_AGE + 1);
       await expect(exchange.connect(alice).trade(0, wad("0.01")))
@@ -142,15 +143,14 @@ describe("PerpExchange: prices", () => {
       await expect(exchange.connect(bob).withdraw(0, 1, bob.address))
         .to.be.revertedWithCustomError(exchange, "PerpStalePrice")
         .withArgs(0n, pushedAt, MAX_AGE, now + 20);
-      // the snapshot values at the (old but positive) feed price and says it is stale; a valuing view refuses it
-      const snapshot = await exchange.accountSnapshot(bob.address, 0);
+      // accountState values at the (old but positive) feed price and says it is stale
+      const snapshot = await exchange.accountState(bob.address, 0);
       expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceStatus]).to.deep.equal([
         usdc(1000),
         wad("0.01"),
         wad(50_000),
         STALE,
       ]);
-      await expect(exchange.accountValue(bob.address, 0)).to.be.revertedWithCustomError(exchange, "PerpStalePrice");
       // a new push makes the market usable again
       await btcFeed.updateAnswer(feedPrice(50_000));
       await exchange.connect(bob).withdraw(0, 1, bob.address);
@@ -167,23 +167,19 @@ describe("PerpExchange: prices", () => {
       const updatedAt = (await time.latest()) - 10 * MAX_AGE;
       await ethFeed.updateRoundData(9, feedPrice(3_000), updatedAt, updatedAt);
       await exchange.connect(alice).withdraw(ETH, usdc(600), alice.address);
-      expect(await exchange.margin(alice.address, ETH)).to.equal(0n);
+      expect((await exchange.accountState(alice.address, ETH)).margin).to.equal(0n);
       await expectPerpBooks(s);
     });
   });
 
   describe("views with a broken feed", () => {
-    /** Every view that values a position at the mark price, for `account` in market `id`. */
+    /** The views that need a FRESH price, as a state change does, for `account` in market `id`. */
     const valuingViews = (exchange: PerpExchange, account: string, id: bigint) => [
-      () => exchange.accountValue(account, id),
-      () => exchange.unrealizedPnl(account, id),
-      () => exchange.notional(account, id),
-      () => exchange.fundingOwed(account, id),
-      () => exchange.marginRequirement(account, id),
-      () => exchange.initialMarginRequirement(account, id),
+      () => exchange.markPrice(id),
+      () => exchange.previewTrade(account, id, 0, 0),
     ];
 
-    it("with a zero or negative feed, valuing views revert as a trade would; the snapshot shows the last accepted price as INVALID", async () => {
+    it("with a zero or negative feed, the price views revert as a trade would; accountState shows the last accepted price as INVALID", async () => {
       const s = await loadFixture(mockFeedFixture);
       const { exchange, ethFeed, alice, bob } = s;
       await aliceLongEth(s);
@@ -191,10 +187,10 @@ describe("PerpExchange: prices", () => {
       expect((await exchange.market(ETH)).lastPrice).to.equal(wad(3_000));
       // the feed moves without any state change, then breaks
       await ethFeed.updateAnswer(feedPrice(2_800));
-      expect(await exchange.accountValue(alice.address, ETH)).to.equal(usdc(900));
+      expect((await exchange.accountState(alice.address, ETH)).value).to.equal(usdc(900));
       for (const answer of [0n, -5n]) {
         await ethFeed.updateAnswer(answer);
-        // no view values the position at 3,000, the price of the market's creation: each refuses, with the feed's
+        // no view prices a trade at 3,000, the price of the market's creation: each refuses, with the feed's
         // answer, exactly as a trade would
         for (const view of valuingViews(exchange, alice.address, ETH)) {
           await expect(view()).to.be.revertedWithCustomError(exchange, "PerpInvalidPrice").withArgs(ETH, answer);
@@ -204,13 +200,13 @@ describe("PerpExchange: prices", () => {
           .withArgs(ETH, answer);
         // liquidate would revert: not liquidatable now; the price-free views still answer
         expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
-        expect(await exchange.entryPrice(alice.address, ETH)).to.equal(wad(3_000));
-        expect(await exchange.margin(alice.address, ETH)).to.equal(usdc(1000));
+        expect((await accountFigures(exchange, alice.address, ETH)).entryPrice).to.equal(wad(3_000));
+        expect((await exchange.accountState(alice.address, ETH)).margin).to.equal(usdc(1000));
         // an account without a position is valued without a price
-        expect(await exchange.accountValue(bob.address, ETH)).to.equal(usdc(1000));
-        expect(await exchange.marginRequirement(bob.address, ETH)).to.equal(0n);
-        // the snapshot (and accountState) never revert: the value at the last accepted price, flagged INVALID
-        const snapshot = await exchange.accountSnapshot(alice.address, ETH);
+        expect((await exchange.accountState(bob.address, ETH)).value).to.equal(usdc(1000));
+        expect((await accountFigures(exchange, bob.address, ETH)).maintenanceMargin).to.equal(0n);
+        // accountState never reverts: the value at the last accepted price, flagged INVALID
+        const snapshot = await exchange.accountState(alice.address, ETH);
         expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceStatus]).to.deep.equal([
           usdc(1000),
           wad("0.5"),
@@ -223,7 +219,7 @@ describe("PerpExchange: prices", () => {
       }
     });
 
-    it("under water with a broken feed: the snapshot says so, nothing is liquidatable until the feed answers", async () => {
+    it("under water with a broken feed: accountState says so, nothing is liquidatable until the feed answers", async () => {
       const s = await loadFixture(mockFeedFixture);
       const { exchange, ethFeed, alice, bob, keeper } = s;
       await aliceLongEth(s);
@@ -245,12 +241,9 @@ describe("PerpExchange: prices", () => {
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(true);
       await ethFeed.updateAnswer(0);
       // 1,000 + 0.5 x (900 - 3,000) = -50, at the last accepted price, flagged INVALID
-      const snapshot = await exchange.accountSnapshot(alice.address, ETH);
+      const snapshot = await exchange.accountState(alice.address, ETH);
       expect([snapshot.value, snapshot.priceStatus]).to.deep.equal([-usdc(50), INVALID]);
-      await expect(exchange.accountValue(alice.address, ETH)).to.be.revertedWithCustomError(
-        exchange,
-        "PerpInvalidPrice",
-      );
+      await expect(exchange.markPrice(ETH)).to.be.revertedWithCustomError(exchange, "PerpInvalidPrice");
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
       await expect(exchange.connect(keeper).liquidate(alice.address, ETH))
         .to.be.revertedWithCustomError(exchange, "PerpInvalidPrice")
@@ -258,7 +251,7 @@ describe("PerpExchange: prices", () => {
       await ethFeed.updateAnswer(feedPrice(900));
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(true);
       await exchange.connect(keeper).liquidate(alice.address, ETH);
-      expect(await exchange.margin(alice.address, ETH)).to.equal(0n);
+      expect((await exchange.accountState(alice.address, ETH)).margin).to.equal(0n);
       await expectPerpBooks(s);
     });
 
@@ -269,21 +262,21 @@ describe("PerpExchange: prices", () => {
       const farFuture = 2n ** 256n - 1n;
       await ethFeed.updateRoundData(4, feedPrice(2_800), farFuture, farFuture);
       // a timestamp in the future is not stale (as for any updatedAt >= now - maxPriceAge)
-      const snapshot = await exchange.accountSnapshot(alice.address, ETH);
+      const snapshot = await exchange.accountState(alice.address, ETH);
       expect([snapshot.value, snapshot.price, snapshot.priceStatus]).to.deep.equal([usdc(900), wad(2_800), FRESH]);
-      expect(await exchange.accountValue(alice.address, ETH)).to.equal(usdc(900));
+      expect((await exchange.accountState(alice.address, ETH)).value).to.equal(usdc(900));
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
       expect(await exchange.markPrice(ETH)).to.equal(wad(2_800));
       await exchange.connect(alice).trade(ETH, -wad("0.5"));
-      expect(await exchange.margin(alice.address, ETH)).to.equal(usdc(900));
+      expect((await exchange.accountState(alice.address, ETH)).margin).to.equal(usdc(900));
       await expectPerpBooks(s);
     });
 
-    it("with a stale feed, valuing views revert with its values; the snapshot values at its old answer, flagged STALE", async () => {
+    it("with a stale feed, the price views revert with its values; accountState values at its old answer, flagged STALE", async () => {
       const s = await loadFixture(mockFeedFixture);
       const { exchange, ethFeed, alice } = s;
       await aliceLongEth(s);
-      expect((await exchange.accountSnapshot(alice.address, ETH)).priceStatus).to.equal(FRESH);
+      expect((await exchange.accountState(alice.address, ETH)).priceStatus).to.equal(FRESH);
       const updatedAt = (await time.latest()) - MAX_AGE - 1;
       await ethFeed.updateRoundData(3, feedPrice(2_800), updatedAt, updatedAt);
       const now = await time.latest();
@@ -293,7 +286,7 @@ describe("PerpExchange: prices", () => {
           .withArgs(ETH, updatedAt, MAX_AGE, now);
       }
       expect(await exchange.isLiquidatable(alice.address, ETH)).to.equal(false);
-      const snapshot = await exchange.accountSnapshot(alice.address, ETH);
+      const snapshot = await exchange.accountState(alice.address, ETH);
       expect([snapshot.value, snapshot.price, snapshot.priceStatus]).to.deep.equal([usdc(900), wad(2_800), STALE]);
       // the last checked price is unchanged
       expect((await exchange.market(ETH)).lastPrice).to.equal(wad(3_000));

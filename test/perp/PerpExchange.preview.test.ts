@@ -1,7 +1,14 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
-import { deployPerp, expectPerpBooks, inOneBlock, openPosition, type PerpSystem } from "../helpers/perp";
+import {
+  accountFigures,
+  deployPerp,
+  expectPerpBooks,
+  inOneBlock,
+  openPosition,
+  type PerpSystem,
+} from "../helpers/perp";
 import { accountValue, fundingOwed, takerFee, toCollateral } from "../helpers/perpMath";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
@@ -26,18 +33,18 @@ async function previewThenDo(s: PerpSystem, timestamp: number, marginIn: bigint,
   await time.setNextBlockTimestamp(timestamp);
   const pending = { blockTag: "pending" };
   const preview = await exchange.previewTrade(alice.address, 0, marginIn, sizeDelta, pending);
-  const before = await exchange.accountValue(alice.address, 0, pending);
+  const before = (await exchange.accountState(alice.address, 0, pending)).value;
   expect(preview.price).to.equal(await exchange.markPrice(0, pending));
   const sends: (() => Promise<ContractTransactionResponse>)[] = [];
   if (marginIn !== 0n) sends.push(() => exchange.connect(alice).deposit(0, alice.address, marginIn, GAS));
   if (sizeDelta !== 0n) sends.push(() => exchange.connect(alice).trade(0, sizeDelta, GAS));
   await inOneBlock(timestamp, sends);
   expect(await time.latest()).to.equal(timestamp);
-  const after = await exchange.accountValue(alice.address, 0);
+  const after = (await exchange.accountState(alice.address, 0)).value;
   expect(preview.valueBefore, "valueBefore").to.equal(before);
   expect(preview.valueAfter, "valueAfter").to.equal(after);
   // and the snapshot agrees with the value and the position
-  const snapshot = await exchange.accountSnapshot(alice.address, 0);
+  const snapshot = await exchange.accountState(alice.address, 0);
   expect([snapshot.value, snapshot.size, snapshot.price, snapshot.priceStatus]).to.deep.equal([
     after,
     (await exchange.position(alice.address, 0)).size,
@@ -48,7 +55,7 @@ async function previewThenDo(s: PerpSystem, timestamp: number, marginIn: bigint,
   return { preview, before, after };
 }
 
-describe("PerpExchange: previewTrade and accountSnapshot", () => {
+describe("PerpExchange: previewTrade and accountState", () => {
   it("match deposit + trade through open, increase, reduce, flip and close, with fees and funding", async () => {
     const s = await loadFixture(feeAndFundingFixture);
     const { btcFeed, exchange, alice } = s;
@@ -73,7 +80,7 @@ describe("PerpExchange: previewTrade and accountSnapshot", () => {
     await time.setNextBlockTimestamp(t - 1);
     await btcFeed.updateAnswer(feedPrice("53210.98765432"));
     const position = await exchange.position(alice.address, 0);
-    const margin = await exchange.margin(alice.address, 0);
+    const margin = (await exchange.accountState(alice.address, 0)).margin;
     const increase = await previewThenDo(s, t, 0n, 12_300_000_000_000_007n);
     const owed = fundingOwed(size0, wad("53210.98765432"), RATE * BigInt(9 * 86_400));
     expect(owed).to.be.greaterThan(0n);
@@ -95,7 +102,7 @@ describe("PerpExchange: previewTrade and accountSnapshot", () => {
     await previewThenDo(s, t, 0n, -wad("0.1"));
     expect((await exchange.position(alice.address, 0)).size).to.be.lessThan(0n);
     // an odd size: the short's cost basis is rounded down (against it), so the entry is a few wei under the fill
-    const entry = await exchange.entryPrice(alice.address, 0);
+    const entry = (await accountFigures(exchange, alice.address, 0)).entryPrice;
     expect(entry).to.be.lessThanOrEqual(wad("47777.77777777"));
     expect(entry).to.be.closeTo(wad("47777.77777777"), 10n);
 
@@ -109,7 +116,7 @@ describe("PerpExchange: previewTrade and accountSnapshot", () => {
     await btcFeed.updateAnswer(feedPrice("46000"));
     const size = (await exchange.position(alice.address, 0)).size;
     const close = await previewThenDo(s, t, 0n, -size);
-    expect(close.after).to.equal(await exchange.margin(alice.address, 0));
+    expect(close.after).to.equal((await exchange.accountState(alice.address, 0)).margin);
   });
 
   it("matches a close into bad debt (value after 0)", async () => {
@@ -121,7 +128,7 @@ describe("PerpExchange: previewTrade and accountSnapshot", () => {
     const result = await previewThenDo(s, t, 0n, -wad("0.3"));
     expect(result.before).to.be.lessThan(0n);
     expect(result.after).to.equal(0n);
-    expect(await exchange.margin(alice.address, 0)).to.equal(0n);
+    expect((await exchange.accountState(alice.address, 0)).margin).to.equal(0n);
   });
 
   it("previewTrade without a trade or margin is the current value; it does not change state", async () => {
@@ -130,7 +137,7 @@ describe("PerpExchange: previewTrade and accountSnapshot", () => {
     await openPosition(s, alice, usdc(1000), wad("0.06"));
     await time.increase(86_400);
     const preview = await exchange.previewTrade(alice.address, 0, 0, 0);
-    expect(preview.valueBefore).to.equal(await exchange.accountValue(alice.address, 0));
+    expect(preview.valueBefore).to.equal((await exchange.accountState(alice.address, 0)).value);
     // the unrealized PnL is 0 at the entry price, so settling the funding rounds exactly like the value
     expect(preview.valueAfter).to.equal(preview.valueBefore);
     expect(preview.valueBefore).to.be.lessThan(usdc(1000));

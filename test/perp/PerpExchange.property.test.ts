@@ -3,7 +3,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { sumOfMargins } from "../helpers/books";
 import { MirroredMarket } from "../helpers/mirrored";
-import { deployPerp, type PerpSystem } from "../helpers/perp";
+import { accountFigures, deployPerp, type PerpSystem } from "../helpers/perp";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
 /** Reverts a random action may legitimately meet; anything else fails the property. */
@@ -114,7 +114,7 @@ describe("PerpExchange: property", () => {
                 await attempt(s, () => exchange.connect(traders[a.who]).trade(0, a.size));
                 break;
               case "leveredTrade": {
-                const value = await exchange.accountValue(traders[a.who].address, 0);
+                const value = (await exchange.accountState(traders[a.who].address, 0)).value;
                 const size = (value * 20n * BigInt(a.percentOfMax) * 10n ** 12n * 10n ** 8n) / 100n / price;
                 if (size !== 0n) await attempt(s, () => exchange.connect(traders[a.who]).trade(0, size));
                 break;
@@ -155,14 +155,14 @@ describe("PerpExchange: property", () => {
 
           // the one-call views agree with each other for every account, whatever happened
           for (const trader of traders) {
-            const value = await exchange.accountValue(trader.address, 0);
-            const snapshot = await exchange.accountSnapshot(trader.address, 0);
+            const value = (await exchange.accountState(trader.address, 0)).value;
+            const snapshot = await exchange.accountState(trader.address, 0);
             expect([snapshot.value, snapshot.size]).to.deep.equal([
               value,
               (await exchange.position(trader.address, 0)).size,
             ]);
             expect(await exchange.isLiquidatable(trader.address, 0)).to.equal(
-              snapshot.size !== 0n && value < (await exchange.marginRequirement(trader.address, 0)),
+              snapshot.size !== 0n && value < (await accountFigures(exchange, trader.address, 0)).maintenanceMargin,
             );
           }
         },

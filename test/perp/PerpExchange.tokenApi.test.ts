@@ -33,7 +33,7 @@ async function noFeeFixture() {
 async function accountOf(s: PerpSystem, who: HardhatEthersSigner) {
   const p = await s.exchange.position(who.address, 0);
   return {
-    margin: await s.exchange.margin(who.address, 0),
+    margin: (await s.exchange.accountState(who.address, 0)).margin,
     size: p.size,
     openNotional: p.openNotional,
     index: p.fundingIndex,
@@ -130,10 +130,10 @@ describe("PerpExchange: the calls shaped for a leveraged token", () => {
     const a = s.alice.address;
     const state = await s.exchange.accountState(a, 0);
     const position = await s.exchange.position(a, 0);
-    expect(state.value).to.equal(await s.exchange.accountValue(a, 0));
-    expect(state.margin).to.equal(await s.exchange.margin(a, 0));
+    expect(state.value).to.equal((await s.exchange.accountState(a, 0)).value);
+    expect(state.margin).to.equal((await s.exchange.accountState(a, 0)).margin);
     expect([state.size, state.openNotional]).to.deep.equal([position.size, position.openNotional]);
-    expect(state.fundingOwed).to.equal(await s.exchange.fundingOwed(a, 0));
+    expect(state.fundingOwed).to.equal((await s.exchange.accountState(a, 0)).fundingOwed);
     expect(state.fundingOwed).to.not.equal(0n);
     expect(state.price).to.equal(await s.exchange.markPrice(0));
     expect(state.priceStatus).to.equal(0n);
@@ -263,7 +263,7 @@ describe("PerpExchange: the calls shaped for a leveraged token", () => {
         { to: carol.address, amount: 0n },
       ]),
     ).to.be.revertedWithCustomError(exchange, "PerpZeroAddress");
-    const margin = await exchange.margin(alice.address, 0);
+    const margin = (await exchange.accountState(alice.address, 0)).margin;
     await expect(
       exchange.connect(alice).tradeAndWithdraw(0, 0n, [
         { to: carol.address, amount: margin + 1n },

@@ -2,7 +2,7 @@ import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { deployPerp, expectPerpBooks, openPosition } from "../helpers/perp";
+import { accountFigures, deployPerp, expectPerpBooks, openPosition } from "../helpers/perp";
 import { divFloor, mulDivDown, mulDivUp } from "../../src/model/fixedPoint";
 import { SCALE, accountValue, requirement, takerFee, toCollateral } from "../helpers/perpMath";
 import { feedPrice, usdc, wad, WAD } from "../helpers/units";
@@ -27,11 +27,11 @@ describe("PerpExchange: margin and trading", () => {
       const tx = exchange.connect(bob).deposit(0, alice.address, usdc(1234.5));
       await expect(tx).to.emit(exchange, "MarginDeposited").withArgs(alice.address, 0n, bob.address, usdc(1234.5));
       await expect(tx).to.changeTokenBalances(token, [bob, exchange], [-usdc(1234.5), usdc(1234.5)]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1234.5));
-      expect(await exchange.margin(bob.address, 0)).to.equal(0n);
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1234.5));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1234.5));
+      expect((await exchange.accountState(bob.address, 0)).margin).to.equal(0n);
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(1234.5));
       await exchange.connect(alice).deposit(0, alice.address, 1n);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1234.5) + 1n);
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1234.5) + 1n);
       await expectPerpBooks(s);
     });
 
@@ -65,7 +65,7 @@ describe("PerpExchange: margin and trading", () => {
       const tx = exchange.connect(alice).withdraw(0, usdc(1000), carol.address);
       await expect(tx).to.emit(exchange, "MarginWithdrawn").withArgs(alice.address, 0n, carol.address, usdc(1000));
       await expect(tx).to.changeTokenBalances(token, [exchange, carol, alice], [-usdc(1000), usdc(1000), 0n]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(0n);
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(0n);
       await expectPerpBooks(s);
     });
 
@@ -97,7 +97,7 @@ describe("PerpExchange: margin and trading", () => {
       // maintenance: 0.06 x 50,000 x 2.5% = 75 USDC, so 925 may go
       const maintenance = requirement(wad("0.06"), wad(50_000), 250n);
       expect(maintenance).to.equal(usdc(75));
-      expect(await exchange.marginRequirement(alice.address, 0)).to.equal(maintenance);
+      expect((await accountFigures(exchange, alice.address, 0)).maintenanceMargin).to.equal(maintenance);
       await expect(exchange.connect(alice).withdraw(0, usdc(925) + 1n, alice.address))
         .to.be.revertedWithCustomError(exchange, "PerpMarginRequirementNotMet")
         .withArgs(alice.address, 0n, usdc(75) - 1n, usdc(75));
@@ -105,7 +105,7 @@ describe("PerpExchange: margin and trading", () => {
         .to.be.revertedWithCustomError(exchange, "PerpInsufficientMarginBalance")
         .withArgs(alice.address, 0n, usdc(1000) + 1n, usdc(1000));
       await exchange.connect(alice).withdraw(0, usdc(925), alice.address);
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(75));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(75));
       expect(await exchange.isLiquidatable(alice.address, 0)).to.equal(false);
       await expect(exchange.connect(alice).withdraw(0, 1, alice.address))
         .to.be.revertedWithCustomError(exchange, "PerpMarginRequirementNotMet")
@@ -120,17 +120,17 @@ describe("PerpExchange: margin and trading", () => {
       await openPosition(s, bob, usdc(1000), wad("0.06"));
       await btcFeed.updateAnswer(feedPrice(45_000));
       // value 1,000 - 300 = 700; maintenance 0.06 x 45,000 x 2.5% = 67.5
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(700));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(700));
       await expect(exchange.connect(alice).withdraw(0, usdc("632.5") + 1n, alice.address))
         .to.be.revertedWithCustomError(exchange, "PerpMarginRequirementNotMet")
         .withArgs(alice.address, 0n, usdc("67.5") - 1n, usdc("67.5"));
       await exchange.connect(alice).withdraw(0, usdc("632.5"), alice.address);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc("367.5"));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc("367.5"));
 
       await btcFeed.updateAnswer(feedPrice(60_000));
       // bob: margin 1,000, unrealized +600, maintenance 0.06 x 60,000 x 2.5% = 90: 1,510 may go
       await exchange.connect(bob).withdraw(0, usdc(1000), bob.address);
-      expect(await exchange.accountValue(bob.address, 0)).to.equal(usdc(600));
+      expect((await exchange.accountState(bob.address, 0)).value).to.equal(usdc(600));
       // beyond the margin and the realizable profit: refused with what is available
       await expect(exchange.connect(bob).withdraw(0, usdc(600) + 1n, bob.address))
         .to.be.revertedWithCustomError(exchange, "PerpInsufficientMarginBalance")
@@ -144,9 +144,9 @@ describe("PerpExchange: margin and trading", () => {
         .to.emit(exchange, "AccountSettled")
         .withArgs(bob.address, 0n, wad(510), 0n, 0n, usdc(510), 0n);
       expect(await exchange.fundBalance()).to.equal(fundBefore - usdc(510));
-      expect(await exchange.margin(bob.address, 0)).to.equal(0n);
+      expect((await exchange.accountState(bob.address, 0)).margin).to.equal(0n);
       expect((await exchange.position(bob.address, 0)).openNotional).to.equal(wad(3_000) + wad(510));
-      expect(await exchange.accountValue(bob.address, 0)).to.equal(usdc(90));
+      expect((await exchange.accountState(bob.address, 0)).value).to.equal(usdc(90));
       await expectPerpBooks(s);
     });
   });
@@ -164,16 +164,16 @@ describe("PerpExchange: margin and trading", () => {
         const s = await loadFixture(perpFixture);
         const { exchange, btcFeed, alice } = s;
         await openPosition(s, alice, usdc(1000), wad(size));
-        expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(50_000));
-        expect(await exchange.notional(alice.address, 0)).to.equal(wad(size) * 50_000n);
+        expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(wad(50_000));
+        expect((await accountFigures(exchange, alice.address, 0)).notional).to.equal(wad(size) * 50_000n);
         expect((await exchange.position(alice.address, 0)).openNotional).to.equal(wad(size) * 50_000n);
 
         await btcFeed.updateAnswer(feedPrice(newPrice));
         const pnl = usdc(value) - usdc(1000);
-        expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(value));
-        expect(await exchange.unrealizedPnl(alice.address, 0)).to.equal(pnl * SCALE);
-        expect(await exchange.notional(alice.address, 0)).to.equal(wad(size) * BigInt(newPrice));
-        expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000));
+        expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(value));
+        expect((await accountFigures(exchange, alice.address, 0)).unrealizedPnl).to.equal(pnl * SCALE);
+        expect((await accountFigures(exchange, alice.address, 0)).notional).to.equal(wad(size) * BigInt(newPrice));
+        expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1000));
 
         const preview = await exchange.previewTrade(alice.address, 0, 0, -wad(size));
         expect([preview.valueBefore, preview.valueAfter, preview.price]).to.deep.equal([
@@ -188,12 +188,12 @@ describe("PerpExchange: margin and trading", () => {
         await expect(close)
           .to.emit(exchange, "Traded")
           .withArgs(alice.address, 0n, -wad(size), wad(newPrice), 0n, 0n, anyValue);
-        expect(await exchange.margin(alice.address, 0)).to.equal(usdc(value));
-        expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(value));
+        expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(value));
+        expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(value));
         expect(await exchange.fundBalance()).to.equal(FUND - pnl);
         const position = await exchange.position(alice.address, 0);
         expect([position.size, position.openNotional]).to.deep.equal([0n, 0n]);
-        expect(await exchange.entryPrice(alice.address, 0)).to.equal(0n);
+        expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(0n);
         await expectPerpBooks(s);
       });
     }
@@ -208,8 +208,8 @@ describe("PerpExchange: margin and trading", () => {
       await openPosition(s, bob, usdc(500), wad("-0.01"));
       await btcFeed.updateAnswer(feedPrice(51_000));
       // alice: 0.06 x (51,000 - 50,000) = +60; bob: 0.01 x (52,345.67 - 51,000) = +13.4567
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1060));
-      expect(await exchange.accountValue(bob.address, 0)).to.equal(usdc("513.4567"));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(1060));
+      expect((await exchange.accountState(bob.address, 0)).value).to.equal(usdc("513.4567"));
       await expectPerpBooks(s);
     });
   });
@@ -222,15 +222,15 @@ describe("PerpExchange: margin and trading", () => {
       await btcFeed.updateAnswer(feedPrice(54_000));
       await exchange.connect(alice).trade(0, wad("0.03"));
       // (0.01 x 50,000 + 0.03 x 54,000) / 0.04 = 2,120 / 0.04 = 53,000
-      expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(53_000));
+      expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(wad(53_000));
       expect((await exchange.position(alice.address, 0)).openNotional).to.equal(wad(2_120));
       await btcFeed.updateAnswer(feedPrice(45_000));
       await exchange.connect(alice).trade(0, wad("0.04"));
       // (2,120 + 1,800) / 0.08 = 49,000
-      expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(49_000));
+      expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(wad(49_000));
       await btcFeed.updateAnswer(feedPrice(55_000));
-      expect(await exchange.unrealizedPnl(alice.address, 0)).to.equal(wad(480));
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(10_000));
+      expect((await accountFigures(exchange, alice.address, 0)).unrealizedPnl).to.equal(wad(480));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(10_000));
       await expectPerpBooks(s);
     });
 
@@ -240,11 +240,11 @@ describe("PerpExchange: margin and trading", () => {
       await openPosition(s, alice, usdc(10_000), wad("-0.02"));
       await btcFeed.updateAnswer(feedPrice(40_000));
       await exchange.connect(alice).trade(0, wad("-0.02"));
-      expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(45_000));
+      expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(wad(45_000));
       expect((await exchange.position(alice.address, 0)).openNotional).to.equal(-wad(1_800));
       await btcFeed.updateAnswer(feedPrice(42_000));
-      expect(await exchange.unrealizedPnl(alice.address, 0)).to.equal(wad(120));
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(10_120));
+      expect((await accountFigures(exchange, alice.address, 0)).unrealizedPnl).to.equal(wad(120));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(10_120));
     });
 
     it("rounds the cost basis against the trader, for both sides", async () => {
@@ -259,10 +259,10 @@ describe("PerpExchange: margin and trading", () => {
       expect((await exchange.position(bob.address, 0)).openNotional).to.equal(-150_000n);
       expect(mulDivUp(3n, price, WAD)).to.equal(150_001n);
       // each side starts one wei of USD under water, never above
-      expect(await exchange.unrealizedPnl(alice.address, 0)).to.equal(-1n);
-      expect(await exchange.unrealizedPnl(bob.address, 0)).to.equal(-1n);
+      expect((await accountFigures(exchange, alice.address, 0)).unrealizedPnl).to.equal(-1n);
+      expect((await accountFigures(exchange, bob.address, 0)).unrealizedPnl).to.equal(-1n);
       // and the account value is rounded down to the unit
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1) - 1n);
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(1) - 1n);
     });
 
     it("reduces a long: the closed part's PnL goes into margin, the entry price stays", async () => {
@@ -277,9 +277,9 @@ describe("PerpExchange: margin and trading", () => {
       await expect(tx)
         .to.emit(exchange, "Traded")
         .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [wad(200), 0n, 0n, usdc(200), 0n]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1200));
-      expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(50_000));
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1600));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1200));
+      expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(wad(50_000));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(1600));
       expect(await exchange.fundBalance()).to.equal(FUND - usdc(200));
       await expectPerpBooks(s);
     });
@@ -292,10 +292,10 @@ describe("PerpExchange: margin and trading", () => {
       await expect(exchange.connect(alice).trade(0, wad("0.03")))
         .to.emit(exchange, "Traded")
         .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [-wad(150), 0n, 0n, -usdc(150), 0n]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(850));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(850));
       expect((await exchange.position(alice.address, 0)).openNotional).to.equal(-wad(1_500));
-      expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(50_000));
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(700));
+      expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(wad(50_000));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(700));
       expect(await exchange.fundBalance()).to.equal(FUND + usdc(150));
       await expectPerpBooks(s);
     });
@@ -331,8 +331,8 @@ describe("PerpExchange: margin and trading", () => {
           divFloor(bobRealized, SCALE),
           0n,
         ]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) + 1_234n);
-      expect(await exchange.margin(bob.address, 0)).to.equal(usdc(1000) - 1_235n);
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1000) + 1_234n);
+      expect((await exchange.accountState(bob.address, 0)).margin).to.equal(usdc(1000) - 1_235n);
       expect(await exchange.fundBalance()).to.equal(FUND + 1n);
       await expectPerpBooks(s);
     });
@@ -381,10 +381,10 @@ describe("PerpExchange: margin and trading", () => {
       await expect(tx)
         .to.emit(exchange, "Traded")
         .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [wad(600), 0n, 0n, usdc(600), 0n]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1600));
-      expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad(60_000));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1600));
+      expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(wad(60_000));
       await btcFeed.updateAnswer(feedPrice(55_000));
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1800));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(1800));
       await expectPerpBooks(s);
     });
 
@@ -397,9 +397,9 @@ describe("PerpExchange: margin and trading", () => {
       const position = await exchange.position(alice.address, 0);
       expect(position.size).to.equal(wad("0.04"));
       expect(position.openNotional).to.equal(wad("1600.02"));
-      expect(await exchange.entryPrice(alice.address, 0)).to.equal(wad("40000.5"));
+      expect((await accountFigures(exchange, alice.address, 0)).entryPrice).to.equal(wad("40000.5"));
       // 0.06 x (50,000 - 40,000.5) = 599.97
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc("1599.97"));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc("1599.97"));
       await expectPerpBooks(s);
     });
 
@@ -414,7 +414,7 @@ describe("PerpExchange: margin and trading", () => {
         .withArgs(alice.address, 0n, usdc(1000), requirement(wad("0.4") + 1n, wad(50_000), 500n));
       await exchange.connect(alice).trade(0, -wad("0.46"));
       expect((await exchange.position(alice.address, 0)).size).to.equal(-wad("0.4"));
-      expect(await exchange.initialMarginRequirement(alice.address, 0)).to.equal(usdc(1000));
+      expect((await accountFigures(exchange, alice.address, 0)).initialMargin).to.equal(usdc(1000));
     });
   });
 
@@ -432,8 +432,8 @@ describe("PerpExchange: margin and trading", () => {
         .to.be.revertedWithCustomError(exchange, "PerpMarginRequirementNotMet")
         .withArgs(alice.address, 0n, usdc(1000), required);
       await exchange.connect(alice).trade(0, wad("0.4"));
-      expect(await exchange.initialMarginRequirement(alice.address, 0)).to.equal(usdc(1000));
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(1000));
+      expect((await accountFigures(exchange, alice.address, 0)).initialMargin).to.equal(usdc(1000));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(1000));
     });
 
     it("increasing an open position is checked on the whole new size", async () => {
@@ -453,18 +453,18 @@ describe("PerpExchange: margin and trading", () => {
       await openPosition(s, alice, usdc(1000), wad("0.4"));
       await btcFeed.updateAnswer(feedPrice(49_000));
       // value 600 < initial margin 980: no increase, but a reduction
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(600));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(600));
       await expect(exchange.connect(alice).trade(0, 1n))
         .to.be.revertedWithCustomError(exchange, "PerpMarginRequirementNotMet")
         .withArgs(alice.address, 0n, usdc(600), requirement(wad("0.4") + 1n, wad(49_000), 500n));
       await exchange.connect(alice).trade(0, -wad("0.1"));
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(900));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(900));
 
       await btcFeed.updateAnswer(feedPrice(48_000));
       // value 900 - 0.3 x 2,000 = 300 < maintenance 0.3 x 48,000 x 2.5% = 360
       expect(await exchange.isLiquidatable(alice.address, 0)).to.equal(true);
       await exchange.connect(alice).trade(0, -wad("0.01"));
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(880));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(880));
 
       await btcFeed.updateAnswer(feedPrice(45_000));
       // closing 0.29 realizes -1,450 against a margin of 880: 570 of bad debt, absorbed by the fund
@@ -478,7 +478,7 @@ describe("PerpExchange: margin and trading", () => {
           -usdc(880),
           usdc(570),
         ]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(0n);
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(0n);
       expect(await exchange.fundBalance()).to.equal(fundBefore + usdc(880));
       await expectPerpBooks(s);
     });
@@ -494,8 +494,8 @@ describe("PerpExchange: margin and trading", () => {
       await expect(tx)
         .to.emit(exchange, "Traded")
         .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, 0n, wad(3), -usdc(3), 0n]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(997));
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(usdc(997));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(997));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(usdc(997));
       expect(await exchange.fundBalance()).to.equal(FUND + usdc(3));
       await expectPerpBooks(s);
     });
@@ -514,8 +514,8 @@ describe("PerpExchange: margin and trading", () => {
       await expect(exchange.connect(alice).trade(0, -size))
         .to.emit(exchange, "Traded")
         .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, 0n, fee, -(fee / SCALE) - 1n, 0n]);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) - fee / SCALE - 1n);
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc(1000) + toCollateral(-fee));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1000) - fee / SCALE - 1n);
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc(1000) + toCollateral(-fee));
       await expectPerpBooks(s);
     });
 
@@ -543,7 +543,7 @@ describe("PerpExchange: margin and trading", () => {
         .to.emit(exchange, "Traded")
         .withArgs(alice.address, 0n, anyValue, anyValue, anyValue, anyValue, [0n, 0n, wad("3.6"), -usdc("3.6"), 0n]);
       // 1,000 - 3 (opening fee) + 198.8 + 394 - 3.6
-      expect(await exchange.margin(alice.address, 0)).to.equal(usdc("1586.2"));
+      expect((await exchange.accountState(alice.address, 0)).margin).to.equal(usdc("1586.2"));
       await expectPerpBooks(s);
     });
 
@@ -574,7 +574,7 @@ describe("PerpExchange: margin and trading", () => {
         .to.be.revertedWithCustomError(exchange, "PerpMarginRequirementNotMet")
         .withArgs(alice.address, 0n, valueAfter(lo + 1n), requirement(lo + 1n, price, 500n));
       await exchange.connect(alice).trade(0, lo);
-      expect(await exchange.accountValue(alice.address, 0)).to.equal(valueAfter(lo));
+      expect((await exchange.accountState(alice.address, 0)).value).to.equal(valueAfter(lo));
       await expectPerpBooks(s);
     });
   });

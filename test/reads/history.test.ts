@@ -86,18 +86,26 @@ describe("chain reads for the app (history, holding period, block search, exchan
     expect(back > marks[2].time).to.equal(true);
   });
 
-  it("reads the token's exchange account as the exchange's views give it", async () => {
+  it("reads the token's exchange account as the exchange's accountState gives it", async () => {
     const { exchange, btcMarket, token } = await loadFixture(threeDays);
     const address = await token.getAddress();
     const account = await readExchangeAccount(exchange, address, btcMarket);
+    const [state, { config }] = await Promise.all([
+      exchange.accountState(address, btcMarket),
+      exchange.market(btcMarket),
+    ]);
+    // A long (3x): its notional, PnL and entry price round down as plain bigint division does; the maintenance
+    // margin rounds up (collateral units: 1e12 USD WAD each).
+    const notional = (state.size * state.price) / 10n ** 18n;
+    const maintenance = (state.size * state.price * config.maintenanceMarginBps + 10n ** 34n - 1n) / 10n ** 34n;
     expect(account).to.deep.include({
-      margin: await exchange.margin(address, btcMarket),
+      margin: state.margin,
       size: await token.positionSize(),
-      entryPrice: await exchange.entryPrice(address, btcMarket),
-      accountValue: await exchange.accountValue(address, btcMarket),
-      unrealizedPnl: await exchange.unrealizedPnl(address, btcMarket),
-      fundingOwed: await exchange.fundingOwed(address, btcMarket),
-      maintenanceMargin: await exchange.marginRequirement(address, btcMarket),
+      entryPrice: (state.openNotional * 10n ** 18n) / state.size,
+      accountValue: state.value,
+      unrealizedPnl: notional - state.openNotional,
+      fundingOwed: state.fundingOwed,
+      maintenanceMargin: maintenance,
       markPrice: wad(50_820),
       priceStatus: "fresh",
       marketSymbol: "BTC",

@@ -47,10 +47,10 @@ describe("LeveragedToken: the keeper reward (a Dutch auction of the tip, bounded
     await m.push(m.price() / 10n ** 10n);
   }
 
-  const margin = (
-    f: { s: { exchange: { margin(a: string, m: bigint): Promise<bigint> } } },
+  const margin = async (
+    f: { s: { exchange: { accountState(a: string, m: bigint): Promise<{ margin: bigint }> } } },
     who: HardhatEthersSigner,
-  ) => f.s.exchange.margin(who.address, 0n);
+  ) => (await f.s.exchange.accountState(who.address, 0n)).margin;
 
   describe("the curve", () => {
     it("by time: 0 until due and at the moment it falls due, then linear to the cap after the ramp", async () => {
@@ -202,7 +202,7 @@ describe("LeveragedToken: the keeper reward (a Dutch auction of the tip, bounded
       await freshPriceBefore(m, due + RAMP);
       expect(await long.rebalanceReward()).to.equal(0n);
       await m.rebalanceIfDue(long, keeper);
-      expect(await m.s.exchange.margin(keeper.address, 0n)).to.equal(0n);
+      expect((await m.s.exchange.accountState(keeper.address, 0n)).margin).to.equal(0n);
     });
   });
 
@@ -259,9 +259,9 @@ describe("LeveragedToken: the keeper reward (a Dutch auction of the tip, bounded
             expect(await token.rebalanceRewardAt((await time.latest()) + 60)).to.equal(0n);
             if (status.action !== 0n) {
               // A donation can push leverage below the band: the rebalance is due, and pays nothing.
-              const before = await f.s.exchange.margin(f.attacker.address, 0n);
+              const before = (await f.s.exchange.accountState(f.attacker.address, 0n)).margin;
               await token.connect(f.attacker).rebalance();
-              expect(await f.s.exchange.margin(f.attacker.address, 0n)).to.equal(before);
+              expect((await f.s.exchange.accountState(f.attacker.address, 0n)).margin).to.equal(before);
             }
             checked++;
           }

@@ -26,7 +26,7 @@ describe("LeveragedToken: wipe-out", () => {
     const { token, exchange, usdc: stable, btcFeed, alice, bob, accounts } = await loadFixture(long3);
     const fundBefore = await exchange.fundBalance();
     await btcFeed.updateAnswer(feedPrice(30_000)); // equity 1,500 - 0.09 x 20,000 = -300
-    expect(await exchange.accountValue(await token.getAddress(), 0)).to.equal(-usdc(300));
+    expect((await exchange.accountState(await token.getAddress(), 0)).value).to.equal(-usdc(300));
     expect(await token.equity()).to.equal(0n);
     expect(await token.navPerShare()).to.equal(0n);
     expect(await token.currentLeverage()).to.equal(MAX_INT);

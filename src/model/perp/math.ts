@@ -11,3 +11,7 @@ export const unrealizedPnl = (size: bigint, openNotional: bigint, price: bigint)
 /** PerpMath.requirement: |size| x price x bps in collateral units, rounded up (a margin requirement or a penalty). */
 export const requirement = (size: bigint, price: bigint, bps: bigint): bigint =>
   divCeil(abs(size) * price * bps, WAD * BPS * COLLATERAL_SCALE);
+
+/** The average entry price, WAD: |openNotional| x WAD / |size| rounded down; 0 without a position. */
+export const entryPrice = (size: bigint, openNotional: bigint): bigint =>
+  size === 0n ? 0n : (abs(openNotional) * WAD) / abs(size);

@@ -223,13 +223,13 @@ export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> 
     };
   }
 
-  /** LeverageMath.levered: the part of a value the token levers, at most the equity cap. */
+  /** PerpMath.levered: the part of a value the token levers, at most the equity cap. */
   protected levered(value: bigint): bigint {
     const cap = this.params.equityCap;
     return cap !== undefined && value > cap ? cap : value;
   }
 
-  /** LeverageMath.targetSize: L x levered value / price toward zero, or none when the holders' part is dust. */
+  /** PerpMath.targetSize: L x levered value / price toward zero, or none when the holders' part is dust. */
   protected targetSize(value: bigint, supply: bigint): bigint {
     if (!this.holdsPosition(value, supply)) return 0n;
     return mulDivTowardZero(this.params.targetLeverage, value * COLLATERAL_SCALE, this.s.price);

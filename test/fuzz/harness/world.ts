@@ -150,7 +150,7 @@ export async function fixture(): Promise<Real> {
   const models = await Promise.all(tokens.map((t) => modelOf(s, t)));
   // A trader's model counts funding from its own origin: only index differences matter, and it holds no position.
   const market = await readMarketParams(s.exchange, s.btcMarket);
-  const [, , price] = await s.exchange.accountSnapshot(traders[0].address, s.btcMarket);
+  const { price } = await s.exchange.accountState(traders[0].address, s.btcMarket);
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   const traderModels = traders.map(() => {
     const x = ExactTrader.open(market, now, price);
@@ -182,7 +182,7 @@ export async function modelOf(s: System, t: LeveragedToken): Promise<ExactTokenM
   const market = await readMarketParams(s.exchange, s.btcMarket);
   expect(await t.totalSupply()).to.equal(0n);
   // The feed's last price even when it is stale (markPrice would revert): a successor can be listed at any time.
-  const [, , price] = await s.exchange.accountSnapshot(await t.getAddress(), s.btcMarket);
+  const { price } = await s.exchange.accountState(await t.getAddress(), s.btcMarket);
   return new ExactTokenModel(market, await readTokenParams(t), await t.lastRebalanceTime(), price);
 }
 
