@@ -141,15 +141,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const owner = Wallet.createRandom().connect(direct);
       await fund(owner.address, "100");
       const path = warped(rehearsalPricePath(symbol, { ...pathOptions, seed: seed + i }));
-      const answer = toAnswer(path.priceAt(0), 8);
-      await plantFeed(send, {
-        address,
-        owner: owner.address,
-        decimals: 8,
-        description: `${symbol} / USD`,
-        answer,
-        updatedAt: startTime,
-      });
+      await plantSpecFeed(send, { symbol, address }, owner.address, path.priceAt(0), startTime);
       drivers[symbol] = new FeedDriver(address, owner, path, startTime);
     }
     let feedErrors = 0;
@@ -512,9 +504,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
 async function main() {
   const { values } = parseArgs({
     options: {
-      network: { type: "string", default: "sepolia" },
+      ...NETWORK_OPTIONS,
       minutes: { type: "string", default: "5" },
-      seed: { type: "string", default: "1" },
       "faucet-eth": { type: "string", default: "0.5" },
       holders: { type: "string", default: "2" },
       "days-per-minute": { type: "string", default: "1" },
