@@ -97,17 +97,7 @@ export function startNodeAt(port: number, timeoutMs = 90_000): Promise<NodeProce
   return startNode({ port, timeoutMs, stopSignal: "SIGKILL" });
 }
 
-/** Sends a JSON-RPC request to a node and returns its result. */
-export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+export { rpc } from "./node";
 
 /**
  * Starts the keeper as its own process; `viaNpm`: as operators do, `npm run keeper -- <args>` (the child is then
