@@ -8,9 +8,9 @@
  */
 import { toQuantity } from "ethers";
 import { parseArgs } from "node:util";
-import { onStopRequest } from "../../src/lifecycle";
-import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
+import type { TestnetName } from "../../src/networks";
 import { freePort, rpc, startNode } from "../localNode";
+import { NETWORK_OPTIONS, runMain, stopOnRequest, testnetOption } from "./cli";
 import {
   BaseFeeSchedule,
   DEFAULT_SHAPE_RULES,
@@ -136,30 +136,21 @@ export async function startChain(network: TestnetName, options: ChainOptions = {
 async function main() {
   const { values } = parseArgs({
     options: {
-      network: { type: "string", default: "sepolia" },
-      seed: { type: "string", default: "1" },
+      ...NETWORK_OPTIONS,
       port: { type: "string", default: "8545" },
       "block-ms": { type: "string" },
     },
   });
-  const network = values.network;
-  if (!isTestnet(network)) throw new Error(`--network must be one of ${Object.keys(TESTNETS).join(", ")}`);
+  const network = testnetOption(values.network);
   const blockMs = values["block-ms"] === undefined ? undefined : Number(values["block-ms"]);
   const chain = await startChain(network, { seed: Number(values.seed), port: Number(values.port), blockMs });
   console.log(
     `${network}-shaped chain ${chain.url} (chain ${chain.shape.chainId}, a block every ${chain.shape.blockMs} ms)`,
   );
-  const stop = async () => {
-    await chain.stop();
-    console.log(JSON.stringify(chain.counters));
-    process.exit(0);
-  };
-  onStopRequest(() => void stop());
+  stopOnRequest(
+    () => chain.stop(),
+    () => chain.counters,
+  );
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
-}
+runMain(module, main);
