@@ -75,6 +75,18 @@ export async function startNode(options: NodeOptions = {}): Promise<LocalNode> {
   throw new Error(`hardhat node did not answer on ${url} within ${timeoutMs} ms`);
 }
 
+/** Sends a JSON-RPC request to a node and returns its result. */
+export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
 /** Signals a child process and resolves once it has exited (at once if it already has). */
 export function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

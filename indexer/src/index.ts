@@ -194,7 +194,17 @@ const idOf = (event: EventBase) => `${event.transaction.hash}-${event.log.logInd
 async function addActivity(
   context: Context,
   event: EventBase,
-  values: { account: Hex; token: Hex; action: string; shares: bigint; usdc: bigint; nav: bigint; fee?: bigint },
+  values: {
+    account: Hex;
+    token: Hex;
+    action: string;
+    shares: bigint;
+    usdc: bigint;
+    nav: bigint;
+    fee?: bigint;
+    /** The row's id when not the event's (`idOf`). */
+    id?: string;
+  },
 ) {
   await context.db.insert(activity).values({
     id: idOf(event),
@@ -345,44 +355,27 @@ ponder.on("LeveragedToken:Transfer", async ({ event, context }) => {
     }
   }
   if (isHolder(to)) {
+    // A transfer between two holders books two rows: the sender's (the event's id) and the receiver's.
+    const activityId = isHolder(from) ? `${id}-in` : id;
     if (from === ZERO || pools.has(from)) {
       const via = from === ZERO ? address : from;
       const action = from === ZERO ? "mint" : "buy";
       await updatePosition(context, to, t, block, (p) => acquire(p, shares, 0n), {}, true);
-      const activityId = isHolder(from) ? `${id}-in` : id;
-      await context.db.insert(activity).values({
-        id: activityId,
-        account: to,
-        token: address,
-        block,
-        timestamp: event.block.timestamp,
-        txHash,
-        logIndex: event.log.logIndex,
-        action,
-        shares,
-        usdc: 0n,
-        nav,
-        fee: 0n,
-      });
+      await addActivity(context, event, { id: activityId, account: to, token: address, action, shares, usdc: 0n, nav });
       await context.db
         .insert(pending)
         .values({ txHash, via, side: "in", account: to, token: address, shares, activityId })
         .onConflictDoUpdate({ account: to, shares, activityId });
     } else {
       await updatePosition(context, to, t, block, (p) => acquire(p, shares, value), { usdcPaid: value }, true);
-      await context.db.insert(activity).values({
-        id: isHolder(from) ? `${id}-in` : id,
+      await addActivity(context, event, {
+        id: activityId,
         account: to,
         token: address,
-        block,
-        timestamp: event.block.timestamp,
-        txHash,
-        logIndex: event.log.logIndex,
         action: "transfer-in",
         shares,
         usdc: -value,
         nav,
-        fee: 0n,
       });
     }
   }

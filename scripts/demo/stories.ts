@@ -12,13 +12,19 @@ import { DAY, pct, START_PRICE, usdc, usdcNumber, type DemoWorld, type Outcome, 
 const MINT = parseUsdc(1_000);
 const sinceStart = (price: number) => price / START_PRICE - 1;
 
-/** 1,000 USDC into BTC3L while BTC goes 50,000 -> 60,000. */
-export async function threeTimesARise(w: DemoWorld): Promise<Story> {
+/** A fresh world, alice's 1,000 USDC into BTC3L, then BTC at `price`: alice, and her holding before the move. */
+async function aliceInBtc3l(w: DemoWorld, price: number) {
   await w.fresh();
   const { alice } = w.wallets;
   await w.mint(w.btc3l, alice, MINT);
   const before = await w.holding(w.btc3l, alice.address);
-  await w.setBtc(60_000);
+  await w.setBtc(price);
+  return { alice, before };
+}
+
+/** 1,000 USDC into BTC3L while BTC goes 50,000 -> 60,000. */
+export async function threeTimesARise(w: DemoWorld): Promise<Story> {
+  const { alice, before } = await aliceInBtc3l(w, 60_000);
   const after = await w.holding(w.btc3l, alice.address);
   const paid = await w.btc3l.previewRedeem(await w.btc3l.balanceOf(alice.address));
   return {
@@ -135,11 +141,7 @@ export async function crash(w: DemoWorld): Promise<Story> {
 
 /** BTC gaps 50,000 -> 32,500 (-35%) between two prices: BTC3L's equity is gone, and so is its minting. */
 export async function gap(w: DemoWorld): Promise<Story> {
-  await w.fresh();
-  const { alice } = w.wallets;
-  await w.mint(w.btc3l, alice, MINT);
-  const before = await w.holding(w.btc3l, alice.address);
-  await w.setBtc(32_500);
+  const { alice, before } = await aliceInBtc3l(w, 32_500);
   const equity = await w.btc3l.equity();
   const action = await w.keeper(w.btc3l);
   const balance = await w.system.stablecoin.balanceOf(alice.address);

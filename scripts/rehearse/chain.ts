@@ -8,9 +8,9 @@
  */
 import { toQuantity } from "ethers";
 import { parseArgs } from "node:util";
-import { onStopRequest } from "../../src/lifecycle";
-import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
-import { freePort, startNode } from "../localNode";
+import type { TestnetName } from "../../src/networks";
+import { freePort, rpc, startNode } from "../localNode";
+import { NETWORK_OPTIONS, runMain, stopOnRequest, testnetOption } from "./cli";
 import {
   BaseFeeSchedule,
   DEFAULT_SHAPE_RULES,
@@ -67,40 +67,31 @@ export async function startChain(network: TestnetName, options: ChainOptions = {
       }),
     },
   });
-  const rpc = async (method: string, params: unknown[]) => {
-    const response = await fetch(node.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    });
-    const answer = (await response.json()) as { result?: unknown; error?: { message: string } };
-    if (answer.error) throw new Error(`${method}: ${answer.error.message}`);
-    return answer.result;
-  };
+  const call = (method: string, params: unknown[]) => rpc(node.url, method, params);
 
   const counters: ChainCounters = { blocks: 0, spikes: 0, dropped: 0 };
   const droppedHashes: string[] = [];
   const schedule = new BaseFeeSchedule(rules, shape.baseFeeFloorWei);
   const decided = new Set<string>();
-  let seen = Number(await rpc("eth_blockNumber", []));
+  let seen = Number(await call("eth_blockNumber", []));
   let stopping = false;
 
   /** One look at the chain: a new block gets its successor's base fee; each new pending transaction its fate. */
   const look = async () => {
-    const latest = (await rpc("eth_getBlockByNumber", ["latest", false])) as Block;
+    const latest = (await call("eth_getBlockByNumber", ["latest", false])) as Block;
     const number = Number(latest.number);
     if (number > seen) {
       counters.blocks += number - seen;
       seen = number;
       const fee = schedule.next(number, BigInt(latest.baseFeePerGas));
       counters.spikes = schedule.spikes;
-      if (fee !== undefined) await rpc("hardhat_setNextBlockBaseFeePerGas", [toQuantity(fee)]);
+      if (fee !== undefined) await call("hardhat_setNextBlockBaseFeePerGas", [toQuantity(fee)]);
     }
-    const pending = (await rpc("eth_getBlockByNumber", ["pending", false])) as Block;
+    const pending = (await call("eth_getBlockByNumber", ["pending", false])) as Block;
     for (const hash of pending.transactions) {
       if (decided.has(hash)) continue;
       decided.add(hash);
-      if (isDropped(rules, hash) && (await rpc("hardhat_dropTransaction", [hash])) === true) {
+      if (isDropped(rules, hash) && (await call("hardhat_dropTransaction", [hash])) === true) {
         counters.dropped += 1;
         droppedHashes.push(hash);
       }
@@ -130,7 +121,7 @@ export async function startChain(network: TestnetName, options: ChainOptions = {
       for (
         let i = 0;
         i < 50 &&
-        (await rpc("eth_chainId", []).then(
+        (await call("eth_chainId", []).then(
           () => true,
           () => false,
         ));
@@ -145,30 +136,21 @@ export async function startChain(network: TestnetName, options: ChainOptions = {
 async function main() {
   const { values } = parseArgs({
     options: {
-      network: { type: "string", default: "sepolia" },
-      seed: { type: "string", default: "1" },
+      ...NETWORK_OPTIONS,
       port: { type: "string", default: "8545" },
       "block-ms": { type: "string" },
     },
   });
-  const network = values.network;
-  if (!isTestnet(network)) throw new Error(`--network must be one of ${Object.keys(TESTNETS).join(", ")}`);
+  const network = testnetOption(values.network);
   const blockMs = values["block-ms"] === undefined ? undefined : Number(values["block-ms"]);
   const chain = await startChain(network, { seed: Number(values.seed), port: Number(values.port), blockMs });
   console.log(
     `${network}-shaped chain ${chain.url} (chain ${chain.shape.chainId}, a block every ${chain.shape.blockMs} ms)`,
   );
-  const stop = async () => {
-    await chain.stop();
-    console.log(JSON.stringify(chain.counters));
-    process.exit(0);
-  };
-  onStopRequest(() => void stop());
+  stopOnRequest(
+    () => chain.stop(),
+    () => chain.counters,
+  );
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
-}
+runMain(module, main);

@@ -11,7 +11,6 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
-import { onStopRequest } from "../../src/lifecycle";
 import {
   DEFAULT_RULES,
   needsHead,
@@ -23,6 +22,7 @@ import {
   type Fault,
   type JsonRpcCall,
 } from "./endpointRules";
+import { runMain, stopOnRequest } from "./cli";
 
 export interface EndpointCounters {
   /** HTTP requests received (a batch is one). */
@@ -239,17 +239,10 @@ async function main() {
     dropRate: number("drop-rate", values["drop-rate"]),
   });
   console.log(`endpoint ${endpoint.url} -> ${values.target} (seed ${endpoint.rules.seed}); Ctrl-C prints the counters`);
-  const stop = async () => {
-    await endpoint.close();
-    console.log(JSON.stringify(endpoint.counters));
-    process.exit(0);
-  };
-  onStopRequest(() => void stop());
+  stopOnRequest(
+    () => endpoint.close(),
+    () => endpoint.counters,
+  );
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
-}
+runMain(module, main);

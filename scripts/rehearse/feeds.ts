@@ -101,6 +101,23 @@ export async function plantFeed(send: Send, setup: FeedSetup): Promise<void> {
   }
 }
 
+/**
+ * Plants one of `specFeeds`' feeds (8 decimals, described "<symbol> / USD") with its first round: `price` at
+ * `updatedAt`. Returns that round's answer.
+ */
+export async function plantSpecFeed(
+  send: Send,
+  feed: { symbol: string; address: string },
+  owner: string,
+  price: number,
+  updatedAt: number,
+): Promise<bigint> {
+  const answer = toAnswer(price, 8);
+  const description = `${feed.symbol} / USD`;
+  await plantFeed(send, { address: feed.address, owner, decimals: 8, description, answer, updatedAt });
+  return answer;
+}
+
 /** The Chainlink feeds of `network`'s spec: market symbol and address (8 decimals, "<symbol> / USD"). */
 export function specFeeds(network: string): { symbol: string; address: string }[] {
   return loadSpec(PROJECT_ROOT, network).markets.flatMap((m) =>
@@ -169,16 +186,7 @@ export async function plantNetworkFeeds(
   const drivers: Record<string, FeedDriver> = {};
   for (const [i, { symbol, address }] of specFeeds(network).entries()) {
     const path = rehearsalPricePath(symbol, { ...paths, seed: paths.seed + i });
-    const answer = toAnswer(path.priceAt(0), 8);
-    const description = `${symbol} / USD`;
-    await plantFeed(send, {
-      address,
-      owner: await owner.getAddress(),
-      decimals: 8,
-      description,
-      answer,
-      updatedAt: startTime,
-    });
+    await plantSpecFeed(send, { symbol, address }, await owner.getAddress(), path.priceAt(0), startTime);
     drivers[symbol] = new FeedDriver(address, owner, path, startTime, 8, rule);
   }
   return drivers;

@@ -14,10 +14,11 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { addressBookSchema, type AddressBook } from "../../src/addressBook";
 import { onStopRequest } from "../../src/lifecycle";
-import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
+import { TESTNETS, type TestnetName } from "../../src/networks";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { readAppThroughEndpoint, type AppReading } from "./app";
 import { startChain, type RehearsalChain } from "./chain";
+import { NETWORK_OPTIONS, runMain, testnetOption } from "./cli";
 import { startEndpoint, type Endpoint } from "./endpoint";
 import { plantSpecRouter } from "./dex";
 import type { FeedDriver } from "./feeds";
@@ -87,7 +88,7 @@ const errorLines = (child: Child): string[] =>
 export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
   const { network, minutes, seed } = options;
   // Loaded here, not at the top: they read the compiled contracts, which main() compiles first on a fresh checkout.
-  const { driveFeeds, FeedDriver, plantFeed, specFeeds, toAnswer } = await import("./feeds");
+  const { driveFeeds, FeedDriver, plantSpecFeed, specFeeds } = await import("./feeds");
   const { readTokenList } = await import("../../src/lens");
   const log = options.log ?? ((line: string) => console.log(line));
   const stopping = options.stopping ?? (() => false);
@@ -141,15 +142,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const owner = Wallet.createRandom().connect(direct);
       await fund(owner.address, "100");
       const path = warped(rehearsalPricePath(symbol, { ...pathOptions, seed: seed + i }));
-      const answer = toAnswer(path.priceAt(0), 8);
-      await plantFeed(send, {
-        address,
-        owner: owner.address,
-        decimals: 8,
-        description: `${symbol} / USD`,
-        answer,
-        updatedAt: startTime,
-      });
+      await plantSpecFeed(send, { symbol, address }, owner.address, path.priceAt(0), startTime);
       drivers[symbol] = new FeedDriver(address, owner, path, startTime);
     }
     let feedErrors = 0;
@@ -512,9 +505,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
 async function main() {
   const { values } = parseArgs({
     options: {
-      network: { type: "string", default: "sepolia" },
+      ...NETWORK_OPTIONS,
       minutes: { type: "string", default: "5" },
-      seed: { type: "string", default: "1" },
       "faucet-eth": { type: "string", default: "0.5" },
       holders: { type: "string", default: "2" },
       "days-per-minute": { type: "string", default: "1" },
@@ -522,8 +514,7 @@ async function main() {
       "no-app": { type: "boolean", default: false },
     },
   });
-  const network = values.network;
-  if (!isTestnet(network)) throw new Error(`--network must be one of ${Object.keys(TESTNETS).join(", ")}`);
+  const network = testnetOption(values.network);
   const minutes = Number(values.minutes);
   if (!(minutes > 0)) throw new Error("--minutes must be a positive number");
   let stop = false;
@@ -550,9 +541,4 @@ async function main() {
   process.exit(report.errors.unrecovered === 0 && report.deploy.ok ? 0 : 1);
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
-}
+runMain(module, main);

@@ -50,6 +50,22 @@ describe("the app in a browser", function () {
   const sent = (page: Page) =>
     page.evaluate(() => (window as unknown as { __walletLog: string[] }).__walletLog.slice());
   const token = (symbol: string) => connectToken(h.book.tokens[symbol], h.provider);
+  /**
+   * Mints `amount` USDC of `symbol` on the trade page, connected, and checks that nothing was sent (no transaction,
+   * the nonce unchanged); the page and the alert's text.
+   */
+  const refusedMint = async (symbol: string, amount: string) => {
+    const page = await open(`#/trade?token=${symbol}`);
+    await connect(page);
+    const nonce = await h.provider.getTransactionCount(holder);
+    await page.getByLabel("Amount").fill(amount);
+    await page.getByRole("button", { name: "Mint", exact: true }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await sent(page)).to.not.include("eth_sendTransaction");
+    expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);
+    return { page, alert: await alert.textContent() };
+  };
 
   it("lists every deployed token with its NAV, read from the chain", async () => {
     const page = await open("#/");
@@ -162,19 +178,11 @@ describe("the app in a browser", function () {
   });
 
   it("a mint beyond the balance shows one readable sentence and sends nothing", async () => {
-    const page = await open("#/trade?token=BTC3L");
-    await connect(page);
-    const nonce = await h.provider.getTransactionCount(holder);
-    await page.getByLabel("Amount").fill("1000000");
-    await page.getByRole("button", { name: "Mint", exact: true }).click();
-    const alert = page.getByRole("alert");
-    await alert.waitFor();
+    const { page, alert } = await refusedMint("BTC3L", "1000000");
     const usdc = await connectStablecoin(h.book.stablecoin, h.provider).balanceOf(holder);
-    expect(await alert.textContent()).to.equal(
+    expect(alert).to.equal(
       `not enough USDC: you have ${formatUsdc(usdc)}, the mint needs ${formatUsdc(1_000_000_000_000n)} (pay at most ${formatUsdc(usdc)})`,
     );
-    expect(await sent(page)).to.not.include("eth_sendTransaction");
-    expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);
     await screenshot(page, "5-mint-too-much");
   });
 
@@ -190,18 +198,10 @@ describe("the app in a browser", function () {
     const row = list.getByRole("table", { name: "Tokens" }).getByRole("row", { name: "ETH2L", exact: true });
     await row.getByText(formatUsdc(headroom), { exact: true }).waitFor();
 
-    const page = await open("#/trade?token=ETH2L");
-    await connect(page);
-    const nonce = await h.provider.getTransactionCount(holder);
-    await page.getByLabel("Amount").fill("100");
-    await page.getByRole("button", { name: "Mint", exact: true }).click();
-    const alert = page.getByRole("alert");
-    await alert.waitFor();
-    expect(await alert.textContent()).to.equal(
+    const { page, alert } = await refusedMint("ETH2L", "100");
+    expect(alert).to.equal(
       `ETH2L is at its equity cap: a mint can take at most ${formatUsdc(maxMint, 6)} USDC now (its fee included), asked for 100 USDC (mint less or later)`,
     );
-    expect(await sent(page)).to.not.include("eth_sendTransaction");
-    expect(await h.provider.getTransactionCount(holder)).to.equal(nonce);
     await screenshot(page, "5b-mint-above-cap");
   });
 

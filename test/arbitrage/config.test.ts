@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { parseUnits } from "ethers";
 import { ConfigError, parseConfig, type ArbitrageBook } from "../../src/arbitrage/config";
+import { itRefuses, type Refusal } from "../helpers/refusals";
 
 const KEY = `0x${"11".repeat(32)}`;
 const FACTORY = `0x${"ab".repeat(20)}`;
@@ -60,7 +61,7 @@ describe("arbitrage bot: configuration", () => {
     expect(config).to.include({ dryRun: true, nativePrice: 2_500_500_000n, receiver: FLASH, devAccount: false });
   });
 
-  const refusals: [string, string[], Record<string, string>, string][] = [
+  const refusals: Refusal[] = [
     [
       "no key off the local chain",
       ["--network", "sepolia"],
@@ -112,11 +113,5 @@ describe("arbitrage bot: configuration", () => {
       "ARB_CHAIN_ID 5 does not match the localhost address book's 31337",
     ],
   ];
-  for (const [what, argv, env, message] of refusals) {
-    it(`refuses ${what} with one clear message`, () => {
-      expect(() => parseConfig(argv, env, book))
-        .to.throw(ConfigError)
-        .with.property("message", message);
-    });
-  }
+  itRefuses(refusals, (argv, env) => parseConfig(argv, env, book), ConfigError);
 });

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { BaseContract } from "ethers";
+import type { IAccessControl } from "../../typechain-types";
 import { marketConfig } from "../helpers/fixtures";
 import { feedPrice, usdc, wad } from "../helpers/units";
 import { attackSystem } from "./setup";
@@ -41,6 +42,23 @@ interface Row {
 }
 
 const ADMIN = ethers.ZeroHash;
+
+/** A contract whose roles the admin role grants and revokes (AccessControl's grantRole and revokeRole). */
+type RoleAdmin = BaseContract & { connect(as: HardhatEthersSigner): Pick<IAccessControl, "grantRole" | "revokeRole"> };
+
+/** `name`'s grantRole and revokeRole: the admin role's only, here of `role` to the stranger. */
+function roleAdminRows(name: string, contract: (s: System) => RoleAdmin, role: (s: System) => Promise<string>): Row[] {
+  return (["grantRole", "revokeRole"] as const).map((fn) => ({
+    fn: `${name}.${fn}`,
+    contract,
+    role: () => ADMIN,
+    holders: (s) => [s.admin],
+    call: async (s, as) =>
+      contract(s)
+        .connect(as)
+        [fn](await role(s), s.named.stranger.address),
+  }));
+}
 const fees = (s: System) => ({ mintFeeBps: 5, redeemFeeBps: 5, managementFeePerYear: 0n, recipient: s.feeRecipient });
 
 const table: Row[] = [
@@ -66,13 +84,11 @@ const table: Row[] = [
     holders: (s) => [s.admin, s.named.fundManager],
     call: (s, as) => s.exchange.connect(as).withdrawFromFund(usdc(1), as.address),
   },
-  ...(["grantRole", "revokeRole"] as const).map((fn): Row => ({
-    fn: `PerpExchange.${fn}`,
-    contract: (s) => s.exchange,
-    role: () => ADMIN,
-    holders: (s) => [s.admin],
-    call: async (s, as) => s.exchange.connect(as)[fn](await s.exchange.FUND_MANAGER_ROLE(), s.named.stranger.address),
-  })),
+  ...roleAdminRows(
+    "PerpExchange",
+    (s) => s.exchange,
+    (s) => s.exchange.FUND_MANAGER_ROLE(),
+  ),
   // feed
   {
     fn: "SettablePriceFeed.updateAnswer",
@@ -81,13 +97,11 @@ const table: Row[] = [
     holders: (s) => [s.admin, s.named.oracle],
     call: (s, as) => s.btcFeed.connect(as).updateAnswer(feedPrice(51_000)),
   },
-  ...(["grantRole", "revokeRole"] as const).map((fn): Row => ({
-    fn: `SettablePriceFeed.${fn}`,
-    contract: (s) => s.btcFeed,
-    role: () => ADMIN,
-    holders: (s) => [s.admin],
-    call: async (s, as) => s.btcFeed.connect(as)[fn](await s.btcFeed.ORACLE_ROLE(), s.named.stranger.address),
-  })),
+  ...roleAdminRows(
+    "SettablePriceFeed",
+    (s) => s.btcFeed,
+    (s) => s.btcFeed.ORACLE_ROLE(),
+  ),
   // stablecoin
   {
     fn: "MockStablecoin.mint",
@@ -141,13 +155,11 @@ const table: Row[] = [
       });
     },
   },
-  ...(["grantRole", "revokeRole"] as const).map((fn): Row => ({
-    fn: `LeveragedTokenFactory.${fn}`,
-    contract: (s) => s.factory,
-    role: () => ADMIN,
-    holders: (s) => [s.admin],
-    call: async (s, as) => s.factory.connect(as)[fn](await s.factory.TOKEN_CREATOR_ROLE(), s.named.stranger.address),
-  })),
+  ...roleAdminRows(
+    "LeveragedTokenFactory",
+    (s) => s.factory,
+    (s) => s.factory.TOKEN_CREATOR_ROLE(),
+  ),
   {
     fn: "LeveragedTokenFactory.retireToken",
     contract: (s) => s.factory,
@@ -191,13 +203,11 @@ const table: Row[] = [
     holders: (s) => [s.admin, s.named.pauser],
     call: (s, as) => s.long.connect(as).unpause(),
   },
-  ...(["grantRole", "revokeRole"] as const).map((fn): Row => ({
-    fn: `LeveragedToken.${fn}`,
-    contract: (s) => s.long,
-    role: () => ADMIN,
-    holders: (s) => [s.admin],
-    call: async (s, as) => s.long.connect(as)[fn](await s.long.PAUSER_ROLE(), s.named.stranger.address),
-  })),
+  ...roleAdminRows(
+    "LeveragedToken",
+    (s) => s.long,
+    (s) => s.long.PAUSER_ROLE(),
+  ),
 ];
 
 describe("attack: every privileged function called by every non-holder of its role", () => {

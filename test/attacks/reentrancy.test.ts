@@ -6,17 +6,25 @@ import { expectBooksBalance } from "../helpers/books";
 import { systemOnHookedCoin } from "../helpers/hookedCoin";
 import { feedPrice, usdc, wad } from "../helpers/units";
 
-/** An exchange, a factory and a 3x long deployed directly on a collateral token with a transfer hook. */
-async function reentrantSystem() {
+/**
+ * An exchange, a factory and a 3x long deployed directly on a collateral token with a transfer hook (`market`: the
+ * market's settings; fees to the third signer), alice holding 10,000 USDC of the long and 90,000 more approved to it.
+ */
+async function hookedSystem(market: Parameters<typeof systemOnHookedCoin>[2] = {}) {
   const [admin, alice, recipient] = await ethers.getSigners();
   const coin: ReentrantStablecoin = await ethers.deployContract("ReentrantStablecoin");
-  const { exchange, feed, token } = await systemOnHookedCoin(coin, recipient.address);
+  const { exchange, feed, token } = await systemOnHookedCoin(coin, recipient.address, market);
   const tokenAddress = await token.getAddress();
   await coin.mint(alice.address, usdc(100_000));
   await coin.connect(alice).approve(tokenAddress, usdc(100_000));
   await token.connect(alice).mint(usdc(10_000), 0, alice.address);
+  return { admin, alice, recipient, coin, exchange, feed, token, tokenAddress, coinAddress: await coin.getAddress() };
+}
+
+/** `hookedSystem`, the coin holding stablecoin and shares, and a DRIFT rebalance due. */
+async function reentrantSystem() {
+  const { admin, alice, recipient, coin, exchange, feed, token, tokenAddress, coinAddress } = await hookedSystem();
   // The coin itself holds stablecoin (approved to the token) and shares, so the re-entered calls could pay.
-  const coinAddress = await coin.getAddress();
   await coin.mint(coinAddress, usdc(10_000));
   await coin.approveFromCoin(tokenAddress, usdc(10_000));
   await token.connect(alice).transfer(coinAddress, wad(10));
@@ -117,19 +125,13 @@ describe("attack: a collateral token with transfer hooks re-entering the token",
  * that a settlement shows).
  */
 async function routeSystem() {
-  const [admin, alice, recipient, bob] = await ethers.getSigners();
-  const coin: ReentrantStablecoin = await ethers.deployContract("ReentrantStablecoin");
+  const bob = (await ethers.getSigners())[3];
   // Funding on, so that settling it is visible (it moves an account's funding index).
-  const { exchange, feed, token } = await systemOnHookedCoin(coin, recipient.address, {
+  const { admin, alice, recipient, coin, exchange, feed, token, tokenAddress, coinAddress } = await hookedSystem({
     fundingRatePerYear: wad("0.1"),
   });
   const exchangeAddress = await exchange.getAddress();
-  const tokenAddress = await token.getAddress();
-  await coin.mint(alice.address, usdc(100_000));
-  await coin.connect(alice).approve(tokenAddress, usdc(100_000));
-  await token.connect(alice).mint(usdc(10_000), 0, alice.address);
   // The coin's own margin account (5,000) and 15,000 more approved to the exchange.
-  const coinAddress = await coin.getAddress();
   await coin.mint(coinAddress, usdc(20_000));
   await coin.approveFromCoin(exchangeAddress, usdc(20_000));
   await coin.callFromCoin(

@@ -1,8 +1,9 @@
 import hre from "hardhat";
-import { JsonRpcProvider, type Signer } from "ethers";
+import { JsonRpcProvider, parseUnits, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
 import type { AddressBook } from "../../src/addressBook";
 import { devPrivateKey } from "../../src/devAccounts";
+import type { PassConfig } from "../../src/keeper/runOnce";
 import { parseUsdc } from "../../src/units";
 import { BatchRebalancer__factory, connectSettableFeed, connectSystem, connectToken } from "../../src/contracts";
 import type { BatchRebalancer, LeveragedToken } from "../../typechain-types";
@@ -18,6 +19,29 @@ export interface KeeperChain extends Omit<System, "feeRecipient"> {
   tokens: Record<"BTC3L" | "BTC3S" | "BTC2L", LeveragedToken>;
   batcher: BatchRebalancer;
 }
+
+/**
+ * The keeper's pass settings in the tests against this chain: operator mode, a 100 gwei cap, 12-second blocks, no
+ * send jitter, one-block turns.
+ */
+export const TEST_PASS_CONFIG: PassConfig = {
+  dryRun: false,
+  gasLimitMargin: 1.25,
+  maxFeePerGas: parseUnits("100", 9),
+  confirmations: 1,
+  txTimeoutMs: 30_000,
+  maxReplacements: 2,
+  rpcRetries: 2,
+  rpcBackoffMs: 50,
+  minBalance: parseUnits("0.05", 18),
+  maxBatch: 50,
+  mode: "operator",
+  minProfit: 0n,
+  profitMargin: 1.2,
+  blockTime: 12,
+  sendJitterMs: 0,
+  turnBlocks: 1,
+};
 
 /** The BTC market's settings (no fees, no funding). */
 export const BTC_MARKET = DEFAULT_MARKET;
@@ -73,17 +97,7 @@ export function startNodeAt(port: number, timeoutMs = 90_000): Promise<NodeProce
   return startNode({ port, timeoutMs, stopSignal: "SIGKILL" });
 }
 
-/** Sends a JSON-RPC request to a node and returns its result. */
-export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+export { rpc } from "./node";
 
 /**
  * Starts the keeper as its own process; `viaNpm`: as operators do, `npm run keeper -- <args>` (the child is then

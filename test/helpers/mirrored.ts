@@ -311,6 +311,7 @@ export function replay<M extends { at(time: bigint): M }, T>(
   }
 }
 
+/** Sends a transaction that must succeed; its receipt. */
 export async function mined(send: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
   const receipt = await (await send).wait();
   if (!receipt) throw new Error("no receipt");

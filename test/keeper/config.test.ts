@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { parseUnits } from "ethers";
 import { ConfigError, parseConfig } from "../../src/keeper/config";
 import { prettyLine } from "../../src/logger";
+import { itRefuses, type Refusal } from "../helpers/refusals";
 
 const KEY = `0x${"11".repeat(32)}`;
 const FACTORY = `0x${"ab".repeat(20)}`;
@@ -129,7 +130,7 @@ describe("keeper: configuration", () => {
     ).to.include({ rpcUrl: "http://127.0.0.1:7545", rpcUrlSource: "--rpc-url" });
   });
 
-  const refusals: [string, string[], Record<string, string>, string][] = [
+  const refusals: Refusal[] = [
     [
       "no key off the local chain",
       ["--network", "sepolia"],
@@ -265,13 +266,7 @@ describe("keeper: configuration", () => {
       "KEEPER_CHAIN_ID 1 does not match the localhost address book's 31337",
     ],
   ];
-  for (const [what, argv, env, message] of refusals) {
-    it(`refuses ${what} with one clear message`, () => {
-      expect(() => parseConfig(argv, env, book))
-        .to.throw(ConfigError)
-        .with.property("message", message);
-    });
-  }
+  itRefuses(refusals, (argv, env) => parseConfig(argv, env, book), ConfigError);
 
   it("the human log format prints time, level, message and fields on one line", () => {
     const line = prettyLine(

@@ -18,7 +18,7 @@ import { simulateRebalance } from "../../src/keeper/rebalance";
 import { turnOrder } from "../../src/keeper/turns";
 import { newKeeperState, runOnce, type KeeperContext, type PassConfig } from "../../src/keeper/runOnce";
 import { LeveragedToken__factory, PerpExchange__factory } from "../../typechain-types";
-import { deployKeeperChain, type KeeperChain } from "../helpers/keeperChain";
+import { deployKeeperChain, TEST_PASS_CONFIG, type KeeperChain } from "../helpers/keeperChain";
 import { marketConfig } from "../helpers/system";
 import { feedPrice, usdc } from "../helpers/units";
 
@@ -27,24 +27,7 @@ const FEE = parseUnits("1", 9);
 /** USDC units per ETH. */
 const ETH_PRICE = usdc("3000");
 
-const CONFIG: PassConfig = {
-  dryRun: false,
-  gasLimitMargin: 1.25,
-  maxFeePerGas: FEE,
-  confirmations: 1,
-  txTimeoutMs: 30_000,
-  maxReplacements: 2,
-  rpcRetries: 2,
-  rpcBackoffMs: 50,
-  minBalance: parseUnits("0.05", 18),
-  maxBatch: 50,
-  mode: "profit",
-  minProfit: 0n,
-  profitMargin: 1.2,
-  blockTime: 1,
-  sendJitterMs: 0,
-  turnBlocks: 1,
-};
+const CONFIG: PassConfig = { ...TEST_PASS_CONFIG, maxFeePerGas: FEE, mode: "profit", blockTime: 1 };
 
 const EXCHANGE = PerpExchange__factory.createInterface();
 

@@ -6,27 +6,8 @@ import { createLogger } from "../../src/logger";
 import { KeeperMetrics } from "../../src/keeper/metrics";
 import { newKeeperState, runOnce, type KeeperContext, type PassConfig } from "../../src/keeper/runOnce";
 import { BatchRebalancer__factory, LeveragedToken__factory } from "../../typechain-types";
-import { BTC_MARKET, deployKeeperChain } from "../helpers/keeperChain";
+import { BTC_MARKET, deployKeeperChain, TEST_PASS_CONFIG } from "../helpers/keeperChain";
 import { feedPrice, usdc } from "../helpers/units";
-
-const CONFIG: PassConfig = {
-  dryRun: false,
-  gasLimitMargin: 1.25,
-  maxFeePerGas: parseUnits("100", 9),
-  confirmations: 1,
-  txTimeoutMs: 30_000,
-  maxReplacements: 2,
-  rpcRetries: 2,
-  rpcBackoffMs: 50,
-  minBalance: parseUnits("0.05", 18),
-  maxBatch: 50,
-  mode: "operator",
-  minProfit: 0n,
-  profitMargin: 1.2,
-  blockTime: 12,
-  sendJitterMs: 0,
-  turnBlocks: 1,
-};
 
 describe("keeper: runOnce on the in-process chain", () => {
   async function system() {
@@ -46,7 +27,7 @@ describe("keeper: runOnce on the in-process chain", () => {
       factory: chain.factory.connect(runner),
       batcher: batched ? chain.batcher.connect(runner) : undefined,
       connectToken: (address) => LeveragedToken__factory.connect(address, runner),
-      config: { ...CONFIG, ...config },
+      config: { ...TEST_PASS_CONFIG, ...config },
       logger,
       metrics: new KeeperMetrics(),
       state: newKeeperState(),

@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { ContractFactory, MaxUint256 } from "ethers";
+import { ContractFactory, MaxUint256, type Interface } from "ethers";
 import { ethers } from "hardhat";
 import { planArbitrage } from "../../src/arbitrage/plan";
 import { findPool } from "../../src/dex/pool";
@@ -50,26 +50,22 @@ async function hookedSystem() {
 }
 type System = Awaited<ReturnType<typeof hookedSystem>>;
 
+type Reentry = (s: System) => Promise<{ data: string; error: string }>;
+
+/** The hook calls an entry point (token, `amount`, no minimum profit, to the attacker): the guard refuses it. */
+const guarded =
+  (entry: "buyAndRedeem" | "mintAndSell", amount: bigint): Reentry =>
+  async (s) => {
+    // The two entry points take the same arguments; the plain Interface encodes either by name.
+    const flash: Interface = s.flash.interface;
+    const args = [await s.token.getAddress(), amount, 0, s.attacker.address];
+    return { data: flash.encodeFunctionData(entry, args), error: "ReentrancyGuardReentrantCall" };
+  };
+
 /** What the hook calls, from the coin (msg.sender is the coin). */
-const reentries: Record<string, (s: System) => Promise<{ data: string; error: string }>> = {
-  buyAndRedeem: async (s) => ({
-    data: s.flash.interface.encodeFunctionData("buyAndRedeem", [
-      await s.token.getAddress(),
-      wad(1),
-      0,
-      s.attacker.address,
-    ]),
-    error: "ReentrancyGuardReentrantCall",
-  }),
-  mintAndSell: async (s) => ({
-    data: s.flash.interface.encodeFunctionData("mintAndSell", [
-      await s.token.getAddress(),
-      usdc(1),
-      0,
-      s.attacker.address,
-    ]),
-    error: "ReentrancyGuardReentrantCall",
-  }),
+const reentries: Record<string, Reentry> = {
+  buyAndRedeem: guarded("buyAndRedeem", wad(1)),
+  mintAndSell: guarded("mintAndSell", usdc(1)),
   uniswapV2Call: async (s) => ({
     data: s.flash.interface.encodeFunctionData("uniswapV2Call", [await s.flash.getAddress(), 0, usdc(1), "0x01"]),
     error: "FlashArbitrageUnauthorizedCallback",

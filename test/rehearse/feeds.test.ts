@@ -4,8 +4,8 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import {
   FeedDriver,
   FIRST_ROUND,
-  plantFeed,
   plantNetworkFeeds,
+  plantSpecFeed,
   roundDue,
   specFeeds,
   toAnswer,
@@ -49,15 +49,8 @@ describe("The rehearsal's Chainlink-like feeds", function () {
       expect(feeds.map((f) => f.symbol)).to.deep.equal(["BTC", "ETH"]);
       const updatedAt = await time.latest();
       for (const [i, { symbol, address }] of feeds.entries()) {
-        const answer = toAnswer(i === 0 ? 97_123.45 : 3_456.78, 8);
-        await plantFeed(send, {
-          address,
-          owner: owner.address,
-          decimals: 8,
-          description: `${symbol} / USD`,
-          answer,
-          updatedAt,
-        });
+        const price = i === 0 ? 97_123.45 : 3_456.78;
+        const answer = await plantSpecFeed(send, { symbol, address }, owner.address, price, updatedAt);
         const feed = RehearsalFeed__factory.connect(address, owner);
         expect(await feed.decimals()).to.equal(8n);
         expect(await feed.description()).to.equal(`${symbol} / USD`);
@@ -123,17 +116,10 @@ describe("The rehearsal's Chainlink-like feeds", function () {
     /** A feed planted at 100 USD and a driver whose path's price the test sets. */
     async function driven() {
       const [owner] = await hre.ethers.getSigners();
-      const address = specFeeds("baseSepolia")[1].address;
+      const feed = specFeeds("baseSepolia")[1];
+      const address = feed.address;
       const start = await time.latest();
-      const answer = toAnswer(100, 8);
-      await plantFeed(send, {
-        address,
-        owner: owner.address,
-        decimals: 8,
-        description: "ETH / USD",
-        answer,
-        updatedAt: start,
-      });
+      await plantSpecFeed(send, feed, owner.address, 100, start);
       const path = { price: 100, describe: "set by the test", closes: [], priceAt: () => path.price };
       const driver = new FeedDriver(address, owner, path as PricePath & { price: number }, start, 8, RULE);
       return { driver, path, start };

@@ -18,6 +18,13 @@ import { usdc } from "../helpers/units";
 
 const socketClosed = () => Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" });
 
+/** A new wallet and its signed transfer to itself with `nonce`: a write for the scripted nodes. */
+async function signedWrite(nonce: number) {
+  const wallet = Wallet.createRandom();
+  const raw = await wallet.signTransaction({ to: wallet.address, nonce, gasLimit: 21_000, gasPrice: 1, chainId: 1 });
+  return { wallet, raw };
+}
+
 describe("JSON-RPC that survives a dropped connection", function () {
   this.timeout(600_000);
 
@@ -42,14 +49,7 @@ describe("JSON-RPC that survives a dropped connection", function () {
     });
 
     it("never sends a write again when its nonce was taken meanwhile, and says why", async () => {
-      const wallet = Wallet.createRandom();
-      const raw = await wallet.signTransaction({
-        to: wallet.address,
-        nonce: 7,
-        gasLimit: 21_000,
-        gasPrice: 1,
-        chainId: 1,
-      });
+      const { wallet, raw } = await signedWrite(7);
       const sent: string[] = [];
       const request = async (method: string) => {
         sent.push(method);
@@ -222,14 +222,7 @@ describe("JSON-RPC that survives a dropped connection", function () {
   });
 
   it("a write refused by a busy endpoint is sent again only after the node says it did not arrive", async () => {
-    const wallet = Wallet.createRandom();
-    const raw = await wallet.signTransaction({
-      to: wallet.address,
-      nonce: 3,
-      gasLimit: 21_000,
-      gasPrice: 1,
-      chainId: 1,
-    });
+    const { raw } = await signedWrite(3);
     const sent: string[] = [];
     let sends = 0;
     const request = async (method: string) => {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { LeveragedToken } from "../../../typechain-types";
+import { blockTime, mined } from "../../helpers/mirrored";
 import { ExactTokenModel, ModelRevert } from "../../../src/model/exactToken";
 import { COLLATERAL_SCALE, divFloor, FEED_TO_WAD } from "../../../src/model/fixedPoint";
 import type { ExactTrader } from "../../../src/model/perp/trader";
@@ -35,16 +36,8 @@ export function expectOutcome(outcome: Outcome, allowed: string[], label: string
   if (!outcome.ok) expect(allowed, `${label} reverted with ${outcome.name}`).to.include(outcome.name);
 }
 
-/** Sends a transaction that must succeed; its receipt. */
-export async function mined(send: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-  const receipt = await (await send).wait();
-  if (!receipt) throw new Error("no receipt");
-  return receipt;
-}
-
-export async function blockTime(receipt: ContractTransactionReceipt): Promise<bigint> {
-  return BigInt((await receipt.getBlock()).timestamp);
-}
+/** Sending a transaction that must succeed, and its block's time: the helpers' own, for the commands too. */
+export { blockTime, mined };
 
 /** What `replayOn` needs of a model: a token's or a trader's. */
 interface Mirrored<M> {
@@ -107,6 +100,26 @@ export async function mirrorTrader<T>(
   apply: (model: ExactTrader) => T,
 ): Promise<T> {
   return replayOn(m, r, m.traders[j], r.traders[j].address, receipt, `trader ${j}: ${what}`, apply);
+}
+
+/** The stranger (anyone may) tries to liquidate `account`; with its USDC before, for `expectLiquidation`. */
+export async function strangerLiquidates(r: Real, account: string): Promise<{ outcome: Outcome; usdcBefore: bigint }> {
+  const usdcBefore = await r.s.usdc.balanceOf(r.stranger.address);
+  const outcome = await attempt(r, () => r.s.exchange.connect(r.stranger).liquidate(account, r.s.btcMarket));
+  return { outcome, usdcBefore };
+}
+
+/** A liquidation's Liquidated event and the stranger's pay, chain vs the model's `penalty` and `reward`. */
+export async function expectLiquidation(
+  r: Real,
+  receipt: ContractTransactionReceipt,
+  usdcBefore: bigint,
+  { penalty, reward }: { penalty: bigint; reward: bigint },
+): Promise<void> {
+  const event = receipt.logs.map((log) => r.s.exchange.interface.parseLog(log)).find((e) => e?.name === "Liquidated");
+  expect(event?.args.liquidatorReward, "liquidator's reward, chain vs model").to.equal(reward);
+  expect(event?.args.fundPenalty, "fund's penalty, chain vs model").to.equal(penalty - reward);
+  expect((await r.s.usdc.balanceOf(r.stranger.address)) - usdcBefore, "reward paid").to.equal(reward);
 }
 
 /** The exchange's events about one account (`account`, its first argument). */

@@ -8,6 +8,7 @@ import {
   type Portfolio,
   type PortfolioActivity,
 } from "../../../../src/indexer/portfolio";
+import { LatestTable } from "../../components/LatestTable";
 import { href } from "../../route";
 
 const INTERVAL_MS = 5_000;
@@ -148,41 +149,30 @@ export default function PortfolioPage() {
   );
 }
 
+const ACTIVITY_COLUMNS = ["Time (UTC, chain)", "Token", "Action", "Shares", "USDC", "NAV", "Fee", "Transaction"];
+
 function ActivityTable({ rows }: { rows: PortfolioActivity[] }) {
-  if (rows.length === 0) return <p className="note">No transaction yet.</p>;
-  const latest = rows.slice(-ACTIVITY_SHOWN).reverse();
   return (
-    <div className="table-scroll">
-      <table aria-label="Transactions">
-        <thead>
-          <tr>
-            <th scope="col">Time (UTC, chain)</th>
-            <th scope="col">Token</th>
-            <th scope="col">Action</th>
-            <th scope="col">Shares</th>
-            <th scope="col">USDC</th>
-            <th scope="col">NAV</th>
-            <th scope="col">Fee</th>
-            <th scope="col">Transaction</th>
-          </tr>
-        </thead>
-        <tbody>
-          {latest.map((a, i) => (
-            <tr key={`${a.txHash}-${i}`}>
-              <td>{dateTime(a.timestamp)}</td>
-              <td>{a.symbol}</td>
-              <td>{a.action}</td>
-              <td className="num">{formatToken(a.shares, 4)}</td>
-              <td className="num">{signed(a.usdc)}</td>
-              <td className="num">{formatUsdc(a.nav, 4)}</td>
-              <td className="num">{formatUsdc(a.fee)}</td>
-              <td>
-                <code title={a.txHash}>{`${a.txHash.slice(0, 10)}…`}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <LatestTable
+      label="Transactions"
+      rows={rows}
+      shown={ACTIVITY_SHOWN}
+      empty="No transaction yet."
+      columns={ACTIVITY_COLUMNS}
+      row={(a, i) => (
+        <tr key={`${a.txHash}-${i}`}>
+          <td>{dateTime(a.timestamp)}</td>
+          <td>{a.symbol}</td>
+          <td>{a.action}</td>
+          <td className="num">{formatToken(a.shares, 4)}</td>
+          <td className="num">{signed(a.usdc)}</td>
+          <td className="num">{formatUsdc(a.nav, 4)}</td>
+          <td className="num">{formatUsdc(a.fee)}</td>
+          <td>
+            <code title={a.txHash}>{`${a.txHash.slice(0, 10)}…`}</code>
+          </td>
+        </tr>
+      )}
+    />
   );
 }

@@ -10,6 +10,7 @@ import { readIndexedHistory } from "../../../../src/indexer/history";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { usePoll } from "../../chain/usePoll";
+import { LatestTable } from "../../components/LatestTable";
 import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { LineChart } from "../../components/LineChart";
 import { shortAddress } from "../../components/text";
@@ -235,46 +236,44 @@ function RebalanceTable({
   records: Awaited<ReturnType<typeof readTokenHistory>>["rebalances"];
   market: string;
 }) {
-  if (records.length === 0) return <p className="note">No rebalance yet.</p>;
-  const latest = records.slice(-REBALANCES_SHOWN).reverse();
   return (
-    <div className="table-scroll">
-      <table aria-label="Rebalance history">
-        <thead>
-          <tr>
-            <th scope="col">Time (UTC, chain)</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Leverage before → after</th>
-            <th scope="col">{market} price</th>
-            <th scope="col">Size change</th>
-            <th scope="col">Transaction</th>
-          </tr>
-        </thead>
-        <tbody>
-          {latest.map((r) => (
-            <tr key={`${r.txHash}-${r.blockNumber}`}>
-              <td>{dateTime(r.timestamp)}</td>
-              <td>{r.trigger === "drift" ? "drift (left its band)" : "time (daily)"}</td>
-              <td className="num">
-                {formatLeverage(r.leverageBefore)} → {formatLeverage(r.leverageAfter)}
-              </td>
-              <td className="num">{formatUsdPrice(r.price)}</td>
-              <td className="num">
-                {r.sizeDelta > 0n ? "+" : ""}
-                {formatAmount(r.sizeDelta, 18, 6)} {market}
-              </td>
-              <td title={r.txHash}>
-                <code>{shortAddress(r.txHash)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {records.length > REBALANCES_SHOWN && (
-        <p className="note">
-          The latest {REBALANCES_SHOWN} of {records.length} rebalances.
-        </p>
+    <LatestTable
+      label="Rebalance history"
+      rows={records}
+      shown={REBALANCES_SHOWN}
+      empty="No rebalance yet."
+      columns={[
+        "Time (UTC, chain)",
+        "Trigger",
+        "Leverage before → after",
+        `${market} price`,
+        "Size change",
+        "Transaction",
+      ]}
+      row={(r) => (
+        <tr key={`${r.txHash}-${r.blockNumber}`}>
+          <td>{dateTime(r.timestamp)}</td>
+          <td>{r.trigger === "drift" ? "drift (left its band)" : "time (daily)"}</td>
+          <td className="num">
+            {formatLeverage(r.leverageBefore)} → {formatLeverage(r.leverageAfter)}
+          </td>
+          <td className="num">{formatUsdPrice(r.price)}</td>
+          <td className="num">
+            {r.sizeDelta > 0n ? "+" : ""}
+            {formatAmount(r.sizeDelta, 18, 6)} {market}
+          </td>
+          <td title={r.txHash}>
+            <code>{shortAddress(r.txHash)}</code>
+          </td>
+        </tr>
       )}
-    </div>
+      footer={
+        records.length > REBALANCES_SHOWN && (
+          <p className="note">
+            The latest {REBALANCES_SHOWN} of {records.length} rebalances.
+          </p>
+        )
+      }
+    />
   );
 }

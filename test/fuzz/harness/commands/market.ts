@@ -2,7 +2,16 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { abs, COLLATERAL_SCALE, FEED_TO_WAD, WAD, YEAR } from "../../../../src/model/fixedPoint";
-import { attempt, eventsOf, expectOutcome, mined, mirror, mirrorPrice } from "../mirror";
+import {
+  attempt,
+  eventsOf,
+  expectLiquidation,
+  expectOutcome,
+  mined,
+  mirror,
+  mirrorPrice,
+  strangerLiquidates,
+} from "../mirror";
 import { rewardPaid } from "../../../helpers/mirrored";
 import { Step } from "../step";
 import type { MarketParams, PerpAccountState } from "../../../../src/model/perp/types";
@@ -134,18 +143,12 @@ export const liquidate = (t: number, push: number | null, doLiquidate: boolean) 
       // Not liquidatable while the price is stale (liquidate would revert); the model has no staleness.
       expect(liquidatable, "isLiquidatable, chain vs model").to.equal(model.isLiquidatable() && !m.stale);
       if (answer > 0n && push! > MAINTENANCE_LEVERAGE) expect(liquidatable, "pushed").to.equal(true);
-      const rewardBefore = await r.s.usdc.balanceOf(r.stranger.address);
-      const outcome = await attempt(r, () => r.s.exchange.connect(r.stranger).liquidate(account, r.s.btcMarket));
+      const { outcome, usdcBefore } = await strangerLiquidates(r, account);
       // Anyone may try; the exchange refuses a stale price first, then an account above its maintenance margin.
       expectOutcome(outcome, [m.stale ? "PerpStalePrice" : "PerpNotLiquidatable"], "liquidate");
       if (!outcome.ok) return;
-      const { penalty, reward } = await mirror(m, r, t, outcome.receipt, "liquidate", (x) => x.liquidate());
-      const event = outcome.receipt.logs
-        .map((log) => r.s.exchange.interface.parseLog(log))
-        .find((e) => e?.name === "Liquidated");
-      expect(event?.args.liquidatorReward, "liquidator's reward, chain vs model").to.equal(reward);
-      expect(event?.args.fundPenalty, "fund's penalty, chain vs model").to.equal(penalty - reward);
-      expect((await r.s.usdc.balanceOf(r.stranger.address)) - rewardBefore, "reward paid").to.equal(reward);
+      const paid = await mirror(m, r, t, outcome.receipt, "liquidate", (x) => x.liquidate());
+      await expectLiquidation(r, outcome.receipt, usdcBefore, paid);
       await holdersCanRedeem(m, r, t);
       m.liquidations++;
     },

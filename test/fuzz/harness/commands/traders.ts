@@ -5,7 +5,16 @@ import { abs, BPS, COLLATERAL_SCALE, divFloor, WAD } from "../../../../src/model
 import { requirement, unrealizedPnl } from "../../../../src/model/perp/math";
 import type { ExactTrader } from "../../../../src/model/perp/trader";
 import { ModelRevert } from "../../../../src/model/perp/types";
-import { attempt, expectOutcome, mined, mirrorPrice, mirrorTrader, type Outcome } from "../mirror";
+import {
+  attempt,
+  expectLiquidation,
+  expectOutcome,
+  mined,
+  mirrorPrice,
+  mirrorTrader,
+  strangerLiquidates,
+  type Outcome,
+} from "../mirror";
 import { Step } from "../step";
 import { TRADER_MARGIN, type Model, type Real } from "../world";
 import { pushedAnswer } from "./market";
@@ -266,18 +275,12 @@ export const liquidateTrader = (j: number, push: number | null) =>
       m.stale = false;
     }
     const { x } = await nextBlock(m, j);
-    const rewardBefore = await r.s.usdc.balanceOf(r.stranger.address);
-    const outcome = await attempt(r, () => r.s.exchange.connect(r.stranger).liquidate(who.address, r.s.btcMarket));
+    const { outcome, usdcBefore } = await strangerLiquidates(r, who.address);
     // A liquidation reads the price first; then it needs a position under the maintenance margin.
     const expected = m.stale ? "PerpStalePrice" : x.isLiquidatable() ? "ok" : "PerpNotLiquidatable";
     expect(outcomeName(outcome), `liquidate trader ${j}, chain vs model`).to.equal(expected);
     if (!outcome.ok) return;
-    const { penalty, reward } = await mirrorTrader(m, r, j, outcome.receipt, "liquidate", (y) => y.liquidate());
-    const event = outcome.receipt.logs
-      .map((log) => r.s.exchange.interface.parseLog(log))
-      .find((e) => e?.name === "Liquidated");
-    expect(event?.args.liquidatorReward, "liquidator's reward, chain vs model").to.equal(reward);
-    expect(event?.args.fundPenalty, "fund's penalty, chain vs model").to.equal(penalty - reward);
-    expect((await r.s.usdc.balanceOf(r.stranger.address)) - rewardBefore, "reward paid").to.equal(reward);
+    const paid = await mirrorTrader(m, r, j, outcome.receipt, "liquidate", (y) => y.liquidate());
+    await expectLiquidation(r, outcome.receipt, usdcBefore, paid);
     m.counts.traderLiquidations++;
   });
