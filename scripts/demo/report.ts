@@ -1,7 +1,7 @@
 /** The demo's tables and charts, from the stories' results. */
 import { writeChart } from "../../src/charts/render";
 import { groupedBars, lines } from "../../src/charts/specs";
-import { table } from "../../src/format";
+import { table } from "../../src/text/format";
 import type { Outcome, Story } from "./stories";
 import { pct } from "./world";
 

@@ -8,8 +8,8 @@
  */
 import { toQuantity } from "ethers";
 import { parseArgs } from "node:util";
-import { onStopRequest } from "../../src/lifecycle";
-import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
+import { onStopRequest } from "../../src/node/lifecycle";
+import { isTestnet, TESTNETS, type TestnetName } from "../../src/chain/networks";
 import { freePort, startNode } from "../../tasks/localNode";
 import {
   BaseFeeSchedule,

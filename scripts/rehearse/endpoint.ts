@@ -11,7 +11,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
-import { onStopRequest } from "../../src/lifecycle";
+import { onStopRequest } from "../../src/node/lifecycle";
 import {
   DEFAULT_RULES,
   needsHead,

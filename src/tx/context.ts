@@ -1,7 +1,7 @@
 import type { NonceManager, Provider } from "ethers";
 import type { Logger } from "pino";
-import { CONTRACT_INTERFACES } from "../contracts";
-import { describeError } from "../errors";
+import { CONTRACT_INTERFACES } from "../chain/contracts";
+import { describeError } from "../text/errors";
 import { withRetry } from "../rpc/faults";
 
 /** How a bot sends its transactions (the keeper's `KEEPER_*` settings of the same names). */

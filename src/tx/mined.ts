@@ -1,5 +1,5 @@
 import { isError, Transaction, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
-import { MinedRevertError, UserError } from "../errors";
+import { MinedRevertError, UserError } from "../text/errors";
 
 /*
  * Sending a transaction through a public RPC and seeing it mined: the gas limit's margin, a transaction the mempool
