@@ -4,7 +4,8 @@ import { formatUnits } from "ethers";
 import { USDC_DECIMALS } from "../src/text/units";
 import { fail, runBot, runMain, startBot } from "../src/bots/kit/run";
 import { parseConfig } from "../src/bots/arbitrage/config";
-import { arbitrageContext, arbitrageSigner, nativePriceSource } from "../src/bots/arbitrage/context";
+import { botSigner } from "../src/bots/kit/signer";
+import { ARBITRAGE_DEV_ACCOUNT, arbitrageContext, nativePriceSource } from "../src/bots/arbitrage/context";
 import { ArbitrageMetrics } from "../src/bots/arbitrage/metrics";
 import { runOnce } from "../src/bots/arbitrage/runOnce";
 
@@ -31,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     return fail(price);
   }
   const metrics = new ArbitrageMetrics();
-  const signer = await arbitrageSigner(config, provider, logger);
+  const signer = await botSigner(config, provider, logger, ARBITRAGE_DEV_ACCOUNT);
   const context = arbitrageContext(config, config, provider, logger, {
     signer,
     metrics,

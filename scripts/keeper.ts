@@ -4,7 +4,8 @@ import { formatUnits } from "ethers";
 import { fail, runBot, runMain, startBot } from "../src/bots/kit/run";
 import { USDC_DECIMALS } from "../src/text/units";
 import { parseConfig } from "../src/bots/keeper/config";
-import { ethPriceSource, keeperContext, keeperSigner } from "../src/bots/keeper/context";
+import { botSigner } from "../src/bots/kit/signer";
+import { ethPriceSource, KEEPER_DEV_ACCOUNT, keeperContext } from "../src/bots/keeper/context";
 import { reportFields } from "../src/bots/keeper/earnings";
 import { KeeperMetrics } from "../src/bots/keeper/metrics";
 import { pendingTransactions } from "../src/bots/keeper/types";
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     return fail(price);
   }
   const metrics = new KeeperMetrics();
-  const signer = await keeperSigner(config, provider, logger);
+  const signer = await botSigner(config, provider, logger, KEEPER_DEV_ACCOUNT);
   const context = keeperContext(config, provider, logger, {
     signer,
     metrics,

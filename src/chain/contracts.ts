@@ -16,7 +16,7 @@ import type {
   PerpExchange,
   SettablePriceFeed,
   TradeRouter,
-} from "../../typechain-types/index";
+} from "../../typechain-types";
 import type { AddressBook } from "./addressBook";
 // The TypeChain factories (with the bytecode), one by one, for Node code that deploys or needs them: never through
 // typechain-types/index.ts, which loads every contract's factory and is most of a task's start-up time.

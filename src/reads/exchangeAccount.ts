@@ -1,4 +1,4 @@
-import type { PerpExchange } from "../../typechain-types/index";
+import type { PerpExchange } from "../../typechain-types";
 import { priceStatusName, type PriceStatus } from "../chain/enums";
 import { requirement, unrealizedPnl } from "../model/perp/math";
 

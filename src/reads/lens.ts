@@ -1,5 +1,5 @@
 import type { ContractRunner, Provider } from "ethers";
-import type { LeveragedTokenLens } from "../../typechain-types/index";
+import type { LeveragedTokenLens } from "../../typechain-types";
 import type { AddressBook } from "../chain/addressBook";
 import { decodeAbi } from "../chain/abiDecode";
 import { UserError } from "../text/errors";

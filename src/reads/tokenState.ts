@@ -1,5 +1,5 @@
 import { ZeroAddress } from "ethers";
-import type { LeveragedToken } from "../../typechain-types/index";
+import type { LeveragedToken } from "../../typechain-types";
 import { priceStatusName, rebalanceActionName, type PriceStatus, type RebalanceAction } from "../chain/enums";
 import { unlessPriceRevert } from "../text/errors";
 import { formatUsdc } from "../text/format";

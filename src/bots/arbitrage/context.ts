@@ -1,11 +1,7 @@
-import { NonceManager, Wallet, type JsonRpcProvider, type Provider, type Signer } from "ethers";
-import { devSigner } from "../kit/signer";
+import type { Provider, Signer } from "ethers";
+import { botContext } from "../kit/context";
 import { marketPriceReader } from "../../reads/marketPrice";
-import {
-  FlashArbitrage__factory,
-  LeveragedToken__factory,
-  LeveragedTokenFactory__factory,
-} from "../../chain/contracts";
+import { FlashArbitrage__factory } from "../../chain/contracts";
 import type { Logger } from "../../node/logger";
 import type { AddressBook } from "../../chain/addressBook";
 import type { ArbitrageConfig } from "./config";
@@ -13,18 +9,10 @@ import type { ArbitrageMetrics } from "./metrics";
 import { newArbitrageState, type ArbitrageContext, type ArbitragePassConfig } from "./types";
 
 /**
- * The arbitrageur's signer: its key's wallet; in dry run none; with no key on the local chain (`devAccount`), the
- * node's second unlocked account that is not the deployer's (the keeper takes the first), which is logged.
+ * The arbitrageur's dev account (no key on the local chain): the node's second unlocked account that is not the
+ * deployer's (the keeper takes the first); see `botSigner`.
  */
-export async function arbitrageSigner(
-  config: ArbitrageConfig,
-  provider: JsonRpcProvider,
-  logger: Logger,
-): Promise<Signer | undefined> {
-  if (config.dryRun) return undefined;
-  if (config.privateKey) return new Wallet(config.privateKey, provider);
-  return devSigner(provider, logger, { deployer: config.deployer, position: 1, keyVariable: "ARB_PRIVATE_KEY" });
-}
+export const ARBITRAGE_DEV_ACCOUNT = { position: 1, keyVariable: "ARB_PRIVATE_KEY" };
 
 /**
  * Where the gas token's price comes from: `nativePrice` as given, else the exchange's `nativeMarket` (its feed's
@@ -70,21 +58,13 @@ export function arbitrageContext(
     stopping?: () => boolean;
   },
 ): ArbitrageContext {
-  const signer = options.signer && !config.dryRun ? new NonceManager(options.signer) : undefined;
-  const runner = signer ?? provider;
+  const base = botContext(addresses.factory, config, provider, logger, newArbitrageState(), options);
+  const runner = base.signer ?? provider;
   return {
-    provider,
-    signer,
-    factory: LeveragedTokenFactory__factory.connect(addresses.factory, runner),
+    ...base,
     dexFactory: addresses.dexFactory,
     arbitrage: FlashArbitrage__factory.connect(addresses.arbitrage, runner),
-    connectToken: (address) => LeveragedToken__factory.connect(address, runner),
     receiver: addresses.receiver,
     nativePrice: options.nativePrice,
-    config,
-    logger,
-    metrics: options.metrics,
-    state: newArbitrageState(),
-    stopping: options.stopping,
   };
 }

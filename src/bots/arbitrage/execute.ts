@@ -7,7 +7,8 @@ import { highestFee } from "../../tx/send";
 import { isSuperseded, submit } from "../../tx/submit";
 import { retrying, type Retry } from "../../tx/context";
 import { planArbitrage, type Plan } from "./plan";
-import { txContext, UNPROFITABLE, type ArbitrageContext, type Outcome, type PassReport } from "./types";
+import { UNPROFITABLE, type ArbitrageContext, type Outcome, type PassReport } from "./types";
+import { txContext } from "../kit/context";
 
 /** A pool the pass found out of line with NAV, and the plan that puts it back. */
 export interface Opportunity {

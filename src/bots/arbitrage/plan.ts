@@ -1,4 +1,4 @@
-import type { LeveragedToken } from "../../../typechain-types/index";
+import type { LeveragedToken } from "../../../typechain-types";
 import {
   arbitrageBounds,
   bestBuyAndRedeem,

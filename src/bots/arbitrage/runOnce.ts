@@ -9,7 +9,8 @@ import { checkSent } from "../../tx/send";
 import { type Retry } from "../../tx/context";
 import { arbitrage, recordMined, type Opportunity } from "./execute";
 import { planArbitrage, type Plan } from "./plan";
-import { txContext, type ArbitrageContext, type Outcome, type PassReport } from "./types";
+import { type ArbitrageContext, type Outcome, type PassReport } from "./types";
+import { txContext } from "../kit/context";
 
 /** The most arbitrages of one pool in one pass. */
 const MAX_ROUNDS_PER_POOL = 3;

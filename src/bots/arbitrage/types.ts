@@ -1,15 +1,11 @@
-import type { NonceManager, Provider } from "ethers";
-import type { FlashArbitrage, LeveragedToken, LeveragedTokenFactory } from "../../../typechain-types/index";
-import type { Logger } from "../../node/logger";
-import type { SentTx, TxConfig, TxContext } from "../../tx/context";
+import type { FlashArbitrage } from "../../../typechain-types";
+import type { SentTx } from "../../tx/context";
+import type { BotContext, BotPassConfig } from "../kit/context";
 import type { ArbitrageMetrics } from "./metrics";
 import type { Plan } from "./plan";
 
 /** What a pass needs from the configuration: the transaction layer's settings and the pass's own. */
-export interface ArbitragePassConfig extends TxConfig {
-  dryRun: boolean;
-  /** Below this signer balance (wei) each pass warns. */
-  minBalance: bigint;
+export interface ArbitragePassConfig extends BotPassConfig {
   /** The least profit after gas worth a transaction (stablecoin units). */
   minProfit: bigint;
 }
@@ -34,30 +30,15 @@ export function newArbitrageState(): ArbitrageState {
   return { symbols: new Map(), pairs: new Map(), pending: new Map() };
 }
 
-export interface ArbitrageContext {
-  provider: Provider;
-  /** The signer, wrapped in a NonceManager; undefined in dry run. */
-  signer?: NonceManager;
-  factory: LeveragedTokenFactory;
+/** The arbitrageur's context: every bot's (see `BotContext`), with the pools' factory, the FlashArbitrage and the gas price. */
+export interface ArbitrageContext extends BotContext<ArbitragePassConfig, ArbitrageState, ArbitrageMetrics> {
   /** The Uniswap V2 factory of the pools. */
   dexFactory: string;
   arbitrage: FlashArbitrage;
-  connectToken: (address: string) => LeveragedToken;
   /** Who receives the profit; the signer when undefined. */
   receiver?: string;
   /** The gas token's price in stablecoin units (per 1e18 wei), read when a pass needs it. */
   nativePrice: () => Promise<bigint>;
-  config: ArbitragePassConfig;
-  logger: Logger;
-  metrics?: ArbitrageMetrics;
-  state: ArbitrageState;
-  /** True once SIGINT/SIGTERM arrived: the transaction in flight finishes, no new one starts. */
-  stopping?: () => boolean;
-}
-
-/** The transaction layer's view of an arbitrage context. */
-export function txContext({ provider, signer, config, logger, metrics }: ArbitrageContext): TxContext {
-  return { provider, signer, config, logger, onError: (kind) => metrics?.errors.inc({ kind }) };
 }
 
 /** What one pass did, by token symbol. */

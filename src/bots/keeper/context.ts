@@ -1,10 +1,6 @@
-import { NonceManager, Wallet, type JsonRpcProvider, type Provider, type Signer } from "ethers";
-import {
-  BatchRebalancer__factory,
-  LeveragedToken__factory,
-  LeveragedTokenFactory__factory,
-} from "../../chain/contracts";
-import { devSigner } from "../kit/signer";
+import type { JsonRpcProvider, Provider, Signer } from "ethers";
+import { BatchRebalancer__factory } from "../../chain/contracts";
+import { botContext } from "../kit/context";
 import { marketPriceReader } from "../../reads/marketPrice";
 import type { Logger } from "../../node/logger";
 import type { KeeperConfig } from "./config";
@@ -12,18 +8,10 @@ import type { KeeperMetrics } from "./metrics";
 import { newKeeperState, type KeeperContext } from "./types";
 
 /**
- * The keeper's signer: its key's wallet; in dry run none; with no key on the local chain (`devAccount`), the node's
- * first unlocked account that is not the deployer's (a newcomer's first run needs no key), which is logged.
+ * The keeper's dev account (no key on the local chain): the node's first unlocked account that is not the
+ * deployer's (a newcomer's first run needs no key); see `botSigner`.
  */
-export async function keeperSigner(
-  config: KeeperConfig,
-  provider: JsonRpcProvider,
-  logger: Logger,
-): Promise<Signer | undefined> {
-  if (config.dryRun) return undefined;
-  if (config.privateKey) return new Wallet(config.privateKey, provider);
-  return devSigner(provider, logger, { deployer: config.deployer, position: 0, keyVariable: "KEEPER_PRIVATE_KEY" });
-}
+export const KEEPER_DEV_ACCOUNT = { position: 0, keyVariable: "KEEPER_PRIVATE_KEY" };
 
 /** Where the keeper's ETH price comes from: `KEEPER_ETH_PRICE`, else the exchange's ETH market. */
 export interface EthPriceSource {
@@ -71,20 +59,12 @@ export function keeperContext(
     ethPrice?: () => Promise<bigint>;
   } = {},
 ): KeeperContext {
-  const signer = options.signer && !config.dryRun ? new NonceManager(options.signer) : undefined;
-  const runner = signer ?? provider;
+  const base = botContext(config.factory, config, provider, logger, newKeeperState(), options);
+  const runner = base.signer ?? provider;
   return {
-    provider,
-    signer,
-    factory: LeveragedTokenFactory__factory.connect(config.factory, runner),
+    ...base,
     batcher: config.batcher ? BatchRebalancer__factory.connect(config.batcher, runner) : undefined,
     lens: config.lens,
-    connectToken: (address) => LeveragedToken__factory.connect(address, runner),
-    config,
-    logger,
-    metrics: options.metrics,
     ethPrice: options.ethPrice,
-    state: newKeeperState(),
-    stopping: options.stopping,
   };
 }

@@ -3,7 +3,8 @@ import { CONTRACT_INTERFACES } from "../../chain/contracts";
 import { describeError } from "../../text/errors";
 import { USDC_DECIMALS } from "../../text/units";
 import { retrying } from "../../tx/context";
-import { EXCHANGE_INTERFACE, MARGIN_TRANSFERRED_TOPIC, txContext, type KeeperContext, type PassReport } from "./types";
+import { EXCHANGE_INTERFACE, MARGIN_TRANSFERRED_TOPIC, type KeeperContext, type PassReport } from "./types";
+import { txContext } from "../kit/context";
 
 /**
  * What the keeper's mined transactions earned and cost, from their receipts: the keeper rewards (the exchange's

@@ -6,7 +6,8 @@ import { describeError } from "../../text/errors";
 import { isRpcFault } from "../../rpc/faults";
 import { checkSent } from "../../tx/send";
 import { countReceipt, earningsFields, latency, usd, type ReceiptEarnings } from "./earnings";
-import { txContext, type KeeperContext, type Outcome } from "./types";
+import { type KeeperContext, type Outcome } from "./types";
+import { txContext } from "../kit/context";
 
 const BATCH_INTERFACE = BatchRebalancer__factory.createInterface();
 /** A rebalance action (0 none, 1 time, 2 drift) as the logs name it: NONE, TIME, DRIFT. */

@@ -4,7 +4,8 @@ import { isSuperseded } from "../../tx/submit";
 import { retrying } from "../../tx/context";
 import { gasInUsd, passEthPrice, usd } from "./earnings";
 import { logFailure, lostRace } from "./outcomes";
-import { NOT_DUE, txContext, type DueToken, type KeeperContext, type Outcome, type PassReport } from "./types";
+import { NOT_DUE, type DueToken, type KeeperContext, type Outcome, type PassReport } from "./types";
+import { txContext } from "../kit/context";
 
 /** A block as a pass read it. */
 export interface PassBlock {

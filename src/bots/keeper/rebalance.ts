@@ -1,5 +1,5 @@
 import type { BlockTag } from "ethers";
-import type { BatchRebalancer } from "../../../typechain-types/index";
+import type { BatchRebalancer } from "../../../typechain-types";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
 import { describeError, isRevert } from "../../text/errors";
 import { isRpcFault } from "../../rpc/faults";
@@ -10,12 +10,12 @@ import { isSet, logBatchReceipt, logFailure, logReceipt, lostRace } from "./outc
 import {
   NOT_DUE,
   pendingTransactions,
-  txContext,
   type DueToken,
   type KeeperContext,
   type Outcome,
   type PendingRebalance,
 } from "./types";
+import { txContext } from "../kit/context";
 
 /** `rebalanceToken`, with an unexpected failure logged as the token's outcome. */
 export async function rebalanceAlone(context: KeeperContext, token: DueToken): Promise<Outcome> {

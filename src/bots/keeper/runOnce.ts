@@ -11,7 +11,8 @@ import { logFailure, resolvePending, triggerName } from "./outcomes";
 import { payingTokens, type PassBlock } from "./profit";
 import { rebalanceAlone, rebalanceBatch } from "./rebalance";
 import { takeTurns } from "./turns";
-import { pendingTransactions, txContext, type DueToken, type KeeperContext, type PassReport } from "./types";
+import { pendingTransactions, type DueToken, type KeeperContext, type PassReport } from "./types";
+import { txContext } from "../kit/context";
 
 /** One token as a pass reads it: the factory's keeper status; through the lens, its symbol and NAV as well. */
 interface TokenRead {

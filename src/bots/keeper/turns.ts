@@ -5,11 +5,11 @@ import { retrying } from "../../tx/context";
 import {
   EXCHANGE_INTERFACE,
   MARGIN_TRANSFERRED_TOPIC,
-  txContext,
   type DueToken,
   type KeeperContext,
   type PassReport,
 } from "./types";
+import { txContext } from "../kit/context";
 import type { PassBlock } from "./profit";
 
 /**

@@ -1,15 +1,11 @@
-import type { NonceManager, Provider } from "ethers";
-import type { Logger } from "pino";
-import type { BatchRebalancer, LeveragedToken, LeveragedTokenFactory } from "../../../typechain-types/index";
+import type { BatchRebalancer } from "../../../typechain-types";
 import { PerpExchange__factory } from "../../chain/contracts";
-import type { SentTx, TxConfig, TxContext } from "../../tx/context";
+import type { SentTx } from "../../tx/context";
+import type { BotContext, BotPassConfig } from "../kit/context";
 import type { KeeperMetrics } from "./metrics";
 
 /** What runOnce needs from the configuration: the transaction layer's settings and the pass's own. */
-export interface PassConfig extends TxConfig {
-  dryRun: boolean;
-  /** Below this signer balance (wei) each pass warns. */
-  minBalance: bigint;
+export interface PassConfig extends BotPassConfig {
   /** At most this many tokens per batch transaction. */
   maxBatch: number;
   /** `operator`: rebalance whatever is due. `profit`: only what the keeper reward pays for (see `profit.ts`). */
@@ -112,32 +108,17 @@ export function pendingTransactions(state: KeeperState): number {
   return new Set(state.pending.values()).size;
 }
 
-export interface KeeperContext {
-  provider: Provider;
-  /** The signer, wrapped in a NonceManager; undefined in dry run. */
-  signer?: NonceManager;
-  factory: LeveragedTokenFactory;
+/** The keeper's context: every bot's (see `BotContext`), with the batcher, the lens and the ETH price. */
+export interface KeeperContext extends BotContext<PassConfig, KeeperState, KeeperMetrics> {
   /** The BatchRebalancer; undefined: one transaction per due token. */
   batcher?: BatchRebalancer;
   /** The LeveragedTokenLens address; undefined: statuses from the factory and one NAV read per token. */
   lens?: string;
-  connectToken: (address: string) => LeveragedToken;
-  config: PassConfig;
-  logger: Logger;
-  metrics?: KeeperMetrics;
-  state: KeeperState;
   /**
    * USD per ETH in USDC units (the exchange's ETH price, or `KEEPER_ETH_PRICE`), read at most once a pass; undefined:
    * gas is counted in ETH only (operator mode without an ETH price). Profit mode needs it.
    */
   ethPrice?: () => Promise<bigint>;
-  /** True once SIGINT/SIGTERM arrived: the transaction in flight finishes, no new one starts. */
-  stopping?: () => boolean;
-}
-
-/** The transaction layer's view of a keeper context (built per use: a test may swap the provider). */
-export function txContext({ provider, signer, config, logger, metrics }: KeeperContext): TxContext {
-  return { provider, signer, config, logger, onError: (kind) => metrics?.errors.inc({ kind }) };
 }
 
 /** What one pass did, by token symbol. */

@@ -1,4 +1,4 @@
-import { getAddress, type JsonRpcProvider, type Signer } from "ethers";
+import { getAddress, Wallet, type JsonRpcProvider, type Signer } from "ethers";
 import type { Logger } from "../../node/logger";
 
 /**
@@ -22,4 +22,19 @@ export async function devSigner(
     `no ${keyVariable}: signing with the local node's ${which} dev account that is not the deployer`,
   );
   return provider.getSigner(account);
+}
+
+/**
+ * A bot's signer: its key's wallet; in dry run none; with no key on the local chain (`devAccount`), the node's
+ * `devAccount.position`-th unlocked account that is not the deployer's (see `devSigner`), which is logged.
+ */
+export async function botSigner(
+  config: { dryRun: boolean; privateKey?: string; deployer?: string },
+  provider: JsonRpcProvider,
+  logger: Logger,
+  devAccount: { position: number; keyVariable: string },
+): Promise<Signer | undefined> {
+  if (config.dryRun) return undefined;
+  if (config.privateKey) return new Wallet(config.privateKey, provider);
+  return devSigner(provider, logger, { deployer: config.deployer, ...devAccount });
 }
