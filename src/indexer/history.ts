@@ -1,4 +1,4 @@
-import type { RebalanceRecord } from "../reads/history";
+import type { RebalanceRecord } from "../reads/tokenHistory";
 import { rebalanceActionName } from "../chain/enums";
 
 /*

@@ -5,7 +5,7 @@ import { findBlockByTime } from "../../src/chain/blocks";
 import { readExchangeAccount } from "../../src/reads/exchangeAccount";
 import { annualManagementCost, describeFees } from "../../src/holder/fees";
 import { formatChange } from "../../src/text/format";
-import { readTokenHistory, rebased } from "../../src/reads/history";
+import { readTokenHistory, rebased } from "../../src/reads/tokenHistory";
 import { holdingSince } from "../../src/holder/holdingPeriod";
 import { createToken, deploySystem, fund } from "../helpers/system";
 import { feedPrice, usdc, wad } from "../helpers/units";

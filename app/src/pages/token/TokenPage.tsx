@@ -4,7 +4,7 @@ import { connectExchange, connectToken } from "@lt/chain/contracts";
 import { poolPrice, premium } from "@lt/dex/pool";
 import { readExchangeAccount } from "@lt/reads/exchangeAccount";
 import { describeFees } from "@lt/holder/fees";
-import { readTokenHistory, rebased } from "@lt/reads/history";
+import { readTokenHistory, rebased } from "@lt/reads/tokenHistory";
 import { readIndexedHistory } from "@lt/indexer/history";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
