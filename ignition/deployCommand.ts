@@ -14,7 +14,7 @@ import { costReport, deploymentCost, shortfall, type DeploymentCost, type GasFee
 import { parseTokenChoice } from "../src/deployment/parts";
 import { preflightProblems } from "../src/deployment/preflight";
 import { loadSpec, specPath, type DeploymentSpec } from "../src/deployment/spec";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import { networkRpcUrl } from "../src/chain/networks";
 import { deploySystem, discardStaleLocalJournal, journalDir } from "./deploySystem";
 import { currentFees, estimateSteps } from "./estimate";

@@ -10,7 +10,7 @@ import { requireSupportedNode } from "../src/node/nodeVersion";
 requireSupportedNode();
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import { buildApp, serveApp } from "../app/server/serve";
 import { APP_DIST } from "../app/viteConfig";
 

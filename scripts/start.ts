@@ -16,7 +16,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { JsonRpcProvider } from "ethers";
 import { readAddressBook } from "../src/node/addressBookFile";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import { parseDate } from "../src/backtest/candles";
 import { FIRST_USER_ACCOUNT } from "../src/chain/devAccounts";
 import { SEED_USDC, seedEmptyTokens } from "../src/start/seed";

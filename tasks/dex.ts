@@ -3,7 +3,7 @@ import { Contract } from "ethers";
 import { parseAmount, parsePercent, withSlippage } from "../src/text/input";
 import { formatAmount } from "../src/text/format";
 import { USDC_DECIMALS } from "../src/text/units";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import type { System } from "../src/chain/contracts";
 import { uniswapV2 } from "../src/dex/uniswapV2";
 import type { LeveragedToken } from "../typechain-types";

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { getAddress, isAddress } from "ethers";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import { formatToken, formatUsdc, table } from "../src/text/format";
 import { checkIndexerNetwork, indexerGet, indexerUrl, readPortfolio } from "../src/indexer/client";
 import { portfolioCsv, portfolioJson, portfolioTotals } from "../src/indexer/portfolio";

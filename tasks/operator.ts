@@ -5,7 +5,7 @@ import { writeAddressBook } from "../src/node/addressBookFile";
 import { parseAmount } from "../src/text/input";
 import { formatLeverage } from "../src/text/format";
 import { leverageWad, parseLeverage } from "../src/deployment/listing";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import { send, withContext } from "./context";
 
 function parseBps(input: string, what: string, max: number): number {

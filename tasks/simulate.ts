@@ -4,7 +4,7 @@ import type { ContractTransactionResponse } from "ethers";
 import { resolveMarket } from "../src/chain/addressBook";
 import { parseAmount } from "../src/text/input";
 import { feedAnswer, USDC_DECIMALS } from "../src/text/units";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import { loadCandles } from "../src/backtest/candleFile";
 import { parseDate, selectRange } from "../src/backtest/candles";
 import { percent } from "../src/backtest/report";

@@ -16,7 +16,7 @@ import { assetFile, loadCandles } from "../src/backtest/candleFile";
 import { ASSET_FILES } from "../src/backtest/candles";
 import { poolPrice, premium, type Pool } from "../src/dex/pool";
 import type { Route, RouteQuote, TradeQuote } from "../src/dex/quotes";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import type { FlowStep, HolderAction, HolderSession, RedeemInput } from "../src/holder/flows";
 import { priceStatusName } from "../src/chain/enums";
 import type { LeveragedToken } from "../typechain-types";

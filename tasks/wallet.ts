@@ -2,7 +2,7 @@ import { task } from "hardhat/config";
 import { parseAmount } from "../src/text/input";
 import { formatToken, formatUsdc } from "../src/text/format";
 import { USDC_DECIMALS } from "../src/text/units";
-import { UserError } from "../src/text/errors";
+import { UserError } from "../src/text/userError";
 import { valueAtNav } from "../src/reads/tokenState";
 import { parseRecipient, send, withContext } from "./context";
 

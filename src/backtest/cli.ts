@@ -5,7 +5,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseLeverage, tokenSymbol } from "../deployment/listing";
-import { UserError } from "../text/errors";
+import { UserError } from "../text/userError";
 import { table } from "../text/format";
 import { writeChart } from "../charts/render";
 import { lines, logReturnHistogram } from "../charts/specs";

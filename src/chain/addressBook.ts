@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { UserError } from "../text/errors";
+import { UserError } from "../text/userError";
 
 /**
  * The shape of an address book (`deployments/<network>.json`, see ./addressBook for reading and writing the files):

@@ -39,7 +39,7 @@ export {
   SettablePriceFeed__factory,
   TradeRouter__factory,
 };
-import { UserError } from "../text/errors";
+import { UserError } from "../text/userError";
 
 /*
  * Typed handles on deployed contracts: TypeChain's types over the compiled ABIs. Only the artifacts' `abi` is

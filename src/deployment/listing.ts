@@ -4,7 +4,7 @@
  */
 import { WAD } from "../text/units";
 import { LEVERAGE_RULE, MAX_LEVERAGE } from "../chain/enums";
-import { UserError } from "../text/errors";
+import { UserError } from "../text/userError";
 
 /**
  * The leverage rule (the factory's, else `FactoryInvalidLeverage`): a whole number of times from 1 to 10, positive

@@ -1,6 +1,6 @@
 import type { LeveragedToken } from "../../typechain-types";
 import { CONTRACT_INTERFACES } from "../chain/contracts";
-import { describeError } from "../text/errors";
+import { describeError } from "../chain/reverts";
 import { formatUsdc } from "../text/format";
 import { getAmountOut, type Reserves } from "./constantProduct";
 

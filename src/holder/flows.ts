@@ -10,7 +10,7 @@ import { withSlippage } from "../text/input";
 import { connectStablecoin, connectToken, connectTradeRouter } from "../chain/contracts";
 import { findPool, type Pool } from "../dex/pool";
 import { quoteBuy, quoteSell, type Route, type TradeQuote } from "../dex/quotes";
-import { UserError } from "../text/errors";
+import { UserError } from "../text/userError";
 import { formatToken, formatUsdc } from "../text/format";
 import { signPermitSignature } from "../chain/permit";
 import { minedReceipt, sendWithMargin, type Sendable } from "../tx/mined";

@@ -45,7 +45,7 @@ export async function tokenLimits(token: LimitedToken, account: string, blockTag
   if (wipedOut) return { ...limits, mintClosed: "wipedOut" };
   if (priceStatusName(status.priceStatus) !== "fresh") {
     // The revert a mint or a redeem meets at this price (PerpStalePrice(...) or PerpInvalidPrice(...)), for
-    // src/text/errors.ts to describe.
+    // src/chain/reverts.ts to describe.
     const priceError = await token.previewMint(1n, { blockTag }).then(
       () => undefined,
       (error: unknown) => error,

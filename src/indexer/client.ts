@@ -1,4 +1,4 @@
-import { UserError } from "../text/errors";
+import { UserError } from "../text/userError";
 import { DEFAULT_INDEXER_URL } from "./constants";
 import { parsePortfolio, type Portfolio } from "./portfolio";
 

@@ -2,7 +2,7 @@ import type { ContractRunner, Provider } from "ethers";
 import type { LeveragedTokenLens } from "../../typechain-types";
 import type { AddressBook } from "../chain/addressBook";
 import { decodeAbi } from "../chain/abiDecode";
-import { UserError } from "../text/errors";
+import { UserError } from "../text/userError";
 import { connectLensContract } from "../chain/contracts";
 import type { Pool } from "../dex/pool";
 import { priceStatusName, rebalanceActionName } from "../chain/enums";

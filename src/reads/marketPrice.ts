@@ -1,6 +1,6 @@
 import { ZeroAddress, type Provider } from "ethers";
 import { CONTRACT_INTERFACES, LeveragedTokenFactory__factory, PerpExchange__factory } from "../chain/contracts";
-import { decodeRevert } from "../text/errors";
+import { decodeRevert } from "../chain/reverts";
 import { COLLATERAL_SCALE } from "../model/fixedPoint";
 
 /**

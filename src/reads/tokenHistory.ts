@@ -1,7 +1,7 @@
 import type { Provider } from "ethers";
 import { INTERFACES, connectExchange, connectToken } from "../chain/contracts";
 import { rebalanceActionName, type RebalanceAction } from "../chain/enums";
-import { unlessPriceRevert } from "../text/errors";
+import { unlessPriceRevert } from "../chain/reverts";
 
 /**
  * A token's history from the chain's own records: its rebalances from its `Rebalanced` events, and its NAV beside

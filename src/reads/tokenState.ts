@@ -1,7 +1,7 @@
 import { ZeroAddress } from "ethers";
 import type { LeveragedToken } from "../../typechain-types";
 import { priceStatusName, rebalanceActionName, type PriceStatus, type RebalanceAction } from "../chain/enums";
-import { unlessPriceRevert } from "../text/errors";
+import { unlessPriceRevert } from "../chain/reverts";
 import { formatUsdc } from "../text/format";
 import { MAX_UINT256 } from "../model/token/types";
 

@@ -1,6 +1,6 @@
 /** Amounts as users type them: strict parsing, percentages and slippage limits. */
 import { parseUnits } from "ethers";
-import { UserError } from "./errors";
+import { UserError } from "./userError";
 
 // Units and formatting live in ./units and ./format; they are re-exported for the modules that import them here.
 

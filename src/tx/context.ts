@@ -1,7 +1,7 @@
 import type { NonceManager, Provider } from "ethers";
 import type { Logger } from "pino";
 import { CONTRACT_INTERFACES } from "../chain/contracts";
-import { describeError } from "../text/errors";
+import { describeError } from "../chain/reverts";
 import { withRetry } from "../rpc/faults";
 
 /*

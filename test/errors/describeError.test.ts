@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CONTRACT_INTERFACES } from "../../src/chain/contracts";
-import { describeError } from "../../src/text/errors";
+import { describeError } from "../../src/chain/reverts";
 import { duration, relativeTime } from "../../src/text/format";
 
 /** A revert of `name` with `args`, as ethers reports a refused call. */

@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { connectSettableFeed, connectStablecoin, connectToken, CONTRACT_INTERFACES } from "../../src/chain/contracts";
-import { describeError } from "../../src/text/errors";
+import { describeError } from "../../src/chain/reverts";
 import { buy, mint, redeem, sell, type FlowStep, type HolderSession } from "../../src/holder/flows";
 import { tokenLimits } from "../../src/holder/limits";
 import { feedRounds, recentVolatility } from "../../src/holder/volatility";

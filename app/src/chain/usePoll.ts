@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from "react";
 import { CONTRACT_INTERFACES } from "@lt/chain/contracts";
-import { describeError } from "@lt/text/errors";
+import { describeError } from "@lt/chain/reverts";
 
 export interface Polled<T> {
   data?: T;
-  /** One sentence (src/text/errors.ts) when the last read failed; the last good data stays shown. */
+  /** One sentence (src/chain/reverts.ts) when the last read failed; the last good data stays shown. */
   error?: string;
 }
 

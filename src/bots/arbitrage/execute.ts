@@ -2,7 +2,7 @@ import { formatUnits, type TransactionReceipt } from "ethers";
 import { USDC_DECIMALS } from "../../text/units";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
 import { readPool, poolPrice, premium } from "../../dex/pool";
-import { describeError, unlessPriceRevert } from "../../text/errors";
+import { describeError, unlessPriceRevert } from "../../chain/reverts";
 import { highestFee } from "../../tx/send";
 import { isSuperseded, submit } from "../../tx/submit";
 import { retrying, type Retry } from "../../tx/context";

@@ -3,7 +3,7 @@ import { USDC_DECIMALS } from "../../text/units";
 import { beginPass } from "../kit/passes";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
 import { findPair, poolPrice, premium, readPool, type Pool } from "../../dex/pool";
-import { decodeRevert, describeError, isPriceRevert } from "../../text/errors";
+import { decodeRevert, describeError, isPriceRevert } from "../../chain/reverts";
 import { isRpcFault } from "../../rpc/faults";
 import { checkSent } from "../../tx/send";
 import { type Retry } from "../../tx/context";

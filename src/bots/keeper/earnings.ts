@@ -1,6 +1,6 @@
 import { formatEther, formatUnits, type TransactionReceipt } from "ethers";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
-import { describeError } from "../../text/errors";
+import { describeError } from "../../chain/reverts";
 import { USDC_DECIMALS } from "../../text/units";
 import { retrying } from "../../tx/context";
 import { EXCHANGE_INTERFACE, MARGIN_TRANSFERRED_TOPIC, type KeeperContext, type PassReport } from "./types";

@@ -2,7 +2,7 @@ import { formatUnits, type TransactionReceipt } from "ethers";
 import { USDC_DECIMALS } from "../../text/units";
 import { BatchRebalancer__factory, CONTRACT_INTERFACES } from "../../chain/contracts";
 import { rebalanceActionName } from "../../chain/enums";
-import { describeError } from "../../text/errors";
+import { describeError } from "../../chain/reverts";
 import { isRpcFault } from "../../rpc/faults";
 import { checkSent } from "../../tx/send";
 import { countReceipt, earningsFields, latency, usd, type ReceiptEarnings } from "./earnings";

@@ -1,7 +1,7 @@
 import type { BlockTag } from "ethers";
 import type { BatchRebalancer } from "../../../typechain-types";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
-import { describeError, isRevert } from "../../text/errors";
+import { describeError, isRevert } from "../../chain/reverts";
 import { isRpcFault } from "../../rpc/faults";
 import { isSuperseded, submit } from "../../tx/submit";
 import { retrying, type SentTx } from "../../tx/context";

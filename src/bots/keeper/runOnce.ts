@@ -4,7 +4,7 @@ import { USDC_DECIMALS } from "../../text/units";
 import { REBALANCE_ACTIONS } from "../../chain/enums";
 import { LENS_PAGE_SIZE, readTokenList } from "../../reads/lens";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
-import { describeError, unlessPriceRevert } from "../../text/errors";
+import { describeError, unlessPriceRevert } from "../../chain/reverts";
 import type { Retry } from "../../tx/context";
 import { reportFields } from "./earnings";
 import { logFailure, resolvePending, triggerName } from "./outcomes";

@@ -1,6 +1,6 @@
 import { getAddress, solidityPackedKeccak256 } from "ethers";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
-import { describeError } from "../../text/errors";
+import { describeError } from "../../chain/reverts";
 import { retrying } from "../../tx/context";
 import {
   EXCHANGE_INTERFACE,

@@ -1,6 +1,6 @@
 import { formatUnits, type Provider } from "ethers";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
-import { describeError } from "../../text/errors";
+import { describeError } from "../../chain/reverts";
 import type { Logger } from "../../node/logger";
 import type { StopSignal } from "../../node/lifecycle";
 import { retrying, syncNonce, type Retry, type TxContext } from "../../tx/context";

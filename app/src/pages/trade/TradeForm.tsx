@@ -4,7 +4,7 @@ import { parseAmount, parsePercent } from "@lt/text/input";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "@lt/text/units";
 import { CONTRACT_INTERFACES, connectToken } from "@lt/chain/contracts";
 import type { TradeQuote } from "@lt/dex/quotes";
-import { describeError } from "@lt/text/errors";
+import { describeError } from "@lt/chain/reverts";
 import {
   FLOWS,
   quoteTrade,

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { formatLeverage, formatToken, formatUsdc } from "@lt/text/format";
 import { CONTRACT_INTERFACES, connectStablecoin } from "@lt/chain/contracts";
-import { describeError } from "@lt/text/errors";
+import { describeError } from "@lt/chain/reverts";
 import { HOLDING_WARNING_DAYS, holdingSince } from "@lt/holder/holdingPeriod";
 import { isValued, navText, valueAtNav } from "@lt/reads/tokenState";
 import { useSession } from "../../chain/session";

@@ -1,17 +1,13 @@
 /**
- * Errors as users read them: a UserError for bad input, and the contracts' custom errors decoded with their values
- * in human units (stablecoin and shares as decimals, leverage as 4.85x, times as UTC dates and "in 3 h 12 min",
- * fees in percent), and what to do about them.
+ * Errors as users read them: the contracts' custom errors decoded with their values in human units (stablecoin and
+ * shares as decimals, leverage as 4.85x, times as UTC dates and "in 3 h 12 min", fees in percent), and what to do
+ * about them; a UserError (src/text/userError.ts) as its message.
  */
 import { id, Interface, isError } from "ethers";
-import { LEVERAGE_RULE } from "../chain/enums";
-import { duration, formatAmount, formatLeverage, relativeTime, utcTime } from "./format";
-import { FEED_DECIMALS, TOKEN_DECIMALS, USDC_DECIMALS } from "./units";
-
-/** An error in what the user asked for: shown as one line, without a stack. */
-export class UserError extends Error {
-  override name = "UserError";
-}
+import { LEVERAGE_RULE } from "./enums";
+import { duration, formatAmount, formatLeverage, relativeTime, utcTime } from "../text/format";
+import { FEED_DECIMALS, TOKEN_DECIMALS, USDC_DECIMALS } from "../text/units";
+import { UserError } from "../text/userError";
 
 /**
  * A transaction that was simulated before it was sent, sent, and reverted once mined: the chain changed in between
