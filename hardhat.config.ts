@@ -1,5 +1,5 @@
 // First: on an unsupported Node, one line and exit 1 before anything else loads.
-import { requireSupportedNode } from "./src/nodeVersion";
+import { requireSupportedNode } from "./src/node/nodeVersion";
 requireSupportedNode();
 import "dotenv/config";
 import { subtask, type HardhatUserConfig } from "hardhat/config";
@@ -10,7 +10,13 @@ import {
 } from "hardhat/builtin-tasks/task-names";
 import type {} from "@nomicfoundation/hardhat-toolbox";
 import { commandLine, loadPlugins, makeProviderResilient } from "./tasks/plugins";
-import { DEFAULT_LOCALHOST_RPC_URL, NETWORK_NAMES, TESTNETS, testnetSettings, type TestnetName } from "./src/networks";
+import {
+  DEFAULT_LOCALHOST_RPC_URL,
+  NETWORK_NAMES,
+  TESTNETS,
+  testnetSettings,
+  type TestnetName,
+} from "./src/chain/networks";
 import "./tasks";
 
 /**

@@ -67,6 +67,8 @@ export function appViteConfig(options: AppServerOptions = {}): InlineConfig {
       // No warning when a plugin is slow on a busy machine: npm start and the tests build every time.
       rolldownOptions: { checks: { bundlerTimings: false } },
     },
+    // The app imports the library in src/ as `@lt/...` (app/tsconfig.json's paths say the same to tsc).
+    resolve: { alias: { "@lt": path.join(PROJECT_ROOT, "src") } },
     worker: { format: "es" },
     server,
     preview: server,

@@ -6,9 +6,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse } from "ethers";
-import { feedAnswer, parseUsdc } from "../src/units";
-import { table } from "../src/format";
-import { signPermit } from "../src/permit";
+import { feedAnswer, parseUsdc } from "../src/text/units";
+import { table } from "../src/text/format";
+import { signPermit } from "../src/chain/permit";
 
 /** Gas figures are deterministic: a figure more than this far above the snapshot fails `--check`. */
 const TOLERANCE = 0.01;

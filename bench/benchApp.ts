@@ -12,8 +12,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { buildApp, serveApp } from "../app/server/serve";
 import { launchBrowser } from "../app/testing/browser";
 import { APP_DIST } from "../app/viteConfig";
-import type { AddressBook } from "../src/addressBook";
-import { table } from "../src/format";
+import type { AddressBook } from "../src/chain/addressBook";
+import { table } from "../src/text/format";
 
 /** The budgets of the app, from its issue: shown beside the figures, never enforced. */
 const BUNDLE_BUDGET_KB = 300;

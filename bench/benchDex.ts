@@ -6,11 +6,11 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ContractFactory, MaxUint256, type ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { parseUsdc } from "../src/units";
-import { planArbitrage, type Plan } from "../src/arbitrage/plan";
+import { parseUsdc } from "../src/text/units";
+import { planArbitrage, type Plan } from "../src/bots/arbitrage/plan";
 import { findPool } from "../src/dex/pool";
 import { uniswapV2 } from "../src/dex/uniswapV2";
-import { signPermit } from "../src/permit";
+import { signPermit } from "../src/chain/permit";
 import type { LeveragedToken, LeveragedTokenFactory, MockStablecoin, SettablePriceFeed } from "../typechain-types";
 
 export interface DexBenchSystem {

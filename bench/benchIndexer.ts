@@ -13,12 +13,12 @@ import { buildApp, serveApp } from "../app/server/serve";
 import { launchBrowser } from "../app/testing/browser";
 import { installInjectedWallet, TEST_WALLET_NAME } from "../app/testing/injectedWallet";
 import { deploySystem } from "../ignition/deploySystem";
-import { connectToken, connectStablecoin } from "../src/contracts";
+import { connectToken, connectStablecoin } from "../src/chain/contracts";
 import { TxCaller__factory } from "../typechain-types";
 import { loadSpec } from "../src/deployment/spec";
-import { table } from "../src/format";
+import { table } from "../src/text/format";
 import { startIndexer, waitForBlock } from "../src/indexer/server";
-import { parseUsdc } from "../src/units";
+import { parseUsdc } from "../src/text/units";
 import { freePort, startNode } from "../scripts/localNode";
 
 const HOLDERS = 10_000;

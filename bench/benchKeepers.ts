@@ -1,25 +1,25 @@
 /**
  * The bench's "keepers anyone can run" section (informational: printed, never checked, not in gas-snapshot.json): two
- * profit-mode keepers (each its own process, `src/keeper/main.ts` as `npm run keeper` runs it, with its own key) race for the keeper rewards of
+ * profit-mode keepers (each its own process, `scripts/keeper.ts` as `npm run keeper` runs it, with its own key) race for the keeper rewards of
  * the local deployment's tokens on the in-process chain mining a block a second, the operator's keeper off, until
  * 200 due rebalances are done. Loaded by the bench task after compiling (it needs the TypeChain types).
  */
 import { Wallet, formatUnits, parseEther, type TransactionReceipt } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
-import type { AddressBook } from "../src/addressBook";
+import type { AddressBook } from "../src/chain/addressBook";
 import {
   BatchRebalancer__factory,
   LeveragedToken__factory,
   LeveragedTokenFactory__factory,
   PerpExchange__factory,
   SettablePriceFeed__factory,
-} from "../src/contracts";
+} from "../src/chain/contracts";
 import { leverageWad } from "../src/deployment/listing";
 import { loadSpec } from "../src/deployment/spec";
-import { table } from "../src/format";
-import { readTokenList, type TokenListing } from "../src/lens";
-import { feedAnswer, parseUsdc, USDC_DECIMALS } from "../src/units";
+import { table } from "../src/text/format";
+import { readTokenList, type TokenListing } from "../src/reads/lens";
+import { feedAnswer, parseUsdc, USDC_DECIMALS } from "../src/text/units";
 import { servedChain } from "./benchScale";
 import { startBot, type KeeperProcess } from "../scripts/localNode";
 
@@ -105,7 +105,7 @@ export async function measureKeepers(hre: HardhatRuntimeEnvironment): Promise<st
   const symbols = new Map(start.map((t) => [t.address, t.symbol]));
 
   // Two keepers with fresh keys (their first reward in a market opens their margin slot there), each its own process
-  // (`src/keeper/main.ts`, as `npm run keeper` runs it) with its own provider to the chain served over HTTP, in profit
+  // (`scripts/keeper.ts`, as `npm run keeper` runs it) with its own provider to the chain served over HTTP, in profit
   // mode at the L2's fee.
   const chainId = Number(book.chainId);
   const { url, close } = await servedChain(hre, chainId);

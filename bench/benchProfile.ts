@@ -7,7 +7,7 @@
  * quotes its tables.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { table } from "../src/format";
+import { table } from "../src/text/format";
 
 interface StructLog {
   pc: number;

@@ -8,17 +8,18 @@ import { AbiCoder, Network, Wallet, ZeroAddress, parseEther, type JsonRpcPayload
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
-import type { AddressBook } from "../src/addressBook";
+import type { AddressBook } from "../src/chain/addressBook";
 import { leverageWad } from "../src/deployment/listing";
 import { loadSpec } from "../src/deployment/spec";
-import { feedAnswer, parseUsdc } from "../src/units";
-import { table } from "../src/format";
-import { parseConfig } from "../src/keeper/config";
-import { PROVIDER_OPTIONS } from "../src/bot/process";
-import { ethPriceSource, keeperContext } from "../src/keeper/context";
-import { createLogger } from "../src/logger";
-import { KeeperMetrics } from "../src/keeper/metrics";
-import { runOnce, type KeeperContext } from "../src/keeper/runOnce";
+import { feedAnswer, parseUsdc } from "../src/text/units";
+import { table } from "../src/text/format";
+import { parseConfig } from "../src/bots/keeper/config";
+import { PROVIDER_OPTIONS } from "../src/bots/kit/provider";
+import { ethPriceSource, keeperContext } from "../src/bots/keeper/context";
+import { createLogger } from "../src/node/logger";
+import { KeeperMetrics } from "../src/bots/keeper/metrics";
+import { runOnce } from "../src/bots/keeper/runOnce";
+import { type KeeperContext } from "../src/bots/keeper/types";
 import { runMonteCarlo } from "../src/model/monteCarlo";
 import { ResilientJsonRpcProvider } from "../src/rpc/provider";
 

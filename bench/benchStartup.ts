@@ -10,7 +10,7 @@ import { JsonRpcProvider } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySystem } from "../ignition/deploySystem";
 import { loadSpec } from "../src/deployment/spec";
-import { table } from "../src/format";
+import { table } from "../src/text/format";
 import { startNode } from "../scripts/localNode";
 
 const HARDHAT_CLI = require.resolve("hardhat/internal/cli/cli");

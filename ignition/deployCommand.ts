@@ -8,13 +8,14 @@
 import { formatUnits, Wallet } from "ethers";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { writeAddressBook, type AddressBook } from "../src/addressBook";
+import type { AddressBook } from "../src/chain/addressBook";
+import { writeAddressBook } from "../src/node/addressBookFile";
 import { costReport, deploymentCost, shortfall, type DeploymentCost, type GasFees } from "../src/deployment/cost";
 import { parseTokenChoice } from "../src/deployment/parts";
 import { preflightProblems } from "../src/deployment/preflight";
 import { loadSpec, specPath, type DeploymentSpec } from "../src/deployment/spec";
-import { UserError } from "../src/errors";
-import { networkRpcUrl } from "../src/networks";
+import { UserError } from "../src/text/userError";
+import { networkRpcUrl } from "../src/chain/networks";
 import { deploySystem, discardStaleLocalJournal, journalDir } from "./deploySystem";
 import { currentFees, estimateSteps } from "./estimate";
 import { resendDropped } from "./resendDropped";

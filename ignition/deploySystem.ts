@@ -9,7 +9,7 @@ import {
 } from "@nomicfoundation/ignition-core";
 import { BrowserProvider, Contract, getAddress, type ContractRunner } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { AddressBook } from "../src/addressBook";
+import type { AddressBook } from "../src/chain/addressBook";
 import { tokenSymbol } from "../src/deployment/listing";
 import { specForRun } from "../src/deployment/parts";
 import type { DeploymentSpec } from "../src/deployment/spec";

@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { DeploymentResultType, type DeploymentResult } from "@nomicfoundation/ignition-core";
-import { UserError } from "../src/errors";
+import { UserError } from "../src/text/userError";
 
 export interface FailureContext {
   /** The network the command ran on. */

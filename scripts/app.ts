@@ -6,11 +6,11 @@
  *
  *   npm run app [-- --port 5173] [--rpc-url http://127.0.0.1:8545] [--build-only]
  */
-import { requireSupportedNode } from "../src/nodeVersion";
+import { requireSupportedNode } from "../src/node/nodeVersion";
 requireSupportedNode();
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { UserError } from "../src/errors";
+import { UserError } from "../src/text/userError";
 import { buildApp, serveApp } from "../app/server/serve";
 import { APP_DIST } from "../app/viteConfig";
 

@@ -1,6 +1,6 @@
 /** `npm run backtest -- --help`: see src/backtest/cli.ts. Runs without Hardhat (ts-node only). */
 import path from "node:path";
-import { requireSupportedNode } from "../src/nodeVersion";
+import { requireSupportedNode } from "../src/node/nodeVersion";
 requireSupportedNode();
 import { runCli } from "../src/backtest/cli";
 

@@ -14,7 +14,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { requireSupportedNode } from "../src/nodeVersion";
+import { requireSupportedNode } from "../src/node/nodeVersion";
 
 const SUMMARY = "coverage/coverage-summary.json";
 /** Percent of lines and of branches covered. */

@@ -123,7 +123,7 @@ export function runHardhat(args: string[], env: Record<string, string>, timeoutM
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
-/** The keeper run as its own process (`ts-node --transpile-only src/keeper/main.ts`), its JSON logs collected. */
+/** The keeper run as its own process (`ts-node --transpile-only scripts/keeper.ts`), its JSON logs collected. */
 export interface KeeperProcess {
   logs: LogLine[];
   /** The process started: the keeper, or npm. */
@@ -137,7 +137,7 @@ export interface KeeperProcess {
 }
 
 /**
- * Starts a bot (`keeper` or `arbitrage`: `src/<bot>/main.ts`) as its own process, its JSON logs collected; `viaNpm`:
+ * Starts a bot (`keeper` or `arbitrage`: `scripts/<bot>.ts`) as its own process, its JSON logs collected; `viaNpm`:
  * `npm run <bot> -- <args>`.
  */
 export function startBot(
@@ -148,7 +148,7 @@ export function startBot(
 ): KeeperProcess {
   const [command, argv] = viaNpm
     ? ["npm", ["run", "--silent", bot, "--", ...args]]
-    : [process.execPath, [TS_NODE, "--transpile-only", `src/${bot}/main.ts`, ...args]];
+    : [process.execPath, [TS_NODE, "--transpile-only", `scripts/${bot}.ts`, ...args]];
   const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, ...env } });
   const logs: LogLine[] = [];
   let stderr = "";

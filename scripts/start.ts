@@ -9,16 +9,16 @@
  *   npm start [-- --port 5173] [--rpc-port 8545] [--indexer-port 42069] [--speed 3] [--from 2021-01-01] [--random-walk] [--seed 1]
  *             [--no-market]
  */
-import { requireSupportedNode } from "../src/nodeVersion";
+import { requireSupportedNode } from "../src/node/nodeVersion";
 requireSupportedNode();
 import { createServer } from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { JsonRpcProvider } from "ethers";
-import { readAddressBook } from "../src/addressBook";
-import { UserError } from "../src/errors";
+import { readAddressBook } from "../src/node/addressBookFile";
+import { UserError } from "../src/text/userError";
 import { parseDate } from "../src/backtest/candles";
-import { FIRST_USER_ACCOUNT } from "../src/devAccounts";
+import { FIRST_USER_ACCOUNT } from "../src/chain/devAccounts";
 import { SEED_USDC, seedEmptyTokens } from "../src/start/seed";
 import { lastErrorLine, Supervisor, type RunningChild } from "../src/start/supervisor";
 import { indexerUrl, SERVICES, type StartContext, type StartOptions } from "../src/start/services";

@@ -3,11 +3,11 @@ import { getAddress, Wallet, type BaseContract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
-import { addressBookPath, readAddressBook } from "../src/addressBook";
-import { UserError } from "../src/errors";
+import { addressBookPath, readAddressBook } from "../src/node/addressBookFile";
+import { UserError } from "../src/text/userError";
+import { describeError } from "../src/chain/reverts";
 import { minedReceipt, sendWithMargin, waitMined, type Sendable } from "../src/tx/mined";
-import type { System } from "../src/contracts";
-import { describeError } from "../src/errors";
+import type { System } from "../src/chain/contracts";
 import type { LeveragedToken } from "../typechain-types";
 
 /** What every lt:* task works with: the signer and the deployed system of the selected network. */
@@ -27,7 +27,7 @@ export const TASKS_NEED_A_NODE =
 
 /** src/contracts uses the TypeChain factories, which exist only after a compile: loaded when a task runs, so
  * that the tasks are registered (and hardhat.config.ts loads) on a fresh clone too. */
-const contracts = () => import("../src/contracts");
+const contracts = () => import("../src/chain/contracts");
 
 async function loadContext(hre: HardhatRuntimeEnvironment): Promise<TaskContext> {
   const network = hre.network.name;

@@ -1,6 +1,6 @@
 import { task } from "hardhat/config";
 import { TASK_COMPILE } from "hardhat/builtin-tasks/task-names";
-import { describeError } from "../src/errors";
+import { describeError } from "../src/chain/reverts";
 
 /** `npm run deploy -- --network <name> [--dry-run] [--tokens BTC3L,BTC3S]` (see ignition/deployCommand.ts). */
 task("deploy", "Deploys the system from deployments/specs/<network>.json and writes deployments/<network>.json")

@@ -1,10 +1,10 @@
 import { task } from "hardhat/config";
 import { Contract } from "ethers";
-import { parseAmount, parsePercent, withSlippage } from "../src/amounts";
-import { formatAmount } from "../src/format";
-import { USDC_DECIMALS } from "../src/units";
-import { UserError } from "../src/errors";
-import type { System } from "../src/contracts";
+import { parseAmount, parsePercent, withSlippage } from "../src/text/input";
+import { formatAmount } from "../src/text/format";
+import { USDC_DECIMALS } from "../src/text/units";
+import { UserError } from "../src/text/userError";
+import type { System } from "../src/chain/contracts";
 import { uniswapV2 } from "../src/dex/uniswapV2";
 import type { LeveragedToken } from "../typechain-types";
 import { ensureAllowance, send, tradeDeadline, withContext, type TaskContext } from "./context";

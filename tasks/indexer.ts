@@ -2,17 +2,10 @@ import { writeFileSync } from "node:fs";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { getAddress, isAddress } from "ethers";
-import { UserError } from "../src/errors";
-import { formatToken, formatUsdc, table } from "../src/format";
-import {
-  checkIndexerNetwork,
-  indexerGet,
-  indexerUrl,
-  portfolioCsv,
-  portfolioJson,
-  portfolioTotals,
-  readPortfolio,
-} from "../src/indexer/client";
+import { UserError } from "../src/text/userError";
+import { formatToken, formatUsdc, table } from "../src/text/format";
+import { checkIndexerNetwork, indexerGet, indexerUrl, readPortfolio } from "../src/indexer/client";
+import { portfolioCsv, portfolioJson, portfolioTotals } from "../src/indexer/portfolio";
 import { feesReport, type FeesBody } from "../src/indexer/fees";
 import { TASKS_NEED_A_NODE } from "./context";
 

@@ -1,5 +1,5 @@
 import { task } from "hardhat/config";
-import { noArbitrageBand } from "../src/arbitrage/plan";
+import { noArbitrageBand } from "../src/bots/arbitrage/plan";
 import { findPool, poolPrice, premium, type Pool } from "../src/dex/pool";
 import {
   formatAmount,
@@ -11,9 +11,9 @@ import {
   formatRatePerYear as annual,
   relativeTime,
   table,
-} from "../src/format";
-import { readExchangeAccount } from "../src/exchangeAccount";
-import { capHeadroomText, isValued, navText, NO_CAP, readTokenState, type TokenState } from "../src/tokenState";
+} from "../src/text/format";
+import { readExchangeAccount } from "../src/reads/exchangeAccount";
+import { capHeadroomText, isValued, navText, NO_CAP, readTokenState, type TokenState } from "../src/reads/tokenState";
 import { withContext, type TaskContext } from "./context";
 
 /** A token's pool against the stablecoin, from the deployment's Uniswap V2 factory; undefined without one. */

@@ -1,10 +1,11 @@
 import { task } from "hardhat/config";
 import { getAddress, MaxUint256, parseUnits } from "ethers";
-import { resolveMarket, writeAddressBook } from "../src/addressBook";
-import { parseAmount } from "../src/amounts";
-import { formatLeverage } from "../src/format";
+import { resolveMarket } from "../src/chain/addressBook";
+import { writeAddressBook } from "../src/node/addressBookFile";
+import { parseAmount } from "../src/text/input";
+import { formatLeverage } from "../src/text/format";
 import { leverageWad, parseLeverage } from "../src/deployment/listing";
-import { UserError } from "../src/errors";
+import { UserError } from "../src/text/userError";
 import { send, withContext } from "./context";
 
 function parseBps(input: string, what: string, max: number): number {

@@ -1,7 +1,7 @@
 import { task } from "hardhat/config";
-import { parseAmount, parsePercent } from "../src/amounts";
-import { formatAmount, formatPercent, formatToken, formatUsdc } from "../src/format";
-import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/units";
+import { parseAmount, parsePercent } from "../src/text/input";
+import { formatAmount, formatPercent, formatToken, formatUsdc } from "../src/text/format";
+import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/text/units";
 import {
   costSentence,
   DEFAULT_HOLDING_DAYS,
@@ -16,9 +16,9 @@ import { assetFile, loadCandles } from "../src/backtest/candleFile";
 import { ASSET_FILES } from "../src/backtest/candles";
 import { poolPrice, premium, type Pool } from "../src/dex/pool";
 import type { Route, RouteQuote, TradeQuote } from "../src/dex/quotes";
-import { UserError } from "../src/errors";
+import { UserError } from "../src/text/userError";
 import type { FlowStep, HolderAction, HolderSession, RedeemInput } from "../src/holder/flows";
-import { priceStatusName } from "../src/contractTypes";
+import { priceStatusName } from "../src/chain/enums";
 import type { LeveragedToken } from "../typechain-types";
 import { waitMined } from "../src/tx/mined";
 import { DEADLINE_SECONDS, parseRecipient, withContext, type TaskContext } from "./context";

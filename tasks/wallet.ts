@@ -1,9 +1,9 @@
 import { task } from "hardhat/config";
-import { parseAmount } from "../src/amounts";
-import { formatToken, formatUsdc } from "../src/format";
-import { USDC_DECIMALS } from "../src/units";
-import { UserError } from "../src/errors";
-import { valueAtNav } from "../src/tokenState";
+import { parseAmount } from "../src/text/input";
+import { formatToken, formatUsdc } from "../src/text/format";
+import { USDC_DECIMALS } from "../src/text/units";
+import { UserError } from "../src/text/userError";
+import { valueAtNav } from "../src/reads/tokenState";
 import { parseRecipient, send, withContext } from "./context";
 
 task("lt:faucet", "Draws stablecoin from the faucet (local chains and testnets with the mock stablecoin)")

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Plugin } from "vite";
-import { addressBookSchema, type AddressBook } from "../../src/addressBookSchema";
+import { addressBookSchema, type AddressBook } from "../../src/chain/addressBook";
 import type { ChainConfig } from "../src/chain/chainConfig";
 
 /*

@@ -2,7 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { ArgumentType } from "@nomicfoundation/ignition-core";
 import { MaxUint256, parseUnits } from "ethers";
 import localSpec from "../../deployments/specs/localhost.json";
-import { feedAnswer, FEED_DECIMALS, parseUsdc as usdc } from "../../src/units";
+import { feedAnswer, FEED_DECIMALS, parseUsdc as usdc } from "../../src/text/units";
 import { leverageWad, tokenSymbol } from "../../src/deployment/listing";
 import { validateSpec, type DeploymentSpec } from "../../src/deployment/spec";
 import { uniswapV2 } from "../../src/dex/uniswapV2";

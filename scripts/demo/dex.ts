@@ -4,16 +4,16 @@
  * capital) takes the pool back to NAV within the round-trip fees; a wallet's buy and sell through the TradeRouter
  * take the better route.
  */
-import { formatAmount, formatPercent } from "../../src/format";
-import { parseUsdc, TOKEN_DECIMALS } from "../../src/units";
-import { arbitrageDefaults } from "../../src/arbitrage/config";
-import { addressesOf, arbitrageContext, nativePriceSource } from "../../src/arbitrage/context";
-import { runOnce, type PassReport } from "../../src/arbitrage/runOnce";
+import { formatAmount, formatPercent, table } from "../../src/text/format";
+import { parseUsdc, TOKEN_DECIMALS } from "../../src/text/units";
+import { arbitrageDefaults } from "../../src/bots/arbitrage/config";
+import { addressesOf, arbitrageContext, nativePriceSource } from "../../src/bots/arbitrage/context";
+import { runOnce } from "../../src/bots/arbitrage/runOnce";
+import { type PassReport } from "../../src/bots/arbitrage/types";
 import { findPool, poolPrice, premium } from "../../src/dex/pool";
 import { quoteBuy, quoteSell } from "../../src/dex/quotes";
-import { table } from "../../src/format";
-import { createLogger } from "../../src/logger";
-import { connectTradeRouter } from "../../src/contracts";
+import { createLogger } from "../../src/node/logger";
+import { connectTradeRouter } from "../../src/chain/contracts";
 import { DAY, pct, START_PRICE, usdc, type DemoWorld, type Story } from "./world";
 
 const MOVES = [0.1, -0.1, -0.3];

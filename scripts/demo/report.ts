@@ -1,7 +1,7 @@
 /** The demo's tables and charts, from the stories' results. */
 import { writeChart } from "../../src/charts/render";
 import { groupedBars, lines } from "../../src/charts/specs";
-import { table } from "../../src/format";
+import { table } from "../../src/text/format";
 import { pct, type Outcome, type Story } from "./world";
 
 /** Every story's outcomes in one table: BTC, the token, and the rule of thumb. */

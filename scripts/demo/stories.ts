@@ -3,9 +3,8 @@
  * table and its outcomes: the underlying's return, the token's, and what the rule of thumb (L x the move,
  * compounded per rebalance) predicts.
  */
-import { formatLeverage } from "../../src/format";
-import { parseUsdc } from "../../src/units";
-import { table } from "../../src/format";
+import { formatLeverage, table } from "../../src/text/format";
+import { parseUsdc } from "../../src/text/units";
 import { dexAtNav } from "./dex";
 import { DAY, pct, START_PRICE, usdc, usdcNumber, type DemoWorld, type Outcome, type Story } from "./world";
 

@@ -7,11 +7,11 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deploySystem } from "../../ignition/deploySystem";
-import type { AddressBook } from "../../src/addressBook";
-import { formatAmount } from "../../src/format";
-import { feedAnswer, parseUsdc, USDC_DECIMALS, WAD } from "../../src/units";
-import { connectSettableFeed, connectSystem, connectToken, type System } from "../../src/contracts";
-import { rebalanceActionName } from "../../src/contractTypes";
+import type { AddressBook } from "../../src/chain/addressBook";
+import { formatAmount } from "../../src/text/format";
+import { feedAnswer, parseUsdc, USDC_DECIMALS, WAD } from "../../src/text/units";
+import { connectSettableFeed, connectSystem, connectToken, type System } from "../../src/chain/contracts";
+import { rebalanceActionName } from "../../src/chain/enums";
 import { loadSpec } from "../../src/deployment/spec";
 import type { LeveragedToken, SettablePriceFeed } from "../../typechain-types";
 

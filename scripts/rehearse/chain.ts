@@ -8,7 +8,7 @@
  */
 import { toQuantity } from "ethers";
 import { parseArgs } from "node:util";
-import type { TestnetName } from "../../src/networks";
+import type { TestnetName } from "../../src/chain/networks";
 import { freePort, rpc, startNode } from "../localNode";
 import { NETWORK_OPTIONS, runMain, stopOnRequest, testnetOption } from "./cli";
 import {

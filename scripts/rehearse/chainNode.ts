@@ -6,7 +6,7 @@
  */
 import hre from "hardhat";
 import { TASK_NODE } from "hardhat/builtin-tasks/task-names";
-import { onStopRequest } from "../../src/lifecycle";
+import { onStopRequest } from "../../src/node/lifecycle";
 
 interface NodeShape {
   chainId: number;

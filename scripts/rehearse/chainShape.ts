@@ -5,7 +5,7 @@
  * transaction's hash), so that a run can be replayed.
  */
 import { Random } from "../../src/model/random";
-import { TESTNETS, type TestnetName } from "../../src/networks";
+import { TESTNETS, type TestnetName } from "../../src/chain/networks";
 
 export interface ChainShape {
   chainId: number;

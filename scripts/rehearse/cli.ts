@@ -2,8 +2,8 @@
  * What the rehearsal's command-line entry points (`chain.ts`, `endpoint.ts`, `rehearse.ts`) share: the `--network`
  * check, stopping a service on Ctrl-C with its counters printed, and running `main` with an error as one line.
  */
-import { onStopRequest } from "../../src/lifecycle";
-import { isTestnet, TESTNETS, type TestnetName } from "../../src/networks";
+import { onStopRequest } from "../../src/node/lifecycle";
+import { isTestnet, TESTNETS, type TestnetName } from "../../src/chain/networks";
 
 /** The options `chain.ts` and `rehearse.ts` share, for `parseArgs`: the testnet to shape after and the seed. */
 export const NETWORK_OPTIONS = {

@@ -7,7 +7,7 @@
 import { ContractFactory, getCreateAddress, parseUnits, type BaseWallet, type JsonRpcProvider } from "ethers";
 import { loadSpec } from "../../src/deployment/spec";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { PROJECT_ROOT } from "../../src/node/projectRoot";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

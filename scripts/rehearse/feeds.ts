@@ -16,7 +16,7 @@ import {
 } from "ethers";
 import { deployedBytecode } from "../../artifacts/contracts/rehearsal/RehearsalFeed.sol/RehearsalFeed.json";
 import { loadSpec } from "../../src/deployment/spec";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { PROJECT_ROOT } from "../../src/node/projectRoot";
 import { RehearsalFeed__factory } from "../../typechain-types/factories/contracts/rehearsal/RehearsalFeed__factory";
 import type { RehearsalFeed } from "../../typechain-types/contracts/rehearsal/RehearsalFeed";
 import { rehearsalPricePath, type PricePath, type PricePathOptions } from "./pricePath";

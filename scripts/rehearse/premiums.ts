@@ -5,7 +5,7 @@
  */
 import { formatUnits } from "ethers";
 import { poolPrice, premium } from "../../src/dex/pool";
-import type { TokenList } from "../../src/lens";
+import type { TokenList } from "../../src/reads/lens";
 
 /** What the sampler needs of a feed driver: the rounds it sent. */
 export interface RoundSource {

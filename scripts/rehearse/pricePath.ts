@@ -7,7 +7,7 @@ import { assetFile, loadCandles } from "../../src/backtest/candleFile";
 import { ASSET_FILES } from "../../src/backtest/candles";
 import { historyPath, randomWalk, type MarketPath } from "../../src/market/paths";
 import { Random } from "../../src/model/random";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { PROJECT_ROOT } from "../../src/node/projectRoot";
 
 export interface PricePath {
   describe: string;

@@ -3,7 +3,7 @@
  * it), its output collected line by line, stopped by its group id so that nothing is left behind.
  */
 import { spawn } from "node:child_process";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { PROJECT_ROOT } from "../../src/node/projectRoot";
 
 export interface Child {
   pid: number;

@@ -12,10 +12,10 @@ import { formatEther, JsonRpcProvider, Network, parseEther, toQuantity, Wallet }
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { addressBookSchema, type AddressBook } from "../../src/addressBook";
-import { onStopRequest } from "../../src/lifecycle";
-import { TESTNETS, type TestnetName } from "../../src/networks";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { addressBookSchema, type AddressBook } from "../../src/chain/addressBook";
+import { onStopRequest } from "../../src/node/lifecycle";
+import { TESTNETS, type TestnetName } from "../../src/chain/networks";
+import { PROJECT_ROOT } from "../../src/node/projectRoot";
 import { readAppThroughEndpoint, type AppReading } from "./app";
 import { startChain, type RehearsalChain } from "./chain";
 import { NETWORK_OPTIONS, runMain, testnetOption } from "./cli";
@@ -89,7 +89,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const { network, minutes, seed } = options;
   // Loaded here, not at the top: they read the compiled contracts, which main() compiles first on a fresh checkout.
   const { driveFeeds, FeedDriver, plantSpecFeed, specFeeds } = await import("./feeds");
-  const { readTokenList } = await import("../../src/lens");
+  const { readTokenList } = await import("../../src/reads/lens");
   const log = options.log ?? ((line: string) => console.log(line));
   const stopping = options.stopping ?? (() => false);
   const daysPerMinute = options.daysPerMinute ?? 1;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors";
+import { UserError } from "../text/userError";
 import { ASSET_FILES, parseCandles, type Candle } from "./candles";
 
 /** The shipped price file of an asset (BTC, ETH) under `root`; an unknown asset is a UserError. */

@@ -1,4 +1,4 @@
-import { UserError } from "../errors";
+import { UserError } from "../text/userError";
 
 /*
  * Daily candles: parsing and selecting, free of Node's file system so that the app's back-test runs the same code

@@ -5,8 +5,8 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseLeverage, tokenSymbol } from "../deployment/listing";
-import { UserError } from "../errors";
-import { table } from "../format";
+import { UserError } from "../text/userError";
+import { table } from "../text/format";
 import { writeChart } from "../charts/render";
 import { lines, logReturnHistogram } from "../charts/specs";
 import { decayCurves, flatUnderlyingReturn, runMonteCarlo } from "../model/monteCarlo";

@@ -1,4 +1,4 @@
-import { table } from "../format";
+import { table } from "../text/format";
 import type { BacktestResult } from "./run";
 
 export const percent = (x: number, places = 1): string => `${(x * 100).toFixed(places)}%`;

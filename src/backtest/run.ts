@@ -2,7 +2,9 @@
  * A back-test of one leveraged token on daily candles, with the exact token model: the same NAV a token on chain
  * would show if its feed had been pushed these prices and a keeper had called rebalance as the rule says.
  */
-import { ExactTokenModel, type MarketParams, type RebalanceEvent, type TokenParams } from "../model/exactToken";
+import { ExactTokenModel } from "../model/exactToken";
+import type { MarketParams } from "../model/perp/types";
+import { type RebalanceEvent, type TokenParams } from "../model/token/types";
 import { COLLATERAL_SCALE, feedPriceWad, toWad, WAD, wadToNumber } from "../model/fixedPoint";
 import { decayApproximation, maxDrawdown, realizedVariance, staticReturn } from "../model/statistics";
 import { dayNumber, type Candle } from "./candles";

@@ -3,7 +3,7 @@
  * the tip, their total, and whether the deployer's balance covers it. The dry run prints it; the real deployment
  * prints it too and stops before sending when the balance falls short.
  */
-import { formatAmount, table } from "../format";
+import { formatAmount, table } from "../text/format";
 
 export interface StepGas {
   /** Ignition's step id without the module (BTC3LPoolBuy, createBTC3L, PerpExchange, ...). */

@@ -2,11 +2,9 @@
  * What the factory lists, as TypeScript needs it: the one leverage rule and the symbol rule, written as
  * LeveragedTokenFactory.createToken applies them (test/deployment/listing.test.ts holds them against the factory).
  */
-import { WAD } from "../units";
-import { LEVERAGE_RULE, MAX_LEVERAGE } from "../contractTypes";
-import { UserError } from "../errors";
-
-export { LEVERAGE_RULE, MAX_LEVERAGE };
+import { WAD } from "../text/units";
+import { LEVERAGE_RULE, MAX_LEVERAGE } from "../chain/enums";
+import { UserError } from "../text/userError";
 
 /**
  * The leverage rule (the factory's, else `FactoryInvalidLeverage`): a whole number of times from 1 to 10, positive

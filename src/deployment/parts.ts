@@ -3,7 +3,7 @@
  * later run. Which tokens a run's module holds: those deployed before (they stay in the module, so that the address
  * book lists them and their steps are not redone) and the chosen ones.
  */
-import { UserError } from "../errors";
+import { UserError } from "../text/userError";
 import { tokenSymbol } from "./listing";
 import type { DeploymentSpec } from "./spec";
 

@@ -6,8 +6,8 @@
  * (`factory()`) that has code. Each problem is one sentence saying what is wrong and what to do.
  */
 import { Contract, type Provider } from "ethers";
-import { duration, formatAmount, utcTime } from "../format";
-import { FEED_DECIMALS } from "../units";
+import { duration, formatAmount, utcTime } from "../text/format";
+import { FEED_DECIMALS } from "../text/units";
 import type { DeploymentSpec } from "./spec";
 
 const FEED_ABI = [

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
-import { readJsonFile, shownPath } from "../jsonFile";
-import { isListableLeverage, LEVERAGE_RULE, tokenSymbol } from "./listing";
+import { readJsonFile, shownPath } from "../node/jsonFile";
+import { LEVERAGE_RULE } from "../chain/enums";
+import { isListableLeverage, tokenSymbol } from "./listing";
 
 /**
  * What a deployment consists of, per network: the deployment spec `deployments/specs/<network>.json`. The deploy

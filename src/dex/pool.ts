@@ -1,5 +1,5 @@
 import { Contract, type ContractRunner } from "ethers";
-import { WAD } from "../units";
+import { WAD } from "../text/units";
 import type { Reserves } from "./constantProduct";
 
 /** A token's Uniswap V2 pool against the stablecoin, as read now. */

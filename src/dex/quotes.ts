@@ -1,7 +1,7 @@
 import type { LeveragedToken } from "../../typechain-types";
-import { CONTRACT_INTERFACES } from "../contracts";
-import { describeError } from "../errors";
-import { formatUsdc } from "../format";
+import { CONTRACT_INTERFACES } from "../chain/contracts";
+import { describeError } from "../chain/reverts";
+import { formatUsdc } from "../text/format";
 import { getAmountOut, type Reserves } from "./constantProduct";
 
 /**

@@ -1,12 +1,12 @@
 import type { LeveragedToken, MockStablecoin } from "../../typechain-types";
-import { formatToken, formatUsdc } from "../format";
-import { UserError } from "../errors";
+import { formatToken, formatUsdc } from "../text/format";
+import { UserError } from "../text/userError";
 import { tokenLimits } from "./limits";
 
 /*
  * What a holder's trade needs checked before anything is sent, in one place for the CLI tasks and the app (both
  * through src/holder/flows.ts): each refusal is a UserError with one sentence, what is wrong and what to do, in human
- * units; a revert of a preview (a stale price) propagates and is described by src/errors.ts.
+ * units; a revert of a preview (a stale price) propagates and is described by src/chain/reverts.ts.
  */
 
 /**
@@ -31,7 +31,7 @@ export async function checkMint(
   if (limits.mintClosed === "paused") {
     throw new UserError(`minting of ${symbol} is paused by the operator: buy on the pool or mint later`);
   }
-  if (limits.mintClosed === "price") throw limits.priceError; // PerpStalePrice(...): described in src/errors.ts
+  if (limits.mintClosed === "price") throw limits.priceError; // PerpStalePrice(...): described in src/chain/reverts.ts
   if (amount > limits.maxMint) {
     throw new UserError(
       limits.maxMint === 0n
@@ -84,7 +84,7 @@ export async function requireShares(
   blockTag?: number,
 ): Promise<string> {
   const [symbol, limits] = await Promise.all([token.symbol(), tokenLimits(token, owner, blockTag)]);
-  // A redeem at a refused price meets its revert (described by src/errors.ts); a sale on the pool needs no price.
+  // A redeem at a refused price meets its revert (described by src/chain/reverts.ts); a sale on the pool needs no price.
   if (verb === "redeem" && limits.redeemClosed === "price") throw limits.priceError;
   const maxRedeem = verb === "redeem" ? limits.maxRedeem : limits.balance;
   if (shares === 0n) {

@@ -1,6 +1,6 @@
 import { POOL_FEE_PER_MILLE } from "../dex/constantProduct";
 import type { Route } from "../dex/quotes";
-import { formatAmount, formatUsdc } from "../format";
+import { formatAmount, formatUsdc } from "../text/format";
 import { WAD } from "../model/fixedPoint";
 import { flatUnderlyingReturn, type MonteCarloOptions, type MonteCarloResult } from "../model/monteCarlo";
 import { expm1, feeUp } from "../model/token/types";

@@ -1,5 +1,5 @@
 import type { ContractRunner } from "ethers";
-import { connectExchange, connectToken } from "../contracts";
+import { connectExchange, connectToken } from "../chain/contracts";
 import type { Route } from "../dex/quotes";
 import type { HoldingInput } from "./cost";
 import { recentVolatility, type PricePoint } from "./volatility";

@@ -5,14 +5,14 @@ import {
   type ContractTransactionResponse,
   type Signer,
 } from "ethers";
-import type { AddressBook } from "../addressBookSchema";
-import { withSlippage } from "../amounts";
-import { connectStablecoin, connectToken, connectTradeRouter } from "../contracts";
+import type { AddressBook } from "../chain/addressBook";
+import { withSlippage } from "../text/input";
+import { connectStablecoin, connectToken, connectTradeRouter } from "../chain/contracts";
 import { findPool, type Pool } from "../dex/pool";
 import { quoteBuy, quoteSell, type Route, type TradeQuote } from "../dex/quotes";
-import { UserError } from "../errors";
-import { formatToken, formatUsdc } from "../format";
-import { signPermitSignature } from "../permit";
+import { UserError } from "../text/userError";
+import { formatToken, formatUsdc } from "../text/format";
+import { signPermitSignature } from "../chain/permit";
 import { minedReceipt, sendWithMargin, type Sendable } from "../tx/mined";
 import { checkMint, checkRedeem, requireShares, requireUsdc } from "./checks";
 

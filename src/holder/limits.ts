@@ -1,5 +1,5 @@
 import type { LeveragedToken } from "../../typechain-types";
-import { priceStatusName } from "../contractTypes";
+import { priceStatusName } from "../chain/enums";
 
 /**
  * How much of a token a holder may mint, redeem or sell now: the one place the CLI and the app read the token's
@@ -45,7 +45,7 @@ export async function tokenLimits(token: LimitedToken, account: string, blockTag
   if (wipedOut) return { ...limits, mintClosed: "wipedOut" };
   if (priceStatusName(status.priceStatus) !== "fresh") {
     // The revert a mint or a redeem meets at this price (PerpStalePrice(...) or PerpInvalidPrice(...)), for
-    // src/errors.ts to describe.
+    // src/chain/reverts.ts to describe.
     const priceError = await token.previewMint(1n, { blockTag }).then(
       () => undefined,
       (error: unknown) => error,

@@ -1,8 +1,6 @@
-import { UserError } from "../errors";
+import { UserError } from "../text/userError";
 import { DEFAULT_INDEXER_URL } from "./constants";
 import { parsePortfolio, type Portfolio } from "./portfolio";
-
-export * from "./portfolio";
 
 /* Reading the indexer's API (indexer/src/api/index.ts) from the tasks and the tests. */
 

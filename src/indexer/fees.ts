@@ -1,5 +1,5 @@
 import { getAddress } from "ethers";
-import { formatUsdc, table } from "../format";
+import { formatUsdc, table } from "../text/format";
 
 /*
  * `lt:fees`: what the operators earned and what rebalancing cost, per token and per period (day or month), from the

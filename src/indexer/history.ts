@@ -1,5 +1,5 @@
-import type { RebalanceRecord } from "../history";
-import { rebalanceActionName } from "../contractTypes";
+import type { RebalanceRecord } from "../reads/tokenHistory";
+import { rebalanceActionName } from "../chain/enums";
 
 /*
  * A token's history from the indexer's /tokens/:address/history, for the app's token page: its rebalances (the same

@@ -1,5 +1,5 @@
 import { formatUnits, getAddress } from "ethers";
-import { TOKEN_DECIMALS, USDC_DECIMALS } from "../units";
+import { TOKEN_DECIMALS, USDC_DECIMALS } from "../text/units";
 
 /*
  * A holder's portfolio as the indexer's /portfolio/:account gives it, and the forms people take away: JSON in human

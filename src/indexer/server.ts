@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
-import type { AddressBook } from "../addressBook";
+import type { AddressBook } from "../chain/addressBook";
 import { DEFAULT_INDEXER_PORT } from "./constants";
 import { deploymentBlock, indexerSettings, type IndexerSettings } from "./settings";
 
@@ -12,8 +12,6 @@ import { deploymentBlock, indexerSettings, type IndexerSettings } from "./settin
  * `ponder start` on a loopback port, and reports its URL once its API answers. The database is PGlite in
  * `dataDir` (out/indexer/<network>/ by default) unless `databaseUrl` (DATABASE_URL) names a Postgres.
  */
-
-export { DEFAULT_INDEXER_PORT, DEFAULT_INDEXER_URL } from "./constants";
 
 export interface IndexerOptions {
   root: string;

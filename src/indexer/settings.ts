@@ -1,5 +1,5 @@
 import { JsonRpcProvider } from "ethers";
-import type { AddressBook } from "../addressBook";
+import type { AddressBook } from "../chain/addressBook";
 
 /*
  * What one indexer indexes (the shape of indexer/settings.ts, which Ponder's config and handlers read), from a

@@ -1,10 +1,9 @@
 import type { JsonRpcProvider } from "ethers";
-import type { AddressBook } from "../addressBook";
-import { formatAmount } from "../amounts";
+import type { AddressBook } from "../chain/addressBook";
+import { formatAmount, formatChange } from "../text/format";
 import type { SettablePriceFeed } from "../../typechain-types";
-import { formatChange } from "../format";
-import { readTokenList, type TokenList } from "../lens";
-import { unvaluedReason } from "../tokenState";
+import { readTokenList, type TokenList } from "../reads/lens";
+import { unvaluedReason } from "../reads/tokenState";
 
 /**
  * One market day on a local chain: every feed's new price in one block at the day's start, then the wait for the

@@ -9,16 +9,8 @@
  */
 import { divCeil, mulDivDown, mulDivTowardZero, WAD } from "./fixedPoint";
 import { ExactTokenRules } from "./token/rules";
-import {
-  type MarketParams,
-  type TokenParams,
-  MINIMUM_SHARES,
-  type TokenModelState,
-  feeUp,
-  ModelRevert,
-} from "./token/types";
-
-export * from "./token/types";
+import { type MarketParams, ModelRevert } from "./perp/types";
+import { type TokenParams, MINIMUM_SHARES, type TokenModelState, feeUp } from "./token/types";
 
 /** The model: the token's mint and redeem (and their previews) over its rules and its exchange account. */
 export class ExactTokenModel extends ExactTokenRules {

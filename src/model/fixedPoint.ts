@@ -2,7 +2,7 @@
  * The contracts' fixed-point arithmetic in bigint (SignedWad.sol and OpenZeppelin Math), with the same rounding:
  * "down" is toward negative infinity, "up" toward positive infinity, "toward zero" truncates the magnitude.
  */
-import { feedAnswer, FEED_DECIMALS, USDC_DECIMALS, WAD } from "../units";
+import { feedAnswer, FEED_DECIMALS, USDC_DECIMALS, WAD } from "../text/units";
 
 export { WAD };
 export const BPS = 10_000n;

@@ -1,6 +1,7 @@
 /** The exact model's settings, read from the contracts they model. */
 import type { LeveragedToken, PerpExchange } from "../../typechain-types";
-import type { MarketParams, TokenParams } from "./exactToken";
+import type { MarketParams } from "./perp/types";
+import type { TokenParams } from "./token/types";
 import { MAX_UINT256 } from "./token/types";
 
 /** A market's settings that move money, as `ExactTokenModel` takes them. */

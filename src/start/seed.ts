@@ -1,7 +1,7 @@
 import { parseUnits, type Signer } from "ethers";
-import type { AddressBook } from "../addressBook";
-import { USDC_DECIMALS } from "../amounts";
-import { connectStablecoin, connectToken } from "../contracts";
+import type { AddressBook } from "../chain/addressBook";
+import { USDC_DECIMALS } from "../text/units";
+import { connectStablecoin, connectToken } from "../chain/contracts";
 
 /** What `npm start` mints into every token nobody holds yet, so that every NAV on the page moves with its market. */
 export const SEED_USDC = "1000";

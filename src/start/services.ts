@@ -1,7 +1,7 @@
 import path from "node:path";
 import { computeAddress } from "ethers";
-import type { AddressBook } from "../addressBook";
-import { devPrivateKey, SERVICE_ACCOUNTS } from "../devAccounts";
+import type { AddressBook } from "../chain/addressBook";
+import { devPrivateKey, SERVICE_ACCOUNTS } from "../chain/devAccounts";
 
 /** `npm start`'s flags. */
 export interface StartOptions {
@@ -69,7 +69,7 @@ export const SERVICES: ServiceSpec[] = [
     echo: true,
     args: ({ root, rpcUrl, options }) => [
       ...TS_NODE,
-      path.join(root, "src/market/main.ts"),
+      path.join(root, "scripts/market.ts"),
       "--network",
       "localhost",
       "--rpc-url",
@@ -87,14 +87,14 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: "keeper",
-    args: ({ root, rpcUrl }) => botArgs(path.join(root, "src/keeper/main.ts"), rpcUrl),
+    args: ({ root, rpcUrl }) => botArgs(path.join(root, "scripts/keeper.ts"), rpcUrl),
     env: () => ({ KEEPER_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.keeper) }),
     describe: ({ logDir }) =>
       `rebalances every token that is due (looks every ${POLL_MS / 1000} s); ${account(SERVICE_ACCOUNTS.keeper)}; log ${logDir}/keeper.log`,
   },
   {
     name: "arbitrageur",
-    args: ({ root, rpcUrl }) => botArgs(path.join(root, "src/arbitrage/main.ts"), rpcUrl),
+    args: ({ root, rpcUrl }) => botArgs(path.join(root, "scripts/arbitrage.ts"), rpcUrl),
     env: () => ({ ARB_PRIVATE_KEY: devPrivateKey(SERVICE_ACCOUNTS.arbitrageur) }),
     describe: ({ logDir }) =>
       `holds every pool at NAV by minting or redeeming against it when that pays; ${account(SERVICE_ACCOUNTS.arbitrageur)}; log ${logDir}/arbitrageur.log`,
@@ -104,7 +104,7 @@ export const SERVICES: ServiceSpec[] = [
     // A fresh chain every time: --fresh starts the embedded database from nothing.
     args: ({ root, options }) => [
       ...TS_NODE,
-      path.join(root, "src/indexer/main.ts"),
+      path.join(root, "scripts/indexer.ts"),
       "--network",
       "localhost",
       "--port",

@@ -1,8 +1,15 @@
 import type { NonceManager, Provider } from "ethers";
 import type { Logger } from "pino";
-import { CONTRACT_INTERFACES } from "../contracts";
-import { describeError } from "../errors";
+import { CONTRACT_INTERFACES } from "../chain/contracts";
+import { describeError } from "../chain/reverts";
 import { withRetry } from "../rpc/faults";
+
+/*
+ * The bots' transaction layer (the keeper's, the arbitrageur's): retried RPC reads, a capped fee and a gas margin
+ * (here), sends at the next nonce, waits with same-nonce replacements at a higher fee, a pending transaction checked
+ * again later (send.ts), and one rule for "someone else was first" (submit.ts). It takes only a provider, a signer, a
+ * configuration and a logger (`TxContext`); nothing of the bot that uses it.
+ */
 
 /** How a bot sends its transactions (the keeper's `KEEPER_*` settings of the same names). */
 export interface TxConfig {

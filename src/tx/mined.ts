@@ -1,5 +1,6 @@
 import { isError, Transaction, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
-import { MinedRevertError, UserError } from "../errors";
+import { UserError } from "../text/userError";
+import { MinedRevertError } from "../chain/reverts";
 
 /*
  * Sending a transaction through a public RPC and seeing it mined: the gas limit's margin, a transaction the mempool

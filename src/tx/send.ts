@@ -1,6 +1,6 @@
 import { formatUnits, type FeeData, type TransactionReceipt, type TransactionRequest } from "ethers";
-import { CONTRACT_INTERFACES } from "../contracts";
-import { describeError } from "../errors";
+import { CONTRACT_INTERFACES } from "../chain/contracts";
+import { describeError } from "../chain/reverts";
 import { isNonceError, isRpcFault, sleep } from "../rpc/faults";
 import type { Retry, SentTx, TxConfig, TxContext } from "./context";
 

@@ -1,6 +1,6 @@
 import type { TransactionReceipt } from "ethers";
-import { CONTRACT_INTERFACES } from "../contracts";
-import { decodeRevert } from "../errors";
+import { CONTRACT_INTERFACES } from "../chain/contracts";
+import { decodeRevert } from "../chain/reverts";
 import { retrying, type SentTx, type TxContext } from "./context";
 import { logSendFailure, prepareRequest, sendAtNextNonce, sentFields, waitOrReplace } from "./send";
 

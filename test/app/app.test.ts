@@ -1,16 +1,16 @@
 import { expect } from "chai";
 import { formatUnits, Interface } from "ethers";
 import type { Page } from "playwright-core";
-import { formatToken, formatUsdc } from "../../src/amounts";
-import { connectStablecoin, connectToken, INTERFACES } from "../../src/contracts";
-import { readTokenList } from "../../src/lens";
+import { formatToken, formatUsdc } from "../../src/text/format";
+import { connectStablecoin, connectToken, INTERFACES } from "../../src/chain/contracts";
+import { readTokenList } from "../../src/reads/lens";
 import { loadCandles } from "../../src/backtest/candleFile";
 import { costSentence, holdingCost, outcomeRange, rangeOptions } from "../../src/holder/cost";
 import { readHolding } from "../../src/holder/costInputs";
 import { tokenLimits } from "../../src/holder/limits";
 import { recentCloses } from "../../src/holder/volatility";
 import { runMonteCarlo } from "../../src/model/monteCarlo";
-import { valueAtNav } from "../../src/tokenState";
+import { valueAtNav } from "../../src/reads/tokenState";
 import { TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
 import { pageWidths, screenshot, startAppHarness, type AppHarness } from "./harness";
 

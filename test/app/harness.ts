@@ -5,7 +5,7 @@ import hre from "hardhat";
 import { JsonRpcProvider, Network } from "ethers";
 import type { Browser, Page } from "playwright-core";
 import { deploySystem } from "../../ignition/deploySystem";
-import type { AddressBook } from "../../src/addressBook";
+import type { AddressBook } from "../../src/chain/addressBook";
 import { loadSpec } from "../../src/deployment/spec";
 import { buildApp, serveApp, type ServedApp } from "../../app/server/serve";
 import { launchBrowser } from "../../app/testing/browser";

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { getAddress, JsonRpcProvider, NonceManager, Wallet } from "ethers";
-import { noArbitrageBand } from "../../src/arbitrage/plan";
+import { noArbitrageBand } from "../../src/bots/arbitrage/plan";
 import { poolPrice } from "../../src/dex/pool";
 import { deployDexSystem, type DexSystem, type PooledSymbol } from "../helpers/dexSystem";
 import { hardhatAccountKey } from "../helpers/keeperChain";

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { parseUnits } from "ethers";
-import { ConfigError, parseConfig, type ArbitrageBook } from "../../src/arbitrage/config";
+import { ConfigError } from "../../src/bots/kit/settings";
+import { parseConfig, type ArbitrageBook } from "../../src/bots/arbitrage/config";
 import { itRefuses, type Refusal } from "../helpers/refusals";
 
 const KEY = `0x${"11".repeat(32)}`;

@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { MINIMUM_SHARES } from "../../src/model/exactToken";
+import { MINIMUM_SHARES } from "../../src/model/token/types";
 import { ethers } from "hardhat";
 import type { LeveragedToken } from "../../typechain-types";
 import { expectBooksBalance } from "../helpers/books";

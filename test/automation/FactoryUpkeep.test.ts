@@ -2,7 +2,7 @@ import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helper
 import { expect } from "chai";
 import { AbiCoder, ZeroAddress } from "ethers";
 import hre, { ethers } from "hardhat";
-import { feedAnswer } from "../../src/units";
+import { feedAnswer } from "../../src/text/units";
 import { TOKENS, deployScaleSystem } from "../../bench/benchScale";
 
 /** Chainlink Automation's limits the upkeep is built for: a check's gas, a perform's gas and perform data. */

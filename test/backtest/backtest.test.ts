@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import path from "node:path";
-import { UserError } from "../../src/errors";
+import { UserError } from "../../src/text/userError";
 import { runCli } from "../../src/backtest/cli";
 import { loadCandles } from "../../src/backtest/candleFile";
 import { selectRange, type Candle } from "../../src/backtest/candles";

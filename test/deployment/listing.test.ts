@@ -4,7 +4,7 @@ import { ethers } from "hardhat";
 import { parseUnits } from "ethers";
 import { isListableLeverage, leverageWad, parseLeverage, tokenSymbol } from "../../src/deployment/listing";
 import { deploymentSpecSchema } from "../../src/deployment/spec";
-import { UserError } from "../../src/errors";
+import { UserError } from "../../src/text/userError";
 import { deploySystem } from "../helpers/system";
 
 /** The TypeScript side of listing a token agrees with LeveragedTokenFactory.createToken, input by input. */

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { CONTRACT_INTERFACES } from "../../src/contracts";
-import { describeError } from "../../src/errors";
-import { duration, relativeTime } from "../../src/format";
+import { CONTRACT_INTERFACES } from "../../src/chain/contracts";
+import { describeError } from "../../src/chain/reverts";
+import { duration, relativeTime } from "../../src/text/format";
 
 /** A revert of `name` with `args`, as ethers reports a refused call. */
 function revert(name: string, args: unknown[]) {

@@ -2,7 +2,8 @@ import { takeSnapshot, time, type SnapshotRestorer } from "@nomicfoundation/hard
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
-import { ExactTokenModel, REBALANCE_ACTIONS } from "../../src/model/exactToken";
+import { ExactTokenModel } from "../../src/model/exactToken";
+import { REBALANCE_ACTIONS } from "../../src/chain/enums";
 import { readMarketParams, readTokenParams } from "../../src/model/fromChain";
 import { abs, BPS, COLLATERAL_SCALE, divCeil, FEED_TO_WAD, WAD } from "../../src/model/fixedPoint";
 import type { LeveragedToken } from "../../typechain-types";

@@ -1,7 +1,7 @@
 import hre, { ethers } from "hardhat";
 import { Contract, JsonRpcProvider, parseUnits, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
-import type { AddressBook } from "../../src/addressBook";
+import type { AddressBook } from "../../src/chain/addressBook";
 import type { DeploymentSpec } from "../../src/deployment/spec";
 import { findPool, type Pool } from "../../src/dex/pool";
 import { uniswapV2 } from "../../src/dex/uniswapV2";

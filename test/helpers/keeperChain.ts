@@ -1,11 +1,11 @@
 import hre from "hardhat";
 import { JsonRpcProvider, parseUnits, type Signer } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
-import type { AddressBook } from "../../src/addressBook";
-import { devPrivateKey } from "../../src/devAccounts";
-import type { PassConfig } from "../../src/keeper/runOnce";
-import { parseUsdc } from "../../src/units";
-import { BatchRebalancer__factory, connectSettableFeed, connectSystem, connectToken } from "../../src/contracts";
+import type { AddressBook } from "../../src/chain/addressBook";
+import { devPrivateKey } from "../../src/chain/devAccounts";
+import type { PassConfig } from "../../src/bots/keeper/types";
+import { parseUsdc } from "../../src/text/units";
+import { BatchRebalancer__factory, connectSettableFeed, connectSystem, connectToken } from "../../src/chain/contracts";
 import type { BatchRebalancer, LeveragedToken } from "../../typechain-types";
 import { startBot, startNode, type KeeperProcess, type LocalNode } from "./node";
 import { DEFAULT_MARKET, oneMarketSpec, type System } from "./system";

@@ -1,4 +1,4 @@
-import { PRICE_STATUSES } from "../../src/contractTypes";
+import { PRICE_STATUSES } from "../../src/chain/enums";
 import { entryPrice, notional, requirement, unrealizedPnl } from "../../src/model/perp/math";
 import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
@@ -90,7 +90,7 @@ export async function inOneBlock(
   }
 }
 
-/** IPerpExchange.PriceStatus as the contracts return it (see PRICE_STATUSES in src/contractTypes.ts). */
+/** IPerpExchange.PriceStatus as the contracts return it (see PRICE_STATUSES in src/chain/enums.ts). */
 export const [FRESH, STALE, INVALID] = PRICE_STATUSES.map((_, i) => BigInt(i));
 
 /** The books identity over every account of the system and `more` (see `expectBooksBalance`). */

@@ -1,7 +1,7 @@
 import hre, { ethers } from "hardhat";
 import { formatUnits } from "ethers";
 import { deploySystem as deployWithIgnition } from "../../ignition/deploySystem";
-import type { AddressBook } from "../../src/addressBook";
+import type { AddressBook } from "../../src/chain/addressBook";
 import type { DeploymentSpec } from "../../src/deployment/spec";
 import type {
   LeveragedToken,

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { deploySystem } from "../../ignition/deploySystem";
-import { writeAddressBook, type AddressBook } from "../../src/addressBook";
+import { writeAddressBook } from "../../src/node/addressBookFile";
+import { type AddressBook } from "../../src/chain/addressBook";
 import { loadSpec } from "../../src/deployment/spec";
 
 export interface TaskResult {

@@ -1,4 +1,4 @@
-import { feedAnswer, parseUsdc } from "../../src/units";
+import { feedAnswer, parseUsdc } from "../../src/text/units";
 import { parseUnits } from "ethers";
 
 /** Stablecoin amount in its 6-decimal units: usdc("1000.5"). */

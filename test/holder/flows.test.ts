@@ -1,12 +1,11 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { connectSettableFeed, connectStablecoin, connectToken } from "../../src/contracts";
-import { describeError } from "../../src/errors";
+import { connectSettableFeed, connectStablecoin, connectToken, CONTRACT_INTERFACES } from "../../src/chain/contracts";
+import { describeError } from "../../src/chain/reverts";
 import { buy, mint, redeem, sell, type FlowStep, type HolderSession } from "../../src/holder/flows";
 import { tokenLimits } from "../../src/holder/limits";
 import { feedRounds, recentVolatility } from "../../src/holder/volatility";
-import { CONTRACT_INTERFACES } from "../../src/contracts";
 import { feeUp, grossForNet } from "../../src/model/token/types";
 import { systemOnHookedCoin } from "../helpers/hookedCoin";
 import { deployLocalSystem } from "../helpers/tasks";

@@ -2,7 +2,7 @@ import { mkdtempSync, openSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { PROJECT_ROOT } from "../../src/node/projectRoot";
 import { readPortfolio } from "../../src/indexer/client";
 import { startIndexer, waitForBlock, type RunningIndexer } from "../../src/indexer/server";
 import { deployDexSystem, type DexSystem, type DexSystemOptions } from "../helpers/dexSystem";

@@ -6,7 +6,7 @@ import { Client } from "pg";
 import { LeveragedToken__factory, MockStablecoin__factory } from "../../typechain-types";
 import { readPortfolio } from "../../src/indexer/client";
 import { startIndexer, waitForBlock } from "../../src/indexer/server";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { PROJECT_ROOT } from "../../src/node/projectRoot";
 import { hardhatAccountKey } from "../helpers/keeperChain";
 import { freePort } from "../helpers/node";
 import { usdc, WAD } from "../helpers/units";

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { parseUnits } from "ethers";
-import { ConfigError, parseConfig } from "../../src/keeper/config";
-import { prettyLine } from "../../src/logger";
+import { ConfigError } from "../../src/bots/kit/settings";
+import { parseConfig } from "../../src/bots/keeper/config";
+import { prettyLine } from "../../src/node/logger";
 import { itRefuses, type Refusal } from "../helpers/refusals";
 
 const KEY = `0x${"11".repeat(32)}`;

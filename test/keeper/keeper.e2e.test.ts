@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider, NonceManager, parseUnits, Wallet } from "ethers";
-import type { AddressBook } from "../../src/addressBook";
+import type { AddressBook } from "../../src/chain/addressBook";
 import { LeveragedTokenFactory__factory, SettablePriceFeed__factory } from "../../typechain-types";
 import {
   deployKeeperChain,

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import type { TransactionReceipt } from "ethers";
-import { latency } from "../../src/keeper/earnings";
-import { createLogger } from "../../src/logger";
-import { newKeeperState, type KeeperContext } from "../../src/keeper/runOnce";
+import { latency } from "../../src/bots/keeper/earnings";
+import { createLogger } from "../../src/node/logger";
+import { newKeeperState, type KeeperContext } from "../../src/bots/keeper/types";
 
 describe("keeper: a rebalance's latency in blocks", () => {
   /** Mines `n` blocks 12 s apart; their numbers and timestamps. */

@@ -10,13 +10,14 @@ import {
   type TransactionRequest,
 } from "ethers";
 import { ethers } from "hardhat";
-import { ethPriceSource } from "../../src/keeper/context";
-import { createLogger } from "../../src/logger";
-import { KeeperMetrics } from "../../src/keeper/metrics";
-import { neededReward, pays } from "../../src/keeper/profit";
-import { simulateRebalance } from "../../src/keeper/rebalance";
-import { turnOrder } from "../../src/keeper/turns";
-import { newKeeperState, runOnce, type KeeperContext, type PassConfig } from "../../src/keeper/runOnce";
+import { ethPriceSource } from "../../src/bots/keeper/context";
+import { createLogger } from "../../src/node/logger";
+import { KeeperMetrics } from "../../src/bots/keeper/metrics";
+import { neededReward, pays } from "../../src/bots/keeper/profit";
+import { simulateRebalance } from "../../src/bots/keeper/rebalance";
+import { turnOrder } from "../../src/bots/keeper/turns";
+import { newKeeperState, type KeeperContext, type PassConfig } from "../../src/bots/keeper/types";
+import { runOnce } from "../../src/bots/keeper/runOnce";
 import { LeveragedToken__factory, PerpExchange__factory } from "../../typechain-types";
 import { deployKeeperChain, TEST_PASS_CONFIG, type KeeperChain } from "../helpers/keeperChain";
 import { marketConfig } from "../helpers/system";

@@ -2,11 +2,12 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Wallet, parseEther } from "ethers";
 import hre, { ethers } from "hardhat";
-import { parseConfig } from "../../src/keeper/config";
-import { keeperContext } from "../../src/keeper/context";
-import { KeeperMetrics } from "../../src/keeper/metrics";
-import { runOnce, type KeeperContext } from "../../src/keeper/runOnce";
-import { createLogger } from "../../src/logger";
+import { parseConfig } from "../../src/bots/keeper/config";
+import { keeperContext } from "../../src/bots/keeper/context";
+import { KeeperMetrics } from "../../src/bots/keeper/metrics";
+import { runOnce } from "../../src/bots/keeper/runOnce";
+import { type KeeperContext } from "../../src/bots/keeper/types";
+import { createLogger } from "../../src/node/logger";
 import { TOKENS, deployScaleSystem, servedChain } from "../../bench/benchScale";
 
 /**

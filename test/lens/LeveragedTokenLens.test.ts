@@ -5,8 +5,8 @@ import { MaxUint256, type Result } from "ethers";
 import { deploySystem } from "../../ignition/deploySystem";
 import { loadSpec } from "../../src/deployment/spec";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
-import { readTokenList } from "../../src/lens";
-import { readTokenState } from "../../src/tokenState";
+import { readTokenList } from "../../src/reads/lens";
+import { readTokenState } from "../../src/reads/tokenState";
 import { feedPrice, usdc } from "../helpers/units";
 
 describe("LeveragedTokenLens", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AbiCoder, ParamType, Result } from "ethers";
-import { decodeAbi } from "../../src/abiDecode";
+import { decodeAbi } from "../../src/chain/abiDecode";
 
 /** ethers' decoding as plain values (tuples as objects by name, arrays as arrays), for comparison. */
 function plain(value: unknown, type: ParamType): unknown {
@@ -12,7 +12,7 @@ function plain(value: unknown, type: ParamType): unknown {
   return value;
 }
 
-describe("the fast ABI decoder (src/abiDecode.ts)", () => {
+describe("the fast ABI decoder (src/chain/abiDecode.ts)", () => {
   const coder = AbiCoder.defaultAbiCoder();
   const cases: [string, string[], unknown[]][] = [
     [

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import { loadCandles } from "../../src/backtest/candleFile";
-import type { TokenList } from "../../src/lens";
+import type { TokenList } from "../../src/reads/lens";
 import { dueTokens, nextDayStart } from "../../src/market/day";
 import { applyRatio, historyPath, randomWalk } from "../../src/market/paths";
 

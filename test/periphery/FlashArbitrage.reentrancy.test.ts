@@ -2,7 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ContractFactory, MaxUint256, type Interface } from "ethers";
 import { ethers } from "hardhat";
-import { planArbitrage } from "../../src/arbitrage/plan";
+import { planArbitrage } from "../../src/bots/arbitrage/plan";
 import { findPool } from "../../src/dex/pool";
 import { uniswapV2 } from "../../src/dex/uniswapV2";
 import type { FlashArbitrage, ReentrantStablecoin } from "../../typechain-types";

@@ -1,7 +1,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { planArbitrage, type Plan } from "../../src/arbitrage/plan";
+import { planArbitrage, type Plan } from "../../src/bots/arbitrage/plan";
 import { getAmountIn, getAmountOut } from "../../src/dex/constantProduct";
 import { poolPrice, premium } from "../../src/dex/pool";
 import type { LeveragedToken } from "../../typechain-types";

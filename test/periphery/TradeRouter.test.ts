@@ -2,7 +2,7 @@ import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-networ
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { quoteBuy, quoteSell, type TradeQuote } from "../../src/dex/quotes";
-import { signPermitSignature } from "../../src/permit";
+import { signPermitSignature } from "../../src/chain/permit";
 import { deployDexSystem, type DexSystem } from "../helpers/dexSystem";
 import { feedPrice, usdc, wad } from "../helpers/units";
 

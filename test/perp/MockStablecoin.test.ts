@@ -1,6 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { signPermit as signPermitWith } from "../../src/permit";
+import { signPermit as signPermitWith } from "../../src/chain/permit";
 import { ethers } from "hardhat";
 import { usdc } from "../helpers/units";
 

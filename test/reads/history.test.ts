@@ -1,12 +1,12 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { findBlockByTime } from "../../src/blocks";
-import { readExchangeAccount } from "../../src/exchangeAccount";
-import { annualManagementCost, describeFees } from "../../src/feesText";
-import { formatChange } from "../../src/format";
-import { readTokenHistory, rebased } from "../../src/history";
-import { holdingSince } from "../../src/holding";
+import { findBlockByTime } from "../../src/chain/blocks";
+import { readExchangeAccount } from "../../src/reads/exchangeAccount";
+import { annualManagementCost, describeFees } from "../../src/holder/fees";
+import { formatChange } from "../../src/text/format";
+import { readTokenHistory, rebased } from "../../src/reads/tokenHistory";
+import { holdingSince } from "../../src/holder/holdingPeriod";
 import { createToken, deploySystem, fund } from "../helpers/system";
 import { feedPrice, usdc, wad } from "../helpers/units";
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { id, JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { startChain, type RehearsalChain } from "../../scripts/rehearse/chain";
-import { devPrivateKey } from "../../src/devAccounts";
+import { devPrivateKey } from "../../src/chain/devAccounts";
 import { driveFeeds, FIRST_ROUND, plantNetworkFeeds } from "../../scripts/rehearse/feeds";
 import { BaseFeeSchedule, DEFAULT_SHAPE_RULES, isDropped, NETWORK_SHAPES } from "../../scripts/rehearse/chainShape";
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { parseUnits } from "ethers";
 import { absolutePremium, PremiumSampler } from "../../scripts/rehearse/premiums";
-import type { TokenList, TokenListing } from "../../src/lens";
+import type { TokenList, TokenListing } from "../../src/reads/lens";
 
 /** A token on `market` whose pool prices it `poolPrice` USDC against a NAV of 1 USDC. */
 const token = (symbol: string, market: string, poolPrice?: string): TokenListing =>

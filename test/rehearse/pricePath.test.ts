@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { assetFile, loadCandles } from "../../src/backtest/candleFile";
-import { PROJECT_ROOT } from "../../src/projectRoot";
+import { PROJECT_ROOT } from "../../src/node/projectRoot";
 import { rehearsalPricePath } from "../../scripts/rehearse/pricePath";
 
 describe("The rehearsal's price paths", () => {

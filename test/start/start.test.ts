@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { getAddress, JsonRpcProvider } from "ethers";
-import { connectArbitrage, connectToken } from "../../src/contracts";
+import { connectArbitrage, connectToken } from "../../src/chain/contracts";
 import { freePort } from "../helpers/node";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -173,7 +173,7 @@ describe("npm start", function () {
       const processes = descendants(started.child.pid!);
       const keeper = processes.find((pid) => {
         const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-        return cmd.includes("src/keeper/main.ts");
+        return cmd.includes("scripts/keeper.ts");
       });
       expect(keeper, "the keeper's process").to.not.equal(undefined);
       process.kill(keeper!, "SIGKILL");

@@ -3,7 +3,7 @@ import { ethers, network } from "hardhat";
 import { parseUnits } from "ethers";
 import { send } from "../../tasks/context";
 import { GAS_LIMIT_MARGIN_PERCENT } from "../../src/tx/mined";
-import { describeError, MinedRevertError } from "../../src/errors";
+import { describeError, MinedRevertError } from "../../src/chain/reverts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { writeFileSync } from "node:fs";
-import { addressBookPath, readAddressBook, writeAddressBook } from "../../src/addressBook";
+import { addressBookPath, readAddressBook, writeAddressBook } from "../../src/node/addressBookFile";
 import { deployLocalSystem, runTask } from "../helpers/tasks";
 import { usdc, wad } from "../helpers/units";
 

@@ -1,7 +1,7 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
-import { writeAddressBook } from "../../src/addressBook";
+import { writeAddressBook } from "../../src/node/addressBookFile";
 import { deployLocalSystem, runTask } from "../helpers/tasks";
 import { usdc } from "../helpers/units";
 import { assetFile, loadCandles } from "../../src/backtest/candleFile";

@@ -1,6 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { MINIMUM_SHARES } from "../../src/model/exactToken";
+import { MINIMUM_SHARES } from "../../src/model/token/types";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { abs, WAD } from "../../src/model/fixedPoint";

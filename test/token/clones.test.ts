@@ -1,7 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { signPermit } from "../../src/permit";
+import { signPermit } from "../../src/chain/permit";
 import { createToken, deploySystem } from "../helpers/system";
 import { usdc, wad } from "../helpers/units";
 

@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { createToken, deploySystem, fund } from "../helpers/system";
-import { expm1 } from "../../src/model/exactToken";
+import { expm1 } from "../../src/model/token/types";
 import { DAY, feedPrice, usdc, wad, WAD, YEAR } from "../helpers/units";
 
 const RATE = wad("0.0365"); // 0.01% a day

@@ -1,7 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { signPermitSignature } from "../../src/permit";
+import { signPermitSignature } from "../../src/chain/permit";
 import { feedPrice, usdc } from "../helpers/units";
 import { attackSystem } from "../attacks/setup";
 

@@ -1,6 +1,6 @@
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { MINIMUM_SHARES } from "../../src/model/exactToken";
+import { MINIMUM_SHARES } from "../../src/model/token/types";
 import { ethers } from "hardhat";
 import { expectBooksBalance } from "../helpers/books";
 import { createToken, deploySystem, fund } from "../helpers/system";

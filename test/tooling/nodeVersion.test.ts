@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { satisfiesRange, supportedNodeRange } from "../../src/nodeVersion";
+import { satisfiesRange, supportedNodeRange } from "../../src/node/nodeVersion";
 
 describe("supported Node versions (package.json engines)", () => {
   it("the range is what the README says: Node 20.19+ or 22.12+", () => {

@@ -1,4 +1,4 @@
-import { addressBookSchema, type AddressBook } from "../../../src/addressBookSchema";
+import { addressBookSchema, type AddressBook } from "@lt/chain/addressBook";
 
 /**
  * What the app's server says about the chains (`chain-config.json`, written by app/server/chainConfig.ts): every

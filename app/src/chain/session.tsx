@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { BrowserProvider, JsonRpcProvider, Network, getAddress, type Provider, type Signer } from "ethers";
-import type { AddressBook } from "../../../src/addressBookSchema";
+import type { AddressBook } from "@lt/chain/addressBook";
 import { bookFor, loadChainConfig, localBook, type ChainConfig } from "./chainConfig";
 import { discoverWallets, switchChain, type InjectedWallet } from "./wallets";
 

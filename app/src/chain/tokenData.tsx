@@ -1,6 +1,6 @@
 import { createContext, useContext, useMemo, useRef, type ReactNode } from "react";
-import { findBlockByTime } from "../../../src/blocks";
-import { readTokenList, type TokenList, type TokenListing } from "../../../src/lens";
+import { findBlockByTime } from "@lt/chain/blocks";
+import { readTokenList, type TokenList, type TokenListing } from "@lt/reads/lens";
 import { useSession } from "./session";
 import { usePoll, type Polled } from "./usePoll";
 

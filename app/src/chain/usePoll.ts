@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from "react";
-import { CONTRACT_INTERFACES } from "../../../src/contracts";
-import { describeError } from "../../../src/errors";
+import { CONTRACT_INTERFACES } from "@lt/chain/contracts";
+import { describeError } from "@lt/chain/reverts";
 
 export interface Polled<T> {
   data?: T;
-  /** One sentence (src/errors.ts) when the last read failed; the last good data stays shown. */
+  /** One sentence (src/chain/reverts.ts) when the last read failed; the last good data stays shown. */
   error?: string;
 }
 

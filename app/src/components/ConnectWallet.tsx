@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { FIRST_USER_ACCOUNT } from "../../../src/devAccounts";
+import { FIRST_USER_ACCOUNT } from "@lt/chain/devAccounts";
 import { useSession } from "../chain/session";
 import { shortAddress } from "./text";
 

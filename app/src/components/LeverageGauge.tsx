@@ -1,5 +1,5 @@
-import { formatLeverage } from "../../../src/amounts";
-import { wadToNumber } from "../../../src/model/fixedPoint";
+import { formatLeverage } from "@lt/text/format";
+import { wadToNumber } from "@lt/model/fixedPoint";
 
 /**
  * Current |leverage| against the drift band: a bar from 0 to 1.5x the band's top, the band shaded, the target

@@ -4,11 +4,10 @@
  */
 import { abs, BPS, COLLATERAL_SCALE, max, min, mulDivDown, mulDivTowardZero, WAD, YEAR } from "../fixedPoint";
 import { ExactPerpAccount } from "../perp/account";
+import { type MarketParams, ModelRevert } from "../perp/types";
 import {
-  type MarketParams,
   type TokenParams,
   type TokenModelState,
-  type RebalanceAction,
   MIN_POSITION_EQUITY,
   MINIMUM_SHARES,
   type TokenFees,
@@ -17,10 +16,10 @@ import {
   DEFAULT_REWARD,
   MAX_FEE_EXPONENT,
   expm1,
-  ModelRevert,
   MAX_UINT256,
   grossForNet,
 } from "./types";
+import type { RebalanceAction } from "../../chain/enums";
 
 export abstract class ExactTokenRules extends ExactPerpAccount<TokenModelState> {
   protected params: TokenParams;

@@ -1,9 +1,7 @@
 /** The exact token model's settings, state, events and constants (see `../exactToken.ts`). */
-import { REBALANCE_ACTIONS, type RebalanceAction } from "../../contractTypes";
+import type { RebalanceAction } from "../../chain/enums";
 import { BPS, divCeil, WAD } from "../fixedPoint";
 import type { MarketParams, PerpAccountState } from "../perp/types";
-
-export { type MarketParams, LIQUIDATOR_SHARE_BPS, ModelRevert } from "../perp/types";
 
 /** A token's settings (LeveragedToken.TokenParams, Fees and RebalanceSettings). */
 export interface TokenParams {
@@ -28,7 +26,6 @@ export interface RewardParams {
 /** LeveragedToken's reward defaults for a 6-decimal stablecoin: up to 2 USDC after 10 minutes, 0.5% a year at most. */
 export const DEFAULT_REWARD: RewardParams = { cap: 2_000_000n, rampTime: 600n, maxPerYearBps: 50n };
 
-export { REBALANCE_ACTIONS, type RebalanceAction };
 /** LeveragedToken.MIN_POSITION_EQUITY: USD WAD of equity below which the account holds no position (dust). */
 export const MIN_POSITION_EQUITY = 10n ** 16n;
 /** LeveragedToken.MINIMUM_SHARES: the shares the first mint locks for good (dead shares). */

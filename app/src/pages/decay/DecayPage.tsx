@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { PRICE_FILES } from "../../chain/priceFiles";
-import { flatUnderlyingReturn } from "../../../../src/model/monteCarlo";
+import { flatUnderlyingReturn } from "@lt/model/monteCarlo";
 import { LineChart } from "../../components/LineChart";
 import type { DecayResponse } from "./decay.worker";
 import { useDecayWorker } from "./useDecayWorker";

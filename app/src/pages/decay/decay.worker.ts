@@ -2,10 +2,10 @@
  * The decay page's computations, off the page's thread: the Monte Carlo of src/model (outcomes of a daily-rebalanced
  * token against its underlying) and the back-test of src/backtest (the exact token model over a real year).
  */
-import { parseCandles } from "../../../../src/backtest/candles";
-import { runBacktest } from "../../../../src/backtest/run";
-import { runMonteCarlo, type MonteCarloOptions } from "../../../../src/model/monteCarlo";
-import { histogram, quantile } from "../../../../src/model/statistics";
+import { parseCandles } from "@lt/backtest/candles";
+import { runBacktest } from "@lt/backtest/run";
+import { runMonteCarlo, type MonteCarloOptions } from "@lt/model/monteCarlo";
+import { histogram, quantile } from "@lt/model/statistics";
 
 export type DecayRequest =
   | ({ id: number; kind: "monteCarlo" } & MonteCarloOptions)

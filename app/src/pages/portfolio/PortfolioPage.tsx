@@ -1,13 +1,13 @@
 import { useSession } from "../../chain/session";
 import { usePoll } from "../../chain/usePoll";
-import { formatToken, formatUsdc } from "../../../../src/format";
+import { formatToken, formatUsdc } from "@lt/text/format";
 import {
   parsePortfolio,
   portfolioCsv,
   portfolioTotals,
   type Portfolio,
   type PortfolioActivity,
-} from "../../../../src/indexer/portfolio";
+} from "@lt/indexer/portfolio";
 import { LatestTable } from "../../components/LatestTable";
 import { href } from "../../route";
 

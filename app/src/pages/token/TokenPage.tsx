@@ -1,12 +1,11 @@
 import { useMemo } from "react";
-import { formatAmount, formatLeverage, formatPercent, formatToken, formatUsdc } from "../../../../src/amounts";
-import { connectExchange, connectToken } from "../../../../src/contracts";
-import { poolPrice, premium } from "../../../../src/dex/pool";
-import { readExchangeAccount } from "../../../../src/exchangeAccount";
-import { describeFees } from "../../../../src/feesText";
-import { formatUsdPrice } from "../../../../src/format";
-import { readTokenHistory, rebased } from "../../../../src/history";
-import { readIndexedHistory } from "../../../../src/indexer/history";
+import { formatAmount, formatLeverage, formatPercent, formatToken, formatUsdc, formatUsdPrice } from "@lt/text/format";
+import { connectExchange, connectToken } from "@lt/chain/contracts";
+import { poolPrice, premium } from "@lt/dex/pool";
+import { readExchangeAccount } from "@lt/reads/exchangeAccount";
+import { describeFees } from "@lt/holder/fees";
+import { readTokenHistory, rebased } from "@lt/reads/tokenHistory";
+import { readIndexedHistory } from "@lt/indexer/history";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { usePoll } from "../../chain/usePoll";
@@ -15,7 +14,7 @@ import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { LineChart } from "../../components/LineChart";
 import { shortAddress } from "../../components/text";
 import { href } from "../../route";
-import { capHeadroomText, isValued, navText } from "../../../../src/tokenState";
+import { capHeadroomText, isValued, navText } from "@lt/reads/tokenState";
 import { nextRebalance, tokenStatus } from "../tokens/status";
 
 const HISTORY_INTERVAL_MS = 15_000;

@@ -1,12 +1,18 @@
-import { formatPercent, formatToken, formatUsdc } from "../../../../src/amounts";
-import { poolPrice, premium } from "../../../../src/dex/pool";
-import { formatBps, formatChange, formatRatePerYear, formatUsdPrice } from "../../../../src/format";
-import { valueAtNav } from "../../../../src/tokenState";
+import {
+  formatPercent,
+  formatToken,
+  formatUsdc,
+  formatBps,
+  formatChange,
+  formatRatePerYear,
+  formatUsdPrice,
+} from "@lt/text/format";
+import { poolPrice, premium } from "@lt/dex/pool";
+import { valueAtNav, capHeadroomText, isValued, navText } from "@lt/reads/tokenState";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { LeverageWithGauge } from "../../components/LeverageGauge";
 import { href } from "../../route";
-import { capHeadroomText, isValued, navText } from "../../../../src/tokenState";
 import { nextRebalance, tokenStatus } from "./status";
 
 /** Every listed token: NAV and its 24 h change, the underlying, the pool and its premium, leverage in its band. */

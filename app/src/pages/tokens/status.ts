@@ -1,5 +1,5 @@
-import { relativeTime } from "../../../../src/format";
-import type { TokenListing } from "../../../../src/lens";
+import { relativeTime } from "@lt/text/format";
+import type { TokenListing } from "@lt/reads/lens";
 
 /** What a token is doing, in a word or two. */
 export function tokenStatus(t: TokenListing): string {

@@ -1,7 +1,8 @@
 import { useEffect, useState } from "react";
-import { parseAmount, USDC_DECIMALS } from "../../../../src/amounts";
-import { parseCandles } from "../../../../src/backtest/candles";
-import type { Route } from "../../../../src/dex/quotes";
+import { parseAmount } from "@lt/text/input";
+import { USDC_DECIMALS } from "@lt/text/units";
+import { parseCandles } from "@lt/backtest/candles";
+import type { Route } from "@lt/dex/quotes";
 import {
   costSentence,
   DEFAULT_HOLDING_DAYS,
@@ -9,10 +10,10 @@ import {
   MAX_HOLDING_DAYS,
   outcomeRange,
   rangeOptions,
-} from "../../../../src/holder/cost";
-import { readHolding, type HoldingContext } from "../../../../src/holder/costInputs";
-import { recentCloses } from "../../../../src/holder/volatility";
-import type { TokenListing } from "../../../../src/lens";
+} from "@lt/holder/cost";
+import { readHolding, type HoldingContext } from "@lt/holder/costInputs";
+import { recentCloses } from "@lt/holder/volatility";
+import type { TokenListing } from "@lt/reads/lens";
 import { PRICE_FILES } from "../../chain/priceFiles";
 import { useSession } from "../../chain/session";
 import { href } from "../../route";

@@ -1,15 +1,10 @@
 import { useEffect, useState } from "react";
-import {
-  formatToken,
-  formatUsdc,
-  parseAmount,
-  parsePercent,
-  TOKEN_DECIMALS,
-  USDC_DECIMALS,
-} from "../../../../src/amounts";
-import { CONTRACT_INTERFACES, connectToken } from "../../../../src/contracts";
-import type { TradeQuote } from "../../../../src/dex/quotes";
-import { describeError } from "../../../../src/errors";
+import { formatToken, formatUsdc } from "@lt/text/format";
+import { parseAmount, parsePercent } from "@lt/text/input";
+import { TOKEN_DECIMALS, USDC_DECIMALS } from "@lt/text/units";
+import { CONTRACT_INTERFACES, connectToken } from "@lt/chain/contracts";
+import type { TradeQuote } from "@lt/dex/quotes";
+import { describeError } from "@lt/chain/reverts";
 import {
   FLOWS,
   quoteTrade,
@@ -18,10 +13,10 @@ import {
   type FlowStep,
   type HolderAction as Side,
   type TradeResult,
-} from "../../../../src/holder/flows";
-import { DEFAULT_HOLDING_DAYS } from "../../../../src/holder/cost";
-import type { TokenListing } from "../../../../src/lens";
-import { valueAtNav } from "../../../../src/tokenState";
+} from "@lt/holder/flows";
+import { DEFAULT_HOLDING_DAYS } from "@lt/holder/cost";
+import type { TokenListing } from "@lt/reads/lens";
+import { valueAtNav } from "@lt/reads/tokenState";
 import { useSession } from "../../chain/session";
 import { NumberField } from "../../components/NumberField";
 import { CostLine } from "./CostLine";

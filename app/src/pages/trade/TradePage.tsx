@@ -1,14 +1,14 @@
 import { useState } from "react";
-import { formatLeverage, formatToken, formatUsdc } from "../../../../src/amounts";
-import { CONTRACT_INTERFACES, connectStablecoin } from "../../../../src/contracts";
-import { describeError } from "../../../../src/errors";
-import { HOLDING_WARNING_DAYS, holdingSince } from "../../../../src/holding";
-import { isValued, navText, valueAtNav } from "../../../../src/tokenState";
+import { formatLeverage, formatToken, formatUsdc } from "@lt/text/format";
+import { CONTRACT_INTERFACES, connectStablecoin } from "@lt/chain/contracts";
+import { describeError } from "@lt/chain/reverts";
+import { HOLDING_WARNING_DAYS, holdingSince } from "@lt/holder/holdingPeriod";
+import { isValued, navText, valueAtNav } from "@lt/reads/tokenState";
 import { useSession } from "../../chain/session";
 import { useTokenData } from "../../chain/tokenData";
 import { usePoll } from "../../chain/usePoll";
 import { href } from "../../route";
-import type { HolderAction as Side } from "../../../../src/holder/flows";
+import type { HolderAction as Side } from "@lt/holder/flows";
 import { TradeForm } from "./TradeForm";
 
 const SIDES: { side: Side; label: string; what: string }[] = [

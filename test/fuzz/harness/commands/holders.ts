@@ -1,9 +1,9 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { MINIMUM_SHARES } from "../../../../src/model/exactToken";
+import { MINIMUM_SHARES } from "../../../../src/model/token/types";
 import { WAD } from "../../../../src/model/fixedPoint";
-import { signPermit } from "../../../../src/permit";
+import { signPermit } from "../../../../src/chain/permit";
 import { attempt, expectOutcome, mined, mirrorRedeem } from "../mirror";
 import { expectExactPreview, expectMint, Step, tradeFee } from "../step";
 

@@ -1,0 +1,131 @@
+import { formatUnits } from "ethers";
+import { offeredMaxFee } from "../../tx/send";
+import { isSuperseded } from "../../tx/submit";
+import { retrying } from "../../tx/context";
+import { gasInUsd, passEthPrice, usd } from "./earnings";
+import { logFailure, lostRace } from "./outcomes";
+import { NOT_DUE, type DueToken, type KeeperContext, type Outcome, type PassReport } from "./types";
+import { txContext } from "../kit/context";
+
+/** A block as a pass read it. */
+export interface PassBlock {
+  number: number;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+/** What profit mode weighs for one token (USDC units; gas in gas units, fee in wei per gas). */
+export interface Quote {
+  /** `rebalanceRewardAt(latest block's time + blockTime)`. */
+  reward: bigint;
+  estimate: bigint;
+  fee: bigint;
+  /** estimate x fee x ETH price, rounded up. */
+  gasCost: bigint;
+  /** gasCost x profitMargin (rounded up) + minProfit: the least reward worth sending for. */
+  needed: bigint;
+}
+
+/**
+ * The least reward worth a transaction: the gas cost at the fee the transaction would be sent with times the margin,
+ * plus the minimum profit.
+ */
+export function neededReward(
+  gasCost: bigint,
+  { profitMargin, minProfit }: { profitMargin: number; minProfit: bigint },
+) {
+  const permille = BigInt(Math.round(profitMargin * 1000));
+  return (gasCost * permille + 999n) / 1000n + minProfit;
+}
+
+/** Whether a reward pays: more than nothing, and at least the needed amount. */
+export const pays = (quote: Pick<Quote, "reward" | "needed">) => quote.reward > 0n && quote.reward >= quote.needed;
+
+/**
+ * Profit mode: of the due tokens, those whose keeper reward pays for their rebalance. Each one's reward is asked for
+ * the next block, `rebalanceRewardAt(latest block's time + blockTime)`, and weighed against its gas: it is sent when
+ * that reward is positive and covers `gas estimate x maxFeePerGas (as sent, capped) x ETH price x margin + minProfit`.
+ * Sending it simulates it on the pending block first, and asks again right before the transaction goes out: a
+ * rebalance another keeper has sent makes it a lost race, and nothing is sent. The others are put in the report:
+ * `waiting` (the reward is growing: a later pass sends it), `lostRace` (the estimate found it done) or `failed`.
+ * Returns the tokens to send, in order, each with its quote.
+ */
+export async function payingTokens(
+  context: KeeperContext,
+  due: DueToken[],
+  block: PassBlock,
+  report: PassReport,
+): Promise<DueToken[]> {
+  const { config, provider, signer } = context;
+  const retry = retrying(txContext(context));
+  let fee: bigint;
+  let ethPrice: bigint | undefined;
+  try {
+    ethPrice = await passEthPrice(context);
+    if (ethPrice === undefined) throw new Error("no ETH price to price the gas with");
+    fee = offeredMaxFee(await retry("getFeeData", () => provider.getFeeData()), config);
+  } catch (error) {
+    const outcome = logFailure(
+      context,
+      due.map((t) => t.symbol),
+      error,
+    );
+    for (const token of due) report[outcome].push(token.symbol);
+    return [];
+  }
+  const from = signer ? await signer.getAddress() : undefined;
+  const at = block.timestamp + config.blockTime;
+  const decided = await Promise.all(
+    due.map((token) => decide(context, token, { at, fee, ethPrice: ethPrice as bigint, from })),
+  );
+  const paying: DueToken[] = [];
+  decided.forEach((decision, i) => {
+    if (typeof decision === "string") report[decision].push(due[i].symbol);
+    else paying.push({ ...due[i], quote: decision });
+  });
+  return paying;
+}
+
+/**
+ * One token's quote when its reward pays; else its outcome (logged). The gas estimate is taken once per due event (a
+ * rebalance's gas hardly changes while it waits; the transaction is estimated again when sent), so that a token that
+ * waits costs one request a pass (its reward). A token that pays is simulated when it is sent (see `rebalance.ts`).
+ */
+async function decide(
+  context: KeeperContext,
+  token: DueToken,
+  { at, fee, ethPrice, from }: { at: number; fee: bigint; ethPrice: bigint; from?: string },
+): Promise<Quote | Outcome> {
+  const { logger, config, state } = context;
+  const what = { token: token.symbol, trigger: token.trigger };
+  try {
+    const contract = context.connectToken(token.address);
+    const retry = retrying(txContext(context));
+    const known = state.estimates.get(token.address);
+    const [reward, estimate] = await Promise.all([
+      retry("rebalanceRewardAt", () => contract.rebalanceRewardAt(at)),
+      known ?? retry("estimateGas", () => contract.rebalance.estimateGas({ from })),
+    ]);
+    state.estimates.set(token.address, estimate);
+    const gasCost = gasInUsd(estimate * fee, ethPrice);
+    const quote: Quote = { reward, estimate, fee, gasCost, needed: neededReward(gasCost, config) };
+    const fields = {
+      ...what,
+      reward: usd(reward),
+      gasCost: usd(gasCost),
+      needed: usd(quote.needed),
+      gas: estimate.toString(),
+      maxFeeGwei: formatUnits(fee, 9),
+      at,
+    };
+    if (!pays(quote)) {
+      logger.debug(fields, "waiting: the reward does not cover the gas yet");
+      return "waiting";
+    }
+    logger.debug(fields, "the reward covers the gas");
+    return quote;
+  } catch (error) {
+    if (isSuperseded(error, [NOT_DUE])) return lostRace(context, what);
+    return logFailure(context, [token.symbol], error);
+  }
+}
