@@ -9,6 +9,7 @@ import type { ContractTransactionResponse } from "ethers";
 import { feedAnswer, parseUsdc } from "../src/text/units";
 import { table } from "../src/text/format";
 import { signPermit } from "../src/chain/permit";
+import { CLONE } from "./benchProfile";
 
 /** Gas figures are deterministic: a figure more than this far above the snapshot fails `--check`. */
 const TOLERANCE = 0.01;
@@ -249,9 +250,9 @@ async function measure(hre: HardhatRuntimeEnvironment): Promise<Measured> {
   };
   for (const feed of feeds)
     contracts[await feed.getAddress()] = "contracts/perp/SettablePriceFeed.sol:SettablePriceFeed";
-  for (const token of [await long.getAddress(), await short.getAddress(), ...batch]) {
-    contracts[token] = "contracts/LeveragedToken.sol:LeveragedToken";
-  }
+  // A token's own code is its clone's; the token's functions run in the implementation it delegates to.
+  for (const token of [await long.getAddress(), await short.getAddress(), ...batch]) contracts[token] = CLONE;
+  contracts[await factory.implementation()] = "contracts/LeveragedToken.sol:LeveragedToken";
   return { gas, hashes, contracts };
 }
 

@@ -79,8 +79,12 @@ function functionRanges(ast: unknown, sourceName: string): FunctionRange[] {
   return ranges;
 }
 
+/** What `contracts` names a token's clone: its own 45 bytes of code, which DELEGATECALL the implementation. */
+export const CLONE = "token clone (EIP-1167 proxy: its DELEGATECALL)";
+
 /** The source map of a compiled contract, resolved to function names by program counter. */
 async function codeMap(hre: HardhatRuntimeEnvironment, fullyQualifiedName: string): Promise<CodeMap> {
+  if (fullyQualifiedName === CLONE) return { name: CLONE, functionAt: new Map() };
   const buildInfo = await hre.artifacts.getBuildInfo(fullyQualifiedName);
   if (!buildInfo) throw new Error(`no build info for ${fullyQualifiedName}`);
   const [sourceName, contractName] = fullyQualifiedName.split(":");
@@ -124,7 +128,7 @@ export interface GasProfile {
 
 /**
  * Profiles the mined transaction `hash`. `contracts` names the fully qualified contract at each address the
- * transaction may enter (an address not listed is shown by its address).
+ * transaction may enter, or `CLONE` for a token's clone (an address not listed is shown by its address).
  */
 export async function profileTransaction(
   hre: HardhatRuntimeEnvironment,
