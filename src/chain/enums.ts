@@ -8,11 +8,16 @@ export const REBALANCE_ACTIONS = ["none", "time", "drift"] as const;
 
 export type RebalanceAction = (typeof REBALANCE_ACTIONS)[number];
 
+/** A Solidity enum's `value` as its name in `names` (its members in order); throws for a value past the last. */
+function enumName<Names extends readonly string[]>(names: Names, value: bigint | number, what: string): Names[number] {
+  const name = names[Number(value)];
+  if (name === undefined) throw new Error(`unknown ${what} ${value}`);
+  return name;
+}
+
 /** A `rebalanceAction()` (or `keeperStatuses` action, or `Rebalanced` trigger) value as its name. */
 export function rebalanceActionName(value: bigint | number): RebalanceAction {
-  const name = REBALANCE_ACTIONS[Number(value)];
-  if (name === undefined) throw new Error(`unknown rebalance action ${value}`);
-  return name;
+  return enumName(REBALANCE_ACTIONS, value, "rebalance action");
 }
 
 /** LeveragedTokenFactory's MAX_LEVERAGE: at most 10 times, long or short. */
@@ -32,7 +37,5 @@ export type PriceStatus = (typeof PRICE_STATUSES)[number];
 
 /** An `accountState().priceStatus` (or lens, or `keeperStatus`) value as its name. */
 export function priceStatusName(value: bigint | number): PriceStatus {
-  const name = PRICE_STATUSES[Number(value)];
-  if (name === undefined) throw new Error(`unknown price status ${value}`);
-  return name;
+  return enumName(PRICE_STATUSES, value, "price status");
 }
