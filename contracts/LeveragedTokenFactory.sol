@@ -25,8 +25,10 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
 
     uint256 private constant WAD = 1e18;
 
-    IPerpExchange private immutable _exchange;
-    address private immutable _implementation;
+    /// @inheritdoc ILeveragedTokenFactory
+    IPerpExchange public immutable exchange;
+    /// @inheritdoc ILeveragedTokenFactory
+    address public immutable implementation;
 
     TokenDefaults private _defaults;
     address[] private _tokens;
@@ -51,8 +53,8 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
         if (address(exchange_) == address(0) || implementation_.code.length == 0 || admin == address(0)) {
             revert FactoryZeroAddress();
         }
-        _exchange = exchange_;
-        _implementation = implementation_;
+        exchange = exchange_;
+        implementation = implementation_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(TOKEN_CREATOR_ROLE, admin);
         _setTokenDefaults(defaults);
@@ -73,7 +75,7 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
         address existing = _tokenFor[marketId][leverage];
         if (existing != address(0)) revert FactoryDuplicateToken(marketId, leverage, existing);
 
-        string memory asset = _exchange.market(marketId).symbol; // reverts with PerpUnknownMarket
+        string memory asset = exchange.market(marketId).symbol; // reverts with PerpUnknownMarket
         uint256 version = ++_versions[marketId][leverage];
         string memory suffix = version == 1 ? "" : string.concat("v", Strings.toString(version));
         string memory symbol = string.concat(asset, Strings.toString(times), leverage > 0 ? "L" : "S", suffix);
@@ -81,10 +83,7 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
         if (version > 1) name = string.concat(name, " ", suffix);
         TokenDefaults memory d = _defaults;
         token = ILeveragedToken(
-            Clones.cloneWithImmutableArgs(
-                _implementation,
-                TokenArgs.encode(_exchange, marketId, leverage, d.initialNav)
-            )
+            Clones.cloneWithImmutableArgs(implementation, TokenArgs.encode(exchange, marketId, leverage, d.initialNav))
         );
         token.initialize(
             ILeveragedToken.InitParams({
@@ -118,16 +117,6 @@ contract LeveragedTokenFactory is ILeveragedTokenFactory, AccessControl {
     /// @inheritdoc ILeveragedTokenFactory
     function setTokenDefaults(TokenDefaults calldata defaults) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setTokenDefaults(defaults);
-    }
-
-    /// @inheritdoc ILeveragedTokenFactory
-    function exchange() external view returns (IPerpExchange) {
-        return _exchange;
-    }
-
-    /// @inheritdoc ILeveragedTokenFactory
-    function implementation() external view returns (address) {
-        return _implementation;
     }
 
     /// @inheritdoc ILeveragedTokenFactory
