@@ -17,6 +17,7 @@ const SNAPSHOT = "gas-snapshot.json";
 
 /** Targets from the performance goals (gas); undefined where there is none. */
 const TARGETS: Record<string, number> = {
+  "factory: create token": 1_000_000,
   "mint (again)": 140_000,
   "redeem (part)": 135_000,
   "redeem (all)": 135_000,
