@@ -117,15 +117,18 @@ export async function resendDropped(journalFile: string, provider: Provider, sig
     const journalFees = Object.fromEntries(
       Object.entries(fees).flatMap(([name, v]) => (v === undefined ? [] : [[name, bigint(v)]])),
     );
+    // Ignition writes each line as "\n" + JSON (the file never ends with a newline): a line is added the same way,
+    // or it would run on from the last one and the journal would no longer parse.
+    const separator = readFileSync(journalFile, "utf8").endsWith("\n") ? "" : "\n";
     appendFileSync(
       journalFile,
-      `${JSON.stringify({
+      `${separator}${JSON.stringify({
         futureId: dropped.futureId,
         networkInteractionId: dropped.networkInteractionId,
         nonce: dropped.nonce,
         transaction: { fees: journalFees, hash: tx.hash },
         type: "TRANSACTION_SEND",
-      })}\n`,
+      })}`,
     );
     sent.push(dropped.futureId);
   }

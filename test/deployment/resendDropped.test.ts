@@ -52,7 +52,8 @@ describe("deploy: a dropped transaction sent again before Ignition resumes (rese
       const lines = interaction("M#pay", receiver.address, nonce, `0x${"11".repeat(32)}`, [
         "ONCHAIN_INTERACTION_DROPPED",
       ]);
-      writeFileSync(file, `${lines.join("\n")}\n`);
+      // As Ignition writes its journal: each line "\n" + JSON, no newline at the end.
+      writeFileSync(file, lines.map((line) => `\n${line}`).join(""));
       const before = await ethers.provider.getBalance(receiver.address);
       expect(await resendDropped(file, ethers.provider, deployer)).to.deep.equal(["M#pay"]);
       expect((await ethers.provider.getBalance(receiver.address)) - before).to.equal(7n);
@@ -66,6 +67,13 @@ describe("deploy: a dropped transaction sent again before Ignition resumes (rese
       expect(sent?.nonce).to.equal(nonce);
       expect(sent?.maxFeePerGas).to.equal(3_000_000_000n);
       expect(droppedInJournal(readFileSync(file, "utf8")), "no longer dropped").to.deep.equal([]);
+      // Ignition's next line follows on its own line: every line of the journal still parses.
+      writeFileSync(file, `${readFileSync(file, "utf8")}\n${JSON.stringify({ futureId: "M#pay", type: "X" })}`);
+      const rows = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((row) => row.trim() !== "");
+      expect(rows).to.have.length(lines.length + 2);
+      for (const row of rows) expect(() => JSON.parse(row), row).to.not.throw();
       // Nothing more to send: the next call sends nothing.
       expect(await resendDropped(file, ethers.provider, deployer)).to.deep.equal([]);
     } finally {
