@@ -1,4 +1,5 @@
 import { Contract, type ContractRunner } from "ethers";
+import type { AddressBook } from "../chain/addressBook";
 import { WAD } from "../text/units";
 import type { Reserves } from "./constantProduct";
 
@@ -40,6 +41,15 @@ export async function findPool(
 ): Promise<Pool | undefined> {
   const pair = await findPair(runner, dexFactory, token, stablecoin);
   return pair === undefined ? undefined : readPool(runner, pair, token, stablecoin);
+}
+
+/** `token`'s pool against the stablecoin, when the deployment has a DEX and the token a pool. */
+export async function tokenPool(
+  runner: ContractRunner,
+  book: Pick<AddressBook, "dex" | "stablecoin">,
+  token: string,
+): Promise<Pool | undefined> {
+  return book.dex ? findPool(runner, book.dex.factory, token, book.stablecoin) : undefined;
 }
 
 /** The pool's price of one whole token in stablecoin units (6 decimals), rounded down; undefined while empty. */

@@ -8,7 +8,7 @@ import {
 import type { AddressBook } from "../chain/addressBook";
 import { withSlippage } from "../text/input";
 import { connectStablecoin, connectToken, connectTradeRouter } from "../chain/contracts";
-import { findPool, type Pool } from "../dex/pool";
+import { tokenPool, type Pool } from "../dex/pool";
 import { quoteBuy, quoteSell, type Route, type TradeQuote } from "../dex/quotes";
 import { UserError } from "../text/userError";
 import { formatToken, formatUsdc } from "../text/format";
@@ -259,15 +259,6 @@ function tradeRouter(session: HolderSession) {
     );
   }
   return connectTradeRouter(address, session.signer);
-}
-
-/** `token`'s pool against the stablecoin, when the deployment has a DEX and the token a pool. */
-export async function tokenPool(
-  runner: Signer | NonNullable<Signer["provider"]>,
-  book: HolderSession["book"],
-  token: string,
-): Promise<Pool | undefined> {
-  return book.dex ? findPool(runner, book.dex.factory, token, book.stablecoin) : undefined;
 }
 
 /** Both routes of a buy or a sell of `amount`, as the TradeRouter compares them (for a preview or a trade). */
