@@ -1,7 +1,8 @@
 import type { ContractRunner } from "ethers";
 import { connectExchange, connectToken } from "../chain/contracts";
 import type { Route } from "../dex/quotes";
-import type { HoldingInput } from "./cost";
+import { runMonteCarlo } from "../model/monteCarlo";
+import { costSentence, holdingCost, outcomeRange, rangeOptions, type HoldingInput } from "./cost";
 import { recentVolatility, type PricePoint } from "./volatility";
 
 /* The chain's side of the cost line (src/holder/cost.ts is the formula): the token's and its market's figures. */
@@ -52,4 +53,22 @@ export async function readHolding(
     names: { symbol, market: market.symbol },
     volatilitySource: recent?.source,
   };
+}
+
+/**
+ * The cost line of a holding, read from the chain (`readHolding`) and estimated (./cost.ts), with where its volatility
+ * comes from: the sentence lt:mint and lt:buy print before they trade.
+ */
+export async function readCostLine(
+  runner: ContractRunner,
+  token: string,
+  holding: { amount: bigint; route: Route; days: number },
+  closes?: (market: string) => Promise<PricePoint[] | undefined>,
+): Promise<string> {
+  const { input, names, volatilitySource } = await readHolding(runner, token, holding, closes);
+  const volatility = input.volatility;
+  const range =
+    volatility === undefined ? undefined : outcomeRange(runMonteCarlo(rangeOptions({ ...input, volatility })).summary);
+  const sentence = costSentence(input, holdingCost(input), names, range);
+  return `${sentence}${volatilitySource ? ` (volatility from ${volatilitySource})` : ""}`;
 }
