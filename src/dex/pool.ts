@@ -59,6 +59,15 @@ export function poolPrice(pool: Reserves): bigint | undefined {
 }
 
 /**
+ * The token side of `stable` stablecoin units added to a pool: at the pool's price, or at `nav` (stablecoin units per
+ * whole token) while the pool is empty or missing.
+ */
+export function liquidityTokenAmount(stable: bigint, nav: bigint, pool: Reserves | undefined): bigint {
+  const atNav = (stable * WAD) / nav; // a NAV of 0 is refused (RangeError) either way
+  return pool && pool.tokenReserve > 0n ? (stable * pool.tokenReserve) / pool.stableReserve : atNav;
+}
+
+/**
  * The pool's premium (positive) or discount (negative) to NAV: `price / nav - 1`, as a signed WAD fraction
  * (1e16 = 1%), rounded toward zero. Both in stablecoin units per whole token.
  */
