@@ -1,5 +1,5 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { getAddress, Wallet, type BaseContract } from "ethers";
+import { Wallet, type BaseContract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
@@ -121,16 +121,6 @@ export async function ensureAllowance(
 ) {
   if ((await token.allowance(owner, spender)) >= amount) return;
   await send(`approve ${await token.symbol()}`, token.approve, spender, amount);
-}
-
-/** `--to`: an address, or `fallback` when not given; anything else is a UserError. */
-export function parseRecipient(input: string | undefined, fallback: string): string {
-  if (input === undefined || input === "") return fallback;
-  try {
-    return getAddress(input);
-  } catch {
-    throw new UserError(`--to must be an address (0x followed by 40 hex digits), not "${input}"`);
-  }
 }
 
 /** How long a signed permit or a DEX trade may wait to be mined. */

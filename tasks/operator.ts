@@ -2,18 +2,12 @@ import { task } from "hardhat/config";
 import { getAddress, MaxUint256, parseUnits } from "ethers";
 import { resolveMarket } from "../src/chain/addressBook";
 import { writeAddressBook } from "../src/node/addressBookFile";
-import { parseAmount } from "../src/text/input";
+import { parseAmount, parseBps } from "../src/text/input";
 import { formatLeverage } from "../src/text/format";
-import { leverageWad, parseLeverage } from "../src/deployment/listing";
+import { createdToken, leverageWad, parseLeverage } from "../src/deployment/listing";
+import { rebalanceLines } from "../src/reads/tokenReport";
 import { UserError } from "../src/text/userError";
 import { send, withContext } from "./context";
-
-function parseBps(input: string, what: string, max: number): number {
-  if (!/^\d+$/.test(String(input).trim()) || Number(input) > max) {
-    throw new UserError(`${what} must be whole basis points from 0 to ${max}, not "${input}"`);
-  }
-  return Number(input);
-}
 
 task("lt:create-token", "Creates and lists a token for a market and a signed whole leverage")
   .addParam("market", "the market symbol (BTC, ETH, SOL)")
@@ -28,17 +22,7 @@ task("lt:create-token", "Creates and lists a token for a market and a signed who
         market.id,
         leverage,
       );
-      const event = receipt.logs
-        .map((log) => {
-          try {
-            return system.factory.interface.parseLog(log);
-          } catch {
-            return null;
-          }
-        })
-        .find((parsed) => parsed?.name === "TokenCreated");
-      if (!event) throw new Error("TokenCreated was not emitted");
-      const [address, , , symbol] = event.args as unknown as [string, bigint, bigint, string];
+      const { address, symbol } = createdToken(receipt, system.factory.interface);
       system.book.tokens[symbol] = address;
       writeAddressBook(hre.config.paths.root, system.book);
       console.log(`${symbol} at ${address} (added to deployments/${hre.network.name}.json)`);
@@ -141,21 +125,7 @@ task("lt:rebalance", "Rebalances a token now, if a rebalance is due")
     withContext<{ token: string }>(async (args, { resolveToken }) => {
       const token = await resolveToken(args.token);
       const receipt = await send(`rebalance ${await token.symbol()}`, token.rebalance);
-      for (const log of receipt.logs) {
-        const parsed = (() => {
-          try {
-            return token.interface.parseLog(log);
-          } catch {
-            return null;
-          }
-        })();
-        if (parsed?.name === "Rebalanced") {
-          console.log(
-            `leverage ${formatLeverage(parsed.args.leverageBefore)} -> ${formatLeverage(parsed.args.leverageAfter)}`,
-          );
-        }
-        if (parsed?.name === "WipedOut") console.log("equity had reached 0: the token is wiped out");
-      }
+      for (const line of rebalanceLines(receipt, token.interface)) console.log(line);
     }),
   );
 

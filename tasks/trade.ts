@@ -1,5 +1,5 @@
 import { task } from "hardhat/config";
-import { parseAmount, parsePercent } from "../src/text/input";
+import { parseAmount, parsePercent, parseRecipient } from "../src/text/input";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../src/text/units";
 import { DEFAULT_HOLDING_DAYS, parseHoldingDays } from "../src/holder/cost";
 import { holdingOf, quoteBasis, stepLines, type StepReads } from "../src/holder/stepText";
@@ -10,7 +10,7 @@ import { UserError } from "../src/text/userError";
 import type { FlowStep, HolderAction, HolderSession, RedeemInput } from "../src/holder/flows";
 import type { LeveragedToken } from "../typechain-types";
 import { waitMined } from "../src/tx/mined";
-import { DEADLINE_SECONDS, parseRecipient, withContext, type TaskContext } from "./context";
+import { DEADLINE_SECONDS, withContext, type TaskContext } from "./context";
 
 /*
  * A holder's four trades, lt:mint, lt:redeem, lt:buy and lt:sell: each runs its flow of src/holder/flows.ts (the one

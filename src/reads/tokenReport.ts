@@ -1,3 +1,4 @@
+import type { Interface, TransactionReceipt } from "ethers";
 import { poolPrice, premium, type Pool } from "../dex/pool";
 import {
   formatAmount,
@@ -154,6 +155,27 @@ async function poolLines(
         `(${formatPercent(premium(band.lower, s.navPerShare))} .. ${formatPercent(premium(band.upper, s.navPerShare))}): ` +
         "outside it, buying from the pool and redeeming (below) or minting and selling to it (above) pays",
     ]);
+  }
+  return lines;
+}
+
+/** What a mined rebalance did, from its events (decoded with the token's `iface`): the leverage moved, or wiped out. */
+export function rebalanceLines(receipt: TransactionReceipt, iface: Interface): string[] {
+  const lines: string[] = [];
+  for (const log of receipt.logs) {
+    const parsed = (() => {
+      try {
+        return iface.parseLog(log);
+      } catch {
+        return null;
+      }
+    })();
+    if (parsed?.name === "Rebalanced") {
+      lines.push(
+        `leverage ${formatLeverage(parsed.args.leverageBefore)} -> ${formatLeverage(parsed.args.leverageAfter)}`,
+      );
+    }
+    if (parsed?.name === "WipedOut") lines.push("equity had reached 0: the token is wiped out");
   }
   return lines;
 }
