@@ -11,6 +11,7 @@ import { connectStablecoin, connectToken, connectTradeRouter } from "../chain/co
 import { tokenPool, type Pool } from "../dex/pool";
 import { quoteBuy, quoteSell, type Route, type TradeQuote } from "../dex/quotes";
 import { UserError } from "../text/userError";
+import { chainDeadline } from "../chain/blocks";
 import { formatToken, formatUsdc } from "../text/format";
 import { signPermitSignature } from "../chain/permit";
 import { minedReceipt, sendWithMargin, type Sendable } from "../tx/mined";
@@ -119,10 +120,7 @@ async function takesPermits(coin: { nonces(owner: string): Promise<bigint> }, ow
 }
 
 /** The chain's time plus the session's deadline. */
-async function deadline(session: HolderSession): Promise<bigint> {
-  const block = await session.signer.provider?.getBlock("latest");
-  return BigInt((block?.timestamp ?? Math.floor(Date.now() / 1000)) + session.deadlineSeconds);
-}
+const deadline = (session: HolderSession) => chainDeadline(session.signer.provider, session.deadlineSeconds);
 
 /** The decoded event `name` of `contract` in a receipt. */
 export function eventOf(receipt: ContractTransactionReceipt, contract: BaseContract, name: string) {

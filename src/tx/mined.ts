@@ -1,4 +1,11 @@
-import { isError, Transaction, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import {
+  isError,
+  Transaction,
+  Wallet,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  type Signer,
+} from "ethers";
 import { UserError } from "../text/userError";
 import { MinedRevertError } from "../chain/reverts";
 
@@ -104,4 +111,16 @@ export async function waitMined(
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/**
+ * Makes `signer` (a network's configured key) sign each transaction itself and broadcast it signed: Hardhat's signer
+ * sends it and then asks the node for it until the node knows it, forever, so a transaction the network dropped
+ * before that first look hung the task (found by the rehearsal: lt:mint ran past 5 minutes with nothing printed).
+ * The response of a broadcast is built from the signed bytes, which `waitMined` sends again if the network drops it.
+ */
+export function signLocally(signer: Pick<Signer, "provider" | "sendTransaction"> & { address: string }, key: string) {
+  const wallet = new Wallet(key, signer.provider);
+  if (wallet.address !== signer.address) return;
+  signer.sendTransaction = (tx) => wallet.sendTransaction(tx);
 }
