@@ -27,7 +27,7 @@ async function runFlow(
   days?: number,
 ) {
   const { FLOWS, redeem, resultLine } = await import("../src/holder/flows");
-  const { readCostLine } = await import("../src/holder/costInputs"); // reads the contracts: loaded when it runs
+  const { costLine, readHolding } = await import("../src/holder/costInputs"); // reads the contracts: loaded when it runs
   const reads: StepReads = {
     basis: (blockTag) => quoteBasis(ctx.system.exchange, token, blockTag),
     nav: () => token.navPerShare(),
@@ -41,7 +41,7 @@ async function runFlow(
     for (const line of await stepLines(step, reads)) console.log(line);
     const holding = holdingOf(step);
     if (holding && days !== undefined) {
-      const cost = await readCostLine(ctx.signer, input.token, { ...holding, days }, closes);
+      const cost = costLine(await readHolding(ctx.signer, input.token, { ...holding, days }, closes));
       console.log(`cost: ${cost}; more on the app's Decay page (#/decay)`);
     }
   };

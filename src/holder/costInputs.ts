@@ -56,16 +56,10 @@ export async function readHolding(
 }
 
 /**
- * The cost line of a holding, read from the chain (`readHolding`) and estimated (./cost.ts), with where its volatility
- * comes from: the sentence lt:mint and lt:buy print before they trade.
+ * The cost line of a holding read by `readHolding`: the sentence of ./cost.ts, with the 5-95% range where the
+ * volatility is known, and where that volatility comes from. What lt:mint and lt:buy print before they trade.
  */
-export async function readCostLine(
-  runner: ContractRunner,
-  token: string,
-  holding: { amount: bigint; route: Route; days: number },
-  closes?: (market: string) => Promise<PricePoint[] | undefined>,
-): Promise<string> {
-  const { input, names, volatilitySource } = await readHolding(runner, token, holding, closes);
+export function costLine({ input, names, volatilitySource }: HoldingContext): string {
   const volatility = input.volatility;
   const range =
     volatility === undefined ? undefined : outcomeRange(runMonteCarlo(rangeOptions({ ...input, volatility })).summary);
