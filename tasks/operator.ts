@@ -1,8 +1,9 @@
 import { task } from "hardhat/config";
-import { getAddress, MaxUint256, parseUnits } from "ethers";
+import { MaxUint256 } from "ethers";
 import { resolveMarket } from "../src/chain/addressBook";
 import { writeAddressBook } from "../src/node/addressBookFile";
-import { parseAmount, parseBps } from "../src/text/input";
+import { parseAmount } from "../src/text/input";
+import { changedFees } from "../src/holder/fees";
 import { formatLeverage } from "../src/text/format";
 import { createdToken, leverageWad, parseLeverage } from "../src/deployment/listing";
 import { rebalanceLines } from "../src/reads/tokenReport";
@@ -77,27 +78,7 @@ task("lt:set-fees", "Changes a token's fees (omitted ones stay as they are)")
       recipient?: string;
     }>(async (args, { resolveToken }) => {
       const token = await resolveToken(args.token);
-      const current = await token.fees();
-      let recipient = current.recipient;
-      if (args.recipient !== undefined) {
-        try {
-          recipient = getAddress(args.recipient);
-        } catch {
-          throw new UserError(`--recipient must be an address, not "${args.recipient}"`);
-        }
-      }
-      const management =
-        args.managementPerYear === undefined
-          ? current.managementFeePerYear
-          : parseAmount(args.managementPerYear, 16, "--management-per-year", { allowZero: true });
-      if (management > parseUnits("0.1", 18)) throw new UserError("--management-per-year is capped at 10 (percent)");
-      const fees = {
-        mintFeeBps: args.mintBps === undefined ? current.mintFeeBps : parseBps(args.mintBps, "--mint-bps", 100),
-        redeemFeeBps:
-          args.redeemBps === undefined ? current.redeemFeeBps : parseBps(args.redeemBps, "--redeem-bps", 100),
-        managementFeePerYear: management,
-        recipient,
-      };
+      const fees = changedFees(await token.fees(), args);
       await send(`set fees of ${await token.symbol()}`, token.setFees, fees);
     }),
   );
