@@ -5,7 +5,7 @@ import { formatAmount } from "../src/text/format";
 import { USDC_DECIMALS } from "../src/text/units";
 import { UserError } from "../src/text/userError";
 import type { System } from "../src/chain/contracts";
-import { uniswapV2 } from "../src/dex/uniswapV2";
+import { swapReceived, uniswapV2 } from "../src/dex/uniswapV2";
 import { findPool, liquidityTokenAmount, type Pool } from "../src/dex/pool";
 import type { LeveragedToken } from "../typechain-types";
 import { ensureAllowance, send, tradeDeadline, withContext, type TaskContext } from "./context";
@@ -115,14 +115,9 @@ task("lt:swap", "Swaps on the token's Uniswap V2 pool: USDC for a token or a tok
         signer.address,
         await tradeDeadline(ctx),
       );
-      // The swap's own transfer to the signer (a balance difference could include someone else's transfer).
-      const transfer = receipt.logs
-        .filter((log) => log.address.toLowerCase() === path[1].toLowerCase())
-        .map((log) => buy.contract.interface.parseLog(log))
-        .find((parsed) => parsed?.name === "Transfer" && parsed.args.to === signer.address);
-      const received = transfer
-        ? (transfer.args.value as bigint)
-        : (await buy.contract.balanceOf(signer.address)) - before;
+      const received =
+        swapReceived(receipt, path[1], buy.contract.interface, signer.address) ??
+        (await buy.contract.balanceOf(signer.address)) - before;
       console.log(
         `received ${formatAmount(received, buy.decimals, 6)} ${buy.symbol} for ${args.amount} ${sell.symbol} in block ${receipt.blockNumber}`,
       );
