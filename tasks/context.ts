@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { addressBookPath, readAddressBook } from "../src/node/addressBookFile";
 import { UserError } from "../src/text/userError";
 import { describeError } from "../src/chain/reverts";
-import { minedReceipt, sendWithMargin, signLocally, waitMined, type Sendable } from "../src/tx/mined";
+import { signLocally, simulateAndSend, waitMined, type Sendable } from "../src/tx/mined";
 import { checkDeployedChain } from "../src/chain/addressBook";
 import { chainDeadline } from "../src/chain/blocks";
 import type { System } from "../src/chain/contracts";
@@ -76,10 +76,8 @@ export function withContext<Args>(action: (args: Args, ctx: TaskContext) => Prom
 
 /** Simulates a contract call, then sends it and waits for its receipt; prints one line with its hash and gas. */
 export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
-  await method.staticCall(...args);
-  const tx = await sendWithMargin(method, args);
-  const receipt = await minedReceipt(label, tx, waitMined);
-  console.log(`${label}: ${tx.hash} (gas ${receipt.gasUsed})`);
+  const { hash, receipt } = await simulateAndSend(label, method, args, waitMined);
+  console.log(`${label}: ${hash} (gas ${receipt.gasUsed})`);
   return receipt;
 }
 

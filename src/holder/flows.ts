@@ -14,7 +14,7 @@ import { UserError } from "../text/userError";
 import { chainDeadline } from "../chain/blocks";
 import { formatToken, formatUsdc } from "../text/format";
 import { signPermitSignature } from "../chain/permit";
-import { minedReceipt, sendWithMargin, type Sendable } from "../tx/mined";
+import { simulateAndSend, type Sendable } from "../tx/mined";
 import { checkMint, checkRedeem, requireShares, requireUsdc } from "./checks";
 
 /*
@@ -95,19 +95,12 @@ async function sendStep<A extends unknown[]>(
   method: Sendable<A>,
   ...args: A
 ): Promise<ContractTransactionReceipt> {
-  await session.onStep({ step: "simulate", label });
-  await method.staticCall(...args);
-  await session.onStep({ step: "confirm", label });
-  const tx = await sendWithMargin(method, args);
-  await session.onStep({ step: "pending", label, hash: tx.hash });
-  const receipt = await minedReceipt(label, tx, session.waitMined);
-  await session.onStep({
-    step: "mined",
-    label,
-    hash: tx.hash,
-    gasUsed: receipt.gasUsed,
-    blockNumber: receipt.blockNumber,
+  const { hash, receipt } = await simulateAndSend(label, method, args, session.waitMined, {
+    simulating: () => session.onStep({ step: "simulate", label }),
+    confirming: () => session.onStep({ step: "confirm", label }),
+    sent: (hash) => session.onStep({ step: "pending", label, hash }),
   });
+  await session.onStep({ step: "mined", label, hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber });
   return receipt;
 }
 

@@ -40,6 +40,32 @@ export async function sendWithMargin<A extends unknown[]>(
   return (method as unknown as (...a: unknown[]) => Promise<ContractTransactionResponse>)(...args, { gasLimit });
 }
 
+/** Where a send stands as it goes: simulated, asked of the signer, sent (its hash). */
+export interface SendProgress {
+  simulating?(): void | Promise<void>;
+  confirming?(): void | Promise<void>;
+  sent?(hash: string): void | Promise<void>;
+}
+
+/**
+ * Simulates `method(...args)` (nothing is sent when it reverts), sends it with the margin, and waits for its receipt
+ * (`minedReceipt`, by `wait`); `progress` hears each stage. How the tasks and the holder's flows send.
+ */
+export async function simulateAndSend<A extends unknown[]>(
+  label: string,
+  method: Sendable<A>,
+  args: A,
+  wait?: (tx: ContractTransactionResponse) => Promise<ContractTransactionReceipt | null>,
+  progress: SendProgress = {},
+): Promise<{ hash: string; receipt: ContractTransactionReceipt }> {
+  await progress.simulating?.();
+  await method.staticCall(...args);
+  await progress.confirming?.();
+  const tx = await sendWithMargin(method, args);
+  await progress.sent?.(tx.hash);
+  return { hash: tx.hash, receipt: await minedReceipt(label, tx, wait) };
+}
+
 /**
  * `tx`'s receipt once mined, waited for by `wait` (ethers' own by default): a revert once mined is a
  * `MinedRevertError` (`explainMinedRevert`), a receipt that is missing or not a success an error naming `label`.
