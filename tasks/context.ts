@@ -1,12 +1,14 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { getAddress, Wallet, type BaseContract } from "ethers";
+import type { BaseContract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Interface } from "ethers";
 import { existsSync } from "node:fs";
 import { addressBookPath, readAddressBook } from "../src/node/addressBookFile";
 import { UserError } from "../src/text/userError";
 import { describeError } from "../src/chain/reverts";
-import { minedReceipt, sendWithMargin, waitMined, type Sendable } from "../src/tx/mined";
+import { signLocally, simulateAndSend, waitMined, type Sendable } from "../src/tx/mined";
+import { checkDeployedChain } from "../src/chain/addressBook";
+import { chainDeadline } from "../src/chain/blocks";
 import type { System } from "../src/chain/contracts";
 import type { LeveragedToken } from "../typechain-types";
 
@@ -35,23 +37,8 @@ async function loadContext(hre: HardhatRuntimeEnvironment): Promise<TaskContext>
   // In-process, only a deployment made in this same process (a test's) can exist.
   if (network === "hardhat" && !existsSync(addressBookPath(root, network))) throw new UserError(TASKS_NEED_A_NODE);
   const book = readAddressBook(root, network);
-  let chainId: bigint;
-  try {
-    chainId = (await hre.ethers.provider.getNetwork()).chainId;
-  } catch {
-    const url = "url" in hre.network.config ? hre.network.config.url : network;
-    throw new UserError(`cannot reach network ${network} at ${url}: is the node running (npx hardhat node)?`);
-  }
-  if (Number(chainId) !== book.chainId) {
-    throw new UserError(
-      `wrong network: deployments/${network}.json is for chain ${book.chainId} but the RPC answers chain ${chainId}`,
-    );
-  }
-  if ((await hre.ethers.provider.getCode(book.factory)) === "0x") {
-    throw new UserError(
-      `no contract at the factory of deployments/${network}.json: the chain was reset; run npm run deploy -- --network ${network}`,
-    );
-  }
+  const url = "url" in hre.network.config ? hre.network.config.url : network;
+  await checkDeployedChain(hre.ethers.provider, book, network, url);
   const [signer] = await hre.ethers.getSigners();
   if (!signer) throw new UserError(`network ${network} has no account to sign with (DEPLOYER_PRIVATE_KEY)`);
   const { accounts } = hre.network.config;
@@ -87,24 +74,10 @@ export function withContext<Args>(action: (args: Args, ctx: TaskContext) => Prom
   };
 }
 
-/**
- * Makes `signer` (a network's configured key) sign each transaction itself and broadcast it signed: Hardhat's signer
- * sends it and then asks the node for it until the node knows it, forever, so a transaction the network dropped
- * before that first look hung the task (found by the rehearsal: lt:mint ran past 5 minutes with nothing printed).
- * The response of a broadcast is built from the signed bytes, which `waitMined` sends again if the network drops it.
- */
-export function signLocally(signer: HardhatEthersSigner, key: string): void {
-  const wallet = new Wallet(key, signer.provider);
-  if (wallet.address !== signer.address) return;
-  signer.sendTransaction = (tx) => wallet.sendTransaction(tx);
-}
-
 /** Simulates a contract call, then sends it and waits for its receipt; prints one line with its hash and gas. */
 export async function send<A extends unknown[]>(label: string, method: Sendable<A>, ...args: A) {
-  await method.staticCall(...args);
-  const tx = await sendWithMargin(method, args);
-  const receipt = await minedReceipt(label, tx, waitMined);
-  console.log(`${label}: ${tx.hash} (gas ${receipt.gasUsed})`);
+  const { hash, receipt } = await simulateAndSend(label, method, args, waitMined);
+  console.log(`${label}: ${hash} (gas ${receipt.gasUsed})`);
   return receipt;
 }
 
@@ -123,21 +96,8 @@ export async function ensureAllowance(
   await send(`approve ${await token.symbol()}`, token.approve, spender, amount);
 }
 
-/** `--to`: an address, or `fallback` when not given; anything else is a UserError. */
-export function parseRecipient(input: string | undefined, fallback: string): string {
-  if (input === undefined || input === "") return fallback;
-  try {
-    return getAddress(input);
-  } catch {
-    throw new UserError(`--to must be an address (0x followed by 40 hex digits), not "${input}"`);
-  }
-}
-
 /** How long a signed permit or a DEX trade may wait to be mined. */
 export const DEADLINE_SECONDS = 20 * 60;
 
 /** A trade's deadline: the chain's time plus DEADLINE_SECONDS. */
-export async function tradeDeadline({ hre }: TaskContext): Promise<bigint> {
-  const block = await hre.ethers.provider.getBlock("latest");
-  return BigInt((block?.timestamp ?? Math.floor(Date.now() / 1000)) + DEADLINE_SECONDS);
-}
+export const tradeDeadline = ({ hre }: TaskContext) => chainDeadline(hre.ethers.provider, DEADLINE_SECONDS);

@@ -5,7 +5,8 @@ import { formatAmount } from "../src/text/format";
 import { USDC_DECIMALS } from "../src/text/units";
 import { UserError } from "../src/text/userError";
 import type { System } from "../src/chain/contracts";
-import { uniswapV2 } from "../src/dex/uniswapV2";
+import { swapReceived, uniswapV2 } from "../src/dex/uniswapV2";
+import { findPool, liquidityTokenAmount, type Pool } from "../src/dex/pool";
 import type { LeveragedToken } from "../typechain-types";
 import { ensureAllowance, send, tradeDeadline, withContext, type TaskContext } from "./context";
 
@@ -15,10 +16,9 @@ function router(ctx: TaskContext): Contract {
   return new Contract(dex.router, uniswapV2.router.abi as never, ctx.signer);
 }
 
-async function pairOf(ctx: TaskContext, token: string): Promise<Contract | undefined> {
-  const factory = new Contract(await router(ctx).factory(), uniswapV2.factory.abi as never, ctx.signer);
-  const pair = String(await factory.getPair(token, ctx.system.book.stablecoin));
-  return /^0x0{40}$/.test(pair) ? undefined : new Contract(pair, uniswapV2.pair.abi as never, ctx.signer);
+/** The token's pool against the stablecoin, in the router's factory; undefined when there is none. */
+async function poolOf(ctx: TaskContext, token: string): Promise<Pool | undefined> {
+  return findPool(ctx.signer, String(await router(ctx).factory()), token, ctx.system.book.stablecoin);
 }
 
 async function resolveSide(system: System, input: string, ctx: TaskContext) {
@@ -38,14 +38,8 @@ task("lt:pool:add-liquidity", "Adds a token and stablecoin to the token's Uniswa
       const slippage = parsePercent(args.slippage, "--slippage", 50);
       const token = await resolveToken(args.token);
       const [symbol, address] = [await token.symbol(), await token.getAddress()];
-      const pair = await pairOf(ctx, address);
-      let tokenAmount = (usdcAmount * 10n ** 18n) / (await token.navPerShare());
-      if (pair) {
-        const [r0, r1] = (await pair.getReserves()) as [bigint, bigint];
-        const tokenIs0 = String(await pair.token0()).toLowerCase() === address.toLowerCase();
-        const [rToken, rUsdc] = tokenIs0 ? [r0, r1] : [r1, r0];
-        if (rToken > 0n) tokenAmount = (usdcAmount * rToken) / rUsdc;
-      }
+      const pool = await poolOf(ctx, address);
+      const tokenAmount = liquidityTokenAmount(usdcAmount, await token.navPerShare(), pool);
       const [usdcBalance, tokenBalance] = [
         await system.stablecoin.balanceOf(signer.address),
         await token.balanceOf(signer.address),
@@ -90,7 +84,7 @@ task("lt:swap", "Swaps on the token's Uniswap V2 pool: USDC for a token or a tok
       const buy = await resolveSide(system, args.buy, ctx);
       const amount = parseAmount(args.amount, sell.decimals, "--amount");
       const tokenAddress = await (sell.symbol === "USDC" ? buy : sell).contract.getAddress();
-      if (!(await pairOf(ctx, tokenAddress))) {
+      if (!(await poolOf(ctx, tokenAddress))) {
         throw new UserError(
           `there is no ${sell.symbol === "USDC" ? buy.symbol : sell.symbol}/USDC pool: add liquidity first`,
         );
@@ -121,14 +115,9 @@ task("lt:swap", "Swaps on the token's Uniswap V2 pool: USDC for a token or a tok
         signer.address,
         await tradeDeadline(ctx),
       );
-      // The swap's own transfer to the signer (a balance difference could include someone else's transfer).
-      const transfer = receipt.logs
-        .filter((log) => log.address.toLowerCase() === path[1].toLowerCase())
-        .map((log) => buy.contract.interface.parseLog(log))
-        .find((parsed) => parsed?.name === "Transfer" && parsed.args.to === signer.address);
-      const received = transfer
-        ? (transfer.args.value as bigint)
-        : (await buy.contract.balanceOf(signer.address)) - before;
+      const received =
+        swapReceived(receipt, path[1], buy.contract.interface, signer.address) ??
+        (await buy.contract.balanceOf(signer.address)) - before;
       console.log(
         `received ${formatAmount(received, buy.decimals, 6)} ${buy.symbol} for ${args.amount} ${sell.symbol} in block ${receipt.blockNumber}`,
       );

@@ -3,9 +3,8 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { getAddress, isAddress } from "ethers";
 import { UserError } from "../src/text/userError";
-import { formatToken, formatUsdc, table } from "../src/text/format";
 import { checkIndexerNetwork, indexerGet, indexerUrl, readPortfolio } from "../src/indexer/client";
-import { portfolioCsv, portfolioJson, portfolioTotals } from "../src/indexer/portfolio";
+import { portfolioCsv, portfolioJson, portfolioReport } from "../src/indexer/portfolio";
 import { feesReport, type FeesBody } from "../src/indexer/fees";
 import { TASKS_NEED_A_NODE } from "./context";
 
@@ -39,27 +38,7 @@ task("lt:portfolio", "A holder's positions, cost basis, profit and loss and fees
         console.log(JSON.stringify(portfolioJson(portfolio)));
         return;
       }
-      const totals = portfolioTotals(portfolio.positions);
-      console.log(`${portfolio.account} (indexer ${base})`);
-      console.log(
-        table(
-          ["token", "shares", "NAV", "value", "cost basis", "realized PnL", "unrealized PnL", "fees paid", "NAV block"],
-          portfolio.positions.map((p) => [
-            p.symbol,
-            formatToken(p.shares),
-            formatUsdc(p.nav, 4),
-            formatUsdc(p.value),
-            formatUsdc(p.costBasis),
-            formatUsdc(p.realizedPnl),
-            formatUsdc(p.unrealizedPnl),
-            formatUsdc(p.feesPaid),
-            String(p.navBlock),
-          ]),
-        ),
-      );
-      console.log(
-        `total: value ${formatUsdc(totals.value)} USDC, cost ${formatUsdc(totals.costBasis)}, realized ${formatUsdc(totals.realizedPnl)}, unrealized ${formatUsdc(totals.unrealizedPnl)}, fees ${formatUsdc(totals.feesPaid)}`,
-      );
+      console.log(portfolioReport(portfolio, base));
       if (args.csv) console.log(`${portfolio.activity.length} transactions written to ${args.csv}`);
     }),
   );

@@ -1,19 +1,14 @@
 import { task } from "hardhat/config";
-import { getAddress, MaxUint256, parseUnits } from "ethers";
+import { MaxUint256 } from "ethers";
 import { resolveMarket } from "../src/chain/addressBook";
 import { writeAddressBook } from "../src/node/addressBookFile";
 import { parseAmount } from "../src/text/input";
+import { changedFees } from "../src/holder/fees";
 import { formatLeverage } from "../src/text/format";
-import { leverageWad, parseLeverage } from "../src/deployment/listing";
+import { createdToken, leverageWad, parseLeverage } from "../src/deployment/listing";
+import { rebalanceLines } from "../src/reads/tokenReport";
 import { UserError } from "../src/text/userError";
 import { send, withContext } from "./context";
-
-function parseBps(input: string, what: string, max: number): number {
-  if (!/^\d+$/.test(String(input).trim()) || Number(input) > max) {
-    throw new UserError(`${what} must be whole basis points from 0 to ${max}, not "${input}"`);
-  }
-  return Number(input);
-}
 
 task("lt:create-token", "Creates and lists a token for a market and a signed whole leverage")
   .addParam("market", "the market symbol (BTC, ETH, SOL)")
@@ -28,17 +23,7 @@ task("lt:create-token", "Creates and lists a token for a market and a signed who
         market.id,
         leverage,
       );
-      const event = receipt.logs
-        .map((log) => {
-          try {
-            return system.factory.interface.parseLog(log);
-          } catch {
-            return null;
-          }
-        })
-        .find((parsed) => parsed?.name === "TokenCreated");
-      if (!event) throw new Error("TokenCreated was not emitted");
-      const [address, , , symbol] = event.args as unknown as [string, bigint, bigint, string];
+      const { address, symbol } = createdToken(receipt, system.factory.interface);
       system.book.tokens[symbol] = address;
       writeAddressBook(hre.config.paths.root, system.book);
       console.log(`${symbol} at ${address} (added to deployments/${hre.network.name}.json)`);
@@ -93,27 +78,7 @@ task("lt:set-fees", "Changes a token's fees (omitted ones stay as they are)")
       recipient?: string;
     }>(async (args, { resolveToken }) => {
       const token = await resolveToken(args.token);
-      const current = await token.fees();
-      let recipient = current.recipient;
-      if (args.recipient !== undefined) {
-        try {
-          recipient = getAddress(args.recipient);
-        } catch {
-          throw new UserError(`--recipient must be an address, not "${args.recipient}"`);
-        }
-      }
-      const management =
-        args.managementPerYear === undefined
-          ? current.managementFeePerYear
-          : parseAmount(args.managementPerYear, 16, "--management-per-year", { allowZero: true });
-      if (management > parseUnits("0.1", 18)) throw new UserError("--management-per-year is capped at 10 (percent)");
-      const fees = {
-        mintFeeBps: args.mintBps === undefined ? current.mintFeeBps : parseBps(args.mintBps, "--mint-bps", 100),
-        redeemFeeBps:
-          args.redeemBps === undefined ? current.redeemFeeBps : parseBps(args.redeemBps, "--redeem-bps", 100),
-        managementFeePerYear: management,
-        recipient,
-      };
+      const fees = changedFees(await token.fees(), args);
       await send(`set fees of ${await token.symbol()}`, token.setFees, fees);
     }),
   );
@@ -141,21 +106,7 @@ task("lt:rebalance", "Rebalances a token now, if a rebalance is due")
     withContext<{ token: string }>(async (args, { resolveToken }) => {
       const token = await resolveToken(args.token);
       const receipt = await send(`rebalance ${await token.symbol()}`, token.rebalance);
-      for (const log of receipt.logs) {
-        const parsed = (() => {
-          try {
-            return token.interface.parseLog(log);
-          } catch {
-            return null;
-          }
-        })();
-        if (parsed?.name === "Rebalanced") {
-          console.log(
-            `leverage ${formatLeverage(parsed.args.leverageBefore)} -> ${formatLeverage(parsed.args.leverageAfter)}`,
-          );
-        }
-        if (parsed?.name === "WipedOut") console.log("equity had reached 0: the token is wiped out");
-      }
+      for (const line of rebalanceLines(receipt, token.interface)) console.log(line);
     }),
   );
 

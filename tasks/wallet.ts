@@ -1,10 +1,10 @@
 import { task } from "hardhat/config";
-import { parseAmount } from "../src/text/input";
+import { parseAmount, parseRecipient } from "../src/text/input";
 import { formatToken, formatUsdc } from "../src/text/format";
 import { USDC_DECIMALS } from "../src/text/units";
 import { UserError } from "../src/text/userError";
 import { valueAtNav } from "../src/reads/tokenState";
-import { parseRecipient, send, withContext } from "./context";
+import { send, withContext } from "./context";
 
 task("lt:faucet", "Draws stablecoin from the faucet (local chains and testnets with the mock stablecoin)")
   .addOptionalParam("amount", "stablecoin to draw, in whole units", "10000")

@@ -1,3 +1,4 @@
+import type { Provider } from "ethers";
 import { z } from "zod";
 import { UserError } from "../text/userError";
 
@@ -49,4 +50,27 @@ export function resolveMarket(book: AddressBook, symbol: string): AddressBook["m
     throw new UserError(`unknown market "${symbol}": this deployment has ${Object.keys(book.markets).join(", ")}`);
   }
   return { symbol: key, ...book.markets[key] };
+}
+
+/**
+ * Checks that `provider` (network `network`, at `url`) answers, is the chain `book` was deployed to, and still has
+ * the deployment's factory; else a UserError that says what to do.
+ */
+export async function checkDeployedChain(provider: Provider, book: AddressBook, network: string, url: string) {
+  let chainId: bigint;
+  try {
+    chainId = (await provider.getNetwork()).chainId;
+  } catch {
+    throw new UserError(`cannot reach network ${network} at ${url}: is the node running (npx hardhat node)?`);
+  }
+  if (Number(chainId) !== book.chainId) {
+    throw new UserError(
+      `wrong network: deployments/${network}.json is for chain ${book.chainId} but the RPC answers chain ${chainId}`,
+    );
+  }
+  if ((await provider.getCode(book.factory)) === "0x") {
+    throw new UserError(
+      `no contract at the factory of deployments/${network}.json: the chain was reset; run npm run deploy -- --network ${network}`,
+    );
+  }
 }

@@ -36,3 +36,9 @@ export async function findBlockByTime(
   }
   return lo;
 }
+
+/** A deadline `seconds` after the chain's latest block (the computer's clock without a provider or a block). */
+export async function chainDeadline(provider: Provider | null | undefined, seconds: number): Promise<bigint> {
+  const block = await provider?.getBlock("latest");
+  return BigInt((block?.timestamp ?? Math.floor(Date.now() / 1000)) + seconds);
+}

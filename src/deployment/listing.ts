@@ -2,6 +2,7 @@
  * What the factory lists, as TypeScript needs it: the one leverage rule and the symbol rule, written as
  * LeveragedTokenFactory.createToken applies them (test/deployment/listing.test.ts holds them against the factory).
  */
+import type { Interface, TransactionReceipt } from "ethers";
 import { WAD } from "../text/units";
 import { LEVERAGE_RULE, MAX_LEVERAGE } from "../chain/enums";
 import { UserError } from "../text/userError";
@@ -32,4 +33,20 @@ export const leverageWad = (leverage: number): bigint => BigInt(leverage) * WAD;
  */
 export function tokenSymbol(asset: string, leverage: number): string {
   return `${asset}${Math.abs(leverage)}${leverage > 0 ? "L" : "S"}`;
+}
+
+/** The token a `createToken` receipt lists (its `TokenCreated` event, decoded with the factory's `iface`). */
+export function createdToken(receipt: TransactionReceipt, iface: Interface): { address: string; symbol: string } {
+  const event = receipt.logs
+    .map((log) => {
+      try {
+        return iface.parseLog(log);
+      } catch {
+        return null;
+      }
+    })
+    .find((parsed) => parsed?.name === "TokenCreated");
+  if (!event) throw new Error("TokenCreated was not emitted");
+  const [address, , , symbol] = event.args as unknown as [string, bigint, bigint, string];
+  return { address, symbol };
 }

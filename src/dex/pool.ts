@@ -1,4 +1,5 @@
 import { Contract, type ContractRunner } from "ethers";
+import type { AddressBook } from "../chain/addressBook";
 import { WAD } from "../text/units";
 import type { Reserves } from "./constantProduct";
 
@@ -42,10 +43,28 @@ export async function findPool(
   return pair === undefined ? undefined : readPool(runner, pair, token, stablecoin);
 }
 
+/** `token`'s pool against the stablecoin, when the deployment has a DEX and the token a pool. */
+export async function tokenPool(
+  runner: ContractRunner,
+  book: Pick<AddressBook, "dex" | "stablecoin">,
+  token: string,
+): Promise<Pool | undefined> {
+  return book.dex ? findPool(runner, book.dex.factory, token, book.stablecoin) : undefined;
+}
+
 /** The pool's price of one whole token in stablecoin units (6 decimals), rounded down; undefined while empty. */
 export function poolPrice(pool: Reserves): bigint | undefined {
   if (pool.tokenReserve === 0n || pool.stableReserve === 0n) return undefined;
   return (pool.stableReserve * WAD) / pool.tokenReserve;
+}
+
+/**
+ * The token side of `stable` stablecoin units added to a pool: at the pool's price, or at `nav` (stablecoin units per
+ * whole token) while the pool is empty or missing.
+ */
+export function liquidityTokenAmount(stable: bigint, nav: bigint, pool: Reserves | undefined): bigint {
+  const atNav = (stable * WAD) / nav; // a NAV of 0 is refused (RangeError) either way
+  return pool && pool.tokenReserve > 0n ? (stable * pool.tokenReserve) / pool.stableReserve : atNav;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Interface, TransactionReceipt } from "ethers";
 import factoryBuild from "@uniswap/v2-core/build/UniswapV2Factory.json";
 import pairBuild from "@uniswap/v2-core/build/UniswapV2Pair.json";
 import routerBuild from "@uniswap/v2-periphery/build/UniswapV2Router02.json";
@@ -43,3 +44,15 @@ export const uniswapV2 = {
   router: artifact("UniswapV2Router02", "@uniswap/v2-periphery/contracts/UniswapV2Router02.sol", routerBuild),
   weth: artifact("WETH9", "@uniswap/v2-periphery/contracts/test/WETH9.sol", wethBuild),
 };
+
+/**
+ * What a swap paid `to` in the coin at `coin` (decoded with its ERC-20 `iface`): the swap's own Transfer, undefined
+ * when the receipt has none (a balance difference could include someone else's transfer).
+ */
+export function swapReceived(receipt: TransactionReceipt, coin: string, iface: Interface, to: string) {
+  const transfer = receipt.logs
+    .filter((log) => log.address.toLowerCase() === coin.toLowerCase())
+    .map((log) => iface.parseLog(log))
+    .find((parsed) => parsed?.name === "Transfer" && parsed.args.to === to);
+  return transfer ? (transfer.args.value as bigint) : undefined;
+}

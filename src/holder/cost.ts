@@ -4,6 +4,7 @@ import { formatAmount, formatUsdc } from "../text/format";
 import { WAD } from "../model/fixedPoint";
 import { flatUnderlyingReturn, type MonteCarloOptions, type MonteCarloResult } from "../model/monteCarlo";
 import { expm1, feeUp } from "../model/token/types";
+import { UserError } from "../text/userError";
 
 /*
  * The cost of holding a token before a mint or a buy, the one formula the CLI (lt:mint, lt:buy --days N) and the
@@ -17,6 +18,14 @@ import { expm1, feeUp } from "../model/token/types";
 export const DEFAULT_HOLDING_DAYS = 30;
 /** The longest holding period the cost line takes (ten years). */
 export const MAX_HOLDING_DAYS = 3650;
+/** `--days`: a whole number of days from 1 to MAX_HOLDING_DAYS; anything else is a UserError. */
+export function parseHoldingDays(input: string, what = "--days"): number {
+  const days = Number(input);
+  if (!/^\d+$/.test(input.trim()) || days < 1 || days > MAX_HOLDING_DAYS) {
+    throw new UserError(`${what} must be a whole number of days from 1 to ${MAX_HOLDING_DAYS}, not "${input}"`);
+  }
+  return days;
+}
 /** Paths of the Monte Carlo behind the range (the Decay page's count). */
 export const COST_PATHS = 5_000;
 

@@ -1,7 +1,8 @@
 import type { ContractRunner } from "ethers";
 import { connectExchange, connectToken } from "../chain/contracts";
 import type { Route } from "../dex/quotes";
-import type { HoldingInput } from "./cost";
+import { runMonteCarlo } from "../model/monteCarlo";
+import { costSentence, holdingCost, outcomeRange, rangeOptions, type HoldingInput } from "./cost";
 import { recentVolatility, type PricePoint } from "./volatility";
 
 /* The chain's side of the cost line (src/holder/cost.ts is the formula): the token's and its market's figures. */
@@ -52,4 +53,16 @@ export async function readHolding(
     names: { symbol, market: market.symbol },
     volatilitySource: recent?.source,
   };
+}
+
+/**
+ * The cost line of a holding read by `readHolding`: the sentence of ./cost.ts, with the 5-95% range where the
+ * volatility is known, and where that volatility comes from. What lt:mint and lt:buy print before they trade.
+ */
+export function costLine({ input, names, volatilitySource }: HoldingContext): string {
+  const volatility = input.volatility;
+  const range =
+    volatility === undefined ? undefined : outcomeRange(runMonteCarlo(rangeOptions({ ...input, volatility })).summary);
+  const sentence = costSentence(input, holdingCost(input), names, range);
+  return `${sentence}${volatilitySource ? ` (volatility from ${volatilitySource})` : ""}`;
 }

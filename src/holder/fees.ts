@@ -1,4 +1,7 @@
+import { getAddress, parseUnits } from "ethers";
 import { expm1 } from "../model/token/types";
+import { parseAmount, parseBps } from "../text/input";
+import { UserError } from "../text/userError";
 import { formatAmount, formatBps, formatRatePerYear } from "../text/format";
 import { USDC_DECIMALS } from "../text/units";
 
@@ -44,4 +47,42 @@ export function describeFees(fees: {
     );
   }
   return lines;
+}
+
+/** A token's fees as the token holds them (`fees()`). */
+export interface TokenFees {
+  mintFeeBps: bigint;
+  redeemFeeBps: bigint;
+  managementFeePerYear: bigint;
+  recipient: string;
+}
+
+/**
+ * `current` with the changes an operator typed (lt:set-fees: basis points, percent a year, an address; an omitted
+ * one stays), held to the token's caps (100 bps, 10% a year); anything else is a UserError.
+ */
+export function changedFees(
+  current: TokenFees,
+  changes: { mintBps?: string; redeemBps?: string; managementPerYear?: string; recipient?: string },
+) {
+  let recipient = current.recipient;
+  if (changes.recipient !== undefined) {
+    try {
+      recipient = getAddress(changes.recipient);
+    } catch {
+      throw new UserError(`--recipient must be an address, not "${changes.recipient}"`);
+    }
+  }
+  const management =
+    changes.managementPerYear === undefined
+      ? current.managementFeePerYear
+      : parseAmount(changes.managementPerYear, 16, "--management-per-year", { allowZero: true });
+  if (management > parseUnits("0.1", 18)) throw new UserError("--management-per-year is capped at 10 (percent)");
+  return {
+    mintFeeBps: changes.mintBps === undefined ? current.mintFeeBps : parseBps(changes.mintBps, "--mint-bps", 100),
+    redeemFeeBps:
+      changes.redeemBps === undefined ? current.redeemFeeBps : parseBps(changes.redeemBps, "--redeem-bps", 100),
+    managementFeePerYear: management,
+    recipient,
+  };
 }

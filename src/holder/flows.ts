@@ -8,12 +8,13 @@ import {
 import type { AddressBook } from "../chain/addressBook";
 import { withSlippage } from "../text/input";
 import { connectStablecoin, connectToken, connectTradeRouter } from "../chain/contracts";
-import { findPool, type Pool } from "../dex/pool";
+import { tokenPool, type Pool } from "../dex/pool";
 import { quoteBuy, quoteSell, type Route, type TradeQuote } from "../dex/quotes";
 import { UserError } from "../text/userError";
+import { chainDeadline } from "../chain/blocks";
 import { formatToken, formatUsdc } from "../text/format";
 import { signPermitSignature } from "../chain/permit";
-import { minedReceipt, sendWithMargin, type Sendable } from "../tx/mined";
+import { simulateAndSend, type Sendable } from "../tx/mined";
 import { checkMint, checkRedeem, requireShares, requireUsdc } from "./checks";
 
 /*
@@ -94,19 +95,12 @@ async function sendStep<A extends unknown[]>(
   method: Sendable<A>,
   ...args: A
 ): Promise<ContractTransactionReceipt> {
-  await session.onStep({ step: "simulate", label });
-  await method.staticCall(...args);
-  await session.onStep({ step: "confirm", label });
-  const tx = await sendWithMargin(method, args);
-  await session.onStep({ step: "pending", label, hash: tx.hash });
-  const receipt = await minedReceipt(label, tx, session.waitMined);
-  await session.onStep({
-    step: "mined",
-    label,
-    hash: tx.hash,
-    gasUsed: receipt.gasUsed,
-    blockNumber: receipt.blockNumber,
+  const { hash, receipt } = await simulateAndSend(label, method, args, session.waitMined, {
+    simulating: () => session.onStep({ step: "simulate", label }),
+    confirming: () => session.onStep({ step: "confirm", label }),
+    sent: (hash) => session.onStep({ step: "pending", label, hash }),
   });
+  await session.onStep({ step: "mined", label, hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber });
   return receipt;
 }
 
@@ -119,10 +113,7 @@ async function takesPermits(coin: { nonces(owner: string): Promise<bigint> }, ow
 }
 
 /** The chain's time plus the session's deadline. */
-async function deadline(session: HolderSession): Promise<bigint> {
-  const block = await session.signer.provider?.getBlock("latest");
-  return BigInt((block?.timestamp ?? Math.floor(Date.now() / 1000)) + session.deadlineSeconds);
-}
+const deadline = (session: HolderSession) => chainDeadline(session.signer.provider, session.deadlineSeconds);
 
 /** The decoded event `name` of `contract` in a receipt. */
 export function eventOf(receipt: ContractTransactionReceipt, contract: BaseContract, name: string) {
@@ -259,15 +250,6 @@ function tradeRouter(session: HolderSession) {
     );
   }
   return connectTradeRouter(address, session.signer);
-}
-
-/** `token`'s pool against the stablecoin, when the deployment has a DEX and the token a pool. */
-export async function tokenPool(
-  runner: Signer | NonNullable<Signer["provider"]>,
-  book: HolderSession["book"],
-  token: string,
-): Promise<Pool | undefined> {
-  return book.dex ? findPool(runner, book.dex.factory, token, book.stablecoin) : undefined;
 }
 
 /** Both routes of a buy or a sell of `amount`, as the TradeRouter compares them (for a preview or a trade). */

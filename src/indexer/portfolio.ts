@@ -1,5 +1,6 @@
 import { formatUnits, getAddress } from "ethers";
 import { TOKEN_DECIMALS, USDC_DECIMALS } from "../text/units";
+import { formatToken, formatUsdc, table } from "../text/format";
 
 /*
  * A holder's portfolio as the indexer's /portfolio/:account gives it, and the forms people take away: JSON in human
@@ -101,6 +102,38 @@ export function portfolioTotals(positions: PortfolioPosition[]): PortfolioTotals
 
 const usdc = (v: bigint) => formatUnits(v, USDC_DECIMALS);
 const shares = (v: bigint) => formatUnits(v, TOKEN_DECIMALS);
+
+/** `lt:portfolio`'s table: who (from `indexer`), a row a position, and the totals. */
+export function portfolioReport(portfolio: Portfolio, indexer: string): string {
+  const totals = portfolioTotals(portfolio.positions);
+  const rows = portfolio.positions.map((p) => [
+    p.symbol,
+    formatToken(p.shares),
+    formatUsdc(p.nav, 4),
+    formatUsdc(p.value),
+    formatUsdc(p.costBasis),
+    formatUsdc(p.realizedPnl),
+    formatUsdc(p.unrealizedPnl),
+    formatUsdc(p.feesPaid),
+    String(p.navBlock),
+  ]);
+  const header = [
+    "token",
+    "shares",
+    "NAV",
+    "value",
+    "cost basis",
+    "realized PnL",
+    "unrealized PnL",
+    "fees paid",
+    "NAV block",
+  ];
+  return [
+    `${portfolio.account} (indexer ${indexer})`,
+    table(header, rows),
+    `total: value ${formatUsdc(totals.value)} USDC, cost ${formatUsdc(totals.costBasis)}, realized ${formatUsdc(totals.realizedPnl)}, unrealized ${formatUsdc(totals.unrealizedPnl)}, fees ${formatUsdc(totals.feesPaid)}`,
+  ].join("\n");
+}
 
 /** `lt:portfolio --json`: every amount a decimal string in human units. */
 export function portfolioJson(portfolio: Portfolio) {

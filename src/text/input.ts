@@ -1,5 +1,5 @@
 /** Amounts as users type them: strict parsing, percentages and slippage limits. */
-import { parseUnits } from "ethers";
+import { getAddress, parseUnits } from "ethers";
 import { UserError } from "./userError";
 
 // Units and formatting live in ./units and ./format; they are re-exported for the modules that import them here.
@@ -35,4 +35,22 @@ export function parsePercent(input: string, what: string, max = 100): number {
 export function withSlippage(amount: bigint, percent: number): bigint {
   const ppm = BigInt(Math.round(percent * 10_000));
   return (amount * (1_000_000n - ppm)) / 1_000_000n;
+}
+
+/** Whole basis points from 0 to `max` ("25"); anything else is a UserError naming `what`. */
+export function parseBps(input: string, what: string, max: number): number {
+  if (!/^\d+$/.test(String(input).trim()) || Number(input) > max) {
+    throw new UserError(`${what} must be whole basis points from 0 to ${max}, not "${input}"`);
+  }
+  return Number(input);
+}
+
+/** `--to`: an address, or `fallback` when not given; anything else is a UserError. */
+export function parseRecipient(input: string | undefined, fallback: string): string {
+  if (input === undefined || input === "") return fallback;
+  try {
+    return getAddress(input);
+  } catch {
+    throw new UserError(`--to must be an address (0x followed by 40 hex digits), not "${input}"`);
+  }
 }

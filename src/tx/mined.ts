@@ -1,4 +1,11 @@
-import { isError, Transaction, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import {
+  isError,
+  Transaction,
+  Wallet,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  type Signer,
+} from "ethers";
 import { UserError } from "../text/userError";
 import { MinedRevertError } from "../chain/reverts";
 
@@ -31,6 +38,32 @@ export async function sendWithMargin<A extends unknown[]>(
 ): Promise<ContractTransactionResponse> {
   const gasLimit = withGasMargin(await method.estimateGas(...args));
   return (method as unknown as (...a: unknown[]) => Promise<ContractTransactionResponse>)(...args, { gasLimit });
+}
+
+/** Where a send stands as it goes: simulated, asked of the signer, sent (its hash). */
+export interface SendProgress {
+  simulating?(): void | Promise<void>;
+  confirming?(): void | Promise<void>;
+  sent?(hash: string): void | Promise<void>;
+}
+
+/**
+ * Simulates `method(...args)` (nothing is sent when it reverts), sends it with the margin, and waits for its receipt
+ * (`minedReceipt`, by `wait`); `progress` hears each stage. How the tasks and the holder's flows send.
+ */
+export async function simulateAndSend<A extends unknown[]>(
+  label: string,
+  method: Sendable<A>,
+  args: A,
+  wait?: (tx: ContractTransactionResponse) => Promise<ContractTransactionReceipt | null>,
+  progress: SendProgress = {},
+): Promise<{ hash: string; receipt: ContractTransactionReceipt }> {
+  await progress.simulating?.();
+  await method.staticCall(...args);
+  await progress.confirming?.();
+  const tx = await sendWithMargin(method, args);
+  await progress.sent?.(tx.hash);
+  return { hash: tx.hash, receipt: await minedReceipt(label, tx, wait) };
 }
 
 /**
@@ -104,4 +137,16 @@ export async function waitMined(
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/**
+ * Makes `signer` (a network's configured key) sign each transaction itself and broadcast it signed: Hardhat's signer
+ * sends it and then asks the node for it until the node knows it, forever, so a transaction the network dropped
+ * before that first look hung the task (found by the rehearsal: lt:mint ran past 5 minutes with nothing printed).
+ * The response of a broadcast is built from the signed bytes, which `waitMined` sends again if the network drops it.
+ */
+export function signLocally(signer: Pick<Signer, "provider" | "sendTransaction"> & { address: string }, key: string) {
+  const wallet = new Wallet(key, signer.provider);
+  if (wallet.address !== signer.address) return;
+  signer.sendTransaction = (tx) => wallet.sendTransaction(tx);
 }

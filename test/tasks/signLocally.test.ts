@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { parseEther } from "ethers";
-import { signLocally } from "../../tasks/context";
-import { waitMined } from "../../src/tx/mined";
+import { signLocally, waitMined } from "../../src/tx/mined";
 
 /** Hardhat's first dev account's key (public: every Hardhat install prints it). */
 const FIRST_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
