@@ -37,6 +37,18 @@ library TokenArgs {
     ) internal view returns (bytes memory) {
         IERC20 collateral = exchange.collateral();
         uint256 scale = 10 ** (18 - IERC20Metadata(address(collateral)).decimals());
+        return pack(exchange, marketId, collateral, scale, targetLeverage, initialNav);
+    }
+
+    /// @notice The six arguments in their order in a clone's code, as `word` reads them (any values: unchecked).
+    function pack(
+        IPerpExchange exchange,
+        uint256 marketId,
+        IERC20 collateral,
+        uint256 scale,
+        int256 targetLeverage,
+        uint256 initialNav
+    ) internal pure returns (bytes memory) {
         return abi.encode(exchange, marketId, collateral, scale, targetLeverage, initialNav);
     }
 
