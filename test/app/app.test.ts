@@ -247,6 +247,8 @@ describe("the app in a browser", function () {
       const panelTab = panel ? await page.locator(`#${panel}`).textContent() : undefined;
       return { focused, current, panelTab };
     };
+    // The panel's form appears once the token list has loaded; the tabs are there before it.
+    await page.getByRole("textbox", { name: "Amount", exact: true }).waitFor();
     await tab("Mint").focus();
     await page.keyboard.press("ArrowRight");
     expect(await selected()).to.deep.equal({ focused: "Redeem", current: "Redeem", panelTab: "Redeem" });
