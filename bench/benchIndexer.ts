@@ -20,6 +20,7 @@ import { table } from "../src/text/format";
 import { startIndexer, waitForBlock } from "../src/indexer/server";
 import { parseUsdc } from "../src/text/units";
 import { freePort, startNode } from "../scripts/localNode";
+import { metricsReport } from "./ponderMetrics";
 
 const HOLDERS = 10_000;
 const PER_BLOCK = 200;
@@ -99,6 +100,7 @@ export async function measureIndexer(hre: HardhatRuntimeEnvironment): Promise<st
     const up = performance.now();
     await waitForBlock(indexer.url, head, 600_000);
     const done = performance.now();
+    const profile = metricsReport(await (await fetch(`${indexer.url}/metrics`)).text());
 
     stage = "queries";
     const times: number[] = [];
@@ -162,6 +164,9 @@ export async function measureIndexer(hre: HardhatRuntimeEnvironment): Promise<st
           ],
         ],
       ),
+      "",
+      "where the indexing time went (Ponder's /metrics):",
+      ...profile.map((line) => `  ${line}`),
     ].join("\n");
   } catch (error) {
     throw new Error(`indexer bench, ${stage}: ${error instanceof Error ? error.message : String(error)}`);

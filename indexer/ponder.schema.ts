@@ -162,13 +162,17 @@ export const position = onchainTable(
   (table) => ({ pk: primaryKey({ columns: [table.account, table.token] }), accountIdx: index().on(table.account) }),
 );
 
-/** A share movement whose stablecoin side comes later in its transaction (the pool's Swap, the router's redeem). */
+/**
+ * A share movement whose stablecoin side comes later in its transaction (the pool's Swap, the router's redeem), or
+ * (side "fees", via the token) a new token's fee recipient from its FeesUpdated, which comes before the factory's
+ * TokenCreated.
+ */
 export const pending = onchainTable(
   "pending",
   (t) => ({
     txHash: t.hex().notNull(),
     via: t.hex().notNull(), // the pair or the router
-    side: t.text().notNull(), // "in" (the account received shares) or "out"
+    side: t.text().notNull(), // "in" (the account received shares), "out", or "fees" (account: the fee recipient)
     account: t.hex().notNull(),
     token: t.hex().notNull(),
     shares: t.bigint().notNull(),

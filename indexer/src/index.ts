@@ -51,32 +51,66 @@ async function tokenRow(context: Context, address: Hex): Promise<TokenRow | null
   return context.db.find(token, { address });
 }
 
+type TokenState = Pick<TokenRow, "nav" | "equity" | "currentLeverage">;
+
+const stateCalls = (address: Hex) =>
+  [
+    { abi: tokenAbi, address, functionName: "navPerShare" },
+    { abi: tokenAbi, address, functionName: "equity" },
+    { abi: tokenAbi, address, functionName: "currentLeverage" },
+  ] as const;
+
 /**
- * Reads the token's NAV, equity and leverage at `block` once per block and keeps them per block and per day; later
- * events of the block that change the token's state keep it again themselves (keepBlock).
+ * The NAV, equity and leverage of `rows` at `block` in one eth_call: viem's deployless multicall (Multicall3's code
+ * run in the call itself, so no contract need be deployed on the chain). A view that reverts (a stale or invalid
+ * price: the token's views revert as a mint would) keeps the row's last value.
  */
-async function snapshot(context: Context, t: TokenRow, block: bigint, timestamp: bigint): Promise<TokenRow> {
-  let row = t;
-  if (t.navBlock < block) {
-    const address = t.address;
-    const read = async <T>(functionName: "navPerShare" | "equity" | "currentLeverage", fallback: T) => {
-      try {
-        return (await context.client.readContract({ abi: tokenAbi, address, functionName, blockNumber: block })) as T;
-      } catch {
-        return fallback; // a stale or invalid price: the token's views revert as a mint would; keep the last
-      }
-    };
-    const [nav, equity, currentLeverage] = await Promise.all([
-      read("navPerShare", t.nav),
-      read("equity", t.equity),
-      read("currentLeverage", t.currentLeverage),
-    ]);
-    row = await context.db
-      .update(token, { address })
-      .set({ nav, equity, currentLeverage, navBlock: block, navTimestamp: timestamp });
-    await keepBlock(context, row, block, timestamp);
+async function readStates(context: Context, rows: TokenRow[], block: bigint): Promise<TokenState[]> {
+  type Result = { status: "success"; result: bigint } | { status: "failure" };
+  let results: Result[];
+  try {
+    results = (await context.client.multicall({
+      contracts: rows.flatMap((t) => stateCalls(t.address)),
+      blockNumber: block,
+      deployless: true,
+      allowFailure: true,
+    })) as Result[];
+  } catch {
+    results = [];
   }
-  return row;
+  const value = (i: number, fallback: bigint) => {
+    const r = results[i];
+    return r?.status === "success" ? r.result : fallback;
+  };
+  return rows.map((t, k) => ({
+    nav: value(3 * k, t.nav),
+    equity: value(3 * k + 1, t.equity),
+    currentLeverage: value(3 * k + 2, t.currentLeverage),
+  }));
+}
+
+/**
+ * Reads the NAV, equity and leverage of the tokens of `rows` not read at `block` yet (one eth_call for all of them)
+ * and keeps them per block and per day; later events of the block that change a token's state keep it again
+ * themselves (keepBlock). Returns the rows, fresh.
+ */
+async function snapshotAll(context: Context, rows: TokenRow[], block: bigint, timestamp: bigint): Promise<TokenRow[]> {
+  const stale = rows.filter((t) => t.navBlock < block);
+  if (stale.length === 0) return rows;
+  const states = await readStates(context, stale, block);
+  const fresh = new Map<Hex, TokenRow>();
+  for (const [k, t] of stale.entries()) {
+    const row = await context.db
+      .update(token, { address: t.address })
+      .set({ ...states[k], navBlock: block, navTimestamp: timestamp });
+    await keepBlock(context, row, block, timestamp);
+    fresh.set(t.address, row);
+  }
+  return rows.map((t) => fresh.get(t.address) ?? t);
+}
+
+async function snapshot(context: Context, t: TokenRow, block: bigint, timestamp: bigint): Promise<TokenRow> {
+  return (await snapshotAll(context, [t], block, timestamp))[0];
 }
 
 async function keepBlock(context: Context, t: TokenRow, block: bigint, timestamp: bigint, flows: DayFlows = {}) {
@@ -217,7 +251,7 @@ async function addActivity(
   });
 }
 
-async function takePending(context: Context, txHash: Hex, via: Hex, side: "in" | "out") {
+async function takePending(context: Context, txHash: Hex, via: Hex, side: "in" | "out" | "fees") {
   const row = await context.db.find(pending, { txHash, via, side });
   if (row) await context.db.delete(pending, { txHash, via, side });
   return row;
@@ -254,18 +288,11 @@ async function bookFees(
 
 ponder.on("Factory:TokenCreated", async ({ event, context }) => {
   const address = lower(event.args.token);
-  let feeRecipient: Hex | null = null;
-  try {
-    const fees = await context.client.readContract({
-      abi: tokenAbi,
-      address,
-      functionName: "fees",
-      blockNumber: event.block.number,
-    });
-    feeRecipient = lower(fees.recipient);
-  } catch {
-    feeRecipient = null;
-  }
+  // The fee recipient: the token's FeesUpdated came earlier in this transaction (its initialize), before the token
+  // had a row, and left it pending; a read only for a token that emitted none. Its NAV, equity and leverage are read
+  // at its first event (its first mint) or the next price or refresh: nothing is read per token created.
+  const fees = await takePending(context, event.transaction.hash, address, "fees");
+  const feeRecipient = fees ? fees.account : await readFeeRecipient(context, address, event.block.number);
   const t: TokenRow = {
     address,
     symbol: event.args.symbol,
@@ -297,8 +324,21 @@ ponder.on("Factory:TokenCreated", async ({ event, context }) => {
     dilutionIndex: 0n,
   };
   await context.db.insert(token).values(t);
-  await snapshot(context, t, event.block.number, event.block.timestamp);
 });
+
+async function readFeeRecipient(context: Context, address: Hex, block: bigint): Promise<Hex | null> {
+  try {
+    const fees = await context.client.readContract({
+      abi: tokenAbi,
+      address,
+      functionName: "fees",
+      blockNumber: block,
+    });
+    return lower(fees.recipient);
+  } catch {
+    return null;
+  }
+}
 
 ponder.on("Factory:TokenRetired", async ({ event, context }) => {
   const t = await tokenRow(context, lower(event.args.token));
@@ -490,8 +530,25 @@ ponder.on("LeveragedToken:WipedOut", async ({ event, context }) => {
 
 ponder.on("LeveragedToken:FeesUpdated", async ({ event, context }) => {
   const address = lower(event.log.address);
+  const feeRecipient = lower(event.args.fees.recipient);
   const t = await tokenRow(context, address);
-  if (t) await context.db.update(token, { address }).set({ feeRecipient: lower(event.args.fees.recipient) });
+  if (t) {
+    await context.db.update(token, { address }).set({ feeRecipient });
+  } else {
+    // The token's initialize, before the factory's TokenCreated in the same transaction: that event takes it.
+    await context.db
+      .insert(pending)
+      .values({
+        txHash: event.transaction.hash,
+        via: address,
+        side: "fees",
+        account: feeRecipient,
+        token: address,
+        shares: 0n,
+        activityId: "",
+      })
+      .onConflictDoUpdate({ account: feeRecipient });
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -641,10 +698,10 @@ ponder.on("Feed:AnswerUpdated", async ({ event, context }) => {
     .select()
     .from(token)
     .where(eq(token.marketId, BigInt(marketId)));
-  for (const t of rows) await snapshot(context, t, event.block.number, event.block.timestamp);
+  await snapshotAll(context, rows, event.block.number, event.block.timestamp);
 });
 
 ponder.on("Refresh:block", async ({ event, context }) => {
   const rows = await context.db.sql.select().from(token);
-  for (const t of rows) await snapshot(context, t, event.block.number, event.block.timestamp);
+  await snapshotAll(context, rows, event.block.number, event.block.timestamp);
 });
