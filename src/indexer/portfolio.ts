@@ -21,7 +21,9 @@ export interface PortfolioPosition {
   unrealizedPnl: bigint;
   usdcPaid: bigint;
   usdcReceived: bigint;
+  /** Mint and redeem fees of the holder's own transactions. */
   feesPaid: bigint;
+  /** The holder's share of the management fee: the fee shares' value spread over the shares held at each accrual. */
   dilution: bigint;
   trades: number;
 }
@@ -81,12 +83,22 @@ export function parsePortfolio(body: { account: string; positions: Raw[]; activi
   };
 }
 
+/**
+ * Every fee a position paid: its mint and redeem fees and its share of the management fee (the dilution, which is
+ * inside the NAV already: shown, never subtracted again). Funding and the exchange's taker fees are the token's, in
+ * its NAV, and not apportioned to holders.
+ */
+export const feesPaidOf = (p: Pick<PortfolioPosition, "feesPaid" | "dilution">) => p.feesPaid + p.dilution;
+
 export interface PortfolioTotals {
   value: bigint;
   costBasis: bigint;
   realizedPnl: bigint;
   unrealizedPnl: bigint;
+  /** Every fee paid (`feesPaidOf`), the management fee included. */
   feesPaid: bigint;
+  /** Of which the management fee's dilution. */
+  managementFee: bigint;
 }
 
 export function portfolioTotals(positions: PortfolioPosition[]): PortfolioTotals {
@@ -96,7 +108,8 @@ export function portfolioTotals(positions: PortfolioPosition[]): PortfolioTotals
     costBasis: sum((p) => p.costBasis),
     realizedPnl: sum((p) => p.realizedPnl),
     unrealizedPnl: sum((p) => p.unrealizedPnl),
-    feesPaid: sum((p) => p.feesPaid),
+    feesPaid: sum(feesPaidOf),
+    managementFee: sum((p) => p.dilution),
   };
 }
 
@@ -114,7 +127,8 @@ export function portfolioReport(portfolio: Portfolio, indexer: string): string {
     formatUsdc(p.costBasis),
     formatUsdc(p.realizedPnl),
     formatUsdc(p.unrealizedPnl),
-    formatUsdc(p.feesPaid),
+    formatUsdc(feesPaidOf(p)),
+    formatUsdc(p.dilution),
     String(p.navBlock),
   ]);
   const header = [
@@ -126,12 +140,13 @@ export function portfolioReport(portfolio: Portfolio, indexer: string): string {
     "realized PnL",
     "unrealized PnL",
     "fees paid",
+    "of which management fee",
     "NAV block",
   ];
   return [
     `${portfolio.account} (indexer ${indexer})`,
     table(header, rows),
-    `total: value ${formatUsdc(totals.value)} USDC, cost ${formatUsdc(totals.costBasis)}, realized ${formatUsdc(totals.realizedPnl)}, unrealized ${formatUsdc(totals.unrealizedPnl)}, fees ${formatUsdc(totals.feesPaid)}`,
+    `total: value ${formatUsdc(totals.value)} USDC, cost ${formatUsdc(totals.costBasis)}, realized ${formatUsdc(totals.realizedPnl)}, unrealized ${formatUsdc(totals.unrealizedPnl)}, fees ${formatUsdc(totals.feesPaid)} (of which management fee ${formatUsdc(totals.managementFee)})`,
   ].join("\n");
 }
 
@@ -146,7 +161,8 @@ export function portfolioJson(portfolio: Portfolio) {
       costBasisUsdc: usdc(p.costBasis),
       realizedPnlUsdc: usdc(p.realizedPnl),
       unrealizedPnlUsdc: usdc(p.unrealizedPnl),
-      feesPaidUsdc: usdc(p.feesPaid),
+      feesPaidUsdc: usdc(feesPaidOf(p)),
+      managementFeeUsdc: usdc(p.dilution),
     })),
     totals: {
       valueUsdc: usdc(totals.value),
@@ -154,6 +170,7 @@ export function portfolioJson(portfolio: Portfolio) {
       realizedPnlUsdc: usdc(totals.realizedPnl),
       unrealizedPnlUsdc: usdc(totals.unrealizedPnl),
       feesPaidUsdc: usdc(totals.feesPaid),
+      managementFeeUsdc: usdc(totals.managementFee),
     },
   };
 }

@@ -4,7 +4,8 @@ import { MaxUint256 } from "ethers";
 import type { Page } from "playwright-core";
 import { TEST_WALLET_NAME } from "../../app/testing/injectedWallet";
 import { connectToken } from "../../src/chain/contracts";
-import { portfolioCsv } from "../../src/indexer/portfolio";
+import { feesPaidOf, portfolioCsv } from "../../src/indexer/portfolio";
+import { formatUsdc } from "../../src/text/format";
 import { readPortfolio } from "../../src/indexer/client";
 import { MockStablecoin__factory } from "../../typechain-types";
 import { eventually } from "../indexer/harness";
@@ -55,6 +56,10 @@ describe("the app's Portfolio page in a browser, from the indexer", function () 
     expect((await row.textContent()) ?? "").to.contain("BTC3L");
     const balance = await connectToken(h.book.tokens.BTC3L, h.provider).balanceOf(holder);
     expect(indexed.positions[0].shares).to.equal(balance);
+    // Fees paid: the mint and redeem fees and the management fee's dilution, which has its own column.
+    const header = (await positions.getByRole("row").first().textContent()) ?? "";
+    expect(header).to.contain("Fees paid").and.to.contain("Of which management fee");
+    expect((await row.textContent()) ?? "").to.contain(formatUsdc(feesPaidOf(indexed.positions[0])));
     const rows = page.getByRole("table", { name: "Transactions" }).getByRole("row");
     await eventually(async () => {
       expect(await rows.count()).to.equal(4); // the header and three transactions

@@ -180,10 +180,12 @@ describe("indexer: differential property against the chain (hardhat node + Ponde
     await chain.synced();
     await eventually(checkHolders);
     await eventually(checkRebalances);
+    await eventually(checkOperatorFees);
   }
 
   async function checkHolders(): Promise<void> {
     const { s } = chain;
+    let dilution = 0n;
     for (const h of holders) {
       const portfolio = await chain.portfolio(h.address);
       let indexed = 0n;
@@ -195,12 +197,19 @@ describe("indexer: differential property against the chain (hardhat node + Ponde
         expect(p?.shares ?? 0n, `${t} shares of holder ${h.address}`).to.equal(balance);
         if (!p) continue;
         indexed += p.realizedPnl + p.unrealizedPnl;
+        dilution += p.dilution;
         holdings += (balance * (await token.navPerShare({ blockTag: p.navBlock }))) / WAD;
       }
       const usdcDelta = (await s.usdc.balanceOf(h.address)) - start.get(h.address)!;
       const expected = usdcDelta + transfers.get(h.address)! + holdings;
       expect(indexed, `realized + unrealized of ${h.address}`).to.equal(expected);
     }
+    // The management fee's value is apportioned to the shares held at each accrual: the holders' parts are some of
+    // it (the pools' and the fee recipient's shares take the rest), never more.
+    const fees = await indexerGet<FeesBody>(chain.indexer.url, "/fees");
+    const managementFees = fees.tokens.reduce((sum, t) => sum + BigInt(String(t.managementFeeUsdc)), 0n);
+    expect(dilution, "the holders' share of the management fee").to.be.greaterThan(0n);
+    expect(dilution, "the holders' share of the management fee").to.be.at.most(managementFees);
   }
 
   /** Every rebalance, with the exchange's taker fee it paid. */
@@ -213,6 +222,31 @@ describe("indexer: differential property against the chain (hardhat node + Ponde
       const indexed = fees.rebalances.filter((r) => r.token === s.book.tokens[t].toLowerCase());
       expect(indexed.length, `${t} rebalances`).to.equal(onChain.length);
       for (const r of indexed) expect(BigInt(String(r.takerFee)), `${t} rebalance taker fee`).to.be.greaterThan(0n);
+    }
+  }
+
+  /**
+   * Each token's fee recipient (from its FeesUpdated, which comes before the factory's TokenCreated) earned the mint
+   * and redeem fees of every Minted and Redeemed.
+   */
+  async function checkOperatorFees(): Promise<void> {
+    const { s } = chain;
+    const fees = await indexerGet<FeesBody>(chain.indexer.url, "/fees");
+    for (const t of TOKENS) {
+      const token = s.tokens[t];
+      const address = s.book.tokens[t].toLowerCase();
+      const recipient = (await token.fees()).recipient.toLowerCase();
+      const row = fees.tokens.find((r) => r.address === address);
+      expect(row?.feeRecipient, `${t} fee recipient`).to.equal(recipient);
+      const minted = await token.queryFilter(token.filters.Minted());
+      const redeemed = await token.queryFilter(token.filters.Redeemed());
+      const operator = fees.operators.find((r) => r.token === address && r.operator === recipient);
+      const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n);
+      expect(BigInt(String(operator?.mintFees ?? 0)), `${t} mint fees`).to.equal(sum(minted.map((e) => e.args.fee)));
+      expect(BigInt(String(operator?.redeemFees ?? 0)), `${t} redeem fees`).to.equal(
+        sum(redeemed.map((e) => e.args.fee)),
+      );
+      expect(minted.length, `${t} minted`).to.be.greaterThan(0);
     }
   }
 

@@ -2,6 +2,7 @@ import { useSession } from "../../chain/session";
 import { usePoll } from "../../chain/usePoll";
 import { formatToken, formatUsdc } from "@lt/text/format";
 import {
+  feesPaidOf,
   parsePortfolio,
   portfolioCsv,
   portfolioTotals,
@@ -88,7 +89,10 @@ export default function PortfolioPage() {
                 <dt>Unrealized profit and loss</dt>
                 <dd>{signed(totals.unrealizedPnl)} USDC</dd>
                 <dt>Fees paid</dt>
-                <dd>{formatUsdc(totals.feesPaid)} USDC</dd>
+                <dd>
+                  {formatUsdc(totals.feesPaid)} USDC{" "}
+                  <span className="note">(management fee {formatUsdc(totals.managementFee)})</span>
+                </dd>
               </dl>
             </div>
           </div>
@@ -110,6 +114,7 @@ export default function PortfolioPage() {
                     <th scope="col">Realized</th>
                     <th scope="col">Unrealized</th>
                     <th scope="col">Fees paid</th>
+                    <th scope="col">Of which management fee</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -124,7 +129,8 @@ export default function PortfolioPage() {
                       <td className="num">{formatUsdc(p.costBasis)}</td>
                       <td className="num">{signed(p.realizedPnl)}</td>
                       <td className="num">{signed(p.unrealizedPnl)}</td>
-                      <td className="num">{formatUsdc(p.feesPaid)}</td>
+                      <td className="num">{formatUsdc(feesPaidOf(p))}</td>
+                      <td className="num">{formatUsdc(p.dilution)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -141,7 +147,9 @@ export default function PortfolioPage() {
           <ActivityTable rows={data.activity} />
           <p className="note">
             From the indexer at {indexerUrl}: average cost in USDC; a transfer in counts at NAV at its block; unrealized
-            at each token&apos;s latest indexed NAV.
+            at each token&apos;s latest indexed NAV. Fees paid: the mint and redeem fees, and the management fee (its
+            dilution of the shares held, already inside the NAV); funding and the exchange&apos;s fees are the
+            token&apos;s, inside its NAV, not split per holder.
           </p>
         </>
       )}
