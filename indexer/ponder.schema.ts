@@ -39,6 +39,15 @@ export const token = onchainTable("token", (t) => ({
   dilutionIndex: t.bigint().notNull(),
 }));
 
+/**
+ * The tokens of each market ("market:<id>") and of all ("all"), so that a price update or a refresh finds its
+ * tokens through the store's cache rather than a raw SQL query, which flushes it.
+ */
+export const tokenList = onchainTable("token_list", (t) => ({
+  id: t.text().primaryKey(),
+  tokens: t.hex().array().notNull(),
+}));
+
 /** A token's state at every block where something changed it. */
 export const tokenBlock = onchainTable(
   "token_block",

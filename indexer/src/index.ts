@@ -9,8 +9,8 @@ import {
   token,
   tokenBlock,
   tokenDay,
+  tokenList,
 } from "ponder:schema";
-import { eq } from "ponder";
 import { addCost, addProceeds, acquire, dispose, valueAt, WAD, type Ledger } from "../../src/indexer/ledger";
 import { tokenAbi } from "../abis";
 import { settings } from "../settings";
@@ -324,6 +324,7 @@ ponder.on("Factory:TokenCreated", async ({ event, context }) => {
     dilutionIndex: 0n,
   };
   await context.db.insert(token).values(t);
+  await listToken(context, address, t.marketId);
 });
 
 async function readFeeRecipient(context: Context, address: Hex, block: bigint): Promise<Hex | null> {
@@ -691,17 +692,33 @@ ponder.on("Pool:Burn", async ({ event, context }) => liquidity(context, event, "
 // Prices: every token of a market at a new price, and every token every `refreshInterval` blocks
 // ---------------------------------------------------------------------------------------------------------------
 
+const marketList = (marketId: bigint) => `market:${marketId}`;
+
+/** Adds a new token to its market's list and to the list of all. */
+async function listToken(context: Context, address: Hex, marketId: bigint) {
+  for (const id of [marketList(marketId), "all"]) {
+    await context.db
+      .insert(tokenList)
+      .values({ id, tokens: [address] })
+      .onConflictDoUpdate((r) => ({ tokens: [...r.tokens, address] }));
+  }
+}
+
+/** The token rows of a list (see `tokenList`). */
+async function listed(context: Context, id: string): Promise<TokenRow[]> {
+  const list = await context.db.find(tokenList, { id });
+  const rows = await Promise.all((list?.tokens ?? []).map((address) => tokenRow(context, address)));
+  return rows.filter((t): t is TokenRow => t !== null);
+}
+
 ponder.on("Feed:AnswerUpdated", async ({ event, context }) => {
   const marketId = settings.feeds[lower(event.log.address)];
   if (marketId === undefined) return;
-  const rows = await context.db.sql
-    .select()
-    .from(token)
-    .where(eq(token.marketId, BigInt(marketId)));
+  const rows = await listed(context, marketList(BigInt(marketId)));
   await snapshotAll(context, rows, event.block.number, event.block.timestamp);
 });
 
 ponder.on("Refresh:block", async ({ event, context }) => {
-  const rows = await context.db.sql.select().from(token);
+  const rows = await listed(context, "all");
   await snapshotAll(context, rows, event.block.number, event.block.timestamp);
 });
