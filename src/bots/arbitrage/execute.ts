@@ -6,7 +6,7 @@ import { describeError, unlessPriceRevert } from "../../chain/reverts";
 import { highestFee } from "../../tx/send";
 import { isSuperseded, submit } from "../../tx/submit";
 import { retrying, type Retry } from "../../tx/context";
-import { whyGone } from "./gone";
+import { changeSince, NAV_MOVE_TO_REPLAN, whyGone } from "./gone";
 import { UNPROFITABLE, type ArbitrageContext, type Opportunity, type Outcome, type PassReport } from "./types";
 import { txContext } from "../kit/context";
 
@@ -45,6 +45,16 @@ export async function arbitrage(context: ArbitrageContext, op: Opportunity, repo
     return "skipped";
   }
   if (profit !== op.plan.profit) {
+    // A price update or a trade since the plan's block: the plan's size no longer closes the gap (sent as it is, it
+    // left half the gap open); planned again at the head at once.
+    const change = await changeSince(context, op);
+    if (change.traded || Math.abs(change.navMove) > NAV_MOVE_TO_REPLAN) {
+      metrics?.arbitrages.inc({ outcome: "moved" });
+      const cause = change.traded ? "the pool was traded" : "NAV moved (a price update)";
+      const fields = { ...what, ...change.fields, planned: usd(op.plan.profit), simulated: usd(profit) };
+      logger.info(fields, `the chain moved after block ${op.block} (${cause}): planning again at the head`);
+      return "moved";
+    }
     // Above the band the mint or redeem rebalances first, which its preview leaves out: the simulation is the truth.
     logger.debug({ ...what, planned: usd(op.plan.profit), simulated: usd(profit) }, "simulation differs from the plan");
   }
