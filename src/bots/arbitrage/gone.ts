@@ -12,10 +12,10 @@ export interface Change {
 }
 
 /**
- * A NAV move under which a plan is made again before sending: a price update moves a 3x token's NAV by 1.5% at the
- * feeds' 0.5% deviation, the fees' accrual by far less than this between two blocks.
+ * A NAV move over which a plan is made again before sending (0.1%): a price update moves a token's NAV by the feeds'
+ * 0.5% deviation times its leverage, the fees' and funding's accrual by about 1 bp a block (seen on Base Sepolia).
  */
-export const NAV_MOVE_TO_REPLAN = 1e-4;
+export const NAV_MOVE_TO_REPLAN = 1e-3;
 
 /**
  * The pool's reserves and the token's NAV at `blockTag` (the head when omitted; the block that mined a reverted
