@@ -135,7 +135,7 @@ export class FeedDriver {
   readonly feed: RehearsalFeed;
   #pending: string | undefined;
   /** The rounds sent, with why. */
-  readonly sent: { at: number; answer: bigint; reason: RoundReason }[] = [];
+  readonly sent: { at: number; answer: bigint; reason: RoundReason; hash: string }[] = [];
 
   constructor(
     address: string,
@@ -166,7 +166,7 @@ export class FeedDriver {
     if (!reason) return undefined;
     const tx = await this.feed.updateAnswer(price);
     this.#pending = tx.hash;
-    this.sent.push({ at: now, answer: price, reason });
+    this.sent.push({ at: now, answer: price, reason, hash: tx.hash });
     return reason;
   }
 }

@@ -1,47 +1,70 @@
 /**
- * The pools' premium after each feed update, as the issue measures the arbitrageur: for every new round of a feed
- * and every token on that market with a pool, the token's premium (pool price against NAV) once the arbitrageur has
- * arbitraged that token after the round, or once `boundMs` passed without it (it saw nothing worth doing).
+ * The pools' premium after each feed update, as the issue measures the arbitrageur, counted in blocks from the block
+ * that mined the update (U). For every mined round of a feed and every token on that market with a pool, the token's
+ * |premium| (pool price against NAV) is read at one block, the first of:
+ *  - the block of the arbitrageur's arbitrage of that token planned at U or later (it answered this update: "acted");
+ *  - the block before the market's next mined update (that update moves NAV again: "cut");
+ *  - U + `windowBlocks`, the arbitrageur's fair chance (a few blocks and two of its polls) without an answer
+ *    ("waited": it saw nothing worth its gas, or was too slow).
+ * Reads are made at that block (history of the node), so when the sampler looks does not change what it measures.
  */
 import { formatUnits } from "ethers";
 import { poolPrice, premium } from "../../src/dex/pool";
 import type { TokenList } from "../../src/reads/lens";
 
-/** What the sampler needs of a feed driver: the rounds it sent. */
+/** What the sampler needs of a feed driver: the rounds it sent (their transactions' hashes). */
 export interface RoundSource {
-  sent: readonly unknown[];
+  sent: readonly { hash: string }[];
 }
+
+/** Where a round's transaction stands: mined in a block, still pending, or dropped by the node (never mined). */
+export type RoundStatus = number | "pending" | "gone";
+
+/** One arbitrage the arbitrageur logged: the block that mined it and the block its plan was read at. */
+export interface LoggedArbitrage {
+  token: string;
+  block: number;
+  planBlock: number;
+}
+
+export type SampleKind = "acted" | "cut" | "waited";
 
 export interface PremiumSample {
   market: string;
   token: string;
   /** |premium| as a fraction (0.01 is 1%). */
   premium: number;
-  /** Whether the arbitrageur had acted on the token since the update (else the wait ran out). */
-  acted: boolean;
+  kind: SampleKind;
+  /** The update's block, and how many blocks after it the premium was read. */
+  updateBlock: number;
+  blocks: number;
 }
 
 export interface PremiumSamplerOptions {
   /** The feeds by market symbol (BTC, ETH). */
   feeds: Record<string, RoundSource>;
-  /** The token list as the chain has it now (the lens through the node). */
-  read: () => Promise<TokenList>;
-  /** The tokens the arbitrageur has arbitraged so far, in order (its `arbitraged` log lines' `token`). */
-  arbitraged: () => string[];
-  /** The longest wait for the arbitrageur after an update. */
-  boundMs: number;
-  /** How often to look (default 500 ms). */
-  everyMs?: number;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Where a round's transaction stands (a receipt's block number). */
+  status: (hash: string) => Promise<RoundStatus>;
+  /** The chain's head block number. */
+  head: () => Promise<number>;
+  /** The token list as the chain had it at a block (the lens through the node). */
+  readAt: (block: number) => Promise<TokenList>;
+  /** The arbitrages logged so far (the arbitrageur's `arbitraged` lines). */
+  arbitraged: () => LoggedArbitrage[];
+  /** The arbitrageur's fair chance after an update, in blocks. */
+  windowBlocks: number;
+}
+
+interface Round {
+  market: string;
+  hash: string;
+  block?: number;
 }
 
 interface Waiting {
   market: string;
   token: string;
-  /** How many arbitrages were logged when the update was seen. */
-  seen: number;
-  until: number;
+  update: number;
 }
 
 /** |premium| of `token` in `list` as a fraction, or undefined without a pool or a NAV. */
@@ -55,55 +78,80 @@ export function absolutePremium(list: TokenList, token: string): number | undefi
 
 export class PremiumSampler {
   readonly samples: PremiumSample[] = [];
-  /** Updates seen too late in the run to be sampled (the run ended before the arbitrageur acted or the wait ran out). */
+  /** Updates whose sampling block the run did not reach (it ended within their window). */
   unsampled = 0;
   readonly #options: PremiumSamplerOptions;
-  readonly #rounds: Record<string, number> = {};
+  readonly #seen: Record<string, number> = {};
+  #rounds: Round[] = [];
   #waiting: Waiting[] = [];
 
   constructor(options: PremiumSamplerOptions) {
     this.#options = options;
     // Rounds sent before the sampler starts (during the deployment) are not the bots' to answer.
-    for (const [market, feed] of Object.entries(options.feeds)) this.#rounds[market] = feed.sent.length;
+    for (const [market, feed] of Object.entries(options.feeds)) this.#seen[market] = feed.sent.length;
   }
 
-  /** Notes new rounds and samples what is due; call it every `everyMs`. */
+  /** Notes new rounds, finds the blocks of the mined ones, and samples what is due; call it every half second. */
   async step(): Promise<void> {
-    const { feeds, boundMs } = this.#options;
-    const now = (this.#options.now ?? Date.now)();
-    const done = this.#options.arbitraged();
-    let list: TokenList | undefined;
-    const read = async () => (list ??= await this.#options.read());
-    for (const [market, feed] of Object.entries(feeds)) {
-      if (feed.sent.length === this.#rounds[market]) continue;
-      this.#rounds[market] = feed.sent.length;
-      for (const t of (await read()).tokens) {
-        if (t.marketSymbol !== market || !t.pool) continue;
-        // A wait cut short by the market's next round is sampled now, before that round moves the NAV.
-        for (const w of this.#waiting) if (w.token === t.symbol) w.until = Math.min(w.until, now);
-        this.#waiting.push({ market, token: t.symbol, seen: done.length, until: now + boundMs });
+    const o = this.#options;
+    for (const [market, feed] of Object.entries(o.feeds)) {
+      for (const { hash } of feed.sent.slice(this.#seen[market])) this.#rounds.push({ market, hash });
+      this.#seen[market] = feed.sent.length;
+    }
+    for (const round of this.#rounds.filter((r) => r.block === undefined)) {
+      const status = await o.status(round.hash);
+      if (status === "pending") continue;
+      if (status === "gone") {
+        this.#rounds = this.#rounds.filter((r) => r !== round);
+        continue;
+      }
+      round.block = status;
+      for (const t of (await o.readAt(status)).tokens) {
+        if (t.marketSymbol === round.market && t.pool) {
+          this.#waiting.push({ market: round.market, token: t.symbol, update: status });
+        }
       }
     }
-    const acted = (w: Waiting) => done.slice(w.seen).includes(w.token);
-    const due = this.#waiting.filter((w) => now >= w.until || acted(w));
-    if (due.length === 0) return;
-    const current = await read();
-    for (const w of due) {
-      const value = absolutePremium(current, w.token);
+    const head = await o.head();
+    const arbitrages = o.arbitraged();
+    for (const w of [...this.#waiting]) {
+      const due = this.#due(w, head, arbitrages);
+      if (!due) continue;
+      const value = absolutePremium(await o.readAt(due.block), w.token);
       if (value !== undefined) {
-        this.samples.push({ market: w.market, token: w.token, premium: value, acted: acted(w) });
+        this.samples.push({
+          market: w.market,
+          token: w.token,
+          premium: value,
+          kind: due.kind,
+          updateBlock: w.update,
+          blocks: due.block - w.update,
+        });
       }
+      this.#waiting = this.#waiting.filter((x) => x !== w);
     }
-    this.#waiting = this.#waiting.filter((w) => !due.includes(w));
   }
 
-  /** Steps until `stopping()`; what is still waiting then counts as unsampled. */
-  async run(stopping: () => boolean, onError?: (error: unknown) => void): Promise<void> {
-    const sleep = this.#options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  /** The block at which `w` is sampled, and why; undefined while none has been reached. */
+  #due(w: Waiting, head: number, arbitrages: LoggedArbitrage[]): { block: number; kind: SampleKind } | undefined {
+    const candidates: { block: number; kind: SampleKind }[] = [];
+    const answers = arbitrages.filter((a) => a.token === w.token && a.planBlock >= w.update).map((a) => a.block);
+    if (answers.length > 0) candidates.push({ block: Math.min(...answers), kind: "acted" });
+    const next = this.#rounds.filter((r) => r.market === w.market && r.block !== undefined && r.block > w.update);
+    if (next.length > 0) candidates.push({ block: Math.min(...next.map((r) => r.block as number)) - 1, kind: "cut" });
+    const end = w.update + this.#options.windowBlocks;
+    if (head >= end) candidates.push({ block: end, kind: "waited" });
+    if (candidates.length === 0) return undefined;
+    return candidates.reduce((a, b) => (b.block < a.block ? b : a));
+  }
+
+  /** Steps until `stopping()`, then once more; what is still waiting then counts as unsampled. */
+  async run(stopping: () => boolean, onError?: (error: unknown) => void, everyMs = 500): Promise<void> {
     while (!stopping()) {
       await this.step().catch((error: unknown) => onError?.(error));
-      await sleep(this.#options.everyMs ?? 500);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
+    await this.step().catch((error: unknown) => onError?.(error));
     this.unsampled += this.#waiting.length;
     this.#waiting = [];
   }

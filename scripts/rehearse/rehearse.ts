@@ -24,7 +24,9 @@ import { plantSpecRouter } from "./dex";
 import type { FeedDriver } from "./feeds";
 import { rehearsalPricePath, type PricePath } from "./pricePath";
 import { finish, hardhat, npmRun, spawnChild, type Child } from "./processes";
+import { chainLatencies } from "./latency";
 import { PremiumSampler } from "./premiums";
+import { shortenInterval } from "./operator";
 import { percentile, reportTable, writeReport, type RehearsalReport } from "./report";
 
 export interface RehearseOptions {
@@ -62,6 +64,8 @@ const FIRST_PART = "BTC3L,BTC3S";
 /** What the price path adds to `--minutes` for the deployment before the bots start (Sepolia's took 15 minutes:
  * Ignition waits 5 confirmations a batch, a minute at 12 s a block; with 10 the path had ended before the bots ran). */
 const DEPLOY_ALLOWANCE_MINUTES = 60;
+/** The rebalance interval the operator gives one token for the run (at least five blocks). */
+const TIMED_INTERVAL_SECONDS = 30;
 
 type LogLine = { level?: number; msg?: string; [key: string]: unknown };
 const jsonLines = (child: Child): LogLine[] =>
@@ -274,12 +278,36 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     }
     if (!killed) notes.push("the deployment ended before half its transactions were mined: it was not killed");
 
+    // The operator shortens one token's rebalance interval (a day in the spec) through its admin setting, so that a
+    // time-triggered rebalance falls due while the keeper runs.
+    const book = deployOk ? readBook(dirs.LT_DEPLOYMENTS_DIR, network) : undefined;
+    const timed = book ? bookTokens(book).symbol : undefined;
+    const intervalSeconds = Math.max(TIMED_INTERVAL_SECONDS, Math.ceil((5 * chain.shape.blockMs) / 1_000));
+    if (book && timed) {
+      const set = await shortenInterval(
+        `${endpointUrl}/operator`,
+        chainId,
+        deployer.privateKey,
+        book.tokens[timed],
+        intervalSeconds,
+      );
+      notes.push(
+        typeof set === "string"
+          ? `the operator could not shorten ${timed}'s rebalance interval: ${set}`
+          : `the operator set ${timed}'s rebalance interval to ${intervalSeconds} s (block ${set}): its time trigger falls due during the run`,
+      );
+    }
+    const botsFrom = await direct.getBlockNumber();
+
     // The bots and the holders, while the feeds move.
     const keeperKey = Wallet.createRandom();
     const arbKey = Wallet.createRandom();
     await fund(keeperKey.address, "1");
     await fund(arbKey.address, "1");
     const pollMs = String(Math.max(1_000, Math.min(12_000, chain.shape.blockMs)));
+    // The arbitrageur looks twice a block (at least a second apart, for the endpoint's rate limit): a price update is
+    // a gap open until its next pass.
+    const arbPollMs = String(Math.max(1_000, Math.min(6_000, Math.floor(chain.shape.blockMs / 2))));
     const roundsBefore = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0);
     const keeper = deployOk
       ? npmRun("keeper", ["--network", network, "--mode", "operator", "--poll-interval", pollMs], {
@@ -288,28 +316,42 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         })
       : undefined;
     const arbitrageur = deployOk
-      ? npmRun("arbitrage", ["--network", network, "--poll-interval", pollMs], {
+      ? npmRun("arbitrage", ["--network", network, "--poll-interval", arbPollMs], {
           ...toolEnv("arbitrage", deployer.privateKey),
           ARB_PRIVATE_KEY: arbKey.privateKey,
+          // Replace a transaction not mined within three blocks: the network drops some, and the default two
+          // minutes left every gap open meanwhile (Base Sepolia, seed 1: a 47% premium).
+          ARB_TX_TIMEOUT_MS: String(Math.max(3_000, 3 * chain.shape.blockMs)),
         })
       : undefined;
     if (keeper) keep("keeper", keeper);
     if (arbitrageur) keep("arbitrage", arbitrageur);
-    // The premium after each feed update: once the arbitrageur has acted on the token, or after three blocks and
-    // two of its polls without it.
-    const book = deployOk ? readBook(dirs.LT_DEPLOYMENTS_DIR, network) : undefined;
+    // The premium after each feed update (premiums.ts): at the block of the arbitrageur's answer, before the
+    // market's next update, or after its fair chance (three blocks and two of its polls), whichever comes first.
+    const samplerWindow = 3 + Math.ceil((2 * Number(arbPollMs)) / chain.shape.blockMs);
     let samplingStopped = false;
     let samplerErrors = 0;
     const sampler =
       book && arbitrageur
         ? new PremiumSampler({
             feeds: drivers,
-            read: () => readTokenList(book, direct),
+            status: async (hash) => {
+              const receipt = await direct.getTransactionReceipt(hash);
+              if (receipt) return receipt.blockNumber;
+              return (await direct.getTransaction(hash)) ? "pending" : "gone";
+            },
+            head: () => direct.getBlockNumber(),
+            readAt: (block) => readTokenList(book, direct, { blockTag: block }),
             arbitraged: () =>
               jsonLines(arbitrageur).flatMap((l) =>
-                l.msg === "arbitraged" && typeof l.token === "string" ? [l.token] : [],
+                l.msg === "arbitraged" &&
+                typeof l.token === "string" &&
+                typeof l.block === "number" &&
+                typeof l.planBlock === "number"
+                  ? [{ token: l.token, block: l.block, planBlock: l.planBlock }]
+                  : [],
               ),
-            boundMs: 3 * chain.shape.blockMs + 2 * Number(pollMs),
+            windowBlocks: samplerWindow,
           })
         : undefined;
     const sampling = sampler?.run(
@@ -406,15 +448,36 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     const rebalanced = keeperLogs.filter((l) => l.msg === "rebalanced");
     const blocks = rebalanced.flatMap((l) => (typeof l.latencyBlocks === "number" ? [l.latencyBlocks] : []));
     const seconds = rebalanced.flatMap((l) => (typeof l.latencySeconds === "number" ? [l.latencySeconds] : []));
-    // The issue's bounds differ by trigger: the time trigger's, and a band breach's ("DRIFT").
-    const blocksOf = (trigger: string) => {
-      const of = rebalanced.flatMap((l) =>
-        l.trigger === trigger && typeof l.latencyBlocks === "number" ? [l.latencyBlocks] : [],
+    // The issue's bounds differ by trigger; measured on the chain (latency.ts): a band breach from the block of the
+    // feed update that caused it, the time trigger from the block in which the token fell due.
+    const updateBlocks: Record<string, number[]> = {};
+    for (const [market, driver] of Object.entries(drivers)) {
+      const receipts = await Promise.all(driver.sent.map((r) => direct.getTransactionReceipt(r.hash)));
+      updateBlocks[market] = receipts.flatMap((r) => (r ? [r.blockNumber] : [])).sort((a, b) => a - b);
+    }
+    const watched = book
+      ? (await readTokenList(book, direct)).tokens.map((t) => ({
+          symbol: t.symbol,
+          address: t.address,
+          updates: updateBlocks[t.marketSymbol] ?? [],
+        }))
+      : [];
+    const latencies = await chainLatencies(direct, watched, botsFrom, await direct.getBlockNumber());
+    const blocksOf = (of: number[]) => ({
+      count: of.length,
+      p50: percentile(of, 50),
+      p95: percentile(of, 95),
+      max: percentile(of, 100),
+    });
+    if (latencies.bandUnexplained > 0)
+      notes.push(
+        `${latencies.bandUnexplained} band-breach rebalances had no feed update since the token's last rebalance that put it out of band (not counted)`,
       );
-      return { count: of.length, p50: percentile(of, 50), p95: percentile(of, 95), max: percentile(of, 100) };
-    };
     const arbitraged = arbLogs.filter((l) => l.msg === "arbitraged");
-    const premiums = (sampler?.samples ?? []).map((s) => s.premium);
+    const samples = sampler?.samples ?? [];
+    const premiums = samples.map((s) => s.premium);
+    const answered = samples.filter((s) => s.kind === "acted").map((s) => s.blocks);
+    const kinds = (kind: string) => samples.filter((s) => s.kind === kind).length;
     const rounds = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0) - roundsBefore;
     const botErrors = [...keeperLogs, ...arbLogs].filter((l) => (l.level ?? 0) >= 50);
     for (const line of botErrors.slice(0, 10)) log(`bot error: ${line.msg ?? JSON.stringify(line)}`);
@@ -424,7 +487,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       notes.push("no feed update while the bots ran with a pool to sample: no premium to report");
     else
       notes.push(
-        `premium after update: ${premiums.length} samples (token and update), ${sampler?.samples.filter((s) => s.acted).length} after an arbitrage, the rest after the wait; ${sampler?.unsampled ?? 0} updates came too late to sample`,
+        `premium after update: ${premiums.length} samples (token and update): ${kinds("acted")} at the block of the arbitrageur's answer, ${kinds("cut")} at the block before the market's next update, ${kinds("waited")} after its fair chance (${samplerWindow} blocks) without an answer; ${sampler?.unsampled ?? 0} updates came too late to sample`,
       );
     if (reverted > 0)
       notes.push(
@@ -459,7 +522,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         rebalances: rebalanced.length,
         latencyBlocks: { p50: percentile(blocks, 50), p95: percentile(blocks, 95), max: percentile(blocks, 100) },
         latencySeconds: { p50: percentile(seconds, 50), p95: percentile(seconds, 95) },
-        latencyBlocksByTrigger: { time: blocksOf("TIME"), band: blocksOf("DRIFT") },
+        latencyBlocksByTrigger: { time: blocksOf(latencies.time), band: blocksOf(latencies.band) },
         replaced: keeperLogs.filter((l) => l.msg === "stuck transaction replaced with a higher fee").length,
         failed: keeperLogs.filter((l) => (l.level ?? 0) >= 50).length,
       },
@@ -468,6 +531,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         arbitraged: arbitraged.length,
         premiumAfterUpdate: { p50: percentile(premiums, 50), p95: percentile(premiums, 95) },
         samples: premiums.length,
+        blocksToAnswer: { count: answered.length, p50: percentile(answered, 50), p95: percentile(answered, 95) },
+        samplesByKind: { acted: kinds("acted"), cut: kinds("cut"), waited: kinds("waited") },
       },
       holders: { tasks, refused, reverted, failed },
       rpc: {

@@ -27,13 +27,27 @@ export interface RehearsalReport {
     rebalances: number;
     latencyBlocks: { p50: Num; p95: Num; max: Num };
     latencySeconds: { p50: Num; p95: Num };
-    /** The latency in blocks of the rebalances of each trigger: time, and a band breach. */
+    /**
+     * The latency in blocks of the rebalances of each trigger, read on the chain (latency.ts): a time trigger from the
+     * block in which the token fell due, a band breach from the block of the feed update that put it out of band.
+     */
     latencyBlocksByTrigger: Record<"time" | "band", { count: number; p50: Num; p95: Num; max: Num }>;
     replaced: number;
     failed: number;
   };
-  /** `premiumAfterUpdate`: |premium| (a fraction) of each token's pool after each feed update (premiums.ts). */
-  arbitrage: { updates: number; arbitraged: number; premiumAfterUpdate: { p50: Num; p95: Num }; samples: number };
+  /**
+   * `premiumAfterUpdate`: |premium| (a fraction) of each token's pool after each feed update, read at the block of the
+   * arbitrageur's answer, before the market's next update, or after its fair chance (premiums.ts; `samplesByKind`).
+   * `blocksToAnswer`: blocks from an update to the arbitrage that answered it.
+   */
+  arbitrage: {
+    updates: number;
+    arbitraged: number;
+    premiumAfterUpdate: { p50: Num; p95: Num };
+    samples: number;
+    blocksToAnswer: { count: number; p50: Num; p95: Num };
+    samplesByKind: { acted: number; cut: number; waited: number };
+  };
   /** `reverted`: sent, and reverted once mined (said in one line); `failed`: anything else that was not one line. */
   holders: { tasks: number; refused: number; reverted: number; failed: number };
   rpc: {
@@ -93,7 +107,7 @@ export function reportTable(report: RehearsalReport): string {
     ],
     [
       "arbitrage",
-      `${arbitrage.updates} feed updates, ${arbitrage.arbitraged} arbitrages, |premium| after p50 ${show(arbitrage.premiumAfterUpdate.p50)} p95 ${show(arbitrage.premiumAfterUpdate.p95)}`,
+      `${arbitrage.updates} feed updates, ${arbitrage.arbitraged} arbitrages, |premium| after p50 ${show(arbitrage.premiumAfterUpdate.p50)} p95 ${show(arbitrage.premiumAfterUpdate.p95)}, answered in blocks p50 ${show(arbitrage.blocksToAnswer.p50)} p95 ${show(arbitrage.blocksToAnswer.p95)}`,
     ],
     [
       "holders",

@@ -1,4 +1,4 @@
-import { Contract, type ContractRunner } from "ethers";
+import { Contract, type BlockTag, type ContractRunner } from "ethers";
 import type { AddressBook } from "../chain/addressBook";
 import { WAD } from "../text/units";
 import type { Reserves } from "./constantProduct";
@@ -13,9 +13,19 @@ const ZERO = /^0x0{40}$/;
 const PAIR_ABI = ["function getReserves() view returns (uint112 reserve0, uint112 reserve1, uint32 timestamp)"];
 const FACTORY_ABI = ["function getPair(address tokenA, address tokenB) view returns (address pair)"];
 
-/** A pair's reserves ordered as (token, stablecoin); a pair sorts its two tokens by address. */
-export async function readPool(runner: ContractRunner, pair: string, token: string, stablecoin: string): Promise<Pool> {
-  const [reserve0, reserve1] = (await new Contract(pair, PAIR_ABI, runner).getReserves()) as [bigint, bigint];
+/**
+ * A pair's reserves ordered as (token, stablecoin); a pair sorts its two tokens by address. At `blockTag` when given
+ * (reads that must agree with each other are pinned to one block).
+ */
+export async function readPool(
+  runner: ContractRunner,
+  pair: string,
+  token: string,
+  stablecoin: string,
+  blockTag?: BlockTag,
+): Promise<Pool> {
+  const contract = new Contract(pair, PAIR_ABI, runner);
+  const [reserve0, reserve1] = (await contract.getReserves({ blockTag })) as [bigint, bigint];
   const tokenIs0 = BigInt(token) < BigInt(stablecoin);
   const [tokenReserve, stableReserve] = tokenIs0 ? [reserve0, reserve1] : [reserve1, reserve0];
   return { pair, tokenReserve, stableReserve };

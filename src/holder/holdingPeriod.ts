@@ -1,5 +1,6 @@
 import { zeroPadValue, type Provider } from "ethers";
 import { INTERFACES } from "../chain/contracts";
+import { readLogs } from "../reads/logs";
 
 /** Past this many days a holder is warned that daily rebalancing makes a leveraged token drift from L x the market. */
 export const HOLDING_WARNING_DAYS = 14;
@@ -11,9 +12,10 @@ export const HOLDING_WARNING_DAYS = 14;
 export async function holdingSince(provider: Provider, token: string, account: string): Promise<number | undefined> {
   const transfer = INTERFACES.token.getEvent("Transfer")!.topicHash;
   const me = zeroPadValue(account, 32);
+  const head = await provider.getBlockNumber();
   const [incoming, outgoing] = await Promise.all([
-    provider.getLogs({ address: token, topics: [transfer, null, me], fromBlock: 0 }),
-    provider.getLogs({ address: token, topics: [transfer, me], fromBlock: 0 }),
+    readLogs(provider, { address: token, topics: [transfer, null, me] }, 0, head),
+    readLogs(provider, { address: token, topics: [transfer, me] }, 0, head),
   ]);
   const moves = [...incoming.map((log) => ({ log, sign: 1n })), ...outgoing.map((log) => ({ log, sign: -1n }))].sort(
     (a, b) => a.log.blockNumber - b.log.blockNumber || a.log.index - b.log.index,

@@ -2,6 +2,7 @@ import type { Provider } from "ethers";
 import { INTERFACES, connectExchange, connectToken } from "../chain/contracts";
 import { rebalanceActionName, type RebalanceAction } from "../chain/enums";
 import { unlessPriceRevert } from "../chain/reverts";
+import { DEFAULT_LOG_PAGE_BLOCKS, readLogs } from "./logs";
 
 /**
  * A token's history from the chain's own records: its rebalances from its `Rebalanced` events, and its NAV beside
@@ -37,27 +38,11 @@ export interface TokenHistory {
 export interface HistoryOptions {
   /** At most this many NAV points (evenly chosen among the blocks with events); default 300. */
   maxPoints?: number;
-  /** Blocks per eth_getLogs request (endpoints limit the range); default 50,000. */
+  /** Blocks per eth_getLogs request, a first guess halved while the endpoint refuses it (see `readLogs`). */
   logRange?: number;
 }
 
 const { token: tokenInterface, factory: factoryInterface } = INTERFACES;
-
-/** Every log of `address` (topics filtered) from `fromBlock` to `toBlock`, in ranges of `range` blocks. */
-async function logsInRanges(
-  provider: Provider,
-  filter: { address: string; topics?: (string | null)[] },
-  fromBlock: number,
-  toBlock: number,
-  range: number,
-) {
-  const ranges: [number, number][] = [];
-  for (let from = fromBlock; from <= toBlock; from += range) ranges.push([from, Math.min(toBlock, from + range - 1)]);
-  const chunks = await Promise.all(
-    ranges.map(([from, to]) => provider.getLogs({ ...filter, fromBlock: from, toBlock: to })),
-  );
-  return chunks.flat();
-}
 
 /** Evenly spaced picks of at most `count` items, always keeping the first and the last. */
 export function evenly<T>(items: T[], count: number): T[] {
@@ -74,9 +59,9 @@ export async function readTokenHistory(
   options: HistoryOptions = {},
 ): Promise<TokenHistory> {
   const maxPoints = options.maxPoints ?? 300;
-  const range = options.logRange ?? 50_000;
+  const range = options.logRange ?? DEFAULT_LOG_PAGE_BLOCKS;
   const latest = await provider.getBlockNumber();
-  const created = await logsInRanges(
+  const created = await readLogs(
     provider,
     {
       address: book.factory,
@@ -93,13 +78,7 @@ export async function readTokenHistory(
   const createdAt = created[0].blockNumber;
 
   const rebalancedTopic = tokenInterface.getEvent("Rebalanced")!.topicHash;
-  const logs = await logsInRanges(
-    provider,
-    { address: tokenAddress, topics: [rebalancedTopic] },
-    createdAt,
-    latest,
-    range,
-  );
+  const logs = await readLogs(provider, { address: tokenAddress, topics: [rebalancedTopic] }, createdAt, latest, range);
   const token = connectToken(tokenAddress, provider);
   const exchange = connectExchange(book.exchange, provider);
   const marketId = await token.marketId();

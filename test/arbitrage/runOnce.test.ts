@@ -61,6 +61,23 @@ describe("arbitrage bot: runOnce on the in-process chain (real Uniswap V2)", () 
 
   const nonce = (who: HardhatEthersSigner) => ethers.provider.getTransactionCount(who.address);
 
+  /** BTC3L's opportunity as a pass plans it now (at the head block). */
+  async function plannedNow(s: DexSystem): Promise<Opportunity> {
+    const token = s.tokens.BTC3L;
+    const pool = await s.pool("BTC3L");
+    return {
+      token: await token.getAddress(),
+      symbol: "BTC3L",
+      pair: pool.pair,
+      plan: (await planArbitrage(token, pool, { mintOpen: true }))!,
+      block: await ethers.provider.getBlockNumber(),
+      pool,
+      nav: await token.navPerShare(),
+      premium: (await standing(s, "BTC3L")).premium,
+      mintOpen: true,
+    };
+  }
+
   for (const move of [0.1, -0.1, -0.3]) {
     for (const keeperFirst of [false, true]) {
       it(`BTC ${move > 0 ? "+" : ""}${move * 100}%${keeperFirst ? ", the keeper rebalancing first" : ""}: one pass brings every pool within the round-trip fees of NAV, at the predicted profit, net of gas`, async () => {
@@ -153,12 +170,16 @@ describe("arbitrage bot: runOnce on the in-process chain (real Uniswap V2)", () 
     const loser = arbitrageur(s, s.second);
     // The loser has planned from the same state, then the winner's pass is mined first.
     const token = s.tokens.BTC3L;
-    const plan = (await planArbitrage(token, await s.pool("BTC3L"), { mintOpen: true }))!;
+    const pool = await s.pool("BTC3L");
+    const plan = (await planArbitrage(token, pool, { mintOpen: true }))!;
     const stale: Opportunity = {
       token: await token.getAddress(),
       symbol: "BTC3L",
-      pair: (await s.pool("BTC3L")).pair,
+      pair: pool.pair,
       plan,
+      block: await ethers.provider.getBlockNumber(),
+      pool,
+      nav: await token.navPerShare(),
       premium: (await standing(s, "BTC3L")).premium,
       mintOpen: true,
     };
@@ -170,10 +191,53 @@ describe("arbitrage bot: runOnce on the in-process chain (real Uniswap V2)", () 
     expect(report.opportunities).to.deep.equal(report.belowMinProfit);
     const outcome = await arbitrage(loser.context, stale, report);
     expect(outcome).to.equal("lostRace");
-    expect(loser.logs.some((l) => l.msg === "the gap is gone: another arbitrageur was first")).to.equal(true);
+    const told = loser.logs.find((l) => String(l.msg).startsWith("the gap is gone: the pool was traded after block"));
+    expect(told, JSON.stringify(loser.logs.slice(-3))).to.not.equal(undefined);
+    expect(told?.planBlock).to.equal(stale.block);
     expect(await nonce(s.second)).to.equal(before.nonce);
     expect(await ethers.provider.getBalance(s.second.address)).to.equal(before.eth);
     expect(await s.usdc.balanceOf(s.second.address)).to.equal(usdcBefore);
+  });
+
+  it("a price update between the plan and the send: told as NAV moving on an untraded pool (no rival), nothing sent", async () => {
+    const s = await loadFixture(system);
+    await s.btcFeed.updateAnswer(feedPrice(55_000));
+    const { context, logs, metrics } = arbitrageur(s, s.first);
+    context.state.stablecoin = await s.usdc.getAddress();
+    const planned = await plannedNow(s);
+    const { block } = planned;
+    await s.btcFeed.updateAnswer(feedPrice(50_000)); // back where the pool was seeded: the gap closes under the plan
+    const sent = await nonce(s.first);
+    const report = await runOnce(arbitrageur(s, s.second).context); // reads the pools; sends nothing (in band)
+    expect(report.opportunities).to.deep.equal([]);
+    expect(await arbitrage(context, planned, report)).to.equal("moved");
+    expect(await nonce(s.first)).to.equal(sent);
+    const told = logs.find((l) => String(l.msg).startsWith("the gap changed under the plan: NAV moved after block"));
+    expect(told, JSON.stringify(logs.slice(-3))).to.not.equal(undefined);
+    expect(told?.planBlock).to.equal(block);
+    expect(Number(told?.navMovePercent)).to.be.lessThan(-5);
+    expect(logs.some((l) => String(l.msg).includes("another arbitrageur"))).to.equal(false);
+    expect(await metrics.registry.metrics()).to.match(/arb_arbitrages_total\{outcome="moved"\} 1/);
+  });
+
+  it("a price update that widens the gap between the plan and the send: planned again at the head, not sent at the stale size", async () => {
+    const s = await loadFixture(system);
+    await s.btcFeed.updateAnswer(feedPrice(45_000));
+    const { context, logs } = arbitrageur(s, s.first);
+    context.state.stablecoin = await s.usdc.getAddress();
+    const planned = await plannedNow(s);
+    await s.btcFeed.updateAnswer(feedPrice(42_000)); // the gap widens under the plan
+    const sent = await nonce(s.first);
+    const report = await runOnce(arbitrageur(s, s.second, { dryRun: true }).context); // sees the gap, sends nothing
+    expect(report.simulated).to.include("BTC3L");
+    expect(await arbitrage(context, planned, report)).to.equal("moved");
+    expect(await nonce(s.first), "the plan's size would leave part of the gap open: not sent").to.equal(sent);
+    const told = logs.find(
+      (l) =>
+        l.msg ===
+        `the chain moved after block ${planned.block} (NAV moved (a price update)): planning again at the head`,
+    );
+    expect(told, JSON.stringify(logs.slice(-3))).to.not.equal(undefined);
   });
 
   it("does not mint into the pool of a paused token, leaves a wiped-out one alone, and a dry run sends nothing", async () => {

@@ -38,6 +38,10 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
     expect(written.holders.tasks).to.equal(12);
     expect(written.holders.failed, context).to.equal(0);
     expect(written.keeper.rebalances, context).to.be.greaterThan(0);
+    // The operator gave the first token a 30 s rebalance interval: a time-triggered rebalance, its latency read on
+    // the chain from the block in which it fell due.
+    expect(written.keeper.latencyBlocksByTrigger.time.count, context).to.be.greaterThan(0);
+    expect(written.keeper.latencyBlocksByTrigger.time.max, context).to.not.equal(null);
     expect(written.rpc.requests).to.be.greaterThan(0);
     // The app served for the network listed every token and a token's history through the endpoint.
     expect(written.app.tokenListMs, context).to.not.equal(null);

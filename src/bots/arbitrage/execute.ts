@@ -6,22 +6,11 @@ import { describeError, unlessPriceRevert } from "../../chain/reverts";
 import { highestFee } from "../../tx/send";
 import { isSuperseded, submit } from "../../tx/submit";
 import { retrying, type Retry } from "../../tx/context";
-import { planArbitrage, type Plan } from "./plan";
-import { UNPROFITABLE, type ArbitrageContext, type Outcome, type PassReport } from "./types";
+import { changeSince, NAV_MOVE_TO_REPLAN, whyGone } from "./gone";
+import { UNPROFITABLE, type ArbitrageContext, type Opportunity, type Outcome, type PassReport } from "./types";
 import { txContext } from "../kit/context";
 
-/** A pool the pass found out of line with NAV, and the plan that puts it back. */
-export interface Opportunity {
-  token: string;
-  symbol: string;
-  pair: string;
-  plan: Plan;
-  /** The pool's premium to NAV before (signed WAD fraction). */
-  premium: bigint;
-  /** What planning needs to plan again (a reverted transaction: is the gap still there?). */
-  mintOpen: boolean;
-  maxCollateralIn?: bigint;
-}
+export type { Opportunity } from "./types";
 
 /** A dry run has no signer: its simulations pay the profit to this placeholder. */
 const DRY_RUN_RECEIVER = "0x000000000000000000000000000000000000dEaD";
@@ -47,15 +36,28 @@ export async function arbitrage(context: ArbitrageContext, op: Opportunity, repo
   let profit: bigint;
   let estimate: bigint;
   try {
-    profit = await retry("simulate", () => call.staticCall(...args(0n), { from }));
-    estimate = await retry("estimateGas", () => call.estimateGas(...args(0n), { from }));
+    // Side by side: each round trip through a public RPC is a tenth of a Base block or more.
+    [profit, estimate] = await Promise.all([
+      retry("simulate", () => call.staticCall(...args(0n), { from })),
+      retry("estimateGas", () => call.estimateGas(...args(0n), { from })),
+    ]);
   } catch (error) {
-    if (isSuperseded(error, [UNPROFITABLE])) return lostRace(context, what);
+    if (isSuperseded(error, [UNPROFITABLE])) return gone(context, op, what);
     metrics?.errors.inc({ kind: "simulation" });
     logger.warn({ ...what, error: describeError(error, CONTRACT_INTERFACES) }, "simulation reverted, skipping");
     return "skipped";
   }
   if (profit !== op.plan.profit) {
+    // A price update or a trade since the plan's block: the plan's size no longer closes the gap (sent as it is, it
+    // left half the gap open); planned again at the head at once.
+    const change = await changeSince(context, op);
+    if (change.traded || Math.abs(change.navMove) > NAV_MOVE_TO_REPLAN) {
+      metrics?.arbitrages.inc({ outcome: "moved" });
+      const cause = change.traded ? "the pool was traded" : "NAV moved (a price update)";
+      const fields = { ...what, ...change.fields, planned: usd(op.plan.profit), simulated: usd(profit) };
+      logger.info(fields, `the chain moved after block ${op.block} (${cause}): planning again at the head`);
+      return "moved";
+    }
     // Above the band the mint or redeem rebalances first, which its preview leaves out: the simulation is the truth.
     logger.debug({ ...what, planned: usd(op.plan.profit), simulated: usd(profit) }, "simulation differs from the plan");
   }
@@ -80,9 +82,9 @@ export async function arbitrage(context: ArbitrageContext, op: Opportunity, repo
     supersededBy: [UNPROFITABLE],
     label: "arbitrage",
     what,
-    onSent: (sent) => context.state.pending.set(op.token, { sent, plan: op.plan }),
+    onSent: (sent) => context.state.pending.set(op.token, { sent, opportunity: op }),
   });
-  if (result.kind === "superseded") return lostRace(context, what);
+  if (result.kind === "superseded") return gone(context, op, what);
   if (result.kind === "failed") return "failed";
   if (result.kind === "pending") return "pending";
   context.state.pending.delete(op.token);
@@ -92,23 +94,39 @@ export async function arbitrage(context: ArbitrageContext, op: Opportunity, repo
 /** The arbitrage's gas in stablecoin units at the highest fee its transaction can pay (rounded up). */
 async function gasCostAtWorst(context: ArbitrageContext, retry: Retry, estimate: bigint): Promise<bigint> {
   const { provider, config } = context;
-  const fees = await retry("getFeeData", () => provider.getFeeData());
+  const [fees, nativePrice] = await Promise.all([
+    retry("getFeeData", () => provider.getFeeData()),
+    context.nativePrice(),
+  ]);
   const cap = config.maxFeePerGas;
   const offered = fees.maxFeePerGas ?? fees.gasPrice ?? cap;
   const fee = highestFee(offered < cap ? offered : cap, config);
-  return ceilDiv(estimate * fee * (await context.nativePrice()), 10n ** 18n);
+  return ceilDiv(estimate * fee * nativePrice, 10n ** 18n);
 }
 
-/** Another arbitrageur was first (or the pool moved back): logged at info and counted, never an error. */
-function lostRace({ logger, metrics }: ArbitrageContext, fields: Record<string, unknown>, message?: string): Outcome {
-  metrics?.arbitrages.inc({ outcome: "lost_race" });
-  logger.info(fields, message ?? "the gap is gone: another arbitrageur was first");
-  return "lostRace";
+/**
+ * The plan stopped paying before anything was sent (the simulation or the estimate refused): what changed since the
+ * plan's block (see `whyGone`), logged at info and counted, never an error; a plan wrong on an unchanged chain is
+ * skipped with a warning.
+ */
+async function gone(context: ArbitrageContext, op: Opportunity, what: Record<string, unknown>): Promise<Outcome> {
+  const { logger, metrics } = context;
+  const why = await whyGone(context, op);
+  if (!why.outcome) {
+    metrics?.errors.inc({ kind: "simulation" });
+    logger.warn({ ...what, ...why.fields }, `${why.message}: skipping`);
+    return "skipped";
+  }
+  metrics?.arbitrages.inc({ outcome: why.outcome === "lostRace" ? "lost_race" : "moved" });
+  logger.info({ ...what, ...why.fields }, why.message);
+  return why.outcome;
 }
 
 /**
  * A mined arbitrage: its `Arbitraged` event's profit (with the plan's and the simulation's, which it equals on an
- * unchanged chain) against the gas the receipt paid (in stablecoin), the pool's premium after. A reverted one lost the race if the gap is gone now, else failed; its gas counts either way.
+ * unchanged chain) against the gas the receipt paid (in stablecoin), the pool's premium after, the block it was
+ * planned at. A reverted one is explained by what changed between the plan's block and the block that mined it
+ * (`whyGone`: the pool traded by someone else, or NAV moved by a price update), else failed; its gas counts either way.
  */
 export async function recordMined(
   context: ArbitrageContext,
@@ -123,13 +141,15 @@ export async function recordMined(
   metrics?.gasSpent.inc(Number(usd(gasCost)));
   const what = { token: op.symbol, direction: op.plan.direction, hash: receipt.hash, block: receipt.blockNumber };
   if (receipt.status !== 1) {
-    const token = context.connectToken(op.token);
-    const pool = await readPool(context.provider, op.pair, op.token, context.state.stablecoin as string);
-    const again = await planArbitrage(token, pool, op).catch(() => undefined);
-    if (!again) return lostRace(context, what, "another arbitrageur was first; our transaction reverted");
+    const why = await whyGone(context, op, receipt.blockNumber);
+    if (why.outcome) {
+      metrics?.arbitrages.inc({ outcome: why.outcome === "lostRace" ? "lost_race" : "moved" });
+      logger.info({ ...what, ...why.fields }, `our arbitrage reverted once mined; ${why.message}`);
+      return why.outcome;
+    }
     metrics?.errors.inc({ kind: "reverted" });
     metrics?.arbitrages.inc({ outcome: "reverted" });
-    logger.error(what, "arbitrage transaction reverted");
+    logger.error({ ...what, ...why.fields }, "arbitrage transaction reverted");
     return "failed";
   }
   const event = receipt.logs
@@ -158,6 +178,7 @@ export async function recordMined(
     gasUsed: receipt.gasUsed.toString(),
     gasCost: usd(gasCost),
     net: usd(profit - gasCost),
+    planBlock: op.block,
     premiumBefore: formatUnits(op.premium, 18),
     premiumAfter: after === undefined ? null : formatUnits(after, 18),
   };

@@ -24,7 +24,7 @@ export class ArbitrageMetrics {
   readonly gasSpent = this.counter("arb_gas_spent_usd_total", "Gas of the mined arbitrages, in stablecoin");
   readonly arbitrages = this.counter(
     "arb_arbitrages_total",
-    "Arbitrages by outcome (arbitraged, lost_race, below_min_profit, reverted)",
+    "Arbitrages by outcome (arbitraged, lost_race, moved, below_min_profit, reverted)",
     ["outcome"],
   );
   readonly losses = this.counter(

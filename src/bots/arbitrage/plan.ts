@@ -1,4 +1,4 @@
-import type { LeveragedToken } from "../../../typechain-types";
+import type { BlockTag } from "ethers";
 import {
   arbitrageBounds,
   bestBuyAndRedeem,
@@ -33,7 +33,24 @@ export interface Plan {
 }
 
 /** What planning reads of a token (a connected LeveragedToken has it all). */
-export type PlannedToken = Pick<LeveragedToken, "previewMint" | "previewRedeem">;
+export interface PlannedToken {
+  previewMint(collateralIn: bigint): Promise<bigint>;
+  previewRedeem(shares: bigint): Promise<bigint>;
+}
+
+/** A connected token's previews read at `blockTag`: a plan whose reads agree with the pool read at that block. */
+export function previewsAt(
+  token: {
+    previewMint(collateralIn: bigint, overrides: { blockTag: BlockTag }): Promise<bigint>;
+    previewRedeem(shares: bigint, overrides: { blockTag: BlockTag }): Promise<bigint>;
+  },
+  blockTag: BlockTag,
+): PlannedToken {
+  return {
+    previewMint: (collateralIn) => token.previewMint(collateralIn, { blockTag }),
+    previewRedeem: (shares) => token.previewRedeem(shares, { blockTag }),
+  };
+}
 
 export interface PlanLimits {
   /** Whether minting is open (not paused, not wiped out). */

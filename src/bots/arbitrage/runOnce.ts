@@ -7,13 +7,16 @@ import { decodeRevert, describeError, isPriceRevert } from "../../chain/reverts"
 import { isRpcFault } from "../../rpc/faults";
 import { checkSent } from "../../tx/send";
 import { type Retry } from "../../tx/context";
-import { arbitrage, recordMined, type Opportunity } from "./execute";
-import { planArbitrage, type Plan } from "./plan";
-import { type ArbitrageContext, type Outcome, type PassReport } from "./types";
+import { arbitrage, recordMined } from "./execute";
+import { planArbitrage, previewsAt, type Plan } from "./plan";
+import { type ArbitrageContext, type Opportunity, type Outcome, type PassReport } from "./types";
 import { txContext } from "../kit/context";
 
-/** The most arbitrages of one pool in one pass. */
+/** The most arbitrages (or plans made again after the chain moved under one) of one pool in one pass. */
 const MAX_ROUNDS_PER_POOL = 3;
+
+/** Outcomes after which the pool is read again at the new head and looked at again in the same pass. */
+const AGAIN: readonly (Outcome | undefined)[] = ["arbitraged", "moved"];
 
 /** One token with a pool, as the pass reads it. */
 interface Listed {
@@ -22,6 +25,8 @@ interface Listed {
   pair: string;
   pool: Pool;
   nav: bigint;
+  /** The block all of the above were read at. */
+  block: number;
   paused: boolean;
   wipedOut: boolean;
   /** Retired by the factory (after a wipe-out): left alone. */
@@ -44,6 +49,7 @@ export async function runOnce(context: ArbitrageContext): Promise<PassReport> {
   const { logger, metrics, state } = context;
   const retry = await beginPass(txContext(context), context);
   const listed = await readPools(context, retry);
+  const head = () => retry("getBlockNumber", () => context.provider.getBlockNumber());
 
   const report: PassReport = {
     pools: listed.length,
@@ -51,6 +57,7 @@ export async function runOnce(context: ArbitrageContext): Promise<PassReport> {
     arbitraged: [],
     belowMinProfit: [],
     lostRace: [],
+    moved: [],
     simulated: [],
     skipped: [],
     failed: [],
@@ -60,8 +67,9 @@ export async function runOnce(context: ArbitrageContext): Promise<PassReport> {
   };
   for (const first of listed) {
     let entry = first;
-    // An arbitrage whose mint or redeem rebalanced the token first (above its band) changes the token's rates: the
-    // same pool is looked at again, a few times at most.
+    // An arbitrage whose mint or redeem rebalanced the token first (above its band) changes the token's rates, and a
+    // price update between the plan and the send moves NAV: the same pool is read at the new head and looked at
+    // again, a few times at most (the next pass would come a poll interval later, the gap open meanwhile).
     for (let round = 1; round <= MAX_ROUNDS_PER_POOL && !context.stopping?.(); round++) {
       const outcome = await arbitragePool(context, entry, report).catch((error: unknown) => {
         const kind = isRpcFault(error) ? "rpc" : "pool";
@@ -70,8 +78,9 @@ export async function runOnce(context: ArbitrageContext): Promise<PassReport> {
         return "failed" as const;
       });
       if (outcome) report[outcome].push(entry.symbol);
-      if (outcome !== "arbitraged" || round === MAX_ROUNDS_PER_POOL) break;
-      entry = await retry("pool", () => readEntry(context, entry.token, entry.pair, entry.symbol));
+      if (!AGAIN.includes(outcome) || round === MAX_ROUNDS_PER_POOL) break;
+      const block = await head();
+      entry = await retry("pool", () => readEntry(context, entry.token, entry.pair, entry.symbol, block));
     }
   }
   metrics?.pendingTransactions.set(state.pending.size);
@@ -101,6 +110,9 @@ async function arbitragePool(
     token: entry.token,
     symbol: entry.symbol,
     pair: entry.pair,
+    block: entry.block,
+    pool: entry.pool,
+    nav: entry.nav,
     premium: gap ?? 0n,
     mintOpen: !entry.paused && !entry.wipedOut && entry.capHeadroom > 0n,
     // The TradeRouter's rule for the cap: the whole amount within the headroom.
@@ -114,7 +126,7 @@ async function arbitragePool(
       logger.warn({ token: entry.symbol, nonce: pending.sent.nonce }, "pending arbitrage was dropped; forgetting it");
       return undefined;
     }
-    return recordMined(context, { ...opportunity, plan: pending.plan }, checked.receipt, report);
+    return recordMined(context, pending.opportunity, checked.receipt, report);
   }
   if (price !== undefined && gap !== undefined) {
     metrics?.poolPrice.set({ token: entry.symbol }, Number(formatUnits(price, USDC_DECIMALS)));
@@ -130,7 +142,7 @@ async function arbitragePool(
   if (gap === undefined) return undefined;
   let plan: Plan | undefined;
   try {
-    plan = await planArbitrage(context.connectToken(entry.token), entry.pool, opportunity);
+    plan = await planArbitrage(previewsAt(context.connectToken(entry.token), entry.block), entry.pool, opportunity);
   } catch (error) {
     // The token refuses its previews now (a stale or invalid price): nothing to do until it has a price again.
     const refusal = decodeRevert(error, CONTRACT_INTERFACES);
@@ -148,6 +160,7 @@ async function arbitragePool(
   logger.info(
     {
       token: entry.symbol,
+      block: entry.block,
       premium: formatUnits(gap, 18),
       direction: plan.direction,
       amount: plan.amount.toString(),
@@ -161,7 +174,8 @@ async function arbitragePool(
 /**
  * Every listed token with a non-empty pool: the factory's list (new tokens are picked up each pass), each token's
  * pair (asked of the Uniswap factory until it has one), then the reserves, NAV, pause, wipe-out, retirement and cap
- * headroom of all of them (concurrent calls go out as JSON-RPC batches).
+ * headroom of all of them at one block, the head's (concurrent calls go out as JSON-RPC batches; read at "latest",
+ * calls answered a block apart would mix two states: a pool read before a price update against NAV after it).
  */
 async function readPools(context: ArbitrageContext, retry: Retry): Promise<Listed[]> {
   const { state, factory, arbitrage: flash, logger } = context;
@@ -185,14 +199,23 @@ async function readPools(context: ArbitrageContext, retry: Retry): Promise<Liste
   });
 
   const withPool = tokens.filter((a) => state.pairs.has(a));
+  const block = await retry("getBlockNumber", () => context.provider.getBlockNumber());
   const read = await retry("pools", () =>
-    Promise.all(withPool.map((a) => readEntry(context, a, state.pairs.get(a) as string, state.symbols.get(a) ?? a))),
+    Promise.all(
+      withPool.map((a) => readEntry(context, a, state.pairs.get(a) as string, state.symbols.get(a) ?? a, block)),
+    ),
   );
   return read.filter((entry) => entry.pool.tokenReserve > 0n && entry.pool.stableReserve > 0n);
 }
 
-/** One token's pool, NAV, pause, wipe-out, retirement and cap headroom, read now. */
-async function readEntry(context: ArbitrageContext, address: string, pair: string, symbol: string): Promise<Listed> {
+/** One token's pool, NAV, pause, wipe-out, retirement and cap headroom, read at `block`. */
+async function readEntry(
+  context: ArbitrageContext,
+  address: string,
+  pair: string,
+  symbol: string,
+  block: number,
+): Promise<Listed> {
   const token = context.connectToken(address);
   // At a stale or invalid price the token's NAV and headroom revert (as a mint or redeem would): the pool is skipped.
   const priced = (read: Promise<bigint>): Promise<{ value?: bigint; error?: string }> =>
@@ -203,13 +226,14 @@ async function readEntry(context: ArbitrageContext, address: string, pair: strin
         return { error: describeError(error, CONTRACT_INTERFACES) };
       },
     );
+  const at = { blockTag: block };
   const [pool, nav, paused, wipedOut, retired, capHeadroom] = await Promise.all([
-    readPool(context.provider, pair, address, context.state.stablecoin as string),
-    priced(token.navPerShare()),
-    token.paused(),
-    token.wipedOut(),
-    context.factory.isRetired(address),
-    priced(token.capHeadroom()),
+    readPool(context.provider, pair, address, context.state.stablecoin as string, block),
+    priced(token.navPerShare(at)),
+    token.paused(at),
+    token.wipedOut(at),
+    context.factory.isRetired(address, at),
+    priced(token.capHeadroom(at)),
   ]);
   return {
     token: address,
@@ -217,6 +241,7 @@ async function readEntry(context: ArbitrageContext, address: string, pair: strin
     pair,
     pool,
     nav: nav.value ?? 0n,
+    block,
     paused,
     wipedOut,
     retired,

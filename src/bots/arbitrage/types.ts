@@ -1,4 +1,5 @@
 import type { FlashArbitrage } from "../../../typechain-types";
+import type { Pool } from "../../dex/pool";
 import type { SentTx } from "../../tx/context";
 import type { BotContext, BotPassConfig } from "../kit/context";
 import type { ArbitrageMetrics } from "./metrics";
@@ -10,10 +11,28 @@ export interface ArbitragePassConfig extends BotPassConfig {
   minProfit: bigint;
 }
 
+/** A pool the pass found out of line with NAV, and the plan that puts it back. */
+export interface Opportunity {
+  token: string;
+  symbol: string;
+  pair: string;
+  plan: Plan;
+  /** The block every read of the plan was made at (the pool, NAV and previews agree with each other there). */
+  block: number;
+  /** The pool's reserves and the token's NAV at `block`: what a gap that is gone later is compared with. */
+  pool: Pool;
+  nav: bigint;
+  /** The pool's premium to NAV before (signed WAD fraction). */
+  premium: bigint;
+  /** What planning needs to plan again (a reverted transaction: is the gap still there?). */
+  mintOpen: boolean;
+  maxCollateralIn?: bigint;
+}
+
 /** An arbitrage sent and not known to be mined: nothing else is sent for its token until it is resolved. */
 export interface PendingArbitrage {
   sent: SentTx;
-  plan: Plan;
+  opportunity: Opportunity;
 }
 
 /** What the arbitrageur remembers between passes. */
@@ -50,8 +69,16 @@ export interface PassReport {
   arbitraged: string[];
   /** The profit would not cover the gas (and the minimum profit): nothing sent. */
   belowMinProfit: string[];
-  /** Another arbitrageur took the gap first (the simulation, the estimate or the mined transaction says so). */
+  /**
+   * The gap is gone because the pool was traded after the plan's block (another arbitrageur or a trader was first):
+   * the simulation, the estimate or the mined transaction refused, and the pool's reserves differ from the plan's.
+   */
   lostRace: string[];
+  /**
+   * The gap changed under the plan without a trade of the pool: a price update moved NAV after the plan's block (the
+   * simulation, the estimate or the mined transaction refused). The pool is planned again at once, in the same pass.
+   */
+  moved: string[];
   /** Dry run: would have sent. */
   simulated: string[];
   /** The simulation reverted for another reason; nothing was sent. */
