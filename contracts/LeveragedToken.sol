@@ -247,8 +247,8 @@ contract LeveragedToken is TokenConfig, CloneERC20Permit, ITermsSource, Reentran
     /// @inheritdoc ITermsSource
     /// @dev What the exchange asks for when a rebalance may owe its keeper a reward (never for one within the band:
     /// a keeper that lost a race pays for no read of the settings).
-    function keeperRewardTerms() external view returns (KeeperReward.Terms memory) {
-        return _rewardTerms(_state);
+    function keeperRewardTerms() external view returns (uint256) {
+        return _packedRewardTerms(_state);
     }
 
     /// @inheritdoc ILeveragedToken

@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 
+import {LeverageMath} from "./LeverageMath.sol";
+
 /// @title KeeperReward
 /// @notice What a leveraged token pays whoever does a due rebalance: a Dutch auction of the tip. It starts at 0 when
 /// the rebalance falls due and rises linearly with the seconds it waits, reaching `cap` after `rampTime`; above the
@@ -11,13 +13,14 @@ import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 /// `maxPerYearBps` of the levered equity a year since the last rebalance: rewards over any stretch of time are at most
 /// `maxPerYearBps x` that time `x` the equity (a yearly bound in bp, enforced on chain). Every amount rounds down
 /// (in the holders' favour). The token's views and the exchange's `tradeToLeverage` (which pays it in the same call
-/// as the trade, asking the token for its terms only when a reward may be due) both compute it here.
+/// as the trade, asking the token for its terms only when a reward may be due) both compute it here, from the one word
+/// `pack` lays the terms out in and `unpack` reads.
 library KeeperReward {
     uint256 private constant WAD = 1e18;
     uint256 private constant BPS = 10_000;
     uint256 private constant YEAR = 365 days;
 
-    /// @notice A token's reward terms now (`ITermsSource.keeperRewardTerms`).
+    /// @notice A token's reward terms now (`unpack` of `ITermsSource.keeperRewardTerms`).
     struct Terms {
         uint256 cap; // collateral units
         uint256 rampTime; // seconds from due to the cap (> 0)
@@ -26,6 +29,41 @@ library KeeperReward {
         uint256 timeDue; // unix seconds: lastRebalance + the rebalance interval
         uint256 upper; // WAD: the top of the |leverage| band
         uint256 emergency; // WAD: the |leverage| from which the cap is paid at once (`emergencyLeverage`)
+    }
+
+    /// @notice A token's reward terms in one word (what `keeperRewardTerms` returns, one word rather than `Terms`'
+    /// seven: the cheapest answer to the exchange's question): its reward settings (`cap`, `rampTime`,
+    /// `maxPerYearBps`), its clock (`lastRebalance`, `interval`) and its band's width, at bits 0, 64, 96, 112, 144 and
+    /// 176. Each fits its field by its type.
+    function pack(
+        uint64 cap,
+        uint32 rampTime,
+        uint16 maxPerYearBps,
+        uint32 lastRebalance,
+        uint32 interval,
+        uint64 band
+    ) internal pure returns (uint256) {
+        return
+            uint256(cap) |
+            (uint256(rampTime) << 64) |
+            (uint256(maxPerYearBps) << 96) |
+            (uint256(lastRebalance) << 112) |
+            (uint256(interval) << 144) |
+            (uint256(band) << 176);
+    }
+
+    /// @notice The `Terms` of a word `pack` laid out, for a token of `targetLeverage`: due at `lastRebalance +
+    /// interval`, the band's upper edge (`LeverageMath.band`) and the emergency leverage (`emergencyLeverage`) from
+    /// the target and the band's width.
+    function unpack(uint256 packed, int256 targetLeverage) internal pure returns (Terms memory t) {
+        uint256 band = uint64(packed >> 176);
+        t.cap = uint64(packed);
+        t.rampTime = uint32(packed >> 64);
+        t.maxPerYearBps = uint16(packed >> 96);
+        t.lastRebalance = uint32(packed >> 112);
+        t.timeDue = t.lastRebalance + uint32(packed >> 144);
+        (, t.upper) = LeverageMath.band(targetLeverage, band);
+        t.emergency = emergencyLeverage(targetLeverage, band);
     }
 
     /// @notice The |leverage| from which a rebalance is an emergency (the reward is its cap at once): half the band
@@ -67,6 +105,7 @@ library KeeperReward {
 
 /// @notice What the exchange asks a leveraged token for when its `tradeToLeverage` may owe a keeper reward.
 interface ITermsSource {
-    /// @notice The token's keeper reward terms as of now (its settings, clock and band).
-    function keeperRewardTerms() external view returns (KeeperReward.Terms memory);
+    /// @notice The token's keeper reward terms as of now (its settings, clock and band), in one word
+    /// (`KeeperReward.pack`; the exchange reads them with `KeeperReward.unpack` at the call's target leverage).
+    function keeperRewardTerms() external view returns (uint256);
 }

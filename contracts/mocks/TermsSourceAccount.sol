@@ -8,18 +8,26 @@ import {ITermsSource, KeeperReward} from "../libraries/KeeperReward.sol";
 /// test sets, and forwards any call (a trade, `tradeToLeverage`, a withdrawal) to the exchange as itself.
 contract TermsSourceAccount is ITermsSource {
     address private immutable _exchange;
-    KeeperReward.Terms private _terms;
+    uint256 private _terms;
 
     constructor(address exchange_) {
         _exchange = exchange_;
     }
 
-    function setTerms(KeeperReward.Terms calldata terms) external {
-        _terms = terms;
+    /// @notice Sets the terms `keeperRewardTerms` answers with (`KeeperReward.pack`).
+    function setTerms(
+        uint64 cap,
+        uint32 rampTime,
+        uint16 maxPerYearBps,
+        uint32 lastRebalance,
+        uint32 interval,
+        uint64 band
+    ) external {
+        _terms = KeeperReward.pack(cap, rampTime, maxPerYearBps, lastRebalance, interval, band);
     }
 
     /// @inheritdoc ITermsSource
-    function keeperRewardTerms() external view returns (KeeperReward.Terms memory) {
+    function keeperRewardTerms() external view returns (uint256) {
         return _terms;
     }
 

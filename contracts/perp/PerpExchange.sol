@@ -167,22 +167,7 @@ contract PerpExchange is PerpMarkets, ReentrancyGuardTransient {
         bool traded = r.sizeAfter != r.sizeBefore;
         r.valueAfter = traded ? _trade(t, r.sizeAfter - r.sizeBefore) : r.valueBefore;
         r.priceTime = t.priceTime;
-        address keeper = target.keeper;
-        if (keeper != address(0) && !hold) {
-            uint256 leverage = SignedMath.abs(PerpMath.leverage(levered, r.sizeBefore, t.price, scale));
-            KeeperReward.Terms memory terms = ITermsSource(msg.sender).keeperRewardTerms();
-            r.reward = KeeperReward.rewardAt(terms, levered, leverage, t.priceTime, block.timestamp);
-            if (r.reward != 0) {
-                _debit(t, r.reward);
-                if (keeper == msg.sender) {
-                    t.account.margin += r.reward; // paid to itself: stored with the account below
-                } else {
-                    Account storage k = _accounts[keeper][marketId];
-                    k.margin = (uint256(k.margin) + r.reward).toUint128();
-                }
-                emit MarginTransferred(msg.sender, keeper, marketId, r.reward);
-            }
-        }
+        if (target.keeper != address(0) && !hold) r.reward = _payKeeper(t, r.sizeBefore, levered, target);
         if (traded || r.reward != 0) _store(t);
         r.marginAfter = t.account.margin;
     }
@@ -360,6 +345,32 @@ contract PerpExchange is PerpMarkets, ReentrancyGuardTransient {
             _collateral.safeTransfer(p.to, p.amount);
             emit MarginWithdrawn(msg.sender, marketId, p.to, p.amount);
         }
+    }
+
+    /// @dev `tradeToLeverage`'s keeper reward (see there) for the loaded caller's account, which the caller stores:
+    /// asks the caller for its terms, computes the reward on `levered` at its leverage before the trade, and pays it.
+    function _payKeeper(
+        Trader memory t,
+        int256 sizeBefore,
+        int256 levered,
+        LeverageTarget calldata target
+    ) private returns (uint256 reward) {
+        uint256 leverage = SignedMath.abs(PerpMath.leverage(levered, sizeBefore, t.price, _collateralScale));
+        KeeperReward.Terms memory terms = KeeperReward.unpack(
+            ITermsSource(msg.sender).keeperRewardTerms(),
+            target.leverage
+        );
+        reward = KeeperReward.rewardAt(terms, levered, leverage, t.priceTime, block.timestamp);
+        if (reward == 0) return 0;
+        _debit(t, reward);
+        address keeper = target.keeper;
+        if (keeper == msg.sender) {
+            t.account.margin += reward; // paid to itself: stored with the account by the caller
+        } else {
+            Account storage k = _accounts[keeper][t.marketId];
+            k.margin = (uint256(k.margin) + reward).toUint128();
+        }
+        emit MarginTransferred(msg.sender, keeper, t.marketId, reward);
     }
 
     /// @dev Takes `total` out of a loaded account's margin (a withdrawal, a keeper reward): funding settled, the

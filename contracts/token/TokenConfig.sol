@@ -282,19 +282,14 @@ abstract contract TokenConfig is ILeveragedToken, AccessControl {
 
     /// @dev The keeper reward's terms (`KeeperReward`) at `st`'s clock and band.
     function _rewardTerms(State memory st) internal view returns (KeeperReward.Terms memory) {
+        return KeeperReward.unpack(_packedRewardTerms(st), _targetLeverage());
+    }
+
+    /// @dev The keeper reward's terms at `st`'s clock and band in one word (`KeeperReward.pack`).
+    function _packedRewardTerms(State memory st) internal view returns (uint256) {
         RewardSettings memory rs = _rewardSettings;
-        int256 leverage = _targetLeverage();
-        (, uint256 upper) = LeverageMath.band(leverage, st.band);
         return
-            KeeperReward.Terms({
-                cap: rs.cap,
-                rampTime: rs.rampTime,
-                maxPerYearBps: rs.maxPerYearBps,
-                lastRebalance: st.lastRebalance,
-                timeDue: uint256(st.lastRebalance) + st.rebalanceInterval,
-                upper: upper,
-                emergency: KeeperReward.emergencyLeverage(leverage, st.band)
-            });
+            KeeperReward.pack(rs.cap, rs.rampTime, rs.maxPerYearBps, st.lastRebalance, st.rebalanceInterval, st.band);
     }
 
     /// @dev The equity cap in collateral units (type(uint256).max for none).

@@ -10,8 +10,9 @@ const CAP = usdc(2);
 
 /**
  * `tradeToLeverage` pays a keeper reward in the same call (what a token's rebalance pays its keeper): when a reward
- * may be due (an empty band, or the account outside it) it asks the caller for its terms (`keeperRewardTerms`),
- * computes `KeeperReward.rewardAt` from the account before the trade, and moves it from the caller's margin to the
+ * may be due (an empty band, or the account outside it) it asks the caller for its terms (`keeperRewardTerms`, one
+ * word that `KeeperReward.unpack` reads at the call's target leverage), computes `KeeperReward.rewardAt` from the
+ * account before the trade, and moves it from the caller's margin to the
  * keeper's as a withdrawal takes it, with `MarginTransferred`. The caller here is `TermsSourceAccount`, which answers
  * for its terms as a token does.
  */
@@ -24,24 +25,30 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
     await s.exchange.connect(s.alice).deposit(0, address, usdc(1_000));
     await account.forward(s.exchange.interface.encodeFunctionData("trade", [0, wad("0.06")]));
     const last = BigInt(await time.latest());
-    await account.setTerms(terms(last));
+    await setTerms(account, terms(last));
     await time.increase(DAY);
     await s.btcFeed.updateAnswer(feedPrice(50_000));
     return { ...s, account, address, last };
   }
 
-  /** Terms as a 3x token passes them (a budget that does not bind unless given: a token's is at most 100 bp). */
+  /**
+   * Terms as a token passes them, due a day after `last`, with a band of 1/3 (at 3x: the upper edge just under 4x, the
+   * emergency just under 4.5x); a budget that does not bind unless given (a token's is at most 100 bp).
+   */
   function terms(last: bigint, rest: Partial<Record<string, bigint>> = {}) {
     return {
       cap: CAP,
       rampTime: 600n,
-      maxPerYearBps: 100_000n,
+      maxPerYearBps: 65_535n,
       lastRebalance: last,
-      timeDue: last + DAY,
-      upper: wad(4),
-      emergency: wad("4.5"),
+      interval: DAY,
+      band: wad(1) / 3n,
       ...rest,
     };
+  }
+
+  function setTerms(account: TermsSourceAccount, t: ReturnType<typeof terms>) {
+    return account.setTerms(t.cap, t.rampTime, t.maxPerYearBps, t.lastRebalance, t.interval, t.band);
   }
 
   /** `tradeToLeverage(0, leverage, keeper)` from the account; an empty band unless `hold` (one no leverage leaves). */
@@ -79,7 +86,7 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
     await s.btcFeed.updateAnswer(feedPrice(60_000)); // +600 USD unrealized
     const withdraw = s.exchange.interface.encodeFunctionData("withdraw", [0, usdc(999), s.alice.address]);
     await s.account.forward(withdraw); // 1 USDC of settled margin left
-    await s.account.setTerms(terms(s.last, { upper: 0n, emergency: 0n })); // an emergency: the cap at once
+    await setTerms(s.account, terms(s.last, { interval: 0n })); // due a day ago: past the ramp, the cap
     const value = (await s.exchange.accountState(s.address, 0)).value;
     await expect(rebalance(s.account, s.keeper.address, true)).not.to.emit(s.exchange, "MarginTransferred");
     // To about 6x on 601 USD: the position grows, so nothing is realized by the trade and the margin stays at 1 USDC.
@@ -100,10 +107,21 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
     await expectBooksOf(s, [s.address]);
   });
 
+  it("reads the terms at the call's target leverage: 1.5 band-widths above it pays the cap at once", async () => {
+    const s = await loadFixture(rebalancedADayAgo);
+    // Not due for 10 days, a band of 1/10: at a 3x target the account (3x) is within it; at a 2x target it is above
+    // the emergency leverage (2.3x).
+    await setTerms(s.account, terms(s.last, { interval: 10n * DAY, band: wad(1) / 10n }));
+    await expect(rebalance(s.account, s.keeper.address)).not.to.emit(s.exchange, "MarginTransferred");
+    await expect(rebalance(s.account, s.keeper.address, false, wad(2)))
+      .to.emit(s.exchange, "MarginTransferred")
+      .withArgs(s.address, s.keeper.address, 0, CAP);
+  });
+
   it("never more than the budget: levered value x maxPerYearBps x the time since the last rebalance", async () => {
     const s = await loadFixture(rebalancedADayAgo);
     const at = s.last + DAY + 300n;
-    await s.account.setTerms(terms(s.last, { maxPerYearBps: 50n }));
+    await setTerms(s.account, terms(s.last, { maxPerYearBps: 50n }));
     await time.setNextBlockTimestamp(at);
     const levered = (await s.exchange.accountState(s.address, 0)).value;
     const budget = (levered * 50n * (at - s.last)) / (10_000n * 365n * DAY); // 13,746 units: about 0.0137 USDC
@@ -115,7 +133,7 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
   it("pays nothing to the zero keeper, within the band, or before it is due", async () => {
     const s = await loadFixture(rebalancedADayAgo);
     await expect(rebalance(s.account, ethers.ZeroAddress)).not.to.emit(s.exchange, "MarginTransferred");
-    await s.account.setTerms(terms(s.last, { timeDue: s.last + 10n * DAY }));
+    await setTerms(s.account, terms(s.last, { interval: 10n * DAY }));
     await expect(rebalance(s.account, s.keeper.address)).not.to.emit(s.exchange, "MarginTransferred");
     expect((await s.exchange.accountState(s.keeper.address, 0)).margin).to.equal(0n);
   });
