@@ -18,7 +18,7 @@ export interface PassConfig extends BotPassConfig {
   blockTime: number;
   /** Profit mode: the most a rebalance waits (ms, random) before its last look at the pending block, alone. */
   sendJitterMs: number;
-  /** Profit mode: the blocks each keeper ahead in a token's turn order is given before the next one sends. */
+  /** Profit mode: the blocks of each keeper's slot in a token's turn order (see `turns.ts`). */
   turnBlocks: number;
 }
 
