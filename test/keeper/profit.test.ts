@@ -148,6 +148,31 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
     expect(Number(rebalanced?.latencyBlocks)).to.be.at.least(1);
   });
 
+  it("a token never estimated borrows the largest estimate known, and its own is asked once the pass is done", async () => {
+    const chain = await loadFixture(oneLarge);
+    const { context, logs } = keeper(chain, chain.keeperA, { lens: true });
+    context.state.estimates.set(getAddress(`0x${"34".repeat(20)}`), 123_456n);
+    context.state.estimates.set(getAddress(`0x${"56".repeat(20)}`), 23_456n);
+    const btc3l = await chain.tokens.BTC3L.getAddress();
+    await fallDue(chain);
+    const gasOf = () =>
+      logs.filter((l) => l.msg === "waiting: the reward does not cover the gas yet" && l.token === "BTC3L").at(-1)?.gas;
+
+    const first = await runOnce(context);
+    expect(first.waiting).to.include("BTC3L");
+    expect(gasOf()).to.equal("123456");
+    // Its own estimate, asked after the pass (not waited for by it).
+    for (let i = 0; i < 100 && !context.state.estimates.has(btc3l); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const own = context.state.estimates.get(btc3l) as bigint;
+    expect(own).to.be.greaterThan(50_000n);
+    expect(own).to.not.equal(123_456n);
+    const second = await runOnce(context);
+    expect(second.waiting).to.include("BTC3L");
+    expect(gasOf()).to.equal(own.toString());
+  });
+
   it("the reward lands in the keeper's margin on the exchange, withdrawable, and the metrics count it", async () => {
     const chain = await loadFixture(oneLarge);
     const { context } = keeper(chain, chain.keeperA);

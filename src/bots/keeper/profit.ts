@@ -92,8 +92,10 @@ export async function payingTokens(
 
 /**
  * One token's reward at `at` and the gas estimate of its rebalance; else its outcome (logged). The gas estimate is
- * taken once per due event (a rebalance's gas hardly changes while it waits; the transaction is estimated again when
- * sent), so that a token that waits costs one request a pass (its reward).
+ * taken once per token and kept (a rebalance's gas hardly changes from one due event to the next; the transaction is
+ * estimated again when sent); a token never estimated borrows the largest estimate known for another, while its own
+ * is asked at the end of the pass. So a pass whose tokens fall due together does not wait for their estimates (an
+ * `eth_estimateGas` is several executions), and a token that waits costs one request a pass (its reward).
  */
 async function readQuote(
   context: KeeperContext,
@@ -106,16 +108,30 @@ async function readQuote(
     const contract = context.connectToken(token.address);
     const retry = retrying(txContext(context));
     const known = state.estimates.get(token.address);
+    const estimating = () =>
+      retry("estimateGas", () => contract.rebalance.estimateGas({ from })).then((estimate) => {
+        state.estimates.set(token.address, estimate);
+        return estimate;
+      });
+    const borrowed = known === undefined ? largestEstimate(state.estimates) : undefined;
+    // Its own estimate for the next pass, asked once this pass is done (see `runOnce`).
+    if (known === undefined && borrowed !== undefined) state.pass.afterwards.push(estimating);
     const [reward, estimate] = await Promise.all([
       retry("rebalanceRewardAt", () => contract.rebalanceRewardAt(at)),
-      known ?? retry("estimateGas", () => contract.rebalance.estimateGas({ from })),
+      known ?? borrowed ?? estimating(),
     ]);
-    state.estimates.set(token.address, estimate);
     return { reward, estimate };
   } catch (error) {
     if (isSuperseded(error, [NOT_DUE])) return lostRace(context, { token: token.symbol, trigger: token.trigger });
     return logFailure(context, [token.symbol], error);
   }
+}
+
+/** The largest of the estimates known, if any. */
+function largestEstimate(estimates: Map<string, bigint>): bigint | undefined {
+  let largest: bigint | undefined;
+  for (const estimate of estimates.values()) if (largest === undefined || estimate > largest) largest = estimate;
+  return largest;
 }
 
 /**

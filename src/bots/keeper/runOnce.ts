@@ -41,7 +41,7 @@ const STATUS_PAGE = 100n;
  */
 export async function runOnce(context: KeeperContext): Promise<PassReport> {
   const { logger, metrics, config, state } = context;
-  state.pass = { blockTimes: new Map() };
+  state.pass = { blockTimes: new Map(), afterwards: [] };
   const before = { ...state.earnings };
   // The balance check and the statuses go out together (one JSON-RPC batch).
   const retry = retrying(txContext(context));
@@ -141,13 +141,14 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
     gasUsd: state.earnings.gasUsd - before.gasUsd,
   };
   logger.debug(reportFields(report, context.ethPrice !== undefined), "pass done");
+  // A read that failed is asked again by a later pass.
+  for (const read of state.pass.afterwards) void read().catch(() => undefined);
   return report;
 }
 
 /** A token no longer due: its due event is over. */
 function forgetDue({ state }: KeeperContext, token: string): void {
   state.dueSince.delete(token);
-  state.estimates.delete(token);
   state.turns.payingSince.delete(token);
 }
 
