@@ -10,10 +10,11 @@ import { reportFields } from "../src/bots/keeper/earnings";
 import { KeeperMetrics } from "../src/bots/keeper/metrics";
 import { pendingTransactions } from "../src/bots/keeper/types";
 import { runOnce } from "../src/bots/keeper/runOnce";
+import { newBlocks } from "../src/bots/keeper/newBlocks";
 
 /**
  * The keeper process: validates its configuration, checks the endpoint's chain, then runs `runOnce` every poll
- * interval until SIGINT, SIGTERM or the end of its parent process (the transaction in flight is finished first, then
+ * interval (in profit mode, on each new block: the poll interval is how often it asks for the block number) until SIGINT, SIGTERM or the end of its parent process (the transaction in flight is finished first, then
  * exit 0). Exit codes: 0 stopped cleanly (or `--once` found nothing failing), 1 bad configuration or start-up
  * failure, or a `--once` pass with a failure.
  */
@@ -49,9 +50,11 @@ async function main(argv: string[]): Promise<number> {
           minProfit: formatUnits(config.minProfit, USDC_DECIMALS),
           profitMargin: config.profitMargin,
           blockTime: config.blockTime,
+          turnBlocks: config.turnBlocks,
         }
       : {};
 
+  const newBlock = config.mode === "profit" ? newBlocks(provider) : undefined;
   return runBot(bot, {
     name: "keeper",
     metrics,
@@ -67,10 +70,13 @@ async function main(argv: string[]): Promise<number> {
       ethPrice: price ? `${formatUnits(await price.read(), USDC_DECIMALS)} (${price.source})` : null,
     },
     pass: async (pass) => {
+      if (newBlock && !(await newBlock())) return { failed: false };
+      const started = Date.now();
       const report = await runOnce(context);
       // A pass whose due tokens all wait for their reward (profit mode) says so at debug only: it repeats each pass.
       const acted = report.due.length > report.waiting.length || report.pending.length > 0 || report.failed.length > 0;
-      if (acted) logger.info({ pass, ...reportFields(report, price !== undefined) }, "pass done");
+      if (acted)
+        logger.info({ pass, ms: Date.now() - started, ...reportFields(report, price !== undefined) }, "pass done");
       return { failed: report.failed.length > 0 };
     },
   });

@@ -10,7 +10,15 @@ task(
   .addFlag("update", "write the figures to gas-snapshot.json")
   .addFlag("profile", "only where the gas of each profiled action goes, from its trace (no snapshot check)")
   .addFlag("indexer", "only the indexer's figures: a node child, 10,000 holders, Ponder and Chromium (a few minutes)")
-  .setAction(async (args: BenchArgs, hre) => {
+  .addFlag("keepers", "only the section of two profit-mode keepers racing for the keeper rewards (a minute or two)")
+  .setAction(async (args: BenchArgs & { keepers: boolean }, hre) => {
+    if (args.keepers) {
+      if (hre.network.name !== "hardhat") throw new Error("the benchmark runs on the in-process hardhat network");
+      await hre.run("compile", { quiet: true });
+      const { measureKeepers } = await import("../bench/benchKeepers");
+      console.log(await measureKeepers(hre));
+      return;
+    }
     const { runBench } = await import("../bench/bench");
     await runBench(hre, args);
   });

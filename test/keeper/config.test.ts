@@ -72,7 +72,7 @@ describe("keeper: configuration", () => {
     const defaults = parseConfig(["--network", "localhost"], env, book);
     expect(defaults).to.include({ mode: "operator", minProfit: 0n, profitMargin: 1.2, blockTime: 12 });
     expect(defaults.sendJitterMs).to.equal(3_000); // a quarter of the block time
-    expect(defaults.turnBlocks).to.equal(2);
+    expect(defaults.turnBlocks).to.equal(1);
     expect(parseConfig(["--network", "localhost", "--turn-blocks", "3"], env, book).turnBlocks).to.equal(3);
     expect(defaults.ethPrice).to.equal(undefined);
     const profit = parseConfig(

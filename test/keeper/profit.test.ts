@@ -15,7 +15,8 @@ import { createLogger } from "../../src/node/logger";
 import { KeeperMetrics } from "../../src/bots/keeper/metrics";
 import { neededReward, pays } from "../../src/bots/keeper/profit";
 import { simulateRebalance } from "../../src/bots/keeper/rebalance";
-import { turnOrder } from "../../src/bots/keeper/turns";
+import { missedSlots, slotOwner, turnOrder } from "../../src/bots/keeper/turns";
+import { newBlocks } from "../../src/bots/keeper/newBlocks";
 import { newKeeperState, type KeeperContext, type PassConfig } from "../../src/bots/keeper/types";
 import { runOnce } from "../../src/bots/keeper/runOnce";
 import { LeveragedToken__factory, PerpExchange__factory } from "../../typechain-types";
@@ -145,6 +146,31 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
     // Due since its nextRebalanceTime, more than five minutes before the block that mined it.
     expect(Number(rebalanced?.latencySeconds)).to.be.at.least(300);
     expect(Number(rebalanced?.latencyBlocks)).to.be.at.least(1);
+  });
+
+  it("a token never estimated borrows the largest estimate known, and its own is asked once the pass is done", async () => {
+    const chain = await loadFixture(oneLarge);
+    const { context, logs } = keeper(chain, chain.keeperA, { lens: true });
+    context.state.estimates.set(getAddress(`0x${"34".repeat(20)}`), 123_456n);
+    context.state.estimates.set(getAddress(`0x${"56".repeat(20)}`), 23_456n);
+    const btc3l = await chain.tokens.BTC3L.getAddress();
+    await fallDue(chain);
+    const gasOf = () =>
+      logs.filter((l) => l.msg === "waiting: the reward does not cover the gas yet" && l.token === "BTC3L").at(-1)?.gas;
+
+    const first = await runOnce(context);
+    expect(first.waiting).to.include("BTC3L");
+    expect(gasOf()).to.equal("123456");
+    // Its own estimate, asked after the pass (not waited for by it).
+    for (let i = 0; i < 100 && !context.state.estimates.has(btc3l); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const own = context.state.estimates.get(btc3l) as bigint;
+    expect(own).to.be.greaterThan(50_000n);
+    expect(own).to.not.equal(123_456n);
+    const second = await runOnce(context);
+    expect(second.waiting).to.include("BTC3L");
+    expect(gasOf()).to.equal(own.toString());
   });
 
   it("the reward lands in the keeper's margin on the exchange, withdrawable, and the metrics count it", async () => {
@@ -326,11 +352,12 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
     expect(logs.some((l) => l.msg === "rebalance sent")).to.equal(false);
   });
 
-  it("keepers that know each other take turns: each sends only what it leads, and takes over a turn that passed", async () => {
+  it("keepers that know each other take turns by block: each sends only in its slots, and takes a slot that passed", async () => {
     const chain = await loadFixture(twoLarge);
     const a = keeper(chain, chain.keeperA, { lens: true });
     const b = keeper(chain, chain.keeperB, { lens: true });
     const large = { BTC3L: chain.tokens.BTC3L, BTC3S: chain.tokens.BTC3S };
+    const symbols = ["BTC3L", "BTC3S"] as const;
     const keepers = [getAddress(chain.keeperA.address), getAddress(chain.keeperB.address)];
     /** The next due event of both large tokens, their rewards grown past the gas. */
     const bothDue = async () => {
@@ -339,8 +366,11 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
       await chain.btcFeed.updateAnswer(feedPrice("50000"));
       await time.increase(400);
     };
-    const leaderOf = async (symbol: keyof typeof large) =>
-      turnOrder(await large[symbol].getAddress(), await large[symbol].nextRebalanceTime(), keepers)[0];
+    /** The keeper whose slot the latest block is in, for `symbol`'s due event. */
+    const ownerNow = async (symbol: (typeof symbols)[number]) => {
+      const order = turnOrder(await large[symbol].getAddress(), await large[symbol].nextRebalanceTime(), keepers);
+      return slotOwner(order, await ethers.provider.getBlockNumber(), 1);
+    };
     const sentBy = async (address: string) => ethers.provider.getTransactionCount(address);
 
     // First due event: each earns a reward by hand, so that each has seen the other paid by the exchange.
@@ -348,39 +378,56 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
     await large.BTC3L.connect(chain.keeperA).rebalance();
     await large.BTC3S.connect(chain.keeperB).rebalance();
 
-    // Second: A passes, then B. Each sends exactly the large tokens it leads; A waits for B's.
+    // Second: A and B pass in turn until both tokens are rebalanced. Each pass sends exactly the due tokens whose slot
+    // the block it reads is in, and each rebalance is sent once.
     await bothDue();
-    const leaders = { BTC3L: await leaderOf("BTC3L"), BTC3S: await leaderOf("BTC3S") };
-    const ledBy = (k: string) => (["BTC3L", "BTC3S"] as const).filter((t) => leaders[t] === k);
     const before = [await sentBy(keepers[0]), await sentBy(keepers[1])];
-    const first = await runOnce(a.context);
-    const second = await runOnce(b.context);
-    expect(first.rebalanced).to.deep.equal(ledBy(keepers[0]));
-    for (const symbol of ledBy(keepers[1])) expect(first.waiting).to.include(symbol);
-    expect(second.rebalanced).to.deep.equal(ledBy(keepers[1]));
-    expect(second.lostRace).to.deep.equal([]);
-    for (const [i, k] of keepers.entries()) {
-      // One transaction for what it leads (a batch for two), none for the other's.
-      expect(await sentBy(k)).to.equal(before[i] + (ledBy(k).length > 0 ? 1 : 0));
+    const from = await ethers.provider.getBlockNumber();
+    let transactions = 0;
+    for (let pass = 0; pass < 6; pass++) {
+      const [me, other] = pass % 2 === 0 ? [a, b] : [b, a];
+      const address = keepers[pass % 2];
+      const mine: string[] = [];
+      const others: string[] = [];
+      for (const symbol of symbols) {
+        if ((await large[symbol].rebalanceAction()) === 0n) continue;
+        ((await ownerNow(symbol)) === address ? mine : others).push(symbol);
+      }
+      const sent = await sentBy(address);
+      const report = await runOnce(me.context);
+      expect(report.rebalanced).to.deep.equal(mine);
+      // (BTC2L, small, waits for its reward.)
+      expect(report.waiting.filter((symbol) => symbol in large)).to.deep.equal(others);
+      expect(report.lostRace).to.deep.equal([]);
+      // One transaction for its tokens (a batch for two), none for the other's.
+      expect(await sentBy(address)).to.equal(sent + (mine.length > 0 ? 1 : 0));
+      transactions += mine.length > 0 ? 1 : 0;
+      // After both have passed on a block that neither sent in, the next block.
+      if (pass % 2 === 1 && mine.length === 0) await ethers.provider.send("evm_mine", []);
+      expect(other.logs.filter((l) => Number(l.level) >= 50)).to.deep.equal([]);
     }
-    for (const symbol of ["BTC3L", "BTC3S"] as const) expect(await large[symbol].rebalanceAction()).to.equal(0n);
+    for (const symbol of symbols) {
+      expect(await large[symbol].rebalanceAction()).to.equal(0n);
+      expect(await large[symbol].queryFilter(large[symbol].filters.Rebalanced(), from + 1)).to.have.length(1);
+    }
+    expect((await sentBy(keepers[0])) + (await sentBy(keepers[1])) - before[0] - before[1]).to.equal(transactions);
 
-    // Third: the leader of BTC3L has stopped. The other waits its turn, then takes it a block later.
+    // Third: A has stopped. B, known to nobody as stopped, waits through A's slot, then takes its own, and drops A.
     await bothDue();
-    const stopped = await leaderOf("BTC3L");
-    const running = stopped === keepers[0] ? b : a;
-    const runningAddress = stopped === keepers[0] ? keepers[1] : keepers[0];
-    const early = await runOnce(running.context);
+    await large.BTC3S.connect(chain.keeperB).rebalance();
+    if ((await ownerNow("BTC3L")) !== keepers[0]) await ethers.provider.send("evm_mine", []);
+    expect(await ownerNow("BTC3L")).to.equal(keepers[0]);
+    const early = await runOnce(b.context);
     expect(early.waiting).to.include("BTC3L");
-    expect(early.rebalanced).to.not.include("BTC3L");
+    expect(early.rebalanced).to.deep.equal([]);
     expect(await large.BTC3L.rebalanceAction()).to.equal(1n);
     await ethers.provider.send("evm_mine", []);
-    const late = await runOnce(running.context);
-    expect(late.rebalanced).to.include("BTC3L");
-    const takeover = running.logs.find((l) => l.msg === "taking the turn of keepers that let it pass");
-    expect(takeover).to.deep.include({ token: "BTC3L", missed: [stopped] });
-    expect(running.context.state.turns.rivals.has(stopped)).to.equal(false);
-    expect(running.context.state.turns.rivals.has(runningAddress)).to.equal(false);
+    const late = await runOnce(b.context);
+    expect(late.rebalanced).to.deep.equal(["BTC3L"]);
+    const takeover = b.logs.find((l) => l.msg === "taking the turn of keepers that let it pass");
+    expect(takeover).to.deep.include({ token: "BTC3L", missed: [keepers[0]], waited: 1 });
+    expect(b.context.state.turns.rivals.has(keepers[0])).to.equal(false);
+    expect(b.context.state.turns.rivals.has(keepers[1])).to.equal(false);
   });
 
   it("the turn order: the same for every keeper, one leader per due event, spread over the keepers", () => {
@@ -395,6 +442,32 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
     }
     // Each of three keepers leads some of sixty due events (a third each on average).
     for (const k of keepers) expect(led.get(k) ?? 0).to.be.greaterThan(5);
+  });
+
+  it("the slots: every block has one keeper, in the order's turn, a round of slots after another", () => {
+    const [x, y, z] = [1, 2, 3].map((i) => getAddress(`0x${String(i).repeat(40)}`));
+    expect([10, 11, 12, 13, 14, 15].map((n) => slotOwner([x, y, z], n, 1))).to.deep.equal([y, z, x, y, z, x]);
+    expect([0, 1, 2, 3, 4, 5].map((n) => slotOwner([x, y], n, 2))).to.deep.equal([x, x, y, y, x, x]);
+    // Two keepers that know each other never own the same block.
+    for (let n = 0; n < 20; n++) expect(slotOwner([x, y], n, 1)).to.not.equal(slotOwner([x, y], n + 1, 1));
+  });
+
+  it("the keepers whose slots passed while a token paid: those owning a block from its first paying one, one round back at most", () => {
+    const [x, y, z] = [1, 2, 3].map((i) => getAddress(`0x${String(i).repeat(40)}`));
+    // Blocks 9, 10, 11 belong to x, y, z (9 mod 3 = 0).
+    expect(missedSlots([x, y, z], z, 11, 11, 1)).to.deep.equal([]);
+    expect(missedSlots([x, y, z], z, 10, 11, 1)).to.deep.equal([y]);
+    expect(missedSlots([x, y, z], z, 9, 11, 1)).to.deep.equal([x, y]);
+    expect(missedSlots([x, y, z], z, 0, 11, 1)).to.deep.equal([x, y]);
+    expect(missedSlots([x, y], y, 0, 1_000_001, 1)).to.deep.equal([x]);
+  });
+
+  it("profit mode's trigger: a pass on each new block, none while the block stays the same", async () => {
+    const blocks = [5, 5, 6, 6, 6, 8, 7];
+    const check = newBlocks({ getBlockNumber: async () => blocks.shift() as number });
+    const seen: boolean[] = [];
+    for (let i = 0; i < 7; i++) seen.push(await check());
+    expect(seen).to.deep.equal([true, false, true, false, false, true, false]);
   });
 
   it("an RPC that refuses the pending block: simulations fall back to the latest, said once", async () => {

@@ -78,9 +78,9 @@ const SETTINGS = {
     positiveInt("KEEPER_BLOCK_TIME (seconds between blocks)", 3_600).default("12"),
   ),
   /**
-   * Profit mode, with no rival known (see `turns.ts`): before its last look at the pending block, a rebalance waits a
-   * random delay of up to this many ms (default: a quarter of the block time), so that two keepers that saw the same
-   * block do not look in the same instant and both send. 0: no wait.
+   * Profit mode: before its last look at the pending block, a rebalance waits a random delay of up to this many ms
+   * (default: a quarter of the block time), so that two keepers that do not know each other yet (see `turns.ts`) and
+   * saw the same block do not look in the same instant and both send. 0: no wait.
    */
   sendJitterMs: setting(
     "--send-jitter-ms",
@@ -88,13 +88,13 @@ const SETTINGS = {
     wholeNumber("KEEPER_SEND_JITTER_MS (ms)", 60_000).optional(),
   ),
   /**
-   * Profit mode: the blocks each keeper ahead of this one in a token's turn order is given to send its rebalance
-   * before this one does (see `src/bots/keeper/turns.ts`).
+   * Profit mode: the blocks of each keeper's slot in a token's turn order: a keeper sends a token's rebalance only in
+   * its slots (see `src/bots/keeper/turns.ts`).
    */
   turnBlocks: setting(
     "--turn-blocks",
     "KEEPER_TURN_BLOCKS",
-    positiveInt("KEEPER_TURN_BLOCKS (blocks a turn)", 1_000).default("2"),
+    positiveInt("KEEPER_TURN_BLOCKS (blocks a turn)", 1_000).default("1"),
   ),
 };
 

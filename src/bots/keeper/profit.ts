@@ -58,28 +58,32 @@ export async function payingTokens(
 ): Promise<DueToken[]> {
   const { config, provider, signer } = context;
   const retry = retrying(txContext(context));
-  let fee: bigint;
-  let ethPrice: bigint | undefined;
-  try {
-    ethPrice = await passEthPrice(context);
-    if (ethPrice === undefined) throw new Error("no ETH price to price the gas with");
-    fee = offeredMaxFee(await retry("getFeeData", () => provider.getFeeData()), config);
-  } catch (error) {
+  const from = signer ? await signer.getAddress() : undefined;
+  const at = block.timestamp + config.blockTime;
+  // The ETH price, the fees and each token's reward and estimate are asked at once (one JSON-RPC batch).
+  const pricing = Promise.all([passEthPrice(context), retry("getFeeData", () => provider.getFeeData())]).then(
+    ([ethPrice, fees]) => {
+      if (ethPrice === undefined) throw new Error("no ETH price to price the gas with");
+      return { ethPrice, fee: offeredMaxFee(fees, config) };
+    },
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+  const [priced, reads] = await Promise.all([
+    pricing.catch((error: unknown) => error as Error),
+    Promise.all(due.map((token) => readQuote(context, token, at, from))),
+  ]);
+  if (priced instanceof Error) {
     const outcome = logFailure(
       context,
       due.map((t) => t.symbol),
-      error,
+      priced,
     );
     for (const token of due) report[outcome].push(token.symbol);
     return [];
   }
-  const from = signer ? await signer.getAddress() : undefined;
-  const at = block.timestamp + config.blockTime;
-  const decided = await Promise.all(
-    due.map((token) => decide(context, token, { at, fee, ethPrice: ethPrice as bigint, from })),
-  );
   const paying: DueToken[] = [];
-  decided.forEach((decision, i) => {
+  reads.forEach((read, i) => {
+    const decision = typeof read === "string" ? read : decide(context, due[i], read, priced, at);
     if (typeof decision === "string") report[decision].push(due[i].symbol);
     else paying.push({ ...due[i], quote: decision });
   });
@@ -87,45 +91,77 @@ export async function payingTokens(
 }
 
 /**
- * One token's quote when its reward pays; else its outcome (logged). The gas estimate is taken once per due event (a
- * rebalance's gas hardly changes while it waits; the transaction is estimated again when sent), so that a token that
- * waits costs one request a pass (its reward). A token that pays is simulated when it is sent (see `rebalance.ts`).
+ * One token's reward at `at` and the gas estimate of its rebalance; else its outcome (logged). The gas estimate is
+ * taken once per token and kept (a rebalance's gas hardly changes from one due event to the next; the transaction is
+ * estimated again when sent); a token never estimated borrows the largest estimate known for another, while its own
+ * is asked at the end of the pass. So a pass whose tokens fall due together does not wait for their estimates (an
+ * `eth_estimateGas` is several executions), and a token that waits costs one request a pass (its reward).
  */
-async function decide(
+async function readQuote(
   context: KeeperContext,
   token: DueToken,
-  { at, fee, ethPrice, from }: { at: number; fee: bigint; ethPrice: bigint; from?: string },
-): Promise<Quote | Outcome> {
-  const { logger, config, state } = context;
-  const what = { token: token.symbol, trigger: token.trigger };
+  at: number,
+  from?: string,
+): Promise<{ reward: bigint; estimate: bigint } | Outcome> {
+  const { state } = context;
   try {
     const contract = context.connectToken(token.address);
     const retry = retrying(txContext(context));
     const known = state.estimates.get(token.address);
+    const estimating = () =>
+      retry("estimateGas", () => contract.rebalance.estimateGas({ from })).then((estimate) => {
+        state.estimates.set(token.address, estimate);
+        return estimate;
+      });
+    const borrowed = known === undefined ? largestEstimate(state.estimates) : undefined;
+    // Its own estimate for the next pass, asked once this pass is done (see `runOnce`).
+    if (known === undefined && borrowed !== undefined) state.pass.afterwards.push(estimating);
     const [reward, estimate] = await Promise.all([
       retry("rebalanceRewardAt", () => contract.rebalanceRewardAt(at)),
-      known ?? retry("estimateGas", () => contract.rebalance.estimateGas({ from })),
+      known ?? borrowed ?? estimating(),
     ]);
-    state.estimates.set(token.address, estimate);
-    const gasCost = gasInUsd(estimate * fee, ethPrice);
-    const quote: Quote = { reward, estimate, fee, gasCost, needed: neededReward(gasCost, config) };
-    const fields = {
-      ...what,
-      reward: usd(reward),
-      gasCost: usd(gasCost),
-      needed: usd(quote.needed),
-      gas: estimate.toString(),
-      maxFeeGwei: formatUnits(fee, 9),
-      at,
-    };
-    if (!pays(quote)) {
-      logger.debug(fields, "waiting: the reward does not cover the gas yet");
-      return "waiting";
-    }
-    logger.debug(fields, "the reward covers the gas");
-    return quote;
+    return { reward, estimate };
   } catch (error) {
-    if (isSuperseded(error, [NOT_DUE])) return lostRace(context, what);
+    if (isSuperseded(error, [NOT_DUE])) return lostRace(context, { token: token.symbol, trigger: token.trigger });
     return logFailure(context, [token.symbol], error);
   }
+}
+
+/** The largest of the estimates known, if any. */
+function largestEstimate(estimates: Map<string, bigint>): bigint | undefined {
+  let largest: bigint | undefined;
+  for (const estimate of estimates.values()) if (largest === undefined || estimate > largest) largest = estimate;
+  return largest;
+}
+
+/**
+ * One token's quote when its reward pays; else `waiting` (logged at debug). A token that pays is simulated when it is
+ * sent (see `rebalance.ts`).
+ */
+function decide(
+  context: KeeperContext,
+  token: DueToken,
+  { reward, estimate }: { reward: bigint; estimate: bigint },
+  { ethPrice, fee }: { ethPrice: bigint; fee: bigint },
+  at: number,
+): Quote | Outcome {
+  const { logger, config } = context;
+  const gasCost = gasInUsd(estimate * fee, ethPrice);
+  const quote: Quote = { reward, estimate, fee, gasCost, needed: neededReward(gasCost, config) };
+  const fields = {
+    token: token.symbol,
+    trigger: token.trigger,
+    reward: usd(reward),
+    gasCost: usd(gasCost),
+    needed: usd(quote.needed),
+    gas: estimate.toString(),
+    maxFeeGwei: formatUnits(fee, 9),
+    at,
+  };
+  if (!pays(quote)) {
+    logger.debug(fields, "waiting: the reward does not cover the gas yet");
+    return "waiting";
+  }
+  logger.debug(fields, "the reward covers the gas");
+  return quote;
 }

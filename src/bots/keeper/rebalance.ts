@@ -89,13 +89,14 @@ export async function simulateRebalance(
 }
 
 /**
- * Profit mode's last look before a transaction goes out: `check` on the pending block, after a random wait of up to
- * `sendJitterMs` when no rival is known (so that two keepers that saw the same block do not look in the same
- * instant); undefined (no last look) in operator mode.
+ * Profit mode's last look before a transaction goes out: `check` on the pending block (a rival's rebalance sent
+ * meanwhile makes it revert, or the batch do nothing: nothing is sent), after a random wait of up to `sendJitterMs`
+ * when no rival is known (two keepers that do not know each other yet and saw the same block would otherwise look in
+ * the same instant; keepers that know each other look a block apart, see `turns.ts`). Undefined (no last look) in
+ * operator mode.
  */
 function lastLook(context: KeeperContext, check: () => Promise<boolean>): (() => Promise<boolean>) | undefined {
   if (!profitMode(context)) return undefined;
-  // Keepers that know each other take turns (turns.ts) and need no wait.
   const alone = context.state.turns.rivals.size === 0;
   const wait = alone ? Math.floor(Math.random() * context.config.sendJitterMs) : 0;
   return async () => {
@@ -159,9 +160,14 @@ export async function rebalanceBatch(context: KeeperContext, tokens: DueToken[])
   const addresses = tokens.map((t) => t.address);
   let done: bigint;
   try {
-    [done] = await simulate(context, "simulate batch", (blockTag) =>
-      batcher.rebalance.staticCall(addresses, simulationOverrides(from, blockTag)),
-    );
+    // Profit mode (sending) sends every token that pays: its last look runs the batch on the pending block right before the
+    // send (a token another keeper rebalanced meanwhile is skipped by the batcher, and told by the receipt).
+    [done] =
+      profitMode(context) && signer && !context.config.dryRun
+        ? [(1n << BigInt(tokens.length)) - 1n]
+        : await simulate(context, "simulate batch", (blockTag) =>
+            batcher.rebalance.staticCall(addresses, simulationOverrides(from, blockTag)),
+          );
   } catch (error) {
     const symbols = tokens.map((t) => t.symbol);
     if (isRpcFault(error)) {

@@ -5,12 +5,12 @@ import { REBALANCE_ACTIONS } from "../../chain/enums";
 import { LENS_PAGE_SIZE, readTokenList } from "../../reads/lens";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
 import { describeError, unlessPriceRevert } from "../../chain/reverts";
-import type { Retry } from "../../tx/context";
+import { retrying, type Retry } from "../../tx/context";
 import { reportFields } from "./earnings";
 import { logFailure, resolvePending, triggerName } from "./outcomes";
 import { payingTokens, type PassBlock } from "./profit";
 import { rebalanceAlone, rebalanceBatch } from "./rebalance";
-import { takeTurns } from "./turns";
+import { startLearning, takeTurns } from "./turns";
 import { pendingTransactions, type DueToken, type KeeperContext, type PassReport } from "./types";
 import { txContext } from "../kit/context";
 
@@ -41,11 +41,14 @@ const STATUS_PAGE = 100n;
  */
 export async function runOnce(context: KeeperContext): Promise<PassReport> {
   const { logger, metrics, config, state } = context;
-  const retry = await beginPass(txContext(context), context);
-  state.pass = { blockTimes: new Map() };
+  state.pass = { blockTimes: new Map(), afterwards: [] };
   const before = { ...state.earnings };
-
-  const { statuses, block: read } = await readTokens(context, retry);
+  // The balance check and the statuses go out together (one JSON-RPC batch).
+  const retry = retrying(txContext(context));
+  const [, { statuses, block: read }] = await Promise.all([
+    beginPass(txContext(context), context),
+    readTokens(context, retry),
+  ]);
   const unknown = statuses.filter((s) => !state.symbols.has(s.token));
   // Through the lens the symbols come with the statuses; else concurrent calls go out as one JSON-RPC batch.
   const symbols = unknown.every((s) => s.symbol !== undefined)
@@ -115,7 +118,9 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
     } else {
       await markDue(context, newlyDue, block, retry);
       if (config.mode === "profit") {
-        sending = await takeTurns(context, await payingTokens(context, due, block, report), block, report);
+        // Who else keeps the tokens is read with the rewards (one JSON-RPC batch).
+        const learning = startLearning(context, block);
+        sending = await takeTurns(context, await payingTokens(context, due, block, report), block, report, learning);
       }
     }
   }
@@ -136,13 +141,14 @@ export async function runOnce(context: KeeperContext): Promise<PassReport> {
     gasUsd: state.earnings.gasUsd - before.gasUsd,
   };
   logger.debug(reportFields(report, context.ethPrice !== undefined), "pass done");
+  // A read that failed is asked again by a later pass.
+  for (const read of state.pass.afterwards) void read().catch(() => undefined);
   return report;
 }
 
 /** A token no longer due: its due event is over. */
 function forgetDue({ state }: KeeperContext, token: string): void {
   state.dueSince.delete(token);
-  state.estimates.delete(token);
   state.turns.payingSince.delete(token);
 }
 

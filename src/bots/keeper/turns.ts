@@ -13,15 +13,18 @@ import { txContext } from "../kit/context";
 import type { PassBlock } from "./profit";
 
 /**
- * Profit keepers take turns, so that two of them do not send the same rebalance (the loser's transaction reverts and
- * costs it gas). Each keeper learns its rivals from the chain: whoever the exchange paid a keeper reward to
- * (`MarginTransferred` events) is a keeper. For each due event of a token (the token and its `nextRebalanceTime`, the
- * same for every keeper), the keepers are ordered by `keccak256(token, nextRebalanceTime, keeper)`: the first sends
- * as soon as the reward pays, the second only when the token still pays `KEEPER_TURN_BLOCKS` blocks later, and so
- * on. Keepers that know each other never send the same rebalance, and the turns spread the tokens over them. A rival
- * that let its turn pass is dropped from the order until it is seen earning a reward again, so a keeper that stopped
- * delays each of its tokens once. A keeper that knows of no rival sends at once, after its random wait
- * (`KEEPER_SEND_JITTER_MS`).
+ * Profit keepers take turns by block, so that two of them do not send the same rebalance (the loser's transaction
+ * reverts and costs it gas). Each keeper learns its rivals from the chain: whoever the exchange paid a keeper reward
+ * to (`MarginTransferred` events) is a keeper. For each due event of a token (the token and its `nextRebalanceTime`,
+ * the same for every keeper), the keepers are ordered by `keccak256(token, nextRebalanceTime, keeper)`, and the blocks
+ * are dealt out in that order, `KEEPER_TURN_BLOCKS` blocks a slot: block `b` belongs to `order[floor(b / turnBlocks)
+ * mod keepers]`. A keeper decides to send a token that pays only from a block in its slot. Two keepers that know each
+ * other therefore never decide on the same block: each makes its last look at the pending block (`rebalance.ts`) a
+ * slot after the other, and sees the other's transaction there. (They could still both send only if one's pass took
+ * a slot longer than the other's, to within the few milliseconds between a look and its send.) A rebalance waits at
+ * most a round of slots for a keeper that is running. A rival whose slot passed while the token paid (stopped, busy,
+ * or pricing gas higher) is dropped until it is seen earning a reward again. A keeper that knows of no rival decides
+ * on any block and looks after a random wait (`KEEPER_SEND_JITTER_MS`).
  */
 
 /** How far back the first scan for rivals looks, and the longest range one `eth_getLogs` asks (public RPCs cap it). */
@@ -63,15 +66,51 @@ export async function learnRivals(context: KeeperContext, me: string, block: Pas
   turns.scannedTo = block.number;
 }
 
+/** The keeper whose slot block `block` is in, for a due event whose keepers are in `order` (see `turnOrder`). */
+export function slotOwner(order: string[], block: number, turnBlocks: number): string {
+  return order[Math.floor(block / turnBlocks) % order.length];
+}
+
 /**
- * Of the tokens whose reward pays, those whose turn has come for this keeper; the others are `waiting` in the report
- * (a later pass asks again). Without a signer (dry run) or a known rival, every token.
+ * The keepers of `order` (other than `me`) whose slot came in the blocks `from` to `to - 1`: those that let a token
+ * that paid go by. A full round of slots back at most.
+ */
+export function missedSlots(order: string[], me: string, from: number, to: number, turnBlocks: number): string[] {
+  const missed = new Set<string>();
+  for (let block = Math.max(from, to - order.length * turnBlocks); block < to; block++) {
+    const owner = slotOwner(order, block, turnBlocks);
+    if (owner !== me) missed.add(owner);
+  }
+  return order.filter((keeper) => missed.has(keeper));
+}
+
+/**
+ * Starts reading the rewards paid to others (`learnRivals`), so that it goes out with the pass's other reads;
+ * resolves to the error, if any. Nothing to learn without a signer.
+ */
+export function startLearning(context: KeeperContext, block: PassBlock): Promise<unknown> {
+  const { signer } = context;
+  if (!signer) return Promise.resolve(undefined);
+  return signer
+    .getAddress()
+    .then((me) => learnRivals(context, getAddress(me), block))
+    .then(
+      () => undefined,
+      (error: unknown) => error ?? new Error("could not read the rewards"),
+    );
+}
+
+/**
+ * Of the tokens whose reward pays, those in this keeper's slot at `block`; the others are `waiting` in the report
+ * (a later pass asks again). Without a signer (dry run) or a known rival, every token. `learning`: the pass's
+ * `startLearning`.
  */
 export async function takeTurns(
   context: KeeperContext,
   paying: DueToken[],
   block: PassBlock,
   report: PassReport,
+  learning: Promise<unknown> = startLearning(context, block),
 ): Promise<DueToken[]> {
   const { logger, signer, config, state } = context;
   const turns = state.turns;
@@ -84,9 +123,8 @@ export async function takeTurns(
   }
   if (paying.length === 0 || !signer) return paying;
   const me = getAddress(await signer.getAddress());
-  try {
-    await learnRivals(context, me, block);
-  } catch (error) {
+  const error = await learning;
+  if (error) {
     logger.warn(
       { error: describeError(error, CONTRACT_INTERFACES) },
       "could not read the keeper rewards paid to others; sending as if alone",
@@ -97,18 +135,21 @@ export async function takeTurns(
   const mine: DueToken[] = [];
   for (const token of paying) {
     const order = turnOrder(token.address, token.round ?? 0n, [me, ...turns.rivals.keys()]);
-    const rank = order.indexOf(me);
-    const waited = block.number - (turns.payingSince.get(token.address)?.block ?? block.number);
-    if (waited < rank * config.turnBlocks) {
-      logger.debug({ token: token.symbol, turn: rank, first: order[0], waited }, "waiting: another keeper's turn");
+    const owner = slotOwner(order, block.number, config.turnBlocks);
+    if (owner !== me) {
+      logger.debug({ token: token.symbol, slot: owner, block: block.number }, "waiting: another keeper's slot");
       report.waiting.push(token.symbol);
       continue;
     }
-    const missed = order.slice(0, rank);
+    const since = turns.payingSince.get(token.address)?.block ?? block.number;
+    const missed = missedSlots(order, me, since, block.number, config.turnBlocks);
     if (missed.length > 0) {
-      // Their turns passed and the token still pays: they are not keeping it (stopped, or priced gas higher).
+      // Their slots passed and the token still pays: they are not keeping it (stopped, busy, or priced gas higher).
       for (const rival of missed) turns.rivals.delete(rival);
-      logger.info({ token: token.symbol, missed, waited }, "taking the turn of keepers that let it pass");
+      logger.info(
+        { token: token.symbol, missed, waited: block.number - since },
+        "taking the turn of keepers that let it pass",
+      );
     }
     mine.push(token);
   }

@@ -18,7 +18,7 @@ export interface PassConfig extends BotPassConfig {
   blockTime: number;
   /** Profit mode: the most a rebalance waits (ms, random) before its last look at the pending block, alone. */
   sendJitterMs: number;
-  /** Profit mode: the blocks each keeper ahead in a token's turn order is given before the next one sends. */
+  /** Profit mode: the blocks of each keeper's slot in a token's turn order (see `turns.ts`). */
   turnBlocks: number;
 }
 
@@ -77,7 +77,7 @@ export interface KeeperState {
   pending: Map<string, PendingRebalance>;
   /** By token address: the tokens seen due and not yet seen rebalanced. */
   dueSince: Map<string, DueSince>;
-  /** Profit mode, by token address: the gas estimate of a due token's rebalance, taken once per due event. */
+  /** Profit mode, by token address: the gas estimate of its rebalance, taken once (see `profit.ts`). */
   estimates: Map<string, bigint>;
   earnings: Earnings;
   /** The receipts already counted in `earnings` (a pending batch is resolved token by token). */
@@ -86,8 +86,15 @@ export interface KeeperState {
   turns: TurnState;
   /** Set when the RPC refused a simulation on the pending block: simulations then use the latest. */
   noPendingTag?: boolean;
-  /** Block times and the ETH price read in this pass (cleared at its start). */
-  pass: { blockTimes: Map<number, number>; ethPrice?: Promise<bigint | undefined> };
+  /**
+   * Block times and the ETH price read in this pass (cleared at its start), and reads to start once it is done (not
+   * waited for: the gas estimates of tokens that borrowed one, see `profit.ts`).
+   */
+  pass: {
+    blockTimes: Map<number, number>;
+    ethPrice?: Promise<bigint | undefined>;
+    afterwards: (() => Promise<unknown>)[];
+  };
 }
 
 export function newKeeperState(): KeeperState {
@@ -99,7 +106,7 @@ export function newKeeperState(): KeeperState {
     earnings: { rewards: 0n, gasWei: 0n, gasUsd: 0n },
     counted: new Set(),
     turns: newTurnState(),
-    pass: { blockTimes: new Map() },
+    pass: { blockTimes: new Map(), afterwards: [] },
   };
 }
 
