@@ -14,7 +14,8 @@ import { newBlocks } from "../src/bots/keeper/newBlocks";
 
 /**
  * The keeper process: validates its configuration, checks the endpoint's chain, then runs `runOnce` every poll
- * interval (in profit mode, on each new block: the poll interval is how often it asks for the block number) until SIGINT, SIGTERM or the end of its parent process (the transaction in flight is finished first, then
+ * interval (in profit mode, on each new block: the poll interval is how often it asks for the block number) until
+ * SIGINT, SIGTERM or the end of its parent process (the transaction in flight is finished first, then
  * exit 0). Exit codes: 0 stopped cleanly (or `--once` found nothing failing), 1 bad configuration or start-up
  * failure, or a `--once` pass with a failure.
  */
