@@ -18,8 +18,12 @@ export interface WatchedToken {
 }
 
 export interface ChainLatencies {
+  /** In blocks, per trigger. */
   time: number[];
   band: number[];
+  /** The same rebalances' latencies in seconds (block timestamps), in the same order. */
+  timeSeconds: number[];
+  bandSeconds: number[];
   /** Band-breach rebalances with no feed update since the token's last rebalance that had put it out of band. */
   bandUnexplained: number;
 }
@@ -36,7 +40,7 @@ export async function chainLatencies(
 ): Promise<ChainLatencies> {
   const rebalancedTopic = INTERFACES.token.getEvent("Rebalanced")!.topicHash;
   const settingsTopic = INTERFACES.token.getEvent("RebalanceSettingsUpdated")!.topicHash;
-  const result: ChainLatencies = { time: [], band: [], bandUnexplained: 0 };
+  const result: ChainLatencies = { time: [], band: [], timeSeconds: [], bandSeconds: [], bandUnexplained: 0 };
   const times = new Map<number, number>();
   const timeOf = async (n: number) => {
     const known = times.get(n);
@@ -67,7 +71,10 @@ export async function chainLatencies(
           }
         }
         if (cause === undefined) result.bandUnexplained += 1;
-        else result.band.push(block - cause);
+        else {
+          result.band.push(block - cause);
+          result.bandSeconds.push((await timeOf(block)) - (await timeOf(cause)));
+        }
       } else if (trigger === TIME) {
         const dueAt = Number(await token.nextRebalanceTime({ blockTag: block - 1 }));
         const changed = settings.filter((s) => s.blockNumber < block).map((s) => s.blockNumber);
@@ -75,6 +82,7 @@ export async function chainLatencies(
         let due = block;
         while (due - 1 >= floor && (await timeOf(due - 1)) >= dueAt) due -= 1;
         result.time.push(block - due);
+        result.timeSeconds.push((await timeOf(block)) - Math.max(dueAt, await timeOf(due)));
       }
       previous = block;
     }

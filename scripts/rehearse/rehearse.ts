@@ -463,6 +463,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         }))
       : [];
     const latencies = await chainLatencies(direct, watched, botsFrom, await direct.getBlockNumber());
+    const chainBlocks = [...latencies.time, ...latencies.band];
+    const chainSeconds = [...latencies.timeSeconds, ...latencies.bandSeconds];
     const blocksOf = (of: number[]) => ({
       count: of.length,
       p50: percentile(of, 50),
@@ -520,8 +522,18 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       },
       keeper: {
         rebalances: rebalanced.length,
-        latencyBlocks: { p50: percentile(blocks, 50), p95: percentile(blocks, 95), max: percentile(blocks, 100) },
-        latencySeconds: { p50: percentile(seconds, 50), p95: percentile(seconds, 95) },
+        // From the chain, both triggers together: the keeper's own log counts a time trigger from the interval's
+        // end even when the operator's settings change made the token due later (kept apart as loggedByKeeper).
+        latencyBlocks: {
+          p50: percentile(chainBlocks, 50),
+          p95: percentile(chainBlocks, 95),
+          max: percentile(chainBlocks, 100),
+        },
+        latencySeconds: { p50: percentile(chainSeconds, 50), p95: percentile(chainSeconds, 95) },
+        loggedByKeeper: {
+          latencyBlocks: { p50: percentile(blocks, 50), p95: percentile(blocks, 95), max: percentile(blocks, 100) },
+          latencySeconds: { p50: percentile(seconds, 50), p95: percentile(seconds, 95) },
+        },
         latencyBlocksByTrigger: { time: blocksOf(latencies.time), band: blocksOf(latencies.band) },
         replaced: keeperLogs.filter((l) => l.msg === "stuck transaction replaced with a higher fee").length,
         failed: keeperLogs.filter((l) => (l.level ?? 0) >= 50).length,

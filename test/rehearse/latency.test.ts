@@ -37,5 +37,12 @@ describe("The rehearsal's keeper latency, read on the chain", () => {
     expect(latencies.time).to.deep.equal([3]);
     expect(latencies.bandUnexplained).to.equal(0);
     expect(timed.blockNumber).to.equal(to);
+    // The same latencies in seconds, from the blocks' timestamps.
+    const at = async (n: number) => (await ethers.provider.getBlock(n))!.timestamp;
+    expect(latencies.bandSeconds).to.deep.equal([
+      (await at(long)) - (await at(updates[1])),
+      (await at(short)) - (await at(updates[1])),
+    ]);
+    expect(latencies.timeSeconds).to.deep.equal([(await at(timed.blockNumber)) - (await at(timed.blockNumber - 3))]);
   });
 });

@@ -42,6 +42,9 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
     // the chain from the block in which it fell due.
     expect(written.keeper.latencyBlocksByTrigger.time.count, context).to.be.greaterThan(0);
     expect(written.keeper.latencyBlocksByTrigger.time.max, context).to.not.equal(null);
+    // The report's latency is the chain's, over both triggers.
+    const { time, band } = written.keeper.latencyBlocksByTrigger;
+    expect(written.keeper.latencyBlocks.max, context).to.equal(Math.max(time.max ?? -1, band.max ?? -1));
     expect(written.rpc.requests).to.be.greaterThan(0);
     // The app served for the network listed every token and a token's history through the endpoint.
     expect(written.app.tokenListMs, context).to.not.equal(null);
