@@ -52,6 +52,26 @@ export function droppedByNetwork(message: string): boolean {
   return nonces !== null && Number(nonces[2]) < Number(nonces[1]);
 }
 
+/**
+ * Whether a step's simulation reverted with no data at all, so that Ignition sent nothing for it. A step whose
+ * contract reverts says why (a named error); no data at all is what a node answers when the call ran out of gas at an
+ * estimate made a block earlier, or when the node behind a public endpoint had not yet seen a contract or a feed's
+ * round. Such a step is simulated again a few blocks later; a revert it repeats is reported as before.
+ */
+export const simulationWithoutReason = (message: string): boolean =>
+  /would revert \(Simulating the transaction failed with error: Reverted without reason\)/.test(message);
+
+/** Resolves once the node has mined `blocks` more blocks (or after `timeoutMs`, whichever is first). */
+async function waitForBlocks(hre: HardhatRuntimeEnvironment, blocks: number, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const start = await hre.ethers.provider.getBlockNumber().catch(() => undefined);
+  while (Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await hre.ethers.provider.getBlockNumber().catch(() => undefined);
+    if (start === undefined || (now !== undefined && now >= start + blocks)) return;
+  }
+}
+
 export interface DeployCommandOptions {
   dryRun?: boolean;
   /** Deploy without pre-flight and estimate (a fresh local node). */
@@ -185,6 +205,13 @@ export async function deployCommand(
       if (ceiling !== undefined && feeAboveCeiling(message)) {
         await waitOutSpike(hre, ceiling, log);
         return deployResuming(attempt);
+      }
+      if (attempt <= DROPPED_RESUMES && simulationWithoutReason(message)) {
+        log(
+          `a step's simulation reverted without a reason (nothing was sent): simulating it again in a few blocks (${attempt} of ${DROPPED_RESUMES})`,
+        );
+        await waitForBlocks(hre, 2);
+        return deployResuming(attempt + 1);
       }
       if (attempt > DROPPED_RESUMES || !droppedByNetwork(message)) throw error;
       log(`a transaction was dropped by the network before it was mined: resuming (${attempt} of ${DROPPED_RESUMES})`);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { droppedByNetwork } from "../../ignition/deployCommand";
+import { droppedByNetwork, simulationWithoutReason } from "../../ignition/deployCommand";
 
 describe("deploy: resuming after the network dropped a transaction (droppedByNetwork)", () => {
   it("resumes after IGN401 and after IGN405 with the node's nonce below the journal's, not otherwise", () => {
@@ -13,5 +13,22 @@ describe("deploy: resuming after the network dropped a transaction (droppedByNet
     expect(droppedByNetwork(ign405(8, 7))).to.equal(true);
     expect(droppedByNetwork(ign405(8, 9))).to.equal(false);
     expect(droppedByNetwork("Transaction 0xcc reverted")).to.equal(false);
+  });
+});
+
+describe("deploy: simulating a step again after a revert with no reason (simulationWithoutReason)", () => {
+  const line = (error: string) =>
+    `step LeveragedTokens#createMarketSOL would revert (Simulating the transaction failed with error: ${error}), so nothing was sent for it: fix the cause (deployments/specs/arbitrumSepolia.json, or the deployer's balance), then run npm run deploy -- --network arbitrumSepolia again to resume`;
+
+  it("simulates again only a step whose simulation reverted with no data, never one with a named error or one sent", () => {
+    expect(simulationWithoutReason(line("Reverted without reason"))).to.equal(true);
+    expect(simulationWithoutReason(line("Reverted with custom error PerpStalePrice(0, 1, 3600, 9000)"))).to.equal(
+      false,
+    );
+    expect(
+      simulationWithoutReason(
+        "step LeveragedTokens#createMarketBTC failed (Transaction 0xc9 reverted) and will not be sent again as it is: fix the cause",
+      ),
+    ).to.equal(false);
   });
 });

@@ -417,6 +417,12 @@ describe("keeper: profit mode (the keeper reward against the gas)", () => {
     await large.BTC3S.connect(chain.keeperB).rebalance();
     if ((await ownerNow("BTC3L")) !== keepers[0]) await ethers.provider.send("evm_mine", []);
     expect(await ownerNow("BTC3L")).to.equal(keepers[0]);
+    // B knows A, and only A, as a rival, whatever the second event's blocks taught it (they follow the clock, and a
+    // slot of A's that passed while a token paid drops A): the case here is B meeting A's slot.
+    const latest = await ethers.provider.getBlockNumber();
+    b.context.state.turns.rivals.clear();
+    b.context.state.turns.rivals.set(keepers[0], latest);
+    b.context.state.turns.scannedTo = latest;
     const early = await runOnce(b.context);
     expect(early.waiting).to.include("BTC3L");
     expect(early.rebalanced).to.deep.equal([]);
