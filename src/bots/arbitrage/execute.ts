@@ -12,6 +12,9 @@ import { txContext } from "../kit/context";
 
 export type { Opportunity } from "./types";
 
+/** The metric's outcome label for each way a plan stops paying (`whyGone`). */
+const GONE_METRIC = { lostRace: "lost_race", moved: "moved" } as const;
+
 /** A dry run has no signer: its simulations pay the profit to this placeholder. */
 const DRY_RUN_RECEIVER = "0x000000000000000000000000000000000000dEaD";
 
@@ -52,7 +55,7 @@ export async function arbitrage(context: ArbitrageContext, op: Opportunity, repo
     // left half the gap open); planned again at the head at once.
     const change = await changeSince(context, op);
     if (change.traded || Math.abs(change.navMove) > NAV_MOVE_TO_REPLAN) {
-      metrics?.arbitrages.inc({ outcome: "moved" });
+      metrics?.arbitrages.inc({ outcome: GONE_METRIC.moved });
       const cause = change.traded ? "the pool was traded" : "NAV moved (a price update)";
       const fields = { ...what, ...change.fields, planned: usd(op.plan.profit), simulated: usd(profit) };
       logger.info(fields, `the chain moved after block ${op.block} (${cause}): planning again at the head`);
@@ -117,7 +120,7 @@ async function gone(context: ArbitrageContext, op: Opportunity, what: Record<str
     logger.warn({ ...what, ...why.fields }, `${why.message}: skipping`);
     return "skipped";
   }
-  metrics?.arbitrages.inc({ outcome: why.outcome === "lostRace" ? "lost_race" : "moved" });
+  metrics?.arbitrages.inc({ outcome: GONE_METRIC[why.outcome] });
   logger.info({ ...what, ...why.fields }, why.message);
   return why.outcome;
 }
@@ -143,7 +146,7 @@ export async function recordMined(
   if (receipt.status !== 1) {
     const why = await whyGone(context, op, receipt.blockNumber);
     if (why.outcome) {
-      metrics?.arbitrages.inc({ outcome: why.outcome === "lostRace" ? "lost_race" : "moved" });
+      metrics?.arbitrages.inc({ outcome: GONE_METRIC[why.outcome] });
       logger.info({ ...what, ...why.fields }, `our arbitrage reverted once mined; ${why.message}`);
       return why.outcome;
     }
