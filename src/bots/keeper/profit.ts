@@ -61,15 +61,15 @@ export async function payingTokens(
   const from = signer ? await signer.getAddress() : undefined;
   const at = block.timestamp + config.blockTime;
   // The ETH price, the fees and each token's reward and estimate are asked at once (one JSON-RPC batch).
-  const pricing = Promise.all([passEthPrice(context), retry("getFeeData", () => provider.getFeeData())]).then(
-    ([ethPrice, fees]) => {
+  // A failure to price the gas is kept as its Error, so that the tokens' reads still end before the pass reports it.
+  const pricing = Promise.all([passEthPrice(context), retry("getFeeData", () => provider.getFeeData())])
+    .then(([ethPrice, fees]) => {
       if (ethPrice === undefined) throw new Error("no ETH price to price the gas with");
       return { ethPrice, fee: offeredMaxFee(fees, config) };
-    },
-    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-  );
+    })
+    .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   const [priced, reads] = await Promise.all([
-    pricing.catch((error: unknown) => error as Error),
+    pricing,
     Promise.all(due.map((token) => readQuote(context, token, at, from))),
   ]);
   if (priced instanceof Error) {

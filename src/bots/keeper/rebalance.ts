@@ -160,8 +160,8 @@ export async function rebalanceBatch(context: KeeperContext, tokens: DueToken[])
   const addresses = tokens.map((t) => t.address);
   let done: bigint;
   try {
-    // Profit mode (sending) sends every token that pays: its last look runs the batch on the pending block right before the
-    // send (a token another keeper rebalanced meanwhile is skipped by the batcher, and told by the receipt).
+    // Profit mode (sending) sends every token that pays: its last look runs the batch on the pending block right
+    // before the send (a token another keeper rebalanced meanwhile is skipped by the batcher, and told by the receipt).
     [done] =
       profitMode(context) && signer && !context.config.dryRun
         ? [(1n << BigInt(tokens.length)) - 1n]
