@@ -3,15 +3,23 @@
  * client: shortens one token's rebalance interval (a day in the specs) so that its time trigger falls due during a
  * run of minutes.
  */
-import { JsonRpcProvider, Network, Wallet } from "ethers";
+import { Network, Wallet } from "ethers";
+import { PROVIDER_OPTIONS } from "../../src/bots/kit/provider";
 import { connectToken, CONTRACT_INTERFACES } from "../../src/chain/contracts";
 import { describeError } from "../../src/chain/reverts";
+import { sleep } from "../../src/rpc/faults";
+import { ResilientJsonRpcProvider } from "../../src/rpc/provider";
 import { simulateAndSend, waitMined } from "../../src/tx/mined";
+
+/** How many times the whole step is tried before its last reason is reported. */
+const ATTEMPTS = 3;
 
 /**
  * `setRebalanceSettings` on `token` with `intervalSeconds` and its band unchanged, signed by `adminKey`, simulated,
- * sent and waited for through `rpcUrl` (a dropped transaction is sent again). The block that mined it, or why not in
- * one line.
+ * sent and waited for through `rpcUrl` on the bots' provider (a dropped connection, a 429 or a 5xx is asked again; a
+ * dropped transaction is sent again). The whole step is tried up to three times (an attempt that failed after its
+ * transaction was mined is seen by the next one's read of the settings). The block that mined it (or the latest, when
+ * an earlier attempt's transaction set it), or why not in one line.
  */
 export async function shortenInterval(
   rpcUrl: string,
@@ -20,18 +28,31 @@ export async function shortenInterval(
   token: string,
   intervalSeconds: number,
 ): Promise<number | string> {
-  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: 500 });
+  const provider = new ResilientJsonRpcProvider(rpcUrl, Network.from(chainId), {
+    ...PROVIDER_OPTIONS,
+    pollingInterval: 500,
+  });
+  let reason = "";
   try {
-    const admin = new Wallet(adminKey, provider);
-    const contract = connectToken(token, admin);
-    const { band } = await contract.rebalanceSettings();
-    const settings = { interval: intervalSeconds, band };
-    const { receipt } = await simulateAndSend("setRebalanceSettings", contract.setRebalanceSettings, [settings], (tx) =>
-      waitMined(tx),
-    );
-    return receipt.blockNumber;
-  } catch (error) {
-    return describeError(error, CONTRACT_INTERFACES).split("\n")[0];
+    const contract = connectToken(token, new Wallet(adminKey, provider));
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        const { interval, band } = await contract.rebalanceSettings();
+        if (Number(interval) === intervalSeconds) return await provider.getBlockNumber();
+        const settings = { interval: intervalSeconds, band };
+        const { receipt } = await simulateAndSend(
+          "setRebalanceSettings",
+          contract.setRebalanceSettings,
+          [settings],
+          (tx) => waitMined(tx),
+        );
+        return receipt.blockNumber;
+      } catch (error) {
+        reason = `${describeError(error, CONTRACT_INTERFACES).split("\n")[0]} (${attempt} attempts)`;
+        if (attempt < ATTEMPTS) await sleep(1_000);
+      }
+    }
+    return reason;
   } finally {
     provider.destroy();
   }

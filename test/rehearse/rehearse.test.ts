@@ -28,7 +28,8 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
     });
     const file = writeReport(rehearsalDir("arbitrumSepolia"), report);
     const written = JSON.parse(readFileSync(file, "utf8")) as RehearsalReport;
-    const context = lines.join("\n");
+    // On a failure, the log and the report's notes (what the bots did or why not).
+    const context = [...lines, ...written.notes.map((note) => `note: ${note}`)].join("\n");
     expect(written.network).to.equal("arbitrumSepolia");
     expect(written.chainId).to.equal(421614);
     expect(written.deploy.ok, context).to.equal(true);
