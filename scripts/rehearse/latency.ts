@@ -17,15 +17,21 @@ export interface WatchedToken {
   updates: number[];
 }
 
+/** One rebalance as the chain recorded it: where it was mined, its trigger and latency (null: a band breach unexplained). */
+export interface ChainRebalance {
+  token: string;
+  block: number;
+  hash: string;
+  trigger: "time" | "band";
+  blocks: number | null;
+  seconds: number | null;
+}
+
 export interface ChainLatencies {
-  /** In blocks, per trigger. */
-  time: number[];
-  band: number[];
-  /** The same rebalances' latencies in seconds (block timestamps), in the same order. */
-  timeSeconds: number[];
-  bandSeconds: number[];
   /** Band-breach rebalances with no feed update since the token's last rebalance that had put it out of band. */
   bandUnexplained: number;
+  /** Every rebalance, in block order per token: where it was mined and its latency (null: a band breach unexplained). */
+  rebalances: ChainRebalance[];
 }
 
 /**
@@ -40,7 +46,10 @@ export async function chainLatencies(
 ): Promise<ChainLatencies> {
   const rebalancedTopic = INTERFACES.token.getEvent("Rebalanced")!.topicHash;
   const settingsTopic = INTERFACES.token.getEvent("RebalanceSettingsUpdated")!.topicHash;
-  const result: ChainLatencies = { time: [], band: [], timeSeconds: [], bandSeconds: [], bandUnexplained: 0 };
+  const result: ChainLatencies = {
+    bandUnexplained: 0,
+    rebalances: [],
+  };
   const times = new Map<number, number>();
   const timeOf = async (n: number) => {
     const known = times.get(n);
@@ -60,6 +69,7 @@ export async function chainLatencies(
     for (const log of rebalances) {
       const block = log.blockNumber;
       const trigger = BigInt(log.topics[1]);
+      const at = { token: t.symbol, block, hash: log.transactionHash };
       if (trigger === DRIFT) {
         // The first update since the last rebalance after which the token was out of its band.
         let cause: number | undefined;
@@ -70,10 +80,12 @@ export async function chainLatencies(
             break;
           }
         }
-        if (cause === undefined) result.bandUnexplained += 1;
-        else {
-          result.band.push(block - cause);
-          result.bandSeconds.push((await timeOf(block)) - (await timeOf(cause)));
+        if (cause === undefined) {
+          result.bandUnexplained += 1;
+          result.rebalances.push({ ...at, trigger: "band", blocks: null, seconds: null });
+        } else {
+          const seconds = (await timeOf(block)) - (await timeOf(cause));
+          result.rebalances.push({ ...at, trigger: "band", blocks: block - cause, seconds });
         }
       } else if (trigger === TIME) {
         const dueAt = Number(await token.nextRebalanceTime({ blockTag: block - 1 }));
@@ -81,8 +93,8 @@ export async function chainLatencies(
         const floor = Math.max(previous + 1, ...changed);
         let due = block;
         while (due - 1 >= floor && (await timeOf(due - 1)) >= dueAt) due -= 1;
-        result.time.push(block - due);
-        result.timeSeconds.push((await timeOf(block)) - Math.max(dueAt, await timeOf(due)));
+        const seconds = (await timeOf(block)) - Math.max(dueAt, await timeOf(due));
+        result.rebalances.push({ ...at, trigger: "time", blocks: block - due, seconds });
       }
       previous = block;
     }

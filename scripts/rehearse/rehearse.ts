@@ -25,6 +25,7 @@ import type { FeedDriver } from "./feeds";
 import { rehearsalPricePath, type PricePath } from "./pricePath";
 import { finish, hardhat, npmRun, spawnChild, type Child } from "./processes";
 import { chainLatencies } from "./latency";
+import { latencyFigures, splitAtKill, takeoverFigures } from "./takeover";
 import { PremiumSampler } from "./premiums";
 import { shortenInterval } from "./operator";
 import { percentile, reportTable, writeReport, type RehearsalReport } from "./report";
@@ -301,8 +302,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
 
     // The bots and the holders, while the feeds move.
     const keeperKey = Wallet.createRandom();
+    const thirdPartyKey = Wallet.createRandom();
     const arbKey = Wallet.createRandom();
     await fund(keeperKey.address, "1");
+    await fund(thirdPartyKey.address, "1");
     await fund(arbKey.address, "1");
     const pollMs = String(Math.max(1_000, Math.min(12_000, chain.shape.blockMs)));
     // The arbitrageur looks twice a block (at least a second apart, for the endpoint's rate limit): a price update is
@@ -325,6 +328,19 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         })
       : undefined;
     if (keeper) keep("keeper", keeper);
+    // Half-way through the bots' time the operator's keeper is killed and a third party's keeper (its own key, its
+    // own client of the endpoint) is started in its stead: anyone may rebalance a due token (issue 23's handover).
+    // It runs in operator mode: in profit mode it would wait for a reward that, on a token of a few hundred USDC
+    // rebalanced every 30 s, is a few micro-dollars a rebalance (the yearly budget), below any gas.
+    let thirdParty: Child | undefined;
+    const startThirdParty = () =>
+      keep(
+        "keeper-third-party",
+        npmRun("keeper", ["--network", network, "--mode", "operator", "--poll-interval", pollMs], {
+          ...toolEnv("keeper-third-party", deployer.privateKey),
+          KEEPER_PRIVATE_KEY: thirdPartyKey.privateKey,
+        }),
+      );
     if (arbitrageur) keep("arbitrage", arbitrageur);
     // The premium after each feed update (premiums.ts): at the block of the arbitrageur's answer, before the
     // market's next update, or after its fair chance (three blocks and two of its polls), whichever comes first.
@@ -402,7 +418,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           }
         })
       : [];
-    const botsUntil = Date.now() + Math.max(minutes * 60, options.minBotSeconds ?? 30) * 1_000;
+    const botsStarted = Date.now();
+    const botsUntil = botsStarted + Math.max(minutes * 60, options.minBotSeconds ?? 30) * 1_000;
     await Promise.all(holderRuns);
     // The holders traded at a day a minute; now the prices speed up, for the keeper's and the arbitrageur's sake.
     clock.speedUpAt = ((await direct.getBlock("latest"))?.timestamp ?? startTime) - startTime;
@@ -424,14 +441,27 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
             );
           })
         : undefined;
-    while (deployOk && Date.now() < Math.max(botsUntil, speedUntil) && !stopping()) await sleep(500);
+    const botsEnd = Math.max(botsUntil, speedUntil);
+    const killAt = botsStarted + (botsEnd - botsStarted) / 2;
+    let killedAtBlock: number | null = null;
+    while (deployOk && Date.now() < botsEnd && !stopping()) {
+      if (keeper && killedAtBlock === null && Date.now() >= killAt) {
+        await keeper.stop("SIGKILL");
+        killedAtBlock = await direct.getBlockNumber();
+        thirdParty = startThirdParty();
+        log(`operator's keeper killed at block ${killedAtBlock}; a third party's keeper started`);
+      }
+      await sleep(500);
+    }
     await appRun;
 
     const keeperLogs = keeper ? jsonLines(keeper) : [];
+    const thirdPartyLogs = thirdParty ? jsonLines(thirdParty) : [];
     const arbLogs = arbitrageur ? jsonLines(arbitrageur) : [];
     const exitedEarly: string[] = [];
     for (const [name, bot] of [
-      ["keeper", keeper],
+      ["keeper", killedAtBlock === null ? keeper : undefined],
+      ["third party's keeper", thirdParty],
       ["arbitrageur", arbitrageur],
     ] as const) {
       if (!bot) continue;
@@ -463,14 +493,16 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         }))
       : [];
     const latencies = await chainLatencies(direct, watched, botsFrom, await direct.getBlockNumber());
-    const chainBlocks = [...latencies.time, ...latencies.band];
-    const chainSeconds = [...latencies.timeSeconds, ...latencies.bandSeconds];
-    const blocksOf = (of: number[]) => ({
-      count: of.length,
-      p50: percentile(of, 50),
-      p95: percentile(of, 95),
-      max: percentile(of, 100),
-    });
+    // The operator keeper's figures are those of the rebalances mined before its kill; the rest are the takeover's.
+    const { before, after } = splitAtKill(latencies.rebalances, killedAtBlock);
+    const operatorFigures = latencyFigures(before);
+    const takeover = await takeoverFigures(
+      direct,
+      after,
+      killedAtBlock,
+      thirdPartyKey.address,
+      thirdPartyLogs.filter((l) => l.msg === "rebalanced").map((l) => l.reward),
+    );
     if (latencies.bandUnexplained > 0)
       notes.push(
         `${latencies.bandUnexplained} band-breach rebalances had no feed update since the token's last rebalance that put it out of band (not counted)`,
@@ -481,9 +513,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     const answered = samples.filter((s) => s.kind === "acted").map((s) => s.blocks);
     const kinds = (kind: string) => samples.filter((s) => s.kind === kind).length;
     const rounds = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0) - roundsBefore;
-    const botErrors = [...keeperLogs, ...arbLogs].filter((l) => (l.level ?? 0) >= 50);
+    const botErrors = [...keeperLogs, ...thirdPartyLogs, ...arbLogs].filter((l) => (l.level ?? 0) >= 50);
     for (const line of botErrors.slice(0, 10)) log(`bot error: ${line.msg ?? JSON.stringify(line)}`);
     if (rebalanced.length === 0) notes.push("the keeper rebalanced nothing: no latency to report");
+    if (killedAtBlock !== null)
+      notes.push(
+        `the operator's keeper was killed at block ${killedAtBlock}: the keeper latency above is of the ${before.length} rebalances mined before; the third party's keeper sent ${takeover.byThirdParty} of the ${after.length} after (takeover)`,
+      );
     else if (blocks.length < rebalanced.length) notes.push("some rebalances were logged without their latency");
     if (premiums.length === 0)
       notes.push("no feed update while the bots ran with a pool to sample: no premium to report");
@@ -524,19 +560,14 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         rebalances: rebalanced.length,
         // From the chain, both triggers together: the keeper's own log counts a time trigger from the interval's
         // end even when the operator's settings change made the token due later (kept apart as loggedByKeeper).
-        latencyBlocks: {
-          p50: percentile(chainBlocks, 50),
-          p95: percentile(chainBlocks, 95),
-          max: percentile(chainBlocks, 100),
-        },
-        latencySeconds: { p50: percentile(chainSeconds, 50), p95: percentile(chainSeconds, 95) },
+        ...operatorFigures,
         loggedByKeeper: {
           latencyBlocks: { p50: percentile(blocks, 50), p95: percentile(blocks, 95), max: percentile(blocks, 100) },
           latencySeconds: { p50: percentile(seconds, 50), p95: percentile(seconds, 95) },
         },
-        latencyBlocksByTrigger: { time: blocksOf(latencies.time), band: blocksOf(latencies.band) },
         replaced: keeperLogs.filter((l) => l.msg === "stuck transaction replaced with a higher fee").length,
         failed: keeperLogs.filter((l) => (l.level ?? 0) >= 50).length,
+        takeover,
       },
       arbitrage: {
         updates: rounds,

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { Takeover } from "./takeover";
 
 type Num = number | null;
 
@@ -40,6 +41,8 @@ export interface RehearsalReport {
     latencyBlocksByTrigger: Record<"time" | "band", { count: number; p50: Num; p95: Num; max: Num }>;
     replaced: number;
     failed: number;
+    /** The operator's keeper killed half-way, a third party's keeper started: the rebalances after the kill. */
+    takeover: Takeover;
   };
   /**
    * `premiumAfterUpdate`: |premium| (a fraction) of each token's pool after each feed update, read at the block of the
@@ -110,6 +113,12 @@ export function reportTable(report: RehearsalReport): string {
           return `${t}: ${l.count}, blocks p95 ${show(l.p95)} max ${show(l.max)}`;
         })
         .join("; "),
+    ],
+    [
+      "keeper takeover",
+      keeper.takeover.operatorKilledAtBlock === null
+        ? "-"
+        : `operator's keeper killed at block ${keeper.takeover.operatorKilledAtBlock}; ${keeper.takeover.byThirdParty} of ${keeper.takeover.rebalancesAfter} rebalances after it by the third party, latency blocks p50 ${show(keeper.takeover.latencyBlocks.p50)} p95 ${show(keeper.takeover.latencyBlocks.p95)} max ${show(keeper.takeover.latencyBlocks.max)}, seconds p95 ${show(keeper.takeover.latencySeconds.p95)}; rewards ${keeper.takeover.rewardsUsdc} USDC`,
     ],
     [
       "arbitrage",

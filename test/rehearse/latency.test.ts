@@ -2,6 +2,7 @@ import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helper
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { chainLatencies } from "../../scripts/rehearse/latency";
+import { latencyFigures, splitAtKill } from "../../scripts/rehearse/takeover";
 import { deployDexSystem } from "../helpers/dexSystem";
 import { feedPrice } from "../helpers/units";
 
@@ -33,16 +34,32 @@ describe("The rehearsal's keeper latency, read on the chain", () => {
       { symbol: "BTC3S", address: await s.tokens.BTC3S.getAddress(), updates },
     ];
     const latencies = await chainLatencies(ethers.provider, tokens, from, to);
-    expect(latencies.band).to.deep.equal([4, 5]);
-    expect(latencies.time).to.deep.equal([3]);
+    const of = (trigger: string) => latencies.rebalances.filter((r) => r.trigger === trigger);
+    expect(of("band").map((r) => [r.token, r.block, r.blocks])).to.deep.equal([
+      ["BTC3L", long, 4],
+      ["BTC3S", short, 5],
+    ]);
+    expect(of("time").map((r) => [r.token, r.blocks, r.hash])).to.deep.equal([["BTC3S", 3, timed.hash]]);
     expect(latencies.bandUnexplained).to.equal(0);
     expect(timed.blockNumber).to.equal(to);
     // The same latencies in seconds, from the blocks' timestamps.
     const at = async (n: number) => (await ethers.provider.getBlock(n))!.timestamp;
-    expect(latencies.bandSeconds).to.deep.equal([
+    expect(of("band").map((r) => r.seconds)).to.deep.equal([
       (await at(long)) - (await at(updates[1])),
       (await at(short)) - (await at(updates[1])),
     ]);
-    expect(latencies.timeSeconds).to.deep.equal([(await at(timed.blockNumber)) - (await at(timed.blockNumber - 3))]);
+    expect(of("time").map((r) => r.seconds)).to.deep.equal([
+      (await at(timed.blockNumber)) - (await at(timed.blockNumber - 3)),
+    ]);
+
+    // Split at a keeper's kill between the band breaches and the time trigger: figures per side, nearest rank.
+    const { before, after } = splitAtKill(latencies.rebalances, short);
+    expect(before.map((r) => r.blocks)).to.deep.equal([4, 5]);
+    expect(after.map((r) => r.blocks)).to.deep.equal([3]);
+    const figures = latencyFigures(before);
+    expect(figures.latencyBlocks).to.deep.equal({ p50: 4, p95: 5, max: 5 });
+    expect(figures.latencyBlocksByTrigger.time).to.deep.equal({ count: 0, p50: null, p95: null, max: null });
+    expect(figures.latencyBlocksByTrigger.band.count).to.equal(2);
+    expect(splitAtKill(latencies.rebalances, null).before).to.have.length(3);
   });
 });

@@ -46,6 +46,9 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
     // The report's latency is the chain's, over both triggers.
     const { time, band } = written.keeper.latencyBlocksByTrigger;
     expect(written.keeper.latencyBlocks.max, context).to.equal(Math.max(time.max ?? -1, band.max ?? -1));
+    // Half-way the operator's keeper was killed and a third party's keeper started (the takeover's figures).
+    expect(written.keeper.takeover.operatorKilledAtBlock, context).to.not.equal(null);
+    expect(written.keeper.takeover.byThirdParty).to.be.at.most(written.keeper.takeover.rebalancesAfter);
     expect(written.rpc.requests).to.be.greaterThan(0);
     // The app served for the network listed every token and a token's history through the endpoint.
     expect(written.app.tokenListMs, context).to.not.equal(null);

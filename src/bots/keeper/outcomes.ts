@@ -27,22 +27,67 @@ export function lostRace(
   return "lostRace";
 }
 
+/** How many blocks before ours a rival's rebalance is looked for (a transaction may wait a few blocks). */
+const RIVAL_LOOKBACK_BLOCKS = 20;
+
 /**
- * A token our mined transaction did not rebalance (it reverted, or the batch skipped it): no longer due means
- * another keeper was first; still due is a failure that the next pass retries.
+ * A token our mined transaction did not rebalance (it reverted, or the batch skipped it), and why, read at the block
+ * that mined it: another keeper's rebalance in that block or shortly before is a lost race; nothing due at that block
+ * without one means the token was no longer due (its leverage back within the band); still due is a failure, with
+ * the revert's reason for a single-token transaction (replayed at that block), which the next pass retries.
  */
 async function notRebalanced(
   context: KeeperContext,
   address: string,
   symbol: string,
-  hash: string,
+  receipt: TransactionReceipt,
   messages: { lost: string; failed: string },
+  replay = false,
 ): Promise<Outcome> {
-  const action = await context.connectToken(address).rebalanceAction();
-  if (Number(action) === 0) return lostRace(context, { token: symbol, hash }, messages.lost);
+  const { provider } = context;
+  const token = context.connectToken(address);
+  const hash = receipt.hash;
+  const block = receipt.blockNumber;
+  const rivals = await provider.getLogs({
+    address,
+    topics: [token.interface.getEvent("Rebalanced").topicHash],
+    fromBlock: Math.max(0, block - RIVAL_LOOKBACK_BLOCKS),
+    toBlock: block,
+  });
+  const rival = rivals.filter((log) => log.transactionHash !== hash).pop();
+  if (rival) return lostRace(context, { token: symbol, hash, rivalHash: rival.transactionHash }, messages.lost);
+  if (Number(await token.rebalanceAction({ blockTag: block })) === 0) {
+    return lostRace(
+      context,
+      { token: symbol, hash, block },
+      "no longer due when our transaction was mined (its leverage back within the band); it reverted",
+    );
+  }
   context.metrics?.errors.inc({ kind: "reverted" });
-  context.logger.error({ token: symbol, hash }, messages.failed);
+  const reason = replay ? await replayedRevert(context, receipt) : undefined;
+  context.logger.error({ token: symbol, hash, ...(reason ? { reason } : {}) }, messages.failed);
   return "failed";
+}
+
+/**
+ * Why a mined transaction reverted, in one line: its call again on the state at its block's end (a named error), or,
+ * when that passes but fails within the transaction's own gas limit, its gas; undefined when neither says.
+ */
+async function replayedRevert({ provider }: KeeperContext, receipt: TransactionReceipt): Promise<string | undefined> {
+  const tx = await provider.getTransaction(receipt.hash);
+  if (!tx) return undefined;
+  const call = { to: tx.to, from: tx.from, data: tx.data, value: tx.value, blockTag: receipt.blockNumber };
+  try {
+    await provider.call(call);
+  } catch (error) {
+    return describeError(error, CONTRACT_INTERFACES).split("\n")[0];
+  }
+  try {
+    await provider.call({ ...call, gasLimit: tx.gasLimit });
+    return undefined;
+  } catch {
+    return `it ran out of gas (its limit ${tx.gasLimit})`;
+  }
 }
 
 /** Logs a token's (or a batch's) unexpected failure, after which the pass goes on. */
@@ -69,10 +114,14 @@ export async function logReceipt(
 ): Promise<Outcome> {
   const earned = await countReceipt(context, receipt);
   if (receipt.status !== 1) {
-    return notRebalanced(context, address, symbol, receipt.hash, {
-      lost: "another keeper rebalanced first; our transaction reverted",
-      failed: "rebalance transaction reverted",
-    });
+    return notRebalanced(
+      context,
+      address,
+      symbol,
+      receipt,
+      { lost: "another keeper rebalanced first; our transaction reverted", failed: "rebalance transaction reverted" },
+      true,
+    );
   }
   return logRebalanced(context, address, symbol, receipt, earned, {
     gasUsed: receipt.gasUsed.toString(),
@@ -122,7 +171,7 @@ export async function logBatchReceipt(
     outcomes.push(
       isSet(done, i)
         ? await logRebalanced(context, address, symbols[i], receipt, earned, { batch: true })
-        : await notRebalanced(context, address, symbols[i], receipt.hash, {
+        : await notRebalanced(context, address, symbols[i], receipt, {
             lost: "already rebalanced by another keeper",
             failed: "the batch did not rebalance the token; still due",
           }),
