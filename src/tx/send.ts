@@ -73,10 +73,15 @@ export const sentFields = (sent: { nonce: number; hash: string }, request: Trans
   maxFeeGwei: formatUnits(request.maxFeePerGas as bigint, 9),
 });
 
+/** How many times a transaction the node dropped from its pool is sent again (beyond the replacements). */
+const MAX_RESENDS = 3;
+
 /**
  * Waits for any of the transactions sent at `sent.nonce`; past `txTimeoutMs` without a receipt, sends a replacement
  * at the same nonce with fees raised by at least 12.5% (what nodes require), never above the cap, and adds its hash
- * to `sent.hashes`. Returns undefined when the last wait times out too. `what` names the subject in the logs.
+ * to `sent.hashes`. A transaction the node no longer knows (dropped from its pool, none mined) is sent again at once
+ * at the same nonce (fees raised likewise, or as they were at the cap), up to three times, without waiting for the
+ * timeout. Returns undefined when the last wait times out too. `what` names the subject in the logs.
  */
 export async function waitOrReplace(
   context: TxContext,
@@ -87,14 +92,23 @@ export async function waitOrReplace(
   const { config, logger, onError, signer } = context;
   let maxFee = request.maxFeePerGas as bigint;
   let priorityFee = request.maxPriorityFeePerGas as bigint;
-  for (let round = 0; round <= config.maxReplacements; round++) {
-    const receipt = await waitForAny(context, sent.hashes, config.txTimeoutMs);
-    if (receipt) return receipt;
-    onError?.("timeout");
-    if (round === config.maxReplacements || !signer) break;
+  let replacements = 0;
+  let resends = 0;
+  for (;;) {
+    const waited = await waitForAny(context, sent.hashes, config.txTimeoutMs);
+    if (waited !== "dropped" && waited !== undefined) return waited;
+    const dropped = waited === "dropped";
+    if (dropped) {
+      if (resends === MAX_RESENDS || !signer) break;
+      resends += 1;
+    } else {
+      onError?.("timeout");
+      if (replacements === config.maxReplacements || !signer) break;
+      replacements += 1;
+    }
     const bumpedFee = min(bump(maxFee), config.maxFeePerGas);
     const bumpedPriority = min(bump(priorityFee), bumpedFee);
-    if (bumpedFee < bump(maxFee)) {
+    if (!dropped && bumpedFee < bump(maxFee)) {
       logger.warn(
         { ...what, nonce: sent.nonce, maxFeeGwei: formatUnits(maxFee, 9) },
         "stuck transaction cannot be replaced: fee is at the cap",
@@ -119,7 +133,9 @@ export async function waitOrReplace(
           hash: replacement.hash,
           maxFeeGwei: formatUnits(bumpedFee, 9),
         },
-        "stuck transaction replaced with a higher fee",
+        dropped
+          ? "transaction dropped from the node's pool, sent again at the same nonce"
+          : "stuck transaction replaced with a higher fee",
       );
     } catch (error) {
       // Usually: one of ours was mined meanwhile (nonce too low); the next wait finds its receipt.
@@ -146,21 +162,32 @@ export function highestFee(maxFee: bigint, { maxReplacements, maxFeePerGas: cap 
 }
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
+/**
+ * The receipt of any of `hashes` once it has its confirmations; "dropped" when the node has twice in a row known
+ * none of them (not mined, not in its pool); undefined after `timeoutMs`.
+ */
 async function waitForAny(
   { provider, config }: TxContext,
   hashes: string[],
   timeoutMs: number,
-): Promise<TransactionReceipt | undefined> {
+): Promise<TransactionReceipt | "dropped" | undefined> {
   const deadline = Date.now() + timeoutMs;
   const pollMs = Math.max(100, Math.min(1_000, Math.floor(timeoutMs / 10)));
+  let unknown = 0;
   while (Date.now() < deadline) {
-    for (const hash of hashes) {
-      try {
+    try {
+      let known = false;
+      for (const hash of hashes) {
         const receipt = await provider.getTransactionReceipt(hash);
         if (receipt && (await receipt.confirmations()) >= config.confirmations) return receipt;
-      } catch (error) {
-        if (!isRpcFault(error)) throw error;
+        known ||= receipt !== null;
       }
+      // Only the last one can still be in the pool: a replacement took the earlier ones' place.
+      known ||= (await provider.getTransaction(hashes[hashes.length - 1])) !== null;
+      unknown = known ? 0 : unknown + 1;
+      if (unknown >= 2) return "dropped";
+    } catch (error) {
+      if (!isRpcFault(error)) throw error;
     }
     await sleep(pollMs);
   }

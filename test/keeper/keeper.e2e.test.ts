@@ -295,6 +295,44 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     expect(await k.exited).to.equal(0);
   });
 
+  it("with automine off, a transaction the node drops from its pool is sent again at once at the same nonce", async () => {
+    // A timeout of ten minutes: the new send can only come from seeing the drop, not from the stuck-transaction path.
+    const k = keeper(6, { KEEPER_TX_TIMEOUT_MS: "600000", KEEPER_POLL_INTERVAL_MS: "300" });
+    await k.waitForLog(started);
+    await until("a first pass", async () => (passes(k) > 0 ? true : undefined));
+    await rpc(node!.url, "evm_setAutomine", [false]);
+    try {
+      const feed = SettablePriceFeed__factory.connect(
+        chain.btcFeed.target as string,
+        new NonceManager(new Wallet(hardhatAccountKey(0), provider)),
+      );
+      const update = await feed.updateAnswer(feedPrice("44000"));
+      await rpc(node!.url, "evm_mine");
+      const moved = (await update.wait())!.blockNumber;
+      const sent = await k.waitForLog((l) => l.msg === "rebalance sent");
+      expect(await rpc(node!.url, "hardhat_dropTransaction", [sent.hash])).to.equal(true);
+      const again = await k.waitForLog(
+        (l) => l.msg === "transaction dropped from the node's pool, sent again at the same nonce",
+      );
+      expect(again.nonce).to.equal(sent.nonce);
+      expect(again.replaced).to.equal(sent.hash);
+      expect((await provider.getTransaction(String(again.hash)))!.nonce).to.equal(sent.nonce);
+      await rpc(node!.url, "evm_setAutomine", [true]);
+      await rpc(node!.url, "evm_mine");
+      const done = await k.waitForLog((l) => l.msg === "rebalanced" && l.token === sent.token);
+      expect(done.hash).to.equal(again.hash);
+      expect((await rebalances(moved))[String(sent.token)]).to.equal(1);
+    } finally {
+      await rpc(node!.url, "evm_setAutomine", [true]);
+    }
+    await until("nothing due", async () => {
+      const statuses = await chain.factory.keeperStatuses(0, 100);
+      return statuses.every((s) => Number(s.action) === 0) ? true : undefined;
+    });
+    await k.kill("SIGTERM");
+    expect(await k.exited).to.equal(0);
+  });
+
   it("carries on when the node is killed and restarted with the system re-deployed", async () => {
     const k = keeper(4);
     await k.waitForLog(started);
