@@ -24,6 +24,7 @@ import { plantSpecRouter } from "./dex";
 import type { FeedDriver } from "./feeds";
 import { rehearsalPricePath, type PricePath } from "./pricePath";
 import { finish, hardhat, npmRun, spawnChild, type Child } from "./processes";
+import { rehearsalChecks } from "./checks";
 import { chainLatencies } from "./latency";
 import { latencyFigures, splitAtKill, takeoverFigures } from "./takeover";
 import { PremiumSampler } from "./premiums";
@@ -540,7 +541,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     const appFailed = appReading !== undefined && appReading.tokenListMs === null ? 1 : 0;
     notes.push(...exitedEarly);
 
-    const report: RehearsalReport = {
+    const figures: Omit<RehearsalReport, "checks"> = {
       network,
       chainId,
       minutes,
@@ -600,7 +601,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       },
       notes,
     };
-    return report;
+    return { ...figures, checks: rehearsalChecks(figures) };
   } finally {
     feedsStopped = true;
     await feeding?.catch(() => undefined);
@@ -646,7 +647,8 @@ async function main() {
   });
   const file = writeReport(rehearsalDir(network, values.out), report);
   console.log(`\n${reportTable(report)}\n\nreport: ${path.relative(PROJECT_ROOT, file)}`);
-  process.exit(report.errors.unrecovered === 0 && report.deploy.ok ? 0 : 1);
+  // Exit 1 when any check fails (the deployment, the latencies, the tasks, the app, the errors: checks.ts).
+  process.exit(report.checks.some((c) => c.ok === false) ? 1 : 0);
 }
 
 runMain(module, main);

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { Check } from "./checks";
 import type { Takeover } from "./takeover";
 
 type Num = number | null;
@@ -72,6 +73,8 @@ export interface RehearsalReport {
   errors: { seen: number; unrecovered: number };
   /** Why a figure is null or what was done in its stead, one line each. */
   notes: string[];
+  /** What must hold (checks.ts), each against the figures above. */
+  checks: Check[];
 }
 
 /** The nearest-rank percentile of `values` (null when there are none). */
@@ -139,6 +142,10 @@ export function reportTable(report: RehearsalReport): string {
   const width = Math.max(...rows.map(([name]) => name.length));
   const lines = rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`);
   for (const note of report.notes) lines.push(`note: ${note}`);
+  for (const c of report.checks) {
+    const verdict = c.ok === null ? "n/a " : c.ok ? "ok  " : "FAIL";
+    lines.push(`check: ${verdict} ${c.name}: ${c.measured} (target ${c.target})`);
+  }
   return lines.join("\n");
 }
 

@@ -56,5 +56,9 @@ describe("npm run rehearse (a short Arbitrum Sepolia rehearsal)", function () {
     // A premium sampled after the feed updates of the bots' time (the prices play 120 days a minute then).
     expect(written.arbitrage.samples, context).to.be.greaterThan(0);
     expect(written.errors.unrecovered, context).to.equal(0);
+    // The checks under the table are the report's own figures judged (checks.ts): here those the test run must meet.
+    const verdict = (name: string) => written.checks.find((c) => c.name === name)?.ok;
+    expect(verdict("deployment resumed after its kill")).to.equal(true);
+    expect(verdict("errors a user must fix")).to.equal(true);
   });
 });

@@ -2,6 +2,7 @@ import { getAddress, solidityPackedKeccak256 } from "ethers";
 import { CONTRACT_INTERFACES } from "../../chain/contracts";
 import { describeError } from "../../chain/reverts";
 import { retrying } from "../../tx/context";
+import { readLogs } from "../../reads/logs";
 import {
   EXCHANGE_INTERFACE,
   MARGIN_TRANSFERRED_TOPIC,
@@ -42,7 +43,8 @@ export function turnOrder(token: string, round: bigint, keepers: string[]): stri
 
 /**
  * Reads the rewards paid since the last scan (from `RIVAL_LOOKBACK_BLOCKS` back on the first) and remembers who was
- * paid, other than `me`. One `eth_getLogs`, asked only in passes with a token that pays.
+ * paid, other than `me`. One `eth_getLogs` (more only if the endpoint refuses it), asked only in passes with a token
+ * that pays.
  */
 export async function learnRivals(context: KeeperContext, me: string, block: PassBlock): Promise<void> {
   const turns = context.state.turns;
@@ -51,13 +53,14 @@ export async function learnRivals(context: KeeperContext, me: string, block: Pas
   const oldest = Math.max(0, block.number - RIVAL_LOOKBACK_BLOCKS + 1);
   const fromBlock = Math.max(oldest, (turns.scannedTo ?? -1) + 1);
   if (fromBlock > block.number) return;
+  // Paged as the history reads are (`readLogs`): an endpoint that refuses the range or its results is asked in halves.
   const logs = await retry("getLogs", () =>
-    context.provider.getLogs({
-      address: turns.exchange,
-      topics: [MARGIN_TRANSFERRED_TOPIC],
+    readLogs(
+      context.provider,
+      { address: turns.exchange, topics: [MARGIN_TRANSFERRED_TOPIC] },
       fromBlock,
-      toBlock: block.number,
-    }),
+      block.number,
+    ),
   );
   for (const log of logs) {
     const keeper = getAddress(EXCHANGE_INTERFACE.parseLog(log)?.args.to as string);
