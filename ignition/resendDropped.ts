@@ -35,6 +35,16 @@ export interface DroppedSend {
 
 /** The onchain interactions of a journal that Ignition marked dropped and has not sent again, by nonce. */
 export function droppedInJournal(journal: string): DroppedSend[] {
+  return sentInJournal(journal).filter((s) => s.marked);
+}
+
+/**
+ * The onchain interactions of a journal sent and not confirmed, by nonce, each `marked` when Ignition marked it dropped
+ * (and has not sent it again). An unmarked one may be dropped too: Ignition had not looked it up before it stopped
+ * (IGN405 "should be 23, but is 22" at every resume, found by the Sepolia rehearsal: a dropped transaction of a batch
+ * whose other futures asked for nonces first). Whether the node still knows it is for the caller to ask.
+ */
+export function sentInJournal(journal: string): (DroppedSend & { marked: boolean })[] {
   type State = Partial<DroppedSend> & { dropped: boolean; done: boolean };
   const states = new Map<string, State>();
   const key = (l: JournalLine) => `${l.futureId} ${l.networkInteractionId ?? l.networkInteraction?.id}`;
@@ -83,24 +93,27 @@ export function droppedInJournal(journal: string): DroppedSend[] {
     }
   }
   return [...states.values()]
-    .filter((s) => s.dropped && !s.done && s.nonce !== undefined)
-    .map(({ dropped: _dropped, done: _done, ...s }) => s as DroppedSend)
+    .filter((s) => !s.done && s.nonce !== undefined && (s.dropped || (s.hashes?.length ?? 0) > 0))
+    .map(({ dropped, done: _done, ...s }) => ({ ...(s as DroppedSend), marked: dropped }))
     .sort((a, b) => a.nonce - b.nonce);
 }
 
 const bigint = (value: bigint): JournalBigint => ({ _kind: "bigint", value: value.toString() });
 
 /**
- * Sends again, signed by `signer` at their own nonces, the journal's dropped transactions whose nonce is the next the
- * node expects (and whose hashes it no longer knows), and records each in the journal as Ignition records a send, so
- * that the resumed deployment waits for it instead of asking for a new nonce. Returns the futures sent again.
+ * Sends again, signed by `signer` at their own nonces, the journal's sent and unconfirmed transactions whose hashes the
+ * node no longer knows (dropped, whether Ignition marked them or not) from the next nonce the node expects on, and
+ * records each in the journal as Ignition records a send, so that the resumed deployment waits for it instead of asking
+ * for a new nonce. Returns the futures sent again.
  */
 export async function resendDropped(journalFile: string, provider: Provider, signer: Signer): Promise<string[]> {
   if (!existsSync(journalFile)) return [];
   const sent: string[] = [];
   const from = await signer.getAddress();
-  for (const dropped of droppedInJournal(readFileSync(journalFile, "utf8"))) {
-    if ((await provider.getTransactionCount(from, "pending")) !== dropped.nonce) break;
+  for (const dropped of sentInJournal(readFileSync(journalFile, "utf8"))) {
+    const next = await provider.getTransactionCount(from, "pending");
+    if (dropped.nonce < next) continue; // mined, or still pending: the node has a transaction at this nonce
+    if (dropped.nonce > next) break; // a gap: the one before it is not in the journal
     const known = await Promise.all(dropped.hashes.map((h) => provider.getTransaction(h).catch(() => null)));
     if (known.some((tx) => tx !== null)) continue;
     const fees =

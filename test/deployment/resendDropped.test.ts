@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { droppedInJournal, resendDropped } from "../../ignition/resendDropped";
+import { droppedInJournal, resendDropped, sentInJournal } from "../../ignition/resendDropped";
 
 const big = (value: bigint | number) => ({ _kind: "bigint", value: String(value) });
 
@@ -41,6 +41,43 @@ describe("deploy: a dropped transaction sent again before Ignition resumes (rese
     ]);
     expect(found[0]).to.include({ to: "0x0000000000000000000000000000000000000003", data: "0x", value: 7n });
     expect(found[0].fees).to.deep.equal({ maxFeePerGas: 3_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n });
+  });
+
+  it("lists every send not confirmed, marked dropped or not, by nonce (whether the node still knows it is asked later)", () => {
+    const journal = [
+      ...interaction("M#confirmed", "0x0000000000000000000000000000000000000001", 3, "0x03", ["TRANSACTION_CONFIRM"]),
+      ...interaction("M#unmarked", "0x0000000000000000000000000000000000000002", 5, "0x05", []),
+      ...interaction("M#dropped", "0x0000000000000000000000000000000000000003", 4, "0x04", [
+        "ONCHAIN_INTERACTION_DROPPED",
+      ]),
+    ].join("\n");
+    expect(sentInJournal(journal).map((d) => [d.futureId, d.nonce, d.marked])).to.deep.equal([
+      ["M#dropped", 4, true],
+      ["M#unmarked", 5, false],
+    ]);
+    expect(droppedInJournal(journal).map((d) => d.futureId)).to.deep.equal(["M#dropped"]);
+  });
+
+  it("sends again a transaction Ignition never marked dropped once the node has forgotten it; leaves one it knows", async () => {
+    const [deployer, receiver] = await ethers.getSigners();
+    const dir = mkdtempSync(path.join(os.tmpdir(), "lt-journal-"));
+    try {
+      const file = path.join(dir, "journal.jsonl");
+      // A send the node knows (mined), then one at the next nonce the node never saw (dropped before Ignition looked).
+      const mined = await (await deployer.sendTransaction({ to: receiver.address, value: 1n })).wait();
+      const nonce = await ethers.provider.getTransactionCount(deployer.address, "pending");
+      const lines = [
+        ...interaction("M#mined", receiver.address, nonce - 1, mined!.hash, []),
+        ...interaction("M#lost", receiver.address, nonce, `0x${"22".repeat(32)}`, []),
+      ];
+      writeFileSync(file, lines.map((line) => `\n${line}`).join(""));
+      const before = await ethers.provider.getBalance(receiver.address);
+      expect(await resendDropped(file, ethers.provider, deployer)).to.deep.equal(["M#lost"]);
+      expect((await ethers.provider.getBalance(receiver.address)) - before).to.equal(7n);
+      expect(await ethers.provider.getTransactionCount(deployer.address, "pending")).to.equal(nonce + 1);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it("sends the next one at its nonce with its fees and records the send in the journal as Ignition does", async () => {
