@@ -55,7 +55,11 @@ async function main(argv: string[]): Promise<number> {
         }
       : {};
 
-  const newBlock = config.mode === "profit" ? newBlocks(provider) : undefined;
+  // A pass runs on each new block, early in it: every poll interval the keeper asks for the block number. In operator
+  // mode a pass also runs once a block time has gone by without a new block (a node that mines only when sent a
+  // transaction, as the local one, still gets its passes); profit mode waits for the block (its turns are blocks).
+  const newBlock = newBlocks(provider);
+  let lastPass = 0;
   return runBot(bot, {
     name: "keeper",
     metrics,
@@ -71,7 +75,11 @@ async function main(argv: string[]): Promise<number> {
       ethPrice: price ? `${formatUnits(await price.read(), USDC_DECIMALS)} (${price.source})` : null,
     },
     pass: async (pass) => {
-      if (newBlock && !(await newBlock())) return { failed: false };
+      const fresh = await newBlock();
+      if (!fresh && (config.mode === "profit" || Date.now() - lastPass < config.blockTime * 1_000)) {
+        return { failed: false };
+      }
+      lastPass = Date.now();
       const started = Date.now();
       const report = await runOnce(context);
       // A pass whose due tokens all wait for their reward (profit mode) says so at debug only: it repeats each pass.

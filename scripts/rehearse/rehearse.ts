@@ -308,7 +308,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     await fund(keeperKey.address, "1");
     await fund(thirdPartyKey.address, "1");
     await fund(arbKey.address, "1");
-    const pollMs = String(Math.max(1_000, Math.min(12_000, chain.shape.blockMs)));
+    // The keepers ask for the block number four times a block, at least a second apart (docs/TESTNETS.md, step 7): a
+    // new block starts a pass early in it.
+    const pollMs = String(Math.max(1_000, Math.floor(chain.shape.blockMs / 4)));
+    const blockSeconds = String(Math.max(1, Math.round(chain.shape.blockMs / 1_000)));
     // The arbitrageur looks twice a block (at least a second apart, for the endpoint's rate limit): a price update is
     // a gap open until its next pass.
     const arbPollMs = String(Math.max(1_000, Math.min(6_000, Math.floor(chain.shape.blockMs / 2))));
@@ -317,6 +320,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       ? npmRun("keeper", ["--network", network, "--mode", "operator", "--poll-interval", pollMs], {
           ...toolEnv("keeper", deployer.privateKey),
           KEEPER_PRIVATE_KEY: keeperKey.privateKey,
+          KEEPER_BLOCK_TIME: blockSeconds,
         })
       : undefined;
     const arbitrageur = deployOk
@@ -340,6 +344,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         npmRun("keeper", ["--network", network, "--mode", "operator", "--poll-interval", pollMs], {
           ...toolEnv("keeper-third-party", deployer.privateKey),
           KEEPER_PRIVATE_KEY: thirdPartyKey.privateKey,
+          KEEPER_BLOCK_TIME: blockSeconds,
         }),
       );
     if (arbitrageur) keep("arbitrage", arbitrageur);

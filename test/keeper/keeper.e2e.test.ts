@@ -232,8 +232,9 @@ describe("keeper: end to end against a hardhat node (child processes)", function
   }
 
   it("two keepers racing on the same tokens give every due event exactly one rebalance, and neither crashes", async () => {
-    const a = keeper(2, { KEEPER_POLL_INTERVAL_MS: "200" });
-    const b = keeper(3, { KEEPER_POLL_INTERVAL_MS: "200" });
+    // A pass at least every second without a new block (the node mines only what is sent).
+    const a = keeper(2, { KEEPER_POLL_INTERVAL_MS: "200", KEEPER_BLOCK_TIME: "1" });
+    const b = keeper(3, { KEEPER_POLL_INTERVAL_MS: "200", KEEPER_BLOCK_TIME: "1" });
     await Promise.all([a.waitForLog(started), b.waitForLog(started)]);
     await until("a first pass of both", async () => (passes(a) > 0 && passes(b) > 0 ? true : undefined));
 

@@ -71,7 +71,10 @@ const SETTINGS = {
       .refine((v) => v > 0n, "KEEPER_ETH_PRICE must be greater than 0")
       .optional(),
   ),
-  /** Seconds between blocks: profit mode asks for the reward at the latest block's time plus this. */
+  /**
+   * Seconds between blocks: profit mode asks for the reward at the latest block's time plus this; operator mode runs a
+   * pass at least this often when no new block comes.
+   */
   blockTime: setting(
     "--block-time",
     "KEEPER_BLOCK_TIME",
