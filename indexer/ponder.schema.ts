@@ -174,7 +174,8 @@ export const position = onchainTable(
     dilutionIndex: t.bigint().notNull(),
     trades: t.integer().notNull(),
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.account, table.token] }), accountIdx: index().on(table.account) }),
+  // The key's first column serves a holder's positions: no index of its own.
+  (table) => ({ pk: primaryKey({ columns: [table.account, table.token] }) }),
 );
 
 /**
