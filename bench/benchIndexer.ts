@@ -4,7 +4,7 @@
  * A `hardhat node` child with the local deployment, 10,000 holders each sent a little BTC3L (200 transfers a transaction, through the test contract TxCaller),
  * then the indexer (a Ponder child, PGlite) started on that history.
  */
-import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -30,6 +30,19 @@ const QUERY_TARGET_MS = 50;
 const PAINT_TARGET_MS = 1_000;
 
 const holderAddress = (i: number) => `0x${id(`bench holder ${i}`).slice(26)}`;
+/**
+ * The CPU seconds process `pid` has used (user + system, from /proc; null where there is none): the indexer's work
+ * apart from the machine's load, which sets the wall time.
+ */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime and stime, in clock ticks (100 a second)
+  } catch {
+    return null;
+  }
+}
+
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.ceil(p * values.length) - 1];
 
 export async function measureIndexer(hre: HardhatRuntimeEnvironment): Promise<string> {
@@ -98,8 +111,11 @@ export async function measureIndexer(hre: HardhatRuntimeEnvironment): Promise<st
     });
     stops.push(() => indexer.stop());
     const up = performance.now();
+    const cpuUp = cpuSeconds(indexer.child.pid);
     await waitForBlock(indexer.url, head, 600_000);
     const done = performance.now();
+    const cpuDone = cpuSeconds(indexer.child.pid);
+    const cpu = cpuUp === null || cpuDone === null ? null : cpuDone - cpuUp;
     const profile = metricsReport(await (await fetch(`${indexer.url}/metrics`)).text());
 
     stage = "queries";
@@ -152,6 +168,11 @@ export async function measureIndexer(hre: HardhatRuntimeEnvironment): Promise<st
             verdict(rate >= EVENTS_TARGET, `>= ${EVENTS_TARGET}`),
           ],
           ["start to head, start-up included (s)", ((done - started) / 1000).toFixed(1), ""],
+          [
+            "the indexer's CPU, server up to head (s; events per CPU second)",
+            cpu === null ? "n/a" : `${cpu.toFixed(1)}; ${(events / cpu).toFixed(0)}`,
+            "",
+          ],
           [
             `portfolio query p95, ${QUERIES} holders of ${HOLDERS.toLocaleString("en-US")} (ms)`,
             p95.toFixed(1),

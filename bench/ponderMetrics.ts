@@ -22,11 +22,16 @@ export function parseMetrics(text: string): Sample[] {
   return samples;
 }
 
-/** Sums of `name` grouped by the `key` label. */
-function byLabel(samples: Sample[], name: string, key: string): Map<string, number> {
+/** Sums of `name` grouped by the `key` label, over the samples whose labels match `where`. */
+function byLabel(
+  samples: Sample[],
+  name: string,
+  key: string,
+  where: Record<string, string> = {},
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const s of samples) {
-    if (s.name !== name) continue;
+    if (s.name !== name || Object.entries(where).some(([l, v]) => s.labels[l] !== v)) continue;
     const k = s.labels[key] ?? "";
     out.set(k, (out.get(k) ?? 0) + s.value);
   }
@@ -51,6 +56,10 @@ export function metricsReport(text: string): string[] {
   const extract = byLabel(s, "ponder_historical_extract_duration", "step");
   const transform = byLabel(s, "ponder_historical_transform_duration", "step");
   const store = byLabel(s, "ponder_indexing_store_queries_total", "method");
+  const writes = byLabel(s, "ponder_indexing_store_queries_total", "table", { method: "insert" });
+  const updates = byLabel(s, "ponder_indexing_store_queries_total", "table", { method: "update" });
+  const dbCount = byLabel(s, "ponder_database_method_duration_count", "method");
+  const dbSum = byLabel(s, "ponder_database_method_duration_sum", "method");
   const rawSql = s.find((x) => x.name === "ponder_indexing_store_raw_sql_duration_count")?.value ?? 0;
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   return [
@@ -60,5 +69,7 @@ export function metricsReport(text: string): string[] {
     `historical extract steps: ${list(extract, (k, v) => `${k} ${ms(v)}`)}`,
     `historical transform steps: ${list(transform, (k, v) => `${k} ${ms(v)}`)}`,
     `store queries by method: ${list(store, (k, v) => `${k} ${v}`)}; raw SQL queries: ${rawSql}`,
+    `store inserts by table: ${list(writes, (k, v) => `${k} ${v}`)}; updates: ${list(updates, (k, v) => `${k} ${v}`)}`,
+    `database calls (count, total time): ${list(dbSum, (k, v) => `${k} ${dbCount.get(k) ?? 0} (${ms(v)})`)}`,
   ];
 }

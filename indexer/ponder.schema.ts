@@ -117,38 +117,45 @@ export const rebalance = onchainTable(
   (table) => ({ tokenIdx: index().on(table.token, table.block) }),
 );
 
-/** The exchange's side of a transaction for an account (read by the token's event later in the same transaction). */
-export const exchangeCost = onchainTable(
-  "exchange_cost",
-  (t) => ({
-    txHash: t.hex().notNull(),
-    account: t.hex().notNull(),
-    takerFee: t.bigint().notNull(),
-    fundingPaid: t.bigint().notNull(),
-    keeperReward: t.bigint().notNull(),
-    keeper: t.hex(),
-  }),
-  (table) => ({ pk: primaryKey({ columns: [table.txHash, table.account] }) }),
-);
+/**
+ * The exchange's side of a token's latest transaction (read by the token's Rebalanced later in the same transaction):
+ * one row per token, started again by each new transaction, so that no row is written per trade.
+ */
+export const exchangeCost = onchainTable("exchange_cost", (t) => ({
+  account: t.hex().primaryKey(), // the token
+  txHash: t.hex().notNull(),
+  takerFee: t.bigint().notNull(),
+  fundingPaid: t.bigint().notNull(),
+  keeperReward: t.bigint().notNull(),
+  keeper: t.hex(),
+}));
 
-/** One row per holder's action: what a tax tool imports. */
+/**
+ * One row per share movement of a holder (a token's Transfer from or to one): what a tax tool imports. A transfer
+ * between two holders is one row that both see, the sender's shares out and the receiver's in; /portfolio gives each
+ * holder its own side (shares and USDC signed, transfer-out or transfer-in).
+ */
 export const activity = onchainTable(
   "activity",
   (t) => ({
-    id: t.text().primaryKey(), // txHash-logIndex of the share movement
-    account: t.hex().notNull(),
+    txHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(), // of the Transfer
+    sender: t.hex(), // the holder whose shares left (null: the zero address, a pool, the router)
+    receiver: t.hex(), // the holder whose shares arrived
     token: t.hex().notNull(),
     block: t.bigint().notNull(),
     timestamp: t.bigint().notNull(),
-    txHash: t.hex().notNull(),
-    logIndex: t.integer().notNull(),
-    action: t.text().notNull(), // mint, redeem, buy, sell, transfer-in, transfer-out, fee-shares, add-liquidity, remove-liquidity
-    shares: t.bigint().notNull(), // > 0 in, < 0 out
-    usdc: t.bigint().notNull(), // > 0 received, < 0 paid (a transfer: its value at NAV)
+    action: t.text().notNull(), // mint, redeem, buy, sell, transfer, fee-shares, unclaimed-equity, add-liquidity, remove-liquidity
+    shares: t.bigint().notNull(), // moved, > 0
+    usdc: t.bigint().notNull(), // the stablecoin side, >= 0: paid by the receiver, received by the sender (a transfer: its value at NAV)
     nav: t.bigint().notNull(),
     fee: t.bigint().notNull(),
   }),
-  (table) => ({ accountIdx: index().on(table.account, table.block) }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.txHash, table.logIndex] }),
+    senderIdx: index().on(table.sender, table.block),
+    receiverIdx: index().on(table.receiver, table.block),
+  }),
 );
 
 /** A holder's position in one token. */
@@ -166,28 +173,28 @@ export const position = onchainTable(
     dilution: t.bigint().notNull(), // the management fee's dilution, settled to `dilutionIndex`
     dilutionIndex: t.bigint().notNull(),
     trades: t.integer().notNull(),
-    updatedBlock: t.bigint().notNull(),
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.account, table.token] }), accountIdx: index().on(table.account) }),
+  // The key's first column serves a holder's positions: no index of its own.
+  (table) => ({ pk: primaryKey({ columns: [table.account, table.token] }) }),
 );
 
 /**
- * A share movement whose stablecoin side comes later in its transaction (the pool's Swap, the router's redeem), or
- * (side "fees", via the token) a new token's fee recipient from its FeesUpdated, which comes before the factory's
- * TokenCreated.
+ * A share movement whose stablecoin side comes later in its transaction (the pool's Swap, the router's redeem, the
+ * token's Minted or Redeemed), or (side "fees", via the token) a new token's fee recipient from its FeesUpdated,
+ * which comes before the factory's TokenCreated. One row per place and side, overwritten by the next transaction and
+ * emptied (txHash null) when taken: never deleted, since a delete is a database round trip of its own.
  */
 export const pending = onchainTable(
   "pending",
   (t) => ({
-    txHash: t.hex().notNull(),
-    via: t.hex().notNull(), // the pair or the router
+    via: t.hex().notNull(), // the token, the pair or the router
     side: t.text().notNull(), // "in" (the account received shares), "out", or "fees" (account: the fee recipient)
+    txHash: t.hex(), // the transaction it waits in; null once taken
     account: t.hex().notNull(),
-    token: t.hex().notNull(),
     shares: t.bigint().notNull(),
-    activityId: t.text().notNull(),
+    logIndex: t.integer().notNull(), // the activity row's (its Transfer's)
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.txHash, table.via, table.side] }) }),
+  (table) => ({ pk: primaryKey({ columns: [table.via, table.side] }) }),
 );
 
 /** A fee recipient's earnings per token. */

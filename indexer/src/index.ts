@@ -168,53 +168,45 @@ async function keepBlock(context: Context, t: TokenRow, block: bigint, timestamp
 }
 
 type PositionRow = typeof position.$inferSelect;
+type PositionValues = Omit<PositionRow, "account" | "token">;
 
-async function loadPosition(context: Context, account: Hex, t: TokenRow): Promise<PositionRow> {
-  const found = await context.db.find(position, { account, token: t.address });
-  const p: PositionRow = found ?? {
-    account,
-    token: t.address,
-    shares: 0n,
-    costBasis: 0n,
-    realizedPnl: 0n,
-    usdcPaid: 0n,
-    usdcReceived: 0n,
-    feesPaid: 0n,
-    dilution: 0n,
-    dilutionIndex: t.dilutionIndex,
-    trades: 0,
-    updatedBlock: 0n,
-  };
-  // The management fee's dilution since the position was last touched.
-  return {
-    ...p,
-    dilution: p.dilution + (p.shares * (t.dilutionIndex - p.dilutionIndex)) / WAD,
-    dilutionIndex: t.dilutionIndex,
-  };
-}
+const NO_POSITION: Omit<PositionValues, "dilutionIndex"> = {
+  shares: 0n,
+  costBasis: 0n,
+  realizedPnl: 0n,
+  usdcPaid: 0n,
+  usdcReceived: 0n,
+  feesPaid: 0n,
+  dilution: 0n,
+  trades: 0,
+};
 
+/**
+ * Books a change to a holder's position: an insert of the position from nothing, or on conflict the change to the
+ * stored row, which the store hands to the update (one read of the row, not a find and then an upsert).
+ */
 async function updatePosition(
   context: Context,
   account: Hex,
   t: TokenRow,
-  block: bigint,
   change: (ledger: Ledger) => Ledger,
   extra: Partial<Pick<PositionRow, "usdcPaid" | "usdcReceived" | "feesPaid">> = {},
   trade = false,
 ) {
-  const p = await loadPosition(context, account, t);
-  const ledger = change({ shares: p.shares, costBasis: p.costBasis, realizedPnl: p.realizedPnl });
-  const row: PositionRow = {
-    ...p,
-    ...ledger,
+  const next = (p: PositionValues): PositionValues => ({
+    ...change({ shares: p.shares, costBasis: p.costBasis, realizedPnl: p.realizedPnl }),
     usdcPaid: p.usdcPaid + (extra.usdcPaid ?? 0n),
     usdcReceived: p.usdcReceived + (extra.usdcReceived ?? 0n),
     feesPaid: p.feesPaid + (extra.feesPaid ?? 0n),
+    // The management fee's dilution since the position was last touched.
+    dilution: p.dilution + (p.shares * (t.dilutionIndex - p.dilutionIndex)) / WAD,
+    dilutionIndex: t.dilutionIndex,
     trades: p.trades + (trade ? 1 : 0),
-    updatedBlock: block,
-  };
-  const { account: _a, token: _t, ...values } = row;
-  await context.db.insert(position).values(row).onConflictDoUpdate(values);
+  });
+  await context.db
+    .insert(position)
+    .values({ account, token: t.address, ...next({ ...NO_POSITION, dilutionIndex: t.dilutionIndex }) })
+    .onConflictDoUpdate((r) => next(r));
 }
 
 interface EventBase {
@@ -225,36 +217,62 @@ interface EventBase {
 
 const idOf = (event: EventBase) => `${event.transaction.hash}-${event.log.logIndex}`;
 
+/** A token's share movement, as the activity row keyed by its Transfer (see `activity`). */
 async function addActivity(
   context: Context,
   event: EventBase,
   values: {
-    account: Hex;
+    sender: Hex | null;
+    receiver: Hex | null;
     token: Hex;
     action: string;
     shares: bigint;
     usdc: bigint;
     nav: bigint;
-    fee?: bigint;
-    /** The row's id when not the event's (`idOf`). */
-    id?: string;
   },
 ) {
   await context.db.insert(activity).values({
-    id: idOf(event),
-    block: event.block.number,
-    timestamp: event.block.timestamp,
     txHash: event.transaction.hash,
     logIndex: event.log.logIndex,
+    block: event.block.number,
+    timestamp: event.block.timestamp,
     fee: 0n,
     ...values,
   });
 }
 
-async function takePending(context: Context, txHash: Hex, via: Hex, side: "in" | "out" | "fees") {
-  const row = await context.db.find(pending, { txHash, via, side });
-  if (row) await context.db.delete(pending, { txHash, via, side });
+type Side = "in" | "out" | "fees";
+
+/** Leaves a share movement (or a fee recipient) for a later event of the same transaction (see `pending`). */
+async function leavePending(
+  context: Context,
+  txHash: Hex,
+  via: Hex,
+  side: Side,
+  values: { account: Hex; shares: bigint; logIndex: number },
+) {
+  await context.db
+    .insert(pending)
+    .values({ via, side, txHash, ...values })
+    .onConflictDoUpdate({ txHash, ...values });
+}
+
+/** What an earlier event of this transaction left at `via` and `side`, taken (a second take finds nothing). */
+async function takePending(context: Context, txHash: Hex, via: Hex, side: Side) {
+  const row = await context.db.find(pending, { via, side });
+  if (!row || row.txHash !== txHash) return null;
+  await context.db.update(pending, { via, side }).set({ txHash: null });
   return row;
+}
+
+/** The activity row of a share movement left pending, completed by the event that tells its stablecoin side. */
+async function completeActivity(
+  context: Context,
+  txHash: Hex,
+  logIndex: number,
+  values: Partial<Pick<typeof activity.$inferSelect, "action" | "usdc" | "fee">>,
+) {
+  await context.db.update(activity, { txHash, logIndex }).set(values);
 }
 
 async function bookFees(
@@ -370,55 +388,31 @@ ponder.on("LeveragedToken:Transfer", async ({ event, context }) => {
   }
   const nav = t.nav;
   const value = valueAt(shares, nav);
-  const id = idOf(event);
-
-  if (isHolder(from)) {
-    if (to === ZERO || pools.has(to) || passThrough.has(to)) {
-      // The stablecoin side comes later in the transaction: Redeemed, or the pool's Swap / Mint.
-      const via = to === ZERO ? address : to;
-      const action = to === ZERO ? "redeem" : pools.has(to) ? "sell" : "redeem";
-      await updatePosition(context, from, t, block, (p) => dispose(p, shares, 0n), {}, true);
-      await addActivity(context, event, { account: from, token: address, action, shares: -shares, usdc: 0n, nav });
-      await context.db
-        .insert(pending)
-        .values({ txHash, via, side: "out", account: from, token: address, shares, activityId: id })
-        .onConflictDoUpdate({ account: from, shares, activityId: id });
-    } else {
-      await updatePosition(context, from, t, block, (p) => dispose(p, shares, value), { usdcReceived: value }, true);
-      await addActivity(context, event, {
-        account: from,
-        token: address,
-        action: "transfer-out",
-        shares: -shares,
-        usdc: value,
-        nav,
-      });
+  const sender = isHolder(from) ? from : null;
+  const receiver = isHolder(to) ? to : null;
+  if (!sender && !receiver) return;
+  const logIndex = event.log.logIndex;
+  const row = { sender, receiver, token: address, shares, nav };
+  if (sender && (to === ZERO || pools.has(to) || passThrough.has(to))) {
+    // The stablecoin side comes later in the transaction: Redeemed, or the pool's Swap / Mint.
+    const via = to === ZERO ? address : to;
+    await updatePosition(context, sender, t, (p) => dispose(p, shares, 0n), {}, true);
+    await addActivity(context, event, { ...row, action: pools.has(to) ? "sell" : "redeem", usdc: 0n });
+    await leavePending(context, txHash, via, "out", { account: sender, shares, logIndex });
+  } else if (receiver && (from === ZERO || pools.has(from))) {
+    const via = from === ZERO ? address : from;
+    await updatePosition(context, receiver, t, (p) => acquire(p, shares, 0n), {}, true);
+    await addActivity(context, event, { ...row, action: from === ZERO ? "mint" : "buy", usdc: 0n });
+    await leavePending(context, txHash, via, "in", { account: receiver, shares, logIndex });
+  } else {
+    // A transfer at NAV: one row, the sender's side and the receiver's.
+    if (sender) {
+      await updatePosition(context, sender, t, (p) => dispose(p, shares, value), { usdcReceived: value }, true);
     }
-  }
-  if (isHolder(to)) {
-    // A transfer between two holders books two rows: the sender's (the event's id) and the receiver's.
-    const activityId = isHolder(from) ? `${id}-in` : id;
-    if (from === ZERO || pools.has(from)) {
-      const via = from === ZERO ? address : from;
-      const action = from === ZERO ? "mint" : "buy";
-      await updatePosition(context, to, t, block, (p) => acquire(p, shares, 0n), {}, true);
-      await addActivity(context, event, { id: activityId, account: to, token: address, action, shares, usdc: 0n, nav });
-      await context.db
-        .insert(pending)
-        .values({ txHash, via, side: "in", account: to, token: address, shares, activityId })
-        .onConflictDoUpdate({ account: to, shares, activityId });
-    } else {
-      await updatePosition(context, to, t, block, (p) => acquire(p, shares, value), { usdcPaid: value }, true);
-      await addActivity(context, event, {
-        id: activityId,
-        account: to,
-        token: address,
-        action: "transfer-in",
-        shares,
-        usdc: -value,
-        nav,
-      });
+    if (receiver) {
+      await updatePosition(context, receiver, t, (p) => acquire(p, shares, value), { usdcPaid: value }, true);
     }
+    await addActivity(context, event, { ...row, action: "transfer", usdc: value });
   }
 });
 
@@ -430,11 +424,11 @@ ponder.on("LeveragedToken:Minted", async ({ event, context }) => {
   const receiver = lower(event.args.receiver);
   const p = await takePending(context, event.transaction.hash, address, "in");
   if (p && p.account === receiver) {
-    await updatePosition(context, receiver, t, event.block.number, (l) => addCost(l, shares, collateralIn), {
+    await updatePosition(context, receiver, t, (l) => addCost(l, shares, collateralIn), {
       usdcPaid: collateralIn,
       feesPaid: fee,
     });
-    await context.db.update(activity, { id: p.activityId }).set({ action: "mint", usdc: -collateralIn, fee });
+    await completeActivity(context, event.transaction.hash, p.logIndex, { usdc: collateralIn, fee });
   }
   const row = await context.db
     .update(token, { address })
@@ -452,11 +446,11 @@ ponder.on("LeveragedToken:Redeemed", async ({ event, context }) => {
   // A redeem by the router: the seller is who sent it the shares earlier in the transaction.
   const p = await takePending(context, event.transaction.hash, passThrough.has(owner) ? owner : address, "out");
   if (p) {
-    await updatePosition(context, p.account, t, event.block.number, (l) => addProceeds(l, collateralOut), {
+    await updatePosition(context, p.account, t, (l) => addProceeds(l, collateralOut), {
       usdcReceived: collateralOut,
       feesPaid: fee,
     });
-    await context.db.update(activity, { id: p.activityId }).set({ action: "redeem", usdc: collateralOut, fee });
+    await completeActivity(context, event.transaction.hash, p.logIndex, { action: "redeem", usdc: collateralOut, fee });
   }
   const row = await context.db
     .update(token, { address })
@@ -475,7 +469,7 @@ ponder.on("LeveragedToken:ManagementFeeAccrued", async ({ event, context }) => {
   const shares = event.args.shares;
   const value = valueAt(shares, t.nav);
   const p = await takePending(context, event.transaction.hash, address, "in");
-  if (p) await context.db.update(activity, { id: p.activityId }).set({ action: "fee-shares" });
+  if (p) await completeActivity(context, event.transaction.hash, p.logIndex, { action: "fee-shares" });
   // Every other share paid its part of the fee's value: the dilution index grows by the value per share.
   const others = t.supply - shares;
   const row = await context.db.update(token, { address }).set((r) => ({
@@ -490,14 +484,15 @@ ponder.on("LeveragedToken:ManagementFeeAccrued", async ({ event, context }) => {
 ponder.on("LeveragedToken:UnclaimedEquityAssigned", async ({ event, context }) => {
   const address = lower(event.log.address);
   const p = await takePending(context, event.transaction.hash, address, "in");
-  if (p) await context.db.update(activity, { id: p.activityId }).set({ action: "unclaimed-equity" });
+  if (p) await completeActivity(context, event.transaction.hash, p.logIndex, { action: "unclaimed-equity" });
 });
 
 ponder.on("LeveragedToken:Rebalanced", async ({ event, context }) => {
   const address = lower(event.log.address);
   const t = await tokenRow(context, address);
   if (!t) return;
-  const cost = await context.db.find(exchangeCost, { txHash: event.transaction.hash, account: address });
+  const last = await context.db.find(exchangeCost, { account: address });
+  const cost = last?.txHash === event.transaction.hash ? last : null;
   const trigger = ["NONE", "TIME", "DRIFT"][event.args.trigger] ?? String(event.args.trigger);
   await context.db.insert(rebalance).values({
     id: idOf(event),
@@ -537,18 +532,11 @@ ponder.on("LeveragedToken:FeesUpdated", async ({ event, context }) => {
     await context.db.update(token, { address }).set({ feeRecipient });
   } else {
     // The token's initialize, before the factory's TokenCreated in the same transaction: that event takes it.
-    await context.db
-      .insert(pending)
-      .values({
-        txHash: event.transaction.hash,
-        via: address,
-        side: "fees",
-        account: feeRecipient,
-        token: address,
-        shares: 0n,
-        activityId: "",
-      })
-      .onConflictDoUpdate({ account: feeRecipient });
+    await leavePending(context, event.transaction.hash, address, "fees", {
+      account: feeRecipient,
+      shares: 0n,
+      logIndex: event.log.logIndex,
+    });
   }
 });
 
@@ -567,22 +555,21 @@ async function bookExchangeCost(
   const takerFee = cost.takerFee ?? 0n;
   const fundingPaid = cost.fundingPaid ?? 0n;
   const keeperReward = cost.keeperReward ?? 0n;
+  const txHash = event.transaction.hash;
+  const keeper = cost.keeper ?? null;
   await context.db
     .insert(exchangeCost)
-    .values({
-      txHash: event.transaction.hash,
-      account,
-      takerFee,
-      fundingPaid,
-      keeperReward,
-      keeper: cost.keeper ?? null,
-    })
-    .onConflictDoUpdate((r) => ({
-      takerFee: r.takerFee + takerFee,
-      fundingPaid: r.fundingPaid + fundingPaid,
-      keeperReward: r.keeperReward + keeperReward,
-      keeper: cost.keeper ?? r.keeper,
-    }));
+    .values({ account, txHash, takerFee, fundingPaid, keeperReward, keeper })
+    .onConflictDoUpdate((r) =>
+      r.txHash === txHash
+        ? {
+            takerFee: r.takerFee + takerFee,
+            fundingPaid: r.fundingPaid + fundingPaid,
+            keeperReward: r.keeperReward + keeperReward,
+            keeper: keeper ?? r.keeper,
+          }
+        : { txHash, takerFee, fundingPaid, keeperReward, keeper },
+    );
   const row = await context.db.update(token, { address: account }).set((r) => ({
     takerFees: r.takerFees + takerFee,
     fundingPaid: r.fundingPaid + fundingPaid,
@@ -647,17 +634,17 @@ ponder.on("Pool:Swap", async ({ event, context }) => {
   const [usdcIn, usdcOut] = usdcIsToken0(address) ? [a.amount0In, a.amount0Out] : [a.amount1In, a.amount1Out];
   const buyer = await takePending(context, event.transaction.hash, pair, "in");
   if (buyer) {
-    await updatePosition(context, buyer.account, t, event.block.number, (l) => addCost(l, buyer.shares, usdcIn), {
+    await updatePosition(context, buyer.account, t, (l) => addCost(l, buyer.shares, usdcIn), {
       usdcPaid: usdcIn,
     });
-    await context.db.update(activity, { id: buyer.activityId }).set({ usdc: -usdcIn });
+    await completeActivity(context, event.transaction.hash, buyer.logIndex, { usdc: usdcIn });
   }
   const seller = await takePending(context, event.transaction.hash, pair, "out");
   if (seller) {
-    await updatePosition(context, seller.account, t, event.block.number, (l) => addProceeds(l, usdcOut), {
+    await updatePosition(context, seller.account, t, (l) => addProceeds(l, usdcOut), {
       usdcReceived: usdcOut,
     });
-    await context.db.update(activity, { id: seller.activityId }).set({ usdc: usdcOut });
+    await completeActivity(context, event.transaction.hash, seller.logIndex, { usdc: usdcOut });
   }
   await keepBlock(context, t, event.block.number, event.block.timestamp, { poolVolumeUsdc: usdcIn + usdcOut });
 });
@@ -673,15 +660,15 @@ async function liquidity(context: Context, event: EventBase, side: "in" | "out")
   if (!p) return;
   const value = valueAt(p.shares, t.nav);
   if (side === "out") {
-    await updatePosition(context, p.account, t, event.block.number, (l) => addProceeds(l, value), {
+    await updatePosition(context, p.account, t, (l) => addProceeds(l, value), {
       usdcReceived: value,
     });
-    await context.db.update(activity, { id: p.activityId }).set({ action: "add-liquidity", usdc: value });
+    await completeActivity(context, event.transaction.hash, p.logIndex, { action: "add-liquidity", usdc: value });
   } else {
-    await updatePosition(context, p.account, t, event.block.number, (l) => addCost(l, p.shares, value), {
+    await updatePosition(context, p.account, t, (l) => addCost(l, p.shares, value), {
       usdcPaid: value,
     });
-    await context.db.update(activity, { id: p.activityId }).set({ action: "remove-liquidity", usdc: -value });
+    await completeActivity(context, event.transaction.hash, p.logIndex, { action: "remove-liquidity", usdc: value });
   }
 }
 

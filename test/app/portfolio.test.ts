@@ -21,19 +21,21 @@ describe("the app's Portfolio page in a browser, from the indexer", function () 
   this.timeout(600_000);
   let h: AppHarness;
   let holder: string;
+  let receiver: string;
   let page: Page;
 
   before(async () => {
     h = await startAppHarness({ indexer: true });
     const accounts = (await h.provider.send("eth_accounts", [])) as string[];
     holder = accounts[3];
+    receiver = accounts[4];
     const signer = await h.provider.getSigner(holder);
     const coin = MockStablecoin__factory.connect(h.book.stablecoin, signer);
     const token = connectToken(h.book.tokens.BTC3L, signer);
     await (await coin.faucet(usdc("1000"))).wait();
     await (await coin.approve(token.target, MaxUint256)).wait();
     await (await token.mint(usdc("500"), 0n, holder)).wait();
-    await (await token.transfer(accounts[4], (await token.balanceOf(holder)) / 4n)).wait();
+    await (await token.transfer(receiver, (await token.balanceOf(holder)) / 4n)).wait();
     await (await token.redeem((await token.balanceOf(holder)) / 3n, 0n, holder)).wait();
     await eventually(async () => {
       const p = await readPortfolio(h.indexerUrl!, holder);
@@ -73,6 +75,16 @@ describe("the app's Portfolio page in a browser, from the indexer", function () 
     expect(csv).to.equal(portfolioCsv(indexed.activity));
     expect(csv.split("\n")[0]).to.equal("date,token,action,shares,USDC,NAV,fee,tx hash");
     await screenshot(page, "portfolio");
+  });
+
+  it("a transfer between two holders is one indexed row that each reads from its own side", async () => {
+    const sent = (await readPortfolio(h.indexerUrl!, holder)).activity[1];
+    const received = (await readPortfolio(h.indexerUrl!, receiver)).activity.find((a) => a.txHash === sent.txHash);
+    expect(sent.action).to.equal("transfer-out");
+    expect(sent.shares < 0n && sent.usdc > 0n, "the sender's shares out and their value at NAV in").to.equal(true);
+    expect(received?.action).to.equal("transfer-in");
+    expect(received?.shares).to.equal(-sent.shares);
+    expect(received?.usdc).to.equal(-sent.usdc);
   });
 
   it("the token page draws the pool's premium over time and lists the rebalances from the indexer", async () => {

@@ -1,7 +1,7 @@
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { Hono } from "hono";
-import { and, asc, client, desc, eq, graphql } from "ponder";
+import { and, asc, client, desc, eq, graphql, or } from "ponder";
 import { settings } from "../../settings";
 
 /*
@@ -26,16 +26,40 @@ app.get("/info", (c) =>
   c.json({ network: settings.network, chainId: settings.chainId, startBlock: settings.startBlock }),
 );
 
+/** A holder's side of an activity row (one row is both sides of a transfer between two holders). */
+function sides(a: typeof schema.activity.$inferSelect, holder: `0x${string}`, symbol: string) {
+  const { sender, receiver, action, shares, usdc, ...rest } = a;
+  const side = (out: boolean) =>
+    plain({
+      ...rest,
+      account: holder,
+      symbol,
+      action: action === "transfer" ? (out ? "transfer-out" : "transfer-in") : action,
+      shares: out ? -shares : shares, // > 0 in, < 0 out
+      usdc: out ? usdc : -usdc, // > 0 received, < 0 paid
+    });
+  return [...(sender === holder ? [side(true)] : []), ...(receiver === holder ? [side(false)] : [])];
+}
+
 app.get("/portfolio/:account", async (c) => {
   const account = c.req.param("account");
   if (!isAddress(account)) return c.json({ error: `"${account}" is not an address (0x and 40 hex digits)` }, 400);
   const holder = account.toLowerCase() as `0x${string}`;
-  const rows = await db
-    .select({ position: schema.position, token: schema.token })
-    .from(schema.position)
-    .innerJoin(schema.token, eq(schema.position.token, schema.token.address))
-    .where(eq(schema.position.account, holder))
-    .orderBy(asc(schema.token.symbol));
+  const { activity: a } = schema;
+  // Two indexed queries side by side: the positions with their tokens, and the activity rows on either side.
+  const [rows, activity] = await Promise.all([
+    db
+      .select({ position: schema.position, token: schema.token })
+      .from(schema.position)
+      .innerJoin(schema.token, eq(schema.position.token, schema.token.address))
+      .where(eq(schema.position.account, holder))
+      .orderBy(asc(schema.token.symbol)),
+    db
+      .select()
+      .from(a)
+      .where(or(eq(a.sender, holder), eq(a.receiver, holder)))
+      .orderBy(asc(a.block), asc(a.logIndex)),
+  ]);
   const positions = rows.map(({ position: p, token: t }) => {
     const value = (p.shares * t.nav) / WAD;
     const dilution = p.dilution + (p.shares * (t.dilutionIndex - p.dilutionIndex)) / WAD;
@@ -57,16 +81,12 @@ app.get("/portfolio/:account", async (c) => {
       trades: p.trades,
     });
   });
-  const activity = await db
-    .select({ activity: schema.activity, symbol: schema.token.symbol })
-    .from(schema.activity)
-    .innerJoin(schema.token, eq(schema.activity.token, schema.token.address))
-    .where(eq(schema.activity.account, holder))
-    .orderBy(asc(schema.activity.block), asc(schema.activity.logIndex));
+  // Every token of the holder's activity has its position row (each side of a movement books one).
+  const symbols = new Map(rows.map(({ token: t }) => [t.address, t.symbol]));
   return c.json({
     account: holder,
     positions,
-    activity: activity.map(({ activity: a, symbol }) => plain({ ...a, symbol })),
+    activity: activity.flatMap((row) => sides(row, holder, symbols.get(row.token) ?? "")),
   });
 });
 
