@@ -248,7 +248,7 @@ contract LeveragedToken is TokenConfig, CloneERC20Permit, ITermsSource, Reentran
     /// @dev What the exchange asks for when a rebalance may owe its keeper a reward (never for one within the band:
     /// a keeper that lost a race pays for no read of the settings).
     function keeperRewardTerms() external view returns (uint256) {
-        return _packedRewardTerms(_state);
+        return _packedRewardTerms();
     }
 
     /// @inheritdoc ILeveragedToken
@@ -267,7 +267,8 @@ contract LeveragedToken is TokenConfig, CloneERC20Permit, ITermsSource, Reentran
         uint256 minValue = LeverageMath.minPositionValue(supply, _collateralScale());
         if (a.size == 0 && !PerpMath.holdsPosition(levered, minValue)) return 0;
         uint256 leverage = SignedMath.abs(_leverage(levered, a.size, a.price));
-        return KeeperReward.rewardAt(_rewardTerms(st), levered, leverage, a.priceTime, timestamp);
+        return
+            KeeperReward.rewardAt(_packedRewardTerms(), _targetLeverage(), levered, leverage, a.priceTime, timestamp);
     }
 
     /// @inheritdoc ILeveragedToken

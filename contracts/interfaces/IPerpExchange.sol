@@ -252,9 +252,9 @@ interface IPerpExchange {
     /// be due, so that a rebalance that is not due costs no trade); otherwise as `trade` (funding settled, PnL
     /// realized, taker fee, the initial margin checked when exposure grows). Then, when `target.keeper` is not 0 and
     /// a reward may be due (the band was empty, or the account was outside it), the caller is asked for its terms
-    /// (`ITermsSource.keeperRewardTerms`: one word, read by `KeeperReward.unpack` at `target.leverage`) and the
-    /// reward `KeeperReward.rewardAt` gives for the account before the trade (its levered value and leverage, the
-    /// price's `updatedAt`, now) is moved from the caller's margin to the keeper's, taken as `withdraw` takes it (the
+    /// (`ITermsSource.keeperRewardTerms`: one word) and the reward `KeeperReward.rewardAt` gives on them at
+    /// `target.leverage` for the account before the trade (its levered value and leverage, the price's `updatedAt`,
+    /// now) is moved from the caller's margin to the keeper's, taken as `withdraw` takes it (the
     /// unrealized profit it needs realized, the maintenance margin checked), with `MarginTransferred`: in the same
     /// call, so that a reward costs no second call and no second price read, and a call within the band (a keeper
     /// that lost a race) asks for nothing.

@@ -167,7 +167,7 @@ contract PerpExchange is PerpMarkets, ReentrancyGuardTransient {
         bool traded = r.sizeAfter != r.sizeBefore;
         r.valueAfter = traded ? _trade(t, r.sizeAfter - r.sizeBefore) : r.valueBefore;
         r.priceTime = t.priceTime;
-        if (target.keeper != address(0) && !hold) r.reward = _payKeeper(t, r.sizeBefore, levered, target);
+        if (target.keeper != address(0) && !hold) r.reward = _payKeeper(t, r, levered, target);
         if (traded || r.reward != 0) _store(t);
         r.marginAfter = t.account.margin;
     }
@@ -348,21 +348,31 @@ contract PerpExchange is PerpMarkets, ReentrancyGuardTransient {
     }
 
     /// @dev `tradeToLeverage`'s keeper reward (see there) for the loaded caller's account, which the caller stores:
-    /// asks the caller for its terms, computes the reward on `levered` at its leverage before the trade, and pays it.
+    /// asks the caller for its terms, computes the reward on `levered` at its leverage before the trade, and pays it:
+    /// taken from the margin as `_debit` takes it (the maintenance margin checked after), with its work skipped when
+    /// the trade left no funding to settle and the settled margin covers the reward. `r` is the trade's report.
     function _payKeeper(
         Trader memory t,
-        int256 sizeBefore,
+        LeverageTrade memory r,
         int256 levered,
         LeverageTarget calldata target
     ) private returns (uint256 reward) {
-        uint256 leverage = SignedMath.abs(PerpMath.leverage(levered, sizeBefore, t.price, _collateralScale));
-        KeeperReward.Terms memory terms = KeeperReward.unpack(
-            ITermsSource(msg.sender).keeperRewardTerms(),
-            target.leverage
-        );
-        reward = KeeperReward.rewardAt(terms, levered, leverage, t.priceTime, block.timestamp);
+        uint256 leverage = SignedMath.abs(PerpMath.leverage(levered, r.sizeBefore, t.price, _collateralScale));
+        uint256 terms = ITermsSource(msg.sender).keeperRewardTerms();
+        reward = KeeperReward.rewardAt(terms, target.leverage, levered, leverage, t.priceTime, block.timestamp);
         if (reward == 0) return 0;
-        _debit(t, reward);
+        if (t.fundingOwed == 0 && reward <= t.account.margin) {
+            // `_debit` without its work: no funding to settle and nothing to realize, so the value after the debit is
+            // the value after the trade less the reward, exactly (the margin enters the value as it is).
+            t.fundingIndex = t.cumulative;
+            unchecked {
+                // reward <= margin was checked above.
+                t.account.margin -= reward;
+            }
+            if (t.account.size != 0) _requireMargin(t, r.valueAfter - int256(reward), t.maintenanceMarginBps);
+        } else {
+            _debit(t, reward);
+        }
         address keeper = target.keeper;
         if (keeper == msg.sender) {
             t.account.margin += reward; // paid to itself: stored with the account by the caller

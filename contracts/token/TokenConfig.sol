@@ -280,14 +280,11 @@ abstract contract TokenConfig is ILeveragedToken, AccessControl {
             });
     }
 
-    /// @dev The keeper reward's terms (`KeeperReward`) at `st`'s clock and band.
-    function _rewardTerms(State memory st) internal view returns (KeeperReward.Terms memory) {
-        return KeeperReward.unpack(_packedRewardTerms(st), _targetLeverage());
-    }
-
-    /// @dev The keeper reward's terms at `st`'s clock and band in one word (`KeeperReward.pack`).
-    function _packedRewardTerms(State memory st) internal view returns (uint256) {
-        RewardSettings memory rs = _rewardSettings;
+    /// @dev The keeper reward's terms now in one word (`KeeperReward.pack`): its settings, clock and band, each field
+    /// read from storage (cheaper than copying both slots whole; the exchange asks for them while it pays a reward).
+    function _packedRewardTerms() internal view returns (uint256) {
+        State storage st = _state;
+        RewardSettings storage rs = _rewardSettings;
         return
             KeeperReward.pack(rs.cap, rs.rampTime, rs.maxPerYearBps, st.lastRebalance, st.rebalanceInterval, st.band);
     }

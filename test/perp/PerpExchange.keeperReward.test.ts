@@ -1,4 +1,4 @@
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, takeSnapshot, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { TermsSourceAccount } from "../../typechain-types";
@@ -11,8 +11,8 @@ const CAP = usdc(2);
 /**
  * `tradeToLeverage` pays a keeper reward in the same call (what a token's rebalance pays its keeper): when a reward
  * may be due (an empty band, or the account outside it) it asks the caller for its terms (`keeperRewardTerms`, one
- * word that `KeeperReward.unpack` reads at the call's target leverage), computes `KeeperReward.rewardAt` from the
- * account before the trade, and moves it from the caller's margin to the
+ * word), computes `KeeperReward.rewardAt` on them at the call's target leverage from the account before the trade,
+ * and moves it from the caller's margin to the
  * keeper's as a withdrawal takes it, with `MarginTransferred`. The caller here is `TermsSourceAccount`, which answers
  * for its terms as a token does.
  */
@@ -104,6 +104,42 @@ describe("PerpExchange.tradeToLeverage: the keeper reward", () => {
       .to.emit(s.exchange, "MarginTransferred")
       .withArgs(s.address, s.address, 0, CAP);
     expect((await s.exchange.accountState(s.address, 0)).value).to.be.within(after - 1n, after);
+    await expectBooksOf(s, [s.address]);
+  });
+
+  it("may take the account down to its maintenance margin after the trade, not one unit below", async () => {
+    const s = await loadFixture(rebalancedADayAgo);
+    await s.btcFeed.updateAnswer(feedPrice(51_000)); // the trade to 3x grows the position: the reward is debited after
+    // A budget of two years that does not bind, due a year ago (the cap at once), and a cap of nearly all the margin.
+    const rich = (cap: bigint) => terms(s.last - 2n * 365n * DAY, { cap, interval: 0n });
+    const at = BigInt(await time.latest()) + 10n; // every attempt at this time (a reverted one is mined too)
+    const before = await takeSnapshot();
+    await setTerms(s.account, rich(usdc(990)));
+    await time.setNextBlockTimestamp(at);
+    const error = await rebalance(s.account, s.keeper.address).then(
+      () => undefined,
+      (e: { data?: string }) => s.exchange.interface.parseError(e.data ?? "0x"),
+    );
+    expect(error?.name).to.equal("PerpMarginRequirementNotMet");
+    const [owner, market, value, required] = error!.args.toArray() as [string, bigint, bigint, bigint];
+    expect([owner, market]).to.deep.equal([s.address, 0n]);
+    expect(value).to.be.lessThan(required); // the value after the trade, less 990 USDC
+    // The most it may take: the value after the trade less the requirement, which leaves the requirement exactly.
+    const most = usdc(990) - (required - value);
+    await before.restore();
+    await setTerms(s.account, rich(most + 1n));
+    await time.setNextBlockTimestamp(at);
+    await expect(rebalance(s.account, s.keeper.address))
+      .to.be.revertedWithCustomError(s.exchange, "PerpMarginRequirementNotMet")
+      .withArgs(s.address, 0n, required - 1n, required);
+    await before.restore();
+    await setTerms(s.account, rich(most));
+    await time.setNextBlockTimestamp(at);
+    await expect(rebalance(s.account, s.keeper.address))
+      .to.emit(s.exchange, "MarginTransferred")
+      .withArgs(s.address, s.keeper.address, 0, most);
+    expect((await s.exchange.accountState(s.address, 0)).value).to.equal(required);
+    expect(await s.exchange.isLiquidatable(s.address, 0)).to.equal(false);
     await expectBooksOf(s, [s.address]);
   });
 
