@@ -516,6 +516,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     const arbitraged = arbLogs.filter((l) => l.msg === "arbitraged");
     const samples = sampler?.samples ?? [];
     const premiums = samples.map((s) => s.premium);
+    // Those read a block or more after the update: a sample at the update's own block (the next update came in the
+    // very next block) gave the arbitrageur no block to answer in.
+    const withABlock = samples.filter((s) => s.blocks >= 1).map((s) => s.premium);
     const answered = samples.filter((s) => s.kind === "acted").map((s) => s.blocks);
     const kinds = (kind: string) => samples.filter((s) => s.kind === kind).length;
     const rounds = Object.values(drivers).reduce((n, d) => n + d.sent.length, 0) - roundsBefore;
@@ -579,6 +582,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         updates: rounds,
         arbitraged: arbitraged.length,
         premiumAfterUpdate: { p50: percentile(premiums, 50), p95: percentile(premiums, 95) },
+        premiumWithABlock: {
+          samples: withABlock.length,
+          p50: percentile(withABlock, 50),
+          p95: percentile(withABlock, 95),
+        },
         samples: premiums.length,
         blocksToAnswer: { count: answered.length, p50: percentile(answered, 50), p95: percentile(answered, 95) },
         samplesByKind: { acted: kinds("acted"), cut: kinds("cut"), waited: kinds("waited") },

@@ -54,6 +54,8 @@ export interface RehearsalReport {
     updates: number;
     arbitraged: number;
     premiumAfterUpdate: { p50: Num; p95: Num };
+    /** The same, of the samples read at least a block after the update (the arbitrageur had a block to answer in). */
+    premiumWithABlock: { samples: number; p50: Num; p95: Num };
     samples: number;
     blocksToAnswer: { count: number; p50: Num; p95: Num };
     samplesByKind: { acted: number; cut: number; waited: number };
@@ -125,7 +127,7 @@ export function reportTable(report: RehearsalReport): string {
     ],
     [
       "arbitrage",
-      `${arbitrage.updates} feed updates, ${arbitrage.arbitraged} arbitrages, |premium| after p50 ${show(arbitrage.premiumAfterUpdate.p50)} p95 ${show(arbitrage.premiumAfterUpdate.p95)}, answered in blocks p50 ${show(arbitrage.blocksToAnswer.p50)} p95 ${show(arbitrage.blocksToAnswer.p95)}`,
+      `${arbitrage.updates} feed updates, ${arbitrage.arbitraged} arbitrages, |premium| after p50 ${show(arbitrage.premiumAfterUpdate.p50)} p95 ${show(arbitrage.premiumAfterUpdate.p95)}, read a block or more after it (${arbitrage.premiumWithABlock.samples}) p50 ${show(arbitrage.premiumWithABlock.p50)} p95 ${show(arbitrage.premiumWithABlock.p95)}, answered in blocks p50 ${show(arbitrage.blocksToAnswer.p50)} p95 ${show(arbitrage.blocksToAnswer.p95)}`,
     ],
     [
       "holders",

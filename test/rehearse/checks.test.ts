@@ -41,6 +41,7 @@ describe("The rehearsal's checks", () => {
       updates: 10,
       arbitraged: 2,
       premiumAfterUpdate: { p50: 0.001, p95: 0.004 },
+      premiumWithABlock: { samples: 4, p50: 0.001, p95: 0.002 },
       samples: 10,
       blocksToAnswer: { count: 2, p50: 1, p95: 1 },
       samplesByKind: { acted: 2, cut: 6, waited: 2 },
