@@ -8,7 +8,7 @@
  *   npm run rehearse -- --network <sepolia|arbitrumSepolia|baseSepolia> [--minutes 5] [--seed 1] [--faucet-eth 0.5]
  *     [--out out/rehearsal/<network>] [--no-app]
  */
-import { formatEther, JsonRpcProvider, Network, parseEther, toQuantity, Wallet } from "ethers";
+import { formatEther, formatUnits, JsonRpcProvider, Network, parseEther, toQuantity, Wallet } from "ethers";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -28,7 +28,7 @@ import { rehearsalChecks } from "./checks";
 import { chainLatencies } from "./latency";
 import { latencyFigures, splitAtKill, takeoverFigures } from "./takeover";
 import { PremiumSampler } from "./premiums";
-import { shortenInterval } from "./operator";
+import { changeSettings } from "./operator";
 import { percentile, reportTable, writeReport, type RehearsalReport } from "./report";
 
 export interface RehearseOptions {
@@ -68,6 +68,8 @@ const FIRST_PART = "BTC3L,BTC3S";
 const DEPLOY_ALLOWANCE_MINUTES = 60;
 /** The rebalance interval the operator gives one token for the run (at least five blocks). */
 const TIMED_INTERVAL_SECONDS = 30;
+/** The band the operator gives another token for the run (WAD, of its leverage: 3x +-0.15, a price move of about 2%). */
+const NARROW_BAND = 5n * 10n ** 16n;
 
 type LogLine = { level?: number; msg?: string; [key: string]: unknown };
 const jsonLines = (child: Child): LogLine[] =>
@@ -280,23 +282,28 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     }
     if (!killed) notes.push("the deployment ended before half its transactions were mined: it was not killed");
 
-    // The operator shortens one token's rebalance interval (a day in the spec) through its admin setting, so that a
-    // time-triggered rebalance falls due while the keeper runs.
+    // The operator shortens one token's rebalance interval (a day in the spec) and narrows another's band (a third of
+    // its leverage) through their admin setting, so that a time-triggered rebalance falls due while the keeper runs and
+    // a day's price move takes the other out of its band.
     const book = deployOk ? readBook(dirs.LT_DEPLOYMENTS_DIR, network) : undefined;
-    const timed = book ? bookTokens(book).symbol : undefined;
+    const [timed, banded] = book ? Object.keys(book.tokens) : [];
     const intervalSeconds = Math.max(TIMED_INTERVAL_SECONDS, Math.ceil((5 * chain.shape.blockMs) / 1_000));
+    const operate = (symbol: string, change: { interval?: number; band?: bigint }) =>
+      changeSettings(`${endpointUrl}/operator`, chainId, deployer.privateKey, book!.tokens[symbol], change);
     if (book && timed) {
-      const set = await shortenInterval(
-        `${endpointUrl}/operator`,
-        chainId,
-        deployer.privateKey,
-        book.tokens[timed],
-        intervalSeconds,
-      );
+      const set = await operate(timed, { interval: intervalSeconds });
       notes.push(
         typeof set === "string"
           ? `the operator could not shorten ${timed}'s rebalance interval: ${set}`
           : `the operator set ${timed}'s rebalance interval to ${intervalSeconds} s (block ${set}): its time trigger falls due during the run`,
+      );
+    }
+    if (book && banded) {
+      const set = await operate(banded, { band: NARROW_BAND });
+      notes.push(
+        typeof set === "string"
+          ? `the operator could not narrow ${banded}'s band: ${set}`
+          : `the operator set ${banded}'s band to ${formatUnits(NARROW_BAND, 18)} of its leverage (block ${set}): a band breach falls due during the run`,
       );
     }
     const botsFrom = await direct.getBlockNumber();
