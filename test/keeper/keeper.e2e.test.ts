@@ -258,8 +258,16 @@ describe("keeper: end to end against a hardhat node (child processes)", function
     expect([await a.exited, await b.exited]).to.deep.equal([0, 0]);
   });
 
-  it("with automine off, a stuck transaction is replaced at the same nonce with a higher fee", async () => {
-    const k = keeper(5, { KEEPER_TX_TIMEOUT_MS: "1500", KEEPER_POLL_INTERVAL_MS: "300" });
+  /**
+   * With automine off: keeper `k` (after its first pass) sees the price set to `price`, mined alone, and sends a
+   * rebalance; `body` gets its `rebalance sent` line and the block of the price move. Automine is back on afterwards
+   * whatever happens; then the keeper finishes whatever else was due and is stopped cleanly (exit 0).
+   */
+  async function afterPriceMoveWithAutomineOff(
+    k: KeeperProcess,
+    price: string,
+    body: (sent: LogLine, moved: number) => Promise<void>,
+  ) {
     await k.waitForLog(started);
     await until("a first pass", async () => (passes(k) > 0 ? true : undefined));
     await rpc(node!.url, "evm_setAutomine", [false]);
@@ -268,10 +276,24 @@ describe("keeper: end to end against a hardhat node (child processes)", function
         chain.btcFeed.target as string,
         new NonceManager(new Wallet(hardhatAccountKey(0), provider)),
       );
-      const update = await feed.updateAnswer(feedPrice("38720"));
+      const update = await feed.updateAnswer(feedPrice(price));
       await rpc(node!.url, "evm_mine");
       const moved = (await update.wait())!.blockNumber;
-      const sent = await k.waitForLog((l) => l.msg === "rebalance sent");
+      await body(await k.waitForLog((l) => l.msg === "rebalance sent"), moved);
+    } finally {
+      await rpc(node!.url, "evm_setAutomine", [true]);
+    }
+    await until("nothing due", async () => {
+      const statuses = await chain.factory.keeperStatuses(0, 100);
+      return statuses.every((s) => Number(s.action) === 0) ? true : undefined;
+    });
+    await k.kill("SIGTERM");
+    expect(await k.exited).to.equal(0);
+  }
+
+  it("with automine off, a stuck transaction is replaced at the same nonce with a higher fee", async () => {
+    const k = keeper(5, { KEEPER_TX_TIMEOUT_MS: "1500", KEEPER_POLL_INTERVAL_MS: "300" });
+    await afterPriceMoveWithAutomineOff(k, "38720", async (sent, moved) => {
       const replaced = await k.waitForLog((l) => l.msg === "stuck transaction replaced with a higher fee");
       expect(replaced.nonce).to.equal(sent.nonce);
       expect(replaced.replaced).to.equal(sent.hash);
@@ -284,33 +306,13 @@ describe("keeper: end to end against a hardhat node (child processes)", function
       const done = await k.waitForLog((l) => l.msg === "rebalanced" && l.token === sent.token);
       expect(done.hash).to.not.equal(sent.hash);
       expect((await rebalances(moved))[String(sent.token)]).to.equal(1);
-    } finally {
-      await rpc(node!.url, "evm_setAutomine", [true]);
-    }
-    // Let the keeper finish whatever else was due, then stop it cleanly.
-    await until("nothing due", async () => {
-      const statuses = await chain.factory.keeperStatuses(0, 100);
-      return statuses.every((s) => Number(s.action) === 0) ? true : undefined;
     });
-    await k.kill("SIGTERM");
-    expect(await k.exited).to.equal(0);
   });
 
   it("with automine off, a transaction the node drops from its pool is sent again at once at the same nonce", async () => {
     // A timeout of ten minutes: the new send can only come from seeing the drop, not from the stuck-transaction path.
     const k = keeper(6, { KEEPER_TX_TIMEOUT_MS: "600000", KEEPER_POLL_INTERVAL_MS: "300" });
-    await k.waitForLog(started);
-    await until("a first pass", async () => (passes(k) > 0 ? true : undefined));
-    await rpc(node!.url, "evm_setAutomine", [false]);
-    try {
-      const feed = SettablePriceFeed__factory.connect(
-        chain.btcFeed.target as string,
-        new NonceManager(new Wallet(hardhatAccountKey(0), provider)),
-      );
-      const update = await feed.updateAnswer(feedPrice("44000"));
-      await rpc(node!.url, "evm_mine");
-      const moved = (await update.wait())!.blockNumber;
-      const sent = await k.waitForLog((l) => l.msg === "rebalance sent");
+    await afterPriceMoveWithAutomineOff(k, "44000", async (sent, moved) => {
       expect(await rpc(node!.url, "hardhat_dropTransaction", [sent.hash])).to.equal(true);
       const again = await k.waitForLog(
         (l) => l.msg === "transaction dropped from the node's pool, sent again at the same nonce",
@@ -323,15 +325,7 @@ describe("keeper: end to end against a hardhat node (child processes)", function
       const done = await k.waitForLog((l) => l.msg === "rebalanced" && l.token === sent.token);
       expect(done.hash).to.equal(again.hash);
       expect((await rebalances(moved))[String(sent.token)]).to.equal(1);
-    } finally {
-      await rpc(node!.url, "evm_setAutomine", [true]);
-    }
-    await until("nothing due", async () => {
-      const statuses = await chain.factory.keeperStatuses(0, 100);
-      return statuses.every((s) => Number(s.action) === 0) ? true : undefined;
     });
-    await k.kill("SIGTERM");
-    expect(await k.exited).to.equal(0);
   });
 
   it("carries on when the node is killed and restarted with the system re-deployed", async () => {

@@ -28,7 +28,7 @@ export function lostRace(
 }
 
 /** How many blocks before ours a rival's rebalance is looked for (a transaction may wait a few blocks). */
-const RIVAL_LOOKBACK_BLOCKS = 20;
+const RACE_LOOKBACK_BLOCKS = 20;
 
 /**
  * A token our mined transaction did not rebalance (it reverted, or the batch skipped it), and why, read at the block
@@ -51,7 +51,7 @@ async function notRebalanced(
   const rivals = await provider.getLogs({
     address,
     topics: [token.interface.getEvent("Rebalanced").topicHash],
-    fromBlock: Math.max(0, block - RIVAL_LOOKBACK_BLOCKS),
+    fromBlock: Math.max(0, block - RACE_LOOKBACK_BLOCKS),
     toBlock: block,
   });
   const rival = rivals.filter((log) => log.transactionHash !== hash).pop();
